@@ -1,0 +1,56 @@
+// swift-tools-version:6.0
+//
+// etl-host: a native, plugin-based ETL toolkit.
+//
+// Layout (see docs and ../shared/DESIGN.md):
+//   Sources/CETLPlugin     the C contract (etl_plugin.h) and the C batch helper (etl_batch.h)
+//   Sources/ETLPluginKit   the Swift SDK for plugin authors (also used by the host for Arrow)
+//   Sources/ETLHost        the host library: registry, loading, pipeline
+//   Sources/etl-host       the command-line interface
+//   Plugins/<Name>         one folder per bundled plugin, each a dynamic library
+//   Plugins/Examples       example plugins built with their own compilers (cc, rustc)
+import PackageDescription
+
+/// A bundled plugin: a dynamic library product `libetl_<name>.so` built from `Plugins/<folder>`.
+func bundledPlugin(_ name: String, folder: String, dependencies: [Target.Dependency] = []) -> (Product, Target) {
+    let target = "ETLPlugin\(folder)"
+    return (
+        .library(name: "etl_\(name)", type: .dynamic, targets: [target]),
+        .target(
+            name: target,
+            dependencies: ["ETLPluginKit"] + dependencies,
+            path: "Plugins/\(folder)"
+        )
+    )
+}
+
+let plugins = [
+    bundledPlugin("csv", folder: "CSV"),
+]
+
+let package = Package(
+    name: "etl-host",
+    products: [
+        .executable(name: "etl-host", targets: ["etl-host"]),
+        .library(name: "ETLPluginKit", targets: ["ETLPluginKit"]),
+    ] + plugins.map(\.0),
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "CETLPlugin", path: "Sources/CETLPlugin"),
+        .target(name: "ETLPluginKit", dependencies: ["CETLPlugin"], path: "Sources/ETLPluginKit"),
+        .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit"], path: "Sources/ETLHost"),
+        .executableTarget(
+            name: "etl-host",
+            dependencies: [
+                "ETLHost",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/etl-host"
+        ),
+        .testTarget(name: "ETLPluginKitTests", dependencies: ["ETLPluginKit"], path: "Tests/ETLPluginKitTests"),
+        .testTarget(name: "ETLHostTests", dependencies: ["ETLHost"], path: "Tests/ETLHostTests"),
+        .testTarget(name: "EndToEndTests", dependencies: ["ETLHost"], path: "Tests/EndToEndTests"),
+    ] + plugins.map(\.1)
+)

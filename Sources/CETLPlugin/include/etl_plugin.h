@@ -1,0 +1,694 @@
+/*
+ * etl_plugin.h — the etl-host plugin contract, ABI v1.
+ *
+ * This header is the single source of truth for how the etl-host process and
+ * a plugin (an extractor or a warehouse, built as a shared library in C,
+ * Swift, Rust, Zig, ...) talk to each other. It is plain C99 and depends on
+ * nothing but <stdint.h> and <stddef.h>.
+ *
+ * OVERVIEW
+ *
+ *   1. The host dlopen()s the library and looks up ONE symbol, by default
+ *      `etl_plugin_init` (see etl_plugin_init_fn).
+ *   2. The host calls it with its ABI version, its service table
+ *      (etl_host_api) and a zeroed descriptor (etl_plugin) whose struct_size
+ *      it has set. The plugin fills the descriptor: identity, config schema,
+ *      capabilities and the tables of operations it implements.
+ *   3. The host opens an instance with a JSON config, then drives the
+ *      extractor operations (discover, read, checkpoint) or the warehouse
+ *      operations (begin, write, commit/rollback, state_get, table_schema).
+ *   4. Rows cross the boundary as Arrow C Data Interface batches
+ *      (struct ArrowArray / ArrowSchema / ArrowArrayStream, copied below from
+ *      the public Arrow specification).
+ *
+ * VERSIONING (the rules that keep old plugins loading)
+ *
+ *   - A version is (major << 16) | minor. ETL_ABI_VERSION is this header's.
+ *   - Different major: incompatible; the host refuses the plugin and prints
+ *     both versions. Same major: both sides use min(host, plugin).
+ *   - Every struct that crosses the boundary begins with `uint32_t
+ *     struct_size`, set by whoever allocates it. A minor version only ever
+ *     APPENDS fields to the end of a struct, marked "Since 1.N". Fields are
+ *     never removed, reordered or retyped within a major version.
+ *   - Never read a field that lies beyond the other side's struct_size:
+ *     use ETL_HAS_FIELD(). A NULL function pointer means "not supported".
+ *
+ * OWNERSHIP (whoever allocates, frees)
+ *
+ *   - Everything a plugin allocates and hands to the host (errors, buffers,
+ *     Arrow structs, streams) carries a `release` callback. The host calls it
+ *     exactly once when done; the plugin frees in it. Never call free() on
+ *     memory the other side allocated.
+ *   - Inputs passed by pointer (const char*, request structs, schemas) are
+ *     BORROWED for the duration of the call only: copy what you keep.
+ *   - Strings in the descriptor (name, version, config_schema, ...) and the
+ *     operation tables are static: they must stay valid for the life of the
+ *     process. The host never unloads a plugin (no dlclose), so static data
+ *     in the library is fine.
+ *   - All strings are NUL-terminated UTF-8. All JSON is UTF-8 text.
+ *
+ * THREADS
+ *
+ *   - One instance (etl_instance), one ArrowArrayStream and one writer
+ *     (etl_writer) are never called concurrently by the host.
+ *   - Different instances may be used from different threads at once.
+ *   - `cancel` and every etl_host_api function may be called from any
+ *     thread, at any time between open and close.
+ *   - No C++ exception, Rust panic or Swift error may unwind across this
+ *     boundary: catch it and return a status with an etl_error.
+ */
+#ifndef ETL_PLUGIN_H
+#define ETL_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Version                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/** Major version of this header. A different major is incompatible. */
+#define ETL_ABI_VERSION_MAJOR 1
+/** Minor version of this header. Minors only append fields. */
+#define ETL_ABI_VERSION_MINOR 0
+/** Builds a version number from its parts: (major << 16) | minor. */
+#define ETL_ABI_MAKE_VERSION(major, minor) \
+  ((uint32_t)(((uint32_t)(major) << 16) | ((uint32_t)(minor)&0xFFFFu)))
+/** The version this header describes, e.g. 0x00010000 for 1.0. */
+#define ETL_ABI_VERSION ETL_ABI_MAKE_VERSION(ETL_ABI_VERSION_MAJOR, ETL_ABI_VERSION_MINOR)
+/** The major part of a version number. */
+#define ETL_ABI_MAJOR(version) ((uint32_t)(version) >> 16)
+/** The minor part of a version number. */
+#define ETL_ABI_MINOR(version) ((uint32_t)(version)&0xFFFFu)
+
+/** The name of the entry symbol every plugin exports (unless its registry
+ *  entry names another one). */
+#define ETL_PLUGIN_ENTRY_SYMBOL "etl_plugin_init"
+
+/**
+ * True when the struct pointed to by `ptr` (of type `type`, whose first field
+ * is struct_size) is large enough to contain `field`. Use it before reading
+ * any field that a later minor version added:
+ *
+ *     if (ETL_HAS_FIELD(host, etl_host_api, progress) && host->progress)
+ *       host->progress(ctx, "orders", rows, -1);
+ */
+#define ETL_HAS_FIELD(ptr, type, field) \
+  ((ptr)->struct_size >= offsetof(type, field) + sizeof(((type*)0)->field))
+
+/** Marks the entry point as exported from a shared library. */
+#if defined(_WIN32)
+#define ETL_EXPORT __declspec(dllexport)
+#else
+#define ETL_EXPORT __attribute__((visibility("default")))
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Arrow C Data Interface and C Stream Interface                             */
+/* Copied from the Apache Arrow specification (format/abi.h), with its       */
+/* standard include guards so that a header from another project that        */
+/* defines the same structs can be included alongside this one.              */
+/* ------------------------------------------------------------------------ */
+
+#ifndef ARROW_C_DATA_INTERFACE
+#define ARROW_C_DATA_INTERFACE
+
+#define ARROW_FLAG_DICTIONARY_ORDERED 1
+#define ARROW_FLAG_NULLABLE 2
+#define ARROW_FLAG_MAP_KEYS_SORTED 4
+
+struct ArrowSchema {
+  /* Array type description */
+  const char* format;
+  const char* name;
+  const char* metadata;
+  int64_t flags;
+  int64_t n_children;
+  struct ArrowSchema** children;
+  struct ArrowSchema* dictionary;
+
+  /* Release callback */
+  void (*release)(struct ArrowSchema*);
+  /* Opaque producer-specific data */
+  void* private_data;
+};
+
+struct ArrowArray {
+  /* Array data description */
+  int64_t length;
+  int64_t null_count;
+  int64_t offset;
+  int64_t n_buffers;
+  int64_t n_children;
+  const void** buffers;
+  struct ArrowArray** children;
+  struct ArrowArray* dictionary;
+
+  /* Release callback */
+  void (*release)(struct ArrowArray*);
+  /* Opaque producer-specific data */
+  void* private_data;
+};
+
+#endif /* ARROW_C_DATA_INTERFACE */
+
+#ifndef ARROW_C_STREAM_INTERFACE
+#define ARROW_C_STREAM_INTERFACE
+
+struct ArrowArrayStream {
+  /* Callbacks providing stream functionality */
+  int (*get_schema)(struct ArrowArrayStream*, struct ArrowSchema* out);
+  int (*get_next)(struct ArrowArrayStream*, struct ArrowArray* out);
+  const char* (*get_last_error)(struct ArrowArrayStream*);
+
+  /* Release callback */
+  void (*release)(struct ArrowArrayStream*);
+
+  /* Opaque producer-specific data */
+  void* private_data;
+};
+
+#endif /* ARROW_C_STREAM_INTERFACE */
+
+/*
+ * BATCHES IN ABI v1
+ *
+ * A batch is an ArrowArray of format "+s" (struct) whose children are the
+ * columns; its ArrowSchema names them. Column formats accepted in v1:
+ *
+ *   "b"    boolean                 "l"    int64
+ *   "g"    float64                 "u"    utf8 (int32 offsets)
+ *   "z"    binary (int32 offsets)  "tdD"  date32 (days since 1970-01-01)
+ *   "tsu:UTC"  timestamp, microseconds since the epoch, UTC
+ *   "n"    null (every value missing)
+ *
+ * Field metadata (Arrow's binary key/value encoding) carries meaning that the
+ * format alone does not:
+ *   ARROW:extension:name = arrow.json   the utf8 values are JSON documents
+ *                                       (nested objects and arrays)
+ *   etl.decimal = <precision>,<scale>   the utf8 values are exact decimals
+ *   etl.untyped = 1                     the utf8 values are raw text for the
+ *                                       host to infer a type from (CSV)
+ *   etl.record = 1                      a single utf8 column, one JSON object
+ *                                       per row, for the host to flatten
+ *
+ * get_next() on an extractor's stream returns 0 and a released array
+ * (release == NULL) at the end of the stream. On failure it returns an errno
+ * value and get_last_error() describes it. The errno tells the host what to
+ * do next:
+ *   EAGAIN     transient: the host may retry the read from the last
+ *              checkpoint.
+ *   ECANCELED  the read stopped because cancel() was called.
+ *   EACCES     the source refused the credentials.
+ *   anything else (EIO, EINVAL, ...): permanent for this run.
+ */
+
+/* ------------------------------------------------------------------------ */
+/* Status codes and errors                                                   */
+/* ------------------------------------------------------------------------ */
+
+/** Result of every operation. 0 is success; new codes may be appended. */
+typedef int32_t etl_status;
+
+/** The status codes of ABI v1. Unknown codes must be treated as ETL_ERR_UNKNOWN. */
+enum etl_status_code {
+  /** Success. */
+  ETL_OK = 0,
+  /** A failure with no better code. */
+  ETL_ERR_UNKNOWN = 1,
+  /** The caller passed something invalid: bad config, unknown stream, ... */
+  ETL_ERR_INVALID_ARGUMENT = 2,
+  /** Something named does not exist: a file, a table, a state key. */
+  ETL_ERR_NOT_FOUND = 3,
+  /** Reading or writing failed: disk, network, database. */
+  ETL_ERR_IO = 4,
+  /** Credentials are missing, wrong or expired. */
+  ETL_ERR_UNAUTHENTICATED = 5,
+  /** Credentials are valid but do not allow the operation. */
+  ETL_ERR_PERMISSION_DENIED = 6,
+  /** The operation stopped because cancel() was called. */
+  ETL_ERR_CANCELLED = 7,
+  /** The operation or option is not implemented by this plugin. */
+  ETL_ERR_NOT_IMPLEMENTED = 8,
+  /** The plugin cannot work with the host's ABI version (different major). */
+  ETL_ERR_ABI_MISMATCH = 9,
+  /** The data is malformed or does not fit: a bad row, a wrong type. */
+  ETL_ERR_DATA = 10,
+  /** The source or destination asked us to slow down (HTTP 429, ...). */
+  ETL_ERR_RATE_LIMITED = 11,
+  /** A deadline passed. */
+  ETL_ERR_TIMEOUT = 12,
+  /** A bug in the plugin: an invariant was violated. */
+  ETL_ERR_INTERNAL = 13
+};
+
+/**
+ * An error reported by a plugin.
+ *
+ * The HOST allocates it (usually on its stack), zeroes it and sets
+ * struct_size before passing it to any operation. When the operation fails,
+ * the PLUGIN fills code, message and retryable and sets release. The host
+ * reads the fields it needs, then calls release(error) exactly once if
+ * release is not NULL. A plugin that leaves release NULL must point message
+ * at static storage.
+ *
+ * Messages must be actionable and must never contain secrets (tokens,
+ * passwords) or row values.
+ */
+typedef struct etl_error {
+  /** sizeof(etl_error) as the host knows it. Set by the host. */
+  uint32_t struct_size;
+  /** One of etl_status_code; the same value the operation returned. */
+  etl_status code;
+  /** Human-readable UTF-8 message, or NULL. Owned by the plugin. */
+  char* message;
+  /** Non-zero when the same operation may succeed if retried later. */
+  int32_t retryable;
+  /** Frees message and anything in private_data. Called once by the host. */
+  void (*release)(struct etl_error* error);
+  /** Opaque plugin data for release. */
+  void* private_data;
+} etl_error;
+
+/**
+ * A block of bytes returned by a plugin (JSON documents: a catalog, a state).
+ *
+ * The HOST allocates it zeroed and sets struct_size; the PLUGIN fills data,
+ * length and release. data is NUL-terminated (data[length] == 0) so that it
+ * can be read as a C string. The host calls release(buffer) exactly once.
+ */
+typedef struct etl_buffer {
+  /** sizeof(etl_buffer) as the host knows it. Set by the host. */
+  uint32_t struct_size;
+  /** The bytes, followed by a NUL byte. Owned by the plugin. */
+  const char* data;
+  /** Number of bytes in data, not counting the final NUL. */
+  int64_t length;
+  /** Frees data. Called once by the host. */
+  void (*release)(struct etl_buffer* buffer);
+  /** Opaque plugin data for release. */
+  void* private_data;
+} etl_buffer;
+
+/* ------------------------------------------------------------------------ */
+/* Host services                                                             */
+/* ------------------------------------------------------------------------ */
+
+/** Opaque per-instance handle the host passes in etl_open_request. Pass it
+ *  back to the etl_host_api functions; never dereference it. */
+typedef struct etl_host_context etl_host_context;
+
+/** Severity of a log message. */
+enum etl_log_level {
+  ETL_LOG_TRACE = 0,
+  ETL_LOG_DEBUG = 1,
+  ETL_LOG_INFO = 2,
+  ETL_LOG_WARN = 3,
+  ETL_LOG_ERROR = 4
+};
+
+/**
+ * Services the host offers to plugins (the sqlite3_api_routines pattern):
+ * plugins link nothing from the host and reach it only through this table.
+ *
+ * The table is owned by the host and stays valid for the life of the
+ * process; a plugin may keep the pointer it receives in etl_plugin_init.
+ * Every function may be called from any thread. Check ETL_HAS_FIELD before
+ * using a field added after 1.0.
+ */
+typedef struct etl_host_api {
+  /** sizeof(etl_host_api) as the host knows it. */
+  uint32_t struct_size;
+  /** The host's ABI version, the same value passed to etl_plugin_init. */
+  uint32_t abi_version;
+
+  /**
+   * Writes a message to the run's log, attributed to this plugin and
+   * instance. `ctx` may be NULL (before open, or from etl_plugin_init).
+   * `message` is borrowed; the host copies it. Never log secrets.
+   */
+  void (*log)(etl_host_context* ctx, int32_t level, const char* message);
+
+  /**
+   * Reports progress on a stream: `rows_done` so far and `rows_total` if
+   * known (-1 when not). `stream` is borrowed. Cheap enough to call per
+   * batch; do not call it per row.
+   */
+  void (*progress)(etl_host_context* ctx, const char* stream, int64_t rows_done,
+                   int64_t rows_total);
+
+  /**
+   * Returns non-zero once the user asked to stop (SIGINT, SIGTERM). Long
+   * operations should poll it between requests or batches and give up with
+   * ETL_ERR_CANCELLED (or ECANCELED from get_next).
+   */
+  int32_t (*is_cancelled)(etl_host_context* ctx);
+} etl_host_api;
+
+/* ------------------------------------------------------------------------ */
+/* The plugin descriptor                                                     */
+/* ------------------------------------------------------------------------ */
+
+/** What a plugin does. */
+enum etl_plugin_kind {
+  /** Reads streams of records from a source (etl_extractor_ops). */
+  ETL_KIND_EXTRACTOR = 1,
+  /** Writes batches into tables (etl_warehouse_ops). */
+  ETL_KIND_WAREHOUSE = 2
+};
+
+/** Capability bits for etl_plugin.capabilities. Unknown bits are ignored. */
+enum etl_capability {
+  /** Extractor: read() honours a state and checkpoint() returns one. */
+  ETL_CAP_INCREMENTAL = 1u << 0,
+  /** Extractor: emits typed columns or type hints in its catalog. */
+  ETL_CAP_SCHEMA_HINTS = 1u << 1,
+  /** Both: separate instances may run concurrently (parallel streams). */
+  ETL_CAP_PARALLEL_STREAMS = 1u << 2,
+  /** Warehouse: supports ETL_MODE_REPLACE (atomic drop-and-reload). */
+  ETL_CAP_MODE_REPLACE = 1u << 8,
+  /** Warehouse: supports ETL_MODE_APPEND. */
+  ETL_CAP_MODE_APPEND = 1u << 9,
+  /** Warehouse: supports ETL_MODE_UPSERT on key columns. */
+  ETL_CAP_MODE_UPSERT = 1u << 10,
+  /** Warehouse: commit() stores state and run record in the data's transaction. */
+  ETL_CAP_TRANSACTIONAL_STATE = 1u << 11
+};
+
+/** An open connection to a source or destination. Defined by the plugin;
+ *  opaque to the host. */
+typedef struct etl_instance etl_instance;
+
+/** One table being written between begin() and commit()/rollback().
+ *  Defined by the plugin; opaque to the host. */
+typedef struct etl_writer etl_writer;
+
+/** Arguments of open(). Allocated by the host; borrowed by the plugin. */
+typedef struct etl_open_request {
+  /** sizeof(etl_open_request) as the host knows it. */
+  uint32_t struct_size;
+  /** The configuration as a JSON object, already validated by the host
+   *  against config_schema. Secrets are included; never log them. */
+  const char* config_json;
+  /** The handle to pass to etl_host_api functions for this instance. Valid
+   *  until close() returns. */
+  etl_host_context* host_context;
+} etl_open_request;
+
+typedef struct etl_extractor_ops etl_extractor_ops;
+typedef struct etl_warehouse_ops etl_warehouse_ops;
+
+/**
+ * The plugin descriptor, filled by etl_plugin_init.
+ *
+ * The HOST allocates it, zeroes it and sets struct_size to its own
+ * sizeof(etl_plugin). The PLUGIN writes at most struct_size bytes and then
+ * sets struct_size to the number of bytes it filled:
+ * min(host's struct_size, plugin's sizeof(etl_plugin)). The host treats every
+ * field past that as absent (zero / NULL).
+ *
+ * Every pointer in it points to static data owned by the plugin.
+ */
+typedef struct etl_plugin {
+  /** See above: host sets its size, plugin answers the size it filled. */
+  uint32_t struct_size;
+  /** ETL_ABI_VERSION of the header the plugin was built against. */
+  uint32_t abi_version;
+  /** One of etl_plugin_kind. */
+  int32_t kind;
+  /** Reserved, zero. Keeps the following pointers 8-byte aligned. */
+  int32_t reserved0;
+  /** Short lowercase name, e.g. "csv". Letters, digits, '-' and '_'. */
+  const char* name;
+  /** The plugin's own version, e.g. "1.2.0". */
+  const char* version;
+  /** One line saying what it does. */
+  const char* description;
+  /** Implementation language, e.g. "c", "swift", "rust". */
+  const char* language;
+  /**
+   * The compiler toolchain the plugin was built with when the language has
+   * no stable ABI (Swift: "swift-6.3.1"); NULL otherwise. The host refuses a
+   * Swift plugin whose toolchain differs from its own.
+   */
+  const char* toolchain;
+  /**
+   * JSON Schema (draft 2020-12 subset: type object, properties, required,
+   * additionalProperties, description, default, enum, "x-secret": true) of
+   * the config object accepted by open(). The host validates configs against
+   * it before calling open().
+   */
+  const char* config_schema;
+  /** Bitwise OR of etl_capability values. */
+  uint64_t capabilities;
+
+  /**
+   * Opens an instance with a validated config. On success sets *out and
+   * returns ETL_OK; the host later calls close(*out) exactly once. On failure
+   * fills `error`, leaves *out untouched and returns its code.
+   * Ownership: request is borrowed.
+   */
+  etl_status (*open)(const etl_open_request* request, etl_instance** out,
+                     etl_error* error);
+
+  /**
+   * Verifies that the instance can reach its source or destination
+   * (credentials, paths, network). Optional (NULL = not supported).
+   */
+  etl_status (*check)(etl_instance* instance, etl_error* error);
+
+  /**
+   * Asks the instance to stop what it is doing as soon as it can. May be
+   * called from any thread, concurrently with any other operation on the
+   * same instance, and more than once. Must not block. Optional.
+   */
+  void (*cancel)(etl_instance* instance);
+
+  /**
+   * Frees the instance and everything it owns. Called exactly once, after
+   * every stream and writer of the instance has been released. The host
+   * never uses the instance again.
+   */
+  void (*close)(etl_instance* instance);
+
+  /** Non-NULL exactly when kind == ETL_KIND_EXTRACTOR. Static. */
+  const etl_extractor_ops* extractor;
+  /** Non-NULL exactly when kind == ETL_KIND_WAREHOUSE. Static. */
+  const etl_warehouse_ops* warehouse;
+
+  /* Fields added by later minor versions go here, marked "Since 1.N". */
+} etl_plugin;
+
+/** The size of etl_plugin in ABI 1.0. */
+#define ETL_PLUGIN_SIZE_1_0 (offsetof(etl_plugin, warehouse) + sizeof(void*))
+
+/* ------------------------------------------------------------------------ */
+/* Extractors                                                                */
+/* ------------------------------------------------------------------------ */
+
+/** Arguments of read(). Allocated by the host; borrowed by the plugin. */
+typedef struct etl_read_request {
+  /** sizeof(etl_read_request) as the host knows it. */
+  uint32_t struct_size;
+  /** Name of the stream to read, as listed by discover(). */
+  const char* stream;
+  /** The state returned by checkpoint() in the last successful run, as
+   *  committed by the warehouse; NULL for a full read. */
+  const char* state_json;
+} etl_read_request;
+
+/**
+ * Operations of an extractor. A static table in the plugin; the host copies
+ * at most struct_size bytes of it and treats the rest as NULL.
+ */
+struct etl_extractor_ops {
+  /** sizeof(etl_extractor_ops) as the plugin knows it. */
+  uint32_t struct_size;
+
+  /**
+   * Describes the streams the instance can read, as a JSON catalog:
+   *
+   *   {"streams": [{"name": "orders",
+   *                 "primary_key": ["id"],          (optional)
+   *                 "cursor_field": "updated_at",   (optional)
+   *                 "fields": [{"name": "id", "type": "integer"}, ...]}]}
+   *
+   * `fields` are type hints (null, boolean, integer, number, string, date,
+   * timestamp, decimal, json) that win over the host's inference; it may be
+   * omitted. On success fills *catalog (host calls its release).
+   */
+  etl_status (*discover)(etl_instance* instance, etl_buffer* catalog,
+                         etl_error* error);
+
+  /**
+   * Starts reading one stream. On success initialises *out (a zeroed struct
+   * allocated by the host) as an ArrowArrayStream of "+s" batches; the host
+   * releases it with out->release(out) when done or on failure, before it
+   * calls read() again on the same instance. Only one stream per instance is
+   * open at a time. Ownership: request is borrowed.
+   */
+  etl_status (*read)(etl_instance* instance, const etl_read_request* request,
+                     struct ArrowArrayStream* out, etl_error* error);
+
+  /**
+   * Returns the state that covers every batch returned so far by the current
+   * (or last) stream of `stream`, as a JSON value, so that a read() given
+   * this state continues after the last of those batches. Optional: NULL
+   * when the extractor is not incremental.
+   */
+  etl_status (*checkpoint)(etl_instance* instance, const char* stream,
+                           etl_buffer* state, etl_error* error);
+
+  /* Fields added by later minor versions go here, marked "Since 1.N". */
+};
+
+/** The size of etl_extractor_ops in ABI 1.0. */
+#define ETL_EXTRACTOR_OPS_SIZE_1_0 (offsetof(etl_extractor_ops, checkpoint) + sizeof(void*))
+
+/* ------------------------------------------------------------------------ */
+/* Warehouses                                                                */
+/* ------------------------------------------------------------------------ */
+
+/** How begin() treats the existing table. */
+enum etl_write_mode {
+  /** Load into a staging table and swap it in at commit, atomically:
+   *  readers see the old table or the new one, never an empty or half one. */
+  ETL_MODE_REPLACE = 1,
+  /** Add the rows to the existing table (created if missing). */
+  ETL_MODE_APPEND = 2,
+  /** Insert new rows and update existing ones, matched on key_columns. */
+  ETL_MODE_UPSERT = 3
+};
+
+/** Arguments of begin(). Allocated by the host; borrowed by the plugin
+ *  (copy what you keep, including the schema). */
+typedef struct etl_table_request {
+  /** sizeof(etl_table_request) as the host knows it. */
+  uint32_t struct_size;
+  /** Destination table name, already normalized by the host. Quote it. */
+  const char* table;
+  /** The "+s" schema of every batch that write() will receive. Borrowed. */
+  const struct ArrowSchema* schema;
+  /** One of etl_write_mode. */
+  int32_t mode;
+  /** Number of entries in key_columns (upsert keys; may be 0 otherwise). */
+  int32_t key_column_count;
+  /** Names of the key columns for ETL_MODE_UPSERT. */
+  const char* const* key_columns;
+  /** The host's run id, for the warehouse's own bookkeeping. */
+  const char* run_id;
+} etl_table_request;
+
+/** Arguments of commit(). Allocated by the host; borrowed by the plugin. */
+typedef struct etl_commit_request {
+  /** sizeof(etl_commit_request) as the host knows it. */
+  uint32_t struct_size;
+  /** Key under which to store state_json (e.g. "csv/orders"); NULL: none. */
+  const char* state_key;
+  /** Extractor state to store in the same transaction as the data; NULL
+   *  leaves the stored state unchanged. */
+  const char* state_json;
+  /** The run record (JSON object) to store in the same transaction; may be
+   *  NULL. */
+  const char* run_json;
+} etl_commit_request;
+
+/**
+ * Operations of a warehouse. A static table in the plugin; the host copies
+ * at most struct_size bytes of it and treats the rest as NULL.
+ */
+struct etl_warehouse_ops {
+  /** sizeof(etl_warehouse_ops) as the plugin knows it. */
+  uint32_t struct_size;
+
+  /**
+   * Starts writing one table in the given mode. On success sets *out; the
+   * host then calls write() zero or more times and finally exactly one of
+   * commit() (which on success frees the writer) or rollback(). Ownership:
+   * request and its schema are borrowed.
+   */
+  etl_status (*begin)(etl_instance* instance, const etl_table_request* request,
+                      etl_writer** out, etl_error* error);
+
+  /**
+   * Writes one "+s" batch. TAKES OWNERSHIP of `batch` whatever the outcome:
+   * the plugin moves it out (copies the struct and sets batch->release to
+   * NULL) and calls the moved copy's release when done with it. The host
+   * never touches batch again.
+   */
+  etl_status (*write)(etl_writer* writer, struct ArrowArray* batch,
+                      etl_error* error);
+
+  /**
+   * Makes everything written since begin() visible, together with the state
+   * and run record of `request`, in one transaction. On ETL_OK the writer is
+   * freed. On failure nothing is visible, the writer stays alive, and the
+   * host calls rollback(). Ownership: request is borrowed.
+   */
+  etl_status (*commit)(etl_writer* writer, const etl_commit_request* request,
+                       etl_error* error);
+
+  /**
+   * Discards everything written since begin() (the live table is exactly as
+   * before) and frees the writer. Never fails.
+   */
+  void (*rollback)(etl_writer* writer);
+
+  /**
+   * Reads the state last committed under `state_key`. On success fills
+   * *state with the JSON; returns ETL_ERR_NOT_FOUND when there is none.
+   * Optional.
+   */
+  etl_status (*state_get)(etl_instance* instance, const char* state_key,
+                          etl_buffer* state, etl_error* error);
+
+  /**
+   * Describes an existing table as a "+s" ArrowSchema (a zeroed struct
+   * allocated by the host; the host releases it). Returns ETL_ERR_NOT_FOUND
+   * when the table does not exist. Optional.
+   */
+  etl_status (*table_schema)(etl_instance* instance, const char* table,
+                             struct ArrowSchema* out, etl_error* error);
+
+  /* Fields added by later minor versions go here, marked "Since 1.N". */
+};
+
+/** The size of etl_warehouse_ops in ABI 1.0. */
+#define ETL_WAREHOUSE_OPS_SIZE_1_0 (offsetof(etl_warehouse_ops, table_schema) + sizeof(void*))
+
+/* ------------------------------------------------------------------------ */
+/* The entry point                                                           */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * The one symbol a plugin exports:
+ *
+ *     ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi,
+ *                                           const etl_host_api* host,
+ *                                           etl_plugin* out,
+ *                                           etl_error* error);
+ *
+ * Called once per process, on the host's main thread, right after dlopen.
+ *
+ *  - host_abi: the host's ETL_ABI_VERSION. If its major differs from the
+ *    plugin's, the plugin sets out->abi_version and returns
+ *    ETL_ERR_ABI_MISMATCH (the host also checks).
+ *  - host: the host's service table, valid for the life of the process.
+ *  - out: zeroed by the host, struct_size set; see etl_plugin.
+ *  - error: zeroed by the host, struct_size set; filled on failure.
+ *
+ * Returns ETL_OK when `out` is filled. Must not call back into the host
+ * except host->log(NULL, ...).
+ */
+typedef etl_status (*etl_plugin_init_fn)(uint32_t host_abi, const etl_host_api* host,
+                                         etl_plugin* out, etl_error* error);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* ETL_PLUGIN_H */

@@ -1,0 +1,1 @@
+// The Swift SDK for plugin authors.
