@@ -49,8 +49,9 @@ let package = Package(
             ],
             path: "Sources/etl-host"
         ),
+        .target(name: "ETLTestSupport", path: "Tests/ETLTestSupport"),
         .testTarget(name: "ETLPluginKitTests", dependencies: ["ETLPluginKit"], path: "Tests/ETLPluginKitTests"),
-        .testTarget(name: "ETLHostTests", dependencies: ["ETLHost"], path: "Tests/ETLHostTests"),
-        .testTarget(name: "EndToEndTests", dependencies: ["ETLHost"], path: "Tests/EndToEndTests"),
+        .testTarget(name: "ETLHostTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/ETLHostTests"),
+        .testTarget(name: "EndToEndTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/EndToEndTests"),
     ] + plugins.map(\.1)
 )

@@ -1,0 +1,110 @@
+import CETLPlugin
+import Foundation
+
+/// A plugin library that is loaded, initialized and validated.
+///
+/// Holds copies of the descriptor and of the operation tables, each cut at
+/// the size the plugin declared, so that an operation a plugin built against
+/// an older minor version does not have reads as `nil`.
+public final class LoadedPlugin: @unchecked Sendable {
+    /// Absolute path of the library.
+    public let path: String
+    /// What the plugin says about itself.
+    public let descriptor: PluginDescriptor
+    /// The ABI version in use: min(host, plugin).
+    public let negotiatedABI: UInt32
+    /// The raw descriptor, bytes past the plugin's struct_size zeroed.
+    let raw: etl_plugin
+    /// The extractor operations, when the plugin is an extractor.
+    let extractorOps: etl_extractor_ops?
+    /// The warehouse operations, when the plugin is a warehouse.
+    let warehouseOps: etl_warehouse_ops?
+
+    init(path: String, descriptor raw: etl_plugin, negotiatedABI: UInt32, hostToolchain: String) throws {
+        self.path = path
+        self.raw = raw
+        self.negotiatedABI = negotiatedABI
+        func fail(_ problem: String) -> HostError {
+            HostError(.pluginFailed, "plugin '\(path)' has an invalid descriptor: \(problem)")
+        }
+        func string(_ pointer: UnsafePointer<CChar>?) -> String? { pointer.map { String(cString: $0) } }
+
+        guard let name = string(raw.name), Self.isValidName(name) else {
+            throw fail("name must be 1-64 characters of a-z, 0-9, '-' and '_' (got \(string(raw.name).map { "'\($0)'" } ?? "NULL"))")
+        }
+        guard let version = string(raw.version), !version.isEmpty else { throw fail("version is empty") }
+        guard raw.open != nil, raw.close != nil else { throw fail("open and close are required") }
+        let language = string(raw.language) ?? "c"
+        let toolchain = string(raw.toolchain)
+        if language == "swift" {
+            guard let toolchain, toolchain == hostToolchain else {
+                throw HostError(.abiMismatch, "plugin '\(path)' is a Swift plugin built with \(toolchain ?? "an unknown toolchain"); this etl-host was built with \(hostToolchain), and Swift has no stable ABI on Linux: rebuild the plugin with \(hostToolchain)")
+            }
+        }
+        guard let schemaText = string(raw.config_schema),
+              let schemaObject = try? JSONSerialization.jsonObject(with: Data(schemaText.utf8)),
+              schemaObject is [String: Any]
+        else { throw fail("config_schema must be a JSON Schema object") }
+
+        let kind: PluginKind
+        var optional: [String] = []
+        if raw.check != nil { optional.append("check") }
+        if raw.cancel != nil { optional.append("cancel") }
+        switch UInt32(bitPattern: raw.kind) {
+        case ETL_KIND_EXTRACTOR.rawValue:
+            kind = .extractor
+            guard let table = raw.extractor else { throw fail("an extractor must point 'extractor' at its operations") }
+            let ops = Self.copyTable(table, as: etl_extractor_ops.self)
+            guard ops.discover != nil, ops.read != nil else { throw fail("an extractor must implement discover and read") }
+            if ops.checkpoint != nil { optional.append("checkpoint") }
+            extractorOps = ops
+            warehouseOps = nil
+        case ETL_KIND_WAREHOUSE.rawValue:
+            kind = .warehouse
+            guard let table = raw.warehouse else { throw fail("a warehouse must point 'warehouse' at its operations") }
+            let ops = Self.copyTable(table, as: etl_warehouse_ops.self)
+            guard ops.begin != nil, ops.write != nil, ops.commit != nil, ops.rollback != nil else {
+                throw fail("a warehouse must implement begin, write, commit and rollback")
+            }
+            if ops.state_get != nil { optional.append("state_get") }
+            if ops.table_schema != nil { optional.append("table_schema") }
+            extractorOps = nil
+            warehouseOps = ops
+        default:
+            throw fail("kind is \(raw.kind); expected \(ETL_KIND_EXTRACTOR.rawValue) (extractor) or \(ETL_KIND_WAREHOUSE.rawValue) (warehouse)")
+        }
+
+        descriptor = PluginDescriptor(
+            name: name, kind: kind, version: version, description: string(raw.description) ?? "",
+            language: language, toolchain: toolchain, abi: HostABI.string(raw.abi_version),
+            negotiatedABI: HostABI.string(negotiatedABI), capabilities: PluginCapabilities.names(raw.capabilities),
+            configSchema: schemaText, optionalOperations: optional
+        )
+    }
+
+    /// Throws unless the plugin is of `kind`, naming what it is instead.
+    public func require(kind: PluginKind) throws {
+        guard descriptor.kind == kind else {
+            throw HostError(.invalidArgument, "plugin '\(descriptor.name)' (\(path)) is \(descriptor.kind == .extractor ? "an extractor" : "a warehouse"), but \(kind == .extractor ? "an extractor" : "a warehouse") is needed here")
+        }
+    }
+
+    /// Valid plugin names: 1-64 of a-z, 0-9, '-', '_'.
+    public static func isValidName(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 64 && name.utf8.allSatisfy { byte in
+            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2D || byte == 0x5F
+        }
+    }
+
+    /// Copies at most the plugin's declared struct_size bytes of an operation
+    /// table into a zeroed host-sized struct.
+    private static func copyTable<T>(_ table: UnsafePointer<T>, as _: T.Type) -> T {
+        let declared = Int(UnsafeRawPointer(table).load(as: UInt32.self))
+        let size = min(declared, MemoryLayout<T>.size)
+        let copy = UnsafeMutableRawPointer.allocate(byteCount: MemoryLayout<T>.size, alignment: MemoryLayout<T>.alignment)
+        defer { copy.deallocate() }
+        copy.initializeMemory(as: UInt8.self, repeating: 0, count: MemoryLayout<T>.size)
+        copy.copyMemory(from: UnsafeRawPointer(table), byteCount: size)
+        return copy.load(as: T.self)
+    }
+}

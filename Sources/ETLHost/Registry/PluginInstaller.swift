@@ -1,0 +1,135 @@
+import Foundation
+
+/// Installs plugin libraries into a registry and removes them.
+///
+/// ```swift
+/// let installer = PluginInstaller(registry: RegistryFile(path: userRegistry))
+/// let result = try installer.install(from: "./libmy_extractor.so")
+/// print(result.entry.name, result.entry.sha256!)
+/// ```
+///
+/// Install copies the library into the registry's `plugins/` folder, hashes
+/// the copy, probes the copy in a child process (``PluginProbe``), and only
+/// then registers it under the registry lock. A refused plugin leaves the
+/// registry file byte-for-byte unchanged.
+public struct PluginInstaller: Sendable {
+    /// The outcome of an install.
+    public struct Result: Sendable {
+        /// The entry now in the registry.
+        public var entry: RegistryEntry
+        /// The entry it replaced, if the name was already installed there.
+        public var replaced: RegistryEntry?
+        /// Absolute path of the installed copy.
+        public var libraryPath: String
+    }
+
+    /// The registry to change.
+    public var registry: RegistryFile
+    /// The etl-host executable that runs the probe child.
+    public var probeExecutable: String
+
+    /// An installer for `registry`, probing with `probeExecutable`.
+    public init(registry: RegistryFile, probeExecutable: String = HostEnvironment.executablePath) {
+        self.registry = registry
+        self.probeExecutable = probeExecutable
+    }
+
+    /// Installs the plugin library at `source` (a file, or a folder holding
+    /// exactly one `.so`), under its own name or `name`.
+    public func install(from source: String, name: String? = nil, entrySymbol: String = "etl_plugin_init") throws -> Result {
+        let library = try Self.libraryFile(in: HostEnvironment.absolutePath(source))
+        if let name, !LoadedPlugin.isValidName(name) {
+            throw HostError(.invalidArgument, "invalid plugin name '\(name)': use 1-64 characters of a-z, 0-9, '-' and '_'")
+        }
+        try PluginLoader.checkIsSharedLibrary(library)
+
+        let directory = registry.pluginsDirectory
+        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+            throw HostError(.io, "cannot create the plugin folder '\(directory)': \(error.localizedDescription)")
+        }
+        let incoming = (directory as NSString).appendingPathComponent(".incoming-\(getpid())-\(UInt32.random(in: 0 ... .max)).so")
+        try AtomicFile.copy(from: library, to: incoming)
+        var keepIncoming = false
+        defer { if !keepIncoming { unlink(incoming) } }
+
+        let sha256 = try SHA256.hexDigest(ofFileAt: incoming)
+        let descriptor: PluginDescriptor
+        do {
+            descriptor = try PluginProbe.describe(libraryAt: incoming, entrySymbol: entrySymbol, executable: probeExecutable)
+        } catch let error as HostError {
+            // Name the file the user gave, not the temporary copy that was probed.
+            throw HostError(error.kind, error.message.replacingOccurrences(of: incoming, with: library))
+        }
+        let pluginName = name ?? descriptor.name
+        let finalPath = (directory as NSString).appendingPathComponent("\(pluginName)-\(sha256.prefix(16)).so")
+
+        let entry = RegistryEntry(
+            name: pluginName, kind: descriptor.kind, version: descriptor.version, abi: descriptor.abi,
+            entry: entrySymbol, library: registry.recordedLibraryPath(finalPath), sha256: sha256,
+            language: descriptor.language, toolchain: descriptor.toolchain, capabilities: descriptor.capabilities,
+            description: descriptor.description
+        )
+        let replaced: RegistryEntry? = try registry.update { document in
+            guard rename(incoming, finalPath) == 0 else {
+                throw HostError(.io, "cannot move the plugin into '\(finalPath)': \(errnoDescription())")
+            }
+            keepIncoming = true
+            let previous = document.plugins.firstIndex { $0.name == pluginName }
+            if let previous {
+                let old = document.plugins[previous]
+                document.plugins[previous] = entry
+                return old
+            }
+            document.plugins.append(entry)
+            return nil
+        }
+        if let replaced { removeLibraryIfOwned(replaced, keeping: finalPath) }
+        return Result(entry: entry, replaced: replaced, libraryPath: finalPath)
+    }
+
+    /// Removes the plugin called `name` from the registry and deletes its
+    /// installed copy.
+    ///
+    /// - Throws: `.registry` when this registry does not list it (naming the
+    ///   registry that does, if any).
+    @discardableResult
+    public func remove(named name: String, searchPath: RegistrySearchPath? = nil) throws -> RegistryEntry {
+        let removed: RegistryEntry? = try registry.update { document in
+            guard let index = document.plugins.firstIndex(where: { $0.name == name }) else { return nil }
+            return document.plugins.remove(at: index)
+        }
+        guard let removed else {
+            if let searchPath, let elsewhere = try? PluginRegistry(searchPath: searchPath).plugin(named: name) {
+                throw HostError(.registry, "plugin '\(name)' is defined in \(elsewhere.registry.path) (\(elsewhere.scope.rawValue) registry), not in \(registry.path), which is the registry this command changes; pass --registry \(elsewhere.registry.path) to remove it there")
+            }
+            throw HostError(.registry, "no plugin named '\(name)' in \(registry.path)")
+        }
+        removeLibraryIfOwned(removed, keeping: nil)
+        return removed
+    }
+
+    /// Deletes an entry's library if it is a copy this installer made.
+    private func removeLibraryIfOwned(_ entry: RegistryEntry, keeping: String?) {
+        let path = registry.resolveLibraryPath(entry.library)
+        guard path != keeping, (path as NSString).deletingLastPathComponent == registry.pluginsDirectory else { return }
+        unlink(path)
+    }
+
+    /// The library to install from `path`: the file itself, or the only
+    /// `.so` file in a folder.
+    static func libraryFile(in path: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw HostError(.notAPlugin, "cannot install '\(path)': no such file")
+        }
+        guard isDirectory.boolValue else { return path }
+        let libraries = ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [])
+            .filter { $0.hasSuffix(".so") }.sorted()
+        guard libraries.count == 1 else {
+            throw HostError(.invalidArgument, libraries.isEmpty
+                ? "cannot install '\(path)': the folder holds no .so file"
+                : "cannot install '\(path)': the folder holds several libraries (\(libraries.joined(separator: ", "))); name the file to install")
+        }
+        return (path as NSString).appendingPathComponent(libraries[0])
+    }
+}

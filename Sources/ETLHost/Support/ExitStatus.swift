@@ -1,0 +1,34 @@
+/// The exit codes of the etl-host command, documented in `--help`.
+public enum ExitStatus: Int32, Sendable, CaseIterable {
+    /// Everything asked for was done.
+    case success = 0
+    /// The command failed: I/O, a registry problem, a run that failed.
+    case failure = 1
+    /// A plugin was refused: not a plugin, ABI or toolchain mismatch, crash
+    /// or failure in init, invalid descriptor, checksum mismatch.
+    case pluginRefused = 2
+    /// The command line or a config was invalid (as swift-argument-parser's
+    /// validation failures).
+    case usage = 64
+
+    /// One line per code, for help texts.
+    public static let documentation = """
+        Exit codes:
+          0   success
+          1   failure (I/O, registry, run)
+          2   plugin refused (not a plugin, ABI/toolchain mismatch, crash or
+              error in init, invalid descriptor, checksum mismatch)
+          64  invalid command line or config
+        """
+}
+
+extension HostError {
+    /// The exit code a command ends with when this error stops it.
+    public var exitStatus: ExitStatus {
+        switch kind {
+        case .notAPlugin, .abiMismatch, .pluginFailed, .checksumMismatch: .pluginRefused
+        case .invalidArgument: .usage
+        case .registry, .io: .failure
+        }
+    }
+}

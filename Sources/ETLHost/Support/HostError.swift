@@ -1,0 +1,48 @@
+import Foundation
+
+/// The one error type of the host library.
+///
+/// Every message names the thing that failed (a file, a plugin, a registry)
+/// and, where there is one, the fix. Messages never contain secrets.
+///
+/// ```swift
+/// do { _ = try PluginLoader().load(libraryAt: "/tmp/libbad.so") }
+/// catch let error as HostError where error.kind == .notAPlugin { print(error) }
+/// ```
+public struct HostError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// What went wrong, coarsely; drives the process exit code.
+    public enum Kind: String, Sendable {
+        /// A library could not be loaded or its entry point is missing.
+        case notAPlugin
+        /// The plugin was built for an incompatible ABI major version or toolchain.
+        case abiMismatch
+        /// The plugin's init failed, crashed, or filled an invalid descriptor.
+        case pluginFailed
+        /// A registry file is unreadable, malformed, or has no such entry.
+        case registry
+        /// A library's checksum differs from the one its registry entry pins.
+        case checksumMismatch
+        /// The user asked for something invalid (bad name, bad path, bad config).
+        case invalidArgument
+        /// Reading or writing a file failed.
+        case io
+    }
+
+    /// The coarse class of the failure.
+    public let kind: Kind
+    /// The full, actionable message.
+    public let message: String
+
+    /// Creates an error of `kind` with `message`.
+    public init(_ kind: Kind, _ message: String) {
+        self.kind = kind
+        self.message = message
+    }
+
+    public var description: String { message }
+}
+
+/// The text of the current `errno`.
+func errnoDescription(_ code: Int32 = errno) -> String {
+    String(cString: strerror(code))
+}

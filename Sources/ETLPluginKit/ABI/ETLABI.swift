@@ -1,0 +1,41 @@
+/// The version numbers of the plugin contract (`etl_plugin.h`) this kit was
+/// built against.
+///
+/// A version is `(major << 16) | minor`. Different majors are incompatible;
+/// with the same major both sides use the smaller minor.
+///
+/// ```swift
+/// ETLABI.version                 // 0x0001_0000 for 1.0
+/// ETLABI.describe(0x0002_0001)   // "2.1"
+/// ```
+public enum ETLABI {
+    /// `ETL_ABI_VERSION_MAJOR` of the header.
+    public static let major = UInt32(ETL_ABI_VERSION_MAJOR)
+    /// `ETL_ABI_VERSION_MINOR` of the header.
+    public static let minor = UInt32(ETL_ABI_VERSION_MINOR)
+    /// `ETL_ABI_VERSION`: `(major << 16) | minor`.
+    public static let version = makeVersion(major: major, minor: minor)
+
+    /// `ETL_ABI_MAKE_VERSION(major, minor)`.
+    public static func makeVersion(major: UInt32, minor: UInt32) -> UInt32 {
+        (major << 16) | (minor & 0xFFFF)
+    }
+
+    /// `ETL_ABI_MAJOR(version)`.
+    public static func major(of version: UInt32) -> UInt32 { version >> 16 }
+
+    /// `ETL_ABI_MINOR(version)`.
+    public static func minor(of version: UInt32) -> UInt32 { version & 0xFFFF }
+
+    /// A version number as people write it, e.g. `"1.0"`.
+    public static func describe(_ version: UInt32) -> String {
+        "\(major(of: version)).\(minor(of: version))"
+    }
+
+    /// The size of `etl_plugin` in ABI 1.0 (`ETL_PLUGIN_SIZE_1_0`).
+    public static let pluginSize1_0 = CStructField.end(of: \etl_plugin.warehouse)
+    /// The size of `etl_extractor_ops` in ABI 1.0.
+    public static let extractorOpsSize1_0 = CStructField.end(of: \etl_extractor_ops.checkpoint)
+    /// The size of `etl_warehouse_ops` in ABI 1.0.
+    public static let warehouseOpsSize1_0 = CStructField.end(of: \etl_warehouse_ops.table_schema)
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import ETLHost
+import ETLPluginKit
+import Foundation
+
+/// The `etl-host` command: moves data from sources into warehouses through
+/// extractor and warehouse plugins.
+@main
+struct ETLHostCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "etl-host",
+        abstract: "Move data from sources into a warehouse through extractor and warehouse plugins.",
+        discussion: """
+            Plugins are shared libraries written against one C header (etl_plugin.h) \
+            and found through registry files (registry.json).
+
+            Examples:
+              etl-host plugins list               what is installed, and whether it loads
+              etl-host plugins info csv           its description and config schema
+              etl-host plugins install ./libmy.so add your own plugin
+
+            \(ExitStatus.documentation)
+            """,
+        version: "etl-host \(HostEnvironment.version) (plugin ABI \(HostABI.string(HostABI.current)), \(ETLToolchain.current))",
+        subcommands: [PluginsCommand.self]
+    )
+}
+
+/// Prints a host error to standard error and exits with its code.
+func fail(_ error: HostError) -> ExitCode {
+    FileHandle.standardError.write(Data("etl-host: error: \(error.message)\n".utf8))
+    return ExitCode(error.exitStatus.rawValue)
+}
+
+/// Runs `body`, turning a ``HostError`` into a message and its exit code.
+func reportingErrors(_ body: () throws -> Void) throws {
+    do { try body() } catch let error as HostError { throw fail(error) }
+}
+
+/// Writes a line to standard output.
+func say(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+/// A JSON value encoded for output, keys sorted, slashes unescaped.
+func jsonText(_ value: some Encodable) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
+/// Left-aligned text columns separated by two spaces.
+func table(_ header: [String], _ rows: [[String]]) -> String {
+    let all = [header] + rows
+    let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+    return all.map { row in
+        row.enumerated().map { index, cell in
+            index == row.count - 1 ? cell : cell.padding(toLength: widths[index], withPad: " ", startingAt: 0)
+        }.joined(separator: "  ")
+    }.joined(separator: "\n")
+}

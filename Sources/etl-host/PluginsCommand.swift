@@ -1,0 +1,201 @@
+import ArgumentParser
+import ETLHost
+import Foundation
+
+/// `etl-host plugins ...`: see, inspect, install and remove plugins.
+struct PluginsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plugins",
+        abstract: "List, inspect, install and remove plugins.",
+        discussion: """
+            Registries are searched in this order; for each plugin name the first \
+            registry that lists it wins:
+              1. --registry FILE
+              2. $ETL_REGISTRY_PATH (one file, or several separated by ':')
+              3. ./registry.json (the current project)
+              4. the registry.json bundled with this etl-host build
+              5. $XDG_DATA_HOME/etl-host/registry.json (default ~/.local/share/...)
+              6. /etc/etl-host/registry.json
+            install and remove change --registry, else the first $ETL_REGISTRY_PATH \
+            file, else the user registry (5).
+            """,
+        subcommands: [List.self, Info.self, Install.self, Remove.self, Probe.self]
+    )
+}
+
+/// The `--registry` option shared by the plugins subcommands.
+struct RegistryOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Use this registry file first (and change it, for install and remove).", valueName: "file"))
+    var registry: String?
+
+    var searchPath: RegistrySearchPath { RegistrySearchPath(explicit: registry) }
+
+    func load() throws -> PluginRegistry { try PluginRegistry(searchPath: searchPath) }
+}
+
+extension PluginsCommand {
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every visible plugin and whether it can be loaded.",
+            discussion: """
+                STATUS is checked without running the plugin:
+                  ok                  the library exists and matches its entry
+                  missing             the library file does not exist
+                  checksum-mismatch   the library changed since it was installed
+                  abi-mismatch        built for another major ABI version
+                  toolchain-mismatch  a Swift plugin built with another Swift toolchain
+                """
+        )
+
+        @OptionGroup var options: RegistryOptions
+        @Flag(help: "Print a JSON array instead of a table.") var json = false
+
+        struct Row: Encodable {
+            var name, kind, version, abi, language, status, scope, registry, library, description: String
+            var sha256, toolchain: String?
+            var capabilities: [String]
+        }
+
+        func run() throws {
+            try reportingErrors {
+                let registry = try options.load()
+                let rows = registry.plugins.map { plugin in
+                    let entry = plugin.entry
+                    return Row(
+                        name: entry.name, kind: entry.kind.rawValue, version: entry.version, abi: entry.abi,
+                        language: entry.language, status: registry.status(of: plugin).rawValue,
+                        scope: plugin.scope.rawValue, registry: plugin.registry.path, library: plugin.libraryPath,
+                        description: entry.description, sha256: entry.sha256, toolchain: entry.toolchain,
+                        capabilities: entry.capabilities
+                    )
+                }
+                if json {
+                    say(try jsonText(rows))
+                } else if rows.isEmpty {
+                    say("No plugins found in \(registry.searchedDescription).")
+                } else {
+                    say(table(
+                        ["NAME", "KIND", "VERSION", "ABI", "LANGUAGE", "STATUS", "FROM"],
+                        rows.map { [$0.name, $0.kind, $0.version, $0.abi, $0.language, $0.status, $0.scope] }
+                    ))
+                }
+            }
+        }
+    }
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a plugin's descriptor and the JSON Schema of its config.",
+            discussion: "The plugin is loaded in a child process after its registry entry is verified (checksum, ABI)."
+        )
+
+        @OptionGroup var options: RegistryOptions
+        @Argument(help: "The plugin's name, as in `plugins list`.") var name: String
+        @Flag(help: "Print the descriptor as JSON.") var json = false
+
+        func run() throws {
+            try reportingErrors {
+                let registry = try options.load()
+                let plugin = try registry.plugin(named: name)
+                try registry.verify(plugin)
+                let descriptor = try PluginProbe.describe(libraryAt: plugin.libraryPath, entrySymbol: plugin.entry.entry)
+                if json {
+                    say(try jsonText(descriptor))
+                    return
+                }
+                say("""
+                    \(descriptor.name) \(descriptor.version): \(descriptor.description)
+                      kind:          \(descriptor.kind.rawValue)
+                      language:      \(descriptor.language)\(descriptor.toolchain.map { " (\($0))" } ?? "")
+                      abi:           \(descriptor.abi) (negotiated \(descriptor.negotiatedABI))
+                      capabilities:  \(descriptor.capabilities.isEmpty ? "none" : descriptor.capabilities.joined(separator: ", "))
+                      optional ops:  \(descriptor.optionalOperations.isEmpty ? "none" : descriptor.optionalOperations.joined(separator: ", "))
+                      library:       \(plugin.libraryPath)
+                      registry:      \(plugin.registry.path) (\(plugin.scope.rawValue))
+                    config schema:
+                    \(prettyJSON(descriptor.configSchema))
+                    """)
+            }
+        }
+
+        private func prettyJSON(_ text: String) -> String {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)),
+                  let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            else { return text }
+            return String(decoding: data, as: UTF8.self)
+        }
+    }
+
+    struct Install: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Install a plugin library and register it.",
+            discussion: """
+                Copies the library into the registry's plugins/ folder, records its sha256, \
+                and loads it in a child process to check it (a plugin that crashes in init \
+                cannot harm the registry). A refused plugin leaves the registry unchanged.
+
+                Example:
+                  cc -shared -fPIC -I Sources/CETLPlugin/include -o libmy.so my.c
+                  etl-host plugins install ./libmy.so
+                """
+        )
+
+        @OptionGroup var options: RegistryOptions
+        @Argument(help: "The shared library (.so), or a folder holding exactly one.") var path: String
+        @Option(help: "Register it under this name instead of the one it declares.") var name: String?
+        @Option(help: "The entry symbol, if not etl_plugin_init.") var entry = "etl_plugin_init"
+
+        func run() throws {
+            try reportingErrors {
+                let location = options.searchPath.writableLocation
+                let installer = PluginInstaller(registry: RegistryFile(path: location.path))
+                let result = try installer.install(from: path, name: name, entrySymbol: entry)
+                let entry = result.entry
+                say("""
+                    \(result.replaced == nil ? "Installed" : "Replaced") \(entry.name) \(entry.version) (\(entry.kind.rawValue), \(entry.language), ABI \(entry.abi))\(result.replaced.map { " (was \($0.version))" } ?? "")
+                      registry: \(location.path)
+                      library:  \(result.libraryPath)
+                      sha256:   \(entry.sha256 ?? "")
+                    """)
+                if let winner = try? options.load().plugin(named: entry.name), winner.registry.path != location.path {
+                    FileHandle.standardError.write(Data("etl-host: warning: '\(entry.name)' is also defined in \(winner.registry.path), which is searched first; that one will be used\n".utf8))
+                }
+            }
+        }
+    }
+
+    struct Remove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Remove an installed plugin from the registry and delete its copy."
+        )
+
+        @OptionGroup var options: RegistryOptions
+        @Argument(help: "The plugin's name.") var name: String
+
+        func run() throws {
+            try reportingErrors {
+                let location = options.searchPath.writableLocation
+                let installer = PluginInstaller(registry: RegistryFile(path: location.path))
+                let removed = try installer.remove(named: name, searchPath: options.searchPath)
+                say("Removed \(removed.name) \(removed.version) from \(location.path)")
+            }
+        }
+    }
+
+    /// Loads a library in this (child) process and prints what it declares.
+    struct Probe: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Load a library and print its descriptor as JSON (used by install and info, in a child process).",
+            shouldDisplay: false
+        )
+
+        @Argument var path: String
+        @Option var entry = "etl_plugin_init"
+
+        func run() throws {
+            let report = PluginProbe.Report.loading(libraryAt: path, entrySymbol: entry)
+            say(report.json())
+            if report.descriptor == nil { throw ExitCode(ExitStatus.pluginRefused.rawValue) }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import ETLHost
+import ETLTestSupport
+import Foundation
+import Testing
+
+@Suite struct PluginRegistryTests {
+    private func entry(_ name: String, library: String, sha256: String? = nil, abi: String = "1.0",
+                       language: String = "c", toolchain: String? = nil, description: String = "") -> RegistryEntry {
+        RegistryEntry(name: name, kind: .extractor, version: "1", abi: abi, library: library, sha256: sha256,
+                      language: language, toolchain: toolchain, capabilities: [], description: description)
+    }
+
+    @Test func firstRegistryListingANameWinsAndStatusesAreJudgedWithoutLoading() throws {
+        let root = try TestSupport.temporaryDirectory("plugreg")
+        let library = root + "/liba.so"
+        FileManager.default.createFile(atPath: library, contents: Data("not really a library".utf8))
+        let digest = try SHA256.hexDigest(ofFileAt: library)
+
+        let first = RegistryFile(path: root + "/first.json")
+        try first.update { $0.plugins = [
+            entry("same", library: library, description: "from first"),
+            entry("pinned", library: library, sha256: digest),
+            entry("swapped", library: library, sha256: String(repeating: "0", count: 64)),
+            entry("gone", library: root + "/nothing.so"),
+            entry("future", library: library, abi: "2.0"),
+            entry("oldswift", library: library, language: "swift", toolchain: "swift-5.9.0"),
+        ] }
+        let second = RegistryFile(path: root + "/second.json")
+        try second.update { $0.plugins = [entry("same", library: "liba.so", description: "from second"), entry("only2", library: "liba.so")] }
+
+        let registry = try PluginRegistry(searchPath: RegistrySearchPath(
+            environment: ["ETL_REGISTRY_PATH": "\(first.path):\(second.path)", "HOME": root], currentDirectory: root, hostDirectory: root
+        ))
+        #expect(registry.plugins.map(\.entry.name) == ["same", "pinned", "swapped", "gone", "future", "oldswift", "only2"])
+        #expect(try registry.plugin(named: "same").entry.description == "from first")
+        #expect(registry.shadowed.map(\.registry.path) == [second.path])
+        #expect(try registry.plugin(named: "only2").libraryPath == library)
+
+        let statuses = registry.plugins.map { registry.status(of: $0, hostToolchain: "swift-6.3.1").rawValue }
+        #expect(statuses == ["ok", "ok", "checksum-mismatch", "missing", "abi-mismatch", "toolchain-mismatch", "ok"])
+
+        #expect(throws: HostError(.registry, "no plugin named 'nope' in \(first.path), \(second.path); available: future, gone, oldswift, only2, pinned, same, swapped (install one with `etl-host plugins install PATH`)")) {
+            try registry.plugin(named: "nope")
+        }
+        #expect { try registry.load(named: "swapped") } throws: { error in
+            guard let error = error as? HostError, error.kind == .checksumMismatch else { return false }
+            return error.message.contains("but the registry \(first.path) pins 0000000000000000000000000000000000000000000000000000000000000000")
+        }
+    }
+}
