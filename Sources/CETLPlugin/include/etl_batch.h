@@ -248,8 +248,12 @@ static inline size_t etl_bb_width(etl_column_type type) {
     case ETL_TYPE_FLOAT64:
     case ETL_TYPE_TIMESTAMP_US: return 8;
     case ETL_TYPE_DATE32: return 4;
-    default: return 0;
+    case ETL_TYPE_NULL:
+    case ETL_TYPE_BOOL:
+    case ETL_TYPE_UTF8:
+    case ETL_TYPE_BINARY: return 0;
   }
+  return 0;
 }
 
 /** Private: non-zero for utf8 and binary. */
@@ -257,7 +261,7 @@ static inline int etl_bb_is_varlen(etl_column_type type) {
   return type == ETL_TYPE_UTF8 || type == ETL_TYPE_BINARY;
 }
 
-/** Private: makes room for `extra` more bytes (new bytes are zero).
+/** Private: makes room for `extra` more bytes (not initialised).
  *  Returns 0 when out of memory, leaving the buffer as it was. */
 static inline int etl_bb_reserve(etl_bb_buf* buf, size_t extra) {
   size_t need, cap;
@@ -270,7 +274,6 @@ static inline int etl_bb_reserve(etl_bb_buf* buf, size_t extra) {
   while (cap < need) cap = cap > (size_t)-1 / 2 ? need : cap * 2;
   p = (uint8_t*)realloc(buf->data, cap);
   if (p == NULL) return 0;
-  memset(p + buf->capacity, 0, cap - buf->capacity);
   buf->data = p;
   buf->capacity = cap;
   return 1;
@@ -301,11 +304,13 @@ static inline int etl_bb_get_bit(const uint8_t* bits, int64_t i) {
   return (bits[i >> 3] >> (unsigned)(i & 7)) & 1;
 }
 
-/** Private: makes sure the bitmap has a byte for bit `index`. */
+/** Private: makes sure the bitmap has a byte for bit `index`. New bytes
+ *  are zero, so the padding bits past the last value are always 0. */
 static inline int etl_bb_bits_reserve(etl_bb_buf* buf, int64_t index) {
   size_t need = (size_t)(index >> 3) + 1;
   if (buf->size >= need) return 1;
   if (!etl_bb_reserve(buf, need - buf->size)) return 0;
+  memset(buf->data + buf->size, 0, need - buf->size);
   buf->size = need;
   return 1;
 }
@@ -407,7 +412,14 @@ static inline int etl_bb_utf8_valid(const uint8_t* s, size_t n, size_t* bad) {
   while (i < n) {
     uint8_t c = s[i];
     if (c < 0x80) {
+      uint64_t word;
       i++;
+      /* fast path: 8 ASCII bytes at a time */
+      while (n - i >= 8) {
+        memcpy(&word, s + i, 8);
+        if ((word & UINT64_C(0x8080808080808080)) != 0) break;
+        i += 8;
+      }
       continue;
     }
     if (c >= 0xC2 && c <= 0xDF) {
@@ -513,13 +525,18 @@ static inline etl_status etl_bb_add(etl_batch_builder* b, const char* name,
   return ETL_OK;
 }
 
+/** Private: frees memory that an Arrow struct points to through const. */
+static inline void etl_bb_free_const(const void* p) {
+  free((void*)(uintptr_t)p);
+}
+
 /** Private: release callback of a column array. */
 static inline void etl_bb_release_column(struct ArrowArray* array) {
   const void** buffers;
   int i;
   if (array == NULL || array->release == NULL) return;
   buffers = (const void**)array->private_data; /* the 3 buffer slots */
-  for (i = 0; i < 3; i++) free((void*)buffers[i]);
+  for (i = 0; i < 3; i++) etl_bb_free_const(buffers[i]);
   free(buffers);
   array->release = NULL;
 }
@@ -551,8 +568,8 @@ static inline void etl_bb_release_batch(struct ArrowArray* array) {
 /** Private: release callback of a column schema. */
 static inline void etl_bb_release_field(struct ArrowSchema* schema) {
   if (schema == NULL || schema->release == NULL) return;
-  free((void*)schema->name);
-  free((void*)schema->metadata);
+  etl_bb_free_const(schema->name);
+  etl_bb_free_const(schema->metadata);
   schema->release = NULL;
 }
 
@@ -1021,7 +1038,10 @@ static inline etl_status etl_batch_finish(etl_batch_builder* b, struct ArrowArra
     slots[i] = (const void**)calloc(3, sizeof(const void*));
     if (slots[i] == NULL) goto oom;
     /* data buffers are never NULL, even for 0 rows */
-    if (c->type != ETL_TYPE_NULL && !etl_bb_reserve(&c->values, 1)) goto oom;
+    if (c->type != ETL_TYPE_NULL) {
+      if (!etl_bb_reserve(&c->values, 1)) goto oom;
+      if (c->values.size == 0) c->values.data[0] = 0;
+    }
     if (etl_bb_is_varlen(c->type) && !etl_bb_offsets_reserve(c)) goto oom;
   }
   if (out_schema != NULL) {

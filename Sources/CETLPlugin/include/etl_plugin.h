@@ -32,6 +32,9 @@
  *     never removed, reordered or retyped within a major version.
  *   - Never read a field that lies beyond the other side's struct_size:
  *     use ETL_HAS_FIELD(). A NULL function pointer means "not supported".
+ *   - Frozen across ALL majors, so that a mismatch can always be reported:
+ *     the signature of etl_plugin_init, the layout of etl_error, and the
+ *     first two fields of etl_plugin (struct_size, abi_version).
  *
  * OWNERSHIP (whoever allocates, frees)
  *
@@ -80,6 +83,13 @@ extern "C" {
   ((uint32_t)(((uint32_t)(major) << 16) | ((uint32_t)(minor)&0xFFFFu)))
 /** The version this header describes, e.g. 0x00010000 for 1.0. */
 #define ETL_ABI_VERSION ETL_ABI_MAKE_VERSION(ETL_ABI_VERSION_MAJOR, ETL_ABI_VERSION_MINOR)
+
+/** Every ABI version so far, as plain constants (usable from languages that
+ *  cannot expand the macros above, such as Swift). */
+enum etl_abi_version {
+  /** ABI 1.0. */
+  ETL_ABI_VERSION_1_0 = 0x00010000
+};
 /** The major part of a version number. */
 #define ETL_ABI_MAJOR(version) ((uint32_t)(version) >> 16)
 /** The minor part of a version number. */
@@ -243,7 +253,9 @@ enum etl_status_code {
   /** A deadline passed. */
   ETL_ERR_TIMEOUT = 12,
   /** A bug in the plugin: an invariant was violated. */
-  ETL_ERR_INTERNAL = 13
+  ETL_ERR_INTERNAL = 13,
+  /** Out of memory, disk full, quota exceeded. */
+  ETL_ERR_RESOURCE_EXHAUSTED = 14
 };
 
 /**
@@ -464,7 +476,9 @@ typedef struct etl_plugin {
   /**
    * Asks the instance to stop what it is doing as soon as it can. May be
    * called from any thread, concurrently with any other operation on the
-   * same instance, and more than once. Must not block. Optional.
+   * same instance, and more than once. Must not block. Cancellation is
+   * final: every later operation on the instance may fail with
+   * ETL_ERR_CANCELLED (ECANCELED from get_next). Optional.
    */
   void (*cancel)(etl_instance* instance);
 

@@ -416,8 +416,9 @@ static void dirlist_close(etl_instance* inst) {
 
 /** Release callback of the catalog buffer. */
 static void release_buffer(etl_buffer* buffer) {
-  free((void*)buffer->data);
+  free(buffer->private_data); /* the same block as data, without const */
   buffer->data = NULL;
+  buffer->private_data = NULL;
   buffer->release = NULL;
 }
 
@@ -431,7 +432,7 @@ static etl_status dirlist_discover(etl_instance* inst, etl_buffer* catalog, etl_
   catalog->data = data;
   catalog->length = (int64_t)(sizeof k_catalog - 1);
   catalog->release = release_buffer;
-  catalog->private_data = NULL;
+  catalog->private_data = data;
   return ETL_OK;
 }
 
