@@ -1,1 +1,58 @@
-// CSV extractor
+import ETLPluginKit
+
+/// The CSV extractor: one stream per file matched by `path`, each emitted
+/// as untyped utf8 columns (`etl.untyped = 1`) for the host to type.
+///
+/// An empty unquoted field is NULL; a quoted empty field (`""`) is the
+/// empty string. See ``CSVReader`` for the accepted syntax.
+final class CSVExtractor: Extractor {
+    static let info = PluginInfo(
+        name: "csv", version: "0.1.0",
+        description: "CSV files (RFC 4180): one stream per file, untyped columns typed by the host",
+        configSchema: CSVConfig.schema,
+        capabilities: [.parallelStreams])
+
+    private let config: CSVConfig
+    private let host: HostContext
+
+    init(config: PluginConfig, host: HostContext) throws {
+        self.config = try CSVConfig(config)
+        self.host = host
+    }
+
+    /// Checks that the files exist and can be opened.
+    func check() throws {
+        for file in try files() {
+            _ = try CSVFileInput(path: file.path)
+        }
+    }
+
+    /// One stream per file, with its columns as read from the header line
+    /// (all "string": the values are untyped text).
+    func discover() throws -> Catalog {
+        var streams: [CatalogStream] = []
+        for file in try files() {
+            try host.checkCancelled("discovering \(file.path)")
+            let reader = CSVReader(input: try CSVFileInput(path: file.path), fileName: file.path,
+                                   dialect: config.dialect)
+            let columns = try reader.readHeader()
+            streams.append(CatalogStream(
+                name: file.stream, fields: columns.map { CatalogField(name: $0, type: .string) }))
+        }
+        return Catalog(streams: streams)
+    }
+
+    func read(stream: String, state: String?) throws -> any BatchSource {
+        let files = try files()
+        guard let file = files.first(where: { $0.stream == stream }) else {
+            throw PluginError.invalidArgument("unknown stream \"\(stream)\"; \"\(config.path)\" gives "
+                + files.map { "\"\($0.stream)\"" }.joined(separator: ", "))
+        }
+        host.log(.debug, "reading \(file.path) as stream \"\(stream)\"")
+        return try CSVStreamSource(file: file, dialect: config.dialect)
+    }
+
+    private func files() throws(PluginError) -> [CSVFile] {
+        try CSVFileSet.resolve(path: config.path, stream: config.stream)
+    }
+}

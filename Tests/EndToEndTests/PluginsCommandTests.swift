@@ -43,7 +43,7 @@ import Testing
         #expect(install.status == 0, "\(install.stderr)")
         let installedPath = sandbox.root + "/data/etl-host/plugins/dirlist-\(digest.prefix(16)).so"
         #expect(install.stdout == """
-            Installed dirlist 0.1.0 (extractor, c, ABI 1.0)
+            Installed dirlist 1.0.0 (extractor, c, ABI 1.0)
               registry: \(sandbox.userRegistry)
               library:  \(installedPath)
               sha256:   \(digest)
@@ -75,7 +75,7 @@ import Testing
 
         let remove = try sandbox.etlHost("plugins", "remove", "dirlist")
         #expect(remove.status == 0)
-        #expect(remove.stdout == "Removed dirlist 0.1.0 from \(sandbox.userRegistry)\n")
+        #expect(remove.stdout == "Removed dirlist 1.0.0 from \(sandbox.userRegistry)\n")
         #expect(try registry(sandbox.userRegistry).plugins.isEmpty)
         #expect(!FileManager.default.fileExists(atPath: installedPath))
 

@@ -84,9 +84,11 @@ public final class LoadedPlugin: @unchecked Sendable {
 
     /// Throws unless the plugin is of `kind`, naming what it is instead.
     public func require(kind: PluginKind) throws {
-        guard descriptor.kind == kind else {
-            throw HostError(.invalidArgument, "plugin '\(descriptor.name)' (\(path)) is \(descriptor.kind == .extractor ? "an extractor" : "a warehouse"), but \(kind == .extractor ? "an extractor" : "a warehouse") is needed here")
-        }
+        guard descriptor.kind == kind else { throw kindMismatch(needed: kind) }
+    }
+
+    func kindMismatch(needed kind: PluginKind) -> HostError {
+        HostError(.invalidArgument, "plugin '\(descriptor.name)' (\(path)) is \(descriptor.kind == .extractor ? "an extractor" : "a warehouse"), but \(kind == .extractor ? "an extractor" : "a warehouse") is needed here")
     }
 
     /// Valid plugin names: 1-64 of a-z, 0-9, '-', '_'.

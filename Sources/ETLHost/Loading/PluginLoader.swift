@@ -129,6 +129,7 @@ public enum PluginStatusCode {
             "ETL_OK", "ETL_ERR_UNKNOWN", "ETL_ERR_INVALID_ARGUMENT", "ETL_ERR_NOT_FOUND", "ETL_ERR_IO",
             "ETL_ERR_UNAUTHENTICATED", "ETL_ERR_PERMISSION_DENIED", "ETL_ERR_CANCELLED", "ETL_ERR_NOT_IMPLEMENTED",
             "ETL_ERR_ABI_MISMATCH", "ETL_ERR_DATA", "ETL_ERR_RATE_LIMITED", "ETL_ERR_TIMEOUT", "ETL_ERR_INTERNAL",
+            "ETL_ERR_RESOURCE_EXHAUSTED",
         ]
         return status >= 0 && Int(status) < names.count ? "\(names[Int(status)]) (\(status))" : "unknown status \(status)"
     }

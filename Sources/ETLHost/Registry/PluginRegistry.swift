@@ -97,6 +97,9 @@ public struct PluginRegistry: Sendable {
         let plugin = try self.plugin(named: name)
         try verify(plugin, hostABI: loader.hostABI, hostToolchain: loader.hostToolchain)
         let loaded = try loader.load(libraryAt: plugin.libraryPath, entrySymbol: plugin.entry.entry)
+        guard loaded.descriptor.kind == plugin.entry.kind else {
+            throw HostError(.pluginFailed, "plugin '\(name)': the registry \(plugin.registry.path) says it is \(plugin.entry.kind == .extractor ? "an extractor" : "a warehouse"), but its library \(plugin.libraryPath) says \(loaded.descriptor.kind == .extractor ? "an extractor" : "a warehouse"); reinstall it")
+        }
         if let kind { try loaded.require(kind: kind) }
         return loaded
     }

@@ -28,7 +28,7 @@ extension HostError {
         switch kind {
         case .notAPlugin, .abiMismatch, .pluginFailed, .checksumMismatch: .pluginRefused
         case .invalidArgument: .usage
-        case .registry, .io: .failure
+        case .registry, .io, .operationFailed: .failure
         }
     }
 }

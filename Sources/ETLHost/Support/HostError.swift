@@ -26,6 +26,9 @@ public struct HostError: Error, CustomStringConvertible, Equatable, Sendable {
         case invalidArgument
         /// Reading or writing a file failed.
         case io
+        /// A plugin operation (open, discover, read, write, commit, ...)
+        /// returned an error.
+        case operationFailed
     }
 
     /// The coarse class of the failure.
@@ -33,10 +36,17 @@ public struct HostError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The full, actionable message.
     public let message: String
 
+    /// For `.operationFailed`: the plugin's status code (`etl_status_code`).
+    public let pluginStatus: Int32?
+    /// For `.operationFailed`: whether the plugin said a retry may succeed.
+    public let retryable: Bool
+
     /// Creates an error of `kind` with `message`.
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, pluginStatus: Int32? = nil, retryable: Bool = false) {
         self.kind = kind
         self.message = message
+        self.pluginStatus = pluginStatus
+        self.retryable = retryable
     }
 
     public var description: String { message }

@@ -30,9 +30,13 @@ struct ColumnBuffer {
     /// Capacities to start the next batch with (rows, data bytes).
     var rowHint: Int
     var dataHint: Int
+    /// The most value bytes a utf8 or binary column may hold: `Int32.max`,
+    /// the reach of int32 offsets (lower in tests).
+    let dataLimit: Int
 
-    init(type: ArrowColumnType, rowHint: Int) {
+    init(type: ArrowColumnType, rowHint: Int, dataLimit: Int = Int(Int32.max)) {
         self.type = type
+        self.dataLimit = dataLimit
         self.rowHint = max(rowHint, 16)
         self.dataHint = max(rowHint, 16) * 8
     }
@@ -117,7 +121,7 @@ struct ColumnBuffer {
         if (length + 2) * 4 > valuesCapacity { growValues(rows: length + 1) }
         let count = bytes.count
         let end = dataCount + count
-        guard end <= Int(Int32.max) else { return false }
+        guard end <= dataLimit else { return false }
         if count > 0 {
             if end > dataCapacity { growData(bytes: end) }
             (data! + dataCount).update(from: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self),

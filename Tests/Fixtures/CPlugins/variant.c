@@ -287,7 +287,7 @@ typedef struct variant_stream {
   etl_instance* inst;
   etl_batch_builder* builder;
   int done;
-  char error[256];
+  char error[512];
 } variant_stream;
 
 static int stream_get_schema(struct ArrowArrayStream* stream, struct ArrowSchema* out) {

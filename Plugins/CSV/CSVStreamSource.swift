@@ -1,0 +1,27 @@
+import ETLPluginKit
+
+/// The batches of one CSV file: the ``CSVReader`` of the kit, fed by the
+/// file in 1 MiB chunks, emitting batches of up to ``batchRows`` rows.
+final class CSVStreamSource: BatchSource {
+    /// Rows per batch.
+    static let batchRows = 65_536
+    /// Field bytes per batch, so that batches of long text stay bounded.
+    static let batchBytes = 64 << 20
+
+    let schema: ArrowBatchSchema
+    private let reader: CSVReader
+    private var finished = false
+
+    /// Opens `file` and reads its header.
+    init(file: CSVFile, dialect: CSVDialect) throws(PluginError) {
+        reader = CSVReader(input: try CSVFileInput(path: file.path), fileName: file.path, dialect: dialect)
+        schema = CSVReader.schema(columns: try reader.readHeader())
+    }
+
+    func nextBatch(into builder: ArrowBatchBuilder) throws -> Bool {
+        guard !finished else { return false }
+        let more = try reader.readBatch(into: builder, maxRows: Self.batchRows, maxBytes: Self.batchBytes)
+        if !more { finished = true }
+        return more
+    }
+}

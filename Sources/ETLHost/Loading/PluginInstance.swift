@@ -1,0 +1,231 @@
+import CETLPlugin
+import ETLPluginKit
+import Foundation
+
+/// An open instance of a loaded plugin: a connection to one source or
+/// destination, configured by a JSON object.
+///
+/// ```swift
+/// let plugin = try PluginLoader().load(libraryAt: "libetl_dirlist.so")
+/// let instance = try PluginInstance(plugin: plugin, configJSON: #"{"path": "/tmp"}"#)
+/// let stream = try instance.read(stream: "files")
+/// while let batch = try stream.next() { print(batch.rowCount) }
+/// ```
+///
+/// Not thread-safe, as the contract says: one instance is used by one thread
+/// at a time, except ``cancel()``, which any thread may call.
+public final class PluginInstance: @unchecked Sendable {
+    /// The plugin this is an instance of.
+    public let plugin: LoadedPlugin
+    /// The host context the plugin logs and reports progress through.
+    public let context: PluginContext
+    private var handle: OpaquePointer?
+
+    /// Opens an instance with `configJSON` (a JSON object; the caller
+    /// validates it against the plugin's config schema first).
+    ///
+    /// - Throws: `.operationFailed` with the plugin's message.
+    public init(plugin: LoadedPlugin, configJSON: String, logSink: any PluginLogSink = StandardErrorLogSink()) throws {
+        self.plugin = plugin
+        context = PluginContext(pluginName: plugin.descriptor.name, logSink: logSink)
+        var opened: OpaquePointer?
+        try configJSON.withCString { config in
+            var request = etl_open_request()
+            request.struct_size = UInt32(MemoryLayout<etl_open_request>.size)
+            request.config_json = config
+            request.host_context = context.opaquePointer
+            try plugin.call("open") { error in plugin.raw.open!(&request, &opened, error) }
+        }
+        guard let opened else {
+            throw HostError(.pluginFailed, "plugin '\(plugin.descriptor.name)': open returned ETL_OK without an instance")
+        }
+        handle = opened
+    }
+
+    deinit { close() }
+
+    /// Closes the instance (once; later calls do nothing).
+    public func close() {
+        if let handle {
+            plugin.raw.close!(handle)
+            self.handle = nil
+        }
+    }
+
+    /// The live handle, or an error once closed.
+    func liveHandle() throws -> OpaquePointer {
+        guard let handle else { throw HostError(.invalidArgument, "plugin '\(plugin.descriptor.name)': the instance is closed") }
+        return handle
+    }
+
+    /// Asks the plugin to stop what it is doing; safe from any thread.
+    public func cancel() {
+        context.cancel()
+        if let handle, let cancel = plugin.raw.cancel { cancel(handle) }
+    }
+
+    /// Runs the plugin's `check`; does nothing when the plugin has none.
+    public func check() throws {
+        guard let check = plugin.raw.check else { return }
+        let handle = try liveHandle()
+        try plugin.call("check") { check(handle, $0) }
+    }
+
+    // MARK: Extractor operations
+
+    /// The extractor's catalog, as the JSON text it returned.
+    public func discover() throws -> String {
+        let ops = try plugin.extractor()
+        let handle = try liveHandle()
+        return try plugin.callReturningBuffer("discover") { buffer, error in ops.discover!(handle, buffer, error) }
+    }
+
+    /// Starts reading `stream`, continuing after `stateJSON` if given.
+    public func read(stream: String, stateJSON: String? = nil) throws -> ExtractorStream {
+        let ops = try plugin.extractor()
+        let handle = try liveHandle()
+        let arrowStream = UnsafeMutablePointer<ArrowArrayStream>.allocate(capacity: 1)
+        arrowStream.initialize(to: ArrowArrayStream())
+        do {
+            try stream.withCString { name in
+                try withOptionalCString(stateJSON) { state in
+                    var request = etl_read_request()
+                    request.struct_size = UInt32(MemoryLayout<etl_read_request>.size)
+                    request.stream = name
+                    request.state_json = state
+                    try plugin.call("read '\(stream)'") { error in ops.read!(handle, &request, arrowStream, error) }
+                }
+            }
+            return try ExtractorStream(taking: arrowStream, plugin: plugin.descriptor.name, stream: stream, instance: self)
+        } catch {
+            if arrowStream.pointee.release != nil { arrowStream.pointee.release(arrowStream) }
+            arrowStream.deallocate()
+            throw error
+        }
+    }
+
+    /// The state covering every batch read so far from `stream`, or nil when
+    /// the extractor is not incremental.
+    public func checkpoint(stream: String) throws -> String? {
+        let ops = try plugin.extractor()
+        guard let checkpoint = ops.checkpoint else { return nil }
+        let handle = try liveHandle()
+        return try stream.withCString { name in
+            try plugin.callReturningBuffer("checkpoint '\(stream)'") { buffer, error in checkpoint(handle, name, buffer, error) }
+        }
+    }
+}
+
+/// A stream of batches from an extractor's `read`: an ArrowArrayStream whose
+/// schema and batches are validated on import.
+public final class ExtractorStream: @unchecked Sendable {
+    /// The batches' schema, as the stream's get_schema returned it.
+    public let schema: ArrowBatchSchema
+    /// The stream's name.
+    public let name: String
+    private let stream: UnsafeMutablePointer<ArrowArrayStream>
+    private let pluginName: String
+    private let instance: PluginInstance  // keeps the instance open while the stream lives
+    private var finished = false
+
+    init(taking stream: UnsafeMutablePointer<ArrowArrayStream>, plugin: String, stream name: String, instance: PluginInstance) throws {
+        self.stream = stream
+        self.name = name
+        pluginName = plugin
+        self.instance = instance
+        guard stream.pointee.release != nil, let getSchema = stream.pointee.get_schema else {
+            throw HostError(.pluginFailed, "plugin '\(plugin)': read '\(name)' returned ETL_OK but no stream")
+        }
+        var cSchema = ArrowSchema()
+        let code = getSchema(stream, &cSchema)
+        guard code == 0 else {
+            throw HostError(.operationFailed, "plugin '\(plugin)': stream '\(name)': get_schema failed: \(Self.lastError(stream, code: code))", retryable: code == EAGAIN)
+        }
+        defer { if cSchema.release != nil { cSchema.release(&cSchema) } }
+        do { schema = try ArrowBatchSchema(importing: &cSchema) } catch {
+            throw HostError(.pluginFailed, "plugin '\(plugin)': stream '\(name)': invalid schema: \(error.message)")
+        }
+    }
+
+    deinit {
+        if stream.pointee.release != nil { stream.pointee.release(stream) }
+        stream.deallocate()
+    }
+
+    /// The next batch, or nil at the end of the stream.
+    ///
+    /// - Throws: `.operationFailed` (retryable when the plugin answered
+    ///   EAGAIN) or `.pluginFailed` when the batch breaks the Arrow rules.
+    public func next() throws -> ImportedBatch? {
+        if finished { return nil }
+        var array = ArrowArray()
+        let code = stream.pointee.get_next(stream, &array)
+        guard code == 0 else {
+            let reason = code == ECANCELED ? "cancelled" : Self.lastError(stream, code: code)
+            throw HostError(.operationFailed, "plugin '\(pluginName)': stream '\(name)': \(reason)",
+                            pluginStatus: code == ECANCELED ? Int32(ETL_ERR_CANCELLED.rawValue) : nil, retryable: code == EAGAIN)
+        }
+        guard array.release != nil else {
+            finished = true
+            return nil
+        }
+        do { return try ImportedBatch(taking: &array, schema: schema) } catch {
+            throw HostError(.pluginFailed, "plugin '\(pluginName)': stream '\(name)': invalid batch: \(error.message)")
+        }
+    }
+
+    private static func lastError(_ stream: UnsafeMutablePointer<ArrowArrayStream>, code: Int32) -> String {
+        let text = stream.pointee.get_last_error?(stream).map { String(cString: $0) }
+        return "\(text ?? "no message") (\(errnoName(code)))"
+    }
+
+    private static func errnoName(_ code: Int32) -> String {
+        switch code {
+        case EAGAIN: "EAGAIN, transient"
+        case ECANCELED: "ECANCELED"
+        case EACCES: "EACCES, credentials refused"
+        case EIO: "EIO"
+        case EINVAL: "EINVAL"
+        default: "errno \(code)"
+        }
+    }
+}
+
+extension LoadedPlugin {
+    /// The extractor operations, or an error naming what the plugin is.
+    func extractor() throws -> etl_extractor_ops {
+        guard let ops = extractorOps else { throw kindMismatch(needed: .extractor) }
+        return ops
+    }
+
+    /// Calls a plugin operation and turns a failure into a HostError carrying
+    /// the plugin's message, code and retryability (the error is released).
+    func call(_ operation: String, _ body: (UnsafeMutablePointer<etl_error>) -> etl_status) throws {
+        var error = ReceivedError.empty()
+        let status = body(&error)
+        guard status != ETL_OK.rawValue else {
+            _ = ReceivedError.take(&error)
+            return
+        }
+        let retryable = ReceivedError.isRetryable(error)
+        let message = ReceivedError.take(&error) ?? "no message"
+        throw HostError(.operationFailed, "plugin '\(descriptor.name)': \(operation) failed: \(message) [\(PluginStatusCode.name(status))]",
+                        pluginStatus: status, retryable: retryable)
+    }
+
+    /// Calls an operation that fills an etl_buffer and returns its text.
+    func callReturningBuffer(_ operation: String, _ body: (UnsafeMutablePointer<etl_buffer>, UnsafeMutablePointer<etl_error>) -> etl_status) throws -> String {
+        var buffer = etl_buffer()
+        buffer.struct_size = UInt32(MemoryLayout<etl_buffer>.size)
+        try call(operation) { error in body(&buffer, error) }
+        defer { if let release = buffer.release { release(&buffer) } }
+        guard let data = buffer.data else { return "" }
+        return String(decoding: UnsafeRawBufferPointer(start: data, count: Int(buffer.length)), as: UTF8.self)
+    }
+}
+
+/// Runs `body` with a C string for `text`, or NULL when it is nil.
+func withOptionalCString<T>(_ text: String?, _ body: (UnsafePointer<CChar>?) throws -> T) rethrows -> T {
+    guard let text else { return try body(nil) }
+    return try text.withCString { try body($0) }
+}

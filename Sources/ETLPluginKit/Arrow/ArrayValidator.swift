@@ -1,0 +1,203 @@
+/// Validation of an imported `"+s"` ArrowArray against its schema: what
+/// keeps a buggy plugin from crashing the host.
+///
+/// Checks that the structure matches the schema (buffer and child counts),
+/// that lengths and offsets are consistent and in range, that null_count
+/// agrees with the validity bitmap (or is -1, unknown), that utf8 offsets
+/// are monotonic and the bytes valid UTF-8. What the C Data Interface cannot
+/// tell (the allocated size of a buffer) cannot be checked.
+enum ArrayValidator {
+    /// The largest length or offset accepted: anything larger is corrupt.
+    static let lengthLimit: Int64 = 1 << 40
+
+    /// Validates `array` and returns a view of each column.
+    static func validate(_ array: UnsafePointer<ArrowArray>, schema: ArrowBatchSchema)
+        throws(PluginError) -> [ColumnView]
+    {
+        let root = array.pointee
+        guard root.release != nil else {
+            throw PluginError.data("the batch was already released (release is NULL)")
+        }
+        try checkRange(root.length, "the batch length")
+        try checkRange(root.offset, "the batch offset")
+        guard root.n_buffers == 1 else {
+            throw PluginError.data("a \"+s\" batch must have n_buffers = 1 (validity), has \(root.n_buffers)")
+        }
+        guard root.dictionary == nil else {
+            throw PluginError.data("a batch must not have a dictionary")
+        }
+        guard let rootBuffers = root.buffers else {
+            throw PluginError.data("the batch's buffers pointer is NULL")
+        }
+        if let validity = rootBuffers[0] {
+            let nulls = Bitmap.countClear(validity.assumingMemoryBound(to: UInt8.self),
+                                          offset: Int(root.offset), length: Int(root.length))
+            guard nulls == 0 else {
+                throw PluginError.data("the batch has \(nulls) null rows at the struct level; "
+                    + "ABI v1 batches have no null rows: put nulls in the columns")
+            }
+        } else if root.null_count != 0, root.null_count != -1 {
+            throw PluginError.data("the batch has null_count = \(root.null_count) but no validity bitmap")
+        }
+        guard root.n_children == Int64(schema.count) else {
+            throw PluginError.data("the batch has \(root.n_children) columns but its schema has "
+                + "\(schema.count) (\(schema.fields.map(\.name).joined(separator: ", ")))")
+        }
+        guard schema.count == 0 || root.children != nil else {
+            throw PluginError.data("the batch has \(schema.count) columns but children is NULL")
+        }
+        let rows = Int(root.length)
+        var views: [ColumnView] = []
+        views.reserveCapacity(schema.count)
+        for (index, field) in schema.fields.enumerated() {
+            let label = "column \(index + 1) (\"\(field.name)\", \(field.type))"
+            guard let child = root.children[index] else {
+                throw PluginError.data("\(label): the child array pointer is NULL")
+            }
+            let view: ColumnView
+            do {
+                view = try validateColumn(child.pointee, type: field.type, rowOffset: Int(root.offset), rows: rows)
+            } catch {
+                throw PluginError.data("\(label): \(error.message)")
+            }
+            guard field.nullable || view.nullCount == 0 else {
+                throw PluginError.data("\(label): the schema says the column has no nulls (flags without "
+                    + "ARROW_FLAG_NULLABLE), but it has \(view.nullCount)")
+            }
+            views.append(view)
+        }
+        return views
+    }
+
+    private static func checkRange(_ value: Int64, _ what: String) throws(PluginError) {
+        guard value >= 0, value <= lengthLimit else {
+            throw PluginError.data("\(what) is \(value)")
+        }
+    }
+
+    private static func validateColumn(_ child: ArrowArray, type: ArrowColumnType, rowOffset: Int, rows: Int)
+        throws(PluginError) -> ColumnView
+    {
+        guard child.release != nil else {
+            throw PluginError.data("the array was already released (release is NULL)")
+        }
+        try checkRange(child.length, "the length")
+        try checkRange(child.offset, "the offset")
+        guard child.n_children == 0 else {
+            throw PluginError.data("has \(child.n_children) children; columns of ABI v1 have none")
+        }
+        guard child.dictionary == nil else {
+            throw PluginError.data("is dictionary-encoded, which ABI v1 does not allow")
+        }
+        guard child.n_buffers == Int64(type.bufferCount) else {
+            throw PluginError.data("has n_buffers = \(child.n_buffers); a \(type) array has "
+                + "\(type.bufferCount)")
+        }
+        let length = Int(child.length)
+        let offset = Int(child.offset)
+        guard length >= rowOffset + rows else {
+            throw PluginError.data("has length \(length) but the batch needs \(rowOffset + rows) "
+                + "(offset \(rowOffset) + \(rows) rows)")
+        }
+        let start = offset + rowOffset
+        if type == .null {
+            guard child.null_count == child.length || child.null_count == -1 else {
+                throw PluginError.data("null_count is \(child.null_count) but a null array of length "
+                    + "\(length) has \(length) nulls")
+            }
+            return ColumnView(type: type, start: start, rows: rows, validity: nil, values: nil,
+                              data: nil, nullCount: rows)
+        }
+        guard let buffers = child.buffers else {
+            throw PluginError.data("the buffers pointer is NULL")
+        }
+        // Validity.
+        var validity: UnsafePointer<UInt8>?
+        var nullCount = 0
+        if let bitmap = buffers[0]?.assumingMemoryBound(to: UInt8.self) {
+            let nulls = Bitmap.countClear(bitmap, offset: offset, length: length)
+            guard child.null_count == -1 || child.null_count == Int64(nulls) else {
+                throw PluginError.data("null_count is \(child.null_count) but the validity bitmap "
+                    + "has \(nulls) nulls")
+            }
+            if nulls > 0 {
+                validity = bitmap
+                nullCount = rows == length && rowOffset == 0
+                    ? nulls : Bitmap.countClear(bitmap, offset: start, length: rows)
+            }
+        } else {
+            guard child.null_count == 0 || child.null_count == -1 else {
+                throw PluginError.data("null_count is \(child.null_count) but there is no validity bitmap")
+            }
+        }
+        // Values.
+        let values = buffers[1]
+        guard values != nil || length == 0 else {
+            throw PluginError.data("the values buffer (buffers[1]) is NULL")
+        }
+        var data: UnsafePointer<UInt8>?
+        if type == .utf8 || type == .binary {
+            data = try validateOffsets(values, data: buffers[2], offset: offset, length: length,
+                                       utf8: type == .utf8)
+        }
+        return ColumnView(type: type, start: start, rows: rows, validity: validity, values: values,
+                          data: data, nullCount: nullCount)
+    }
+
+    /// Checks int32 offsets (non-negative, monotonic) and, for utf8, that
+    /// every value is valid UTF-8. Returns the data pointer.
+    private static func validateOffsets(
+        _ offsetsBuffer: UnsafeRawPointer?, data dataBuffer: UnsafeRawPointer?, offset: Int,
+        length: Int, utf8: Bool
+    ) throws(PluginError) -> UnsafePointer<UInt8>? {
+        guard let offsetsBuffer else { return nil }  // length == 0
+        let offsets = offsetsBuffer.assumingMemoryBound(to: Int32.self)
+        let first = Int(offsets[offset])
+        guard first >= 0 else {
+            throw PluginError.data("offset \(offset) is negative (\(first))")
+        }
+        var previous = first
+        for index in 0..<length {
+            let next = Int(offsets[offset + index + 1])
+            guard next >= previous else {
+                throw PluginError.data("offsets are not monotonic at row \(index + 1) "
+                    + "(\(previous) then \(next))")
+            }
+            previous = next
+        }
+        let last = previous
+        guard last == first || dataBuffer != nil else {
+            throw PluginError.data("the data buffer (buffers[2]) is NULL but the offsets span "
+                + "\(last - first) bytes")
+        }
+        let data = dataBuffer?.assumingMemoryBound(to: UInt8.self)
+        if utf8, let data, last > first {
+            let bytes = UnsafeRawBufferPointer(start: data + first, count: last - first)
+            if let bad = UTF8Validator.firstInvalidOffset(bytes) {
+                let row = rowContaining(byte: first + bad, offsets: offsets, offset: offset, length: length)
+                throw PluginError.data("row \(row) is not valid UTF-8")
+            }
+            // The whole is valid; each value must also start on a character.
+            for index in 1..<max(1, length) {
+                let position = Int(offsets[offset + index])
+                if position < last, data[position] & 0xC0 == 0x80 {
+                    throw PluginError.data("row \(index + 1) is not valid UTF-8 (it starts in the "
+                        + "middle of a character)")
+                }
+            }
+        }
+        return data
+    }
+
+    /// The 1-based row whose bytes contain absolute byte `position`.
+    private static func rowContaining(byte position: Int, offsets: UnsafePointer<Int32>, offset: Int,
+                                      length: Int) -> Int {
+        var low = 0
+        var high = length - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if Int(offsets[offset + middle]) <= position { low = middle } else { high = middle - 1 }
+        }
+        return low + 1
+    }
+}

@@ -1,0 +1,64 @@
+/// The C functions of `etl_extractor_ops`, calling the instance's
+/// ``Extractor``.
+enum ExtractorTrampolines {
+    /// The operation table. `checkpoint` is `NULL` unless the extractor is
+    /// incremental, as the contract says.
+    static func makeOps(incremental: Bool) -> etl_extractor_ops {
+        var ops = etl_extractor_ops()
+        ops.struct_size = UInt32(MemoryLayout<etl_extractor_ops>.size)
+        ops.discover = discover
+        ops.read = read
+        ops.checkpoint = incremental ? checkpoint : nil
+        return ops
+    }
+
+    static func instance(_ handle: OpaquePointer?, _ operation: String) throws(PluginError) -> ExtractorInstance {
+        guard let handle else {
+            throw PluginError.invalidArgument("\(operation): the instance is NULL")
+        }
+        return Unmanaged<ExtractorInstance>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+    }
+}
+
+private let discover: @convention(c) (
+    OpaquePointer?, UnsafeMutablePointer<etl_buffer>?, UnsafeMutablePointer<etl_error>?
+) -> Int32 = { handle, catalog, error in
+    guarded(error) {
+        let instance = try ExtractorTrampolines.instance(handle, "discover")
+        guard let catalog else { throw PluginError.invalidArgument("discover: catalog is NULL") }
+        try instance.host.checkCancelled("discover")
+        let json = try instance.extractor.discover().jsonText()
+        try ETLBuffer.fill(catalog, with: json)
+    }
+}
+
+private let read: @convention(c) (
+    OpaquePointer?, UnsafePointer<etl_read_request>?, UnsafeMutablePointer<ArrowArrayStream>?,
+    UnsafeMutablePointer<etl_error>?
+) -> Int32 = { handle, request, out, error in
+    guarded(error) {
+        let instance = try ExtractorTrampolines.instance(handle, "read")
+        guard let request, let out else { throw PluginError.invalidArgument("read: request and out must not be NULL") }
+        guard let stream = string(from: CStructField.read(\etl_read_request.stream, from: request) ?? nil) else {
+            throw PluginError.invalidArgument("read: the stream name is NULL; pass a name from discover()")
+        }
+        let state = string(from: CStructField.read(\etl_read_request.state_json, from: request) ?? nil)
+        try instance.host.checkCancelled("reading stream \"\(stream)\"")
+        let source = try instance.extractor.read(stream: stream, state: state)
+        try ArrowStreamExporter.export(source, to: out, host: instance.host, streamName: stream,
+                                       batchCapacity: 1024, keepAlive: instance)
+    }
+}
+
+private let checkpoint: @convention(c) (
+    OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<etl_buffer>?, UnsafeMutablePointer<etl_error>?
+) -> Int32 = { handle, stream, state, error in
+    guarded(error) {
+        let instance = try ExtractorTrampolines.instance(handle, "checkpoint")
+        guard let stream = string(from: stream), let state else {
+            throw PluginError.invalidArgument("checkpoint: stream and state must not be NULL")
+        }
+        let json = try instance.extractor.checkpoint(stream: stream) ?? "null"
+        try ETLBuffer.fill(state, with: json)
+    }
+}

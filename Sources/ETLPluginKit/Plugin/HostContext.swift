@@ -1,0 +1,72 @@
+/// The host's services for one plugin instance: logging, progress and
+/// cancellation, reached through the `etl_host_api` table.
+///
+/// Every field of the table is checked against the host's `struct_size`
+/// (`ETL_HAS_FIELD`) and for `NULL` before use, so a smaller or partial
+/// table degrades to no-ops. All members may be used from any thread.
+///
+/// ```swift
+/// host.log(.info, "reading \(files.count) files")
+/// try host.checkCancelled("reading orders.csv")
+/// host.progress(stream: "orders", rowsDone: 65_536)
+/// ```
+public final class HostContext: @unchecked Sendable {
+    // @unchecked: the table and handle are host-owned, immutable and, by
+    // the contract, usable from any thread; the flag is atomic.
+    private let api: UnsafePointer<etl_host_api>?
+    private let context: OpaquePointer?
+    /// Raised by the instance's `cancel()`; part of ``isCancelled``.
+    public let cancellation: CancellationFlag
+
+    /// Wraps a host table and an instance handle (`etl_open_request.host_context`).
+    /// Either may be `nil` (no host services, e.g. in tests).
+    public init(api: UnsafePointer<etl_host_api>?, context: OpaquePointer?,
+                cancellation: CancellationFlag = CancellationFlag()) {
+        self.api = api
+        self.context = context
+        self.cancellation = cancellation
+    }
+
+    /// A context with no host behind it: logs and progress go nowhere,
+    /// cancellation comes only from ``cancellation``.
+    public static func detached() -> HostContext {
+        HostContext(api: nil, context: nil)
+    }
+
+    /// The host's ABI version (`etl_host_api.abi_version`), if known.
+    public var hostABIVersion: UInt32? {
+        api.flatMap { CStructField.read(\etl_host_api.abi_version, from: $0) }
+    }
+
+    /// Writes a message to the run's log. Never log secrets or row values.
+    public func log(_ level: LogLevel, _ message: String) {
+        guard let api, let log = CStructField.read(\etl_host_api.log, from: api), let log else { return }
+        message.withCString { log(context, level.rawValue, $0) }
+    }
+
+    /// Reports progress on a stream: rows done so far and, if known, the
+    /// total. Cheap enough per batch; do not call it per row.
+    public func progress(stream: String, rowsDone: Int64, rowsTotal: Int64? = nil) {
+        guard let api, let progress = CStructField.read(\etl_host_api.progress, from: api), let progress
+        else { return }
+        stream.withCString { progress(context, $0, rowsDone, rowsTotal ?? -1) }
+    }
+
+    /// Whether the instance was cancelled or the host asked to stop
+    /// (SIGINT, SIGTERM). Poll it between requests or batches.
+    public var isCancelled: Bool {
+        if cancellation.isCancelled { return true }
+        guard let api, let isCancelled = CStructField.read(\etl_host_api.is_cancelled, from: api),
+              let isCancelled
+        else { return false }
+        return isCancelled(context) != 0
+    }
+
+    /// Throws ``PluginError/Code/cancelled`` when ``isCancelled``.
+    ///
+    /// - Parameter what: the operation, for the message, e.g.
+    ///   `"reading orders.csv"` gives `"reading orders.csv was cancelled"`.
+    public func checkCancelled(_ what: String = "the operation") throws(PluginError) {
+        if isCancelled { throw PluginError.cancelled("\(what) was cancelled") }
+    }
+}

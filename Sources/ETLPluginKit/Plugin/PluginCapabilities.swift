@@ -1,0 +1,25 @@
+/// The capability bits of `etl_plugin.capabilities` (`enum etl_capability`).
+public struct PluginCapabilities: OptionSet, Sendable, Hashable {
+    /// The bits.
+    public let rawValue: UInt64
+
+    /// Creates capabilities from bits.
+    public init(rawValue: UInt64) {
+        self.rawValue = rawValue
+    }
+
+    /// Extractor: read() honours a state and checkpoint() returns one.
+    public static let incremental = PluginCapabilities(rawValue: UInt64(ETL_CAP_INCREMENTAL.rawValue))
+    /// Extractor: emits typed columns or type hints in its catalog.
+    public static let schemaHints = PluginCapabilities(rawValue: UInt64(ETL_CAP_SCHEMA_HINTS.rawValue))
+    /// Both: separate instances may run concurrently.
+    public static let parallelStreams = PluginCapabilities(rawValue: UInt64(ETL_CAP_PARALLEL_STREAMS.rawValue))
+    /// Warehouse: supports the replace mode.
+    public static let modeReplace = PluginCapabilities(rawValue: UInt64(ETL_CAP_MODE_REPLACE.rawValue))
+    /// Warehouse: supports the append mode.
+    public static let modeAppend = PluginCapabilities(rawValue: UInt64(ETL_CAP_MODE_APPEND.rawValue))
+    /// Warehouse: supports the upsert mode.
+    public static let modeUpsert = PluginCapabilities(rawValue: UInt64(ETL_CAP_MODE_UPSERT.rawValue))
+    /// Warehouse: commit() stores state and run record with the data.
+    public static let transactionalState = PluginCapabilities(rawValue: UInt64(ETL_CAP_TRANSACTIONAL_STATE.rawValue))
+}

@@ -1,0 +1,92 @@
+/// A destination of tables: what a Swift warehouse plugin implements.
+/// ``PluginEntry`` turns it into the C operations of `etl_warehouse_ops`.
+///
+/// One instance is made per open(); it is never called concurrently except
+/// ``cancel()``, which may come from any thread. Each ``begin(_:)`` returns
+/// a ``TableWriter`` that receives validated batches and ends with exactly
+/// one of commit or rollback.
+///
+/// ```swift
+/// final class MemoryWarehouse: Warehouse {
+///     static let info = PluginInfo(name: "memory", version: "1.0.0",
+///         description: "Keeps tables in memory",
+///         configSchema: #"{"type":"object"}"#,
+///         capabilities: [.modeReplace, .modeAppend, .transactionalState])
+///     var tables: [String: [ImportedBatch]] = [:]
+///     var states: [String: String] = [:]
+///     init(config: PluginConfig, host: HostContext) throws {}
+///     func begin(_ request: TableRequest) throws -> any TableWriter {
+///         MemoryWriter(warehouse: self, request: request)
+///     }
+///     func stateGet(key: String) throws -> String? { states[key] }
+///     func tableSchema(name: String) throws -> ArrowBatchSchema? {
+///         tables[name]?.first?.schema
+///     }
+/// }
+///
+/// final class MemoryWriter: TableWriter {
+///     let warehouse: MemoryWarehouse, request: TableRequest
+///     var pending: [ImportedBatch] = []
+///     init(warehouse: MemoryWarehouse, request: TableRequest) {
+///         self.warehouse = warehouse; self.request = request
+///     }
+///     func write(batch: ImportedBatch) throws { pending.append(batch) }
+///     func commit(stateKey: String?, stateJSON: String?, runJSON: String?) throws {
+///         let old = request.mode == .append ? warehouse.tables[request.table] ?? [] : []
+///         warehouse.tables[request.table] = old + pending
+///         if let stateKey, let stateJSON { warehouse.states[stateKey] = stateJSON }
+///     }
+///     func rollback() { pending = [] }
+/// }
+/// ```
+public protocol Warehouse: AnyObject {
+    /// The plugin's identity, config schema and capabilities. The write
+    /// modes it lists (``PluginCapabilities/modeReplace``, ...) are the
+    /// only ones the kit passes to ``begin(_:)``; others are refused with
+    /// ``PluginError/Code/notImplemented``.
+    static var info: PluginInfo { get }
+
+    /// Opens an instance with a config the host validated against
+    /// ``PluginInfo/configSchema``.
+    init(config: PluginConfig, host: HostContext) throws
+
+    /// Verifies that the destination is reachable. The default does nothing.
+    func check() throws
+
+    /// Starts writing one table. The request (and its schema) are copies
+    /// the writer may keep.
+    func begin(_ request: TableRequest) throws -> any TableWriter
+
+    /// The state last committed under `key`, or `nil` when there is none
+    /// (reported as ``PluginError/Code/notFound``). The default throws
+    /// ``PluginError/Code/notImplemented``.
+    func stateGet(key: String) throws -> String?
+
+    /// The schema of an existing table, or `nil` when it does not exist
+    /// (reported as ``PluginError/Code/notFound``). The default throws
+    /// ``PluginError/Code/notImplemented``.
+    func tableSchema(name: String) throws -> ArrowBatchSchema?
+
+    /// Called from any thread when the host asks the instance to stop; must
+    /// not block. The kit has already raised ``HostContext/cancellation``.
+    /// The default does nothing.
+    func cancel()
+}
+
+extension Warehouse {
+    /// Does nothing: the destination is assumed reachable.
+    public func check() throws {}
+
+    /// Throws ``PluginError/Code/notImplemented``.
+    public func stateGet(key: String) throws -> String? {
+        throw PluginError(.notImplemented, "\(Self.info.name) does not store extractor state")
+    }
+
+    /// Throws ``PluginError/Code/notImplemented``.
+    public func tableSchema(name: String) throws -> ArrowBatchSchema? {
+        throw PluginError(.notImplemented, "\(Self.info.name) cannot describe existing tables")
+    }
+
+    /// Does nothing.
+    public func cancel() {}
+}

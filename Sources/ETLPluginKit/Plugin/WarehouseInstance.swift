@@ -1,0 +1,15 @@
+/// An open warehouse.
+final class WarehouseInstance: PluginInstance {
+    let warehouse: any Warehouse
+    let capabilities: PluginCapabilities
+
+    init(warehouse: any Warehouse, capabilities: PluginCapabilities, host: HostContext) {
+        self.warehouse = warehouse
+        self.capabilities = capabilities
+        super.init(host: host)
+    }
+
+    override func check() throws { try warehouse.check() }
+
+    override func cancelHook() { warehouse.cancel() }
+}
