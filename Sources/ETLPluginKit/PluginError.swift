@@ -50,6 +50,8 @@ public struct PluginError: Error, Sendable, Hashable, CustomStringConvertible {
         case timeout = 12
         /// `ETL_ERR_INTERNAL`: a bug: an invariant was violated.
         case `internal` = 13
+        /// `ETL_ERR_RESOURCE_EXHAUSTED`: out of memory, disk full, quota exceeded.
+        case resourceExhausted = 14
 
         /// The code for a raw `etl_status`; unknown values (and 0, which is
         /// not an error) become ``unknown``, as the contract requires.
@@ -73,6 +75,7 @@ public struct PluginError: Error, Sendable, Hashable, CustomStringConvertible {
             case .rateLimited: "ETL_ERR_RATE_LIMITED"
             case .timeout: "ETL_ERR_TIMEOUT"
             case .internal: "ETL_ERR_INTERNAL"
+            case .resourceExhausted: "ETL_ERR_RESOURCE_EXHAUSTED"
             }
         }
     }

@@ -12,7 +12,7 @@ struct PluginErrorTests {
             (.permissionDenied, ETL_ERR_PERMISSION_DENIED), (.cancelled, ETL_ERR_CANCELLED),
             (.notImplemented, ETL_ERR_NOT_IMPLEMENTED), (.abiMismatch, ETL_ERR_ABI_MISMATCH),
             (.data, ETL_ERR_DATA), (.rateLimited, ETL_ERR_RATE_LIMITED), (.timeout, ETL_ERR_TIMEOUT),
-            (.internal, ETL_ERR_INTERNAL),
+            (.internal, ETL_ERR_INTERNAL), (.resourceExhausted, ETL_ERR_RESOURCE_EXHAUSTED),
         ]
         #expect(pairs.count == PluginError.Code.allCases.count)
         for (code, cCode) in pairs { #expect(code.rawValue == Int32(cCode.rawValue)) }

@@ -93,7 +93,7 @@ import Testing
         let pluginsBefore = try FileManager.default.contentsOfDirectory(atPath: pluginsFolder)
 
         let text = sandbox.root + "/notes.so"
-        FileManager.default.createFile(atPath: text, contents: Data("just some text\n".utf8))
+        _ = FileManager.default.createFile(atPath: text, contents: Data("just some text\n".utf8))
         let noEntry = try sandbox.compile(["Tests/Fixtures/CPlugins/no_entry.c"], name: "libnoentry.so")
         let crash = try sandbox.compile([Self.variant], defines: ["VARIANT_CRASH_IN_INIT"], name: "libcrash.so")
         let fails = try sandbox.compile([Self.variant], defines: ["VARIANT_INIT_FAILS"], name: "libfails.so")

@@ -1,16 +1,7 @@
 import CETLPlugin
+import ETLPluginKit
 import Foundation
 import Synchronization
-
-/// Severity of a message, as `etl_log_level`.
-public enum LogLevel: Int32, Comparable, Sendable, CaseIterable {
-    case trace = 0, debug, info, warn, error
-
-    /// The lowercase name, as printed in logs.
-    public var name: String { ["trace", "debug", "info", "warn", "error"][Int(rawValue)] }
-
-    public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
-}
 
 /// Receives the messages plugins send through `etl_host_api.log`.
 public protocol PluginLogSink: Sendable {

@@ -96,12 +96,14 @@ public final class PluginInstance: @unchecked Sendable {
                     try plugin.call("read '\(stream)'") { error in ops.read!(handle, &request, arrowStream, error) }
                 }
             }
-            return try ExtractorStream(taking: arrowStream, plugin: plugin.descriptor.name, stream: stream, instance: self)
         } catch {
             if arrowStream.pointee.release != nil { arrowStream.pointee.release(arrowStream) }
             arrowStream.deallocate()
             throw error
         }
+        // The reader moves the stream out of our allocation.
+        defer { arrowStream.deallocate() }
+        return try ExtractorStream(taking: arrowStream, plugin: plugin.descriptor.name, stream: stream, instance: self)
     }
 
     /// The state covering every batch read so far from `stream`, or nil when
@@ -116,78 +118,42 @@ public final class PluginInstance: @unchecked Sendable {
     }
 }
 
-/// A stream of batches from an extractor's `read`: an ArrowArrayStream whose
-/// schema and batches are validated on import.
+/// A stream of batches from an extractor's `read`: the plugin's
+/// ArrowArrayStream, with its schema and every batch validated on import
+/// (see `ArrowStreamReader`), and failures turned into ``HostError``s that
+/// name the plugin and the stream.
 public final class ExtractorStream: @unchecked Sendable {
-    /// The batches' schema, as the stream's get_schema returned it.
-    public let schema: ArrowBatchSchema
     /// The stream's name.
     public let name: String
-    private let stream: UnsafeMutablePointer<ArrowArrayStream>
+    private let reader: ArrowStreamReader
     private let pluginName: String
     private let instance: PluginInstance  // keeps the instance open while the stream lives
-    private var finished = false
 
     init(taking stream: UnsafeMutablePointer<ArrowArrayStream>, plugin: String, stream name: String, instance: PluginInstance) throws {
-        self.stream = stream
         self.name = name
         pluginName = plugin
         self.instance = instance
-        guard stream.pointee.release != nil, let getSchema = stream.pointee.get_schema else {
-            throw HostError(.pluginFailed, "plugin '\(plugin)': read '\(name)' returned ETL_OK but no stream")
-        }
-        var cSchema = ArrowSchema()
-        let code = getSchema(stream, &cSchema)
-        guard code == 0 else {
-            throw HostError(.operationFailed, "plugin '\(plugin)': stream '\(name)': get_schema failed: \(Self.lastError(stream, code: code))", retryable: code == EAGAIN)
-        }
-        defer { if cSchema.release != nil { cSchema.release(&cSchema) } }
-        do { schema = try ArrowBatchSchema(importing: &cSchema) } catch {
-            throw HostError(.pluginFailed, "plugin '\(plugin)': stream '\(name)': invalid schema: \(error.message)")
+        do { reader = try ArrowStreamReader(taking: stream) } catch {
+            throw Self.hostError(error, plugin: plugin, stream: name)
         }
     }
 
-    deinit {
-        if stream.pointee.release != nil { stream.pointee.release(stream) }
-        stream.deallocate()
-    }
+    /// The batches' schema, as the stream's get_schema returned it.
+    public var schema: ArrowBatchSchema { reader.schema }
 
     /// The next batch, or nil at the end of the stream.
     ///
-    /// - Throws: `.operationFailed` (retryable when the plugin answered
-    ///   EAGAIN) or `.pluginFailed` when the batch breaks the Arrow rules.
+    /// - Throws: `.operationFailed` carrying the plugin's status and
+    ///   retryability (EAGAIN is retryable), or `.pluginFailed` when a batch
+    ///   breaks the Arrow rules.
     public func next() throws -> ImportedBatch? {
-        if finished { return nil }
-        var array = ArrowArray()
-        let code = stream.pointee.get_next(stream, &array)
-        guard code == 0 else {
-            let reason = code == ECANCELED ? "cancelled" : Self.lastError(stream, code: code)
-            throw HostError(.operationFailed, "plugin '\(pluginName)': stream '\(name)': \(reason)",
-                            pluginStatus: code == ECANCELED ? Int32(ETL_ERR_CANCELLED.rawValue) : nil, retryable: code == EAGAIN)
-        }
-        guard array.release != nil else {
-            finished = true
-            return nil
-        }
-        do { return try ImportedBatch(taking: &array, schema: schema) } catch {
-            throw HostError(.pluginFailed, "plugin '\(pluginName)': stream '\(name)': invalid batch: \(error.message)")
-        }
+        do { return try reader.next() } catch { throw Self.hostError(error, plugin: pluginName, stream: name) }
     }
 
-    private static func lastError(_ stream: UnsafeMutablePointer<ArrowArrayStream>, code: Int32) -> String {
-        let text = stream.pointee.get_last_error?(stream).map { String(cString: $0) }
-        return "\(text ?? "no message") (\(errnoName(code)))"
-    }
-
-    private static func errnoName(_ code: Int32) -> String {
-        switch code {
-        case EAGAIN: "EAGAIN, transient"
-        case ECANCELED: "ECANCELED"
-        case EACCES: "EACCES, credentials refused"
-        case EIO: "EIO"
-        case EINVAL: "EINVAL"
-        default: "errno \(code)"
-        }
+    private static func hostError(_ error: PluginError, plugin: String, stream: String) -> HostError {
+        let kind: HostError.Kind = error.code == .data ? .pluginFailed : .operationFailed
+        return HostError(kind, "plugin '\(plugin)': stream '\(stream)': \(error.message) [\(error.code)]",
+                         pluginStatus: error.code.rawValue, retryable: error.retryable)
     }
 }
 
@@ -201,16 +167,12 @@ extension LoadedPlugin {
     /// Calls a plugin operation and turns a failure into a HostError carrying
     /// the plugin's message, code and retryability (the error is released).
     func call(_ operation: String, _ body: (UnsafeMutablePointer<etl_error>) -> etl_status) throws {
-        var error = ReceivedError.empty()
+        var error = emptyError()
         let status = body(&error)
-        guard status != ETL_OK.rawValue else {
-            _ = ReceivedError.take(&error)
-            return
-        }
-        let retryable = ReceivedError.isRetryable(error)
-        let message = ReceivedError.take(&error) ?? "no message"
-        throw HostError(.operationFailed, "plugin '\(descriptor.name)': \(operation) failed: \(message) [\(PluginStatusCode.name(status))]",
-                        pluginStatus: status, retryable: retryable)
+        guard status != ETL_OK.rawValue else { return }
+        let failure = PluginError(taking: &error, status: status)
+        throw HostError(.operationFailed, "plugin '\(descriptor.name)': \(operation) failed: \(failure.message) [\(PluginStatusCode.name(status))]",
+                        pluginStatus: status, retryable: failure.retryable)
     }
 
     /// Calls an operation that fills an etl_buffer and returns its text.

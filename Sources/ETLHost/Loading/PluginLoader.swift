@@ -65,10 +65,10 @@ public struct PluginLoader: Sendable {
         let descriptor = raw.bindMemory(to: etl_plugin.self, capacity: 1)
         descriptor.pointee.struct_size = UInt32(hostSize)
 
-        var error = ReceivedError.empty()
+        var error = emptyError()
         HostServices.initializingPlugin.withLock { $0 = (path as NSString).lastPathComponent }
         let status = initialize(hostABI, HostServices.table, descriptor, &error)
-        let message = ReceivedError.take(&error)
+        let message = status == ETL_OK.rawValue ? nil : PluginError(taking: &error, status: status).message
 
         let pluginABI = descriptor.pointee.abi_version
         if status == ETL_ERR_ABI_MISMATCH.rawValue || (pluginABI != 0 && pluginABI >> 16 != hostABI >> 16) {
@@ -125,12 +125,7 @@ public struct PluginLoader: Sendable {
 public enum PluginStatusCode {
     /// "ETL_ERR_IO (4)" for 4, and so on.
     public static func name(_ status: Int32) -> String {
-        let names = [
-            "ETL_OK", "ETL_ERR_UNKNOWN", "ETL_ERR_INVALID_ARGUMENT", "ETL_ERR_NOT_FOUND", "ETL_ERR_IO",
-            "ETL_ERR_UNAUTHENTICATED", "ETL_ERR_PERMISSION_DENIED", "ETL_ERR_CANCELLED", "ETL_ERR_NOT_IMPLEMENTED",
-            "ETL_ERR_ABI_MISMATCH", "ETL_ERR_DATA", "ETL_ERR_RATE_LIMITED", "ETL_ERR_TIMEOUT", "ETL_ERR_INTERNAL",
-            "ETL_ERR_RESOURCE_EXHAUSTED",
-        ]
-        return status >= 0 && Int(status) < names.count ? "\(names[Int(status)]) (\(status))" : "unknown status \(status)"
+        guard let code = PluginError.Code(rawValue: status) else { return "unknown status \(status)" }
+        return "\(code) (\(status))"
     }
 }

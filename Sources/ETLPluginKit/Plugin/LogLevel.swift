@@ -11,3 +11,19 @@ public enum LogLevel: Int32, Sendable, Hashable, CaseIterable {
     /// `ETL_LOG_ERROR`: a failure.
     case error = 4
 }
+
+extension LogLevel: Comparable {
+    /// Orders levels by severity: trace < debug < info < warn < error.
+    public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// The lowercase name, as printed in logs: "trace", ..., "error".
+    public var name: String {
+        switch self {
+        case .trace: "trace"
+        case .debug: "debug"
+        case .info: "info"
+        case .warn: "warn"
+        case .error: "error"
+        }
+    }
+}

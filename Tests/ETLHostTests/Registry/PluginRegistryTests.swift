@@ -13,7 +13,7 @@ import Testing
     @Test func firstRegistryListingANameWinsAndStatusesAreJudgedWithoutLoading() throws {
         let root = try TestSupport.temporaryDirectory("plugreg")
         let library = root + "/liba.so"
-        FileManager.default.createFile(atPath: library, contents: Data("not really a library".utf8))
+        _ = FileManager.default.createFile(atPath: library, contents: Data("not really a library".utf8))
         let digest = try SHA256.hexDigest(ofFileAt: library)
 
         let first = RegistryFile(path: root + "/first.json")

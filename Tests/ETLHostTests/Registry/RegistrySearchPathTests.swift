@@ -10,8 +10,8 @@ import Testing
         let repo = root + "/repo"
         let host = repo + "/.build/x86_64-unknown-linux-gnu/debug"
         try FileManager.default.createDirectory(atPath: host, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: repo + "/registry.json", contents: Data())
-        FileManager.default.createFile(atPath: repo + "/Package.swift", contents: Data())
+        _ = FileManager.default.createFile(atPath: repo + "/registry.json", contents: Data())
+        _ = FileManager.default.createFile(atPath: repo + "/Package.swift", contents: Data())
 
         let path = RegistrySearchPath(
             explicit: root + "/explicit.json",
@@ -37,8 +37,8 @@ import Testing
 
     @Test func theProjectAndBundledRegistryAreListedOnceWhenTheyAreTheSameFile() throws {
         let repo = try TestSupport.temporaryDirectory("search")
-        FileManager.default.createFile(atPath: repo + "/registry.json", contents: Data())
-        FileManager.default.createFile(atPath: repo + "/Package.swift", contents: Data())
+        _ = FileManager.default.createFile(atPath: repo + "/registry.json", contents: Data())
+        _ = FileManager.default.createFile(atPath: repo + "/Package.swift", contents: Data())
         let path = RegistrySearchPath(environment: ["HOME": "/home/u"], currentDirectory: repo, hostDirectory: repo + "/.build/debug")
         #expect(path.locations.map(\.scope) == [.project, .user, .system])
     }

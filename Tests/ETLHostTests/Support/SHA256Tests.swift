@@ -27,7 +27,7 @@ import Testing
         let folder = try TestSupport.temporaryDirectory("sha")
         let path = folder + "/blob"
         let bytes = (0 ..< 3_000_001).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
         let reference = try TestSupport.run("/usr/bin/env", ["sha256sum", path])
         #expect(try SHA256.hexDigest(ofFileAt: path) == String(reference.stdout.prefix(64)))
     }
