@@ -26,6 +26,8 @@ func bundledPlugin(_ name: String, folder: String, dependencies: [Target.Depende
 
 let plugins = [
     bundledPlugin("csv", folder: "CSV"),
+    bundledPlugin("jsonl", folder: "JSONL"),
+    bundledPlugin("sqlite", folder: "SQLite", dependencies: ["CSQLite"]),
 ]
 
 let package = Package(
@@ -39,6 +41,7 @@ let package = Package(
     ],
     targets: [
         .target(name: "CETLPlugin", path: "Sources/CETLPlugin"),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .target(name: "ETLPluginKit", dependencies: ["CETLPlugin"], path: "Sources/ETLPluginKit"),
         .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit"], path: "Sources/ETLHost"),
         .executableTarget(

@@ -30,8 +30,10 @@
  *     struct_size`, set by whoever allocates it. A minor version only ever
  *     APPENDS fields to the end of a struct, marked "Since 1.N". Fields are
  *     never removed, reordered or retyped within a major version.
- *   - Never read a field that lies beyond the other side's struct_size:
- *     use ETL_HAS_FIELD(). A NULL function pointer means "not supported".
+ *   - Never read or write a field that lies beyond the other side's
+ *     struct_size (this includes the host-allocated etl_error, etl_buffer
+ *     and etl_plugin that a plugin fills): use ETL_HAS_FIELD(). A NULL
+ *     function pointer means "not supported".
  *   - Frozen across ALL majors, so that a mismatch can always be reported:
  *     the signature of etl_plugin_init, the layout of etl_error, and the
  *     first two fields of etl_plugin (struct_size, abi_version).
@@ -195,6 +197,9 @@ struct ArrowArrayStream {
  *   "z"    binary (int32 offsets)  "tdD"  date32 (days since 1970-01-01)
  *   "tsu:UTC"  timestamp, microseconds since the epoch, UTC
  *   "n"    null (every value missing)
+ *
+ * The struct array itself has no nulls (null_count 0, validity NULL);
+ * batches of zero rows are allowed.
  *
  * Field metadata (Arrow's binary key/value encoding) carries meaning that the
  * format alone does not:
@@ -476,7 +481,8 @@ typedef struct etl_plugin {
   /**
    * Asks the instance to stop what it is doing as soon as it can. May be
    * called from any thread, concurrently with any other operation on the
-   * same instance, and more than once. Must not block. Cancellation is
+   * same instance, and more than once (but never concurrently with or after
+   * close()). Must not block. Cancellation is
    * final: every later operation on the instance may fail with
    * ETL_ERR_CANCELLED (ECANCELED from get_next). Optional.
    */
@@ -609,6 +615,11 @@ typedef struct etl_commit_request {
   /** The run record (JSON object) to store in the same transaction; may be
    *  NULL. */
   const char* run_json;
+  /** The resolved schema of the table, a JSON object written by the host
+   *  (columns, their source names and types), to store in the same
+   *  transaction so that the next run reuses it (see schema_get); NULL
+   *  leaves the stored schema unchanged. */
+  const char* schema_json;
 } etl_commit_request;
 
 /**
@@ -668,11 +679,19 @@ struct etl_warehouse_ops {
   etl_status (*table_schema)(etl_instance* instance, const char* table,
                              struct ArrowSchema* out, etl_error* error);
 
+  /**
+   * Reads the schema_json last committed for `table`. On success fills
+   * *schema (host calls its release); returns ETL_ERR_NOT_FOUND when none
+   * was committed. Optional.
+   */
+  etl_status (*schema_get)(etl_instance* instance, const char* table,
+                           etl_buffer* schema, etl_error* error);
+
   /* Fields added by later minor versions go here, marked "Since 1.N". */
 };
 
 /** The size of etl_warehouse_ops in ABI 1.0. */
-#define ETL_WAREHOUSE_OPS_SIZE_1_0 (offsetof(etl_warehouse_ops, table_schema) + sizeof(void*))
+#define ETL_WAREHOUSE_OPS_SIZE_1_0 (offsetof(etl_warehouse_ops, schema_get) + sizeof(void*))
 
 /* ------------------------------------------------------------------------ */
 /* The entry point                                                           */

@@ -1,0 +1,1 @@
+// The SQLite warehouse plugin (in progress).
