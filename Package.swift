@@ -56,5 +56,7 @@ let package = Package(
         .testTarget(name: "ETLPluginKitTests", dependencies: ["ETLPluginKit"], path: "Tests/ETLPluginKitTests"),
         .testTarget(name: "ETLHostTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/ETLHostTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/EndToEndTests"),
+        .testTarget(name: "SQLitePluginTests", dependencies: ["ETLHost", "ETLTestSupport", "CSQLite"], path: "Tests/SQLitePluginTests"),
+        .testTarget(name: "JSONLPluginTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/JSONLPluginTests"),
     ] + plugins.map(\.1)
 )
