@@ -52,7 +52,7 @@ let package = Package(
             ],
             path: "Sources/etl-host"
         ),
-        .target(name: "ETLTestSupport", path: "Tests/ETLTestSupport"),
+        .target(name: "ETLTestSupport", dependencies: ["CSQLite"], path: "Tests/ETLTestSupport"),
         .testTarget(name: "ETLPluginKitTests", dependencies: ["ETLPluginKit"], path: "Tests/ETLPluginKitTests"),
         .testTarget(name: "ETLHostTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/ETLHostTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/EndToEndTests"),

@@ -22,37 +22,35 @@ final class CSVExtractor: Extractor {
 
     /// Checks that the files exist and can be opened.
     func check() throws {
-        for file in try files() {
-            _ = try CSVFileInput(path: file.path)
+        for file in try files().files {
+            _ = try FileInput(path: file.path)
         }
     }
 
     /// One stream per file, with its columns as read from the header line
-    /// (all "string": the values are untyped text).
+    /// (without type hints: the values are untyped text the host types).
     func discover() throws -> Catalog {
         var streams: [CatalogStream] = []
-        for file in try files() {
+        for file in try files().files {
             try host.checkCancelled("discovering \(file.path)")
-            let reader = CSVReader(input: try CSVFileInput(path: file.path), fileName: file.path,
+            let reader = CSVReader(input: try FileInput(path: file.path), fileName: file.path,
                                    dialect: config.dialect)
             let columns = try reader.readHeader()
             streams.append(CatalogStream(
-                name: file.stream, fields: columns.map { CatalogField(name: $0, type: .string) }))
+                name: file.stream, fields: columns.map { CatalogField(name: $0) }))
         }
         return Catalog(streams: streams)
     }
 
     func read(stream: String, state: String?) throws -> any BatchSource {
-        let files = try files()
-        guard let file = files.first(where: { $0.stream == stream }) else {
-            throw PluginError.invalidArgument("unknown stream \"\(stream)\"; \"\(config.path)\" gives "
-                + files.map { "\"\($0.stream)\"" }.joined(separator: ", "))
-        }
+        let file = try files().file(forStream: stream)
         host.log(.debug, "reading \(file.path) as stream \"\(stream)\"")
         return try CSVStreamSource(file: file, dialect: config.dialect)
     }
 
-    private func files() throws(PluginError) -> [CSVFile] {
-        try CSVFileSet.resolve(path: config.path, stream: config.stream)
+    /// The files of `path`, resolved again at each operation so that a
+    /// file added since open() is seen.
+    private func files() throws(PluginError) -> FileSet {
+        try FileSet(path: config.path, stream: config.stream)
     }
 }

@@ -22,7 +22,7 @@ struct ETLHostCommand: ParsableCommand {
             \(ExitStatus.documentation)
             """,
         version: "etl-host \(HostEnvironment.version) (plugin ABI \(HostABI.string(HostABI.current)), \(ETLToolchain.current))",
-        subcommands: [PluginsCommand.self]
+        subcommands: [SyncCommand.self, PluginsCommand.self]
     )
 }
 

@@ -23,9 +23,13 @@ import Testing
         let sandbox = try HostSandbox("bundled")
         let result = try sandbox.etlHost("plugins", "list")
         #expect(result.status == 0, "\(result.stderr)")
-        let lines = result.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.first == "NAME  KIND       VERSION  ABI  LANGUAGE  STATUS  FROM")
-        #expect(lines.contains("csv   extractor  0.1.0    1.0  swift     ok      bundled"))
+        #expect(result.stdout == """
+            NAME    KIND       VERSION  ABI  LANGUAGE  STATUS  FROM
+            csv     extractor  0.1.0    1.0  swift     ok      bundled
+            jsonl   extractor  0.1.0    1.0  swift     ok      bundled
+            sqlite  warehouse  0.1.0    1.0  swift     ok      bundled
+
+            """)
 
         let info = try sandbox.etlHost("plugins", "info", "csv")
         #expect(info.status == 0, "\(info.stderr)")

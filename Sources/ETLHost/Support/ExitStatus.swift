@@ -10,6 +10,9 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// The command line or a config was invalid (as swift-argument-parser's
     /// validation failures).
     case usage = 64
+    /// Input data was malformed or did not fit (EX_DATAERR); the warehouse
+    /// is unchanged.
+    case badData = 65
 
     /// One line per code, for help texts.
     public static let documentation = """
@@ -19,6 +22,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
           2   plugin refused (not a plugin, ABI/toolchain mismatch, crash or
               error in init, invalid descriptor, checksum mismatch)
           64  invalid command line or config
+          65  bad input data (malformed rows, values that do not fit); the
+              warehouse is unchanged
         """
 }
 
@@ -29,6 +34,7 @@ extension HostError {
         case .notAPlugin, .abiMismatch, .pluginFailed, .checksumMismatch: .pluginRefused
         case .invalidArgument: .usage
         case .registry, .io, .operationFailed: .failure
+        case .badData: .badData
         }
     }
 }

@@ -23,3 +23,15 @@ public enum HostEnvironment {
         return (absolute as NSString).standardizingPath
     }
 }
+
+extension HostEnvironment {
+    /// The host's state folder (run history, spools, snapshots):
+    /// `$ETL_STATE_DIR`, else `$XDG_STATE_HOME/etl-host`, else
+    /// `~/.local/state/etl-host`.
+    public static func stateDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let explicit = environment["ETL_STATE_DIR"], !explicit.isEmpty { return absolutePath(explicit) }
+        let base = environment["XDG_STATE_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? ((environment["HOME"] ?? NSHomeDirectory()) as NSString).appendingPathComponent(".local/state")
+        return (base as NSString).appendingPathComponent("etl-host")
+    }
+}

@@ -29,6 +29,8 @@ public struct HostError: Error, CustomStringConvertible, Equatable, Sendable {
         /// A plugin operation (open, discover, read, write, commit, ...)
         /// returned an error.
         case operationFailed
+        /// Input data is malformed or does not fit its column.
+        case badData
     }
 
     /// The coarse class of the failure.

@@ -1,0 +1,103 @@
+/// What a spooled cell holds, so that inference and conversion know how its
+/// bytes were meant: raw text to infer from, a JSON string, a JSON number, ...
+public enum CellKind: UInt8, Sendable {
+    /// Missing.
+    case null = 0
+    /// Untyped text from a schemaless source (CSV): the host infers its type.
+    case untyped = 1
+    /// A string (JSON string, typed utf8 column).
+    case string = 2
+    /// A JSON number, as written.
+    case number = 3
+    /// A boolean, spelled `true` or `false`.
+    case boolean = 4
+    /// A nested JSON object or array, as written.
+    case json = 5
+    /// A typed int64, in decimal.
+    case integer = 6
+    /// A typed double, shortest round-trip text.
+    case double = 7
+    /// A typed date, `YYYY-MM-DD`.
+    case date = 8
+    /// A typed timestamp, ISO 8601 UTC with microseconds.
+    case timestamp = 9
+    /// Raw bytes.
+    case binary = 10
+    /// An exact decimal, as text.
+    case decimal = 11
+}
+
+/// One column of a spooled batch: a source name and, per row, a kind and
+/// bytes. Appending never allocates per cell; buffers grow geometrically.
+public struct CellColumn: Sendable {
+    /// The column's name in the source.
+    public var name: String
+    /// One kind per row.
+    public var kinds: [UInt8] = []
+    /// `rows + 1` offsets into ``bytes``.
+    public var offsets: [UInt32] = [0]
+    /// The cells' bytes, back to back.
+    public var bytes: [UInt8] = []
+
+    /// An empty column called `name`.
+    public init(name: String, reservingRows rows: Int = 0) {
+        self.name = name
+        kinds.reserveCapacity(rows)
+        offsets.reserveCapacity(rows + 1)
+    }
+
+    /// The number of rows.
+    public var rowCount: Int { kinds.count }
+
+    /// Appends a cell.
+    public mutating func append(_ kind: CellKind, _ value: UnsafeRawBufferPointer) {
+        kinds.append(kind.rawValue)
+        bytes.append(contentsOf: value)
+        offsets.append(UInt32(truncatingIfNeeded: bytes.count))
+    }
+
+    /// Appends a cell from a string.
+    public mutating func append(_ kind: CellKind, _ text: String) {
+        var text = text
+        text.withUTF8 { append(kind, UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Appends a missing cell.
+    public mutating func appendNull() {
+        kinds.append(CellKind.null.rawValue)
+        offsets.append(UInt32(truncatingIfNeeded: bytes.count))
+    }
+
+    /// Pads with missing cells up to `rows` rows.
+    public mutating func padNulls(to rows: Int) {
+        while kinds.count < rows { appendNull() }
+    }
+}
+
+/// A batch of cell columns read back from a spool: views into one buffer.
+public struct CellBatch {
+    /// A read-only view of one column.
+    public struct Column {
+        /// The source name.
+        public let name: String
+        let kinds: UnsafePointer<UInt8>
+        let offsets: UnsafePointer<UInt32>
+        let bytes: UnsafePointer<UInt8>
+
+        /// The kind of the cell in `row`.
+        public func kind(_ row: Int) -> CellKind { CellKind(rawValue: kinds[row]) ?? .null }
+
+        /// The bytes of the cell in `row`.
+        public func value(_ row: Int) -> UnsafeRawBufferPointer {
+            let start = Int(offsets[row])
+            return UnsafeRawBufferPointer(start: bytes + start, count: Int(offsets[row + 1]) - start)
+        }
+    }
+
+    /// The number of rows.
+    public let rowCount: Int
+    /// The columns, in spool order.
+    public let columns: [Column]
+    /// The stream row number of this batch's first row (0-based).
+    public let firstRow: Int
+}

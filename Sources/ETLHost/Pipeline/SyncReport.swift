@@ -1,0 +1,71 @@
+import Foundation
+
+/// What happened to one stream in a sync.
+public struct StreamReport: Codable, Sendable, Equatable {
+    /// The stream's name in the source.
+    public var stream: String
+    /// The warehouse table it loads into.
+    public var table: String
+    /// `succeeded`, `failed` or `skipped`.
+    public var status: String
+    /// Rows the extractor returned.
+    public var rowsRead: Int
+    /// Rows committed to the warehouse.
+    public var rowsWritten: Int
+    /// Rows set aside as bad (`_etl_rejects`).
+    public var rowsRejected: Int
+    /// Columns this run added to the table.
+    public var newColumns: [String]
+    /// Columns whose type this run widened, as `name: old -> new`.
+    public var widenedColumns: [String]
+    /// Wall-clock seconds for the stream.
+    public var seconds: Double
+    /// Why the stream failed or was skipped.
+    public var error: String?
+
+    enum CodingKeys: String, CodingKey {
+        case stream, table, status, error, seconds
+        case rowsRead = "rows_read"
+        case rowsWritten = "rows_written"
+        case rowsRejected = "rows_rejected"
+        case newColumns = "new_columns"
+        case widenedColumns = "widened_columns"
+    }
+}
+
+/// What happened in a whole sync run.
+public struct SyncReport: Codable, Sendable, Equatable {
+    /// The run's id.
+    public var runID: String
+    /// Extractor plugin name.
+    public var extractor: String
+    /// Warehouse plugin name.
+    public var warehouse: String
+    /// replace, append or upsert.
+    public var mode: String
+    /// `succeeded` when every stream succeeded, else `failed`.
+    public var status: String
+    /// ISO 8601 start time.
+    public var startedAt: String
+    /// ISO 8601 end time.
+    public var finishedAt: String
+    /// Per stream, in run order.
+    public var streams: [StreamReport]
+
+    enum CodingKeys: String, CodingKey {
+        case extractor, warehouse, mode, status, streams
+        case runID = "run_id"
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+    }
+}
+
+/// Receives a sync's progress (for a live progress line).
+public protocol SyncObserver: AnyObject {
+    /// A stream started.
+    func streamStarted(_ stream: String)
+    /// Rows so far in a phase (`reading` or `loading`) of a stream.
+    func streamProgress(_ stream: String, phase: String, rows: Int)
+    /// A stream ended.
+    func streamFinished(_ report: StreamReport)
+}

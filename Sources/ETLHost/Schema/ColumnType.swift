@@ -1,0 +1,101 @@
+import ETLPluginKit
+
+/// The type of a warehouse column, as the host resolves it.
+///
+/// Types form a lattice that inference climbs as it sees values:
+///
+///     null < boolean < integer < number < text
+///     null < date < timestamp < text
+///     null < json
+///
+/// ``joined(with:)`` returns the least type that holds both operands
+/// without losing a value: `integer ⊔ number = number`, `date ⊔ integer =
+/// text`, `json ⊔ anything = json` (scalars are stored as JSON text).
+public enum ColumnType: String, Codable, Sendable, CaseIterable {
+    /// No value seen yet (every value missing).
+    case null
+    /// true / false.
+    case boolean
+    /// A signed 64-bit integer.
+    case integer
+    /// An IEEE 754 double.
+    case number
+    /// UTF-8 text.
+    case text
+    /// A calendar date.
+    case date
+    /// An instant, microseconds, UTC.
+    case timestamp
+    /// A JSON document (nested objects and arrays).
+    case json
+    /// An exact decimal, stored as text.
+    case decimal
+    /// Raw bytes.
+    case binary
+
+    /// The least type holding every value of `self` and of `other`.
+    public func joined(with other: ColumnType) -> ColumnType {
+        if self == other { return self }
+        switch (self, other) {
+        case (.null, _): return other
+        case (_, .null): return self
+        case (.json, _), (_, .json): return .json
+        case (.binary, _), (_, .binary): return .binary
+        case (.boolean, .integer), (.integer, .boolean): return .integer
+        case (.boolean, .number), (.number, .boolean), (.integer, .number), (.number, .integer): return .number
+        case (.decimal, .integer), (.integer, .decimal): return .decimal
+        case (.date, .timestamp), (.timestamp, .date): return .timestamp
+        default: return .text
+        }
+    }
+
+    /// The Arrow type a batch carries for this column, and its annotation.
+    public var arrowField: (type: ArrowColumnType, annotation: ArrowFieldAnnotation?) {
+        switch self {
+        case .null: (.utf8, nil)
+        case .boolean: (.bool, nil)
+        case .integer: (.int64, nil)
+        case .number: (.float64, nil)
+        case .text: (.utf8, nil)
+        case .date: (.date32, nil)
+        case .timestamp: (.timestampMicrosecondsUTC, nil)
+        case .json: (.utf8, .json)
+        case .decimal: (.utf8, .decimal(precision: 38, scale: 9))
+        case .binary: (.binary, nil)
+        }
+    }
+
+    /// The type of a typed Arrow column from a source.
+    public init(arrow type: ArrowColumnType, annotation: ArrowFieldAnnotation?) {
+        switch (type, annotation) {
+        case (.utf8, .json?): self = .json
+        case (.utf8, .decimal?): self = .decimal
+        case (.bool, _): self = .boolean
+        case (.int64, _): self = .integer
+        case (.float64, _): self = .number
+        case (.date32, _): self = .date
+        case (.timestampMicrosecondsUTC, _): self = .timestamp
+        case (.binary, _): self = .binary
+        case (.null, _): self = .null
+        default: self = .text
+        }
+    }
+
+    /// The type named by a catalog hint (`"integer"`, `"string"`, ...), or
+    /// nil for a name this host does not know.
+    public init?(hint: String) {
+        switch hint {
+        case "null": self = .null
+        case "boolean": self = .boolean
+        case "integer": self = .integer
+        case "number": self = .number
+        case "string", "text": self = .text
+        case "date": self = .date
+        case "timestamp", "date-time": self = .timestamp
+        case "json", "object", "array": self = .json
+        case "decimal": self = .decimal
+        case "binary": self = .binary
+        default: return nil
+        }
+    }
+}

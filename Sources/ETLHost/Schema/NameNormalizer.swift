@@ -1,0 +1,86 @@
+import Foundation
+
+/// Turns source names (CSV headers, JSON keys, stream names) into
+/// warehouse identifiers: deterministic, collision-free snake_case.
+///
+/// ```swift
+/// var names = NameNormalizer()
+/// names.assign("First Name")   // "first_name"
+/// names.assign("first_name")   // "first_name_2"
+/// names.assign("First-Name")   // "first_name_3"
+/// names.assign("Order")        // "order"   (identifiers are always quoted)
+/// names.assign("2nd")          // "_2nd"
+/// names.assign("🙂")           // "column"  (nothing left: a placeholder)
+/// ```
+///
+/// Rules: lowercase; every run of characters other than letters and digits
+/// becomes one `_`; leading and trailing `_` are dropped; a leading digit
+/// gets a `_` prefix; nothing left gives `column` (so no name can start
+/// with `_etl_`, the prefix of the host's own tables); at most 63
+/// bytes (PostgreSQL's limit), longer names are cut and end in a short hash.
+/// A name already taken gets the next free `_2`, `_3`, ... in the order
+/// names are first seen; names assigned before (from the stored schema)
+/// keep their identifier, so runs are stable.
+public struct NameNormalizer: Sendable {
+    /// Identifiers already in use.
+    public private(set) var taken: Set<String> = []
+    private var assigned: [String: String] = [:]
+
+    /// A normalizer with nothing assigned.
+    public init() {}
+
+    /// Records an existing mapping (from a stored schema).
+    public mutating func reserve(source: String, identifier: String) {
+        assigned[source] = identifier
+        taken.insert(identifier)
+    }
+
+    /// The identifier for `source`, assigning a new one if needed.
+    @discardableResult
+    public mutating func assign(_ source: String) -> String {
+        if let existing = assigned[source] { return existing }
+        let base = Self.normalize(source)
+        var candidate = base
+        var suffix = 2
+        while taken.contains(candidate) {
+            candidate = Self.limit("\(base)_\(suffix)", source: source)
+            suffix += 1
+        }
+        assigned[source] = candidate
+        taken.insert(candidate)
+        return candidate
+    }
+
+    /// The snake_case form of one name, without collision handling.
+    public static func normalize(_ source: String) -> String {
+        var result = ""
+        var pendingUnderscore = false
+        for scalar in source.unicodeScalars {
+            if scalar.properties.isAlphabetic || ("0" ... "9").contains(scalar) {
+                if pendingUnderscore, !result.isEmpty { result.append("_") }
+                pendingUnderscore = false
+                result.append(contentsOf: String(scalar).lowercased())
+            } else {
+                pendingUnderscore = true
+            }
+        }
+        if result.isEmpty { result = "column" }
+        if let first = result.unicodeScalars.first, ("0" ... "9").contains(first) { result = "_" + result }
+        return limit(result, source: source)
+    }
+
+    /// Cuts a name to 63 bytes, ending it with a hash of the source so cut
+    /// names stay distinct.
+    static func limit(_ name: String, source: String) -> String {
+        guard name.utf8.count > 63 else { return name }
+        var hasher = SHA256()
+        hasher.update(Array(source.utf8))
+        let tag = String(hasher.finalizeHex().prefix(8))
+        var cut = ""
+        for character in name {
+            if cut.utf8.count + String(character).utf8.count > 54 { break }
+            cut.append(character)
+        }
+        return cut + "_" + tag
+    }
+}

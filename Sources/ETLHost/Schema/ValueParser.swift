@@ -1,0 +1,236 @@
+import Foundation
+
+/// Byte-level parsers for text values: what the host accepts as a boolean,
+/// an integer, a number, a date or a timestamp when it infers types from
+/// untyped text (CSV) and strings (JSON), and converts them afterwards.
+///
+/// The rules (also in docs/TYPES.md):
+/// - boolean: `true` / `false` in any letter case. Not `1`/`0`, not `yes`/`no`.
+/// - integer: `-?(0|[1-9][0-9]*)` within Int64. `007` and `+5` are text (a
+///   leading zero or sign would be lost); integers beyond Int64 are text,
+///   never wrapped or rounded.
+/// - number: an integer part as above with a fraction and/or exponent
+///   (`1.0`, `1e3`, `-0.5E-2`), finite as a double. `.5`, `NaN`, `inf` are text.
+/// - date: `YYYY-MM-DD`, a valid calendar date, years 0001-9999.
+/// - timestamp: a date, `T` or a space, `HH:MM[:SS[.fraction]]`, and an
+///   optional `Z` or `±HH[:MM]` offset. Without an offset the time is taken
+///   as UTC. More than 6 fraction digits are accepted only when the extra
+///   ones are zeros (microsecond precision, nothing silently truncated).
+public enum ValueParser {
+    /// Parses a boolean.
+    @inlinable
+    public static func bool(_ bytes: UnsafeRawBufferPointer) -> Bool? {
+        switch bytes.count {
+        case 4:
+            return (bytes[0] | 0x20) == UInt8(ascii: "t") && (bytes[1] | 0x20) == UInt8(ascii: "r")
+                && (bytes[2] | 0x20) == UInt8(ascii: "u") && (bytes[3] | 0x20) == UInt8(ascii: "e") ? true : nil
+        case 5:
+            return (bytes[0] | 0x20) == UInt8(ascii: "f") && (bytes[1] | 0x20) == UInt8(ascii: "a")
+                && (bytes[2] | 0x20) == UInt8(ascii: "l") && (bytes[3] | 0x20) == UInt8(ascii: "s")
+                && (bytes[4] | 0x20) == UInt8(ascii: "e") ? false : nil
+        default:
+            return nil
+        }
+    }
+
+    /// What an integer-looking text is.
+    public enum IntegerParse: Equatable, Sendable {
+        /// Not an integer at all.
+        case notInteger
+        /// An integer that fits Int64.
+        case value(Int64)
+        /// Integer syntax, but beyond Int64: keep it as text.
+        case outOfRange
+    }
+
+    /// Parses an integer.
+    @inlinable
+    public static func integer(_ bytes: UnsafeRawBufferPointer) -> IntegerParse {
+        let count = bytes.count
+        guard count > 0 else { return .notInteger }
+        var index = 0
+        let negative = bytes[0] == UInt8(ascii: "-")
+        if negative { index = 1 }
+        guard index < count else { return .notInteger }
+        let first = bytes[index]
+        guard first >= 0x30, first <= 0x39 else { return .notInteger }
+        if first == 0x30, count - index > 1 { return .notInteger }  // leading zero: 007, -01
+        var value: Int64 = 0
+        var overflow = false
+        while index < count {
+            let digit = bytes[index] &- 0x30
+            guard digit <= 9 else { return .notInteger }
+            if !overflow {
+                let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+                let (next, o2) = negative ? times10.subtractingReportingOverflow(Int64(digit))
+                    : times10.addingReportingOverflow(Int64(digit))
+                if o1 || o2 { overflow = true } else { value = next }
+            }
+            index += 1
+        }
+        return overflow ? .outOfRange : .value(value)
+    }
+
+    /// Parses a number with a fraction or an exponent (plain integers are
+    /// ``integer(_:)``'s); nil for anything else or a non-finite result.
+    public static func number(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        guard isNumberSyntax(bytes) else { return nil }
+        return finiteDouble(bytes)
+    }
+
+    /// Parses any JSON-grammar number (integer or not) as a double.
+    public static func anyNumber(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        finiteDouble(bytes)
+    }
+
+    private static func finiteDouble(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        let count = bytes.count
+        guard count > 0, count < 512 else { return nil }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: count + 1) { buffer in
+            for index in 0 ..< count { buffer[index] = CChar(bitPattern: bytes[index]) }
+            buffer[count] = 0
+            var end: UnsafeMutablePointer<CChar>?
+            let value = strtod(buffer.baseAddress!, &end)
+            guard let end, end == buffer.baseAddress! + count, value.isFinite else { return nil }
+            return value
+        }
+    }
+
+    /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?` with a fraction or
+    /// an exponent present.
+    static func isNumberSyntax(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let count = bytes.count
+        var index = 0
+        if index < count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard index < count, isDigit(bytes[index]) else { return false }
+        if bytes[index] == 0x30 {
+            index += 1
+        } else {
+            while index < count, isDigit(bytes[index]) { index += 1 }
+        }
+        var decorated = false
+        if index < count, bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            guard index < count, isDigit(bytes[index]) else { return false }
+            while index < count, isDigit(bytes[index]) { index += 1 }
+            decorated = true
+        }
+        if index < count, bytes[index] | 0x20 == UInt8(ascii: "e") {
+            index += 1
+            if index < count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard index < count, isDigit(bytes[index]) else { return false }
+            while index < count, isDigit(bytes[index]) { index += 1 }
+            decorated = true
+        }
+        return decorated && index == count
+    }
+
+    /// Parses `YYYY-MM-DD` into days since 1970-01-01.
+    @inlinable
+    public static func date(_ bytes: UnsafeRawBufferPointer) -> Int32? {
+        guard bytes.count == 10 else { return nil }
+        return datePrefix(bytes)
+    }
+
+    @usableFromInline
+    static func datePrefix(_ bytes: UnsafeRawBufferPointer) -> Int32? {
+        guard bytes.count >= 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+              let year = digits(bytes, 0, 4), let month = digits(bytes, 5, 2), let day = digits(bytes, 8, 2),
+              year >= 1, month >= 1, month <= 12, day >= 1, day <= daysInMonth(year: year, month: month)
+        else { return nil }
+        return Int32(daysFromCivil(year: year, month: month, day: day))
+    }
+
+    /// Parses an ISO 8601 timestamp into microseconds since the epoch, UTC.
+    public static func timestamp(_ bytes: UnsafeRawBufferPointer) -> Int64? {
+        let count = bytes.count
+        guard count >= 16, let days = datePrefix(bytes) else { return nil }
+        guard bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "t"),
+              let hour = digits(bytes, 11, 2), bytes[13] == UInt8(ascii: ":"), let minute = digits(bytes, 14, 2),
+              hour <= 23, minute <= 59
+        else { return nil }
+        var index = 16
+        var second = 0
+        var micros = 0
+        if index < count, bytes[index] == UInt8(ascii: ":") {
+            guard let value = digits(bytes, index + 1, 2), value <= 59 else { return nil }
+            second = value
+            index += 3
+            if index < count, bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: ",") {
+                index += 1
+                var fractionDigits = 0
+                while index < count, isDigit(bytes[index]) {
+                    let digit = Int(bytes[index] &- 0x30)
+                    if fractionDigits < 6 {
+                        micros = micros * 10 + digit
+                    } else if digit != 0 {
+                        return nil  // below a microsecond: would be truncated
+                    }
+                    fractionDigits += 1
+                    index += 1
+                }
+                guard fractionDigits > 0 else { return nil }
+                for _ in fractionDigits ..< max(fractionDigits, 6) { micros *= 10 }
+            }
+        }
+        var offsetSeconds = 0
+        if index < count {
+            let sign = bytes[index]
+            if sign == UInt8(ascii: "Z") || sign == UInt8(ascii: "z") {
+                index += 1
+            } else if sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
+                guard let hours = digits(bytes, index + 1, 2), hours <= 23 else { return nil }
+                index += 3
+                var minutes = 0
+                if index < count {
+                    if bytes[index] == UInt8(ascii: ":") { index += 1 }
+                    guard let value = digits(bytes, index, 2), value <= 59 else { return nil }
+                    minutes = value
+                    index += 2
+                }
+                offsetSeconds = (hours * 3600 + minutes * 60) * (sign == UInt8(ascii: "-") ? -1 : 1)
+            } else {
+                return nil
+            }
+        }
+        guard index == count else { return nil }
+        let seconds = Int64(days) * 86400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
+        return seconds * 1_000_000 + Int64(micros)
+    }
+
+    @usableFromInline
+    static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+    @usableFromInline
+    static func digits(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ length: Int) -> Int? {
+        guard start + length <= bytes.count else { return nil }
+        var value = 0
+        for index in start ..< start + length {
+            let digit = bytes[index] &- 0x30
+            guard digit <= 9 else { return nil }
+            value = value * 10 + Int(digit)
+        }
+        return value
+    }
+
+    @usableFromInline
+    static func daysInMonth(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+    /// days_from_civil).
+    @usableFromInline
+    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+}

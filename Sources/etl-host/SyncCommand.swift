@@ -1,0 +1,163 @@
+import ArgumentParser
+import ETLHost
+import ETLPluginKit
+import Foundation
+
+/// `etl-host sync <extractor> <warehouse>`: extract, transform, load.
+struct SyncCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Load every stream of an extractor into a warehouse.",
+        discussion: """
+            Each stream is read completely into a spool file while the host infers \
+            its column types, then loaded into a table named after the stream. \
+            Column names become snake_case; the resolved schema is stored in the \
+            warehouse (_etl_schemas) and reused by the next run.
+
+            Modes:
+              replace  load a new copy and swap it in atomically (default): readers
+                       see the old table or the new one, never an empty or half one
+              append   add the rows to the table
+              upsert   insert new rows and update existing ones on the primary key
+
+            Config values come from -s (source) and -d (destination) as KEY=VALUE, \
+            or from --config FILE. A value written @env:NAME is read from the \
+            environment and @file:PATH from a file, so secrets never need to be \
+            typed on the command line.
+
+            Examples:
+              etl-host sync csv sqlite -s path=data/orders.csv
+              etl-host sync jsonl sqlite -s 'path=logs/*.jsonl' -d path=events.db --mode append
+              etl-host sync csv sqlite -s path=people.csv --mode upsert --primary-key id
+
+            A config file (JSON) holds the same settings:
+              {"extractor": "csv", "warehouse": "sqlite",
+               "source": {"path": "data/orders.csv"}, "destination": {"path": "w.db"},
+               "mode": "upsert", "primary_key": ["id"], "streams": ["orders"]}
+
+            \(ExitStatus.documentation)
+            """
+    )
+
+    @Argument(help: "The extractor plugin (see `etl-host plugins list`).") var extractor: String?
+    @Argument(help: "The warehouse plugin.") var warehouse: String?
+    @Option(name: [.customShort("s"), .customLong("source")], help: ArgumentHelp("Extractor config, KEY=VALUE (repeatable).", valueName: "key=value"))
+    var source: [String] = []
+    @Option(name: [.customShort("d"), .customLong("dest")], help: ArgumentHelp("Warehouse config, KEY=VALUE (repeatable).", valueName: "key=value"))
+    var dest: [String] = []
+    @Option(help: "replace (default), append or upsert.") var mode: String?
+    @Option(name: .customLong("primary-key"), help: ArgumentHelp("Upsert key column(s), comma-separated; default: the stream's own key.", valueName: "col[,col]"))
+    var primaryKey: String?
+    @Option(help: ArgumentHelp("Only these streams, comma-separated (default: all).", valueName: "a,b")) var streams: String?
+    @Option(help: ArgumentHelp("Read settings from a JSON file; command-line options win.", valueName: "file")) var config: String?
+    @Flag(help: "Print the summary as one JSON object.") var json = false
+    @Flag(help: "No progress and no summary; errors only.") var quiet = false
+    @OptionGroup var registryOptions: RegistryOptions
+
+    func run() throws {
+        try reportingErrors {
+            let file = try config.map(SyncConfigFile.read) ?? SyncConfigFile()
+            guard let extractorName = extractor ?? file.extractor, let warehouseName = warehouse ?? file.warehouse else {
+                throw HostError(.invalidArgument, "name an extractor and a warehouse: etl-host sync <extractor> <warehouse> (see `etl-host plugins list`)")
+            }
+            let modeName = mode ?? file.mode ?? "replace"
+            guard let writeMode = WriteMode.allCases.first(where: { "\($0)" == modeName }) else {
+                throw HostError(.invalidArgument, "unknown --mode '\(modeName)'; use replace, append or upsert")
+            }
+            let registry = try registryOptions.load()
+            let extractorPlugin = try registry.load(named: extractorName, kind: .extractor)
+            let warehousePlugin = try registry.load(named: warehouseName, kind: .warehouse)
+            let sourceConfig = try ConfigResolver(plugin: extractorName, schemaJSON: extractorPlugin.descriptor.configSchema)
+                .resolve(settings: source, file: file.source)
+            let destinationConfig = try ConfigResolver(plugin: warehouseName, schemaJSON: warehousePlugin.descriptor.configSchema)
+                .resolve(settings: dest, file: file.destination)
+
+            let request = SyncRequest(
+                extractor: extractorName, warehouse: warehouseName, sourceConfig: sourceConfig,
+                destinationConfig: destinationConfig, mode: writeMode,
+                primaryKey: primaryKey.map(Self.list) ?? file.primaryKey, streams: streams.map(Self.list) ?? file.streams,
+                workDirectory: HostEnvironment.stateDirectory() + "/spool/\(getpid())-\(UInt32.random(in: 0 ... .max))"
+            )
+            let progress = quiet || json ? nil : ProgressPrinter()
+            let runner = try SyncRunner(request: request, extractor: extractorPlugin, warehouse: warehousePlugin, observer: progress)
+            let report = try runner.run()
+            if json {
+                say(try jsonText(report))
+            } else if !quiet {
+                say(Self.summary(report))
+            }
+            for stream in report.streams where stream.status == "failed" {
+                FileHandle.standardError.write(Data("etl-host: error: stream '\(stream.stream)' failed: \(stream.error ?? "")\n".utf8))
+            }
+            if report.status != "succeeded" {
+                let badData = runner.failures.contains { ($0 as? HostError)?.kind == .badData }
+                throw ExitCode(badData ? ExitStatus.badData.rawValue : ExitStatus.failure.rawValue)
+            }
+        }
+    }
+
+    static func list(_ text: String) -> [String] {
+        text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    static func summary(_ report: SyncReport) -> String {
+        let seconds = report.streams.reduce(0) { $0 + $1.seconds }
+        let header = "Run \(report.runID): \(report.extractor) -> \(report.warehouse) (\(report.mode)), \(report.status) in \(String(format: "%.2f", seconds)) s"
+        let rows = report.streams.map { stream in
+            [stream.stream, stream.table, stream.status, "\(stream.rowsRead)", "\(stream.rowsWritten)", "\(stream.rowsRejected)",
+             "\(stream.newColumns.count)", String(format: "%.3f", stream.seconds)]
+        }
+        return header + "\n" + table(["STREAM", "TABLE", "STATUS", "READ", "WRITTEN", "REJECTED", "NEW COLUMNS", "SECONDS"], rows)
+    }
+}
+
+/// The `--config` file of `sync`.
+struct SyncConfigFile {
+    var extractor: String?
+    var warehouse: String?
+    var source: [String: Any] = [:]
+    var destination: [String: Any] = [:]
+    var mode: String?
+    var primaryKey: [String]?
+    var streams: [String]?
+
+    static let keys: Set<String> = ["extractor", "warehouse", "source", "destination", "mode", "primary_key", "streams"]
+
+    static func read(_ path: String) throws -> SyncConfigFile {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw HostError(.invalidArgument, "cannot read the config file '\(path)'")
+        }
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw HostError(.invalidArgument, "the config file '\(path)' is not a JSON object")
+        }
+        for key in object.keys.sorted() where !keys.contains(key) {
+            throw HostError(.invalidArgument, "the config file '\(path)' has an unknown key '\(key)'; valid keys: \(keys.sorted().joined(separator: ", "))")
+        }
+        return SyncConfigFile(
+            extractor: object["extractor"] as? String, warehouse: object["warehouse"] as? String,
+            source: object["source"] as? [String: Any] ?? [:], destination: object["destination"] as? [String: Any] ?? [:],
+            mode: object["mode"] as? String, primaryKey: object["primary_key"] as? [String], streams: object["streams"] as? [String]
+        )
+    }
+}
+
+/// A live progress line per stream on standard error, when it is a terminal.
+final class ProgressPrinter: SyncObserver {
+    private let enabled = isatty(STDERR_FILENO) == 1
+    private var started = Date()
+    private var lastPrint = Date.distantPast
+
+    func streamStarted(_ stream: String) { started = Date() }
+
+    func streamProgress(_ stream: String, phase: String, rows: Int) {
+        guard enabled, Date().timeIntervalSince(lastPrint) > 0.2 else { return }
+        lastPrint = Date()
+        let rate = Double(rows) / max(Date().timeIntervalSince(started), 0.001)
+        FileHandle.standardError.write(Data("\r\u{1B}[K\(stream): \(phase) \(rows) rows (\(Int(rate)) rows/s)".utf8))
+    }
+
+    func streamFinished(_ report: StreamReport) {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}

@@ -1,0 +1,149 @@
+import ETLHost
+import ETLTestSupport
+import Foundation
+import Testing
+
+/// `etl-host sync`, driven through the built binary into real SQLite files.
+@Suite struct SyncCommandTests {
+    private func write(_ text: String, to path: String) throws {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test func csvLoadsTypedWithNormalizedNamesAndTheSummary() throws {
+        let sandbox = try HostSandbox("sync-csv")
+        try write([
+            "Order ID,First Name,first_name,First-Name,Order,Group,🙂,2nd,Amount,Paid,Day,At,Code",
+            "1,Ada,a,A,x,g,smile,two,1.5,true,2024-01-05,2024-01-05T10:00:00Z,007",
+            #"2,"Grace ""G""",b,,y,h,,,2,FALSE,2024-02-29,2024-02-29 23:59:59.5,010"#,
+        ].joined(separator: "\r\n") + "\r\n", to: sandbox.root + "/people.csv")
+        let result = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=people.csv")
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("Run ") == true)
+        #expect(lines.first?.hasSuffix(": csv -> sqlite (replace), succeeded in \(lines.first!.split(separator: " ").dropLast(1).last!) s") == true)
+        #expect(lines.dropFirst().first == "STREAM  TABLE   STATUS     READ  WRITTEN  REJECTED  NEW COLUMNS  SECONDS")
+        #expect(lines.dropFirst(2).first?.hasPrefix("people  people  succeeded  2     2        0         0            ") == true)
+
+        let db = try SQLiteInspector(path: sandbox.root + "/warehouse.db")
+        #expect(try db.rows("SELECT name FROM pragma_table_info('people')").map { $0[0]! } == [
+            "order_id", "first_name", "first_name_2", "first_name_3", "order", "group", "column", "_2nd",
+            "amount", "paid", "day", "at", "code",
+        ])
+        #expect(try db.rows("""
+            SELECT typeof(order_id), order_id, first_name, first_name_3, "order", "group", "column",
+                   typeof(amount), amount, typeof(paid), paid, day, at, typeof(code), code
+            FROM people ORDER BY order_id
+            """) == [
+            ["integer", "1", "Ada", "A", "x", "g", "smile", "real", "1.5", "integer", "1", "2024-01-05", "2024-01-05T10:00:00.000000Z", "text", "007"],
+            ["integer", "2", "Grace \"G\"", nil, "y", "h", nil, "real", "2.0", "integer", "0", "2024-02-29", "2024-02-29T23:59:59.500000Z", "text", "010"],
+        ])
+        let schema = try #require(try db.scalar("SELECT schema_json FROM _etl_schemas WHERE table_name = 'people'"))
+        let stored = try TableSchema.decode(schema)
+        #expect(stored.columns.map(\.type) == [.integer, .text, .text, .text, .text, .text, .text, .text, .number, .boolean, .date, .timestamp, .text])
+        #expect(stored.columns[1].source == "First Name")
+        #expect(try db.rows("SELECT stream, table_name, mode, status, rows_read, rows_written FROM _etl_runs")
+            == [["people", "people", "replace", "succeeded", "2", "2"]])
+    }
+
+    @Test func replaceTwiceAppendDoublesAndUpsertMerges() throws {
+        let sandbox = try HostSandbox("sync-modes")
+        let path = sandbox.root + "/items.csv"
+        try write("id,name,price\n1,apple,1.0\n2,pear,2.5\n3,fig,3\n", to: path)
+        #expect(try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=items.csv", "--quiet").status == 0)
+        let first = try SQLiteInspector(path: sandbox.root + "/warehouse.db").rows("SELECT * FROM items ORDER BY id")
+        #expect(try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=items.csv", "--quiet").status == 0)
+        let second = try SQLiteInspector(path: sandbox.root + "/warehouse.db").rows("SELECT * FROM items ORDER BY id")
+        #expect(first == second)
+        #expect(first == [["1", "apple", "1.0"], ["2", "pear", "2.5"], ["3", "fig", "3.0"]])
+
+        #expect(try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=items.csv", "--mode", "append", "--quiet").status == 0)
+        #expect(try SQLiteInspector(path: sandbox.root + "/warehouse.db").scalar("SELECT count(*) FROM items") == "6")
+
+        #expect(try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=items.csv", "--quiet").status == 0)
+        try write("id,name,price\n2,pear,9.99\n4,kiwi,0.5\n", to: path)
+        let upsert = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=items.csv", "--mode", "upsert", "--primary-key", "id", "--quiet")
+        #expect(upsert.status == 0, "\(upsert.stderr)")
+        #expect(try SQLiteInspector(path: sandbox.root + "/warehouse.db").rows("SELECT id, name, price FROM items ORDER BY id")
+            == [["1", "apple", "1.0"], ["2", "pear", "9.99"], ["3", "fig", "3.0"], ["4", "kiwi", "0.5"]])
+
+        let noKey = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=items.csv", "--mode", "upsert")
+        #expect(noKey.status == 1)
+        #expect(noKey.stderr == "etl-host: error: stream 'items' failed: stream 'items': --mode upsert needs a primary key; pass --primary-key COLUMN[,COLUMN] (the source defines none)\n")
+    }
+
+    @Test func aWidenedTypeAndANewColumnLoadWithoutLosingValues() throws {
+        let sandbox = try HostSandbox("sync-evolve")
+        let path = sandbox.root + "/t.csv"
+        try write("id,code\n1,5\n2,6\n", to: path)
+        #expect(try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=t.csv", "--quiet").status == 0)
+        try write("id,code,extra\n3,007,x\n", to: path)
+        let result = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=t.csv", "--mode", "append", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try JSONDecoder().decode(SyncReport.self, from: Data(result.stdout.utf8))
+        #expect(report.streams.first?.newColumns == ["extra"])
+        #expect(report.streams.first?.widenedColumns == ["code: integer -> text"])
+        let db = try SQLiteInspector(path: sandbox.root + "/warehouse.db")
+        #expect(try db.rows("SELECT id, typeof(code), code, extra FROM t ORDER BY id")
+            == [["1", "text", "5", nil], ["2", "text", "6", nil], ["3", "text", "007", "x"]])
+    }
+
+    @Test func badInputFailsNamingThePlaceAndLeavesTheWarehouseUnchanged() throws {
+        let sandbox = try HostSandbox("sync-bad")
+        let path = sandbox.root + "/orders.csv"
+        try write("id,amount\n1,10\n2,20\n", to: path)
+        #expect(try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=orders.csv", "--quiet").status == 0)
+        let before = try SQLiteInspector(path: sandbox.root + "/warehouse.db").dump()
+
+        try write("id,amount\n1,10\n2,20,oops\n3,30\n", to: path)
+        for mode in ["replace", "append", "upsert"] {
+            let result = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=orders.csv", "--mode", mode, "--primary-key", "id")
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("orders.csv line 3: expected 2 fields, found 3"), "\(result.stderr)")
+            #expect(try SQLiteInspector(path: sandbox.root + "/warehouse.db").dump() == before)
+        }
+    }
+
+    @Test func configErrorsListTheValidKeys() throws {
+        let sandbox = try HostSandbox("sync-config")
+        let unknown = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "paht=x.csv")
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr == "etl-host: error: csv: unknown config key 'paht'; valid keys: delimiter, encoding, has_header, path, quote, stream\n")
+        let missing = try sandbox.etlHost("sync", "csv", "sqlite")
+        #expect(missing.status == 64)
+        #expect(missing.stderr.hasPrefix("etl-host: error: csv: missing required config key 'path'"))
+        let wrongKind = try sandbox.etlHost("sync", "sqlite", "csv")
+        #expect(wrongKind.status == 64)
+        #expect(wrongKind.stderr.contains("is a warehouse, but an extractor is needed here"))
+        #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/warehouse.db"))
+    }
+
+    @Test func aSyncKilledDuringReplaceLeavesThePreviousTableIntact() throws {
+        let sandbox = try HostSandbox("sync-kill")
+        let path = sandbox.root + "/big.csv"
+        var text = "id,name,score\n"
+        for row in 0 ..< 200_000 { text += "\(row),name \(row),\(Double(row) / 4)\n" }
+        try write(text, to: path)
+        #expect(try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=big.csv", "--quiet").status == 0)
+        let expected = try SQLiteInspector(path: sandbox.root + "/warehouse.db").rows("SELECT count(*), sum(id), sum(score), max(name) FROM big")
+
+        for delay in [0.05, 0.2, 0.4, 0.7, 1.0, 1.5] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: TestSupport.hostExecutable)
+            process.arguments = ["sync", "csv", "sqlite", "-s", "path=big.csv", "--quiet"]
+            process.environment = sandbox.environment
+            process.currentDirectoryURL = URL(fileURLWithPath: sandbox.root)
+            try process.run()
+            Thread.sleep(forTimeInterval: delay)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let db = try SQLiteInspector(path: sandbox.root + "/warehouse.db")
+            #expect(try db.rows("SELECT count(*), sum(id), sum(score), max(name) FROM big") == expected, "killed after \(delay) s")
+            #expect(try db.rows("SELECT name FROM sqlite_master WHERE name LIKE '_etl_staging%'").count <= 1)
+        }
+        // And the next run succeeds and leaves no staging table behind.
+        #expect(try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=big.csv", "--quiet").status == 0)
+        let db = try SQLiteInspector(path: sandbox.root + "/warehouse.db")
+        #expect(try db.rows("SELECT count(*), sum(id), sum(score), max(name) FROM big") == expected)
+        #expect(try db.rows("SELECT name FROM sqlite_master WHERE name LIKE '_etl_staging%'").isEmpty)
+    }
+}
