@@ -97,7 +97,7 @@ import Testing
         try write("id,amount\n1,10\n2,20,oops\n3,30\n", to: path)
         for mode in ["replace", "append", "upsert"] {
             let result = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=orders.csv", "--mode", mode, "--primary-key", "id")
-            #expect(result.status != 0)
+            #expect(result.status == 65)
             #expect(result.stderr.contains("orders.csv line 3: expected 2 fields, found 3"), "\(result.stderr)")
             #expect(try SQLiteInspector(path: sandbox.root + "/warehouse.db").dump() == before)
         }
@@ -145,5 +145,47 @@ import Testing
         let db = try SQLiteInspector(path: sandbox.root + "/warehouse.db")
         #expect(try db.rows("SELECT count(*), sum(id), sum(score), max(name) FROM big") == expected)
         #expect(try db.rows("SELECT name FROM sqlite_master WHERE name LIKE '_etl_staging%'").isEmpty)
+    }
+}
+
+/// JSON Lines records, flattened and typed by the host.
+@Suite struct SyncJSONLinesTests {
+    @Test func lateKeysAddColumnsNestedValuesStayJSONAndStringsStayStrings() throws {
+        let sandbox = try HostSandbox("sync-jsonl")
+        let lines = [
+            #"{"id": 1, "name": "Ada", "tags": ["a", "b"], "meta": {"x": 1, "y": [true, null]}, "zip": "007", "at": "2024-01-05T10:00:00Z"}"#,
+            #"{"id": 2, "name": "Gr\u00e2ce \"G\"", "zip": "010", "score": 1.5}"#,
+            #"{"name": "no id", "id": 3, "score": 2, "flag": true, "Order": "x", "order": "y", "big": 18446744073709551616}"#,
+        ]
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: sandbox.root + "/events.jsonl"))
+        let result = try sandbox.etlHost("sync", "jsonl", "sqlite", "-s", "path=events.jsonl", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try JSONDecoder().decode(SyncReport.self, from: Data(result.stdout.utf8))
+        #expect(report.status == "succeeded")
+        #expect(report.streams.map(\.rowsWritten) == [3])
+
+        let db = try SQLiteInspector(path: sandbox.root + "/warehouse.db")
+        #expect(try db.rows("SELECT name FROM pragma_table_info('events')").map { $0[0]! }
+            == ["id", "name", "tags", "meta", "zip", "at", "score", "flag", "order", "order_2", "big"])
+        #expect(try db.rows("SELECT id, name, tags, meta, zip, at, typeof(score), score, flag, \"order\", order_2, typeof(big), big FROM events ORDER BY id") == [
+            ["1", "Ada", #"["a", "b"]"#, #"{"x": 1, "y": [true, null]}"#, "007", "2024-01-05T10:00:00.000000Z", "null", nil, nil, nil, nil, "null", nil],
+            ["2", "Grâce \"G\"", nil, nil, "010", nil, "real", "1.5", nil, nil, nil, "null", nil],
+            ["3", "no id", nil, nil, nil, nil, "real", "2.0", "1", "x", "y", "text", "18446744073709551616"],
+        ])
+        let stored = try TableSchema.decode(try #require(try db.scalar("SELECT schema_json FROM _etl_schemas WHERE table_name = 'events'")))
+        #expect(stored.columns.map(\.type) == [.integer, .text, .json, .json, .text, .timestamp, .number, .boolean, .text, .text, .text])
+    }
+
+    @Test func aMalformedLineFailsNamingFileLineAndColumnAndChangesNothing() throws {
+        let sandbox = try HostSandbox("sync-jsonl-bad")
+        let path = sandbox.root + "/events.jsonl"
+        try Data("{\"id\": 1}\n".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(try sandbox.etlHost("sync", "jsonl", "sqlite", "-s", "path=events.jsonl", "--quiet").status == 0)
+        let before = try SQLiteInspector(path: sandbox.root + "/warehouse.db").dump()
+        try Data("{\"id\": 2}\n{\"id\": 3,, }\n".utf8).write(to: URL(fileURLWithPath: path))
+        let result = try sandbox.etlHost("sync", "jsonl", "sqlite", "-s", "path=events.jsonl", "--mode", "append")
+        #expect(result.status == 65)
+        #expect(result.stderr.contains("events.jsonl line 2, column 10: "), "\(result.stderr)")
+        #expect(try SQLiteInspector(path: sandbox.root + "/warehouse.db").dump() == before)
     }
 }

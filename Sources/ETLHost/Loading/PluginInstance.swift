@@ -143,15 +143,20 @@ public final class ExtractorStream: @unchecked Sendable {
 
     /// The next batch, or nil at the end of the stream.
     ///
-    /// - Throws: `.operationFailed` carrying the plugin's status and
-    ///   retryability (EAGAIN is retryable), or `.pluginFailed` when a batch
-    ///   breaks the Arrow rules.
+    /// - Throws: `.badData` when the source's data is malformed (the
+    ///   plugin's EBADMSG), `.pluginFailed` when a batch breaks the Arrow
+    ///   rules, `.operationFailed` otherwise, carrying the plugin's status and
+    ///   retryability (EAGAIN is retryable).
     public func next() throws -> ImportedBatch? {
         do { return try reader.next() } catch { throw Self.hostError(error, plugin: pluginName, stream: name) }
     }
 
     private static func hostError(_ error: PluginError, plugin: String, stream: String) -> HostError {
-        let kind: HostError.Kind = error.code == .data ? .pluginFailed : .operationFailed
+        let kind: HostError.Kind = switch error.code {
+        case .data: .badData
+        case .internal: .pluginFailed
+        default: .operationFailed
+        }
         return HostError(kind, "plugin '\(plugin)': stream '\(stream)': \(error.message) [\(error.code)]",
                          pluginStatus: error.code.rawValue, retryable: error.retryable)
     }

@@ -55,7 +55,7 @@ public final class ArrowStreamReader {
             schema = try ArrowBatchSchema(importing: &cSchema)
         } catch {
             discard()
-            throw error
+            throw PluginError(.internal, "the stream returned an invalid schema: \(error.message)")
         }
         self.stream = owned
     }
@@ -69,7 +69,7 @@ public final class ArrowStreamReader {
     /// after it).
     ///
     /// - Throws: the mapped error of a failed `get_next` (message from
-    ///   `get_last_error`), or ``PluginError/Code/data`` when the batch
+    ///   `get_last_error`), or ``PluginError/Code/internal`` when the batch
     ///   fails validation. After an error the stream is not read again:
     ///   every later call throws the same error.
     public func next() throws(PluginError) -> ImportedBatch? {
@@ -89,8 +89,11 @@ public final class ArrowStreamReader {
         do {
             return try ImportedBatch(taking: &array, schema: schema)
         } catch {
-            failure = error
-            throw error
+            // A batch that breaks the Arrow rules is the producer's bug, not
+            // bad input data: report it as internal.
+            let invalid = PluginError(.internal, "the stream returned an invalid batch: \(error.message)")
+            failure = invalid
+            throw invalid
         }
     }
 
