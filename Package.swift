@@ -12,14 +12,15 @@
 import PackageDescription
 
 /// A bundled plugin: a dynamic library product `libetl_<name>.so` built from `Plugins/<folder>`.
-func bundledPlugin(_ name: String, folder: String, dependencies: [Target.Dependency] = []) -> (Product, Target) {
+func bundledPlugin(_ name: String, folder: String, dependencies: [Target.Dependency] = [], exclude: [String] = []) -> (Product, Target) {
     let target = "ETLPlugin\(folder)"
     return (
         .library(name: "etl_\(name)", type: .dynamic, targets: [target]),
         .target(
             name: target,
             dependencies: ["ETLPluginKit"] + dependencies,
-            path: "Plugins/\(folder)"
+            path: "Plugins/\(folder)",
+            exclude: exclude
         )
     )
 }
@@ -27,7 +28,7 @@ func bundledPlugin(_ name: String, folder: String, dependencies: [Target.Depende
 let plugins = [
     bundledPlugin("csv", folder: "CSV"),
     bundledPlugin("jsonl", folder: "JSONL"),
-    bundledPlugin("sqlite", folder: "SQLite", dependencies: ["CSQLite"]),
+    bundledPlugin("sqlite", folder: "SQLite", dependencies: ["CSQLite"], exclude: ["README.md"]),
 ]
 
 let package = Package(

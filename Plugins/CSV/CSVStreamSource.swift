@@ -13,8 +13,8 @@ final class CSVStreamSource: BatchSource {
     private var finished = false
 
     /// Opens `file` and reads its header.
-    init(file: CSVFile, dialect: CSVDialect) throws(PluginError) {
-        reader = CSVReader(input: try CSVFileInput(path: file.path), fileName: file.path, dialect: dialect)
+    init(file: FileSet.File, dialect: CSVDialect) throws(PluginError) {
+        reader = CSVReader(input: try FileInput(path: file.path), fileName: file.path, dialect: dialect)
         schema = CSVReader.schema(columns: try reader.readHeader())
     }
 

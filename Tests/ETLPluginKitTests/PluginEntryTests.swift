@@ -91,6 +91,7 @@ final class MemoryWarehouse: Warehouse {
     var tables: [String: [Int64?]] = [:]
     var schemas: [String: ArrowBatchSchema] = [:]
     var states: [String: String] = [:]
+    var schemaJSON: [String: String] = [:]
     var runs: [String] = []
     var rolledBack = 0
 
@@ -98,6 +99,7 @@ final class MemoryWarehouse: Warehouse {
 
     func begin(_ request: TableRequest) throws -> any TableWriter { Writer(warehouse: self, request: request) }
     func stateGet(key: String) throws -> String? { states[key] }
+    func schemaGet(table: String) throws -> String? { schemaJSON[table] }
     func tableSchema(name: String) throws -> ArrowBatchSchema? { schemas[name] }
 
     final class Writer: TableWriter {
@@ -114,16 +116,29 @@ final class MemoryWarehouse: Warehouse {
             rows += (0..<batch.rowCount).map { batch.int64(row: $0, column: 0) }
         }
 
-        func commit(stateKey: String?, stateJSON: String?, runJSON: String?) throws {
+        func commit(_ commit: CommitRequest) throws {
             if request.table == "fails" { throw PluginError.io("disk full") }
             let old = request.mode == .append ? warehouse.tables[request.table] ?? [] : []
             warehouse.tables[request.table] = old + rows
             warehouse.schemas[request.table] = request.schema
-            if let stateKey, let stateJSON { warehouse.states[stateKey] = stateJSON }
-            if let runJSON { warehouse.runs.append(runJSON) }
+            if let key = commit.stateKey, let state = commit.stateJSON { warehouse.states[key] = state }
+            if let run = commit.runJSON { warehouse.runs.append(run) }
+            if let schema = commit.schemaJSON { warehouse.schemaJSON[request.table] = schema }
         }
 
         func rollback() { warehouse.rolledBack += 1 }
+    }
+}
+
+/// A warehouse that implements only what the protocol requires.
+final class BareWarehouse: Warehouse {
+    static let info = PluginInfo(name: "bare", version: "1.0.0", description: "Nothing optional",
+                                 configSchema: #"{"type":"object"}"#, capabilities: [.modeAppend])
+
+    init(config: PluginConfig, host: HostContext) throws {}
+
+    func begin(_ request: TableRequest) throws -> any TableWriter {
+        throw PluginError.io("not in this test")
     }
 }
 
@@ -461,13 +476,26 @@ struct PluginEntryTests {
         try TestHost.call { error in
             "csv/numbers".withCString { key in
                 #"{"last":4}"#.withCString { state in
-                    var request = etl_commit_request(struct_size: UInt32(MemoryLayout<etl_commit_request>.size),
-                                                     state_key: key, state_json: state, run_json: nil)
-                    return ops.commit(writer, &request, error)
+                    #"{"run_id":"run-1"}"#.withCString { run in
+                        #"{"columns":[{"name":"n","type":"integer"}]}"#.withCString { schema in
+                            var request = etl_commit_request(
+                                struct_size: UInt32(MemoryLayout<etl_commit_request>.size), state_key: key,
+                                state_json: state, run_json: run, schema_json: schema)
+                            return ops.commit(writer, &request, error)
+                        }
+                    }
                 }
             }
         }
         #expect(warehouse.tables["numbers"] == [1, nil, 3, 4])
+        #expect(warehouse.runs == [#"{"run_id":"run-1"}"#])
+        #expect(warehouse.schemaJSON == ["numbers": #"{"columns":[{"name":"n","type":"integer"}]}"#])
+
+        var stored = TestHost.newBuffer()
+        try TestHost.call { error in "numbers".withCString { ops.schema_get(instance, $0, &stored, error) } }
+        #expect(ETLBuffer.take(&stored) == #"{"columns":[{"name":"n","type":"integer"}]}"#)
+        #expect(pluginError { try TestHost.call { error in "other".withCString { ops.schema_get(instance, $0, &stored, error) } } }
+            == PluginError.notFound("no schema is stored for table \"other\""))
 
         var state = TestHost.newBuffer()
         try TestHost.call { error in "csv/numbers".withCString { ops.state_get(instance, $0, &state, error) } }
@@ -481,6 +509,64 @@ struct PluginEntryTests {
         schema.release(&schema)
         #expect(pluginError { try TestHost.call { error in "other".withCString { ops.table_schema(instance, $0, &schema, error) } } }
             == PluginError.notFound("table \"other\" does not exist"))
+    }
+
+    @Test("a commit request from a host that predates schema_json is read up to its struct_size")
+    func commitRequestStructSize() throws {
+        let plugin = try initializeMemory()
+        let ops = plugin.warehouse.pointee
+        let instance = try TestHost.open(plugin, config: "{}")
+        defer { plugin.close(instance) }
+        let warehouse = try #require(MemoryWarehouse.last)
+        let writer = try begin(plugin, instance, table: "old_host", mode: .replace)
+        try TestHost.call { error in
+            "k".withCString { key in
+                "1".withCString { state in
+                    "{}".withCString { schema in
+                        // schema_json is set in memory, but the declared size ends before it.
+                        var request = etl_commit_request(
+                            struct_size: UInt32(MemoryLayout<etl_commit_request>.offset(of: \.schema_json)!),
+                            state_key: key, state_json: state, run_json: nil, schema_json: schema)
+                        return ops.commit(writer, &request, error)
+                    }
+                }
+            }
+        }
+        #expect(warehouse.states == ["k": "1"])
+        #expect(warehouse.schemaJSON.isEmpty)
+        #expect(warehouse.tables["old_host"] == [])
+    }
+
+    @Test("commit with a NULL request stores the data only")
+    func commitWithoutRequest() throws {
+        let plugin = try initializeMemory()
+        let ops = plugin.warehouse.pointee
+        let instance = try TestHost.open(plugin, config: "{}")
+        defer { plugin.close(instance) }
+        let warehouse = try #require(MemoryWarehouse.last)
+        let writer = try begin(plugin, instance, table: "bare", mode: .append)
+        var rows = try batch([7])
+        try TestHost.call { ops.write(writer, &rows, $0) }
+        try TestHost.call { ops.commit(writer, nil, $0) }
+        #expect(warehouse.tables["bare"] == [7])
+        #expect(warehouse.states.isEmpty && warehouse.runs.isEmpty && warehouse.schemaJSON.isEmpty)
+    }
+
+    @Test("the default schemaGet is not implemented, and says so through C")
+    func schemaGetDefault() throws {
+        Registration.resetForTesting()
+        var plugin = TestHost.descriptor()
+        try TestHost.call { error in
+            PluginEntry.initialize(hostABI: ETLABI.version, host: nil, out: &plugin, error: error,
+                                   warehouse: BareWarehouse.self)
+        }
+        let instance = try TestHost.open(plugin, config: "{}")
+        defer { plugin.close(instance) }
+        var buffer = TestHost.newBuffer()
+        #expect(pluginError { try TestHost.call { error in
+            "t".withCString { plugin.warehouse.pointee.schema_get(instance, $0, &buffer, error) }
+        } } == PluginError(.notImplemented, "bare does not store table schemas"))
+        #expect(buffer.release == nil)
     }
 
     @Test("a batch that does not match the table's schema is refused, and still released")

@@ -68,6 +68,7 @@ public final class LoadedPlugin: @unchecked Sendable {
             }
             if ops.state_get != nil { optional.append("state_get") }
             if ops.table_schema != nil { optional.append("table_schema") }
+            if ops.schema_get != nil { optional.append("schema_get") }
             extractorOps = nil
             warehouseOps = ops
         default:

@@ -63,7 +63,7 @@ public struct PluginDescriptor: Codable, Equatable, Sendable {
     /// JSON Schema of the plugin's config, as the plugin wrote it.
     public var configSchema: String
     /// Which optional operations the plugin implements (`check`, `cancel`,
-    /// `checkpoint`, `state_get`, `table_schema`).
+    /// `checkpoint`, `state_get`, `table_schema`, `schema_get`).
     public var optionalOperations: [String]
 
     private enum CodingKeys: String, CodingKey {

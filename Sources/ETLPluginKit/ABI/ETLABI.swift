@@ -36,6 +36,7 @@ public enum ETLABI {
     public static let pluginSize1_0 = CStructField.end(of: \etl_plugin.warehouse)
     /// The size of `etl_extractor_ops` in ABI 1.0.
     public static let extractorOpsSize1_0 = CStructField.end(of: \etl_extractor_ops.checkpoint)
-    /// The size of `etl_warehouse_ops` in ABI 1.0.
-    public static let warehouseOpsSize1_0 = CStructField.end(of: \etl_warehouse_ops.table_schema)
+    /// The size of `etl_warehouse_ops` in ABI 1.0 (`ETL_WAREHOUSE_OPS_SIZE_1_0`,
+    /// through `schema_get`).
+    public static let warehouseOpsSize1_0 = CStructField.end(of: \etl_warehouse_ops.schema_get)
 }

@@ -21,3 +21,40 @@ public struct TableRequest: Sendable, Hashable {
         self.runID = runID
     }
 }
+
+/// The arguments of commit(), copied out of `etl_commit_request`: what a
+/// warehouse stores in the same transaction as the table's data.
+///
+/// Every member is optional: `nil` leaves the stored value unchanged.
+///
+/// ```swift
+/// func commit(_ request: CommitRequest) throws {
+///     if let key = request.stateKey, let state = request.stateJSON {
+///         try saveState(state, under: key)
+///     }
+///     if let schema = request.schemaJSON { try saveSchema(schema, of: table) }
+/// }
+/// ```
+public struct CommitRequest: Sendable, Hashable {
+    /// The key to store ``stateJSON`` under, e.g. `"csv/orders"`.
+    public var stateKey: String?
+    /// The extractor's state (a JSON value) to store under ``stateKey``;
+    /// stored only when both are given.
+    public var stateJSON: String?
+    /// The run record, a JSON object written by the host.
+    public var runJSON: String?
+    /// The table's resolved schema, a JSON object written by the host, to
+    /// give back from ``Warehouse/schemaGet(table:)`` on the next run.
+    /// Always `nil` from a host whose `etl_commit_request` predates the
+    /// field.
+    public var schemaJSON: String?
+
+    /// Creates a request.
+    public init(stateKey: String? = nil, stateJSON: String? = nil, runJSON: String? = nil,
+                schemaJSON: String? = nil) {
+        self.stateKey = stateKey
+        self.stateJSON = stateJSON
+        self.runJSON = runJSON
+        self.schemaJSON = schemaJSON
+    }
+}

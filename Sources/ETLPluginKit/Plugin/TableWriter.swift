@@ -1,19 +1,31 @@
 /// Writes the batches of one table between begin() and commit/rollback.
 ///
 /// The kit calls ``write(batch:)`` zero or more times, then exactly one of
-/// ``commit(stateKey:stateJSON:runJSON:)`` (after a failed commit, the
-/// host calls ``rollback()``) or ``rollback()``, never concurrently.
+/// ``commit(_:)`` (after a failed commit, the host calls ``rollback()``) or
+/// ``rollback()``, never concurrently.
+///
+/// ```swift
+/// final class MemoryWriter: TableWriter {
+///     var pending: [ImportedBatch] = []
+///     func write(batch: ImportedBatch) throws { pending.append(batch) }
+///     func commit(_ request: CommitRequest) throws {
+///         // store `pending`, request.stateJSON under request.stateKey,
+///         // request.runJSON and request.schemaJSON, all or nothing
+///     }
+///     func rollback() { pending = [] }
+/// }
+/// ```
 public protocol TableWriter: AnyObject {
     /// Writes one batch, already validated against the request's schema.
     /// The writer may keep the batch; it is released when the last
     /// reference goes.
     func write(batch: ImportedBatch) throws
 
-    /// Makes everything written since begin() visible, together with the
-    /// extractor state (`stateJSON` under `stateKey`, when both are given)
-    /// and the run record, in one transaction. On failure nothing may be
-    /// visible.
-    func commit(stateKey: String?, stateJSON: String?, runJSON: String?) throws
+    /// Makes everything written since begin() visible, together with what
+    /// `request` carries (the extractor state under its key, the run record
+    /// and the table's resolved schema), in one transaction. On failure
+    /// nothing may be visible, and the host then calls ``rollback()``.
+    func commit(_ request: CommitRequest) throws
 
     /// Discards everything written since begin(); the live table is exactly
     /// as before. Must not fail.

@@ -14,11 +14,13 @@
 ///         capabilities: [.modeReplace, .modeAppend, .transactionalState])
 ///     var tables: [String: [ImportedBatch]] = [:]
 ///     var states: [String: String] = [:]
+///     var schemas: [String: String] = [:]
 ///     init(config: PluginConfig, host: HostContext) throws {}
 ///     func begin(_ request: TableRequest) throws -> any TableWriter {
 ///         MemoryWriter(warehouse: self, request: request)
 ///     }
 ///     func stateGet(key: String) throws -> String? { states[key] }
+///     func schemaGet(table: String) throws -> String? { schemas[table] }
 ///     func tableSchema(name: String) throws -> ArrowBatchSchema? {
 ///         tables[name]?.first?.schema
 ///     }
@@ -31,10 +33,13 @@
 ///         self.warehouse = warehouse; self.request = request
 ///     }
 ///     func write(batch: ImportedBatch) throws { pending.append(batch) }
-///     func commit(stateKey: String?, stateJSON: String?, runJSON: String?) throws {
+///     func commit(_ commit: CommitRequest) throws {
 ///         let old = request.mode == .append ? warehouse.tables[request.table] ?? [] : []
 ///         warehouse.tables[request.table] = old + pending
-///         if let stateKey, let stateJSON { warehouse.states[stateKey] = stateJSON }
+///         if let key = commit.stateKey, let state = commit.stateJSON {
+///             warehouse.states[key] = state
+///         }
+///         if let schema = commit.schemaJSON { warehouse.schemas[request.table] = schema }
 ///     }
 ///     func rollback() { pending = [] }
 /// }
@@ -62,6 +67,12 @@ public protocol Warehouse: AnyObject {
     /// ``PluginError/Code/notImplemented``.
     func stateGet(key: String) throws -> String?
 
+    /// The schema JSON last committed for `table` (see
+    /// ``CommitRequest/schemaJSON``), or `nil` when none was (reported as
+    /// ``PluginError/Code/notFound``). The default throws
+    /// ``PluginError/Code/notImplemented``.
+    func schemaGet(table: String) throws -> String?
+
     /// The schema of an existing table, or `nil` when it does not exist
     /// (reported as ``PluginError/Code/notFound``). The default throws
     /// ``PluginError/Code/notImplemented``.
@@ -80,6 +91,11 @@ extension Warehouse {
     /// Throws ``PluginError/Code/notImplemented``.
     public func stateGet(key: String) throws -> String? {
         throw PluginError(.notImplemented, "\(Self.info.name) does not store extractor state")
+    }
+
+    /// Throws ``PluginError/Code/notImplemented``.
+    public func schemaGet(table: String) throws -> String? {
+        throw PluginError(.notImplemented, "\(Self.info.name) does not store table schemas")
     }
 
     /// Throws ``PluginError/Code/notImplemented``.

@@ -11,6 +11,7 @@ enum WarehouseTrampolines {
         ops.rollback = rollback
         ops.state_get = stateGet
         ops.table_schema = tableSchema
+        ops.schema_get = schemaGet
         return ops
     }
 
@@ -72,6 +73,16 @@ enum WarehouseTrampolines {
         let runID = string(from: CStructField.read(\etl_table_request.run_id, from: request) ?? nil) ?? ""
         return TableRequest(table: table, schema: schema, mode: mode, keyColumns: keys, runID: runID)
     }
+
+    /// Copies a borrowed `etl_commit_request`. Fields beyond the host's
+    /// `struct_size` (`schema_json` from a host that predates it) are `nil`.
+    static func commitRequest(_ request: UnsafePointer<etl_commit_request>) -> CommitRequest {
+        func text(_ field: KeyPath<etl_commit_request, UnsafePointer<CChar>?>) -> String? {
+            string(from: CStructField.read(field, from: request) ?? nil)
+        }
+        return CommitRequest(stateKey: text(\.state_key), stateJSON: text(\.state_json),
+                             runJSON: text(\.run_json), schemaJSON: text(\.schema_json))
+    }
 }
 
 private let begin: @convention(c) (
@@ -117,15 +128,8 @@ private let commit: @convention(c) (
         guard let handle, let box = WriterBox.from(handle) else {
             throw PluginError.invalidArgument("commit: the writer is NULL")
         }
-        var stateKey: String?
-        var stateJSON: String?
-        var runJSON: String?
-        if let request {
-            stateKey = string(from: CStructField.read(\etl_commit_request.state_key, from: request) ?? nil)
-            stateJSON = string(from: CStructField.read(\etl_commit_request.state_json, from: request) ?? nil)
-            runJSON = string(from: CStructField.read(\etl_commit_request.run_json, from: request) ?? nil)
-        }
-        try box.writer.commit(stateKey: stateKey, stateJSON: stateJSON, runJSON: runJSON)
+        let commitRequest = request.map(WarehouseTrampolines.commitRequest) ?? CommitRequest()
+        try box.writer.commit(commitRequest)
         WriterBox.release(handle)
     }
 }
@@ -164,5 +168,20 @@ private let tableSchema: @convention(c) (
         }
         try schema.validate()
         schema.export(to: out)
+    }
+}
+
+private let schemaGet: @convention(c) (
+    OpaquePointer?, UnsafePointer<CChar>?, UnsafeMutablePointer<etl_buffer>?, UnsafeMutablePointer<etl_error>?
+) -> Int32 = { handle, table, schema, error in
+    guarded(error) {
+        let instance = try WarehouseTrampolines.instance(handle, "schema_get")
+        guard let table = string(from: table), let schema else {
+            throw PluginError.invalidArgument("schema_get: table and schema must not be NULL")
+        }
+        guard let json = try instance.warehouse.schemaGet(table: table) else {
+            throw PluginError.notFound("no schema is stored for table \"\(table)\"")
+        }
+        try ETLBuffer.fill(schema, with: json)
     }
 }

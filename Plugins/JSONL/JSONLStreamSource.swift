@@ -1,0 +1,27 @@
+import ETLPluginKit
+
+/// The batches of one JSON Lines file: the kit's ``JSONLinesReader``, fed
+/// by the file in 1 MiB chunks, emitting batches of up to ``batchRows``
+/// rows or about ``batchBytes`` of records.
+final class JSONLStreamSource: BatchSource {
+    /// Rows per batch.
+    static let batchRows = 65_536
+    /// Record bytes per batch, so that batches of long lines stay bounded.
+    static let batchBytes = 64 << 20
+
+    let schema = JSONLinesReader.schema
+    private let reader: JSONLinesReader
+    private var finished = false
+
+    /// Opens `file`.
+    init(file: FileSet.File) throws(PluginError) {
+        reader = JSONLinesReader(input: try FileInput(path: file.path), fileName: file.path)
+    }
+
+    func nextBatch(into builder: ArrowBatchBuilder) throws -> Bool {
+        guard !finished else { return false }
+        let more = try reader.readBatch(into: builder, maxRows: Self.batchRows, maxBytes: Self.batchBytes)
+        if !more { finished = true }
+        return more
+    }
+}

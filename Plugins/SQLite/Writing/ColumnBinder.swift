@@ -1,0 +1,122 @@
+import CSQLite
+import ETLPluginKit
+
+/// How one Arrow column is bound to its INSERT parameter, chosen once per
+/// load from the column's Arrow type and the type of the table column it
+/// goes into (which may be wider, see ``StoredType/widened(toHold:)``).
+struct ColumnBinder {
+    enum Kind {
+        /// A `null` column: always NULL.
+        case null
+        /// bool as integer 0 / 1.
+        case boolean
+        /// bool into TEXT: `true` / `false`.
+        case booleanText
+        /// int64 as an integer.
+        case integer
+        /// int64 into REAL: as a double, refused when not exact.
+        case integerAsReal
+        /// float64 as a double (NaN as NULL).
+        case real
+        /// float64 into TEXT: its shortest round-trip text.
+        case realText
+        /// utf8 as text, the Arrow bytes bound in place.
+        case text
+        /// binary as a blob, bound in place.
+        case blob
+        /// date32 as `YYYY-MM-DD`.
+        case date
+        /// date32 into a timestamp column: midnight UTC.
+        case dateAsTimestamp
+        /// timestamp as `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+        case timestamp
+    }
+
+    /// The column's index in the batch.
+    let column: Int
+    let kind: Kind
+
+    /// The binder for a column of Arrow type `type` going into a column
+    /// stored as `target`.
+    init(column: Int, type: ArrowColumnType, target: StoredType) {
+        self.column = column
+        switch type {
+        case .null: kind = .null
+        case .bool: kind = target == .text ? .booleanText : .boolean
+        case .int64: kind = target == .real ? .integerAsReal : .integer
+        case .float64: kind = target == .text ? .realText : .real
+        case .utf8: kind = .text
+        case .binary: kind = .blob
+        case .date32: kind = target == .timestamp ? .dateAsTimestamp : .date
+        case .timestampMicrosecondsUTC: kind = .timestamp
+        }
+    }
+
+    /// Binds the value at `row` of `batch` to `parameter` (1-based) of
+    /// `statement`; returns SQLite's status, or `nil` when the value cannot
+    /// be stored exactly (an integer beyond 2^53 going into REAL).
+    ///
+    /// Text and blobs are bound with `SQLITE_STATIC`: SQLite reads them in
+    /// place, so the batch must stay alive until the row is stepped and the
+    /// bindings are cleared.
+    @inline(__always)
+    func bind(_ batch: ImportedBatch, row: Int, to statement: OpaquePointer, parameter: Int32,
+              scratch: UnsafeMutablePointer<UInt8>) -> Int32? {
+        switch kind {
+        case .null:
+            return sqlite3_bind_null(statement, parameter)
+        case .boolean:
+            guard let value = batch.bool(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
+            return sqlite3_bind_int(statement, parameter, value ? 1 : 0)
+        case .booleanText:
+            guard let value = batch.bool(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
+            return value ? sqlite3_bind_text(statement, parameter, "true", 4, sqliteTransient)
+                : sqlite3_bind_text(statement, parameter, "false", 5, sqliteTransient)
+        case .integer:
+            guard let value = batch.int64(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
+            return sqlite3_bind_int64(statement, parameter, value)
+        case .integerAsReal:
+            guard let value = batch.int64(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
+            guard let exact = Double(exactly: value) else { return nil }
+            return sqlite3_bind_double(statement, parameter, exact)
+        case .real:
+            guard let value = batch.double(row: row, column: column), !value.isNaN else {
+                return sqlite3_bind_null(statement, parameter)
+            }
+            return sqlite3_bind_double(statement, parameter, value)
+        case .realText:
+            guard let value = batch.double(row: row, column: column), !value.isNaN else {
+                return sqlite3_bind_null(statement, parameter)
+            }
+            return sqlite3_bind_text(statement, parameter, RealText.format(value), -1, sqliteTransient)
+        case .text:
+            guard let bytes = batch.utf8(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
+            let start = bytes.baseAddress?.assumingMemoryBound(to: CChar.self) ?? emptyBytes
+            return sqlite3_bind_text(statement, parameter, start, Int32(bytes.count), nil)
+        case .blob:
+            guard let bytes = batch.binary(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
+            return sqlite3_bind_blob(statement, parameter, bytes.baseAddress ?? UnsafeRawPointer(emptyBytes),
+                                     Int32(bytes.count), nil)
+        case .date:
+            guard let days = batch.date32(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
+            let count = DateText.writeDate(daysSinceEpoch: Int64(days), into: scratch)
+            return bindScratch(scratch, count: count, to: statement, parameter: parameter)
+        case .dateAsTimestamp:
+            guard let days = batch.date32(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
+            let count = DateText.writeTimestamp(microsecondsSinceEpoch: Int64(days) * 86_400_000_000, into: scratch)
+            return bindScratch(scratch, count: count, to: statement, parameter: parameter)
+        case .timestamp:
+            guard let value = batch.timestamp(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
+            let count = DateText.writeTimestamp(microsecondsSinceEpoch: value, into: scratch)
+            return bindScratch(scratch, count: count, to: statement, parameter: parameter)
+        }
+    }
+
+    @inline(__always)
+    private func bindScratch(_ scratch: UnsafeMutablePointer<UInt8>, count: Int, to statement: OpaquePointer,
+                             parameter: Int32) -> Int32 {
+        scratch.withMemoryRebound(to: CChar.self, capacity: count) { text in
+            sqlite3_bind_text(statement, parameter, text, Int32(count), sqliteTransient)
+        }
+    }
+}
