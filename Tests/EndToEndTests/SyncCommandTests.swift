@@ -117,6 +117,28 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/warehouse.db"))
     }
 
+    @Test func aConfigFileHoldsThePipelineAndTheCommandLineWins() throws {
+        let sandbox = try HostSandbox("sync-file")
+        try write("id,v\n1,a\n", to: sandbox.root + "/a.csv")
+        try write("id,v\n2,b\n", to: sandbox.root + "/b.csv")
+        try write(#"{"extractor": "csv", "warehouse": "sqlite", "source": {"path": "*.csv"}, "destination": {"path": "file.db"}, "streams": ["b"]}"#,
+                  to: sandbox.root + "/pipeline.json")
+        let result = try sandbox.etlHost("sync", "--config", "pipeline.json", "-d", "path=cli.db", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try JSONDecoder().decode(SyncReport.self, from: Data(result.stdout.utf8))
+        #expect(report.streams.map(\.stream) == ["b"])
+        #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/file.db"))
+        #expect(try SQLiteInspector(path: sandbox.root + "/cli.db").rows("SELECT id, v FROM b") == [["2", "b"]])
+
+        try write(#"{"extractor": "csv", "sourse": {}}"#, to: sandbox.root + "/typo.json")
+        let typo = try sandbox.etlHost("sync", "--config", "typo.json")
+        #expect(typo.status == 64)
+        #expect(typo.stderr == "etl-host: error: the config file 'typo.json' has an unknown key 'sourse'; valid keys: destination, extractor, mode, primary_key, source, streams, warehouse\n")
+        let unknownStream = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=*.csv", "--streams", "c")
+        #expect(unknownStream.status == 64)
+        #expect(unknownStream.stderr == "etl-host: error: extractor 'csv' has no stream 'c'; its streams: a, b\n")
+    }
+
     @Test func aSyncKilledDuringReplaceLeavesThePreviousTableIntact() throws {
         let sandbox = try HostSandbox("sync-kill")
         let path = sandbox.root + "/big.csv"
