@@ -12,10 +12,15 @@ final class CSVStreamSource: BatchSource {
     private let reader: CSVReader
     private var finished = false
 
-    /// Opens `file` and reads its header.
-    init(file: FileSet.File, dialect: CSVDialect) throws(PluginError) {
+    /// Opens `file` and reads its header. Malformed records are offered to
+    /// the host (`--max-bad-rows`) before they fail the stream.
+    init(file: FileSet.File, dialect: CSVDialect, host: HostContext) throws(PluginError) {
         reader = CSVReader(input: try FileInput(path: file.path), fileName: file.path, dialect: dialect)
         schema = CSVReader.schema(columns: try reader.readHeader())
+        let stream = file.stream
+        reader.badRecordHandler = { location, raw, reason in
+            host.reject(stream: stream, location: location, raw: raw, reason: reason)
+        }
     }
 
     func nextBatch(into builder: ArrowBatchBuilder) throws -> Bool {

@@ -50,6 +50,8 @@ struct SyncCommand: ParsableCommand {
     var primaryKey: String?
     @Option(help: ArgumentHelp("Only these streams, comma-separated (default: all).", valueName: "a,b")) var streams: String?
     @Option(help: ArgumentHelp("Read settings from a JSON file; command-line options win.", valueName: "file")) var config: String?
+    @Option(name: .customLong("max-bad-rows"), help: ArgumentHelp("Set up to N malformed records per stream aside in _etl_rejects instead of failing (default 0).", valueName: "n"))
+    var maxBadRows: Int = 0
     @Flag(help: "Print the summary as one JSON object.") var json = false
     @Flag(help: "No progress and no summary; errors only.") var quiet = false
     @OptionGroup var registryOptions: RegistryOptions
@@ -72,12 +74,14 @@ struct SyncCommand: ParsableCommand {
             let destinationConfig = try ConfigResolver(plugin: warehouseName, schemaJSON: warehousePlugin.descriptor.configSchema)
                 .resolve(settings: dest, file: file.destination)
 
-            let request = SyncRequest(
+            var request = SyncRequest(
                 extractor: extractorName, warehouse: warehouseName, sourceConfig: sourceConfig,
                 destinationConfig: destinationConfig, mode: writeMode,
                 primaryKey: primaryKey.map(Self.list) ?? file.primaryKey, streams: streams.map(Self.list) ?? file.streams,
                 workDirectory: HostEnvironment.stateDirectory() + "/spool/\(getpid())-\(UInt32.random(in: 0 ... .max))"
             )
+            guard maxBadRows >= 0 else { throw HostError(.invalidArgument, "--max-bad-rows must be 0 or more") }
+            request.maxBadRows = maxBadRows
             let progress = quiet || json ? nil : ProgressPrinter()
             let runner = try SyncRunner(request: request, extractor: extractorPlugin, warehouse: warehousePlugin, observer: progress)
             let report = try runner.run()

@@ -158,7 +158,8 @@ enum TestHost {
             progress: { _, stream, done, total in
                 TestHost.progress.append("\(String(cString: stream!)) \(done)/\(total)")
             },
-            is_cancelled: { _ in TestHost.cancelled }))
+            is_cancelled: { _ in TestHost.cancelled },
+            reject: { _, _, _, _, _, _ in 0 }))
         return api
     }()
 

@@ -103,6 +103,33 @@ import Testing
         }
     }
 
+    @Test func maxBadRowsSetsMalformedRecordsAsideInEtlRejects() throws {
+        let sandbox = try HostSandbox("sync-rejects")
+        let bytes = Array("id,name\n1,a\n2,b,extra\n3,c\n4,".utf8) + [0xFF, 0xFE] + Array("\n5,e\n".utf8)
+        try Data(bytes).write(to: URL(fileURLWithPath: sandbox.root + "/people.csv"))
+
+        let tooFew = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=people.csv", "--max-bad-rows", "1")
+        #expect(tooFew.status == 65)
+        #expect(tooFew.stderr.contains("people.csv line 5, field 2: invalid UTF-8 at byte 1 of the field"), "\(tooFew.stderr)")
+        if FileManager.default.fileExists(atPath: sandbox.root + "/warehouse.db") {
+            #expect(try SQLiteInspector(path: sandbox.root + "/warehouse.db").rows("SELECT name FROM sqlite_master WHERE name = 'people'").isEmpty)
+        }
+
+        let result = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=people.csv", "--max-bad-rows", "2", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try JSONDecoder().decode(SyncReport.self, from: Data(result.stdout.utf8))
+        #expect(report.streams.map(\.rowsRead) == [5])
+        #expect(report.streams.map(\.rowsWritten) == [3])
+        #expect(report.streams.map(\.rowsRejected) == [2])
+        let db = try SQLiteInspector(path: sandbox.root + "/warehouse.db")
+        #expect(try db.rows("SELECT id, name FROM people ORDER BY id") == [["1", "a"], ["3", "c"], ["5", "e"]])
+        #expect(try db.rows("SELECT stream, table_name, location, reason, raw, hex(raw_bytes) FROM _etl_rejects ORDER BY location") == [
+            ["people", "people", "people.csv line 3", "expected 2 fields, found 3", "2,b,extra", "322C622C6578747261"],
+            ["people", "people", "people.csv line 5", "field 2: invalid UTF-8 at byte 1 of the field; convert the file to UTF-8", "4,\u{FFFD}\u{FFFD}", "342CFFFE"],
+        ])
+        #expect(try db.rows("SELECT rows_read, rows_written, rows_rejected FROM _etl_runs") == [["5", "3", "2"]])
+    }
+
     @Test func configErrorsListTheValidKeys() throws {
         let sandbox = try HostSandbox("sync-config")
         let unknown = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "paht=x.csv")

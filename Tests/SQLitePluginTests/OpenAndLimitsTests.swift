@@ -121,7 +121,7 @@ struct OpenAndLimitsTests {
         }
         #expect(begin("_ETL_state", ["x"]) == "plugin 'sqlite': begin replace of table '_ETL_state' failed: sqlite: "
             + "table \"_ETL_state\": names beginning with \"_etl_\" are reserved for the warehouse's own tables "
-            + "(_etl_state, _etl_runs, _etl_schemas, staging) [ETL_ERR_INVALID_ARGUMENT (2)]")
+            + "(_etl_state, _etl_runs, _etl_schemas, _etl_rejects, staging) [ETL_ERR_INVALID_ARGUMENT (2)]")
         #expect(begin("sqlite_x", ["x"]) == "plugin 'sqlite': begin replace of table 'sqlite_x' failed: sqlite: "
             + "table \"sqlite_x\": names beginning with \"sqlite_\" are reserved by SQLite [ETL_ERR_INVALID_ARGUMENT (2)]")
         #expect(begin("t", ["Name", "NAME"]) == "plugin 'sqlite': begin replace of table 't' failed: sqlite: "

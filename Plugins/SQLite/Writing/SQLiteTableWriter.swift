@@ -302,9 +302,10 @@ final class SQLiteTableWriter: TableWriter {
         let table = request.table
         guard !table.isEmpty else { throw PluginError.invalidArgument("sqlite: the table name is empty") }
         let key = SQLName.key(table)
-        guard !key.hasPrefix(SQLName.reservedPrefix) else {
+        // The host's rejects table is the one _etl_ table loaded through begin().
+        guard !key.hasPrefix(SQLName.reservedPrefix) || key == "_etl_rejects" else {
             throw PluginError.invalidArgument("sqlite: table \"\(table)\": names beginning with \"_etl_\" are "
-                + "reserved for the warehouse's own tables (_etl_state, _etl_runs, _etl_schemas, staging)")
+                + "reserved for the warehouse's own tables (_etl_state, _etl_runs, _etl_schemas, _etl_rejects, staging)")
         }
         guard !key.hasPrefix("sqlite_") else {
             throw PluginError.invalidArgument("sqlite: table \"\(table)\": names beginning with \"sqlite_\" "

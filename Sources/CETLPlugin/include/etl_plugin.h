@@ -364,6 +364,22 @@ typedef struct etl_host_api {
    * ETL_ERR_CANCELLED (or ECANCELED from get_next).
    */
   int32_t (*is_cancelled)(etl_host_context* ctx);
+
+  /**
+   * Offers a malformed record to the host instead of failing the stream
+   * (the user's --max-bad-rows). `stream` is the stream being read,
+   * `location` says where the record is (e.g. "orders.csv line 17"), `raw`
+   * (`raw_length` bytes, any encoding) is the record's text as read, and
+   * `reason` says what is wrong with it, without quoting values. All are
+   * borrowed; the host copies them.
+   *
+   * Returns 1 when the host took the record: the extractor skips it and
+   * goes on. Returns 0 when it did not (no allowance, or the allowance is
+   * used up): the extractor fails the stream with the same error it would
+   * have raised anyway. Call it only from the thread reading the stream.
+   */
+  int32_t (*reject)(etl_host_context* ctx, const char* stream, const char* location,
+                    const char* raw, size_t raw_length, const char* reason);
 } etl_host_api;
 
 /* ------------------------------------------------------------------------ */

@@ -40,6 +40,43 @@ public final class PluginContext: Sendable {
         self.logSink = logSink
     }
 
+    /// A record an extractor set aside through `reject`.
+    public struct Reject: Sendable, Equatable {
+        /// The stream it belongs to.
+        public var stream: String
+        /// Where it is, e.g. "orders.csv line 17".
+        public var location: String
+        /// What is wrong with it.
+        public var reason: String
+        /// The record's text as read.
+        public var raw: [UInt8]
+    }
+
+    private let rejectState = Mutex<(allowance: Int, taken: [Reject])>((0, []))
+
+    /// Lets the plugin set aside up to `count` more malformed records
+    /// (the user's --max-bad-rows) instead of failing.
+    public func allowRejects(_ count: Int) {
+        rejectState.withLock { $0.allowance = count }
+    }
+
+    /// Takes the records set aside so far (and forgets them).
+    public func takeRejects() -> [Reject] {
+        rejectState.withLock { state in
+            defer { state.taken = [] }
+            return state.taken
+        }
+    }
+
+    func offerReject(_ reject: Reject) -> Bool {
+        rejectState.withLock { state in
+            guard state.allowance > 0 else { return false }
+            state.allowance -= 1
+            state.taken.append(reject)
+            return true
+        }
+    }
+
     /// Makes `is_cancelled` answer yes from now on.
     public func cancel() { cancelled.store(true, ordering: .sequentiallyConsistent) }
 
@@ -91,6 +128,15 @@ enum HostServices {
         }
         table.pointee.is_cancelled = { context in
             PluginContext.from(context)?.isCancelled == true ? 1 : 0
+        }
+        table.pointee.reject = { context, stream, location, raw, length, reason in
+            guard let context = PluginContext.from(context) else { return 0 }
+            let bytes = raw.map { Array(UnsafeRawBufferPointer(start: $0, count: length)) } ?? []
+            let reject = PluginContext.Reject(
+                stream: stream.map { String(cString: $0) } ?? "", location: location.map { String(cString: $0) } ?? "",
+                reason: reason.map { String(cString: $0) } ?? "", raw: bytes
+            )
+            return context.offerReject(reject) ? 1 : 0
         }
         return UnsafePointer(table)
     }()

@@ -20,6 +20,9 @@ public struct SyncRequest: @unchecked Sendable {
     public var streams: [String]?
     /// Folder for the run's spool files.
     public var workDirectory: String
+    /// Malformed records each stream may set aside in `_etl_rejects`
+    /// instead of failing (--max-bad-rows).
+    public var maxBadRows: Int = 0
 
     /// A request.
     public init(
@@ -138,6 +141,8 @@ public final class SyncRunner {
         let spoolPath = (request.workDirectory as NSString).appendingPathComponent("\(table).spool")
         let spool = try SpoolWriter(path: spoolPath)
         var flattener = BatchFlattener(stream: stream.name)
+        source.context.allowRejects(request.maxBadRows)
+        _ = source.context.takeRejects()
         let reader = try source.read(stream: stream.name, stateJSON: previousState)
         flattener.register(reader.schema)
         while let batch = try reader.next() {
@@ -147,6 +152,8 @@ public final class SyncRunner {
         }
         try spool.finish()
         let state = try source.checkpoint(stream: stream.name)
+        let rejects = source.context.takeRejects()
+        source.context.allowRejects(0)
 
         // Resolve the table schema.
         let resolution = resolveSchema(stream: stream, table: table, flattener: flattener, stored: stored)
@@ -174,7 +181,8 @@ public final class SyncRunner {
             }
             let run: [String: Any] = [
                 "run_id": runID, "stream": stream.name, "table_name": table, "mode": request.mode.description,
-                "status": "succeeded", "rows_read": flattener.rowCount, "rows_written": written, "rows_rejected": 0,
+                "status": "succeeded", "rows_read": flattener.rowCount + rejects.count, "rows_written": written,
+                "rows_rejected": rejects.count,
                 "started_at": startedAt, "finished_at": Self.now(), "extractor": extractor.descriptor.name,
                 "warehouse": warehouse.descriptor.name,
             ]
@@ -184,10 +192,46 @@ public final class SyncRunner {
             writer.rollback()
             throw error
         }
+        if !rejects.isEmpty { try storeRejects(rejects, table: table, destination: destination) }
         return StreamReport(
-            stream: stream.name, table: table, status: "succeeded", rowsRead: flattener.rowCount, rowsWritten: written,
-            rowsRejected: 0, newColumns: resolution.newColumns, widenedColumns: resolution.widened, seconds: 0, error: nil
+            stream: stream.name, table: table, status: "succeeded", rowsRead: flattener.rowCount + rejects.count,
+            rowsWritten: written, rowsRejected: rejects.count, newColumns: resolution.newColumns,
+            widenedColumns: resolution.widened, seconds: 0, error: nil
         )
+    }
+
+    /// The columns of `_etl_rejects`: one row per record an extractor set
+    /// aside, with its text (`raw`, invalid UTF-8 replaced by U+FFFD, and
+    /// `raw_bytes`, exactly as read) and the reason.
+    static let rejectsSchema = ArrowBatchSchema([
+        ArrowField("run_id", .utf8), ArrowField("stream", .utf8), ArrowField("table_name", .utf8),
+        ArrowField("location", .utf8), ArrowField("reason", .utf8), ArrowField("raw", .utf8),
+        ArrowField("raw_bytes", .binary), ArrowField("rejected_at", .utf8),
+    ])
+
+    /// Appends the stream's rejects to `_etl_rejects`, after its data committed.
+    private func storeRejects(_ rejects: [PluginContext.Reject], table: String, destination: PluginInstance) throws {
+        let builder = try ArrowBatchBuilder(schema: Self.rejectsSchema, capacity: rejects.count)
+        let now = Self.now()
+        for reject in rejects {
+            builder.appendText(runID)
+            builder.appendText(reject.stream)
+            builder.appendText(table)
+            builder.appendText(reject.location)
+            builder.appendText(reject.reason)
+            builder.appendText(String(decoding: reject.raw, as: UTF8.self))
+            builder.appendBinary(reject.raw)
+            builder.appendText(now)
+            try builder.endRow()
+        }
+        let writer = try destination.begin(table: "_etl_rejects", schema: Self.rejectsSchema, mode: .append, runID: runID)
+        do {
+            try writer.write(builder)
+            try writer.commit()
+        } catch {
+            writer.rollback()
+            throw HostError(.io, "the rows of '\(table)' were loaded, but its \(rejects.count) rejected records could not be stored in _etl_rejects: \(error)")
+        }
     }
 
     struct Resolution {

@@ -47,6 +47,12 @@ import Darwin
 /// }
 /// ```
 public final class CSVReader {
+    /// Called with a malformed record (wrong number of fields, invalid
+    /// UTF-8): where it is, its raw bytes (without the line ending) and what
+    /// is wrong. Return true to skip the record and go on (the host's
+    /// `--max-bad-rows`), false to fail as without a handler.
+    public var badRecordHandler: ((_ location: String, _ raw: UnsafeRawBufferPointer, _ reason: String) -> Bool)?
+
     /// The name used in error messages (usually the file's base name).
     public let fileName: String
     /// The dialect.
@@ -142,7 +148,9 @@ public final class CSVReader {
         }
         var names: [String] = []
         if dialect.hasHeader {
-            try validateRecordUTF8()
+            if let (badLine, reason) = recordUTF8Problem() {
+                throw PluginError.data("\(fileName) line \(badLine), \(reason)")
+            }
             for index in 0..<fieldCount {
                 let bytes = fieldBytes(index)
                 names.append(String(decoding: bytes, as: UTF8.self))
@@ -193,10 +201,14 @@ public final class CSVReader {
                 if rows == maxRows { return true }
             }
             guard fieldCount == columns else {
-                throw PluginError.data("\(fileName) line \(line): expected \(columns) "
-                    + "field\(columns == 1 ? "" : "s"), found \(fieldCount)")
+                let reason = "expected \(columns) field\(columns == 1 ? "" : "s"), found \(fieldCount)"
+                if offerBadRecord(location: "\(fileName) line \(line)", reason: reason) { continue }
+                throw PluginError.data("\(fileName) line \(line): \(reason)")
             }
-            try validateRecordUTF8()
+            if let (badLine, reason) = recordUTF8Problem() {
+                if offerBadRecord(location: "\(fileName) line \(badLine)", reason: reason) { continue }
+                throw PluginError.data("\(fileName) line \(badLine), \(reason)")
+            }
             try appendRecord(to: builder)
             bytes += recordEnd - start
             consumeRecord()
@@ -274,9 +286,9 @@ public final class CSVReader {
     /// Checks the whole record at once (delimiters and quotes are ASCII, so
     /// this is the same as checking every field), locating the first bad
     /// byte for the message.
-    private func validateRecordUTF8() throws(PluginError) {
+    private func recordUTF8Problem() -> (line: Int, reason: String)? {
         let bytes = UnsafeRawBufferPointer(start: buffer + start, count: recordEnd - start)
-        guard let bad = UTF8Validator.firstInvalidOffset(bytes) else { return }
+        guard let bad = UTF8Validator.firstInvalidOffset(bytes) else { return nil }
         let position = start + bad
         var field = fieldCount - 1
         for index in 0..<fieldCount where position < fieldEnds[index] {
@@ -285,8 +297,21 @@ public final class CSVReader {
         }
         var badLine = line
         for offset in start..<position where buffer[offset] == 0x0A { badLine += 1 }
-        throw PluginError.data("\(fileName) line \(badLine), field \(field + 1): invalid UTF-8 at byte "
+        return (badLine, "field \(field + 1): invalid UTF-8 at byte "
             + "\(position - fieldStarts[field] + 1) of the field; convert the file to UTF-8")
+    }
+
+    /// Offers the current record to ``badRecordHandler``; when it takes it,
+    /// the record is skipped and true is returned.
+    private func offerBadRecord(location: String, reason: String) -> Bool {
+        guard let badRecordHandler else { return false }
+        var end = recordEnd
+        while end > start, buffer[end - 1] == 0x0A || buffer[end - 1] == 0x0D { end -= 1 }
+        guard badRecordHandler(location, UnsafeRawBufferPointer(start: buffer + start, count: end - start), reason) else {
+            return false
+        }
+        consumeRecord()
+        return true
     }
 
     private func consumeRecord() {

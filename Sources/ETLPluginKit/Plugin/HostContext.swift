@@ -62,6 +62,30 @@ public final class HostContext: @unchecked Sendable {
         return isCancelled(context) != 0
     }
 
+    /// Offers a malformed record to the host instead of failing the stream
+    /// (`etl_host_api.reject`, the user's `--max-bad-rows`).
+    ///
+    /// ```swift
+    /// guard host.reject(stream: "orders", location: "orders.csv line 17",
+    ///                   raw: lineBytes, reason: "expected 4 fields, found 5") else {
+    ///     throw PluginError.data("orders.csv line 17: expected 4 fields, found 5")
+    /// }
+    /// // taken: skip the record and go on
+    /// ```
+    ///
+    /// - Returns: true when the host took it (skip the record and go on);
+    ///   false when it did not (fail as you would have).
+    public func reject(stream: String, location: String, raw: UnsafeRawBufferPointer, reason: String) -> Bool {
+        guard let api, let reject = CStructField.read(\etl_host_api.reject, from: api), let reject else { return false }
+        return stream.withCString { stream in
+            location.withCString { location in
+                reason.withCString { reason in
+                    reject(context, stream, location, raw.baseAddress?.assumingMemoryBound(to: CChar.self), raw.count, reason) != 0
+                }
+            }
+        }
+    }
+
     /// Throws ``PluginError/Code/cancelled`` when ``isCancelled``.
     ///
     /// - Parameter what: the operation, for the message, e.g.
