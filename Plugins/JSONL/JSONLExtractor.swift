@@ -37,7 +37,7 @@ final class JSONLExtractor: Extractor {
     func read(stream: String, state: String?) throws -> any BatchSource {
         let file = try files().file(forStream: stream)
         host.log(.debug, "reading \(file.path) as stream \"\(stream)\"")
-        return try JSONLStreamSource(file: file)
+        return try JSONLStreamSource(file: file, host: host)
     }
 
     /// The files of `path`, resolved again at each operation so that a

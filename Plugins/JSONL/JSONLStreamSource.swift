@@ -13,9 +13,14 @@ final class JSONLStreamSource: BatchSource {
     private let reader: JSONLinesReader
     private var finished = false
 
-    /// Opens `file`.
-    init(file: FileSet.File) throws(PluginError) {
+    /// Opens `file`. Malformed lines are offered to the host
+    /// (`--max-bad-rows`) before they fail the stream.
+    init(file: FileSet.File, host: HostContext) throws(PluginError) {
         reader = JSONLinesReader(input: try FileInput(path: file.path), fileName: file.path)
+        let stream = file.stream
+        reader.badRecordHandler = { location, raw, reason in
+            host.reject(stream: stream, location: location, raw: raw, reason: reason)
+        }
     }
 
     func nextBatch(into builder: ArrowBatchBuilder) throws -> Bool {

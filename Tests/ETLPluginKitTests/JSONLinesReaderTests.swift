@@ -1,4 +1,4 @@
-import ETLPluginKit
+@testable import ETLPluginKit
 import Testing
 
 @Suite("JSONLinesReader: JSON Lines into record batches")
@@ -80,6 +80,23 @@ struct JSONLinesReaderTests {
         }
     }
 
+    @Test("the read buffer grows for a long line and shrinks back after it")
+    func bufferStaysBounded() throws {
+        var text = "{\"a\":0}\n{\"long\":\"" + String(repeating: "x", count: 10_000) + "\"}\n"
+        for index in 1...2000 { text += #"{"i":\#(index)}"# + "\n" }
+        let reader = JSONLinesReader(input: MemoryInput(text), fileName: "e.jsonl", chunkSize: 64)
+        var largest = 0
+        var count = 0
+        while let record = try reader.nextRecord() {
+            largest = max(largest, reader.bufferCapacity)
+            count += 1
+            if record.line == 2 { #expect(record.bytes.count == 10_011) }
+        }
+        #expect(count == 2002)
+        #expect(largest >= 10_011)
+        #expect(reader.bufferCapacity <= 4 * 64)
+    }
+
     @Test("a line over the limit is an error naming the line and the limit")
     func tooLong() throws {
         let text = "{\"a\":1}\n{\"b\":\"" + String(repeating: "x", count: 200) + "\"}\n"
@@ -107,6 +124,29 @@ struct JSONLinesReaderTests {
         }
         #expect(pluginError { _ = try records(Array("{\"a\":\"".utf8) + [0xC3, 0x28] + Array("\"}".utf8)) }
             == PluginError.data("events.jsonl line 1, column 7: invalid UTF-8"))
+    }
+
+    @Test("a bad-record handler can take malformed lines, which are then skipped")
+    func badRecordHandler() throws {
+        let text = "{\"a\":1}\n[1]\n{\"b\" 2}\n{\"c\":3}\n{oops}\n{\"d\":4}\n"
+        let reader = JSONLinesReader(input: MemoryInput(text, maxReadSize: 3), fileName: "e.jsonl")
+        var offered: [String] = []
+        reader.badRecordHandler = { location, raw, reason in
+            offered.append("\(location) | \(String(decoding: raw, as: UTF8.self)) | \(reason)")
+            return offered.count <= 2
+        }
+        var lines: [Int] = []
+        let error = pluginError {
+            while let record = try reader.nextRecord() { lines.append(record.line) }
+        }
+        #expect(lines == [1, 4])
+        #expect(offered == [
+            "e.jsonl line 2 | [1] | expected a JSON object, found an array",
+            #"e.jsonl line 3, column 6 | {"b" 2} | expected ':' after an object key"#,
+            "e.jsonl line 5, column 2 | {oops} | expected a string key or '}'",
+        ])
+        #expect(error == PluginError.data("e.jsonl line 5, column 2: expected a string key or '}'"))
+        #expect(reader.recordsSkipped == 2)
     }
 
     @Test("the rows before a bad line are kept in the builder")

@@ -193,6 +193,25 @@ struct JSONLPluginTests {
         }
     }
 
+    @Test("malformed lines go to the host's rejects while its allowance lasts (--max-bad-rows)")
+    func rejects() throws {
+        let folder = try JSONLPlugin.folder(["r.jsonl": "{\"a\":1}\n[1]\n{\"b\":2}\n{\"c\" 3}\n{\"d\":4}\n"])
+        let instance = try JSONLPlugin.open(["path": "\(folder)/r.jsonl"])
+        instance.context.allowRejects(2)
+        #expect(try instance.rows("r") == [Row(1, #"{"a":1}"#), Row(3, #"{"b":2}"#), Row(5, #"{"d":4}"#)])
+        let taken = instance.context.takeRejects().map {
+            "\($0.stream) | \($0.location) | \(String(decoding: $0.raw, as: UTF8.self)) | \($0.reason)"
+        }
+        #expect(taken == [
+            "r | \(folder)/r.jsonl line 2 | [1] | expected a JSON object, found an array",
+            #"r | \#(folder)/r.jsonl line 4, column 6 | {"c" 3} | expected ':' after an object key"#,
+        ])
+        instance.context.allowRejects(1)
+        let error = hostError { _ = try instance.rows("r") }
+        #expect(error?.message.contains("\(folder)/r.jsonl line 4, column 6: expected ':' after an object key") == true,
+                "\(error?.message ?? "no error")")
+    }
+
     @Test("cancel stops the stream before its next batch")
     func cancel() throws {
         var text = ""

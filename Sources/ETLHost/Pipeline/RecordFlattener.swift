@@ -47,7 +47,7 @@ struct RecordFlattener {
     /// earlier rows) the first time the key is seen in this batch.
     private mutating func columnIndex(for member: JSONMember, rows: Int, filledRows: Int) -> Int {
         if let candidates = byHash[member.keyHash] {
-            for index in candidates where member.keyEquals(UnsafeRawBufferPointer(start: keys[index], count: keys[index].count)) {
+            for index in candidates where member.keyEquals(keys[index]) {
                 return index
             }
         }

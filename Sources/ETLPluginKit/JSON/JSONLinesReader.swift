@@ -31,7 +31,9 @@ import Darwin
 /// the line; after the byte order mark on line 1):
 /// `"events.jsonl line 12, column 7: expected ',' or '}' after an object
 /// member"`, `"events.jsonl line 3: expected a JSON object, found an
-/// array"`. See ``JSONError`` for the messages.
+/// array"`. See ``JSONError`` for the messages. With a
+/// ``badRecordHandler`` (the host's `--max-bad-rows`), a malformed line is
+/// offered to it first, and skipped if it takes it.
 ///
 /// ```swift
 /// let reader = JSONLinesReader(input: try FileInput(path: path), fileName: "events.jsonl")
@@ -53,6 +55,14 @@ public final class JSONLinesReader {
     ])
     /// The default longest line: 256 MiB.
     public static let defaultMaxLineBytes = 256 << 20
+
+    /// Called with a malformed line (not one JSON object): where it is
+    /// (`"events.jsonl line 12, column 7"`, or without the column for a
+    /// valid document that is not an object), its raw bytes (without the
+    /// line break) and what is wrong. Return true to skip the line and go
+    /// on (the host's `--max-bad-rows`), false to fail as without a
+    /// handler. Lines over ``maxLineBytes`` always fail.
+    public var badRecordHandler: ((_ location: String, _ raw: UnsafeRawBufferPointer, _ reason: String) -> Bool)?
 
     /// The name used in error messages (usually the file's path).
     public let fileName: String
@@ -78,6 +88,8 @@ public final class JSONLinesReader {
     public private(set) var line = 0
     /// The number of records returned or appended so far.
     public private(set) var recordsRead = 0
+    /// The number of malformed lines that ``badRecordHandler`` took.
+    public private(set) var recordsSkipped = 0
 
     /// Creates a reader. Nothing is read until the first call.
     ///
@@ -133,7 +145,8 @@ public final class JSONLinesReader {
     /// line number. `nil` at the end of the input.
     ///
     /// - Throws: ``PluginError/Code/data`` for a line that is not one JSON
-    ///   object or is too long, naming the file and line.
+    ///   object (unless ``badRecordHandler`` takes it) or is too long,
+    ///   naming the file and line.
     public func nextRecord() throws(PluginError) -> (bytes: UnsafeRawBufferPointer, line: Int)? {
         while let (lineStart, lineEnd) = try nextLine() {
             var index = lineStart
@@ -143,12 +156,16 @@ public final class JSONLinesReader {
             do {
                 try scanner.validateObject(bytes)
             } catch {
+                let location: String
                 switch error.kind {
-                case .notAnObject:
-                    throw PluginError.data("\(fileName) line \(line): \(error.message)")
-                case .syntax:
-                    throw PluginError.data("\(fileName) line \(line), column \(error.column): \(error.message)")
+                case .notAnObject: location = "\(fileName) line \(line)"
+                case .syntax: location = "\(fileName) line \(line), column \(error.column)"
                 }
+                if let badRecordHandler, badRecordHandler(location, bytes, error.message) {
+                    recordsSkipped += 1
+                    continue
+                }
+                throw PluginError.data("\(location): \(error.message)")
             }
             recordsRead += 1
             return (bytes, line)
@@ -214,13 +231,11 @@ public final class JSONLinesReader {
             searchFrom -= start
             start = 0
         }
-        if capacity - end < chunkSize / 2 {
-            let newCapacity = max(capacity * 2, end + chunkSize)
-            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-            grown.update(from: buffer, count: end)
-            buffer.deallocate()
-            buffer = grown
-            capacity = newCapacity
+        if capacity > 4 * chunkSize, end <= chunkSize {
+            // A long line is behind us: give its memory back.
+            resize(to: 2 * chunkSize)
+        } else if capacity - end < chunkSize / 2 {
+            resize(to: max(capacity * 2, end + chunkSize))
         }
         let count = try input.read(into: UnsafeMutableRawBufferPointer(start: buffer + end, count: capacity - end))
         if count == 0 {
@@ -229,4 +244,15 @@ public final class JSONLinesReader {
             end += count
         }
     }
+
+    private func resize(to newCapacity: Int) {
+        let resized = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+        resized.update(from: buffer, count: end)
+        buffer.deallocate()
+        buffer = resized
+        capacity = newCapacity
+    }
+
+    /// The size of the read buffer (tests check that it stays bounded).
+    var bufferCapacity: Int { capacity }
 }
