@@ -26,6 +26,7 @@ func bundledPlugin(_ name: String, folder: String, dependencies: [Target.Depende
 }
 
 let plugins = [
+    bundledPlugin("airtable", folder: "Airtable", dependencies: ["CCurl"]),
     bundledPlugin("csv", folder: "CSV"),
     bundledPlugin("jsonl", folder: "JSONL"),
     bundledPlugin("sqlite", folder: "SQLite", dependencies: ["CSQLite"], exclude: ["README.md"]),
@@ -43,6 +44,7 @@ let package = Package(
     targets: [
         .target(name: "CETLPlugin", path: "Sources/CETLPlugin"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
         .target(name: "ETLPluginKit", dependencies: ["CETLPlugin"], path: "Sources/ETLPluginKit"),
         .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit"], path: "Sources/ETLHost"),
         .executableTarget(
@@ -59,5 +61,6 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/EndToEndTests"),
         .testTarget(name: "SQLitePluginTests", dependencies: ["ETLHost", "ETLTestSupport", "CSQLite"], path: "Tests/SQLitePluginTests"),
         .testTarget(name: "JSONLPluginTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/JSONLPluginTests"),
+        .testTarget(name: "AirtablePluginTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/AirtablePluginTests"),
     ] + plugins.map(\.1)
 )

@@ -1,0 +1,1 @@
+// The Airtable extractor plugin (in progress).
