@@ -20,6 +20,14 @@ struct SyncCommand: ParsableCommand {
               append   add the rows to the table
               upsert   insert new rows and update existing ones on the primary key
 
+            With --incremental, an incremental extractor (airtable) reads only what \
+            changed since the state committed by the last successful run; the state \
+            is committed in the same transaction as the data.
+
+            Bad input fails the stream and changes nothing. With --max-bad-rows N, up \
+            to N malformed records per stream are set aside in _etl_rejects (their \
+            raw text, where they are and why) and the run succeeds.
+
             Config values come from -s (source) and -d (destination) as KEY=VALUE, \
             or from --config FILE. A value written @env:NAME is read from the \
             environment and @file:PATH from a file, so secrets never need to be \
@@ -27,7 +35,7 @@ struct SyncCommand: ParsableCommand {
 
             Examples:
               etl-host sync csv sqlite -s path=data/orders.csv
-              etl-host sync jsonl sqlite -s 'path=logs/*.jsonl' -d path=events.db --mode append
+              etl-host sync jsonl sqlite -s 'path=logs/*.jsonl' --mode append
               etl-host sync csv sqlite -s path=people.csv --mode upsert --primary-key id
 
             A config file (JSON) holds the same settings:
@@ -50,6 +58,8 @@ struct SyncCommand: ParsableCommand {
     var primaryKey: String?
     @Option(help: ArgumentHelp("Only these streams, comma-separated (default: all).", valueName: "a,b")) var streams: String?
     @Option(help: ArgumentHelp("Read settings from a JSON file; command-line options win.", valueName: "file")) var config: String?
+    @Flag(help: "Read only what changed since the last successful run (needs an incremental extractor and --mode upsert or append).")
+    var incremental = false
     @Option(name: .customLong("max-bad-rows"), help: ArgumentHelp("Set up to N malformed records per stream aside in _etl_rejects instead of failing (default 0).", valueName: "n"))
     var maxBadRows: Int = 0
     @Flag(help: "Print the summary as one JSON object.") var json = false
@@ -82,6 +92,7 @@ struct SyncCommand: ParsableCommand {
             )
             guard maxBadRows >= 0 else { throw HostError(.invalidArgument, "--max-bad-rows must be 0 or more") }
             request.maxBadRows = maxBadRows
+            request.incremental = incremental
             let progress = quiet || json ? nil : ProgressPrinter()
             let runner = try SyncRunner(request: request, extractor: extractorPlugin, warehouse: warehousePlugin, observer: progress)
             let report = try runner.run()

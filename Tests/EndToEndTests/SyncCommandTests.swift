@@ -141,6 +141,10 @@ import Testing
         let wrongKind = try sandbox.etlHost("sync", "sqlite", "csv")
         #expect(wrongKind.status == 64)
         #expect(wrongKind.stderr.contains("is a warehouse, but an extractor is needed here"))
+        try write("id\n1\n", to: sandbox.root + "/x.csv")
+        let notIncremental = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=x.csv", "--mode", "upsert", "--incremental")
+        #expect(notIncremental.status == 64)
+        #expect(notIncremental.stderr == "etl-host: error: extractor 'csv' is not incremental: drop --incremental to read everything\n")
         #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/warehouse.db"))
     }
 

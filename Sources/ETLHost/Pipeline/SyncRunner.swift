@@ -20,6 +20,9 @@ public struct SyncRequest: @unchecked Sendable {
     public var streams: [String]?
     /// Folder for the run's spool files.
     public var workDirectory: String
+    /// Read only what changed since the state the last successful run
+    /// committed (append or upsert; the extractor must be incremental).
+    public var incremental = false
     /// Malformed records each stream may set aside in `_etl_rejects`
     /// instead of failing (--max-bad-rows).
     public var maxBadRows: Int = 0
@@ -63,6 +66,14 @@ public final class SyncRunner {
                 observer: (any SyncObserver)? = nil, logSink: any PluginLogSink = StandardErrorLogSink()) throws {
         try extractor.require(kind: .extractor)
         try warehouse.require(kind: .warehouse)
+        if request.incremental {
+            guard extractor.descriptor.capabilities.contains("incremental"), extractor.descriptor.optionalOperations.contains("checkpoint") else {
+                throw HostError(.invalidArgument, "extractor '\(extractor.descriptor.name)' is not incremental: drop --incremental to read everything")
+            }
+            guard request.mode != .replace else {
+                throw HostError(.invalidArgument, "--incremental reads only what changed, so it needs --mode upsert (or append); --mode replace would drop every row not read again")
+            }
+        }
         let capability = request.mode.capability
         guard warehouse.descriptor.capabilities.contains(Self.capabilityName(request.mode)) else {
             _ = capability
@@ -133,8 +144,7 @@ public final class SyncRunner {
     private func sync(_ stream: SourceCatalog.Stream, into table: String, source: PluginInstance, destination: PluginInstance) throws -> StreamReport {
         let startedAt = Self.now()
         let stateKey = "\(extractor.descriptor.name)/\(stream.name)"
-        let incremental = extractor.descriptor.optionalOperations.contains("checkpoint") && request.mode != .replace
-        let previousState = incremental ? try destination.stateGet(key: stateKey) : nil
+        let previousState = request.incremental ? try destination.stateGet(key: stateKey) : nil
         let stored = try destination.schemaGet(table: table).map(TableSchema.decode)
 
         // Pass 1: extract into the spool, inferring types.
