@@ -21,7 +21,7 @@ public struct ColumnInference: Sendable {
             if bytes.isEmpty { return }
             valueCount += 1
             if type == .text { return }
-            type = type.joined(with: Self.classifyUntyped(bytes, current: type))
+            type = type.joined(with: Self.classifyUntyped(bytes))
         case .string:
             valueCount += 1
             if type == .text { return }
@@ -33,41 +33,27 @@ public struct ColumnInference: Sendable {
             case .outOfRange: type = type.joined(with: .text)
             case .notInteger: type = type.joined(with: ValueParser.anyNumber(bytes) == nil ? .text : .number)
             }
-        case .boolean:
+        case .boolean, .json, .integer, .double, .date, .timestamp, .binary, .decimal:
             valueCount += 1
-            type = type.joined(with: .boolean)
-        case .json:
-            valueCount += 1
-            type = type.joined(with: .json)
-        case .integer:
-            valueCount += 1
-            type = type.joined(with: .integer)
-        case .double:
-            valueCount += 1
-            type = type.joined(with: .number)
-        case .date:
-            valueCount += 1
-            type = type.joined(with: .date)
-        case .timestamp:
-            valueCount += 1
-            type = type.joined(with: .timestamp)
-        case .binary:
-            valueCount += 1
-            type = type.joined(with: .binary)
-        case .decimal:
-            valueCount += 1
-            type = type.joined(with: .decimal)
+            type = type.joined(with: Self.typedKinds[kind]!)
         }
     }
+
+    /// The type of cells whose kind already says it (typed sources, JSON
+    /// booleans and nested values).
+    static let typedKinds: [CellKind: ColumnType] = [
+        .boolean: .boolean, .json: .json, .integer: .integer, .double: .number,
+        .date: .date, .timestamp: .timestamp, .binary: .binary, .decimal: .decimal,
+    ]
 
     /// Forces a type (a source hint or a stored type) into the result.
     public mutating func widen(to other: ColumnType) {
         type = type.joined(with: other)
     }
 
-    /// The type of one untyped text value. Tries only what could still
-    /// matter given the column's current type.
-    static func classifyUntyped(_ bytes: UnsafeRawBufferPointer, current: ColumnType) -> ColumnType {
+    /// The type of one untyped text value, trying only the parsers its
+    /// first byte allows.
+    static func classifyUntyped(_ bytes: UnsafeRawBufferPointer) -> ColumnType {
         let first = bytes[0]
         let startsNumeric = (first >= 0x30 && first <= 0x39) || first == UInt8(ascii: "-")
         if startsNumeric {
