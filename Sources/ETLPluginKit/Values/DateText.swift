@@ -9,14 +9,14 @@
 /// DateText.date(daysSinceEpoch: 19_723)                 // "2024-01-01"
 /// DateText.timestamp(microsecondsSinceEpoch: 1_500_000) // "1970-01-01T00:00:01.500000Z"
 /// ```
-enum DateText {
+public enum DateText {
     /// Bytes enough for any date32 or timestamp value.
-    static let capacity = 40
+    public static let capacity = 40
 
     /// The civil date (proleptic Gregorian) of a day count since 1970-01-01
     /// (Howard Hinnant's `civil_from_days`).
-    @inline(__always)
-    static func civil(daysSinceEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+    @inlinable
+    public static func civil(daysSinceEpoch days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097
@@ -29,8 +29,8 @@ enum DateText {
     }
 
     /// Writes `YYYY-MM-DD` for `days` since 1970-01-01; returns the length.
-    @inline(__always)
-    static func writeDate(daysSinceEpoch days: Int64, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    @inlinable
+    public static func writeDate(daysSinceEpoch days: Int64, into out: UnsafeMutablePointer<UInt8>) -> Int {
         let (year, month, day) = civil(daysSinceEpoch: days)
         var at = writeYear(year, into: out)
         out[at] = UInt8(ascii: "-")
@@ -43,8 +43,8 @@ enum DateText {
 
     /// Writes `YYYY-MM-DDTHH:MM:SS.ffffffZ` for microseconds since the Unix
     /// epoch, UTC; returns the length.
-    @inline(__always)
-    static func writeTimestamp(microsecondsSinceEpoch value: Int64, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    @inlinable
+    public static func writeTimestamp(microsecondsSinceEpoch value: Int64, into out: UnsafeMutablePointer<UInt8>) -> Int {
         let perDay: Int64 = 86_400_000_000
         var days = value / perDay
         var rest = value % perDay
@@ -73,7 +73,8 @@ enum DateText {
     }
 
     /// The date as a `String` (tests, messages).
-    static func date(daysSinceEpoch days: Int64) -> String {
+    @inlinable
+    public static func date(daysSinceEpoch days: Int64) -> String {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
             let count = writeDate(daysSinceEpoch: days, into: buffer.baseAddress!)
             return String(decoding: UnsafeBufferPointer(start: buffer.baseAddress, count: count), as: UTF8.self)
@@ -81,7 +82,8 @@ enum DateText {
     }
 
     /// The timestamp as a `String` (tests, messages).
-    static func timestamp(microsecondsSinceEpoch value: Int64) -> String {
+    @inlinable
+    public static func timestamp(microsecondsSinceEpoch value: Int64) -> String {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
             let count = writeTimestamp(microsecondsSinceEpoch: value, into: buffer.baseAddress!)
             return String(decoding: UnsafeBufferPointer(start: buffer.baseAddress, count: count), as: UTF8.self)
@@ -89,14 +91,16 @@ enum DateText {
     }
 
     @inline(__always)
-    private static func writeTwo(_ value: Int64, into out: UnsafeMutablePointer<UInt8>) {
+    @usableFromInline
+    static func writeTwo(_ value: Int64, into out: UnsafeMutablePointer<UInt8>) {
         out[0] = UInt8(ascii: "0") + UInt8(value / 10)
         out[1] = UInt8(ascii: "0") + UInt8(value % 10)
     }
 
     /// Four digits for 0...9999, else a sign and at least four digits.
     @inline(__always)
-    private static func writeYear(_ year: Int64, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    @usableFromInline
+    static func writeYear(_ year: Int64, into out: UnsafeMutablePointer<UInt8>) -> Int {
         if year >= 0 && year <= 9999 {
             writeTwo(year / 100, into: out)
             writeTwo(year % 100, into: out + 2)
