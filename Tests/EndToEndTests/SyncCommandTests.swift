@@ -170,6 +170,22 @@ import Testing
         #expect(unknownStream.stderr == "etl-host: error: extractor 'csv' has no stream 'c'; its streams: a, b\n")
     }
 
+    @Test func onATerminalAProgressLineShowsRowsAndRate() throws {
+        let sandbox = try HostSandbox("sync-tty")
+        try write("id\n1\n2\n", to: sandbox.root + "/p.csv")
+        // `script` gives the command a pseudo-terminal, as a user's shell would.
+        let command = "'\(TestSupport.hostExecutable)' sync csv sqlite -s path=p.csv"
+        let result = try TestSupport.run("/usr/bin/script", ["-qec", command, "/dev/null"],
+                                         environment: sandbox.environment, currentDirectory: sandbox.root)
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.hasPrefix("\r\u{1B}[Kp: reading 2 rows ("), "\(result.stdout.debugDescription)")
+        #expect(result.stdout.contains(" rows/s)\r\u{1B}[KRun "))
+        let quiet = try TestSupport.run("/usr/bin/script", ["-qec", command + " --quiet", "/dev/null"],
+                                        environment: sandbox.environment, currentDirectory: sandbox.root)
+        #expect(quiet.status == 0)
+        #expect(quiet.stdout == "")
+    }
+
     @Test func aSyncKilledDuringReplaceLeavesThePreviousTableIntact() throws {
         let sandbox = try HostSandbox("sync-kill")
         let path = sandbox.root + "/big.csv"
