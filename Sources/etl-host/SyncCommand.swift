@@ -76,6 +76,7 @@ struct SyncCommand: ParsableCommand {
             guard let writeMode = WriteMode.allCases.first(where: { "\($0)" == modeName }) else {
                 throw HostError(.invalidArgument, "unknown --mode '\(modeName)'; use replace, append or upsert")
             }
+            SpoolDirectory.removeStale()
             let registry = try registryOptions.load()
             let extractorPlugin = try registry.load(named: extractorName, kind: .extractor)
             let warehousePlugin = try registry.load(named: warehouseName, kind: .warehouse)
@@ -88,7 +89,7 @@ struct SyncCommand: ParsableCommand {
                 extractor: extractorName, warehouse: warehouseName, sourceConfig: sourceConfig,
                 destinationConfig: destinationConfig, mode: writeMode,
                 primaryKey: primaryKey.map(Self.list) ?? file.primaryKey, streams: streams.map(Self.list) ?? file.streams,
-                workDirectory: HostEnvironment.stateDirectory() + "/spool/\(getpid())-\(UInt32.random(in: 0 ... .max))"
+                workDirectory: SpoolDirectory.forThisRun()
             )
             guard maxBadRows >= 0 else { throw HostError(.invalidArgument, "--max-bad-rows must be 0 or more") }
             request.maxBadRows = maxBadRows

@@ -209,8 +209,12 @@ import Testing
             #expect(try db.rows("SELECT count(*), sum(id), sum(score), max(name) FROM big") == expected, "killed after \(delay) s")
             #expect(try db.rows("SELECT name FROM sqlite_master WHERE name LIKE '_etl_staging%'").count <= 1)
         }
-        // And the next run succeeds and leaves no staging table behind.
+        // And the next run succeeds, leaves no staging table behind, and
+        // removes the spool folders of the killed runs.
+        let spools = sandbox.root + "/home/.local/state/etl-host/spool"
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spools).count >= 1)
         #expect(try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=big.csv", "--quiet").status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spools) == [])
         let db = try SQLiteInspector(path: sandbox.root + "/warehouse.db")
         #expect(try db.rows("SELECT count(*), sum(id), sum(score), max(name) FROM big") == expected)
         #expect(try db.rows("SELECT name FROM sqlite_master WHERE name LIKE '_etl_staging%'").isEmpty)
