@@ -90,11 +90,17 @@ public final class AirtableServer: @unchecked Sendable {
         defer { lock.unlock() }
         guard !stopped else { return }
         stopped = true
+        // The server exits when its stdin closes or on SIGTERM; a child started
+        // from a test thread may inherit a blocked SIGTERM, so fall back to
+        // SIGKILL instead of waiting forever.
+        try? input.fileHandleForWriting.close()
+        if process.isRunning { process.terminate() }
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning, Date() < deadline { usleep(20_000) }
         if process.isRunning {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        try? input.fileHandleForWriting.close()
     }
 
     /// The first line the script writes, or nil on end of file or timeout.

@@ -24,10 +24,11 @@ import Testing
         let result = try sandbox.etlHost("plugins", "list")
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout == """
-            NAME    KIND       VERSION  ABI  LANGUAGE  STATUS  FROM
-            csv     extractor  0.1.0    1.0  swift     ok      bundled
-            jsonl   extractor  0.1.0    1.0  swift     ok      bundled
-            sqlite  warehouse  0.1.0    1.0  swift     ok      bundled
+            NAME      KIND       VERSION  ABI  LANGUAGE  STATUS  FROM
+            airtable  extractor  0.1.0    1.0  swift     ok      bundled
+            csv       extractor  0.1.0    1.0  swift     ok      bundled
+            jsonl     extractor  0.1.0    1.0  swift     ok      bundled
+            sqlite    warehouse  0.1.0    1.0  swift     ok      bundled
 
             """)
 
@@ -156,7 +157,10 @@ import Testing
         let actual = try SHA256.hexDigest(ofFileAt: installed)
 
         let list = try sandbox.etlHost("plugins", "list")
-        #expect(list.stdout.contains("pinned  extractor  1.0.0    1.0  c         checksum-mismatch  user"), "\(list.stdout)")
+        let pinnedLine = list.stdout.split(separator: "\n").first { $0.hasPrefix("pinned ") }.map {
+            $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        }
+        #expect(pinnedLine == ["pinned", "extractor", "1.0.0", "1.0", "c", "checksum-mismatch", "user"], "\(list.stdout)")
         let info = try sandbox.etlHost("plugins", "info", "pinned")
         #expect(info.status == 2)
         #expect(info.stderr == "etl-host: error: plugin 'pinned': refusing to load '\(installed)': its sha256 is \(actual) but the registry \(sandbox.userRegistry) pins \(entry.sha256!); the library changed after it was installed. If you trust the new file, run `etl-host plugins install \(installed) --name pinned`\n")
@@ -167,6 +171,6 @@ import Testing
         let result = try sandbox.etlHost("plugins", "info", "nope")
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("etl-host: error: no plugin named 'nope' in "))
-        #expect(result.stderr.contains("; available: csv"))
+        #expect(result.stderr.contains("; available: airtable, csv, jsonl, sqlite (install one with `etl-host plugins install PATH`)"))
     }
 }

@@ -13,8 +13,9 @@ import Foundation
 /// names.assign("🙂")           // "column"  (nothing left: a placeholder)
 /// ```
 ///
-/// Rules: lowercase; every run of characters other than letters and digits
-/// becomes one `_`; leading and trailing `_` are dropped; a leading digit
+/// Rules: lowercase; a lowercase letter or digit followed by an uppercase
+/// one is split (`createdTime` -> `created_time`); every run of characters
+/// other than letters and digits becomes one `_`; leading and trailing `_` are dropped; a leading digit
 /// gets a `_` prefix; nothing left gives `column` (so no name can start
 /// with `_etl_`, the prefix of the host's own tables); at most 63
 /// bytes (PostgreSQL's limit), longer names are cut and end in a short hash.
@@ -55,13 +56,18 @@ public struct NameNormalizer: Sendable {
     public static func normalize(_ source: String) -> String {
         var result = ""
         var pendingUnderscore = false
+        var previousWasLowerOrDigit = false
         for scalar in source.unicodeScalars {
             if scalar.properties.isAlphabetic || ("0" ... "9").contains(scalar) {
+                // camelCase: "createdTime" -> "created_time".
+                if scalar.properties.isUppercase, previousWasLowerOrDigit { pendingUnderscore = true }
+                previousWasLowerOrDigit = scalar.properties.isLowercase || ("0" ... "9").contains(scalar)
                 if pendingUnderscore, !result.isEmpty { result.append("_") }
                 pendingUnderscore = false
                 result.append(contentsOf: String(scalar).lowercased())
             } else {
                 pendingUnderscore = true
+                previousWasLowerOrDigit = false
             }
         }
         if result.isEmpty { result = "column" }

@@ -60,6 +60,7 @@ import math
 import os
 import random
 import re
+import signal
 import socket
 import stat
 import string
@@ -1446,6 +1447,10 @@ def exit_with_parent():
 
 
 def main():
+    # A parent may have started us with SIGTERM blocked (signal masks are
+    # inherited): unblock it so that terminate() works.
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
     parser = argparse.ArgumentParser(description="Airtable-compatible Web API server for tests")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--fixture", help="a JSON fixture file to load at start")

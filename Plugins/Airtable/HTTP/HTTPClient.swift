@@ -1,0 +1,325 @@
+import CCurl
+import ETLPluginKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// One HTTP request: a GET, or a POST with a JSON body.
+struct HTTPRequest {
+    enum Method: String { case get = "GET", post = "POST" }
+
+    var method: Method
+    var url: String
+    /// The JSON body of a POST.
+    var body: [UInt8] = []
+}
+
+/// What came back: the status, the headers the client needs, and the body
+/// (borrowed from the client: valid until its next request).
+struct HTTPResponse {
+    var status: Int
+    /// The `Content-Type` header, if any.
+    var contentType: String?
+    /// The `Date` header as seconds since the epoch, if present and valid.
+    var date: Int64?
+    /// The `Retry-After` header in seconds, if present as a number.
+    var retryAfter: Double?
+    /// The body's bytes.
+    var body: UnsafeRawBufferPointer
+
+    /// Whether the body is declared as JSON (`application/json`, with or
+    /// without parameters such as `charset`).
+    var isJSON: Bool {
+        guard let contentType else { return false }
+        let media = contentType.split(separator: ";", maxSplits: 1).first.map {
+            $0.trimmingSpaces.lowercased()
+        }
+        return media == "application/json"
+    }
+}
+
+/// A transfer that did not produce a complete response.
+struct TransportFailure: Error {
+    /// What happened, for messages (libcurl's text and code).
+    var message: String
+    /// Whether trying again may help (a dropped connection, a timeout, a
+    /// truncated body) or not (a malformed URL, a TLS verification failure).
+    var retryable: Bool
+    /// Whether the transfer stopped because the run was cancelled.
+    var cancelled: Bool = false
+}
+
+/// An HTTP client on one libcurl easy handle, reused for every request of
+/// an instance so that connections are kept alive.
+///
+/// Settings: TLS peer and host verification on; no redirects followed;
+/// HTTP and HTTPS only; `CURLOPT_NOSIGNAL` (no SIGALRM in a host process);
+/// a connect timeout and a total timeout per request; gzip accepted; the
+/// body collected into one growing buffer, capped at ``maxBodyBytes``. A
+/// transfer polls the host's cancellation flag and stops when it is raised.
+///
+/// The bearer token goes into a header list only; it is never logged
+/// (verbose mode stays off) and never part of a message.
+final class HTTPClient {
+    /// The largest body accepted (an Airtable page is a few MB at most).
+    static let maxBodyBytes = 256 << 20
+
+    private let curl: Curl.Functions
+    private let handle: UnsafeMutableRawPointer
+    private var getHeaders: UnsafeMutablePointer<curl_slist>?
+    private var postHeaders: UnsafeMutablePointer<curl_slist>?
+    private let transfer: TransferState
+
+    /// Creates a client that sends `Authorization: Bearer <token>`.
+    ///
+    /// - Throws: ``PluginError`` when libcurl cannot be set up, or when the
+    ///   token holds a line break or a control character (it would break
+    ///   the header).
+    init(token: String, timeoutSeconds: Double, userAgent: String, cancellation: HostContext) throws(PluginError) {
+        curl = try Curl.functions.get()
+        guard token.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) else {
+            throw PluginError(.invalidArgument, "the Airtable token contains a line break or a control character; "
+                + "check the value of the token (it is not shown here)")
+        }
+        guard let handle = curl_easy_init() else {
+            throw PluginError(.resourceExhausted, "libcurl could not create a handle (curl_easy_init failed)")
+        }
+        self.handle = handle
+        transfer = TransferState(cancellation: cancellation)
+        let common = ["Accept: application/json", "Authorization: Bearer \(token)"]
+        for line in common { getHeaders = curl_slist_append(getHeaders, line) }
+        for line in common + ["Content-Type: application/json"] { postHeaders = curl_slist_append(postHeaders, line) }
+        guard getHeaders != nil, postHeaders != nil else {
+            throw PluginError(.resourceExhausted, "libcurl could not build the request headers")
+        }
+
+        let milliseconds = Int((timeoutSeconds * 1000).rounded(.up))
+        let context = UnsafeRawPointer(Unmanaged.passUnretained(transfer).toOpaque())
+        try setLong(CURLOPT_NOSIGNAL, 1)
+        try setLong(CURLOPT_FOLLOWLOCATION, 0)
+        try setString(CURLOPT_PROTOCOLS_STR, "http,https")
+        try setLong(CURLOPT_SSL_VERIFYPEER, 1)
+        try setLong(CURLOPT_SSL_VERIFYHOST, 2)
+        try setLong(CURLOPT_TIMEOUT_MS, max(1, milliseconds))
+        try setLong(CURLOPT_CONNECTTIMEOUT_MS, max(1, min(milliseconds, 30_000)))
+        try setLong(CURLOPT_TCP_KEEPALIVE, 1)
+        try setString(CURLOPT_ACCEPT_ENCODING, "")
+        try setString(CURLOPT_USERAGENT, userAgent)
+        try setPointer(CURLOPT_WRITEFUNCTION, unsafeBitCast(writeCallback, to: UnsafeRawPointer.self))
+        try setPointer(CURLOPT_WRITEDATA, context)
+        try setPointer(CURLOPT_HEADERFUNCTION, unsafeBitCast(headerCallback, to: UnsafeRawPointer.self))
+        try setPointer(CURLOPT_HEADERDATA, context)
+        try setLong(CURLOPT_NOPROGRESS, 0)
+        try setPointer(CURLOPT_XFERINFOFUNCTION, unsafeBitCast(progressCallback, to: UnsafeRawPointer.self))
+        try setPointer(CURLOPT_XFERINFODATA, context)
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        curl_slist_free_all(getHeaders)
+        curl_slist_free_all(postHeaders)
+    }
+
+    /// Performs `request` and returns the response; its body is valid until
+    /// the next call.
+    ///
+    /// - Throws: ``TransportFailure`` when no complete response arrived
+    ///   (connection refused or dropped, timeout, truncated body, body too
+    ///   large, cancelled).
+    func perform(_ request: HTTPRequest) throws(TransportFailure) -> HTTPResponse {
+        transfer.reset()
+        do throws(PluginError) {
+            try setString(CURLOPT_URL, request.url)
+            switch request.method {
+            case .get:
+                try setLong(CURLOPT_HTTPGET, 1)
+                try setPointer(CURLOPT_HTTPHEADER, UnsafeRawPointer(getHeaders))
+            case .post:
+                try setLong(CURLOPT_POST, 1)
+                try setPointer(CURLOPT_HTTPHEADER, UnsafeRawPointer(postHeaders))
+                try setLong(CURLOPT_POSTFIELDSIZE, request.body.count)
+                // COPYPOSTFIELDS copies the bytes: nothing to keep alive.
+                let code = request.body.withUnsafeBytes { bytes in
+                    curl.setPointer(handle, CURLOPT_COPYPOSTFIELDS, bytes.baseAddress)
+                }
+                try check(code, CURLOPT_COPYPOSTFIELDS)
+            }
+        } catch {
+            throw TransportFailure(message: error.message, retryable: false)
+        }
+        let code = curl_easy_perform(handle)
+        guard code == CURLE_OK else {
+            if transfer.cancelled {
+                throw TransportFailure(message: "the request was cancelled", retryable: false, cancelled: true)
+            }
+            if transfer.overflow {
+                throw TransportFailure(message: "the response is larger than \(Self.maxBodyBytes >> 20) MiB", retryable: false)
+            }
+            throw TransportFailure(message: Curl.describe(code), retryable: Self.isRetryable(code))
+        }
+        var status = 0
+        _ = curl.getInfo(handle, CURLINFO_RESPONSE_CODE, &status)
+        var contentType: UnsafePointer<CChar>?
+        _ = curl.getInfo(handle, CURLINFO_CONTENT_TYPE, &contentType)
+        return HTTPResponse(
+            status: status, contentType: contentType.map { String(cString: $0) }, date: transfer.date,
+            retryAfter: transfer.retryAfter, body: UnsafeRawBufferPointer(start: transfer.bytes, count: transfer.count))
+    }
+
+    /// Whether a failed transfer may succeed on another try: network
+    /// trouble yes; a malformed URL, an unsupported protocol or a refused
+    /// certificate no.
+    static func isRetryable(_ code: CURLcode) -> Bool {
+        switch code {
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT,
+             CURLE_PARTIAL_FILE, CURLE_OPERATION_TIMEDOUT, CURLE_GOT_NOTHING, CURLE_SEND_ERROR,
+             CURLE_RECV_ERROR, CURLE_HTTP2, CURLE_HTTP2_STREAM, CURLE_SSL_CONNECT_ERROR,
+             CURLE_BAD_CONTENT_ENCODING, CURLE_WEIRD_SERVER_REPLY, CURLE_AGAIN, CURLE_HTTP3, CURLE_QUIC_CONNECT_ERROR:
+            return true
+        default:
+            return false
+        }
+    }
+
+    // MARK: Options
+
+    private func setLong(_ option: CURLoption, _ value: Int) throws(PluginError) {
+        try check(curl.setLong(handle, option, value), option)
+    }
+
+    private func setPointer(_ option: CURLoption, _ value: UnsafeRawPointer?) throws(PluginError) {
+        try check(curl.setPointer(handle, option, value), option)
+    }
+
+    /// Sets a string option (libcurl copies it).
+    private func setString(_ option: CURLoption, _ value: String) throws(PluginError) {
+        let code = value.withCString { curl.setPointer(handle, option, UnsafeRawPointer($0)) }
+        try check(code, option)
+    }
+
+    private func check(_ code: CURLcode, _ option: CURLoption) throws(PluginError) {
+        guard code == CURLE_OK else {
+            throw PluginError(.internal, "libcurl refused option \(option.rawValue): \(Curl.describe(code)); "
+                + "libcurl 7.85 or later is needed")
+        }
+    }
+}
+
+/// What the callbacks of one transfer write into: the body buffer, a few
+/// headers, and the cancellation check. Reused from request to request.
+final class TransferState {
+    let cancellation: HostContext
+    private(set) var bytes: UnsafeMutablePointer<UInt8>
+    private(set) var capacity: Int
+    var count = 0
+    var overflow = false
+    var cancelled = false
+    var date: Int64?
+    var retryAfter: Double?
+
+    init(cancellation: HostContext) {
+        self.cancellation = cancellation
+        capacity = 64 << 10
+        bytes = .allocate(capacity: capacity)
+    }
+
+    deinit { bytes.deallocate() }
+
+    func reset() {
+        count = 0
+        overflow = false
+        cancelled = false
+        date = nil
+        retryAfter = nil
+        // Give back the memory of one unusually large page.
+        if capacity > 32 << 20 {
+            bytes.deallocate()
+            capacity = 64 << 10
+            bytes = .allocate(capacity: capacity)
+        }
+    }
+
+    /// Appends body bytes; false when the body would pass the limit.
+    func append(_ source: UnsafeRawPointer, _ length: Int) -> Bool {
+        guard count + length <= HTTPClient.maxBodyBytes else {
+            overflow = true
+            return false
+        }
+        if count + length > capacity {
+            var newCapacity = capacity * 2
+            while newCapacity < count + length { newCapacity *= 2 }
+            let grown = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            grown.update(from: bytes, count: count)
+            bytes.deallocate()
+            bytes = grown
+            capacity = newCapacity
+        }
+        UnsafeMutableRawPointer(bytes + count).copyMemory(from: source, byteCount: length)
+        count += length
+        return true
+    }
+
+    /// Reads the headers the client uses from one header line.
+    func header(_ line: UnsafeRawBufferPointer) {
+        // A new status line (after a 100 Continue, say) starts a new response.
+        if line.starts(with: "HTTP/".utf8) {
+            date = nil
+            retryAfter = nil
+            return
+        }
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
+        let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
+        guard name == "date" || name == "retry-after" else { return }
+        let value = String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingSpaces
+        if name == "date" {
+            date = HTTPDate.parse(value)
+        } else {
+            retryAfter = Double(value).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil }
+        }
+    }
+}
+
+private let writeCallback: @convention(c) (
+    UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?
+) -> Int = { data, size, count, context in
+    guard let context else { return 0 }
+    let state = Unmanaged<TransferState>.fromOpaque(context).takeUnretainedValue()
+    let length = size * count
+    guard length > 0, let data else { return 0 }
+    return state.append(UnsafeRawPointer(data), length) ? length : 0
+}
+
+private let headerCallback: @convention(c) (
+    UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?
+) -> Int = { data, size, count, context in
+    let length = size * count
+    guard let context, let data else { return length }
+    let state = Unmanaged<TransferState>.fromOpaque(context).takeUnretainedValue()
+    state.header(UnsafeRawBufferPointer(start: data, count: length))
+    return length
+}
+
+private let progressCallback: @convention(c) (
+    UnsafeMutableRawPointer?, curl_off_t, curl_off_t, curl_off_t, curl_off_t
+) -> Int32 = { context, _, _, _, _ in
+    guard let context else { return 0 }
+    let state = Unmanaged<TransferState>.fromOpaque(context).takeUnretainedValue()
+    if state.cancellation.isCancelled {
+        state.cancelled = true
+        return 1
+    }
+    return 0
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces, tabs, CR and LF.
+    var trimmingSpaces: String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(self[first...last])
+    }
+}
