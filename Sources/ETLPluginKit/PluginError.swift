@@ -38,7 +38,7 @@ public struct PluginError: Error, Sendable, Hashable, CustomStringConvertible {
         /// `ETL_ERR_CANCELLED`: stopped because cancel() was called.
         case cancelled = 7
         /// `ETL_ERR_NOT_IMPLEMENTED`: operation or option not supported.
-        case notImplemented = 8
+        case unsupported = 8
         /// `ETL_ERR_ABI_MISMATCH`: the other side speaks another ABI major.
         case abiMismatch = 9
         /// `ETL_ERR_DATA`: malformed data: a bad row, a wrong type, a corrupt
@@ -69,7 +69,7 @@ public struct PluginError: Error, Sendable, Hashable, CustomStringConvertible {
             case .unauthenticated: "ETL_ERR_UNAUTHENTICATED"
             case .permissionDenied: "ETL_ERR_PERMISSION_DENIED"
             case .cancelled: "ETL_ERR_CANCELLED"
-            case .notImplemented: "ETL_ERR_NOT_IMPLEMENTED"
+            case .unsupported: "ETL_ERR_NOT_IMPLEMENTED"
             case .abiMismatch: "ETL_ERR_ABI_MISMATCH"
             case .data: "ETL_ERR_DATA"
             case .rateLimited: "ETL_ERR_RATE_LIMITED"

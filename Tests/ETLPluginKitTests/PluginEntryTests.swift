@@ -566,7 +566,7 @@ struct PluginEntryTests {
         var buffer = TestHost.newBuffer()
         #expect(pluginError { try TestHost.call { error in
             "t".withCString { plugin.warehouse.pointee.schema_get(instance, $0, &buffer, error) }
-        } } == PluginError(.notImplemented, "bare does not store table schemas"))
+        } } == PluginError(.unsupported, "bare does not store table schemas"))
         #expect(buffer.release == nil)
     }
 
@@ -605,7 +605,7 @@ struct PluginEntryTests {
         let instance = try TestHost.open(plugin, config: "{}")
         defer { plugin.close(instance) }
         #expect(pluginError { _ = try begin(plugin, instance, table: "t", mode: .upsert, keys: ["n"]) }
-            == PluginError(.notImplemented,
+            == PluginError(.unsupported,
                            "this warehouse does not support the upsert mode; it supports replace, append"))
         #expect(pluginError { _ = try begin(plugin, instance, table: "t", mode: .append, keys: ["id"]) }
             == PluginError.invalidArgument(

@@ -10,7 +10,7 @@ struct PluginErrorTests {
             (.unknown, ETL_ERR_UNKNOWN), (.invalidArgument, ETL_ERR_INVALID_ARGUMENT),
             (.notFound, ETL_ERR_NOT_FOUND), (.io, ETL_ERR_IO), (.unauthenticated, ETL_ERR_UNAUTHENTICATED),
             (.permissionDenied, ETL_ERR_PERMISSION_DENIED), (.cancelled, ETL_ERR_CANCELLED),
-            (.notImplemented, ETL_ERR_NOT_IMPLEMENTED), (.abiMismatch, ETL_ERR_ABI_MISMATCH),
+            (.unsupported, ETL_ERR_NOT_IMPLEMENTED), (.abiMismatch, ETL_ERR_ABI_MISMATCH),
             (.data, ETL_ERR_DATA), (.rateLimited, ETL_ERR_RATE_LIMITED), (.timeout, ETL_ERR_TIMEOUT),
             (.internal, ETL_ERR_INTERNAL), (.resourceExhausted, ETL_ERR_RESOURCE_EXHAUSTED),
         ]

@@ -48,7 +48,7 @@ public protocol Warehouse: AnyObject {
     /// The plugin's identity, config schema and capabilities. The write
     /// modes it lists (``PluginCapabilities/modeReplace``, ...) are the
     /// only ones the kit passes to ``begin(_:)``; others are refused with
-    /// ``PluginError/Code/notImplemented``.
+    /// ``PluginError/Code/unsupported``.
     static var info: PluginInfo { get }
 
     /// Opens an instance with a config the host validated against
@@ -64,18 +64,18 @@ public protocol Warehouse: AnyObject {
 
     /// The state last committed under `key`, or `nil` when there is none
     /// (reported as ``PluginError/Code/notFound``). The default throws
-    /// ``PluginError/Code/notImplemented``.
+    /// ``PluginError/Code/unsupported``.
     func stateGet(key: String) throws -> String?
 
     /// The schema JSON last committed for `table` (see
     /// ``CommitRequest/schemaJSON``), or `nil` when none was (reported as
     /// ``PluginError/Code/notFound``). The default throws
-    /// ``PluginError/Code/notImplemented``.
+    /// ``PluginError/Code/unsupported``.
     func schemaGet(table: String) throws -> String?
 
     /// The schema of an existing table, or `nil` when it does not exist
     /// (reported as ``PluginError/Code/notFound``). The default throws
-    /// ``PluginError/Code/notImplemented``.
+    /// ``PluginError/Code/unsupported``.
     func tableSchema(name: String) throws -> ArrowBatchSchema?
 
     /// Called from any thread when the host asks the instance to stop; must
@@ -88,19 +88,19 @@ extension Warehouse {
     /// Does nothing: the destination is assumed reachable.
     public func check() throws {}
 
-    /// Throws ``PluginError/Code/notImplemented``.
+    /// Throws ``PluginError/Code/unsupported``.
     public func stateGet(key: String) throws -> String? {
-        throw PluginError(.notImplemented, "\(Self.info.name) does not store extractor state")
+        throw PluginError(.unsupported, "\(Self.info.name) does not store extractor state")
     }
 
-    /// Throws ``PluginError/Code/notImplemented``.
+    /// Throws ``PluginError/Code/unsupported``.
     public func schemaGet(table: String) throws -> String? {
-        throw PluginError(.notImplemented, "\(Self.info.name) does not store table schemas")
+        throw PluginError(.unsupported, "\(Self.info.name) does not store table schemas")
     }
 
-    /// Throws ``PluginError/Code/notImplemented``.
+    /// Throws ``PluginError/Code/unsupported``.
     public func tableSchema(name: String) throws -> ArrowBatchSchema? {
-        throw PluginError(.notImplemented, "\(Self.info.name) cannot describe existing tables")
+        throw PluginError(.unsupported, "\(Self.info.name) cannot describe existing tables")
     }
 
     /// Does nothing.

@@ -44,7 +44,7 @@ enum WarehouseTrampolines {
         }
         guard capabilities.contains(mode.capability) else {
             let supported = WriteMode.allCases.filter { capabilities.contains($0.capability) }
-            throw PluginError(.notImplemented, "this warehouse does not support the \(mode) mode; it "
+            throw PluginError(.unsupported, "this warehouse does not support the \(mode) mode; it "
                 + "supports \(supported.isEmpty ? "none" : supported.map(\.description).joined(separator: ", "))")
         }
         let keyCount = Int(CStructField.read(\etl_table_request.key_column_count, from: request) ?? 0)

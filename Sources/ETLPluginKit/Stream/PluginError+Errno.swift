@@ -25,7 +25,7 @@ extension PluginError {
         case .invalidArgument: return EINVAL
         case .notFound: return ENOENT
         case .data: return EBADMSG
-        case .notImplemented: return ENOTSUP
+        case .unsupported: return ENOTSUP
         default: return EIO
         }
     }
@@ -42,7 +42,7 @@ extension PluginError {
         case EINVAL: code = .invalidArgument
         case ENOENT: code = .notFound
         case EBADMSG: code = .data
-        case ENOTSUP: code = .notImplemented
+        case ENOTSUP: code = .unsupported
         default: code = .io
         }
         let text = message ?? "the stream failed: \(String(cString: strerror(streamErrno))) (errno \(streamErrno))"
