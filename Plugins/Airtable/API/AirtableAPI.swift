@@ -87,9 +87,9 @@ final class AirtableAPI {
             return try send(HTTPRequest(method: .get, url: url), what: what)
         }
         var body = "{\"pageSize\":\(query.pageSize)"
-        if let view = query.view { body += ",\"view\":\(JSONText.quoted(view))" }
-        if let formula = query.filterByFormula { body += ",\"filterByFormula\":\(JSONText.quoted(formula))" }
-        if let offset { body += ",\"offset\":\(JSONText.quoted(offset))" }
+        if let view = query.view { body += ",\"view\":\(JSONStringWriter.quoted(view))" }
+        if let formula = query.filterByFormula { body += ",\"filterByFormula\":\(JSONStringWriter.quoted(formula))" }
+        if let offset { body += ",\"offset\":\(JSONStringWriter.quoted(offset))" }
         body += "}"
         return try send(HTTPRequest(method: .post, url: path + "/listRecords", body: Array(body.utf8)), what: what)
     }

@@ -49,9 +49,9 @@ final class RecordRowWriter {
                 if ColumnNames.needsRenaming(field.key) {
                     var name = Array(field.key)
                     name.append(contentsOf: ColumnNames.suffix.utf8)
-                    name.withUnsafeBytes { JSONText.appendString($0, to: &buffer) }
+                    name.withUnsafeBytes { JSONStringWriter.append($0, to: &buffer) }
                 } else {
-                    JSONText.appendString(field.key, to: &buffer)
+                    JSONStringWriter.append(field.key, to: &buffer)
                 }
                 buffer.append(UInt8(ascii: ":"))
                 buffer.append(contentsOf: field.raw)

@@ -64,7 +64,7 @@ final class BatchConverter {
                 builder.appendUTF8(value, validate: false)
             default:
                 scratch.removeAll(keepingCapacity: true)
-                JSONText.appendQuoted(value, to: &scratch)
+                JSONStringWriter.append(value, to: &scratch)
                 scratch.withUnsafeBytes { builder.appendUTF8($0, validate: false) }
             }
         case .integer:
