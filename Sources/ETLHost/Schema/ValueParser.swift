@@ -1,3 +1,4 @@
+import ETLPluginKit
 import Foundation
 
 /// Byte-level parsers for text values: what the host accepts as a boolean,
@@ -125,112 +126,13 @@ public enum ValueParser {
         return decorated && index == count
     }
 
-    /// Parses `YYYY-MM-DD` into days since 1970-01-01.
-    @inlinable
-    public static func date(_ bytes: UnsafeRawBufferPointer) -> Int32? {
-        guard bytes.count == 10 else { return nil }
-        return datePrefix(bytes)
-    }
+    /// Parses `YYYY-MM-DD` into days since 1970-01-01 (the kit's ``DateText``).
+    public static func date(_ bytes: UnsafeRawBufferPointer) -> Int32? { DateText.parseDate(bytes) }
 
-    @usableFromInline
-    static func datePrefix(_ bytes: UnsafeRawBufferPointer) -> Int32? {
-        guard bytes.count >= 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-              let year = digits(bytes, 0, 4), let month = digits(bytes, 5, 2), let day = digits(bytes, 8, 2),
-              year >= 1, month >= 1, month <= 12, day >= 1, day <= daysInMonth(year: year, month: month)
-        else { return nil }
-        return Int32(daysFromCivil(year: year, month: month, day: day))
-    }
-
-    /// Parses an ISO 8601 timestamp into microseconds since the epoch, UTC.
-    public static func timestamp(_ bytes: UnsafeRawBufferPointer) -> Int64? {
-        let count = bytes.count
-        guard count >= 16, let days = datePrefix(bytes) else { return nil }
-        guard bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "t"),
-              let hour = digits(bytes, 11, 2), bytes[13] == UInt8(ascii: ":"), let minute = digits(bytes, 14, 2),
-              hour <= 23, minute <= 59
-        else { return nil }
-        var index = 16
-        var second = 0
-        var micros = 0
-        if index < count, bytes[index] == UInt8(ascii: ":") {
-            guard let value = digits(bytes, index + 1, 2), value <= 59 else { return nil }
-            second = value
-            index += 3
-            if index < count, bytes[index] == UInt8(ascii: ".") || bytes[index] == UInt8(ascii: ",") {
-                index += 1
-                var fractionDigits = 0
-                while index < count, isDigit(bytes[index]) {
-                    let digit = Int(bytes[index] &- 0x30)
-                    if fractionDigits < 6 {
-                        micros = micros * 10 + digit
-                    } else if digit != 0 {
-                        return nil  // below a microsecond: would be truncated
-                    }
-                    fractionDigits += 1
-                    index += 1
-                }
-                guard fractionDigits > 0 else { return nil }
-                for _ in fractionDigits ..< max(fractionDigits, 6) { micros *= 10 }
-            }
-        }
-        var offsetSeconds = 0
-        if index < count {
-            let sign = bytes[index]
-            if sign == UInt8(ascii: "Z") || sign == UInt8(ascii: "z") {
-                index += 1
-            } else if sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") {
-                guard let hours = digits(bytes, index + 1, 2), hours <= 23 else { return nil }
-                index += 3
-                var minutes = 0
-                if index < count {
-                    if bytes[index] == UInt8(ascii: ":") { index += 1 }
-                    guard let value = digits(bytes, index, 2), value <= 59 else { return nil }
-                    minutes = value
-                    index += 2
-                }
-                offsetSeconds = (hours * 3600 + minutes * 60) * (sign == UInt8(ascii: "-") ? -1 : 1)
-            } else {
-                return nil
-            }
-        }
-        guard index == count else { return nil }
-        let seconds = Int64(days) * 86400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetSeconds)
-        return seconds * 1_000_000 + Int64(micros)
-    }
+    /// Parses an ISO 8601 timestamp into microseconds since the epoch, UTC
+    /// (the kit's ``DateText``).
+    public static func timestamp(_ bytes: UnsafeRawBufferPointer) -> Int64? { DateText.parseTimestamp(bytes) }
 
     @usableFromInline
     static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
-
-    @usableFromInline
-    static func digits(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ length: Int) -> Int? {
-        guard start + length <= bytes.count else { return nil }
-        var value = 0
-        for index in start ..< start + length {
-            let digit = bytes[index] &- 0x30
-            guard digit <= 9 else { return nil }
-            value = value * 10 + Int(digit)
-        }
-        return value
-    }
-
-    @usableFromInline
-    static func daysInMonth(year: Int, month: Int) -> Int {
-        switch month {
-        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: 30
-        default: 31
-        }
-    }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
-    /// days_from_civil).
-    @usableFromInline
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yearOfEra = y - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
 }
