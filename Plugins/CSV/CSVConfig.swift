@@ -55,16 +55,7 @@ struct CSVConfig {
     /// Reads and checks a config.
     init(_ config: PluginConfig) throws(PluginError) {
         try config.rejectUnknownKeys(allowed: Self.keys)
-        path = try config.requiredString("path")
-        guard !path.isEmpty else {
-            throw PluginError.invalidArgument("config \"path\" is empty; give a file such as "
-                + "\"data/orders.csv\" or a glob such as \"data/*.csv\"")
-        }
-        stream = try config.string("stream")
-        if let stream, stream.isEmpty {
-            throw PluginError.invalidArgument("config \"stream\" is empty; leave it out to name the "
-                + "stream after the file")
-        }
+        (path, stream) = try FileSet.pathAndStream(from: config, example: "data/orders.csv")
         let encoding = try config.string("encoding") ?? "utf-8"
         guard ["utf-8", "utf8"].contains(encoding.lowercased()) else {
             throw PluginError.invalidArgument("config \"encoding\" is \"\(encoding)\" but only \"utf-8\" "

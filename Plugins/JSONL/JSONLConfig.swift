@@ -32,15 +32,6 @@ struct JSONLConfig {
     /// Reads and checks a config.
     init(_ config: PluginConfig) throws(PluginError) {
         try config.rejectUnknownKeys(allowed: Self.keys)
-        path = try config.requiredString("path")
-        guard !path.isEmpty else {
-            throw PluginError.invalidArgument("config \"path\" is empty; give a file such as "
-                + "\"data/events.jsonl\" or a glob such as \"data/*.jsonl\"")
-        }
-        stream = try config.string("stream")
-        if let stream, stream.isEmpty {
-            throw PluginError.invalidArgument("config \"stream\" is empty; leave it out to name the "
-                + "stream after the file")
-        }
+        (path, stream) = try FileSet.pathAndStream(from: config, example: "data/events.jsonl")
     }
 }

@@ -149,4 +149,26 @@ public struct FileSet: Sendable, Hashable {
     private static func hasMagic(_ pattern: String) -> Bool {
         pattern.contains { "*?[".contains($0) }
     }
+
+    /// Reads and checks the `path` (required, a file or a glob) and
+    /// `stream` (optional) keys that file-based extractors share.
+    ///
+    /// - Parameter example: a file for the message when `path` is empty,
+    ///   e.g. `"data/orders.csv"` (its glob form is derived).
+    public static func pathAndStream(from config: PluginConfig, example: String) throws(PluginError) -> (path: String, stream: String?) {
+        let path = try config.requiredString("path")
+        guard !path.isEmpty else {
+            let folder = example.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+            let fileExtension = example.split(separator: ".").last.map(String.init) ?? ""
+            let glob = (folder.isEmpty ? "" : folder + "/") + "*." + fileExtension
+            throw PluginError.invalidArgument("config \"path\" is empty; give a file such as "
+                + "\"\(example)\" or a glob such as \"\(glob)\"")
+        }
+        let stream = try config.string("stream")
+        if let stream, stream.isEmpty {
+            throw PluginError.invalidArgument("config \"stream\" is empty; leave it out to name the "
+                + "stream after the file")
+        }
+        return (path, stream)
+    }
 }
