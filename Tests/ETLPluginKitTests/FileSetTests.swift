@@ -64,3 +64,19 @@ struct FileSetTests {
         #expect(FileSet.streamName(forPath: "trailing/") == "trailing")
     }
 }
+
+@Suite("FileSet.pathAndStream")
+struct FileSetConfigTests {
+    @Test("reads path and stream, and refuses empty ones with a worked example")
+    func pathAndStream() throws {
+        let both = try FileSet.pathAndStream(from: PluginConfig(["path": .string("d/*.csv"), "stream": .string("s")]), example: "data/orders.csv")
+        #expect(both.path == "d/*.csv")
+        #expect(both.stream == "s")
+        #expect(throws: PluginError.invalidArgument(#"config "path" is empty; give a file such as "data/orders.csv" or a glob such as "data/*.csv""#)) {
+            try FileSet.pathAndStream(from: PluginConfig(["path": .string("")]), example: "data/orders.csv")
+        }
+        #expect(throws: PluginError.invalidArgument(#"config "stream" is empty; leave it out to name the stream after the file"#)) {
+            try FileSet.pathAndStream(from: PluginConfig(["path": .string("a.jsonl"), "stream": .string("")]), example: "events.jsonl")
+        }
+    }
+}
