@@ -15,9 +15,13 @@ struct ETLHostCommand: ParsableCommand {
             and found through registry files (registry.json).
 
             Examples:
-              etl-host plugins list               what is installed, and whether it loads
-              etl-host plugins info csv           its description and config schema
-              etl-host plugins install ./libmy.so add your own plugin
+              etl-host sync csv sqlite -s path=a.csv   a CSV file into ./warehouse.db
+              etl-host sync airtable sqlite -s base=app...
+                                            a whole Airtable base ($AIRTABLE_TOKEN)
+              etl-host plugins list         what is installed, and whether it loads
+              etl-host plugins info csv     its description and config schema
+              etl-host plugins install ./libmy.so
+                                            add your own plugin
 
             \(ExitStatus.documentation)
             """,

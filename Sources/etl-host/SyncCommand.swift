@@ -103,7 +103,8 @@ struct SyncCommand: ParsableCommand {
                 say(Self.summary(report))
             }
             for stream in report.streams where stream.status == "failed" {
-                FileHandle.standardError.write(Data("etl-host: error: stream '\(stream.stream)' failed: \(stream.error ?? "")\n".utf8))
+                // The error names the plugin, stream or table and the place already.
+                FileHandle.standardError.write(Data("etl-host: error: \(stream.error ?? "stream '\(stream.stream)' failed")\n".utf8))
             }
             if report.status != "succeeded" {
                 let badData = runner.failures.contains { ($0 as? HostError)?.kind == .badData }

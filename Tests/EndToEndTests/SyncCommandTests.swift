@@ -68,7 +68,7 @@ import Testing
 
         let noKey = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=items.csv", "--mode", "upsert")
         #expect(noKey.status == 1)
-        #expect(noKey.stderr == "etl-host: error: stream 'items' failed: stream 'items': --mode upsert needs a primary key; pass --primary-key COLUMN[,COLUMN] (the source defines none)\n")
+        #expect(noKey.stderr == "etl-host: error: stream 'items': --mode upsert needs a primary key; pass --primary-key COLUMN[,COLUMN] (the source defines none)\n")
     }
 
     @Test func aWidenedTypeAndANewColumnLoadWithoutLosingValues() throws {
