@@ -37,6 +37,8 @@ let package = Package(
     products: [
         .executable(name: "etl-host", targets: ["etl-host"]),
         .library(name: "ETLPluginKit", targets: ["ETLPluginKit"]),
+        // An example plugin built with the SDK (not bundled: not in registry.json).
+        .library(name: "etl_example_procstats", type: .dynamic, targets: ["ETLExampleProcStats"]),
     ] + plugins.map(\.0),
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -47,6 +49,7 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
         .target(name: "ETLPluginKit", dependencies: ["CETLPlugin"], path: "Sources/ETLPluginKit"),
         .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit"], path: "Sources/ETLHost"),
+        .target(name: "ETLExampleProcStats", dependencies: ["ETLPluginKit"], path: "Plugins/Examples/Swift/ProcStats"),
         .executableTarget(
             name: "etl-host",
             dependencies: [
