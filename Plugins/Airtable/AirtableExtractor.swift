@@ -24,7 +24,7 @@ final class AirtableExtractor: Extractor {
         description: "Airtable bases through the Web API: one stream per table, typed from the base schema, "
             + "paced to the rate limit, incremental on the last-modified time",
         configSchema: AirtableConfig.schema,
-        capabilities: [.incremental, .schemaHints])
+        capabilities: [.incremental, .schemaHints, .keyListing])
 
     private let config: AirtableConfig
     private let host: HostContext
@@ -102,6 +102,35 @@ final class AirtableExtractor: Extractor {
             }
             return TableReader(api: api, host: host, tableReference: stream, tableName: stream, query: query,
                                rows: .records(RecordRowWriter(table: stream)), progress: progress)
+        }
+    }
+
+    /// The id of every record of `stream` (in its view, when config `view`
+    /// is set), for the host to detect deleted records: the same paced,
+    /// retried listing as a full read (one request per 100 records), asking
+    /// for a single cheap field so that pages stay small.
+    func readKeys(stream: String) throws -> any BatchSource {
+        var query = AirtableAPI.ListQuery()
+        query.view = config.view
+        let progress = StreamRead(previousState: nil)
+        switch try loadSchema() {
+        case .typed(let tables):
+            guard let table = tables.first(where: { $0.name == stream }) ?? tables.first(where: { $0.id == stream }) else {
+                throw PluginError.notFound("base \(config.base) has no table \"\(stream)\"; its tables: "
+                    + tables.map { "\"\($0.name)\"" }.joined(separator: ", "))
+            }
+            query.fields = KeyRowWriter.cheapestField(of: table).map { [$0] }
+            host.log(.debug, "listing the record ids of table \"\(table.name)\" (\(table.id))")
+            return TableReader(api: api, host: host, tableReference: table.id.isEmpty ? table.name : table.id,
+                               tableName: table.name, query: query, rows: .keys, progress: progress)
+        case .untyped(let tables):
+            guard tables.contains(stream) else {
+                throw PluginError.notFound("stream \"\(stream)\" is not one of config \"tables\" ("
+                    + tables.map { "\"\($0)\"" }.joined(separator: ", ") + ")")
+            }
+            // Without the schema no field name is known to exist: whole records.
+            return TableReader(api: api, host: host, tableReference: stream, tableName: stream, query: query,
+                               rows: .keys, progress: progress)
         }
     }
 

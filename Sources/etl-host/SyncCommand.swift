@@ -24,6 +24,13 @@ struct SyncCommand: ParsableCommand {
             changed since the state committed by the last successful run; the state \
             is committed in the same transaction as the data.
 
+            Deleted records: with --mode upsert, --deletions remove deletes the rows \
+            whose key the source no longer has, and --deletions flag keeps them and \
+            sets their _etl_deleted_at column (NULL for live rows), in the load's \
+            transaction. A full upsert sees deletions for free; with --incremental \
+            the extractor must also list every key (airtable: one extra request per \
+            100 records, paced like the others).
+
             Bad input fails the stream and changes nothing. With --max-bad-rows N, up \
             to N malformed records per stream are set aside in _etl_rejects (their \
             raw text, where they are and why) and the run succeeds.
@@ -37,6 +44,7 @@ struct SyncCommand: ParsableCommand {
               etl-host sync csv sqlite -s path=data/orders.csv
               etl-host sync jsonl sqlite -s 'path=logs/*.jsonl' --mode append
               etl-host sync csv sqlite -s path=people.csv --mode upsert --primary-key id
+              etl-host sync airtable sqlite -s base=app... --mode upsert --incremental --deletions flag
 
             A config file (JSON) holds the same settings:
               {"extractor": "csv", "warehouse": "sqlite",
@@ -62,6 +70,8 @@ struct SyncCommand: ParsableCommand {
     var incremental = false
     @Option(name: .customLong("max-bad-rows"), help: ArgumentHelp("Set up to N malformed records per stream aside in _etl_rejects instead of failing (default 0).", valueName: "n"))
     var maxBadRows: Int = 0
+    @Option(help: ArgumentHelp("With --mode upsert: keep (default), remove or flag rows whose key the source no longer has.", valueName: "keep|remove|flag"))
+    var deletions: String?
     @Flag(help: "Print the summary as one JSON object.") var json = false
     @Flag(help: "No progress and no summary; errors only.") var quiet = false
     @OptionGroup var registryOptions: RegistryOptions
@@ -93,7 +103,12 @@ struct SyncCommand: ParsableCommand {
             )
             guard maxBadRows >= 0 else { throw HostError(.invalidArgument, "--max-bad-rows must be 0 or more") }
             request.maxBadRows = maxBadRows
-            request.incremental = incremental
+            request.incremental = incremental || (file.incremental ?? false)
+            let deletionName = deletions ?? file.deletions ?? "keep"
+            guard let deletionMode = DeletionMode.allCases.first(where: { "\($0)" == deletionName }) else {
+                throw HostError(.invalidArgument, "unknown --deletions '\(deletionName)'; use keep, remove or flag")
+            }
+            request.deletions = deletionMode
             let progress = quiet || json ? nil : ProgressPrinter()
             let runner = try SyncRunner(request: request, extractor: extractorPlugin, warehouse: warehousePlugin, observer: progress)
             let report = try runner.run()
@@ -137,8 +152,11 @@ struct SyncConfigFile {
     var mode: String?
     var primaryKey: [String]?
     var streams: [String]?
+    var incremental: Bool?
+    var deletions: String?
 
-    static let keys: Set<String> = ["extractor", "warehouse", "source", "destination", "mode", "primary_key", "streams"]
+    static let keys: Set<String> = ["extractor", "warehouse", "source", "destination", "mode", "primary_key", "streams",
+                                    "incremental", "deletions"]
 
     static func read(_ path: String) throws -> SyncConfigFile {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -153,7 +171,8 @@ struct SyncConfigFile {
         return SyncConfigFile(
             extractor: object["extractor"] as? String, warehouse: object["warehouse"] as? String,
             source: object["source"] as? [String: Any] ?? [:], destination: object["destination"] as? [String: Any] ?? [:],
-            mode: object["mode"] as? String, primaryKey: object["primary_key"] as? [String], streams: object["streams"] as? [String]
+            mode: object["mode"] as? String, primaryKey: object["primary_key"] as? [String], streams: object["streams"] as? [String],
+            incremental: object["incremental"] as? Bool, deletions: object["deletions"] as? String
         )
     }
 }

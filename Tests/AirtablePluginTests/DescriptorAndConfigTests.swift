@@ -14,7 +14,7 @@ struct DescriptorAndConfigTests {
         #expect(plugin.descriptor.version == "0.1.0")
         #expect(plugin.descriptor.language == "swift")
         #expect(plugin.descriptor.toolchain == ETLToolchain.current)
-        #expect(plugin.descriptor.capabilities.sorted() == ["incremental", "schema_hints"])
+        #expect(plugin.descriptor.capabilities.sorted() == ["incremental", "key_listing", "schema_hints"])
         #expect(plugin.descriptor.optionalOperations.contains("checkpoint"))
         let schema = try JSONValue(jsonText: plugin.descriptor.configSchema)
         #expect(schema["additionalProperties"] == .bool(false))

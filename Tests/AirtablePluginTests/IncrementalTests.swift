@@ -56,6 +56,28 @@ struct IncrementalTests {
         #expect(quiet.rows.isEmpty)
     }
 
+    @Test("a key listing returns every record id, asking for one cheap field per page of 100")
+    func keyListing() throws {
+        let server = try Self.server(records: 250)
+        let (instance, _) = try AirtablePlugin.open(server, base: Self.base, ["requests_per_second": .integer(50)])
+        try server.deleteRecords(base: Self.base, table: "T", ids: ["recINCR0000000007"])
+        try server.clearLog()
+        let reader = try instance.read(stream: "T", keysOnly: true)
+        #expect(reader.schema.fields.map(\.name) == ["id"])
+        var ids: [String] = []
+        while let batch = try reader.next() {
+            for row in 0..<batch.rowCount { ids.append(String(decoding: batch.utf8(row: row, column: 0)!, as: UTF8.self)) }
+        }
+        #expect(ids == (1...250).filter { $0 != 7 }.map { String(format: "recINCR%010d", $0) })
+        let lists = try server.log().filter { $0.endpoint == "list" }
+        #expect(lists.count == 3)
+        // The number field "N" (not the text primary field), by id, on every page.
+        let fieldID = try #require(lists.first?.params?.fields?.first)
+        #expect(fieldID.hasPrefix("fld"))
+        #expect(lists.allSatisfy { $0.params?.fields == [fieldID] && $0.params?.filterByFormula == nil })
+        #expect(try instance.checkpoint(stream: "T") == "null")
+    }
+
     @Test("the cursor looks back incremental_lookback_seconds (60 by default)")
     func lookback() throws {
         let server = try Self.server()

@@ -86,7 +86,7 @@ enum CSVPlugin {
             error.struct_size = UInt32(MemoryLayout<etl_error>.size)
             let status = stream.withCString { name in
                 var request = etl_read_request(struct_size: UInt32(MemoryLayout<etl_read_request>.size),
-                                               stream: name, state_json: nil)
+                                               stream: name, state_json: nil, keys_only: 0)
                 return plugin.extractor.pointee.read(handle, &request, &out, &error)
             }
             guard status == 0 else { throw PluginError(taking: &error, status: status) }

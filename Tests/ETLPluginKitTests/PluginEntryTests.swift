@@ -237,7 +237,7 @@ struct PluginEntryTests {
     func descriptor() throws {
         let plugin = try initializeNumbers()
         #expect(plugin.struct_size == UInt32(MemoryLayout<etl_plugin>.size))
-        #expect(plugin.abi_version == 0x0001_0000)
+        #expect(plugin.abi_version == 0x0001_0001)
         #expect(plugin.kind == Int32(ETL_KIND_EXTRACTOR.rawValue))
         #expect(String(cString: plugin.name) == "numbers")
         #expect(String(cString: plugin.version) == "2.1.0")
@@ -261,10 +261,10 @@ struct PluginEntryTests {
         let status = PluginEntry.initialize(hostABI: ETLABI.makeVersion(major: 2, minor: 0), host: nil,
                                             out: &plugin, error: &error, extractor: NumbersExtractor.self)
         #expect(status == Int32(ETL_ERR_ABI_MISMATCH.rawValue))
-        #expect(plugin.abi_version == 0x0001_0000)
+        #expect(plugin.abi_version == 0x0001_0001)
         #expect(plugin.name == nil)
         #expect(PluginError(taking: &error, status: status).message
-            == "plugin \"numbers\" was built for etl ABI 1.0 but the host speaks ABI 2.0; rebuild the plugin "
+            == "plugin \"numbers\" was built for etl ABI 1.1 but the host speaks ABI 2.0; rebuild the plugin "
                 + "against the host's etl_plugin.h or use a host of ABI 1.x")
     }
 
@@ -276,7 +276,7 @@ struct PluginEntryTests {
             PluginEntry.initialize(hostABI: ETLABI.makeVersion(major: 1, minor: 7), host: nil, out: &plugin,
                                    error: error, extractor: NumbersExtractor.self)
         }
-        #expect(plugin.abi_version == 0x0001_0000)
+        #expect(plugin.abi_version == 0x0001_0001)
     }
 
     @Test("no more than the host's struct_size is written, and struct_size tells what was filled")
@@ -342,7 +342,7 @@ struct PluginEntryTests {
             "numbers".withCString { name in
                 "{\"last\": 3}".withCString { state in
                     var request = etl_read_request(struct_size: UInt32(MemoryLayout<etl_read_request>.size),
-                                                   stream: name, state_json: state)
+                                                   stream: name, state_json: state, keys_only: 0)
                     return ops.read(instance, &request, &stream, error)
                 }
             }
@@ -361,7 +361,7 @@ struct PluginEntryTests {
         #expect(ETLBuffer.take(&state) == #"{"last":10}"#)
 
         var missing = etl_read_request(struct_size: UInt32(MemoryLayout<etl_read_request>.size), stream: nil,
-                                       state_json: nil)
+                                       state_json: nil, keys_only: 0)
         #expect(pluginError { try TestHost.call { ops.read(instance, &missing, &stream, $0) } }
             == PluginError.invalidArgument("read: the stream name is NULL; pass a name from discover()"))
     }
@@ -378,7 +378,7 @@ struct PluginEntryTests {
         try TestHost.call { error in
             "numbers".withCString { name in
                 var request = etl_read_request(struct_size: UInt32(MemoryLayout<etl_read_request>.size),
-                                               stream: name, state_json: nil)
+                                               stream: name, state_json: nil, keys_only: 0)
                 return ops.read(instance, &request, &stream, error)
             }
         }
@@ -408,7 +408,7 @@ struct PluginEntryTests {
             try TestHost.call { error in
                 "numbers".withCString { name in
                     var request = etl_read_request(struct_size: UInt32(MemoryLayout<etl_read_request>.size),
-                                                   stream: name, state_json: nil)
+                                                   stream: name, state_json: nil, keys_only: 0)
                     return plugin.extractor.pointee.read(instance, &request, &stream, error)
                 }
             }
@@ -436,7 +436,7 @@ struct PluginEntryTests {
                         var request = etl_table_request(
                             struct_size: UInt32(MemoryLayout<etl_table_request>.size), table: name, schema: schemaPointer,
                             mode: mode.rawValue, key_column_count: Int32(keys.count),
-                            key_columns: keyPointers.baseAddress, run_id: run)
+                            key_columns: keyPointers.baseAddress, run_id: run, deletions: 0)
                         return plugin.warehouse.pointee.begin(instance, &request, &writer, error)
                     }
                 }
@@ -462,7 +462,8 @@ struct PluginEntryTests {
         let plugin = try initializeMemory()
         #expect(plugin.kind == Int32(ETL_KIND_WAREHOUSE.rawValue))
         #expect(plugin.extractor == nil)
-        #expect(plugin.warehouse.pointee.struct_size == UInt32(ETLABI.warehouseOpsSize1_0))
+        #expect(plugin.warehouse.pointee.struct_size == UInt32(MemoryLayout<etl_warehouse_ops>.size))
+        #expect(plugin.warehouse.pointee.write_present_keys != nil)
         let ops = plugin.warehouse.pointee
         let instance = try TestHost.open(plugin, config: "{}")
         defer { plugin.close(instance) }

@@ -80,6 +80,7 @@ final class AirtableAPI {
         var parameters = [("pageSize", String(query.pageSize))]
         if let view = query.view { parameters.append(("view", view)) }
         if let formula = query.filterByFormula { parameters.append(("filterByFormula", formula)) }
+        for field in query.fields ?? [] { parameters.append(("fields[]", field)) }
         if let offset { parameters.append(("offset", offset)) }
         let url = path + "?" + parameters.map { "\($0.0)=\(URLEncoding.component($0.1))" }.joined(separator: "&")
         let what = "listing the records of table \(tableLabel) (page \(page))"
@@ -89,6 +90,9 @@ final class AirtableAPI {
         var body = "{\"pageSize\":\(query.pageSize)"
         if let view = query.view { body += ",\"view\":\(JSONStringWriter.quoted(view))" }
         if let formula = query.filterByFormula { body += ",\"filterByFormula\":\(JSONStringWriter.quoted(formula))" }
+        if let fields = query.fields {
+            body += ",\"fields\":[" + fields.map(JSONStringWriter.quoted).joined(separator: ",") + "]"
+        }
         if let offset { body += ",\"offset\":\(JSONStringWriter.quoted(offset))" }
         body += "}"
         return try send(HTTPRequest(method: .post, url: path + "/listRecords", body: Array(body.utf8)), what: what)
@@ -99,6 +103,8 @@ final class AirtableAPI {
         var pageSize = 100
         var view: String?
         var filterByFormula: String?
+        /// Only these fields (names or ids); `nil` for all.
+        var fields: [String]?
     }
 
     // MARK: Sending

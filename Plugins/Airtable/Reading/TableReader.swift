@@ -33,6 +33,8 @@ final class TableReader: BatchSource {
     enum Rows {
         case typed(TypedRowWriter)
         case records(RecordRowWriter)
+        /// A key listing: the record ids only.
+        case keys
     }
 
     let schema: ArrowBatchSchema
@@ -70,6 +72,7 @@ final class TableReader: BatchSource {
         switch rows {
         case .typed(let writer): schema = writer.schema
         case .records: schema = RecordRowWriter.schema
+        case .keys: schema = KeyRowWriter.schema
         }
     }
 
@@ -155,6 +158,7 @@ final class TableReader: BatchSource {
             switch rows {
             case .typed(let writer): try writer.append(record, id: id, into: builder)
             case .records(let writer): try writer.append(record, id: id, into: builder)
+            case .keys: try KeyRowWriter.append(id: id, into: builder)
             }
             records += 1
         }

@@ -37,6 +37,8 @@ final class SQLiteTableWriter: TableWriter {
     /// Room to format a date or timestamp.
     private let scratch: UnsafeMutablePointer<UInt8>
     private let pragmas: LoadPragmas
+    /// Upsert with deletions: the keys still at the source.
+    private let presentKeys: PresentKeys?
     /// Called once when the load ends (committed or rolled back).
     private let onEnd: () -> Void
     private var rowsWritten: Int64 = 0
@@ -45,7 +47,7 @@ final class SQLiteTableWriter: TableWriter {
 
     private init(request: TableRequest, db: SQLiteConnection, host: HostContext, staging: String?, target: String,
                  statement: SQLiteStatement, groupStatement: SQLiteStatement?, groupRows: Int, binders: [ColumnBinder],
-                 keyColumns: [Int], pragmas: LoadPragmas, onEnd: @escaping () -> Void) {
+                 keyColumns: [Int], pragmas: LoadPragmas, presentKeys: PresentKeys?, onEnd: @escaping () -> Void) {
         self.request = request
         self.db = db
         self.host = host
@@ -57,6 +59,7 @@ final class SQLiteTableWriter: TableWriter {
         self.binders = binders
         self.keyColumns = keyColumns
         self.pragmas = pragmas
+        self.presentKeys = presentKeys
         self.onEnd = onEnd
         scratch = .allocate(capacity: DateText.capacity)
     }
@@ -120,9 +123,13 @@ final class SQLiteTableWriter: TableWriter {
                 ? try db.prepare(insertSQL(request, into: target, rows: groupRows),
                                  "table \"\(table)\": preparing the INSERT of \(groupRows) rows") : nil
             let keys = request.mode == .upsert ? request.keyColumns.compactMap { request.schema.index(of: $0) } : []
+            let presentKeys = request.deletions == .keep ? nil
+                : try PresentKeys(request: request, keyIndexes: keys, storedTypes: types, db: db,
+                                  name: "_etl_present_" + stagingName.dropFirst(SQLName.reservedPrefix.count))
             return SQLiteTableWriter(request: request, db: db, host: host, staging: staging, target: target,
                                      statement: statement, groupStatement: groupStatement, groupRows: groupRows,
-                                     binders: binders, keyColumns: keys, pragmas: pragmas, onEnd: onEnd)
+                                     binders: binders, keyColumns: keys, pragmas: pragmas, presentKeys: presentKeys,
+                                     onEnd: onEnd)
         } catch {
             if db.inTransaction { try? db.execute("ROLLBACK", "") }
             pragmas.restore(on: db)
@@ -136,8 +143,23 @@ final class SQLiteTableWriter: TableWriter {
         try checkUsable("write")
         do {
             try insert(batch)
+            try presentKeys?.record(writtenBatch: batch)
         } catch {
             let error = PluginError.wrapping(error)
+            failure = error
+            throw error
+        }
+    }
+
+    func writePresentKeys(batch: ImportedBatch) throws {
+        try checkUsable("record present keys")
+        guard let presentKeys else {
+            throw PluginError.invalidArgument("sqlite: table \"\(request.table)\": present keys were given to a load "
+                + "begun without deletions")
+        }
+        do {
+            try presentKeys.record(keyBatch: batch)
+        } catch {
             failure = error
             throw error
         }
@@ -153,6 +175,11 @@ final class SQLiteTableWriter: TableWriter {
                 let old = try TableCatalog.read(table, in: db)
                 try TableBuilder(db: db, host: host).swap(staging, into: table, replacing: old,
                                                           skippingIndex: SQLName.keyIndex(for: table))
+            }
+            if let presentKeys {
+                let changed = try presentKeys.apply(request.deletions, to: target)
+                host.log(.info, "sqlite: table \"\(table)\": \(request.deletions == .remove ? "removed" : "flagged") "
+                    + "\(changed) row\(changed == 1 ? "" : "s") no longer at the source")
             }
             try Bookkeeping.write(commit, for: request, in: db)
             try db.execute("COMMIT", "table \"\(table)\": COMMIT")

@@ -79,7 +79,7 @@ extern "C" {
 /** Major version of this header. A different major is incompatible. */
 #define ETL_ABI_VERSION_MAJOR 1
 /** Minor version of this header. Minors only append fields. */
-#define ETL_ABI_VERSION_MINOR 0
+#define ETL_ABI_VERSION_MINOR 1
 /** Builds a version number from its parts: (major << 16) | minor. */
 #define ETL_ABI_MAKE_VERSION(major, minor) \
   ((uint32_t)(((uint32_t)(major) << 16) | ((uint32_t)(minor)&0xFFFFu)))
@@ -90,7 +90,10 @@ extern "C" {
  *  cannot expand the macros above, such as Swift). */
 enum etl_abi_version {
   /** ABI 1.0. */
-  ETL_ABI_VERSION_1_0 = 0x00010000
+  ETL_ABI_VERSION_1_0 = 0x00010000,
+  /** ABI 1.1: key listing and deletion detection (etl_read_request.keys_only,
+   *  etl_table_request.deletions, etl_warehouse_ops.write_present_keys). */
+  ETL_ABI_VERSION_1_1 = 0x00010001
 };
 /** The major part of a version number. */
 #define ETL_ABI_MAJOR(version) ((uint32_t)(version) >> 16)
@@ -402,6 +405,9 @@ enum etl_capability {
   ETL_CAP_SCHEMA_HINTS = 1u << 1,
   /** Both: separate instances may run concurrently (parallel streams). */
   ETL_CAP_PARALLEL_STREAMS = 1u << 2,
+  /** Extractor (since 1.1): read() with keys_only set lists the primary key
+   *  of every record currently at the source. */
+  ETL_CAP_KEY_LISTING = 1u << 3,
   /** Warehouse: supports ETL_MODE_REPLACE (atomic drop-and-reload). */
   ETL_CAP_MODE_REPLACE = 1u << 8,
   /** Warehouse: supports ETL_MODE_APPEND. */
@@ -409,7 +415,10 @@ enum etl_capability {
   /** Warehouse: supports ETL_MODE_UPSERT on key columns. */
   ETL_CAP_MODE_UPSERT = 1u << 10,
   /** Warehouse: commit() stores state and run record in the data's transaction. */
-  ETL_CAP_TRANSACTIONAL_STATE = 1u << 11
+  ETL_CAP_TRANSACTIONAL_STATE = 1u << 11,
+  /** Warehouse (since 1.1): upsert honours etl_table_request.deletions and
+   *  implements write_present_keys. */
+  ETL_CAP_DELETIONS = 1u << 12
 };
 
 /** An open connection to a source or destination. Defined by the plugin;
@@ -535,7 +544,21 @@ typedef struct etl_read_request {
   /** The state returned by checkpoint() in the last successful run, as
    *  committed by the warehouse; NULL for a full read. */
   const char* state_json;
+
+  /**
+   * Since 1.1 (read it only when ETL_HAS_FIELD(request, etl_read_request,
+   * keys_only)). Non-zero: list the primary key of EVERY record currently
+   * at the source, ignoring state_json; each batch holds only the stream's
+   * primary_key columns (same names and types as in a full read). The host
+   * uses it to detect deleted records during an incremental sync; only
+   * extractors with ETL_CAP_KEY_LISTING receive it. checkpoint() after such
+   * a read is not called.
+   */
+  int32_t keys_only;
 } etl_read_request;
+
+/** The size of etl_read_request in ABI 1.0. */
+#define ETL_READ_REQUEST_SIZE_1_0 (offsetof(etl_read_request, state_json) + sizeof(void*))
 
 /**
  * Operations of an extractor. A static table in the plugin; the host copies
@@ -600,6 +623,19 @@ enum etl_write_mode {
   ETL_MODE_UPSERT = 3
 };
 
+/** What an upsert does with rows whose key the source no longer has
+ *  (since 1.1; see etl_table_request.deletions). */
+enum etl_deletion_mode {
+  /** Keep them (the 1.0 behaviour). */
+  ETL_DELETIONS_KEEP = 0,
+  /** Delete them, in the commit's transaction. */
+  ETL_DELETIONS_REMOVE = 1,
+  /** Keep them and set their `_etl_deleted_at` column (a UTC timestamp,
+   *  "tsu:UTC", which the host includes in the schema and always sends as
+   *  NULL) to the commit's time; rows present again get NULL. */
+  ETL_DELETIONS_FLAG = 2
+};
+
 /** Arguments of begin(). Allocated by the host; borrowed by the plugin
  *  (copy what you keep, including the schema). */
 typedef struct etl_table_request {
@@ -617,7 +653,22 @@ typedef struct etl_table_request {
   const char* const* key_columns;
   /** The host's run id, for the warehouse's own bookkeeping. */
   const char* run_id;
+
+  /**
+   * Since 1.1 (read it only when ETL_HAS_FIELD(request, etl_table_request,
+   * deletions)). One of etl_deletion_mode; non-zero only with
+   * ETL_MODE_UPSERT and only for warehouses with ETL_CAP_DELETIONS. The
+   * host then calls write_present_keys() at least once (possibly with an
+   * empty batch) before commit(); at commit, rows whose key is neither in
+   * those batches nor written by write() in this load are removed or
+   * flagged. A commit with deletions set but no write_present_keys() call
+   * must fail with ETL_ERR_INVALID_ARGUMENT (and delete nothing).
+   */
+  int32_t deletions;
 } etl_table_request;
+
+/** The size of etl_table_request in ABI 1.0. */
+#define ETL_TABLE_REQUEST_SIZE_1_0 (offsetof(etl_table_request, run_id) + sizeof(void*))
 
 /** Arguments of commit(). Allocated by the host; borrowed by the plugin. */
 typedef struct etl_commit_request {
@@ -702,6 +753,18 @@ struct etl_warehouse_ops {
    */
   etl_status (*schema_get)(etl_instance* instance, const char* table,
                            etl_buffer* schema, etl_error* error);
+
+  /**
+   * Since 1.1. Records keys that are present at the source, for an upsert
+   * begun with deletions != ETL_DELETIONS_KEEP: `batch` is a "+s" batch of
+   * the key columns only (the request's key_columns, in that order, with
+   * the formats they have in the request's schema). May be called before,
+   * between or after write() calls, any number of times. TAKES OWNERSHIP of
+   * `batch` exactly as write() does. Nothing is deleted or flagged before
+   * commit(); rollback() forgets the keys. NULL when not supported.
+   */
+  etl_status (*write_present_keys)(etl_writer* writer, struct ArrowArray* batch,
+                                   etl_error* error);
 
   /* Fields added by later minor versions go here, marked "Since 1.N". */
 };

@@ -28,10 +28,12 @@ public enum PluginCapabilities {
         (UInt64(ETL_CAP_INCREMENTAL.rawValue), "incremental"),
         (UInt64(ETL_CAP_SCHEMA_HINTS.rawValue), "schema_hints"),
         (UInt64(ETL_CAP_PARALLEL_STREAMS.rawValue), "parallel_streams"),
+        (UInt64(ETL_CAP_KEY_LISTING.rawValue), "key_listing"),
         (UInt64(ETL_CAP_MODE_REPLACE.rawValue), "replace"),
         (UInt64(ETL_CAP_MODE_APPEND.rawValue), "append"),
         (UInt64(ETL_CAP_MODE_UPSERT.rawValue), "upsert"),
         (UInt64(ETL_CAP_TRANSACTIONAL_STATE.rawValue), "transactional_state"),
+        (UInt64(ETL_CAP_DELETIONS.rawValue), "deletions"),
     ]
 
     /// The names of the bits set in `mask`; unknown bits are skipped.

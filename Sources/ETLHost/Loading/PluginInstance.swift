@@ -80,8 +80,10 @@ public final class PluginInstance: @unchecked Sendable {
         return try plugin.callReturningBuffer("discover") { buffer, error in ops.discover!(handle, buffer, error) }
     }
 
-    /// Starts reading `stream`, continuing after `stateJSON` if given.
-    public func read(stream: String, stateJSON: String? = nil) throws -> ExtractorStream {
+    /// Starts reading `stream`, continuing after `stateJSON` if given; with
+    /// `keysOnly`, lists the primary key of every record at the source
+    /// instead (extractors with the `key_listing` capability, ABI 1.1).
+    public func read(stream: String, stateJSON: String? = nil, keysOnly: Bool = false) throws -> ExtractorStream {
         let ops = try plugin.extractor()
         let handle = try liveHandle()
         let arrowStream = UnsafeMutablePointer<ArrowArrayStream>.allocate(capacity: 1)
@@ -93,7 +95,8 @@ public final class PluginInstance: @unchecked Sendable {
                     request.struct_size = UInt32(MemoryLayout<etl_read_request>.size)
                     request.stream = name
                     request.state_json = state
-                    try plugin.call("read '\(stream)'") { error in ops.read!(handle, &request, arrowStream, error) }
+                    request.keys_only = keysOnly ? 1 : 0
+                    try plugin.call(keysOnly ? "read of the keys of '\(stream)'" : "read '\(stream)'") { error in ops.read!(handle, &request, arrowStream, error) }
                 }
             }
         } catch {

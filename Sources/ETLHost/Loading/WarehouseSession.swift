@@ -31,6 +31,9 @@ extension PluginInstance {
     ///   - keyColumns: the key columns for ``WriteMode/upsert``; they must be
     ///     columns of `schema`.
     ///   - runID: the host's run id, for the warehouse's bookkeeping.
+    ///   - deletions: with ``WriteMode/upsert``, what to do with rows whose
+    ///     key the source no longer has (warehouses with the `deletions`
+    ///     capability, ABI 1.1); see ``WarehouseWriter/writePresentKeys(_:)``.
     /// - Returns: a writer that ends with exactly one of
     ///   ``WarehouseWriter/commit(stateKey:stateJSON:runJSON:schemaJSON:)``
     ///   or ``WarehouseWriter/rollback()`` (its deinit rolls back otherwise).
@@ -38,7 +41,7 @@ extension PluginInstance {
     ///   instance is closed; `.operationFailed` with the plugin's message,
     ///   status and retryability when begin fails.
     public func begin(table: String, schema: ArrowBatchSchema, mode: WriteMode, keyColumns: [String] = [],
-                      runID: String) throws -> WarehouseWriter {
+                      runID: String, deletions: DeletionMode = .keep) throws -> WarehouseWriter {
         let ops = try plugin.warehouse()
         let handle = try liveHandle()
         let cSchema = UnsafeMutablePointer<ArrowSchema>.allocate(capacity: 1)
@@ -61,6 +64,7 @@ extension PluginInstance {
                     request.key_column_count = Int32(keys.count)
                     request.key_columns = keys.isEmpty ? nil : keys.baseAddress
                     request.run_id = run
+                    request.deletions = deletions.rawValue
                     try plugin.call("begin \(mode) of table '\(table)'") { error in
                         ops.begin!(handle, &request, &writer, error)
                     }
@@ -71,7 +75,10 @@ extension PluginInstance {
             throw HostError(.pluginFailed, "plugin '\(plugin.descriptor.name)': begin of table '\(table)' "
                 + "returned ETL_OK without a writer")
         }
-        return WarehouseWriter(handle: writer, ops: ops, instance: self, table: table, mode: mode)
+        return WarehouseWriter(handle: writer, ops: ops, instance: self, table: table, mode: mode,
+                               keySchema: ArrowBatchSchema(keyColumns.compactMap { key in
+                                   schema.fields.first { $0.name == key }
+                               }))
     }
 
     /// The extractor state last committed under `key`, or `nil` when there
@@ -173,16 +180,21 @@ public final class WarehouseWriter: @unchecked Sendable {
     /// Whether the writer has ended (committed or rolled back).
     public var isFinished: Bool { handle == nil }
 
+    /// The schema of the batches ``writePresentKeys(_:)`` takes.
+    public let keySchema: ArrowBatchSchema
+
     private var handle: OpaquePointer?
     private let ops: etl_warehouse_ops
     private let instance: PluginInstance
 
-    init(handle: OpaquePointer, ops: etl_warehouse_ops, instance: PluginInstance, table: String, mode: WriteMode) {
+    init(handle: OpaquePointer, ops: etl_warehouse_ops, instance: PluginInstance, table: String, mode: WriteMode,
+         keySchema: ArrowBatchSchema) {
         self.handle = handle
         self.ops = ops
         self.instance = instance
         self.table = table
         self.mode = mode
+        self.keySchema = keySchema
     }
 
     deinit { rollback() }
@@ -221,6 +233,48 @@ public final class WarehouseWriter: @unchecked Sendable {
         }
         if let failure { throw failure }
         rowsWritten += rows
+    }
+
+    /// Records keys still present at the source, for a writer begun with
+    /// deletions: a `"+s"` batch of ``keySchema``. At commit the warehouse
+    /// removes or flags every row whose key is neither among these nor
+    /// written. Ownership moves to the plugin as in ``write(_:)``.
+    ///
+    /// - Throws: `.operationFailed` when the plugin fails or does not
+    ///   implement `write_present_keys`; `.pluginFailed` when it does not
+    ///   take ownership.
+    public func writePresentKeys(_ batch: UnsafeMutablePointer<ArrowArray>) throws {
+        guard let handle else {
+            if let release = batch.pointee.release { release(batch) }
+            throw finished("write_present_keys")
+        }
+        guard let writePresentKeys = ops.write_present_keys else {
+            if let release = batch.pointee.release { release(batch) }
+            throw instance.plugin.unsupported("write_present_keys (detecting deleted rows)")
+        }
+        var failure: (any Error)?
+        do {
+            try instance.plugin.call("present keys of table '\(table)'") { error in
+                writePresentKeys(handle, batch, error)
+            }
+        } catch {
+            failure = error
+        }
+        if let release = batch.pointee.release {
+            release(batch)
+            throw HostError(.pluginFailed, "plugin '\(pluginName)': write_present_keys of table '\(table)' "
+                + "returned without taking ownership of the batch (its release callback is still set)")
+        }
+        if let failure { throw failure }
+    }
+
+    /// Finishes `builder`'s current batch and records its keys (see
+    /// ``writePresentKeys(_:)-(UnsafeMutablePointer<ArrowArray>)``).
+    public func writePresentKeys(_ builder: ArrowBatchBuilder) throws {
+        let batch = UnsafeMutablePointer<ArrowArray>.allocate(capacity: 1)
+        defer { batch.deallocate() }
+        try builder.finish(into: batch)
+        try writePresentKeys(batch)
     }
 
     /// Finishes `builder`'s current batch and writes it (see ``write(_:)``).

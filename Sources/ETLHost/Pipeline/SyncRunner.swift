@@ -26,6 +26,10 @@ public struct SyncRequest: @unchecked Sendable {
     /// Malformed records each stream may set aside in `_etl_rejects`
     /// instead of failing (--max-bad-rows).
     public var maxBadRows: Int = 0
+    /// With upsert: what to do with rows whose key the source no longer
+    /// has (--deletions). With `incremental` the extractor lists every key
+    /// (`key_listing`); otherwise the rows read are the keys present.
+    public var deletions: DeletionMode = .keep
 
     /// A request.
     public init(
@@ -74,10 +78,19 @@ public final class SyncRunner {
                 throw HostError(.invalidArgument, "--incremental reads only what changed, so it needs --mode upsert (or append); --mode replace would drop every row not read again")
             }
         }
-        let capability = request.mode.capability
         guard warehouse.descriptor.capabilities.contains(Self.capabilityName(request.mode)) else {
-            _ = capability
             throw HostError(.invalidArgument, "warehouse '\(warehouse.descriptor.name)' does not support --mode \(request.mode) (it supports: \(warehouse.descriptor.capabilities.filter { ["replace", "append", "upsert"].contains($0) }.joined(separator: ", ")))")
+        }
+        if request.deletions != .keep {
+            guard request.mode == .upsert else {
+                throw HostError(.invalidArgument, "--deletions \(request.deletions) needs --mode upsert: replace already drops what the source no longer has, and append never changes existing rows")
+            }
+            guard warehouse.descriptor.capabilities.contains("deletions") else {
+                throw HostError(.invalidArgument, "warehouse '\(warehouse.descriptor.name)' cannot detect deleted rows (no deletions capability); drop --deletions")
+            }
+            if request.incremental, !extractor.descriptor.capabilities.contains("key_listing") {
+                throw HostError(.invalidArgument, "extractor '\(extractor.descriptor.name)' cannot list the keys of its records, so --incremental cannot see deletions; drop --incremental (a full upsert sees them) or --deletions")
+            }
         }
         self.request = request
         self.extractor = extractor
@@ -165,6 +178,13 @@ public final class SyncRunner {
         let rejects = source.context.takeRejects()
         source.context.allowRejects(0)
 
+        // Deletions after an incremental read: every key still at the source.
+        let keySpoolPath = (request.workDirectory as NSString).appendingPathComponent("\(table).keys.spool")
+        let listsKeys = request.deletions != .keep && request.incremental
+        if listsKeys {
+            try spoolKeys(of: stream, from: source, into: keySpoolPath)
+        }
+
         // Resolve the table schema.
         let resolution = resolveSchema(stream: stream, table: table, flattener: flattener, stored: stored)
         guard !resolution.schema.columns.isEmpty else {
@@ -175,7 +195,7 @@ public final class SyncRunner {
         let keys = try upsertKeys(stream: stream, schema: resolution.schema)
 
         // Pass 2: convert and load, then commit everything at once.
-        let writer = try destination.begin(table: table, schema: resolution.schema.arrowSchema, mode: request.mode, keyColumns: keys, runID: runID)
+        let writer = try destination.begin(table: table, schema: resolution.schema.arrowSchema, mode: request.mode, keyColumns: keys, runID: runID, deletions: request.deletions)
         var written = 0
         do {
             let converter = try BatchConverter(schema: resolution.schema, stream: stream.name)
@@ -188,6 +208,9 @@ public final class SyncRunner {
                 try writer.write(array)
                 written += batch.rowCount
                 observer?.streamProgress(stream.name, phase: "loading", rows: written)
+            }
+            if request.deletions != .keep {
+                try writePresentKeys(listsKeys ? keySpoolPath : nil, keys: keys, schema: resolution.schema, stream: stream.name, writer: writer)
             }
             let run: [String: Any] = [
                 "run_id": runID, "stream": stream.name, "table_name": table, "mode": request.mode.description,
@@ -208,6 +231,49 @@ public final class SyncRunner {
             rowsWritten: written, rowsRejected: rejects.count, newColumns: resolution.newColumns,
             widenedColumns: resolution.widened, seconds: 0, error: nil
         )
+    }
+
+    /// Reads the keys of every record of `stream` at the source into a spool
+    /// (before the load begins, so no transaction waits on the source).
+    private func spoolKeys(of stream: SourceCatalog.Stream, from source: PluginInstance, into path: String) throws {
+        guard !stream.primaryKey.isEmpty, request.primaryKey == nil || request.primaryKey == stream.primaryKey else {
+            throw HostError(.invalidArgument, "stream '\(stream.name)': --deletions with --incremental lists the stream's own primary key (\(stream.primaryKey.isEmpty ? "none" : stream.primaryKey.joined(separator: ","))); drop --primary-key or --incremental")
+        }
+        let spool = try SpoolWriter(path: path)
+        var flattener = BatchFlattener(stream: stream.name)
+        let reader = try source.read(stream: stream.name, keysOnly: true)
+        flattener.register(reader.schema)
+        while let batch = try reader.next() {
+            try spool.append(try flattener.flatten(batch), rows: batch.rowCount)
+            observer?.streamProgress(stream.name, phase: "listing keys", rows: flattener.rowCount)
+        }
+        try spool.finish()
+    }
+
+    /// Tells the writer which keys are still at the source: the spooled key
+    /// listing, or (after a full read, `keySpool` nil) none beyond the rows
+    /// written, which the warehouse counts as present.
+    private func writePresentKeys(_ keySpool: String?, keys: [String], schema: TableSchema, stream: String, writer: WarehouseWriter) throws {
+        let keyColumns = keys.compactMap { key in schema.columns.first { $0.name == key } }
+        let converter = try BatchConverter(schema: TableSchema(table: schema.table, stream: stream, columns: keyColumns), stream: stream)
+        let array = UnsafeMutablePointer<ArrowArray>.allocate(capacity: 1)
+        defer { array.deallocate() }
+        var sent = false
+        if let keySpool {
+            let spooled = try SpoolReader(path: keySpool)
+            while let batch = try spooled.next() {
+                array.initialize(to: ArrowArray())
+                try converter.convert(batch, into: array)
+                try writer.writePresentKeys(array)
+                sent = true
+            }
+        }
+        if !sent {
+            let empty = try ArrowBatchBuilder(schema: writer.keySchema, capacity: 1)
+            array.initialize(to: ArrowArray())
+            try empty.finish(into: array)
+            try writer.writePresentKeys(array)
+        }
     }
 
     /// The columns of `_etl_rejects`: one row per record an extractor set
@@ -278,6 +344,12 @@ public final class SyncRunner {
             }
             if storedBySource[source] == nil || stored == nil { newColumns.append(name) }
             columns.append(TableSchema.Column(name: name, source: source, type: type))
+        }
+        if request.deletions == .flag, !columns.contains(where: { $0.name == DeletionMode.flagColumn }) {
+            // The host's own column: no source field feeds it, so every
+            // batch sends NULL and the warehouse sets it at commit.
+            columns.append(TableSchema.Column(name: DeletionMode.flagColumn, source: TableSchema.deletedAtSource, type: .timestamp))
+            if stored != nil { newColumns.append(DeletionMode.flagColumn) }
         }
         return Resolution(schema: TableSchema(table: table, stream: stream.name, columns: columns), newColumns: stored == nil ? [] : newColumns, widened: widened)
     }

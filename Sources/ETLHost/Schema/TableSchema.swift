@@ -28,6 +28,11 @@ public struct TableSchema: Codable, Equatable, Sendable {
         }
     }
 
+    /// The source of the `_etl_deleted_at` column that `--deletions flag`
+    /// adds: no source field can have this name (it starts with NUL), so no
+    /// source data ever lands in it.
+    public static let deletedAtSource = "\u{0}etl:deleted_at"
+
     /// Format version of this JSON.
     public var version = 1
     /// The table's name.

@@ -5,7 +5,7 @@
 /// with the same major both sides use the smaller minor.
 ///
 /// ```swift
-/// ETLABI.version                 // 0x0001_0000 for 1.0
+/// ETLABI.version                 // 0x0001_0001 for 1.1
 /// ETLABI.describe(0x0002_0001)   // "2.1"
 /// ```
 public enum ETLABI {
@@ -39,4 +39,8 @@ public enum ETLABI {
     /// The size of `etl_warehouse_ops` in ABI 1.0 (`ETL_WAREHOUSE_OPS_SIZE_1_0`,
     /// through `schema_get`).
     public static let warehouseOpsSize1_0 = CStructField.end(of: \etl_warehouse_ops.schema_get)
+    /// The size of `etl_read_request` in ABI 1.0 (`ETL_READ_REQUEST_SIZE_1_0`).
+    public static let readRequestSize1_0 = CStructField.end(of: \etl_read_request.state_json)
+    /// The size of `etl_table_request` in ABI 1.0 (`ETL_TABLE_REQUEST_SIZE_1_0`).
+    public static let tableRequestSize1_0 = CStructField.end(of: \etl_table_request.run_id)
 }

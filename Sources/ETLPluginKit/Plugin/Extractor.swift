@@ -74,6 +74,13 @@ public protocol Extractor: AnyObject {
     /// called when ``info`` has ``PluginCapabilities/incremental``.
     func checkpoint(stream: String) throws -> String?
 
+    /// Lists the primary key of every record currently in `stream` (the
+    /// catalog's `primary_key` columns only, typed as in ``read(stream:state:)``),
+    /// so that the host can detect deleted records during an incremental
+    /// sync. Only called when ``info`` has ``PluginCapabilities/keyListing``
+    /// (since ABI 1.1); the default throws ``PluginError/Code/unsupported``.
+    func readKeys(stream: String) throws -> any BatchSource
+
     /// Called from any thread when the host asks the instance to stop; must
     /// not block. The kit has already raised ``HostContext/cancellation``,
     /// so most extractors need nothing here; override to interrupt a
@@ -87,6 +94,11 @@ extension Extractor {
 
     /// Returns `nil`: not incremental.
     public func checkpoint(stream: String) throws -> String? { nil }
+
+    /// Throws ``PluginError/Code/unsupported``.
+    public func readKeys(stream: String) throws -> any BatchSource {
+        throw PluginError(.unsupported, "\(Self.info.name) cannot list the keys of stream \"\(stream)\"")
+    }
 
     /// Does nothing.
     public func cancel() {}

@@ -43,8 +43,18 @@ private let read: @convention(c) (
             throw PluginError.invalidArgument("read: the stream name is NULL; pass a name from discover()")
         }
         let state = string(from: CStructField.read(\etl_read_request.state_json, from: request) ?? nil)
+        let keysOnly = (CStructField.read(\etl_read_request.keys_only, from: request) ?? 0) != 0
         try instance.host.checkCancelled("reading stream \"\(stream)\"")
-        let source = try instance.extractor.read(stream: stream, state: state)
+        let source: any BatchSource
+        if keysOnly {
+            guard type(of: instance.extractor).info.capabilities.contains(.keyListing) else {
+                throw PluginError(.unsupported, "read: this extractor cannot list the keys of stream \"\(stream)\" "
+                    + "(no key_listing capability)")
+            }
+            source = try instance.extractor.readKeys(stream: stream)
+        } else {
+            source = try instance.extractor.read(stream: stream, state: state)
+        }
         try ArrowStreamExporter.export(source, to: out, host: instance.host, streamName: stream,
                                        batchCapacity: 1024, keepAlive: instance)
     }

@@ -14,6 +14,12 @@ public struct PluginCapabilities: OptionSet, Sendable, Hashable {
     public static let schemaHints = PluginCapabilities(rawValue: UInt64(ETL_CAP_SCHEMA_HINTS.rawValue))
     /// Both: separate instances may run concurrently.
     public static let parallelStreams = PluginCapabilities(rawValue: UInt64(ETL_CAP_PARALLEL_STREAMS.rawValue))
+    /// Extractor (since ABI 1.1): ``Extractor/readKeys(stream:)`` lists the
+    /// primary key of every record at the source.
+    public static let keyListing = PluginCapabilities(rawValue: UInt64(ETL_CAP_KEY_LISTING.rawValue))
+    /// Warehouse (since ABI 1.1): upsert removes or flags rows whose key is
+    /// no longer present (``TableWriter/writePresentKeys(batch:)``).
+    public static let deletions = PluginCapabilities(rawValue: UInt64(ETL_CAP_DELETIONS.rawValue))
     /// Warehouse: supports the replace mode.
     public static let modeReplace = PluginCapabilities(rawValue: UInt64(ETL_CAP_MODE_REPLACE.rawValue))
     /// Warehouse: supports the append mode.

@@ -10,15 +10,26 @@ public struct TableRequest: Sendable, Hashable {
     public var keyColumns: [String]
     /// The host's run id, for the warehouse's own bookkeeping.
     public var runID: String
+    /// What an upsert does with rows whose key the source no longer has
+    /// (since ABI 1.1; always ``DeletionMode/keep`` for other modes).
+    public var deletions: DeletionMode
 
     /// Creates a request.
     public init(table: String, schema: ArrowBatchSchema, mode: WriteMode, keyColumns: [String] = [],
-                runID: String = "") {
+                runID: String = "", deletions: DeletionMode = .keep) {
         self.table = table
         self.schema = schema
         self.mode = mode
         self.keyColumns = keyColumns
         self.runID = runID
+        self.deletions = deletions
+    }
+
+    /// The schema of the batches given to
+    /// ``TableWriter/writePresentKeys(batch:)``: the key columns, in
+    /// ``keyColumns`` order, as they are in ``schema``.
+    public var keySchema: ArrowBatchSchema {
+        ArrowBatchSchema(keyColumns.compactMap { key in schema.fields.first { $0.name == key } })
     }
 }
 

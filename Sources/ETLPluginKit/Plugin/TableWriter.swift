@@ -30,4 +30,19 @@ public protocol TableWriter: AnyObject {
     /// Discards everything written since begin(); the live table is exactly
     /// as before. Must not fail.
     func rollback()
+
+    /// Records keys present at the source, for a request whose
+    /// ``TableRequest/deletions`` is not ``DeletionMode/keep``: a batch of
+    /// ``TableRequest/keySchema``. Nothing is deleted or flagged before
+    /// ``commit(_:)``; ``rollback()`` forgets the keys. Since ABI 1.1; the
+    /// default throws ``PluginError/Code/unsupported`` (declare
+    /// ``PluginCapabilities/deletions`` only when you implement it).
+    func writePresentKeys(batch: ImportedBatch) throws
+}
+
+extension TableWriter {
+    /// Throws ``PluginError/Code/unsupported``.
+    public func writePresentKeys(batch: ImportedBatch) throws {
+        throw PluginError(.unsupported, "this warehouse cannot detect deleted rows")
+    }
 }

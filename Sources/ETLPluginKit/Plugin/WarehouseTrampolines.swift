@@ -12,6 +12,7 @@ enum WarehouseTrampolines {
         ops.state_get = stateGet
         ops.table_schema = tableSchema
         ops.schema_get = schemaGet
+        ops.write_present_keys = writePresentKeys
         return ops
     }
 
@@ -71,7 +72,29 @@ enum WarehouseTrampolines {
                 + "(the stream's primary key)")
         }
         let runID = string(from: CStructField.read(\etl_table_request.run_id, from: request) ?? nil) ?? ""
-        return TableRequest(table: table, schema: schema, mode: mode, keyColumns: keys, runID: runID)
+        let rawDeletions = CStructField.read(\etl_table_request.deletions, from: request) ?? 0
+        guard let deletions = DeletionMode(rawValue: rawDeletions) else {
+            throw PluginError.invalidArgument("begin: deletions \(rawDeletions) is not one of 0 (keep), 1 (remove), "
+                + "2 (flag)")
+        }
+        if deletions != .keep {
+            guard mode == .upsert else {
+                throw PluginError.invalidArgument("begin: table \"\(table)\": deletions (\(deletions)) need the "
+                    + "upsert mode, not \(mode)")
+            }
+            guard capabilities.contains(.deletions) else {
+                throw PluginError(.unsupported, "this warehouse cannot detect deleted rows (no deletions capability)")
+            }
+            if deletions == .flag {
+                guard let flag = schema.fields.first(where: { $0.name == DeletionMode.flagColumn }),
+                      flag.type == .timestampMicrosecondsUTC else {
+                    throw PluginError.invalidArgument("begin: table \"\(table)\": deletions (flag) need a "
+                        + "\"\(DeletionMode.flagColumn)\" timestamp column in the schema")
+                }
+            }
+        }
+        return TableRequest(table: table, schema: schema, mode: mode, keyColumns: keys, runID: runID,
+                            deletions: deletions)
     }
 
     /// Copies a borrowed `etl_commit_request`. Fields beyond the host's
@@ -118,6 +141,31 @@ private let write: @convention(c) (
         }
         try box.instance.host.checkCancelled("writing table \"\(box.request.table)\"")
         try box.writer.write(batch: imported)
+    }
+}
+
+private let writePresentKeys: @convention(c) (
+    OpaquePointer?, UnsafeMutablePointer<ArrowArray>?, UnsafeMutablePointer<etl_error>?
+) -> Int32 = { handle, batch, error in
+    guarded(error) {
+        guard let batch else { throw PluginError.invalidArgument("write_present_keys: the batch is NULL") }
+        guard let box = WriterBox.from(handle) else {
+            if let release = batch.pointee.release { release(batch) }
+            throw PluginError.invalidArgument("write_present_keys: the writer is NULL")
+        }
+        guard box.request.deletions != .keep else {
+            if let release = batch.pointee.release { release(batch) }
+            throw PluginError.invalidArgument("write_present_keys: table \"\(box.request.table)\" was begun "
+                + "without deletions")
+        }
+        let imported: ImportedBatch
+        do {
+            imported = try ImportedBatch(taking: batch, schema: box.request.keySchema)
+        } catch {
+            throw PluginError.data("keys of table \"\(box.request.table)\": \(PluginError.wrapping(error).message)")
+        }
+        try box.instance.host.checkCancelled("writing table \"\(box.request.table)\"")
+        try box.writer.writePresentKeys(batch: imported)
     }
 }
 

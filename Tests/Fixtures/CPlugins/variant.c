@@ -218,13 +218,18 @@ static etl_status trap_schema_get(etl_instance* i, const char* t, etl_buffer* b,
   trap("etl_warehouse_ops.schema_get");
   return ETL_ERR_INTERNAL;
 }
+static etl_status trap_write_present_keys(etl_writer* w, struct ArrowArray* b, etl_error* e) {
+  (void)w; (void)b; (void)e;
+  trap("etl_warehouse_ops.write_present_keys");
+  return ETL_ERR_INTERNAL;
+}
 
 static const etl_extractor_ops k_trap_extractor = {
     sizeof(etl_extractor_ops), trap_discover, trap_read, trap_checkpoint};
 static const etl_warehouse_ops k_trap_warehouse = {
     sizeof(etl_warehouse_ops), trap_begin,     trap_write,       trap_commit,
     trap_rollback,             trap_state_get, trap_table_schema,
-    trap_schema_get};
+    trap_schema_get,           trap_write_present_keys};
 
 /* ------------------------------------------------------------------------ */
 /* The extractor                                                             */
