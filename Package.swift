@@ -29,6 +29,7 @@ let plugins = [
     bundledPlugin("airtable", folder: "Airtable", dependencies: ["CCurl"]),
     bundledPlugin("csv", folder: "CSV"),
     bundledPlugin("jsonl", folder: "JSONL"),
+    bundledPlugin("postgres", folder: "Postgres", dependencies: ["CPostgres"], exclude: ["README.md"]),
     bundledPlugin("sqlite", folder: "SQLite", dependencies: ["CSQLite"], exclude: ["README.md"]),
 ]
 
@@ -47,6 +48,7 @@ let package = Package(
         .target(name: "CETLPlugin", path: "Sources/CETLPlugin"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
+        .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq"),
         .target(name: "ETLPluginKit", dependencies: ["CETLPlugin"], path: "Sources/ETLPluginKit"),
         .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit"], path: "Sources/ETLHost"),
         .target(name: "ETLExampleProcStats", dependencies: ["ETLPluginKit"], path: "Plugins/Examples/Swift/ProcStats"),
@@ -58,7 +60,7 @@ let package = Package(
             ],
             path: "Sources/etl-host"
         ),
-        .target(name: "ETLTestSupport", dependencies: ["CSQLite"], path: "Tests/ETLTestSupport"),
+        .target(name: "ETLTestSupport", dependencies: ["CSQLite", "CPostgres"], path: "Tests/ETLTestSupport"),
         .testTarget(name: "ETLPluginKitTests", dependencies: ["ETLPluginKit"], path: "Tests/ETLPluginKitTests"),
         .testTarget(name: "ETLHostTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/ETLHostTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/EndToEndTests"),

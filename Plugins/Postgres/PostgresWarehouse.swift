@@ -1,0 +1,133 @@
+import CPostgres
+import ETLPluginKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The PostgreSQL warehouse: tables in one schema of a PostgreSQL
+/// database (and of the engines that speak its protocol), loaded with
+/// binary COPY in replace, append or upsert mode, with the extractor
+/// state, run records and schemas committed in the same transaction as
+/// the data.
+///
+/// One instance holds one connection and loads one table at a time (a
+/// second begin before the first load ends is refused). See README.md for
+/// the type mapping, the guarantees of each mode and the locks they take.
+final class PostgresWarehouse: Warehouse {
+    static let info = PluginInfo(
+        name: "postgres", version: "0.1.0",
+        description: "PostgreSQL database (libpq): binary COPY, replace (atomic swap), append and upsert, with "
+            + "state in the same transaction",
+        configSchema: PostgresConfig.schema,
+        capabilities: [.modeReplace, .modeAppend, .modeUpsert, .transactionalState])
+
+    private let config: PostgresConfig
+    private let host: HostContext
+    private let db: PGConnection
+    /// PostgreSQL's longest identifier, in bytes (63 unless the server was
+    /// built with another NAMEDATALEN).
+    private let identifierLimit: Int
+    /// The table being loaded, if any.
+    private var loading: String?
+    /// Numbers staging and temporary tables within this instance.
+    private var sequence = 0
+    /// Makes this instance's staging names differ from other processes'.
+    private let instanceTag = UInt32.random(in: 0 ... .max)
+
+    init(config: PluginConfig, host: HostContext) throws {
+        do {
+            self.config = try PostgresConfig(config)
+            self.host = host
+            db = try PGConnection(parameters: self.config.connectionParameters,
+                                  redactor: SecretRedactor(url: self.config.url), host: host)
+            identifierLimit = Int(try db.execute("SHOW max_identifier_length", "reading max_identifier_length")
+                .scalar ?? "63") ?? 63
+            try PGName.check(self.config.schema, what: "config \"schema\"", limit: identifierLimit)
+            host.log(.debug, "postgres: connected to \(db.server) (server \(db.serverVersion))")
+        } catch {
+            throw PostgresError.wrapping(error).pluginError
+        }
+    }
+
+    /// Checks that the server answers and that the schema can be used:
+    /// it exists and the user may create tables in it, or it is missing
+    /// and the user may create it.
+    func check() throws {
+        do {
+            let schema = config.schema
+            let rows = try db.query("""
+                SELECT pg_catalog.has_schema_privilege(n.oid, 'CREATE')
+                FROM pg_catalog.pg_namespace n WHERE n.nspname = $1
+                """, [schema], "checking schema \"\(schema)\" on \(db.server)")
+            if let allowed = rows.scalar {
+                guard allowed == "t" else {
+                    throw PostgresError(.permissionDenied, "user cannot create tables in schema \"\(schema)\" on "
+                        + "\(db.server); GRANT CREATE ON SCHEMA \(PGName.quoted(schema)) to it, or choose another "
+                        + "schema")
+                }
+            } else {
+                let database = try db.query("SELECT pg_catalog.has_database_privilege(pg_catalog.current_database(), "
+                    + "'CREATE')", [], "checking database privileges on \(db.server)")
+                guard database.scalar == "t" else {
+                    throw PostgresError(.permissionDenied, "schema \"\(schema)\" does not exist on \(db.server) and "
+                        + "the user may not create it; create it, or GRANT CREATE ON DATABASE to the user")
+                }
+            }
+        } catch {
+            throw PostgresError.wrapping(error).pluginError
+        }
+    }
+
+    func begin(_ request: TableRequest) throws -> any TableWriter {
+        if let loading {
+            throw PostgresError.invalidArgument("table \"\(request.table)\": this instance is still loading table "
+                + "\"\(loading)\"; commit or roll it back first (one load per instance at a time)").pluginError
+        }
+        sequence += 1
+        let tag = String(instanceTag, radix: 16)
+        do {
+            let writer = try PostgresTableWriter.begin(
+                request, db: db, host: host, config: config, identifierLimit: identifierLimit,
+                stagingName: "_etl_staging_\(tag)_\(sequence)", temporaryName: "_etl_load_\(tag)_\(sequence)",
+                onEnd: { [weak self] in self?.loading = nil })
+            loading = request.table
+            return writer
+        } catch {
+            throw error.pluginError
+        }
+    }
+
+    func stateGet(key: String) throws -> String? {
+        do {
+            return try Bookkeeping.state(key: key, schema: config.schema, in: db)
+        } catch {
+            throw error.pluginError
+        }
+    }
+
+    func schemaGet(table: String) throws -> String? {
+        do {
+            return try Bookkeeping.schema(table: table, schema: config.schema, in: db)
+        } catch {
+            throw error.pluginError
+        }
+    }
+
+    func tableSchema(name: String) throws -> ArrowBatchSchema? {
+        do {
+            guard let info = try TableCatalog.read(name, schema: config.schema, in: db) else { return nil }
+            return ArrowBatchSchema(info.columns.map(\.arrowField))
+        } catch {
+            throw error.pluginError
+        }
+    }
+
+    /// Asks the server to stop the running statement; the load then fails
+    /// with `ETL_ERR_CANCELLED` and is rolled back.
+    func cancel() {
+        db.cancel()
+    }
+}

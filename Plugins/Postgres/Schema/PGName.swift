@@ -1,0 +1,94 @@
+/// Identifiers in generated SQL, and the names the plugin makes for itself.
+///
+/// Every schema, table, column and index name the plugin writes into SQL
+/// goes through ``quoted(_:)``, so that any name works as given: keywords
+/// (`order`, `group`), upper case, emoji, quotes (`a"b`), spaces. Quoted
+/// identifiers are case-sensitive in PostgreSQL, so `Name` and `name` are
+/// two columns.
+///
+/// PostgreSQL cuts identifiers longer than 63 bytes (`NAMEDATALEN - 1`)
+/// without an error, so two long names could silently become one: the
+/// plugin refuses them instead (``check(_:what:limit:)``).
+///
+/// ```swift
+/// PGName.quoted(#"a"b"#)                   // "\"a\"\"b\""
+/// PGName.qualified("analytics", "orders")  // "\"analytics\".\"orders\""
+/// ```
+enum PGName {
+    /// `name` as a double-quoted identifier, inner `"` doubled.
+    static func quoted(_ name: String) -> String {
+        "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
+    }
+
+    /// `"schema"."name"`.
+    static func qualified(_ schema: String, _ name: String) -> String {
+        quoted(schema) + "." + quoted(name)
+    }
+
+    /// `text` as a SQL string literal, inner `'` doubled.
+    static func literal(_ text: String) -> String {
+        "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
+    }
+
+    /// The prefix of every table and index the plugin keeps for itself.
+    static let reservedPrefix = "_etl_"
+
+    /// Throws unless `name` is a usable identifier: not empty, no NUL, at
+    /// most `limit` bytes.
+    ///
+    /// - Parameter what: how messages name it, e.g. `table "orders"`.
+    static func check(_ name: String, what: String, limit: Int) throws(PostgresError) {
+        guard !name.isEmpty else { throw PostgresError.invalidArgument("\(what): the name is empty") }
+        guard !name.utf8.contains(0) else {
+            throw PostgresError.invalidArgument("\(what): the name contains a NUL character, which PostgreSQL "
+                + "identifiers cannot hold")
+        }
+        let bytes = name.utf8.count
+        guard bytes <= limit else {
+            throw PostgresError.invalidArgument("\(what): the name is \(bytes) bytes long, but PostgreSQL "
+                + "identifiers hold at most \(limit) bytes (longer ones are cut, so two names could become one); "
+                + "use a shorter name")
+        }
+    }
+
+    /// A staging table name, unique in the database while its transaction
+    /// lives: `_etl_staging_<process>_<sequence>`.
+    static func staging(process: Int32, sequence: Int) -> String {
+        "_etl_staging_\(String(UInt32(bitPattern: process), radix: 16))_\(sequence)"
+    }
+
+    /// The name of the unique index that upserts into `table` rely on:
+    /// `_etl_key_<table>`, or when that is longer than `limit` bytes, a
+    /// prefix of the table name and a hash of all of it.
+    static func keyIndex(for table: String, limit: Int) -> String {
+        let full = "_etl_key_" + table
+        if full.utf8.count <= limit { return full }
+        let hash = "_" + hexHash(table)
+        return "_etl_key_" + prefix(of: table, bytes: limit - "_etl_key_".utf8.count - hash.utf8.count) + hash
+    }
+
+    /// The longest prefix of `text` of at most `bytes` UTF-8 bytes that
+    /// ends on a character boundary.
+    static func prefix(of text: String, bytes: Int) -> String {
+        var result = ""
+        var count = 0
+        for character in text.unicodeScalars {
+            let size = String(character).utf8.count
+            if count + size > bytes { break }
+            result.unicodeScalars.append(character)
+            count += size
+        }
+        return result
+    }
+
+    /// 16 hex digits of the FNV-1a hash of `text`.
+    static func hexHash(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        let digits = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}

@@ -1,0 +1,458 @@
+import ETLPluginKit
+
+/// One table load: a single transaction from begin to commit, rows sent
+/// with binary COPY (one COPY per batch).
+///
+/// - replace: rows go into a staging table created in the transaction
+///   (`COPY ... FREEZE`); commit drops the live table, renames the staging
+///   table into place and recreates the old table's indexes, constraints,
+///   triggers, privileges, owner and comment, in the same transaction.
+/// - append: rows go into the live table (created if missing); columns the
+///   table lacks are added, and columns too narrow are widened.
+/// - upsert: as append, but rows go into a temporary table; commit merges
+///   them with `INSERT ... SELECT ... ON CONFLICT (keys) DO UPDATE`, which
+///   rewrites only the rows that changed.
+///
+/// A table column of another type than the plugin's own (`integer`,
+/// `varchar(20)`, `uuid`, ...) is filled through a temporary table too,
+/// with PostgreSQL's casts. Commit writes the state, run record and schema
+/// in the same transaction and then commits. A failed write poisons the
+/// load: only a rollback is possible.
+final class PostgresTableWriter: TableWriter {
+    /// Where the rows go until commit.
+    private enum Plan {
+        /// COPY into the staging table; commit swaps it in.
+        case swap(staging: String, old: TableInfo?)
+        /// COPY straight into the live table.
+        case direct
+        /// COPY into a temporary table; commit runs `finish`.
+        case merge(temporary: String, finish: String, deduplicated: String?)
+    }
+
+    private let request: TableRequest
+    private let db: PGConnection
+    private let host: HostContext
+    private let schema: String
+    private let plan: Plan
+    /// `COPY <target> (<columns>) FROM STDIN (FORMAT binary...)`.
+    private let copySQL: String
+    /// The name COPY writes into, replaced by the table's in messages.
+    private let copyTarget: String
+    private let encoders: [ColumnEncoder]
+    /// Upsert: whether each row also carries its ordinal (the last of the
+    /// same key wins).
+    private let carriesOrdinal: Bool
+    /// Upsert: the batch columns of the key, checked for nulls.
+    private let keyColumns: [Int]
+    private let skippedIndex: String
+    private let buffer = CopyBuffer()
+    /// Room to format a date or timestamp.
+    private let scratch: UnsafeMutablePointer<UInt8>
+    /// Called once when the load ends (committed or rolled back).
+    private let onEnd: () -> Void
+    private var rowsWritten: Int64 = 0
+    private var failure: PostgresError?
+    private var ended = false
+
+    private init(request: TableRequest, db: PGConnection, host: HostContext, schema: String, plan: Plan,
+                 copySQL: String, copyTarget: String, encoders: [ColumnEncoder], carriesOrdinal: Bool,
+                 keyColumns: [Int], skippedIndex: String, onEnd: @escaping () -> Void) {
+        self.request = request
+        self.db = db
+        self.host = host
+        self.schema = schema
+        self.plan = plan
+        self.copySQL = copySQL
+        self.copyTarget = copyTarget
+        self.encoders = encoders
+        self.carriesOrdinal = carriesOrdinal
+        self.keyColumns = keyColumns
+        self.skippedIndex = skippedIndex
+        self.onEnd = onEnd
+        scratch = .allocate(capacity: DateText.capacity)
+    }
+
+    deinit {
+        // The kit always ends a writer with commit or rollback; this is a
+        // safety net so that a transaction never outlives its writer.
+        rollback()
+        scratch.deallocate()
+    }
+
+    /// Starts the load described by `request`: begins the transaction,
+    /// creates or evolves the tables, and plans where the rows go.
+    ///
+    /// - Parameters:
+    ///   - names: unique names for a staging or temporary table.
+    ///   - onEnd: called once when the load ends.
+    static func begin(_ request: TableRequest, db: PGConnection, host: HostContext, config: PostgresConfig,
+                      identifierLimit: Int, stagingName: String, temporaryName: String,
+                      onEnd: @escaping () -> Void) throws(PostgresError) -> PostgresTableWriter {
+        try validate(request, schema: config.schema, limit: identifierLimit)
+        let table = request.table
+        let what = "table \"\(table)\""
+        if !db.isAlive {
+            host.log(.info, "postgres: the connection to \(db.server) was lost; reconnecting")
+            try db.reset()
+        }
+        if db.inTransaction { try db.execute("ROLLBACK", "\(what): ending an abandoned transaction") }
+        try db.execute("BEGIN; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; "
+            + "SET LOCAL extra_float_digits = 1; SET LOCAL lock_timeout = \(config.lockTimeoutMilliseconds)",
+            "\(what): starting the load transaction")
+        do throws(PostgresError) {
+            let builder = TableBuilder(db: db, host: host, schema: config.schema, table: table)
+            try builder.ensureSchema()
+            let fields = request.schema.fields
+            let keyIndex = PGName.keyIndex(for: table, limit: identifierLimit)
+            var plan: Plan
+            var info: TableInfo?
+            var createdNow = false
+            switch request.mode {
+            case .replace:
+                let old = try TableCatalog.read(table, schema: config.schema, in: db)
+                try builder.create(stagingName, fields: fields)
+                plan = .swap(staging: stagingName, old: old)
+                createdNow = true
+            case .append, .upsert:
+                info = try TableCatalog.read(table, schema: config.schema, in: db)
+                if info == nil {
+                    // Two loads creating the table at once would collide.
+                    try Bookkeeping.lockCreation(in: config.schema, db: db)
+                    info = try TableCatalog.read(table, schema: config.schema, in: db)
+                }
+                if let existing = info {
+                    info = try builder.evolve(existing, to: fields)
+                } else {
+                    try builder.create(table, fields: fields)
+                    info = try TableCatalog.read(table, schema: config.schema, in: db)
+                    createdNow = true
+                }
+                plan = .direct
+            }
+            // The table column each field goes into, and how.
+            let targets: [ColumnInfo?] = fields.map { field in info?.column(field.name) }
+            var encoders: [ColumnEncoder] = []
+            for (index, field) in fields.enumerated() {
+                let target = targets[index]
+                let family: PGType? = target == nil ? PGType(field) : target?.family
+                guard let encoder = ColumnEncoder(column: index, field: field, target: family,
+                                                  limit: target?.decimal) else {
+                    throw PostgresError.invalidArgument("\(what): column \"\(field.name)\" is "
+                        + "\(target?.declared ?? "?") and cannot hold \(field.type) values")
+                }
+                encoders.append(encoder)
+            }
+            let exact = targets.allSatisfy { $0?.isExact ?? true }
+            var copyTarget = table
+            var copySQL: String
+            let columnList = fields.map { PGName.quoted($0.name) }.joined(separator: ", ")
+            var ordinal = false
+            if request.mode == .upsert || !exact {
+                guard let info else { throw PostgresError.internalError("\(what): no table to merge into") }
+                if request.mode == .upsert {
+                    try builder.ensureKeyIndex(on: info, keys: request.keyColumns, index: keyIndex)
+                    ordinal = true
+                }
+                let ordinalName = Self.ordinalColumn(avoiding: fields.map(\.name))
+                var definitions = fields.enumerated().map { index, field in
+                    "\(PGName.quoted(field.name)) \((encoders[index].wireType(target: targets[index])).declaration)"
+                }
+                if ordinal { definitions.append("\(PGName.quoted(ordinalName)) bigint") }
+                try db.execute("CREATE TEMPORARY TABLE \(PGName.quoted(temporaryName)) "
+                    + "(\(definitions.joined(separator: ", "))) ON COMMIT DROP",
+                    "\(what): creating the temporary table of the load")
+                copyTarget = temporaryName
+                copySQL = "COPY pg_temp.\(PGName.quoted(temporaryName)) FROM STDIN (FORMAT binary)"
+                let merge = Self.mergeSQL(request, schema: config.schema, temporary: temporaryName, targets: targets,
+                                          ordinalName: ordinalName)
+                plan = .merge(temporary: temporaryName, finish: merge.finish, deduplicated: merge.deduplicated)
+            } else {
+                if case .swap(let staging, _) = plan { copyTarget = staging }
+                copySQL = "COPY \(PGName.qualified(config.schema, copyTarget)) (\(columnList)) FROM STDIN "
+                    + "(FORMAT binary\(createdNow ? ", FREEZE" : ""))"
+            }
+            let keys = request.mode == .upsert ? request.keyColumns.compactMap { request.schema.index(of: $0) } : []
+            return PostgresTableWriter(request: request, db: db, host: host, schema: config.schema, plan: plan,
+                                       copySQL: copySQL, copyTarget: copyTarget, encoders: encoders,
+                                       carriesOrdinal: ordinal, keyColumns: keys, skippedIndex: keyIndex,
+                                       onEnd: onEnd)
+        } catch {
+            if db.inTransaction { _ = try? db.execute("ROLLBACK", "") }
+            throw error
+        }
+    }
+
+    // MARK: TableWriter
+
+    func write(batch: ImportedBatch) throws {
+        do {
+            try checkUsable("write")
+            try copy(batch)
+        } catch {
+            let error = PostgresError.wrapping(error)
+            failure = error
+            throw error.pluginError
+        }
+    }
+
+    func commit(_ commit: CommitRequest) throws {
+        let table = request.table
+        do {
+            try checkUsable("commit")
+            switch plan {
+            case .swap(let staging, let old):
+                try TableBuilder(db: db, host: host, schema: schema, table: table)
+                    .swap(staging, into: table, replacing: old, skippingIndex: skippedIndex)
+            case .direct:
+                break
+            case .merge(_, let finish, let deduplicated):
+                try merge(finish, deduplicated: deduplicated)
+            }
+            try Bookkeeping.write(commit, for: request, schema: schema, in: db)
+            try db.execute("COMMIT", "table \"\(table)\": COMMIT")
+        } catch {
+            // Nothing is visible; the host rolls back next.
+            let error = PostgresError.wrapping(error)
+            failure = error
+            throw error.pluginError
+        }
+        host.log(.debug, "postgres: table \"\(table)\": committed \(rowsWritten) rows (\(request.mode))")
+        end()
+    }
+
+    func rollback() {
+        guard !ended else { return }
+        if db.inTransaction {
+            do {
+                try db.execute("ROLLBACK", "table \"\(request.table)\": ROLLBACK")
+            } catch {
+                host.log(.error, error.message)
+            }
+        }
+        end()
+    }
+
+    // MARK: Writing rows
+
+    /// Sends every row of `batch` with one binary COPY.
+    private func copy(_ batch: ImportedBatch) throws(PostgresError) {
+        guard batch.rowCount > 0 else { return }
+        let table = request.table
+        for key in keyColumns where batch.nullCount(column: key) > 0 {
+            let row = (0..<batch.rowCount).first { batch.isNull(row: $0, column: key) } ?? 0
+            throw PostgresError.data("table \"\(table)\": upsert key column \"\(batch.schema.fields[key].name)\" "
+                + "is null in row \(rowsWritten + Int64(row) + 1) of the load (row \(row + 1) of its batch); every "
+                + "row needs a key to be merged on")
+        }
+        let first = rowsWritten + 1
+        let what = "table \"\(table)\": loading rows \(first)-\(rowsWritten + Int64(batch.rowCount)) (COPY)"
+        let fieldCount = Int16(encoders.count + (carriesOrdinal ? 1 : 0))
+        let buffer = buffer
+        let scratch = scratch
+        buffer.count = 0
+        do throws(PostgresError) {
+            try db.copyIn(copySQL, what, firstRow: first) { (sink: CopySink) throws(PostgresError) in
+                buffer.appendHeader()
+                for row in 0..<batch.rowCount {
+                    buffer.append(fieldCount)
+                    for encoder in encoders {
+                        do throws(ColumnEncoder.Refusal) {
+                            try encoder.encode(batch, row: row, into: buffer, scratch: scratch)
+                        } catch {
+                            throw refusal(error, column: batch.schema.fields[encoder.column].name,
+                                          row: first + Int64(row))
+                        }
+                    }
+                    if carriesOrdinal {
+                        buffer.append(Int32(8))
+                        buffer.append(first + Int64(row))
+                    }
+                    buffer.flush(to: sink, minimum: CopyBuffer.chunkSize)
+                }
+                buffer.appendTrailer()
+                buffer.flush(to: sink)
+            }
+        } catch {
+            throw relabel(error, firstRow: first)
+        }
+        rowsWritten += Int64(batch.rowCount)
+    }
+
+    /// The error for a value the encoder refused, naming column and row.
+    private func refusal(_ refusal: ColumnEncoder.Refusal, column: String, row: Int64) -> PostgresError {
+        let place = "postgres: table \"\(request.table)\": column \"\(column)\", row \(row) of the load"
+        switch refusal {
+        case .inexactDouble:
+            return .data("\(place): an integer that double precision cannot represent exactly (beyond 2^53); "
+                + "load the column as text instead")
+        case .dateOutOfRange:
+            return .data("\(place): a date outside PostgreSQL's range (4713 BC to 5874897 AD)")
+        case .timestampOutOfRange:
+            return .data("\(place): a timestamp outside PostgreSQL's range (4713 BC to 294276 AD)")
+        case .notJSONNumber:
+            return .data("\(place): a number JSON cannot hold (NaN, infinity or not a JSON number) going into a "
+                + "jsonb column")
+        case .decimal(.malformed):
+            return .data("\(place): not a decimal number")
+        case .decimal(.tooLarge):
+            return .data("\(place): a decimal with more digits than numeric holds (131072 before the point, "
+                + "16383 after)")
+        case .decimal(.exceeds(let precision, let scale)):
+            return .data("\(place): a decimal with more digits than the column's numeric(\(precision),\(scale)) "
+                + "holds; PostgreSQL would round it")
+        }
+    }
+
+    /// A server error about the staging or temporary table, told about the
+    /// table itself, with the row of the load a COPY failed at.
+    private func relabel(_ error: PostgresError, firstRow: Int64) -> PostgresError {
+        var error = error
+        error.message = error.message.replacingAll("\"\(copyTarget)\"", with: "\"\(request.table)\"")
+            .replacingAll(copyTarget, with: request.table)
+        return error
+    }
+
+    /// Runs the merge of an upsert or a cast load; when one load carries
+    /// the same key twice (SQLSTATE 21000), runs `deduplicated` instead,
+    /// in which the last row of each key wins.
+    private func merge(_ finish: String, deduplicated: String?) throws(PostgresError) {
+        let what = "table \"\(request.table)\": merging the loaded rows (INSERT ... SELECT)"
+        guard let deduplicated else {
+            try db.execute(finish, what)
+            return
+        }
+        try db.execute("SAVEPOINT etl_merge", what)
+        do {
+            try db.execute(finish, what)
+        } catch where error.sqlState == "21000" {
+            try db.execute("ROLLBACK TO SAVEPOINT etl_merge", what)
+            try db.execute(deduplicated, what + " keeping the last row of each key")
+        }
+        try db.execute("RELEASE SAVEPOINT etl_merge", what)
+    }
+
+    // MARK: State
+
+    /// Throws unless the load can go on: not ended, no earlier failed write
+    /// or commit, and its transaction still open.
+    private func checkUsable(_ operation: String) throws(PostgresError) {
+        let table = request.table
+        guard !ended else {
+            throw PostgresError.internalError("table \"\(table)\": \(operation) after the load ended")
+        }
+        if let failure {
+            throw PostgresError(failure.code, "table \"\(table)\": cannot \(operation) after a failed write or "
+                + "commit (\(failure.message)); roll the load back", sqlState: failure.sqlState)
+        }
+        guard db.inTransaction, !db.transactionFailed else {
+            throw PostgresError(.io, "table \"\(table)\": the load's transaction was rolled back (the connection "
+                + "to \(db.server) was lost or a statement failed); nothing was written", retryable: !db.isAlive)
+        }
+    }
+
+    private func end() {
+        ended = true
+        onEnd()
+    }
+
+    // MARK: Planning
+
+    /// Refuses names PostgreSQL would cut or the plugin reserves, tables
+    /// without columns, and duplicate columns.
+    private static func validate(_ request: TableRequest, schema: String, limit: Int) throws(PostgresError) {
+        let table = request.table
+        try PGName.check(schema, what: "schema \"\(schema)\"", limit: limit)
+        try PGName.check(table, what: "table \"\(table)\"", limit: limit)
+        // The host's rejects table is the one _etl_ table loaded through begin().
+        guard !table.hasPrefix(PGName.reservedPrefix) || table == "_etl_rejects" else {
+            throw PostgresError.invalidArgument("table \"\(table)\": names beginning with \"_etl_\" are reserved "
+                + "for the warehouse's own tables (_etl_state, _etl_runs, _etl_schemas, _etl_rejects, staging)")
+        }
+        guard !request.schema.fields.isEmpty else {
+            throw PostgresError.invalidArgument("table \"\(table)\": the schema has no columns; the plugin does not "
+                + "create tables without columns")
+        }
+        var seen: Set<String> = []
+        for field in request.schema.fields {
+            try PGName.check(field.name, what: "table \"\(table)\": column \"\(field.name)\"", limit: limit)
+            guard seen.insert(field.name).inserted else {
+                throw PostgresError.invalidArgument("table \"\(table)\": column \"\(field.name)\" appears twice in "
+                    + "the schema")
+            }
+        }
+    }
+
+    /// A name for the upsert's row ordinal that no column has.
+    private static func ordinalColumn(avoiding names: [String]) -> String {
+        var name = "_etl_row"
+        var suffix = 2
+        while names.contains(name) {
+            name = "_etl_row_\(suffix)"
+            suffix += 1
+        }
+        return name
+    }
+
+    /// `INSERT INTO live (columns) SELECT columns FROM temporary`, with
+    /// casts into columns of other types, and for upsert `ON CONFLICT
+    /// (keys) DO UPDATE SET column = EXCLUDED.column ... WHERE` the row
+    /// changed; and the same statement that keeps only the last row of
+    /// each key.
+    private static func mergeSQL(_ request: TableRequest, schema: String, temporary: String, targets: [ColumnInfo?],
+                                 ordinalName: String) -> (finish: String, deduplicated: String?) {
+        let fields = request.schema.fields
+        let names = fields.map { PGName.quoted($0.name) }
+        let selections = zip(names, targets).map { name, target -> String in
+            guard let target, !target.isExact else { return name }
+            // Other types read their text; the plugin's families are
+            // assigned (PostgreSQL's assignment casts refuse what they
+            // would cut, such as a too long varchar).
+            return target.family == nil ? "\(name)::\(target.declared)" : name
+        }
+        let source = "pg_temp.\(PGName.quoted(temporary))"
+        let into = "INSERT INTO \(PGName.qualified(schema, request.table)) AS t (\(names.joined(separator: ", ")))"
+        guard request.mode == .upsert else {
+            return ("\(into) SELECT \(selections.joined(separator: ", ")) FROM \(source)", nil)
+        }
+        let keys = request.keyColumns.map(PGName.quoted)
+        let keySet = Set(request.keyColumns)
+        var conflict = " ON CONFLICT (\(keys.joined(separator: ", "))) "
+        let updated = zip(fields, targets).filter { !keySet.contains($0.0.name) }
+        if updated.isEmpty {
+            conflict += "DO NOTHING"
+        } else {
+            let sets = updated.map { "\(PGName.quoted($0.0.name)) = EXCLUDED.\(PGName.quoted($0.0.name))" }
+            // Compare as text where the type may have no equality (json).
+            let compared = updated.map { field, target -> (String, String) in
+                let name = PGName.quoted(field.name)
+                let asText = !(target?.isExact ?? true)
+                return asText ? ("t.\(name)::text", "EXCLUDED.\(name)::text") : ("t.\(name)", "EXCLUDED.\(name)")
+            }
+            conflict += "DO UPDATE SET \(sets.joined(separator: ", ")) WHERE "
+                + "(\(compared.map(\.0).joined(separator: ", "))) IS DISTINCT FROM "
+                + "(\(compared.map(\.1).joined(separator: ", ")))"
+        }
+        let finish = "\(into) SELECT \(selections.joined(separator: ", ")) FROM \(source)\(conflict)"
+        let deduplicated = "\(into) SELECT DISTINCT ON (\(keys.joined(separator: ", "))) "
+            + "\(selections.joined(separator: ", ")) FROM \(source) "
+            + "ORDER BY \(keys.joined(separator: ", ")), \(PGName.quoted(ordinalName)) DESC\(conflict)"
+        return (finish, deduplicated)
+    }
+}
+
+extension ColumnEncoder {
+    /// The type of the temporary table's column for this encoder going
+    /// into `target`: the family's own type, text for other types.
+    func wireType(target: ColumnInfo?) -> PGType {
+        guard let target else { return .text }
+        return target.family ?? .text
+    }
+}
+
+extension String {
+    /// The string with every `target` replaced by `replacement`.
+    func replacingAll(_ target: String, with replacement: String) -> String {
+        guard !target.isEmpty, contains(target) else { return self }
+        return split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
+    }
+}
