@@ -1,0 +1,1334 @@
+// The source templates of `etl-host plugins new` for C plugins. Each is
+// the text of a file of the new project, with placeholders that
+// PluginScaffold fills: __NAME__ (the plugin name), __IDENT__ (the name as a
+// C identifier: '-' becomes '_'). Every template is compiled and run by
+// PluginsNewTests (generate, make, install, sync, plugins test).
+
+extension ScaffoldTemplates {
+    /// A C extractor: one stream of `count` numbers, built with etl_batch.h.
+    static let cExtractor = ##"""
+    /*
+     * __NAME__ — an etl-host extractor in C, made by `etl-host plugins new`.
+     *
+     * It reads one stream, "numbers", of `count` rows (config; default 10):
+     *
+     *   n       int64  1, 2, ..., count
+     *   square  int64  n * n
+     *   even    bool   whether n is even
+     *   label   utf8   "row <n>"
+     *
+     * Make it yours: change the config schema, the catalog, the columns
+     * (declare_columns) and the rows (append_row), marked TODO below.
+     *
+     * The contract is include/etl_plugin.h, copied from etl-host with this
+     * project; include/etl_batch.h builds the Arrow batches. The rules that
+     * matter most: whoever allocates frees (everything handed to the host has
+     * a release callback), inputs are borrowed for the call only, and a field
+     * of a host struct is touched only when its struct_size covers it
+     * (ETL_HAS_FIELD).
+     *
+     *   make                                        -> libetl___IDENT__.so
+     *   etl-host plugins test ./libetl___IDENT__.so   the conformance checks
+     *   etl-host plugins install ./libetl___IDENT__.so
+     *   etl-host sync __NAME__ sqlite -s count=5
+     */
+    #define _POSIX_C_SOURCE 200809L
+
+    #include <errno.h>
+    #include <stdarg.h>
+    #include <stdio.h>
+    #include <stdlib.h>
+    #include <string.h>
+
+    #include "etl_batch.h"
+    #include "etl_plugin.h"
+
+    /** Rows per batch. */
+    #define BATCH_ROWS 1000
+    /** The largest count the config accepts. */
+    #define MAX_COUNT 1000000000LL
+
+    /* TODO: the config your plugin accepts (a JSON Schema; the host checks
+     * configs against it before open()). */
+    static const char k_config_schema[] =
+        "{\"type\": \"object\","
+        " \"properties\": {\"count\": {\"type\": \"integer\", \"default\": 10,"
+        " \"description\": \"How many rows the numbers stream has (0 to 1000000000).\"}},"
+        " \"additionalProperties\": false}";
+
+    /* TODO: your streams, their keys and column types. */
+    static const char k_catalog[] =
+        "{\"streams\": [{\"name\": \"numbers\", \"primary_key\": [\"n\"], \"fields\": ["
+        "{\"name\": \"n\", \"type\": \"integer\"}, {\"name\": \"square\", \"type\": \"integer\"}, "
+        "{\"name\": \"even\", \"type\": \"boolean\"}, {\"name\": \"label\", \"type\": \"string\"}]}]}";
+
+    static const char k_stream[] = "numbers";
+
+    /** The host's service table, kept from etl_plugin_init. */
+    static const etl_host_api* g_host = NULL;
+
+    /* ------------------------------------------------------------------------ */
+    /* Errors and host services                                                  */
+    /* ------------------------------------------------------------------------ */
+
+    #if defined(__GNUC__) || defined(__clang__)
+    #define FLAG_SET(p) __atomic_store_n((p), 1, __ATOMIC_RELEASE)
+    #define FLAG_GET(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+    #define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
+    #else
+    #define FLAG_SET(p) (*(p) = 1)
+    #define FLAG_GET(p) (*(p))
+    #define PRINTF_LIKE(fmt, args)
+    #endif
+
+    /** Release callback of the errors we fill: frees the message. */
+    static void release_error(etl_error* error) {
+      free(error->message);
+      error->message = NULL;
+      error->release = NULL;
+    }
+
+    static etl_status fail(etl_error* error, etl_status code, const char* fmt, ...) PRINTF_LIKE(3, 4);
+
+    /** Fills `error` (allocated by the host) with `code` and a message the
+     *  host frees through release_error; returns `code`. */
+    static etl_status fail(etl_error* error, etl_status code, const char* fmt, ...) {
+      static char out_of_memory[] = "__NAME__: out of memory";
+      va_list ap;
+      int n;
+      char* message;
+      if (error == NULL || !ETL_HAS_FIELD(error, etl_error, private_data)) return code;
+      error->code = code;
+      error->retryable = 0;
+      va_start(ap, fmt);
+      n = vsnprintf(NULL, 0, fmt, ap);
+      va_end(ap);
+      message = n < 0 ? NULL : (char*)malloc((size_t)n + 1);
+      if (message == NULL) {
+        error->message = out_of_memory; /* static: release stays NULL */
+        error->release = NULL;
+        return code;
+      }
+      va_start(ap, fmt);
+      vsnprintf(message, (size_t)n + 1, fmt, ap);
+      va_end(ap);
+      error->message = message;
+      error->release = release_error;
+      return code;
+    }
+
+    /** Non-zero when the host asked to stop (SIGINT, ...). */
+    static int host_cancelled(etl_host_context* ctx) {
+      return g_host != NULL && ETL_HAS_FIELD(g_host, etl_host_api, is_cancelled) &&
+             g_host->is_cancelled != NULL && g_host->is_cancelled(ctx) != 0;
+    }
+
+    /** Reports progress, if the host wants it. */
+    static void host_progress(etl_host_context* ctx, int64_t done) {
+      if (g_host != NULL && ETL_HAS_FIELD(g_host, etl_host_api, progress) &&
+          g_host->progress != NULL) {
+        g_host->progress(ctx, k_stream, done, -1);
+      }
+    }
+
+    /* ------------------------------------------------------------------------ */
+    /* Config and the instance                                                   */
+    /* ------------------------------------------------------------------------ */
+
+    struct etl_instance {
+      long long count;
+      etl_host_context* ctx;
+      int cancelled; /* set by cancel() from any thread */
+    };
+
+    static const char* skip_ws(const char* p) {
+      while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+      return p;
+    }
+
+    /**
+     * Reads {"count": N} (every key optional). The host has checked the config
+     * against k_config_schema; this still refuses anything else, with a reason
+     * in *why. TODO: read your own keys.
+     */
+    static int read_config(const char* json, long long* count, const char** why) {
+      const char* p = skip_ws(json == NULL ? "" : json);
+      *count = 10;
+      *why = "the config is not a JSON object";
+      if (*p != '{') return 0;
+      p = skip_ws(p + 1);
+      if (*p == '}') return 1;
+      for (;;) {
+        const char* key;
+        size_t key_length;
+        char* end;
+        long long value;
+        *why = "the config is not valid JSON";
+        if (*p != '"') return 0;
+        key = ++p;
+        while (*p != '"') {
+          if (*p == '\0') return 0;
+          if (*p == '\\' && p[1] != '\0') p++;
+          p++;
+        }
+        key_length = (size_t)(p - key);
+        p = skip_ws(p + 1);
+        if (*p != ':') return 0;
+        p = skip_ws(p + 1);
+        if (key_length != 5 || memcmp(key, "count", 5) != 0) {
+          *why = "unknown key (the only key is \"count\")";
+          return 0;
+        }
+        *why = "\"count\" must be an integer from 0 to 1000000000";
+        if (*p != '-' && (*p < '0' || *p > '9')) return 0;
+        errno = 0;
+        value = strtoll(p, &end, 10);
+        if (end == p || errno != 0 || value < 0 || value > MAX_COUNT || *end == '.' || *end == 'e' ||
+            *end == 'E') {
+          return 0;
+        }
+        *count = value;
+        p = skip_ws(end);
+        if (*p == ',') {
+          p = skip_ws(p + 1);
+          continue;
+        }
+        *why = "the config is not valid JSON";
+        return *p == '}';
+      }
+    }
+
+    static etl_status plugin_open(const etl_open_request* request, etl_instance** out,
+                                  etl_error* error) {
+      const char* why = NULL;
+      long long count;
+      etl_instance* inst;
+      if (request == NULL || out == NULL ||
+          !ETL_HAS_FIELD(request, etl_open_request, host_context)) {
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: open() got no request");
+      }
+      if (!read_config(request->config_json, &count, &why)) {
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: bad config: %s", why);
+      }
+      inst = (etl_instance*)calloc(1, sizeof *inst);
+      if (inst == NULL) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+      inst->count = count;
+      inst->ctx = request->host_context;
+      *out = inst; /* set only on success; the host calls close() once */
+      return ETL_OK;
+    }
+
+    static void plugin_cancel(etl_instance* inst) {
+      FLAG_SET(&inst->cancelled);
+    }
+
+    static void plugin_close(etl_instance* inst) {
+      free(inst);
+    }
+
+    /** Release callback of the buffers we return: frees the copy. */
+    static void release_buffer(etl_buffer* buffer) {
+      free(buffer->private_data); /* the same block as data, without const */
+      buffer->data = NULL;
+      buffer->private_data = NULL;
+      buffer->release = NULL;
+    }
+
+    static etl_status plugin_discover(etl_instance* inst, etl_buffer* catalog, etl_error* error) {
+      char* data;
+      (void)inst;
+      if (catalog == NULL) return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: no catalog buffer");
+      data = (char*)malloc(sizeof k_catalog);
+      if (data == NULL) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+      memcpy(data, k_catalog, sizeof k_catalog); /* with its NUL */
+      catalog->data = data;
+      catalog->length = (int64_t)(sizeof k_catalog - 1);
+      catalog->release = release_buffer;
+      catalog->private_data = data;
+      return ETL_OK;
+    }
+
+    /* ------------------------------------------------------------------------ */
+    /* The stream                                                                */
+    /* ------------------------------------------------------------------------ */
+
+    typedef struct stream_state {
+      etl_instance* inst;
+      etl_batch_builder* builder;
+      long long next; /* the next n */
+      int64_t rows_done;
+      char error[512]; /* the last error, for get_last_error */
+    } stream_state;
+
+    /** TODO: your columns, in order. */
+    static etl_status declare_columns(etl_batch_builder* b) {
+      etl_status st = etl_batch_add_column(b, "n", ETL_TYPE_INT64, 0);
+      if (st == ETL_OK) st = etl_batch_add_column(b, "square", ETL_TYPE_INT64, 0);
+      if (st == ETL_OK) st = etl_batch_add_column(b, "even", ETL_TYPE_BOOL, 0);
+      if (st == ETL_OK) st = etl_batch_add_column(b, "label", ETL_TYPE_UTF8, 0);
+      return st;
+    }
+
+    /** TODO: one row of your data: one value per column, then end the row. */
+    static etl_status append_row(etl_batch_builder* b, long long n) {
+      char label[32];
+      snprintf(label, sizeof label, "row %lld", n);
+      if (etl_batch_append_int64(b, n) != ETL_OK || etl_batch_append_int64(b, n * n) != ETL_OK ||
+          etl_batch_append_bool(b, n % 2 == 0) != ETL_OK ||
+          etl_batch_append_string(b, label) != ETL_OK) {
+        etl_batch_discard_row(b);
+        return ETL_ERR_UNKNOWN;
+      }
+      return etl_batch_end_row(b);
+    }
+
+    static int stream_get_schema(struct ArrowArrayStream* stream, struct ArrowSchema* out) {
+      stream_state* s = (stream_state*)stream->private_data;
+      if (etl_batch_get_schema(s->builder, out) != ETL_OK) {
+        snprintf(s->error, sizeof s->error, "__NAME__: %s", etl_batch_last_error(s->builder));
+        return ENOMEM;
+      }
+      return 0;
+    }
+
+    static int stream_get_next(struct ArrowArrayStream* stream, struct ArrowArray* out) {
+      stream_state* s = (stream_state*)stream->private_data;
+      etl_instance* inst = s->inst;
+      if (host_cancelled(inst->ctx)) FLAG_SET(&inst->cancelled);
+      if (FLAG_GET(&inst->cancelled)) {
+        snprintf(s->error, sizeof s->error, "__NAME__: cancelled");
+        return ECANCELED;
+      }
+      while (s->next <= inst->count && etl_batch_row_count(s->builder) < BATCH_ROWS) {
+        if (append_row(s->builder, s->next) != ETL_OK) {
+          snprintf(s->error, sizeof s->error, "__NAME__: %s", etl_batch_last_error(s->builder));
+          return ENOMEM;
+        }
+        s->next++;
+      }
+      if (etl_batch_row_count(s->builder) == 0) {
+        memset(out, 0, sizeof *out); /* the end of the stream: a released array */
+        return 0;
+      }
+      if (etl_batch_finish(s->builder, out, NULL) != ETL_OK) {
+        snprintf(s->error, sizeof s->error, "__NAME__: %s", etl_batch_last_error(s->builder));
+        return ENOMEM;
+      }
+      s->rows_done += out->length;
+      host_progress(inst->ctx, s->rows_done);
+      return 0;
+    }
+
+    static const char* stream_get_last_error(struct ArrowArrayStream* stream) {
+      stream_state* s = (stream_state*)stream->private_data;
+      return s->error[0] ? s->error : NULL;
+    }
+
+    static void stream_release(struct ArrowArrayStream* stream) {
+      stream_state* s;
+      if (stream == NULL || stream->release == NULL) return;
+      s = (stream_state*)stream->private_data;
+      etl_batch_free(s->builder);
+      free(s);
+      stream->release = NULL;
+      stream->private_data = NULL;
+    }
+
+    static etl_status plugin_read(etl_instance* inst, const etl_read_request* request,
+                                  struct ArrowArrayStream* out, etl_error* error) {
+      stream_state* s;
+      if (request == NULL || out == NULL || request->stream == NULL) {
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: read() needs a stream name");
+      }
+      if (strcmp(request->stream, k_stream) != 0) {
+        return fail(error, ETL_ERR_INVALID_ARGUMENT,
+                    "__NAME__: unknown stream '%s' (the only stream is '%s')", request->stream,
+                    k_stream);
+      }
+      /* request->state_json is ignored: every read is a full read. */
+      s = (stream_state*)calloc(1, sizeof *s);
+      if (s == NULL) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+      s->inst = inst;
+      s->next = 1;
+      s->builder = etl_batch_new();
+      if (s->builder == NULL || declare_columns(s->builder) != ETL_OK) {
+        etl_batch_free(s->builder);
+        free(s);
+        return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+      }
+      out->get_schema = stream_get_schema;
+      out->get_next = stream_get_next;
+      out->get_last_error = stream_get_last_error;
+      out->release = stream_release;
+      out->private_data = s;
+      return ETL_OK;
+    }
+
+    /* ------------------------------------------------------------------------ */
+    /* The entry point                                                           */
+    /* ------------------------------------------------------------------------ */
+
+    static const etl_extractor_ops k_extractor = {
+        sizeof(etl_extractor_ops), /* struct_size */
+        plugin_discover,           /* discover */
+        plugin_read,               /* read */
+        NULL,                      /* checkpoint: not incremental */
+    };
+
+    ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* host,
+                                          etl_plugin* out, etl_error* error) {
+      etl_plugin d;
+      size_t n;
+      if (out == NULL) return ETL_ERR_INVALID_ARGUMENT;
+      if (ETL_ABI_MAJOR(host_abi) != ETL_ABI_VERSION_MAJOR) {
+        if (ETL_HAS_FIELD(out, etl_plugin, abi_version)) out->abi_version = ETL_ABI_VERSION;
+        return fail(error, ETL_ERR_ABI_MISMATCH, "__NAME__: built for ABI %u.%u, host offers %u.%u",
+                    (unsigned)ETL_ABI_VERSION_MAJOR, (unsigned)ETL_ABI_VERSION_MINOR,
+                    (unsigned)ETL_ABI_MAJOR(host_abi), (unsigned)ETL_ABI_MINOR(host_abi));
+      }
+      g_host = host;
+
+      memset(&d, 0, sizeof d);
+      d.abi_version = ETL_ABI_VERSION;
+      d.kind = ETL_KIND_EXTRACTOR;
+      d.name = "__NAME__";
+      d.version = "0.1.0";
+      d.description = "TODO: say what __NAME__ reads (now: a stream of `count` numbers).";
+      d.language = "c";
+      d.toolchain = NULL;
+      d.config_schema = k_config_schema;
+      d.capabilities = ETL_CAP_SCHEMA_HINTS;
+      d.open = plugin_open;
+      d.check = NULL; /* optional: verify that the source is reachable */
+      d.cancel = plugin_cancel;
+      d.close = plugin_close;
+      d.extractor = &k_extractor;
+      d.warehouse = NULL;
+
+      /* Write no more than the host's struct, then say how much we filled. */
+      n = out->struct_size < sizeof d ? out->struct_size : sizeof d;
+      d.struct_size = (uint32_t)n;
+      memcpy(out, &d, n);
+      return ETL_OK;
+    }
+    """##
+
+    /// A C warehouse: each table as JSON Lines in a directory, replace and append.
+    static let cWarehouse = ##"""
+    /*
+     * __NAME__ — an etl-host warehouse in C, made by `etl-host plugins new`.
+     *
+     * It writes each table as JSON Lines: table "orders" becomes
+     * <dir>/orders.jsonl, one JSON object per row with the columns in order
+     * (NULL as null, dates and timestamps as ISO 8601 text, binary as hex
+     * text, JSON columns as JSON). Config: {"dir": "out"}, created if missing.
+     *
+     *   replace  rows go to a hidden temporary file in the directory, renamed
+     *            over <table>.jsonl at commit: readers see the old file or the
+     *            new one, never half of one.
+     *   append   commit copies the old file and then the new rows into a
+     *            temporary file and renames it: atomic too.
+     *
+     * Extractor states (state_get) and table schemas (schema_get) are small
+     * files in <dir>/_etl/, each replaced atomically at commit, after the
+     * data. A crash between the renames leaves the state one run behind (an
+     * incremental run then reads some records again); that is why it does not
+     * claim ETL_CAP_TRANSACTIONAL_STATE.
+     *
+     * Make it yours: write somewhere else in begin/write/commit/rollback,
+     * marked TODO below. The contract is include/etl_plugin.h, copied from
+     * etl-host with this project.
+     *
+     *   make                                        -> libetl___IDENT__.so
+     *   etl-host plugins test ./libetl___IDENT__.so -c dir=/tmp/__IDENT__-test
+     *   etl-host plugins install ./libetl___IDENT__.so
+     *   etl-host sync csv __NAME__ -s path=data.csv -d dir=out
+     */
+    #define _POSIX_C_SOURCE 200809L
+
+    #include <errno.h>
+    #include <fcntl.h>
+    #include <inttypes.h>
+    #include <math.h>
+    #include <stdarg.h>
+    #include <stdio.h>
+    #include <stdlib.h>
+    #include <string.h>
+    #include <sys/stat.h>
+    #include <sys/types.h>
+    #include <unistd.h>
+
+    #include "etl_plugin.h"
+
+    /* TODO: the config your plugin accepts (a JSON Schema; the host checks
+     * configs against it before open()). */
+    static const char k_config_schema[] =
+        "{\"type\": \"object\","
+        " \"properties\": {\"dir\": {\"type\": \"string\","
+        " \"description\": \"The directory for the <table>.jsonl files, created if missing.\"}},"
+        " \"required\": [\"dir\"],"
+        " \"additionalProperties\": false}";
+
+    /** The host's service table, kept from etl_plugin_init. */
+    static const etl_host_api* g_host = NULL;
+
+    /* ------------------------------------------------------------------------ */
+    /* Errors and small helpers                                                  */
+    /* ------------------------------------------------------------------------ */
+
+    #if defined(__GNUC__) || defined(__clang__)
+    #define FLAG_SET(p) __atomic_store_n((p), 1, __ATOMIC_RELEASE)
+    #define FLAG_GET(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+    #define PRINTF_LIKE(fmt, args) __attribute__((format(printf, fmt, args)))
+    #else
+    #define FLAG_SET(p) (*(p) = 1)
+    #define FLAG_GET(p) (*(p))
+    #define PRINTF_LIKE(fmt, args)
+    #endif
+
+    /** Release callback of the errors we fill: frees the message. */
+    static void release_error(etl_error* error) {
+      free(error->message);
+      error->message = NULL;
+      error->release = NULL;
+    }
+
+    static etl_status fail(etl_error* error, etl_status code, const char* fmt, ...) PRINTF_LIKE(3, 4);
+
+    /** Fills `error` (allocated by the host) with `code` and a message the
+     *  host frees through release_error; returns `code`. */
+    static etl_status fail(etl_error* error, etl_status code, const char* fmt, ...) {
+      static char out_of_memory[] = "__NAME__: out of memory";
+      va_list ap;
+      int n;
+      char* message;
+      if (error == NULL || !ETL_HAS_FIELD(error, etl_error, private_data)) return code;
+      error->code = code;
+      error->retryable = 0;
+      va_start(ap, fmt);
+      n = vsnprintf(NULL, 0, fmt, ap);
+      va_end(ap);
+      message = n < 0 ? NULL : (char*)malloc((size_t)n + 1);
+      if (message == NULL) {
+        error->message = out_of_memory; /* static: release stays NULL */
+        error->release = NULL;
+        return code;
+      }
+      va_start(ap, fmt);
+      vsnprintf(message, (size_t)n + 1, fmt, ap);
+      va_end(ap);
+      error->message = message;
+      error->release = release_error;
+      return code;
+    }
+
+    /** Fails with errno value `err` after "cannot <what> '<path>'". */
+    static etl_status fail_errno(etl_error* error, int err, const char* what, const char* path) {
+      etl_status code = err == ENOSPC ? ETL_ERR_RESOURCE_EXHAUSTED
+                        : (err == EACCES || err == EPERM || err == EROFS) ? ETL_ERR_PERMISSION_DENIED
+                                                                          : ETL_ERR_IO;
+      return fail(error, code, "__NAME__: cannot %s '%s': %s", what, path, strerror(err));
+    }
+
+    /** A growable byte buffer, always NUL-terminated. */
+    typedef struct text_buf {
+      char* data;
+      size_t size;
+      size_t capacity;
+    } text_buf;
+
+    /** Appends n bytes; returns 0 when out of memory. */
+    static int buf_add(text_buf* b, const char* s, size_t n) {
+      if (b->size + n + 1 > b->capacity) {
+        size_t cap = b->capacity ? b->capacity : 256;
+        char* bigger;
+        while (cap < b->size + n + 1) cap *= 2;
+        bigger = (char*)realloc(b->data, cap);
+        if (bigger == NULL) return 0;
+        b->data = bigger;
+        b->capacity = cap;
+      }
+      memcpy(b->data + b->size, s, n);
+      b->size += n;
+      b->data[b->size] = '\0';
+      return 1;
+    }
+
+    static int buf_str(text_buf* b, const char* s) { return buf_add(b, s, strlen(s)); }
+
+    /** Appends s[0..n) as a JSON string. */
+    static int buf_json_string(text_buf* b, const char* s, size_t n) {
+      size_t i;
+      if (!buf_add(b, "\"", 1)) return 0;
+      for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char esc[8];
+        if (c == '"' || c == '\\') {
+          esc[0] = '\\';
+          esc[1] = (char)c;
+          if (!buf_add(b, esc, 2)) return 0;
+        } else if (c < 0x20) {
+          snprintf(esc, sizeof esc, "\\u%04x", (unsigned)c);
+          if (!buf_add(b, esc, 6)) return 0;
+        } else if (!buf_add(b, s + i, 1)) {
+          return 0;
+        }
+      }
+      return buf_add(b, "\"", 1);
+    }
+
+    /** malloc'd "<a><b><c>". */
+    static char* join3(const char* a, const char* b, const char* c) {
+      size_t na = strlen(a), nb = strlen(b), nc = strlen(c);
+      char* out = (char*)malloc(na + nb + nc + 1);
+      if (out == NULL) return NULL;
+      memcpy(out, a, na);
+      memcpy(out + na, b, nb);
+      memcpy(out + na + nb, c, nc + 1);
+      return out;
+    }
+
+    /* ------------------------------------------------------------------------ */
+    /* Files                                                                     */
+    /* ------------------------------------------------------------------------ */
+
+    /** mkdir -p. Returns 0 or an errno. */
+    static int make_dirs(const char* path) {
+      char* copy = join3(path, "", "");
+      char* p;
+      int err = 0;
+      if (copy == NULL) return ENOMEM;
+      for (p = copy + 1; err == 0; p++) {
+        int end = *p == '\0';
+        if (*p != '/' && !end) continue;
+        *p = '\0';
+        if (mkdir(copy, 0777) != 0 && errno != EEXIST) err = errno;
+        if (end) break;
+        *p = '/';
+      }
+      free(copy);
+      return err;
+    }
+
+    static unsigned long g_temp_counter = 0;
+
+    /** Creates "<dir>/.<base>.<pid>-<n>.tmp" for writing; sets *path. */
+    static FILE* create_temp(const char* dir, const char* base, char** path, int* err) {
+      char suffix[64];
+      char* name;
+      int fd;
+      FILE* f;
+    #if defined(__GNUC__) || defined(__clang__)
+      unsigned long n = __atomic_add_fetch(&g_temp_counter, 1, __ATOMIC_RELAXED);
+    #else
+      unsigned long n = ++g_temp_counter;
+    #endif
+      snprintf(suffix, sizeof suffix, ".%ld-%lu.tmp", (long)getpid(), n);
+      name = join3("/.", base, suffix);
+      *path = name == NULL ? NULL : join3(dir, name, "");
+      free(name);
+      if (*path == NULL) {
+        *err = ENOMEM;
+        return NULL;
+      }
+      fd = open(*path, O_WRONLY | O_CREAT | O_EXCL, 0644);
+      f = fd < 0 ? NULL : fdopen(fd, "wb");
+      if (f == NULL) {
+        *err = errno;
+        if (fd >= 0) {
+          close(fd);
+          unlink(*path);
+        }
+        free(*path);
+        *path = NULL;
+      }
+      return f;
+    }
+
+    /** Flushes, fsyncs and closes. Returns 0 or an errno. */
+    static int finish_file(FILE* f) {
+      int err = 0;
+      if (fflush(f) != 0) err = errno ? errno : EIO;
+      if (err == 0 && fsync(fileno(f)) != 0) err = errno;
+      if (fclose(f) != 0 && err == 0) err = errno ? errno : EIO;
+      return err;
+    }
+
+    /** Appends the rest of `in` to `out`. Returns 0 or an errno. */
+    static int copy_bytes(FILE* in, FILE* out) {
+      char chunk[65536];
+      size_t n;
+      while ((n = fread(chunk, 1, sizeof chunk, in)) > 0) {
+        if (fwrite(chunk, 1, n, out) != n) return errno ? errno : EIO;
+      }
+      return ferror(in) ? EIO : 0;
+    }
+
+    /** Writes `text` to a new temporary file next to `path`; sets *temp. */
+    static etl_status write_temp(const char* dir, const char* base, const char* text, char** temp,
+                                 etl_error* error) {
+      int err = 0;
+      size_t n = strlen(text);
+      FILE* f = create_temp(dir, base, temp, &err);
+      if (f == NULL) return fail_errno(error, err, "create a temporary file in", dir);
+      err = fwrite(text, 1, n, f) == n ? 0 : (errno ? errno : EIO);
+      if (err == 0) {
+        err = finish_file(f);
+      } else {
+        fclose(f);
+      }
+      if (err != 0) {
+        unlink(*temp);
+        free(*temp);
+        *temp = NULL;
+        return fail_errno(error, err, "write a temporary file in", dir);
+      }
+      return ETL_OK;
+    }
+
+    /* ------------------------------------------------------------------------ */
+    /* Config and the instance                                                   */
+    /* ------------------------------------------------------------------------ */
+
+    struct etl_instance {
+      char* dir;      /* the tables' directory */
+      char* meta_dir; /* <dir>/_etl: states and schemas */
+      etl_host_context* ctx;
+      int cancelled;  /* set by cancel() from any thread */
+    };
+
+    static const char* skip_ws(const char* p) {
+      while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+      return p;
+    }
+
+    /** Reads a JSON string without escapes other than \" \\ \/ (enough for a
+     *  path); malloc'd, or NULL. Advances *pp. */
+    static char* read_string(const char** pp) {
+      const char* p = *pp;
+      text_buf b = {NULL, 0, 0};
+      if (*p != '"') return NULL;
+      for (p++; *p != '"'; p++) {
+        if (*p == '\0' || (unsigned char)*p < 0x20) goto bad;
+        if (*p == '\\') {
+          p++;
+          if (*p != '"' && *p != '\\' && *p != '/') goto bad;
+        }
+        if (!buf_add(&b, p, 1)) goto bad;
+      }
+      *pp = p + 1;
+      if (b.data == NULL && !buf_add(&b, "", 0)) return NULL;
+      return b.data;
+    bad:
+      free(b.data);
+      return NULL;
+    }
+
+    /** Reads {"dir": "..."}; malloc'd dir, or NULL with *why. TODO: your keys. */
+    static char* read_config(const char* json, const char** why) {
+      const char* p = skip_ws(json == NULL ? "" : json);
+      char* dir = NULL;
+      *why = "the config is not a JSON object";
+      if (*p != '{') return NULL;
+      p = skip_ws(p + 1);
+      while (*p != '}') {
+        char* key = read_string(&p);
+        int is_dir = key != NULL && strcmp(key, "dir") == 0;
+        *why = key == NULL ? "the config is not valid JSON" : "unknown key (the only key is \"dir\")";
+        free(key);
+        p = skip_ws(p);
+        if (!is_dir || *p != ':') break;
+        p = skip_ws(p + 1);
+        free(dir);
+        dir = read_string(&p);
+        *why = "\"dir\" must be a non-empty string";
+        if (dir == NULL || dir[0] == '\0') break;
+        p = skip_ws(p);
+        *why = "the config is not valid JSON";
+        if (*p == ',') {
+          p = skip_ws(p + 1);
+        } else if (*p != '}') {
+          break;
+        }
+      }
+      if (*p != '}' || dir == NULL || dir[0] == '\0') {
+        if (*p == '}' && dir == NULL) *why = "\"dir\" is missing";
+        free(dir);
+        return NULL;
+      }
+      return dir;
+    }
+
+    static etl_status plugin_open(const etl_open_request* request, etl_instance** out,
+                                  etl_error* error) {
+      const char* why = NULL;
+      etl_instance* inst;
+      int err;
+      if (request == NULL || out == NULL ||
+          !ETL_HAS_FIELD(request, etl_open_request, host_context)) {
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: open() got no request");
+      }
+      inst = (etl_instance*)calloc(1, sizeof *inst);
+      if (inst == NULL) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+      inst->dir = read_config(request->config_json, &why);
+      if (inst->dir == NULL) {
+        free(inst);
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: bad config: %s", why);
+      }
+      inst->meta_dir = join3(inst->dir, "/_etl", "");
+      if (inst->meta_dir == NULL) {
+        free(inst->dir);
+        free(inst);
+        return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+      }
+      err = make_dirs(inst->meta_dir);
+      if (err != 0) {
+        etl_status st = fail_errno(error, err, "create directory", inst->meta_dir);
+        free(inst->meta_dir);
+        free(inst->dir);
+        free(inst);
+        return st;
+      }
+      inst->ctx = request->host_context;
+      *out = inst; /* set only on success; the host calls close() once */
+      return ETL_OK;
+    }
+
+    static etl_status plugin_check(etl_instance* inst, etl_error* error) {
+      if (access(inst->dir, W_OK | X_OK) != 0) {
+        return fail_errno(error, errno, "write to directory", inst->dir);
+      }
+      return ETL_OK;
+    }
+
+    static void plugin_cancel(etl_instance* inst) {
+      FLAG_SET(&inst->cancelled);
+    }
+
+    static void plugin_close(etl_instance* inst) {
+      if (inst == NULL) return;
+      free(inst->dir);
+      free(inst->meta_dir);
+      free(inst);
+    }
+
+    /* ------------------------------------------------------------------------ */
+    /* Values                                                                    */
+    /* ------------------------------------------------------------------------ */
+
+    typedef enum column_kind {
+      KIND_BOOL,
+      KIND_INT64,
+      KIND_FLOAT64,
+      KIND_UTF8,
+      KIND_BINARY,
+      KIND_DATE32,
+      KIND_TIMESTAMP,
+      KIND_NULL
+    } column_kind;
+
+    /** The kind of an Arrow format of ABI v1; -1 for any other. */
+    static int kind_of(const char* format) {
+      static const char* const formats[] = {"b", "l", "g", "u", "z", "tdD", "tsu:UTC", "n"};
+      int i;
+      for (i = 0; format != NULL && i < 8; i++) {
+        if (strcmp(format, formats[i]) == 0) return i;
+      }
+      return -1;
+    }
+
+    /** Whether Arrow field metadata marks the column as JSON
+     *  (ARROW:extension:name = arrow.json). The encoding: int32 pair count,
+     *  then per pair int32 length + key bytes, int32 length + value bytes. */
+    static int is_json_column(const char* metadata) {
+      int32_t pairs, i, length;
+      const char* p = metadata;
+      if (p == NULL) return 0;
+      memcpy(&pairs, p, 4);
+      p += 4;
+      for (i = 0; i < pairs; i++) {
+        const char* key;
+        int32_t key_length;
+        memcpy(&key_length, p, 4);
+        key = p + 4;
+        p = key + key_length;
+        memcpy(&length, p, 4);
+        if (key_length == 20 && memcmp(key, "ARROW:extension:name", 20) == 0 && length == 10 &&
+            memcmp(p + 4, "arrow.json", 10) == 0) {
+          return 1;
+        }
+        p += 4 + length;
+      }
+      return 0;
+    }
+
+    /** Civil date of a day count since 1970-01-01 (proleptic Gregorian). */
+    static void civil_from_days(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
+      int64_t era, doe, yoe, doy, mp;
+      z += 719468;
+      era = (z >= 0 ? z : z - 146096) / 146097;
+      doe = z - era * 146097;
+      yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+      doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+      mp = (5 * doy + 2) / 153;
+      *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+      *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+      *y = yoe + era * 400 + (*m <= 2);
+    }
+
+    /** Appends the value at `index` of column `c` as JSON. 0: out of memory. */
+    static int append_value(text_buf* b, const struct ArrowArray* c, column_kind kind, int json,
+                            int64_t index) {
+      char text[64];
+      const uint8_t* validity = (const uint8_t*)c->buffers[0];
+      if (kind == KIND_NULL || (validity != NULL && !((validity[index >> 3] >> (index & 7)) & 1))) {
+        return buf_str(b, "null");
+      }
+      switch (kind) {
+        case KIND_BOOL: {
+          const uint8_t* bits = (const uint8_t*)c->buffers[1];
+          return buf_str(b, (bits[index >> 3] >> (index & 7)) & 1 ? "true" : "false");
+        }
+        case KIND_INT64:
+          snprintf(text, sizeof text, "%" PRId64, ((const int64_t*)c->buffers[1])[index]);
+          return buf_str(b, text);
+        case KIND_FLOAT64: {
+          double v = ((const double*)c->buffers[1])[index];
+          int precision;
+          if (isnan(v) || isinf(v)) return buf_str(b, "null"); /* JSON has neither */
+          for (precision = 1; precision <= 17; precision++) { /* the shortest exact form */
+            snprintf(text, sizeof text, "%.*g", precision, v);
+            if (strtod(text, NULL) == v) break;
+          }
+          return buf_str(b, text);
+        }
+        case KIND_DATE32:
+        case KIND_TIMESTAMP: {
+          int64_t value = kind == KIND_DATE32 ? ((const int32_t*)c->buffers[1])[index]
+                                              : ((const int64_t*)c->buffers[1])[index];
+          int64_t days = value, rest = 0, micros = 0, y;
+          unsigned m, d;
+          if (kind == KIND_TIMESTAMP) { /* floor division, for times before 1970 */
+            int64_t seconds = value / 1000000;
+            micros = value % 1000000;
+            if (micros < 0) {
+              micros += 1000000;
+              seconds--;
+            }
+            days = seconds / 86400;
+            rest = seconds % 86400;
+            if (rest < 0) {
+              rest += 86400;
+              days--;
+            }
+          }
+          civil_from_days(days, &y, &m, &d);
+          if (kind == KIND_DATE32) {
+            snprintf(text, sizeof text, "\"%04" PRId64 "-%02u-%02u\"", y, m, d);
+          } else {
+            snprintf(text, sizeof text, "\"%04" PRId64 "-%02u-%02uT%02u:%02u:%02u.%06uZ\"", y, m, d,
+                     (unsigned)(rest / 3600), (unsigned)(rest / 60 % 60), (unsigned)(rest % 60),
+                     (unsigned)micros);
+          }
+          return buf_str(b, text);
+        }
+        case KIND_UTF8:
+        case KIND_BINARY: {
+          const int32_t* offsets = (const int32_t*)c->buffers[1];
+          const char* data = (const char*)c->buffers[2] + offsets[index];
+          size_t n = (size_t)(offsets[index + 1] - offsets[index]), i;
+          if (kind == KIND_UTF8) return json ? buf_add(b, data, n) : buf_json_string(b, data, n);
+          if (!buf_add(b, "\"", 1)) return 0;
+          for (i = 0; i < n; i++) {
+            snprintf(text, sizeof text, "%02x", (unsigned)(unsigned char)data[i]);
+            if (!buf_add(b, text, 2)) return 0;
+          }
+          return buf_add(b, "\"", 1);
+        }
+        case KIND_NULL: break;
+      }
+      return buf_str(b, "null");
+    }
+
+    /* ------------------------------------------------------------------------ */
+    /* The writer                                                                */
+    /* ------------------------------------------------------------------------ */
+
+    struct etl_writer {
+      etl_instance* inst;
+      char* table;
+      int32_t mode;        /* ETL_MODE_REPLACE or ETL_MODE_APPEND */
+      size_t columns;
+      column_kind* kinds;  /* per column */
+      int* json;           /* per column: the values are JSON documents */
+      char** keys;         /* per column: "\"name\":" */
+      char* file_name;     /* "<table>.jsonl" */
+      char* final_path;    /* "<dir>/<table>.jsonl" */
+      char* temp_path;     /* the new rows */
+      FILE* out;
+      text_buf line;
+    };
+
+    static void free_writer(etl_writer* w) {
+      size_t i;
+      if (w == NULL) return;
+      if (w->out != NULL) fclose(w->out);
+      if (w->temp_path != NULL) unlink(w->temp_path);
+      for (i = 0; w->keys != NULL && i < w->columns; i++) free(w->keys[i]);
+      free(w->keys);
+      free(w->kinds);
+      free(w->json);
+      free(w->table);
+      free(w->file_name);
+      free(w->final_path);
+      free(w->temp_path);
+      free(w->line.data);
+      free(w);
+    }
+
+    static etl_status plugin_begin(etl_instance* inst, const etl_table_request* request,
+                                   etl_writer** out, etl_error* error) {
+      const struct ArrowSchema* schema;
+      etl_writer* w;
+      int64_t i;
+      int err = 0;
+      if (request == NULL || out == NULL || request->table == NULL || request->schema == NULL) {
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: begin() needs a table and a schema");
+      }
+      if (request->mode != ETL_MODE_REPLACE && request->mode != ETL_MODE_APPEND) {
+        return fail(error, ETL_ERR_NOT_IMPLEMENTED,
+                    "__NAME__: write mode %d is not supported (replace and append are)",
+                    (int)request->mode);
+      }
+      if (request->table[0] == '\0' || request->table[0] == '.' || strchr(request->table, '/') ||
+          strlen(request->table) > 200) {
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: table name '%s' cannot be a file name",
+                    request->table);
+      }
+      schema = request->schema; /* borrowed: copy what we keep */
+      if (schema->format == NULL || strcmp(schema->format, "+s") != 0 || schema->n_children < 0) {
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: the schema of '%s' is not a struct",
+                    request->table);
+      }
+      w = (etl_writer*)calloc(1, sizeof *w);
+      if (w == NULL) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+      w->inst = inst;
+      w->mode = request->mode;
+      w->columns = (size_t)schema->n_children;
+      w->kinds = (column_kind*)calloc(w->columns + 1, sizeof *w->kinds);
+      w->json = (int*)calloc(w->columns + 1, sizeof *w->json);
+      w->keys = (char**)calloc(w->columns + 1, sizeof *w->keys);
+      w->table = join3(request->table, "", "");
+      w->file_name = join3(request->table, ".jsonl", "");
+      w->final_path = w->file_name == NULL ? NULL : join3(inst->dir, "/", w->file_name);
+      if (w->kinds == NULL || w->json == NULL || w->keys == NULL || w->table == NULL ||
+          w->final_path == NULL) {
+        free_writer(w);
+        return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+      }
+      for (i = 0; i < schema->n_children; i++) {
+        const struct ArrowSchema* field = schema->children[i];
+        text_buf key = {NULL, 0, 0};
+        int kind = kind_of(field->format);
+        if (kind < 0) {
+          fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: column %lld of '%s' has format '%s', "
+               "which ABI v1 does not define", (long long)i + 1, request->table,
+               field->format ? field->format : "(null)");
+          free_writer(w);
+          return ETL_ERR_INVALID_ARGUMENT;
+        }
+        w->kinds[i] = (column_kind)kind;
+        w->json[i] = kind == KIND_UTF8 && is_json_column(field->metadata);
+        if (!buf_json_string(&key, field->name, strlen(field->name)) || !buf_add(&key, ":", 1)) {
+          free(key.data);
+          free_writer(w);
+          return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+        }
+        w->keys[i] = key.data;
+      }
+      /* TODO: start writing to your destination. Here: a new hidden file in
+       * the same directory (a rename replaces atomically only there). */
+      w->out = create_temp(inst->dir, w->file_name, &w->temp_path, &err);
+      if (w->out == NULL) {
+        etl_status st = fail_errno(error, err, "create a temporary file in", inst->dir);
+        free_writer(w);
+        return st;
+      }
+      *out = w;
+      return ETL_OK;
+    }
+
+    /** Writes the rows of a batch we own (the caller releases it). */
+    static etl_status write_rows(etl_writer* w, const struct ArrowArray* a, etl_error* error) {
+      int64_t row;
+      size_t col;
+      if (a->length < 0 || a->offset < 0 || a->n_children != (int64_t)w->columns ||
+          (w->columns > 0 && a->children == NULL)) {
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: a batch for '%s' does not match "
+                    "its schema", w->table);
+      }
+      for (col = 0; col < w->columns; col++) {
+        const struct ArrowArray* c = a->children[col];
+        int64_t buffers = w->kinds[col] == KIND_NULL ? 0
+                          : (w->kinds[col] == KIND_UTF8 || w->kinds[col] == KIND_BINARY) ? 3 : 2;
+        if (c == NULL || c->offset < 0 || c->length < a->offset + a->length ||
+            c->n_buffers < buffers || (buffers > 0 && c->buffers == NULL)) {
+          return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: column %lu of a batch for '%s' is "
+                      "malformed", (unsigned long)col + 1, w->table);
+        }
+      }
+      for (row = 0; row < a->length; row++) {
+        w->line.size = 0;
+        if (!buf_add(&w->line, "{", 1)) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+        for (col = 0; col < w->columns; col++) {
+          const struct ArrowArray* c = a->children[col];
+          if ((col > 0 && !buf_add(&w->line, ",", 1)) || !buf_str(&w->line, w->keys[col]) ||
+              !append_value(&w->line, c, w->kinds[col], w->json[col], c->offset + a->offset + row)) {
+            return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+          }
+        }
+        if (!buf_add(&w->line, "}\n", 2)) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+        /* TODO: send the row to your destination. */
+        if (fwrite(w->line.data, 1, w->line.size, w->out) != w->line.size) {
+          return fail_errno(error, errno ? errno : EIO, "write", w->temp_path);
+        }
+      }
+      return ETL_OK;
+    }
+
+    static etl_status plugin_write(etl_writer* w, struct ArrowArray* batch, etl_error* error) {
+      struct ArrowArray owned;
+      etl_status st;
+      if (batch == NULL || batch->release == NULL) {
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: write() got no batch");
+      }
+      /* write() takes the batch whatever happens: move it out (copy the
+       * struct, mark the original released), use it, release our copy. */
+      owned = *batch;
+      batch->release = NULL;
+      st = FLAG_GET(&w->inst->cancelled) ? fail(error, ETL_ERR_CANCELLED, "__NAME__: cancelled")
+                                         : write_rows(w, &owned, error);
+      owned.release(&owned);
+      return st;
+    }
+
+    /** "<meta_dir>/state-<hex of key>.json": any key becomes a file name. */
+    static char* state_path(etl_instance* inst, const char* key) {
+      size_t n = strlen(key), i;
+      char* hex = (char*)malloc(n * 2 + 1);
+      char* path;
+      if (hex == NULL) return NULL;
+      for (i = 0; i < n; i++) snprintf(hex + i * 2, 3, "%02x", (unsigned)(unsigned char)key[i]);
+      hex[n * 2] = '\0';
+      path = join3(inst->meta_dir, "/state-", hex);
+      free(hex);
+      hex = path == NULL ? NULL : join3(path, ".json", "");
+      free(path);
+      return hex;
+    }
+
+    /** "<meta_dir>/schema-<table>.json". */
+    static char* schema_path(etl_instance* inst, const char* table) {
+      char* base = join3(inst->meta_dir, "/schema-", table);
+      char* path = base == NULL ? NULL : join3(base, ".json", "");
+      free(base);
+      return path;
+    }
+
+    static etl_status plugin_commit(etl_writer* w, const etl_commit_request* request,
+                                    etl_error* error) {
+      /* Up to three renames, data first: [0] data, [1] state, [2] schema. */
+      char* from[3] = {NULL, NULL, NULL};
+      char* to[3] = {NULL, NULL, NULL};
+      const char* schema_json;
+      etl_status st = ETL_OK;
+      int i, err;
+      if (request == NULL) return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: no commit request");
+      err = finish_file(w->out);
+      w->out = NULL;
+      if (err != 0) return fail_errno(error, err, "write", w->temp_path);
+
+      /* Everything that can fail comes first, into temporary files. */
+      to[0] = join3(w->final_path, "", "");
+      if (to[0] == NULL) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+      if (w->mode == ETL_MODE_APPEND) { /* old rows + new rows, in a new file */
+        FILE* merged = create_temp(w->inst->dir, w->file_name, &from[0], &err);
+        FILE* old = fopen(w->final_path, "rb");
+        int old_err = old == NULL ? errno : 0;
+        FILE* rows = fopen(w->temp_path, "rb");
+        int rows_err = rows == NULL ? errno : 0;
+        if (merged == NULL) {
+          st = fail_errno(error, err, "create a temporary file in", w->inst->dir);
+        } else if (old == NULL && old_err != ENOENT) {
+          st = fail_errno(error, old_err, "read", w->final_path);
+        } else if (rows == NULL) {
+          st = fail_errno(error, rows_err, "read", w->temp_path);
+        } else {
+          err = old == NULL ? 0 : copy_bytes(old, merged);
+          if (err == 0) err = copy_bytes(rows, merged);
+          if (err != 0) st = fail_errno(error, err, "write", from[0]);
+        }
+        if (old != NULL) fclose(old);
+        if (rows != NULL) fclose(rows);
+        if (merged != NULL) {
+          err = finish_file(merged);
+          if (st == ETL_OK && err != 0) st = fail_errno(error, err, "write", from[0]);
+        }
+      } else {
+        from[0] = join3(w->temp_path, "", "");
+        if (from[0] == NULL) st = fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+      }
+      if (st == ETL_OK && request->state_key != NULL && request->state_json != NULL) {
+        to[1] = state_path(w->inst, request->state_key);
+        st = to[1] == NULL ? fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory")
+                           : write_temp(w->inst->meta_dir, "state", request->state_json, &from[1], error);
+      }
+      schema_json = ETL_HAS_FIELD(request, etl_commit_request, schema_json) ? request->schema_json : NULL;
+      if (st == ETL_OK && schema_json != NULL) {
+        to[2] = schema_path(w->inst, w->table);
+        st = to[2] == NULL ? fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory")
+                           : write_temp(w->inst->meta_dir, "schema", schema_json, &from[2], error);
+      }
+      /* Then the renames: the data, then what describes it. */
+      if (st == ETL_OK && rename(from[0], to[0]) != 0) {
+        st = fail_errno(error, errno, "rename a temporary file to", to[0]);
+      }
+      if (st == ETL_OK) {
+        for (i = 1; i < 3; i++) { /* on failure the next run sees the old state or schema */
+          if (from[i] != NULL && rename(from[i], to[i]) != 0) unlink(from[i]);
+        }
+      } else {
+        if (w->mode == ETL_MODE_APPEND && from[0] != NULL) unlink(from[0]); /* the merged file */
+        for (i = 1; i < 3; i++) {
+          if (from[i] != NULL) unlink(from[i]);
+        }
+      }
+      for (i = 0; i < 3; i++) {
+        free(from[i]);
+        free(to[i]);
+      }
+      if (st != ETL_OK) return st; /* nothing visible; the host calls rollback() */
+      if (w->mode == ETL_MODE_REPLACE) { /* the temporary file is now the table */
+        free(w->temp_path);
+        w->temp_path = NULL;
+      }
+      free_writer(w); /* on ETL_OK the writer is gone */
+      return ETL_OK;
+    }
+
+    static void plugin_rollback(etl_writer* w) {
+      free_writer(w); /* closes and deletes the temporary file */
+    }
+
+    /* ------------------------------------------------------------------------ */
+    /* state_get and schema_get                                                  */
+    /* ------------------------------------------------------------------------ */
+
+    static void release_buffer(etl_buffer* buffer) {
+      free(buffer->private_data); /* the same block as data, without const */
+      buffer->data = NULL;
+      buffer->private_data = NULL;
+      buffer->release = NULL;
+    }
+
+    /** Reads the file at `path` (malloc'd by the caller, freed here) into
+     *  *out; ETL_ERR_NOT_FOUND when it does not exist. */
+    static etl_status read_into(char* path, etl_buffer* out, const char* what, etl_error* error) {
+      text_buf b = {NULL, 0, 0};
+      char chunk[4096];
+      size_t n;
+      FILE* f;
+      if (path == NULL) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+      f = fopen(path, "rb");
+      if (f == NULL) {
+        etl_status st = errno == ENOENT ? fail(error, ETL_ERR_NOT_FOUND, "__NAME__: no %s stored", what)
+                                        : fail_errno(error, errno, "read", path);
+        free(path);
+        return st;
+      }
+      while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (!buf_add(&b, chunk, n)) {
+          fclose(f);
+          free(b.data);
+          free(path);
+          return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+        }
+      }
+      fclose(f);
+      free(path);
+      if (b.data == NULL && !buf_add(&b, "", 0)) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+      out->data = b.data;
+      out->length = (int64_t)b.size;
+      out->release = release_buffer;
+      out->private_data = b.data;
+      return ETL_OK;
+    }
+
+    static etl_status plugin_state_get(etl_instance* inst, const char* key, etl_buffer* state,
+                                       etl_error* error) {
+      if (key == NULL || state == NULL) return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: no key");
+      return read_into(state_path(inst, key), state, "state", error);
+    }
+
+    static etl_status plugin_schema_get(etl_instance* inst, const char* table, etl_buffer* schema,
+                                        etl_error* error) {
+      if (table == NULL || schema == NULL || strchr(table, '/') != NULL) {
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: no table, or not a file name");
+      }
+      return read_into(schema_path(inst, table), schema, "schema", error);
+    }
+
+    /* ------------------------------------------------------------------------ */
+    /* The entry point                                                           */
+    /* ------------------------------------------------------------------------ */
+
+    static const etl_warehouse_ops k_warehouse = {
+        sizeof(etl_warehouse_ops), /* struct_size */
+        plugin_begin,              /* begin */
+        plugin_write,              /* write */
+        plugin_commit,             /* commit */
+        plugin_rollback,           /* rollback */
+        plugin_state_get,          /* state_get */
+        NULL,                      /* table_schema: optional */
+        plugin_schema_get,         /* schema_get */
+        NULL,                      /* write_present_keys: no deletion detection */
+    };
+
+    ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* host,
+                                          etl_plugin* out, etl_error* error) {
+      etl_plugin d;
+      size_t n;
+      if (out == NULL) return ETL_ERR_INVALID_ARGUMENT;
+      if (ETL_ABI_MAJOR(host_abi) != ETL_ABI_VERSION_MAJOR) {
+        if (ETL_HAS_FIELD(out, etl_plugin, abi_version)) out->abi_version = ETL_ABI_VERSION;
+        return fail(error, ETL_ERR_ABI_MISMATCH, "__NAME__: built for ABI %u.%u, host offers %u.%u",
+                    (unsigned)ETL_ABI_VERSION_MAJOR, (unsigned)ETL_ABI_VERSION_MINOR,
+                    (unsigned)ETL_ABI_MAJOR(host_abi), (unsigned)ETL_ABI_MINOR(host_abi));
+      }
+      g_host = host;
+
+      memset(&d, 0, sizeof d);
+      d.abi_version = ETL_ABI_VERSION;
+      d.kind = ETL_KIND_WAREHOUSE;
+      d.name = "__NAME__";
+      d.version = "0.1.0";
+      d.description = "TODO: say where __NAME__ writes (now: JSON Lines files in a directory).";
+      d.language = "c";
+      d.toolchain = NULL;
+      d.config_schema = k_config_schema;
+      d.capabilities = ETL_CAP_MODE_REPLACE | ETL_CAP_MODE_APPEND;
+      d.open = plugin_open;
+      d.check = plugin_check;
+      d.cancel = plugin_cancel;
+      d.close = plugin_close;
+      d.extractor = NULL;
+      d.warehouse = &k_warehouse;
+
+      /* Write no more than the host's struct, then say how much we filled. */
+      n = out->struct_size < sizeof d ? out->struct_size : sizeof d;
+      d.struct_size = (uint32_t)n;
+      memcpy(out, &d, n);
+      return ETL_OK;
+    }
+    """##
+}
