@@ -19,7 +19,7 @@ struct PluginsCommand: ParsableCommand {
             install and remove change --registry, else the first $ETL_REGISTRY_PATH \
             file, else the user registry (5).
             """,
-        subcommands: [List.self, Info.self, Install.self, Remove.self, New.self, Probe.self]
+        subcommands: [List.self, Info.self, Install.self, Remove.self, New.self, Probe.self, Test.self, TestWorker.self]
     )
 }
 

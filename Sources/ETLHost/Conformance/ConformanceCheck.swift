@@ -1,0 +1,98 @@
+/// One check of the conformance suite (`etl-host plugins test`): a rule of
+/// `etl_plugin.h` that a plugin is tested against.
+///
+/// Each check has a stable name that the report prints and that tests
+/// match on, e.g. `arrow` or `release`. Checks run in the order of
+/// ``sequence(for:)``; each one runs in its own child process, so a plugin
+/// that crashes or hangs fails that check and the suite goes on.
+///
+/// ```swift
+/// ConformanceCheck.sequence(for: .extractor).map(\.rawValue)
+/// // ["load", "abi-negotiation", "struct-size", "config-schema", "open", ...]
+/// ```
+public enum ConformanceCheck: String, CaseIterable, Codable, Sendable {
+    /// The library loads, init returns ETL_OK and the descriptor is valid.
+    case load
+    /// init refuses a host of another major ABI version with
+    /// ETL_ERR_ABI_MISMATCH and its own abi_version.
+    case abiNegotiation = "abi-negotiation"
+    /// The plugin honours the struct_size of what the host allocates: it
+    /// writes no byte past the descriptor, and reads no field past a 1.0
+    /// request (guard pages turn a stray access into a crash).
+    case structSize = "struct-size"
+    /// config_schema is a valid JSON Schema of an object.
+    case configSchema = "config-schema"
+    /// open succeeds with the given config (and check(), if any, too).
+    case open
+    /// open fails cleanly on configs derived from the schema to be wrong.
+    case openBadConfig = "open-bad-config"
+    /// Failing operations return a status with a message, and their error
+    /// is released.
+    case errors
+    /// discover returns a valid catalog.
+    case discover
+    /// read returns a valid stream of well-formed Arrow batches.
+    case arrow
+    /// Every release callback is called exactly once, never twice, and a
+    /// parent's release releases its children.
+    case release
+    /// cancel() from another thread ends a read within a bound.
+    case cancel
+    /// checkpoint returns valid JSON that read() accepts as a state.
+    case checkpoint
+    /// replace loads, then a second replace swaps the table's columns.
+    case replace
+    /// append creates the table, then adds to it.
+    case append
+    /// upsert on a key column, twice.
+    case upsert
+    /// rollback leaves nothing behind: no new table, no state, no schema.
+    case rollback
+
+    /// The checks for a kind of plugin, in the order they run.
+    public static func sequence(for kind: PluginKind) -> [ConformanceCheck] {
+        let common: [ConformanceCheck] = [.load, .abiNegotiation, .structSize, .configSchema, .open, .openBadConfig, .errors]
+        switch kind {
+        case .extractor: return common + [.discover, .arrow, .release, .cancel, .checkpoint]
+        case .warehouse: return common + [.release, .replace, .append, .upsert, .rollback]
+        }
+    }
+
+    /// What the check verifies, in one line (for `--help` and the docs).
+    public var summary: String {
+        switch self {
+        case .load: "the library loads, init returns ETL_OK, the descriptor is valid"
+        case .abiNegotiation: "init refuses a host of ABI 2.0 with ETL_ERR_ABI_MISMATCH and sets abi_version"
+        case .structSize: "nothing written past the descriptor's struct_size; no field read past a 1.0 request"
+        case .configSchema: "config_schema is a valid JSON Schema of an object"
+        case .open: "open (and check) succeed with the given config"
+        case .openBadConfig: "open fails cleanly (status, message, *out untouched) on bad configs"
+        case .errors: "failing calls carry a code and a UTF-8 message, and their error is released"
+        case .discover: "discover returns a valid catalog"
+        case .arrow: "read returns well-formed Arrow: lengths, offsets, validity, UTF-8, v1 types"
+        case .release: "every release callback is called exactly once, and parents release children"
+        case .cancel: "cancel() from another thread ends a read within the bound"
+        case .checkpoint: "checkpoint returns JSON that read() accepts as a state"
+        case .replace: "replace loads exactly the columns, state and schema sent, twice"
+        case .append: "append creates the table, then adds to it; state and schema as sent"
+        case .upsert: "upsert on a key column, twice; state and schema as sent"
+        case .rollback: "rollback leaves no table, state or schema behind, and an old table as it was"
+        }
+    }
+
+    /// Whether the check needs an instance opened with the user's config.
+    var needsInstance: Bool {
+        switch self {
+        case .load, .abiNegotiation, .structSize, .configSchema, .openBadConfig: false
+        default: true
+        }
+    }
+
+    /// Whether the check reads streams, and so needs a valid catalog.
+    var needsCatalog: Bool {
+        switch self {
+        case .arrow, .cancel, .checkpoint: true
+        default: false
+        }
+    }
+}

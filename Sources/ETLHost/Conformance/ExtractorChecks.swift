@@ -1,0 +1,549 @@
+import CETLPlugin
+import ETLPluginKit
+import Foundation
+
+/// The checks of an extractor: errors, discover, arrow, release, cancel
+/// and checkpoint. Each drives the raw C interface (see ``RawStream``).
+enum ExtractorChecks {
+    /// The name of a stream no catalog lists.
+    static let unknownStream = "_etl_conformance_no_such_stream"
+    /// The most problems one check lists before it stops looking.
+    static let problemLimit = 20
+
+    // MARK: errors
+
+    /// `errors`: read of a stream the catalog does not list fails with a
+    /// status, a code, a message, and an error that is released.
+    static func errors(_ environment: WorkerEnvironment) throws {
+        let recorder = environment.recorder
+        let instance = try environment.openInstance()
+        defer { instance.close() }
+        recorder.phase("read of the unknown stream '\(unknownStream)'")
+        switch RawStream.read(instance, stream: unknownStream) {
+        case .success(let stream):
+            recorder.fail("read of the unknown stream '\(unknownStream)' returned ETL_OK; it must fail (e.g. with "
+                + "ETL_ERR_INVALID_ARGUMENT or ETL_ERR_NOT_FOUND) and a message naming the stream")
+            recorder.phase("release of the stream of '\(unknownStream)'")
+            stream.release()
+        case .failure(let failure):
+            for problem in failure.problems(operation: "read of the unknown stream '\(unknownStream)'") {
+                recorder.fail(problem)
+            }
+            recorder.passDetail = "read of an unknown stream fails with \(failure.summary); its error was released"
+        }
+        recorder.note("not checked: that error.release frees the message (the host cannot see the plugin's heap)")
+    }
+
+    // MARK: discover
+
+    /// `discover`: the catalog is a valid buffer of valid catalog JSON.
+    static func discover(_ environment: WorkerEnvironment) throws {
+        let recorder = environment.recorder
+        let instance = try environment.openInstance()
+        defer { instance.close() }
+        var memory = MemoryMap()
+        let audit = try catalog(instance, recorder, memory: &memory, strict: true)
+        for note in audit.notes { recorder.note(note) }
+        let described = audit.streams.prefix(8).map { name in
+            audit.primaryKeys[name].map { "\(name) (key \($0.joined(separator: ", ")))" } ?? name
+        }
+        recorder.passDetail = "\(audit.streams.count) stream\(audit.streams.count == 1 ? "" : "s")"
+            + (described.isEmpty ? "" : ": \(described.joined(separator: ", "))\(audit.streams.count > 8 ? ", ..." : "")")
+    }
+
+    /// Calls discover and audits the catalog; records its problems when
+    /// `strict` (the discover check), and stops when there is no catalog.
+    static func catalog(_ instance: OpenedInstance, _ recorder: CheckRecorder, memory: inout MemoryMap,
+                        strict: Bool, releaseProblems: ((String) -> Void)? = nil) throws -> CatalogAudit {
+        recorder.phase("discover")
+        let discover = instance.extractor.discover!
+        let handle = instance.live
+        let answer = BufferAnswer.call("discover", memory: &memory) { buffer, error in discover(handle, buffer, error) }
+        if let failure = answer.failure {
+            recorder.fail("discover failed: \(failure.summary)")
+            throw StopCheck()
+        }
+        if answer.releaseMissing {
+            releaseProblems?("discover's catalog buffer has no release callback: the host cannot free it")
+        }
+        guard let text = answer.text else {
+            for problem in answer.problems { recorder.fail(problem) }
+            throw StopCheck()
+        }
+        let audit = CatalogAudit(text)
+        if strict {
+            for problem in answer.problems + audit.problems { recorder.fail(problem) }
+        } else if audit.streams.isEmpty, !audit.problems.isEmpty {
+            recorder.fail("discover returned no valid catalog: \(audit.problems[0])")
+            throw StopCheck()
+        }
+        return audit
+    }
+
+    /// The streams to read: the catalog's, or those of `--streams`.
+    static func streams(_ environment: WorkerEnvironment, _ instance: OpenedInstance, memory: inout MemoryMap,
+                        releaseProblems: ((String) -> Void)? = nil) throws -> [String] {
+        let audit = try catalog(instance, environment.recorder, memory: &memory, strict: false,
+                                releaseProblems: releaseProblems)
+        var names = audit.streams
+        if let wanted = environment.options.streams {
+            for name in wanted where !names.contains(name) {
+                environment.recorder.fail("stream '\(name)' (from --streams) is not in the catalog; it lists "
+                    + "\(names.isEmpty ? "none" : names.joined(separator: ", "))")
+            }
+            names = wanted.filter(names.contains)
+        }
+        guard !names.isEmpty else { throw SkipCheck("the catalog lists no stream to read") }
+        return names
+    }
+
+    // MARK: arrow
+
+    /// `arrow`: every stream's schema and batches are well-formed Arrow of
+    /// ABI v1 (see ``ArrowAudit``).
+    static func arrow(_ environment: WorkerEnvironment) throws {
+        let recorder = environment.recorder
+        let instance = try environment.openInstance()
+        defer { instance.close() }
+        var audit = ArrowAudit()
+        var memory = MemoryMap()
+        let names = try streams(environment, instance, memory: &memory)
+        var batches = 0
+        var rows: Int64 = 0
+        var problems = 0
+        for name in names {
+            recorder.phase("read of stream '\(name)'")
+            let stream: RawStream
+            switch RawStream.read(instance, stream: name) {
+            case .success(let opened): stream = opened
+            case .failure(let failure):
+                recorder.fail("read of stream '\(name)' failed: \(failure.summary)")
+                problems += 1
+                continue
+            }
+            if let problem = stream.structureProblem {
+                recorder.fail(problem)
+                problems += 1
+                continue
+            }
+            recorder.phase("get_schema of stream '\(name)'")
+            let cSchema = UnsafeMutablePointer<ArrowSchema>.allocate(capacity: 1)
+            defer { cSchema.deallocate() }
+            cSchema.initialize(to: ArrowSchema())
+            let status = stream.getSchema(cSchema)
+            guard status == 0 else {
+                recorder.fail("stream '\(name)': get_schema failed with \(stream.failure(status))")
+                problems += 1
+                stream.release()
+                continue
+            }
+            let schemaResult = audit.schema(cSchema)
+            recorder.phase("release of the schema of stream '\(name)'")
+            if let release = cSchema.pointee.release { release(cSchema) }
+            guard case .success(let schema) = schemaResult else {
+                if case .failure(let problem) = schemaResult {
+                    recorder.fail("stream '\(name)': get_schema returned an invalid schema: \(problem)")
+                }
+                problems += 1
+                stream.release()
+                continue
+            }
+            var badBatches = 0
+            var index = 0
+            while index < environment.options.maxBatches {
+                index += 1
+                recorder.phase("read of stream '\(name)': get_next for batch \(index)")
+                let array = UnsafeMutablePointer<ArrowArray>.allocate(capacity: 1)
+                defer { array.deallocate() }
+                array.initialize(to: ArrowArray())
+                let status = stream.getNext(array)
+                guard status == 0 else {
+                    recorder.fail("stream '\(name)', batch \(index): get_next failed with \(stream.failure(status))")
+                    problems += 1
+                    break
+                }
+                guard array.pointee.release != nil else { break }  // end of stream
+                recorder.phase("audit of stream '\(name)', batch \(index)")
+                let found = audit.batch(array, schema: schema)
+                for problem in found.prefix(problemLimit) { recorder.fail("stream '\(name)', batch \(index), \(problem)") }
+                problems += found.count
+                batches += 1
+                rows += array.pointee.length
+                recorder.phase("release of stream '\(name)', batch \(index)")
+                array.pointee.release(array)
+                if !found.isEmpty {
+                    badBatches += 1
+                    if badBatches >= 3 || problems >= problemLimit { break }
+                }
+            }
+            if index >= environment.options.maxBatches {
+                recorder.note("stream '\(name)': stopped after \(environment.options.maxBatches) batches (--max-batches)")
+            }
+            recorder.phase("release of the stream of '\(name)'")
+            stream.release()
+            if problems >= problemLimit { break }
+        }
+        recorder.passDetail = "\(names.count) stream\(names.count == 1 ? "" : "s"), \(batches) batch\(batches == 1 ? "" : "es"), "
+            + "\(rows) row\(rows == 1 ? "" : "s"): schemas and batches well-formed"
+        recorder.note("not checked: that a buffer is as long as its lengths and offsets say (the C Data Interface "
+            + "has no buffer sizes); an offset past its data is caught only when it leaves readable memory")
+    }
+
+    // MARK: release
+
+    /// `release`: the schema's fields and every batch's columns are
+    /// released exactly once, by their parent's release; streams, schemas,
+    /// batches and buffers mark themselves released and have a release.
+    static func release(_ environment: WorkerEnvironment) throws {
+        let recorder = environment.recorder
+        let instance = try environment.openInstance()
+        defer { instance.close() }
+        var memory = MemoryMap()
+        var audit = ArrowAudit()
+        let names = try streams(environment, instance, memory: &memory) { recorder.fail($0) }
+        let ledger = ReleaseLedger.shared
+        var batches = 0
+        var columns = 0
+        for name in names {
+            if recorder.problems.count >= problemLimit { break }
+            recorder.phase("read of stream '\(name)'")
+            guard case .success(let stream) = RawStream.read(instance, stream: name) else {
+                recorder.fail("read of stream '\(name)' failed (see the arrow check)")
+                continue
+            }
+            if let problem = stream.structureProblem {
+                recorder.fail(problem)
+                continue
+            }
+            let cSchema = UnsafeMutablePointer<ArrowSchema>.allocate(capacity: 1)
+            defer { cSchema.deallocate() }
+            cSchema.initialize(to: ArrowSchema())
+            recorder.phase("get_schema of stream '\(name)'")
+            guard stream.getSchema(cSchema) == 0 else {
+                recorder.fail("stream '\(name)': get_schema failed (see the arrow check)")
+                stream.release()
+                continue
+            }
+            var columnNames: [String] = []
+            if case .success(let schema) = audit.schema(cSchema) { columnNames = schema.fields.map(\.name) }
+            if cSchema.pointee.release == nil {
+                recorder.fail("stream '\(name)': get_schema returned 0 but a schema with no release callback")
+            } else {
+                let keys = ledger.interposeChildren(of: cSchema, label: "stream '\(name)', schema", memory: &memory)
+                recorder.phase("release of the schema of stream '\(name)'",
+                               crashHint: "a schema field's release was probably called twice, or freed memory used")
+                cSchema.pointee.release(cSchema)
+                if cSchema.pointee.release != nil {
+                    recorder.fail("stream '\(name)': the schema's release did not mark it released (set release to NULL)")
+                }
+                for problem in ledger.settle(keys) { recorder.fail(problem) }
+            }
+            var index = 0
+            while index < environment.options.maxBatches, recorder.problems.count < problemLimit {
+                index += 1
+                recorder.phase("read of stream '\(name)': get_next for batch \(index)")
+                let array = UnsafeMutablePointer<ArrowArray>.allocate(capacity: 1)
+                defer { array.deallocate() }
+                array.initialize(to: ArrowArray())
+                guard stream.getNext(array) == 0 else {
+                    recorder.note("stream '\(name)': get_next failed at batch \(index) (see the arrow check)")
+                    break
+                }
+                guard array.pointee.release != nil else { break }
+                let label = "stream '\(name)', batch \(index)"
+                let keys = ledger.interposeChildren(of: array, label: label, columnNames: columnNames, memory: &memory)
+                batches += 1
+                columns += keys.count
+                recorder.phase("release of \(label)",
+                               crashHint: "a column's release was probably called twice, or freed memory used")
+                array.pointee.release(array)
+                if array.pointee.release != nil {
+                    recorder.fail("\(label): the batch's release did not mark it released (set release to NULL)")
+                }
+                for problem in ledger.settle(keys) { recorder.fail(problem) }
+            }
+            recorder.phase("release of the stream of '\(name)'")
+            if !stream.release() {
+                recorder.fail("stream '\(name)': the stream's release did not mark it released (set release to NULL)")
+            }
+        }
+        if let checkpoint = instance.extractor.checkpoint, let name = names.first {
+            recorder.phase("checkpoint of stream '\(name)'")
+            let handle = instance.live
+            let answer = name.withCString { cName in
+                BufferAnswer.call("checkpoint of '\(name)'", memory: &memory) { checkpoint(handle, cName, $0, $1) }
+            }
+            if answer.failure == nil, answer.releaseMissing {
+                recorder.fail("checkpoint's buffer has no release callback: the host cannot free it")
+            }
+        }
+        recorder.passDetail = "\(batches) batch\(batches == 1 ? "" : "es") of \(names.count) stream\(names.count == 1 ? "" : "s"): "
+            + "\(columns) column arrays each released exactly once by their batch; schemas, streams and buffers released"
+    }
+
+    // MARK: cancel
+
+    /// `cancel`: a read stops within the bound after cancel() is called
+    /// from another thread, with ECANCELED or the end of the stream.
+    static func cancel(_ environment: WorkerEnvironment) throws {
+        let recorder = environment.recorder
+        let bound = environment.options.cancelWithin
+        var memory = MemoryMap()
+        let names: [String]
+        do {
+            let catalogInstance = try environment.openInstance("for the catalog")
+            defer { catalogInstance.close() }
+            names = try streams(environment, catalogInstance, memory: &memory)
+        }
+        var details: [String] = []
+        if try environment.plugin().raw.cancel == nil {
+            recorder.note("the plugin has no cancel(); only the host's is_cancelled flag was set")
+        }
+        for name in names.prefix(5) {
+            // Cancellation is final for an instance: one instance per stream.
+            let instance = try environment.openInstance("to read '\(name)' and cancel it")
+            recorder.phase("read of stream '\(name)'")
+            guard case .success(let stream) = RawStream.read(instance, stream: name) else {
+                recorder.fail("read of stream '\(name)' failed (see the arrow check)")
+                instance.close()
+                continue
+            }
+            if let problem = stream.structureProblem {
+                recorder.fail(problem)
+                instance.close()
+                continue
+            }
+            var cSchema = ArrowSchema()
+            if stream.getSchema(&cSchema) == 0, let release = cSchema.release { release(&cSchema) }
+            recorder.phase("read of stream '\(name)': get_next for batch 1")
+            var first = ArrowArray()
+            let firstStatus = stream.getNext(&first)
+            let endedEarly = firstStatus != 0 || first.release == nil
+            if let release = first.release { release(&first) }
+            let reader = CancelledReader(stream: stream)
+            if !endedEarly {
+                recorder.phase("read of stream '\(name)' from batch 2 on, on a second thread (to be cancelled)")
+                reader.start()
+            }
+            recorder.phase("cancel() while stream '\(name)' is being read",
+                           crashHint: "cancel() must be safe to call from another thread during a read")
+            let started = DispatchTime.now()
+            reader.markCancelled()
+            instance.cancel()
+            let cancelSeconds = seconds(since: started)
+            if cancelSeconds > 1 {
+                recorder.fail("cancel() took \(format(cancelSeconds)) s to return; it must not block")
+            }
+            if endedEarly {
+                details.append("'\(name)' ended before it could be cancelled mid-read")
+                recorder.note("stream '\(name)' ended at its first batch: cancelling it mid-read was not tested")
+                stream.release()
+                instance.close()
+                continue
+            }
+            recorder.phase("waiting up to \(format(bound)) s for stream '\(name)' to end after cancel()")
+            guard let ending = reader.wait(seconds: bound) else {
+                recorder.fail("stream '\(name)' did not end within \(format(bound)) s of cancel(): "
+                    + "\(reader.batchesSoFar) more batch(es) were delivered after it; get_next must return "
+                    + "ECANCELED (or end the stream) soon after cancel()")
+                recorder.abandon = true  // the reader is still inside the plugin
+                return
+            }
+            switch ending.status {
+            case 0 where ending.seconds < 0:
+                details.append("'\(name)' ended before cancel() was called")
+                recorder.note("stream '\(name)' ended before cancel() was called: cancelling it mid-read was not tested")
+            case 0:
+                details.append("'\(name)' ended \(format(ending.seconds)) s after cancel() (end of stream)")
+            case ECANCELED:
+                details.append("'\(name)' stopped \(format(ending.seconds)) s after cancel() with ECANCELED")
+            default:
+                recorder.fail("after cancel(), get_next of stream '\(name)' failed with \(Errno.name(ending.status))"
+                    + "\(ending.message.map { ": \($0)" } ?? ""); expected ECANCELED or the end of the stream")
+            }
+            recorder.phase("release of the cancelled stream '\(name)'")
+            stream.release()
+            recorder.phase("close of the cancelled instance")
+            instance.close()
+        }
+        if names.count > 5 { recorder.note("only the first 5 streams were cancelled") }
+        recorder.passDetail = details.joined(separator: "; ")
+    }
+
+    // MARK: checkpoint
+
+    /// `checkpoint`: mid-stream and after it, checkpoint returns JSON, and
+    /// read() with that state succeeds with well-formed batches.
+    static func checkpoint(_ environment: WorkerEnvironment) throws {
+        let recorder = environment.recorder
+        let plugin = try environment.plugin()
+        let incremental = plugin.descriptor.capabilities.contains("incremental")
+        guard let checkpoint = plugin.extractorOps?.checkpoint else {
+            if incremental {
+                recorder.fail("the plugin declares the incremental capability but its checkpoint is NULL")
+                return
+            }
+            throw SkipCheck("not incremental (checkpoint is NULL)")
+        }
+        if !incremental { recorder.note("checkpoint is set but the incremental capability is not declared") }
+        let instance = try environment.openInstance()
+        defer { instance.close() }
+        var memory = MemoryMap()
+        var audit = ArrowAudit()
+        let names = try streams(environment, instance, memory: &memory)
+        var states: [String] = []
+        func takeCheckpoint(_ name: String, _ moment: String) -> String? {
+            recorder.phase("checkpoint of stream '\(name)' \(moment)")
+            let handle = instance.live
+            let answer = name.withCString { cName in
+                BufferAnswer.call("checkpoint of '\(name)'", memory: &memory) { checkpoint(handle, cName, $0, $1) }
+            }
+            if let failure = answer.failure {
+                recorder.fail("checkpoint of stream '\(name)' \(moment) failed: \(failure.summary)")
+                return nil
+            }
+            for problem in answer.problems { recorder.fail(problem) }
+            guard let text = answer.text else { return nil }
+            guard (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) != nil else {
+                let shown = text.count > 80 ? String(text.prefix(80)) + "..." : text
+                recorder.fail("checkpoint of stream '\(name)' \(moment) is not valid JSON: \(shown)")
+                return nil
+            }
+            return text
+        }
+        for name in names {
+            recorder.phase("read of stream '\(name)'")
+            let stream: RawStream
+            switch RawStream.read(instance, stream: name) {
+            case .success(let opened): stream = opened
+            case .failure(let failure):
+                recorder.fail("read of stream '\(name)' failed: \(failure.summary)")
+                continue
+            }
+            if let problem = stream.structureProblem {
+                recorder.fail(problem)
+                continue
+            }
+            var index = 0
+            var middle: String?
+            while index < environment.options.maxBatches {
+                index += 1
+                recorder.phase("read of stream '\(name)': get_next for batch \(index)")
+                var array = ArrowArray()
+                guard stream.getNext(&array) == 0, let release = array.release else { break }
+                release(&array)
+                if index == 1 { middle = takeCheckpoint(name, "after its first batch") }
+            }
+            _ = middle
+            recorder.phase("release of the stream of '\(name)'")
+            stream.release()
+            guard let state = takeCheckpoint(name, "at the end of the stream") else { continue }
+            states.append(state)
+            recorder.phase("read of stream '\(name)' with the state from checkpoint")
+            switch RawStream.read(instance, stream: name, state: state) {
+            case .failure(let failure):
+                recorder.fail("read of stream '\(name)' with the state \(state) from checkpoint failed: \(failure.summary)")
+            case .success(let resumed):
+                if let problem = resumed.structureProblem {
+                    recorder.fail(problem)
+                    continue
+                }
+                var cSchema = ArrowSchema()
+                guard resumed.getSchema(&cSchema) == 0 else {
+                    recorder.fail("stream '\(name)' resumed from a checkpoint: get_schema failed")
+                    continue
+                }
+                let schema = audit.schema(&cSchema)
+                if let release = cSchema.release { release(&cSchema) }
+                var rows: Int64 = 0
+                var batch = 0
+                while batch < environment.options.maxBatches {
+                    batch += 1
+                    recorder.phase("read of stream '\(name)' resumed from a checkpoint: get_next for batch \(batch)")
+                    var array = ArrowArray()
+                    let status = resumed.getNext(&array)
+                    guard status == 0 else {
+                        recorder.fail("stream '\(name)' resumed from the checkpoint \(state): get_next failed with "
+                            + resumed.failure(status))
+                        break
+                    }
+                    guard let release = array.release else { break }
+                    if case .success(let schema) = schema {
+                        for problem in audit.batch(&array, schema: schema).prefix(3) {
+                            recorder.fail("stream '\(name)' resumed from a checkpoint, batch \(batch), \(problem)")
+                        }
+                    }
+                    rows += array.length
+                    release(&array)
+                }
+                recorder.note("stream '\(name)' read again from its checkpoint gave \(rows) row(s)")
+                resumed.release()
+            }
+        }
+        recorder.passDetail = "checkpoints are JSON (\(states.prefix(3).joined(separator: ", "))) and read() resumes from them"
+    }
+
+    private static func seconds(since start: DispatchTime) -> Double {
+        Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+
+    static func format(_ seconds: Double) -> String { String(format: "%.2f", seconds) }
+}
+
+/// Reads a stream to its end on a thread of its own, so that the main
+/// thread can cancel the instance and wait a bounded time for the end.
+final class CancelledReader: @unchecked Sendable {
+    /// How the stream ended after cancel().
+    struct Ending {
+        var status: Int32
+        var message: String?
+        var seconds: Double
+    }
+
+    private let stream: RawStream
+    private let lock = NSLock()
+    private var ending: Ending?
+    private var batches = 0
+    private var cancelledAt: DispatchTime?
+    private let done = DispatchSemaphore(value: 0)
+
+    init(stream: RawStream) { self.stream = stream }
+
+    /// Starts reading.
+    func start() {
+        let thread = Thread { [self] in
+            while true {
+                var array = ArrowArray()
+                let status = stream.getNext(&array)
+                if status != 0 || array.release == nil {
+                    let message = status == 0 ? nil : stream.lastError
+                    lock.withLock {
+                        let since = cancelledAt.map { Double(DispatchTime.now().uptimeNanoseconds - $0.uptimeNanoseconds) / 1e9 } ?? -1
+                        ending = Ending(status: status, message: message, seconds: since)
+                    }
+                    done.signal()
+                    return
+                }
+                array.release(&array)
+                lock.withLock { if cancelledAt != nil { batches += 1 } }
+            }
+        }
+        thread.start()
+    }
+
+    /// Notes the moment cancel() is called.
+    func markCancelled() {
+        lock.withLock { cancelledAt = .now() }
+    }
+
+    /// Batches delivered since cancel().
+    var batchesSoFar: Int { lock.withLock { batches } }
+
+    /// Waits for the end of the stream at most `seconds` from now (just
+    /// after cancel() returned); `nil` when it did not come.
+    func wait(seconds: Double) -> Ending? {
+        guard done.wait(timeout: .now() + seconds) == .success else { return nil }
+        return lock.withLock { ending }
+    }
+}
+
