@@ -67,5 +67,6 @@ let package = Package(
         .testTarget(name: "SQLitePluginTests", dependencies: ["ETLHost", "ETLTestSupport", "CSQLite"], path: "Tests/SQLitePluginTests"),
         .testTarget(name: "JSONLPluginTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/JSONLPluginTests"),
         .testTarget(name: "AirtablePluginTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/AirtablePluginTests"),
+        .testTarget(name: "PostgresPluginTests", dependencies: ["ETLHost", "ETLTestSupport", "CPostgres"], path: "Tests/PostgresPluginTests"),
     ] + plugins.map(\.1)
 )

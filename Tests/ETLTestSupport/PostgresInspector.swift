@@ -112,9 +112,17 @@ public final class PostgresInspector: @unchecked Sendable {
         return text
     }
 
-    /// Drops `schema` and everything in it.
+    /// Drops `schema` and everything in it (retrying while another
+    /// session holds a lock; a failure is reported on standard error).
     public func dropSchema(_ schema: String) {
-        _ = try? rows("DROP SCHEMA IF EXISTS \(Self.quoted(schema)) CASCADE")
+        for attempt in 1 ... 3 {
+            do {
+                try rows("SET lock_timeout = '10s'; DROP SCHEMA IF EXISTS \(Self.quoted(schema)) CASCADE")
+                return
+            } catch {
+                if attempt == 3 { FileHandle.standardError.write(Data("could not drop test schema: \(error)\n".utf8)) }
+            }
+        }
     }
 
     /// `name` as a quoted identifier.

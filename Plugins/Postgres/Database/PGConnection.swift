@@ -57,11 +57,9 @@ final class PGConnection {
         }
         handle = connection
         server = Self.describeServer(connection)
-        guard PQstatus(connection) == CONNECTION_OK else {
-            let error = connectFailure()
-            PQfinish(connection)
-            throw error
-        }
+        // On failure, deinit (which runs once every property is set)
+        // closes the connection.
+        guard PQstatus(connection) == CONNECTION_OK else { throw connectFailure() }
         PQsetNoticeReceiver(connection, { context, result in
             guard let context, let result, let message = PQresultErrorField(result, fieldMessage) else { return }
             Unmanaged<HostContext>.fromOpaque(context).takeUnretainedValue()

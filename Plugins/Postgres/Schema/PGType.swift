@@ -214,6 +214,11 @@ struct ColumnInfo: Hashable {
         return (nil, false, nil)
     }
 
+    /// Whether rows reach the column as text and a cast from it: for types
+    /// outside the plugin's families, and for `json`, whose text the cast
+    /// keeps as written (going through jsonb would normalize it).
+    var loadsFromText: Bool { family == nil || declared == "json" }
+
     /// The Arrow field for table_schema: by family; other types as text.
     var arrowField: ArrowField {
         guard let family else { return ArrowField(name, .utf8) }

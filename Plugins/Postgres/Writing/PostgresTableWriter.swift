@@ -134,7 +134,7 @@ final class PostgresTableWriter: TableWriter {
             var encoders: [ColumnEncoder] = []
             for (index, field) in fields.enumerated() {
                 let target = targets[index]
-                let family: PGType? = target == nil ? PGType(field) : target?.family
+                let family: PGType? = target.map { $0.loadsFromText ? nil : $0.family } ?? PGType(field)
                 guard let encoder = ColumnEncoder(column: index, field: field, target: family,
                                                   limit: target?.decimal) else {
                     throw PostgresError.invalidArgument("\(what): column \"\(field.name)\" is "
@@ -404,10 +404,10 @@ final class PostgresTableWriter: TableWriter {
         let names = fields.map { PGName.quoted($0.name) }
         let selections = zip(names, targets).map { name, target -> String in
             guard let target, !target.isExact else { return name }
-            // Other types read their text; the plugin's families are
-            // assigned (PostgreSQL's assignment casts refuse what they
+            // Other types (and json) read their text; the plugin's families
+            // are assigned (PostgreSQL's assignment casts refuse what they
             // would cut, such as a too long varchar).
-            return target.family == nil ? "\(name)::\(target.declared)" : name
+            return target.loadsFromText ? "\(name)::\(target.declared)" : name
         }
         let source = "pg_temp.\(PGName.quoted(temporary))"
         let into = "INSERT INTO \(PGName.qualified(schema, request.table)) AS t (\(names.joined(separator: ", ")))"
@@ -444,7 +444,7 @@ extension ColumnEncoder {
     /// The type of the temporary table's column for this encoder going
     /// into `target`: the family's own type, text for other types.
     func wireType(target: ColumnInfo?) -> PGType {
-        guard let target else { return .text }
+        guard let target, !target.loadsFromText else { return .text }
         return target.family ?? .text
     }
 }
