@@ -118,31 +118,21 @@ struct ReplaceTests {
     }
 
     @Test("a reader looping in another connection during replaces sees every row of the old or of the new table, never an empty or missing one")
-    func concurrentReaderNeverSeesAnEmptyTable() async throws {
+    func concurrentReaderNeverSeesAnEmptyTable() throws {
         let warehouse = try TestWarehouse("loop")
         let fields = [ArrowField("id", .int64), ArrowField("batch", .int64)]
         func rows(_ ids: Range<Int>, batch: Int) -> [[Cell]] { ids.map { [.int(Int64($0)), .int(Int64(batch))] } }
         try warehouse.load("t", fields, [rows(0 ..< 1000, batch: 0)])
         let table = warehouse.qualified("t")
-        let stop = Flag()
-        let reader = Task.detached { () throws -> [String] in
-            let db = try PostgresInspector()
-            var seen: [String] = []
-            while !stop.isRaised {
-                // count and the batch number in one statement: one snapshot.
-                let row = try db.rows("SELECT count(*)::text || ':' || min(batch)::text || ':' || max(batch)::text FROM \(table)")
-                seen.append(row.first?.first??.description ?? "none")
-            }
-            return seen
-        }
+        let reader = QueryLoop(url: try PostgresInspector.serverURL(),
+                               sql: "SELECT count(*)::text || ':' || min(batch)::text || ':' || max(batch)::text FROM \(table)")
         for round in 1 ... 8 {
             let count = round % 2 == 0 ? 1000 : 2000
             try warehouse.load("t", fields, [rows(0 ..< count / 2, batch: round), rows(count / 2 ..< count, batch: round)],
                                runID: "run-\(round)")
-            try await Task.sleep(for: .milliseconds(20))
+            Thread.sleep(forTimeInterval: 0.02)
         }
-        stop.raise()
-        let seen = try await reader.value
+        let seen = try reader.stop()
         let allowed = Set([0, 2, 4, 6, 8].map { "1000:\($0):\($0)" } + [1, 3, 5, 7].map { "2000:\($0):\($0)" })
         #expect(seen.count > 10, "the reader ran \(seen.count) queries")
         #expect(seen.allSatisfy { allowed.contains($0) }, "\(Set(seen).subtracting(allowed))")
@@ -175,12 +165,40 @@ struct ReplaceTests {
     }
 }
 
-/// A flag one task raises and another polls.
-final class Flag: @unchecked Sendable {
+/// A query run over and over on its own thread (not the test's task pool,
+/// which blocking test bodies can fill), until stopped.
+final class QueryLoop: @unchecked Sendable {
     private let lock = NSLock()
-    private var raised = false
+    private var results: [String] = []
+    private var failure: (any Error)?
+    private var stopped = false
+    private let done = DispatchSemaphore(value: 0)
 
-    func raise() { lock.withLock { raised = true } }
+    /// Starts running `sql` on a new connection to `url`; each result is
+    /// the first value of the first row (`"NULL"` for none).
+    init(url: String, sql: String) {
+        let thread = Thread { [self] in
+            defer { done.signal() }
+            do {
+                let db = try PostgresInspector(url: url)
+                while !lock.withLock({ stopped }) {
+                    let value = (try db.rows(sql).first?.first ?? nil) ?? "NULL"
+                    lock.withLock { results.append(value) }
+                }
+            } catch {
+                lock.withLock { failure = error }
+            }
+        }
+        thread.start()
+    }
 
-    var isRaised: Bool { lock.withLock { raised } }
+    /// Stops the loop and returns every result, or throws its error.
+    func stop() throws -> [String] {
+        lock.withLock { stopped = true }
+        done.wait()
+        return try lock.withLock {
+            if let failure { throw failure }
+            return results
+        }
+    }
 }
