@@ -154,7 +154,4 @@ final class CheckRecorder: @unchecked Sendable {
     func phase(_ text: String, crashHint: String? = nil) {
         channel.send(WorkerMessage(phase: text, crashHint: crashHint))
     }
-
-    /// Whether no problem was recorded yet.
-    var clean: Bool { lock.withLock { problems.isEmpty } }
 }

@@ -185,8 +185,8 @@ enum WarehouseChecks {
             recorder.fail(problem)
         }
         let count = (committedTokens + rolledBackTokens).count
-        recorder.passDetail = "6 batches (\(count) arrays with their columns) handed to write(), each released exactly "
-            + "once by commit or rollback"
+        recorder.passDetail = "6 batches handed to write() (\(count) arrays: batches and their columns), each released "
+            + "exactly once by commit or rollback"
         environment.recorder.note("left table '\(table)' in the warehouse (the contract has no drop)")
     }
 

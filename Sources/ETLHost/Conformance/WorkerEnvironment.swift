@@ -37,9 +37,6 @@ final class WorkerEnvironment: @unchecked Sendable {
         }
     }
 
-    /// The plugin's name, for messages.
-    var pluginName: String { loaded?.descriptor.name ?? (request.library as NSString).lastPathComponent }
-
     /// The config to open instances with.
     ///
     /// - Throws: ``SkipCheck`` saying which option to pass when there is none.

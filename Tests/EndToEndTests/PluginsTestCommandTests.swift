@@ -1,0 +1,220 @@
+import ETLHost
+import ETLTestSupport
+import Foundation
+import Testing
+
+/// `etl-host plugins test`, the conformance suite, driven through the built
+/// binary: healthy plugins pass every check, and each plugin with one
+/// planted bug (Tests/Fixtures/BrokenPlugins) fails the check named for it.
+@Suite struct PluginsTestCommandTests {
+    static let fixtures = "Tests/Fixtures/BrokenPlugins/"
+    /// The conformant extractor's config, and bounds that keep the endless
+    /// stream "ticker" short.
+    static let extractorOptions = ["-c", "rows=5", "--max-batches", "5", "--cancel-within", "1"]
+    /// The in-memory warehouse's config.
+    static let warehouseOptions = ["-c", "name=test"]
+
+    /// A broken fixture, the check it must fail, and what the failure says.
+    struct Broken: CustomTestStringConvertible, Sendable {
+        var file: String
+        var check: String
+        var detail: String
+        var options: [String]
+        var testDescription: String { file }
+    }
+
+    static let broken: [Broken] = [
+        Broken(file: "double_release", check: "release",
+               detail: "stream 'numbers', batch 1, column 1 (\"id\"): released 2 times (a double release)", options: extractorOptions),
+        Broken(file: "child_not_released", check: "release",
+               detail: "stream 'numbers', batch 1, column 1 (\"id\"): its release was never called after its parent was released",
+               options: extractorOptions),
+        Broken(file: "stream_release_null", check: "release",
+               detail: "read of stream 'numbers' returned ETL_OK but the stream's release is NULL", options: extractorOptions),
+        Broken(file: "offsets_not_monotonic", check: "arrow",
+               detail: "stream 'numbers', batch 2, column 2 (\"label\", utf8): offsets are not monotonic: offset[2]=4 < offset[1]=5",
+               options: extractorOptions),
+        Broken(file: "offset_beyond_data", check: "arrow",
+               detail: "stream 'numbers', batch 1, column 2 (\"label\", utf8): offset[2]=2147483392 is past the end of the data buffer",
+               options: extractorOptions),
+        Broken(file: "invalid_utf8", check: "arrow",
+               detail: "stream 'numbers', batch 1, column 2 (\"label\", utf8): row 2 is not valid UTF-8 (byte 1 of the value, 0xC3",
+               options: extractorOptions),
+        Broken(file: "error_without_message", check: "errors",
+               detail: "read of the unknown stream '_etl_conformance_no_such_stream' failed with ETL_ERR_INVALID_ARGUMENT (2) "
+                   + "but set no message (etl_error.message is NULL)", options: extractorOptions),
+        Broken(file: "ignores_cancel", check: "cancel",
+               detail: "stream 'ticker' did not end within 1.00 s of cancel()", options: extractorOptions),
+        Broken(file: "spec_not_json_schema", check: "config-schema",
+               detail: "config_schema.properties.label.type: \"text\" is not a JSON Schema type", options: extractorOptions),
+        Broken(file: "checkpoint_not_json", check: "checkpoint",
+               detail: "checkpoint of stream 'numbers' after its first batch is not valid JSON: after=2", options: extractorOptions),
+        Broken(file: "reads_past_struct_size", check: "struct-size",
+               detail: "SIGSEGV (a segmentation fault) during read of stream 'numbers' with a 24-byte (ABI 1.0) etl_read_request "
+                   + "against a guard page: read() accessed etl_read_request past its struct_size", options: extractorOptions),
+        Broken(file: "accepts_any_abi", check: "abi-negotiation",
+               detail: "init accepted a host of ABI 2.0 (returned ETL_OK)", options: extractorOptions),
+        Broken(file: "crash_in_get_next", check: "arrow",
+               detail: "SIGSEGV (a segmentation fault) during read of stream 'numbers': get_next for batch 2", options: extractorOptions),
+        Broken(file: "write_leaks_batch", check: "release",
+               detail: "batch 1 written before commit was never released even after close() (a leak", options: warehouseOptions),
+        Broken(file: "rollback_keeps_table", check: "rollback",
+               detail: "_rollback', the table exists", options: warehouseOptions),
+        Broken(file: "replace_keeps_columns", check: "replace",
+               detail: "_replace' still has column 'active' of the table it replaced", options: warehouseOptions),
+    ]
+
+    /// The report line of `check` in `output`.
+    private func line(_ check: String, in output: String) -> String? {
+        output.split(separator: "\n").map(String.init).first {
+            $0.dropFirst(6).hasPrefix(check + " ") && ["PASS  ", "FAIL  ", "SKIP  "].contains(String($0.prefix(6)))
+        }
+    }
+
+    /// The line the report prints for a result.
+    private func expected(_ check: ConformanceCheck, _ status: ConformanceResult.Status, _ detail: String) -> String {
+        ConformanceReport.line(ConformanceResult(check: check, status: status, detail: detail))
+    }
+
+    private func runSuite(_ sandbox: HostSandbox, _ arguments: [String]) throws -> TestSupport.ProcessResult {
+        try TestSupport.run(TestSupport.hostExecutable, ["plugins", "test"] + arguments,
+                            environment: sandbox.environment, currentDirectory: sandbox.root)
+    }
+
+    private func report(_ result: TestSupport.ProcessResult) throws -> ConformanceReport {
+        try JSONDecoder().decode(ConformanceReport.self, from: Data(result.stdout.utf8))
+    }
+
+    @Test(arguments: broken) func eachBrokenPluginFailsTheCheckNamedForItsBug(_ fixture: Broken) throws {
+        let sandbox = try HostSandbox("conformance-\(fixture.file)")
+        let library = try sandbox.compile([Self.fixtures + fixture.file + ".c"], name: "lib\(fixture.file).so")
+        let result = try runSuite(sandbox, [library] + fixture.options)
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        let failed = try #require(line(fixture.check, in: result.stdout), "\(result.stdout)")
+        #expect(failed.hasPrefix("FAIL  \(fixture.check) "), "\(result.stdout)")
+        #expect(failed.contains(fixture.detail), "\(failed)")
+        #expect(line("load", in: result.stdout)?.hasPrefix("PASS") == true, "\(result.stdout)")
+        #expect(result.stdout.hasSuffix(" failed, 0 skipped\n") || result.stdout.contains(" failed, 0 skipped\nnote:"),
+                "\(result.stdout)")
+    }
+
+    @Test func theConformantExtractorPassesEveryCheck() throws {
+        let sandbox = try HostSandbox("conformance-extractor")
+        let library = try sandbox.compile([Self.fixtures + "conformant_extractor.c"], name: "libconformant.so")
+        let result = try runSuite(sandbox, [library, "--json"] + Self.extractorOptions)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let report = try report(result)
+        #expect(report.plugin == "conformant")
+        #expect(report.results.map(\.check) == ConformanceCheck.sequence(for: .extractor))
+        #expect(report.results.filter { $0.status != .pass }.map(\.check) == [], "\(result.stdout)")
+        let cancel = try #require(report.results.first { $0.check == .cancel })
+        #expect(cancel.detail.contains("'ticker' stopped"), "\(cancel.detail)")
+        #expect(cancel.detail.contains("with ECANCELED"), "\(cancel.detail)")
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(json?["status"] as? String == "passed")
+        #expect(json?["exit_code"] as? Int == 0)
+        #expect((json?["counts"] as? [String: Int]) == ["pass": 12, "fail": 0, "skip": 0])
+    }
+
+    @Test func theInMemoryWarehousePassesEveryCheck() throws {
+        let sandbox = try HostSandbox("conformance-warehouse")
+        let library = try sandbox.compile([Self.fixtures + "memory_warehouse.c"], name: "libmemwh.so")
+        let result = try runSuite(sandbox, [library, "--json"] + Self.warehouseOptions)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let report = try report(result)
+        #expect(report.results.map(\.check) == ConformanceCheck.sequence(for: .warehouse))
+        #expect(report.results.filter { $0.status != .pass }.map(\.check) == [], "\(result.stdout)")
+    }
+
+    @Test func theDirlistExamplePasses() throws {
+        let sandbox = try HostSandbox("conformance-dirlist")
+        let library = try sandbox.compile(["Plugins/Examples/C/dirlist/dirlist.c"], name: "libetl_dirlist.so")
+        let listed = sandbox.root + "/listed"
+        try FileManager.default.createDirectory(atPath: listed + "/sub", withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: listed + "/a.txt", contents: Data("hello\n".utf8))
+        try FileManager.default.createSymbolicLink(atPath: listed + "/link", withDestinationPath: "a.txt")
+        let result = try runSuite(sandbox, [library, "-c", "path=\(listed)"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(!result.stdout.contains("FAIL  "), "\(result.stdout)")
+        #expect(line("checkpoint", in: result.stdout) == expected(.checkpoint, .skip, "not incremental (checkpoint is NULL)"))
+        #expect(result.stdout.hasSuffix("12 checks: 11 passed, 0 failed, 1 skipped\n"), "\(result.stdout)")
+    }
+
+    @Test(arguments: [("csv", "samples/orders.csv"), ("jsonl", "samples/events.jsonl")])
+    func theBundledFileExtractorsPass(_ plugin: String, _ sample: String) throws {
+        let sandbox = try HostSandbox("conformance-\(plugin)")
+        let result = try runSuite(sandbox, [plugin, "-c", "path=\(TestSupport.repositoryRoot)/\(sample)"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(!result.stdout.contains("FAIL  "), "\(result.stdout)")
+        #expect(result.stdout.hasSuffix("12 checks: 11 passed, 0 failed, 1 skipped\n"), "\(result.stdout)")
+    }
+
+    @Test func theBundledSQLiteWarehousePassesAndSaysWhatItLeft() throws {
+        let sandbox = try HostSandbox("conformance-sqlite")
+        let database = sandbox.root + "/scratch.db"
+        let result = try runSuite(sandbox, ["sqlite", "-c", "path=\(database)", "--json"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        let report = try report(result)
+        #expect(report.results.filter { $0.status != .pass }.map(\.check) == [], "\(result.stdout)")
+        let note = try #require(report.notes.first)
+        #expect(note.hasPrefix("tables named etl_conformance_"), "\(note)")
+        let tables = try SQLiteInspector(path: database).rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            .compactMap { $0.first ?? nil }
+        let created = tables.filter { $0.hasPrefix("etl_conformance_") }.map { String($0.split(separator: "_").dropFirst(3).joined(separator: "_")) }
+        #expect(created == ["append", "release", "replace", "rollback_kept", "upsert"], "\(tables)")
+    }
+
+    @Test func withoutAConfigTheChecksThatOpenAreSkippedWithTheOptionToPass() throws {
+        let sandbox = try HostSandbox("conformance-noconfig")
+        let result = try runSuite(sandbox, ["csv"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let skipped = "needs a config: pass -c KEY=VALUE for its required key path, or --config FILE"
+        #expect(line("open", in: result.stdout) == expected(.open, .skip, skipped))
+        #expect(line("arrow", in: result.stdout) == expected(.arrow, .skip, skipped))
+        #expect(line("config-schema", in: result.stdout)?.hasPrefix("PASS") == true)
+        #expect(line("open-bad-config", in: result.stdout)?.hasPrefix("PASS") == true, "\(result.stdout)")
+
+        let warehouse = try runSuite(sandbox, ["sqlite"])
+        #expect(warehouse.status == 0)
+        #expect(line("replace", in: warehouse.stdout)?.hasPrefix(expected(.replace, .skip, "needs the config of a scratch destination")) == true,
+                "\(warehouse.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/warehouse.db"))
+    }
+
+    @Test func aConfigFileIsReadAndAWrongConfigIsAUsageError() throws {
+        let sandbox = try HostSandbox("conformance-configfile")
+        let library = try sandbox.compile([Self.fixtures + "conformant_extractor.c"], name: "libconformant.so")
+        let file = sandbox.root + "/config.json"
+        _ = FileManager.default.createFile(atPath: file, contents: Data(#"{"rows": 3, "label": "n-"}"#.utf8))
+        let result = try runSuite(sandbox, [library, "--config", file, "--max-batches", "3", "--cancel-within", "1"])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(line("arrow", in: result.stdout) == expected(.arrow, .pass, "2 streams, 5 batches, 6 rows: schemas and batches well-formed"))
+
+        let wrong = try runSuite(sandbox, [library, "-c", "rows=3", "-c", "colour=red"])
+        #expect(wrong.status == 64)
+        #expect(wrong.stderr == "etl-host: error: conformant: unknown config key 'colour'; valid keys: label, rows\n")
+        #expect(wrong.stdout == "")
+    }
+
+    @Test func aFileThatIsNotAPluginFailsLoadAndSkipsTheRest() throws {
+        let sandbox = try HostSandbox("conformance-notaplugin")
+        let text = sandbox.root + "/notes.so"
+        _ = FileManager.default.createFile(atPath: text, contents: Data("just some text\n".utf8))
+        let result = try runSuite(sandbox, [text])
+        #expect(result.status == 2)
+        #expect(line("load", in: result.stdout) == expected(.load, .fail, "the plugin does not load: cannot load plugin '\(text)': not a shared library (no ELF header)"))
+        #expect(line("arrow", in: result.stdout) == expected(.arrow, .skip, "the plugin does not load"))
+        #expect(result.stdout.hasSuffix(" 1 failed, 15 skipped\n"), "\(result.stdout)")
+    }
+
+    @Test func helpListsTheChecksAndTheExitCodes() throws {
+        let sandbox = try HostSandbox("conformance-help")
+        let result = try runSuite(sandbox, ["--help"])
+        #expect(result.status == 0)
+        for check in ConformanceCheck.allCases {
+            #expect(result.stdout.contains("  \(check.rawValue) "), "\(check)")
+        }
+        #expect(result.stdout.contains("Exit codes:\n  0   no check failed"))
+        #expect(result.stdout.contains("  64  invalid command line, or a config that does not match the schema"))
+    }
+}
