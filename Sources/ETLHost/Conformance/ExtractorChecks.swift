@@ -314,16 +314,16 @@ enum ExtractorChecks {
                 continue
             }
             var cSchema = ArrowSchema()
+            recorder.phase("get_schema of stream '\(name)'")
             if stream.getSchema(&cSchema) == 0, let release = cSchema.release { release(&cSchema) }
-            recorder.phase("read of stream '\(name)': get_next for batch 1")
-            var first = ArrowArray()
-            let firstStatus = stream.getNext(&first)
-            let endedEarly = firstStatus != 0 || first.release == nil
-            if let release = first.release { release(&first) }
             let reader = CancelledReader(stream: stream)
-            if !endedEarly {
-                recorder.phase("read of stream '\(name)' from batch 2 on, on a second thread (to be cancelled)")
-                reader.start()
+            recorder.phase("read of stream '\(name)' on a second thread (to be cancelled)")
+            reader.start()
+            // Cancel mid-read: once the first batch is in, or after a second
+            // without one (a get_next blocked on its source must stop too).
+            if !reader.waitForFirstBatch(seconds: min(bound, 1)) {
+                recorder.note("stream '\(name)' delivered no batch within \(format(min(bound, 1))) s: cancel() was "
+                    + "called while get_next was still working on the first")
             }
             recorder.phase("cancel() while stream '\(name)' is being read",
                            crashHint: "cancel() must be safe to call from another thread during a read")
@@ -334,25 +334,24 @@ enum ExtractorChecks {
             if cancelSeconds > 1 {
                 recorder.fail("cancel() took \(format(cancelSeconds)) s to return; it must not block")
             }
-            if endedEarly {
-                details.append("'\(name)' ended before it could be cancelled mid-read")
-                recorder.note("stream '\(name)' ended at its first batch: cancelling it mid-read was not tested")
-                stream.release()
-                instance.close()
-                continue
-            }
             recorder.phase("waiting up to \(format(bound)) s for stream '\(name)' to end after cancel()")
             guard let ending = reader.wait(seconds: bound) else {
+                let after = reader.batchesSoFar
                 recorder.fail("stream '\(name)' did not end within \(format(bound)) s of cancel(): "
-                    + "\(reader.batchesSoFar) more batch(es) were delivered after it; get_next must return "
-                    + "ECANCELED (or end the stream) soon after cancel()")
+                    + (after == 0 ? "get_next has not returned since" : "\(after) more batch(es) were delivered after it")
+                    + "; get_next must return ECANCELED (or end the stream) soon after cancel()")
                 recorder.abandon = true  // the reader is still inside the plugin
                 return
             }
             switch ending.status {
             case 0 where ending.seconds < 0:
                 details.append("'\(name)' ended before cancel() was called")
-                recorder.note("stream '\(name)' ended before cancel() was called: cancelling it mid-read was not tested")
+                recorder.note("stream '\(name)' ended (after \(ending.batches) batch(es)) before cancel() was called: "
+                    + "cancelling it mid-read was not tested")
+            case _ where ending.seconds < 0:
+                details.append("'\(name)' failed before cancel() was called")
+                recorder.note("stream '\(name)' failed with \(Errno.name(ending.status)) before cancel() was called "
+                    + "(see the arrow check)")
             case 0:
                 details.append("'\(name)' ended \(format(ending.seconds)) s after cancel() (end of stream)")
             case ECANCELED:
@@ -489,20 +488,29 @@ enum ExtractorChecks {
 }
 
 /// Reads a stream to its end on a thread of its own, so that the main
-/// thread can cancel the instance and wait a bounded time for the end.
+/// thread can cancel the instance mid-read and wait a bounded time for
+/// the end.
 final class CancelledReader: @unchecked Sendable {
-    /// How the stream ended after cancel().
+    /// How the stream ended.
     struct Ending {
+        /// get_next's status: 0 (the end of the stream) or an errno.
         var status: Int32
+        /// get_last_error's message after a failure.
         var message: String?
+        /// Seconds from cancel() to the end; negative when the stream ended
+        /// before cancel() was called.
         var seconds: Double
+        /// Batches delivered in all.
+        var batches: Int
     }
 
     private let stream: RawStream
     private let lock = NSLock()
     private var ending: Ending?
-    private var batches = 0
+    private var delivered = 0
+    private var sinceCancel = 0
     private var cancelledAt: DispatchTime?
+    private let firstEvent = DispatchSemaphore(value: 0)
     private let done = DispatchSemaphore(value: 0)
 
     init(stream: RawStream) { self.stream = stream }
@@ -517,16 +525,28 @@ final class CancelledReader: @unchecked Sendable {
                     let message = status == 0 ? nil : stream.lastError
                     lock.withLock {
                         let since = cancelledAt.map { Double(DispatchTime.now().uptimeNanoseconds - $0.uptimeNanoseconds) / 1e9 } ?? -1
-                        ending = Ending(status: status, message: message, seconds: since)
+                        ending = Ending(status: status, message: message, seconds: since, batches: delivered)
                     }
+                    firstEvent.signal()
                     done.signal()
                     return
                 }
                 array.release(&array)
-                lock.withLock { if cancelledAt != nil { batches += 1 } }
+                let first = lock.withLock {
+                    delivered += 1
+                    if cancelledAt != nil { sinceCancel += 1 }
+                    return delivered == 1
+                }
+                if first { firstEvent.signal() }
             }
         }
         thread.start()
+    }
+
+    /// Waits at most `seconds` for the first batch (or the end); whether
+    /// it came.
+    func waitForFirstBatch(seconds: Double) -> Bool {
+        firstEvent.wait(timeout: .now() + seconds) == .success
     }
 
     /// Notes the moment cancel() is called.
@@ -535,7 +555,7 @@ final class CancelledReader: @unchecked Sendable {
     }
 
     /// Batches delivered since cancel().
-    var batchesSoFar: Int { lock.withLock { batches } }
+    var batchesSoFar: Int { lock.withLock { sinceCancel } }
 
     /// Waits for the end of the stream at most `seconds` from now (just
     /// after cancel() returned); `nil` when it did not come.
@@ -544,4 +564,3 @@ final class CancelledReader: @unchecked Sendable {
         return lock.withLock { ending }
     }
 }
-
