@@ -45,6 +45,7 @@
 /* Descriptor data (static: it must outlive every call)                     */
 /* ------------------------------------------------------------------------ */
 
+// snippet:config-schema
 static const char k_config_schema[] =
     "{\"type\": \"object\","
     " \"description\": \"Lists the entries of one directory (not recursive).\","
@@ -53,7 +54,9 @@ static const char k_config_schema[] =
     " host's working directory.\"}},"
     " \"required\": [\"path\"],"
     " \"additionalProperties\": false}";
+// end-snippet
 
+// snippet:catalog
 static const char k_catalog[] =
     "{\"streams\": [{\"name\": \"files\", \"primary_key\": [\"name\"], \"fields\": ["
     "{\"name\": \"name\", \"type\": \"string\"}, "
@@ -62,6 +65,7 @@ static const char k_catalog[] =
     "{\"name\": \"modified_at\", \"type\": \"timestamp\"}, "
     "{\"name\": \"size_kib\", \"type\": \"number\"}, "
     "{\"name\": \"link_target\", \"type\": \"string\"}]}]}";
+// end-snippet
 
 static const char k_stream[] = "files";
 
@@ -96,6 +100,7 @@ static etl_status fail(etl_error* error, etl_status code, const char* fmt, ...)
 #endif
     ;
 
+// snippet:fail
 static etl_status fail(etl_error* error, etl_status code, const char* fmt, ...) {
   static char out_of_memory[] = "dirlist: out of memory";
   va_list ap;
@@ -120,6 +125,7 @@ static etl_status fail(etl_error* error, etl_status code, const char* fmt, ...) 
   error->release = release_error;
   return code;
 }
+// end-snippet
 
 /** Logs through the host, if it offers logging. */
 static void host_log(etl_host_context* ctx, int32_t level, const char* message) {
@@ -581,6 +587,7 @@ static int append_entry(dirlist_stream* s, const char* name) {
   return err;
 }
 
+// snippet:get-next
 static int stream_get_next(struct ArrowArrayStream* stream, struct ArrowArray* out) {
   dirlist_stream* s = (dirlist_stream*)stream->private_data;
   etl_instance* inst = s->inst;
@@ -605,6 +612,7 @@ static int stream_get_next(struct ArrowArrayStream* stream, struct ArrowArray* o
   host_progress(inst->ctx, s->rows_done, -1);
   return 0;
 }
+// end-snippet
 
 static const char* stream_get_last_error(struct ArrowArrayStream* stream) {
   dirlist_stream* s = (dirlist_stream*)stream->private_data;
@@ -622,6 +630,7 @@ static void stream_release(struct ArrowArrayStream* stream) {
   stream->private_data = NULL;
 }
 
+// snippet:columns
 /** Declares the columns of "files". */
 static etl_status declare_columns(etl_batch_builder* b) {
   etl_status st = etl_batch_add_column(b, "name", ETL_TYPE_UTF8, 0);
@@ -632,6 +641,7 @@ static etl_status declare_columns(etl_batch_builder* b) {
   if (st == ETL_OK) st = etl_batch_add_column(b, "link_target", ETL_TYPE_UTF8, 0);
   return st;
 }
+// end-snippet
 
 /** Reads the entry names of `path`, sorted. */
 static etl_status list_names(etl_instance* inst, char*** out_names, size_t* out_count,
@@ -688,6 +698,7 @@ oom:
   return fail(error, ETL_ERR_UNKNOWN, "dirlist: out of memory");
 }
 
+// snippet:read
 static etl_status dirlist_read(etl_instance* inst, const etl_read_request* request,
                                struct ArrowArrayStream* out, etl_error* error) {
   dirlist_stream* s;
@@ -729,18 +740,22 @@ static etl_status dirlist_read(etl_instance* inst, const etl_read_request* reque
   out->private_data = s;
   return ETL_OK;
 }
+// end-snippet
 
 /* ------------------------------------------------------------------------ */
 /* The entry point                                                           */
 /* ------------------------------------------------------------------------ */
 
+// snippet:ops
 static const etl_extractor_ops k_extractor = {
     sizeof(etl_extractor_ops), /* struct_size */
     dirlist_discover,          /* discover */
     dirlist_read,              /* read */
     NULL,                      /* checkpoint: not incremental */
 };
+// end-snippet
 
+// snippet:entry
 ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* host,
                                       etl_plugin* out, etl_error* error) {
   etl_plugin d;
@@ -777,3 +792,4 @@ ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* hos
   memcpy(out, &d, n);
   return ETL_OK;
 }
+// end-snippet
