@@ -1,0 +1,190 @@
+import ETLTestSupport
+import Foundation
+import Testing
+
+/// `etl-host plugins new`: the projects it writes build with their own
+/// tools, install, sync, and pass `etl-host plugins test` as generated.
+@Suite struct PluginsNewTests {
+    @Test func aCExtractorBuildsInstallsAndSyncs() throws {
+        let sandbox = try HostSandbox("new-c-extractor")
+        let created = try sandbox.etlHost("plugins", "new", "my-numbers", "--kind", "extractor", "--lang", "c")
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout == """
+            Created the C extractor 'my-numbers' in my-numbers:
+              my_numbers.c          the extractor: one stream of `count` numbers; edit the TODOs
+              Makefile              make -> libetl_my_numbers.so
+              include/etl_plugin.h  the contract, ABI \(Self.headerABI)
+              include/etl_batch.h   the Arrow batch builder
+              README.md             these steps
+
+            Next:
+              cd my-numbers
+              make
+              etl-host plugins test ./libetl_my_numbers.so
+              etl-host plugins install ./libetl_my_numbers.so
+              etl-host sync my-numbers sqlite -s count=5 -d path=my_numbers.db
+
+            """)
+        // The headers are copies of this checkout's.
+        for header in ["etl_plugin.h", "etl_batch.h"] {
+            #expect(sandbox.contents(sandbox.root + "/my-numbers/include/" + header)
+                == sandbox.contents(TestSupport.includeDirectory + "/" + header), "\(header)")
+        }
+
+        // The next steps, as printed (make with -Werror on top, to keep the template clean).
+        let project = sandbox.root + "/my-numbers"
+        let library = try PluginBuild.make(project, output: project, library: "libetl_my_numbers.so",
+                                           variables: ["CFLAGS=-std=c99 -O2 -Wall -Wextra -Werror"])
+        try sandbox.install(library)
+        let sync = try sandbox.etlHost("sync", "my-numbers", "sqlite", "-s", "count=2500", "-d", "path=n.db", "--quiet")
+        #expect(sync.status == 0, "\(sync.stderr)")
+        let db = try SQLiteInspector(path: sandbox.root + "/n.db")
+        #expect(try db.rows("SELECT count(*), sum(square), sum(even), max(label) FROM numbers") == [["2500", "5211458750", "1250", "row 999"]])
+        #expect(try db.rows("SELECT n, square, even, label FROM numbers WHERE n IN (1, 2, 2500) ORDER BY n") == [
+            ["1", "1", "0", "row 1"], ["2", "4", "1", "row 2"], ["2500", "6250000", "1", "row 2500"],
+        ])
+        #expect(try db.columns("numbers") == ["n INTEGER", "square INTEGER", "even BOOLEAN", "label TEXT"])
+        let defaults = try sandbox.etlHost("sync", "my-numbers", "sqlite", "-d", "path=n.db", "--quiet")
+        #expect(defaults.status == 0)
+        #expect(try SQLiteInspector(path: sandbox.root + "/n.db").scalar("SELECT count(*) FROM numbers") == "10")
+        let bad = try sandbox.etlHost("sync", "my-numbers", "sqlite", "-s", "count=-1", "-d", "path=n.db", "--quiet")
+        #expect(bad.status == 1)
+        #expect(bad.stderr.contains("my-numbers: bad config: \"count\" must be an integer from 0 to 1000000000"), "\(bad.stderr)")
+
+        try sandbox.expectConformance("./my-numbers/libetl_my_numbers.so")
+    }
+
+    @Test func aCWarehouseBuildsInstallsAndWritesJSONLines() throws {
+        let sandbox = try HostSandbox("new-c-warehouse")
+        let created = try sandbox.etlHost("plugins", "new", "my-sink", "--kind", "warehouse", "--lang", "c", "--output", "projects/sink")
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.hasSuffix("""
+            Next:
+              cd projects/sink
+              make
+              etl-host plugins test ./libetl_my_sink.so -c dir=/tmp/my_sink-test
+              etl-host plugins install ./libetl_my_sink.so
+              etl-host sync csv my-sink -s path=data.csv -d dir=out
+
+            """), "\(created.stdout)")
+        let project = sandbox.root + "/projects/sink"
+        let library = try PluginBuild.make(project, output: project, library: "libetl_my_sink.so",
+                                           variables: ["CFLAGS=-std=c99 -O2 -Wall -Wextra -Werror"])
+        try sandbox.install(library)
+        try sandbox.write(#"""
+            id,name,price,day,at,flag,tags
+            1,"apple, red",1.5,2024-01-05,2024-01-05T10:00:00Z,true,"{""a"": [1, 2]}"
+            2,"say ""hi""",2,2024-02-29,2024-02-29 23:59:59.5,false,
+
+            """#, to: "data.csv")
+
+        let sync = try sandbox.etlHost("sync", "csv", "my-sink", "-s", "path=data.csv", "-d", "dir=out", "--quiet")
+        #expect(sync.status == 0, "\(sync.stderr)")
+        let rows = #"""
+            {"id":1,"name":"apple, red","price":1.5,"day":"2024-01-05","at":"2024-01-05T10:00:00.000000Z","flag":true,"tags":"{\"a\": [1, 2]}"}
+            {"id":2,"name":"say \"hi\"","price":2,"day":"2024-02-29","at":"2024-02-29T23:59:59.500000Z","flag":false,"tags":null}
+
+            """#
+        #expect(sandbox.text("out/data.jsonl") == rows)
+        let append = try sandbox.etlHost("sync", "csv", "my-sink", "-s", "path=data.csv", "-d", "dir=out", "--mode", "append", "--quiet")
+        #expect(append.status == 0, "\(append.stderr)")
+        #expect(sandbox.text("out/data.jsonl") == rows + rows)
+        let schema = try JSONSerialization.jsonObject(with: Data((sandbox.text("out/_etl/schema-data.json") ?? "").utf8)) as? [String: Any]
+        #expect((schema?["columns"] as? [[String: Any]])?.count == 7)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: sandbox.root + "/out").sorted() == ["_etl", "data.jsonl"])
+
+        try sandbox.expectConformance("./projects/sink/libetl_my_sink.so", config: ["dir=" + sandbox.root + "/conformance"])
+    }
+
+    @Test func refusesExistingFoldersAndInvalidNames() throws {
+        let sandbox = try HostSandbox("new-refuse")
+        try sandbox.write("mine\n", to: "taken/notes.txt")
+        let taken = try sandbox.etlHost("plugins", "new", "taken", "--kind", "extractor", "--lang", "c")
+        #expect(taken.status == 64)
+        #expect(taken.stderr == "etl-host: error: 'taken' already exists; plugins new never writes into an existing folder: choose another --output, or remove it\n")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: sandbox.root + "/taken") == ["notes.txt"])
+        let empty = try sandbox.etlHost("plugins", "new", "fresh", "--kind", "extractor", "--lang", "c", "--output", "taken")
+        #expect(empty.status == 64)
+
+        for name in ["My", "1st", "a b", "dots.no", "x/y", "_under", "é", String(repeating: "a", count: 65)] {
+            let result = try sandbox.etlHost("plugins", "new", name, "--kind", "extractor", "--lang", "c")
+            #expect(result.status == 64, "\(name)")
+            #expect(result.stderr == "etl-host: error: invalid plugin name '\(name)': use 1 to 64 lowercase letters, digits, '_' and '-', starting with a letter (e.g. my-source)\n", "\(name): \(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/" + name))
+        }
+        let kind = try sandbox.etlHost("plugins", "new", "ok", "--kind", "loader", "--lang", "c")
+        #expect(kind.status == 64)
+        #expect(kind.stderr == "etl-host: error: unknown --kind 'loader'; use extractor or warehouse\n")
+        let lang = try sandbox.etlHost("plugins", "new", "ok", "--kind", "extractor", "--lang", "go")
+        #expect(lang.status == 64)
+        #expect(lang.stderr == "etl-host: error: unknown --lang 'go'; use c or swift\n")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/ok"))
+        let sdk = try sandbox.etlHost("plugins", "new", "ok", "--kind", "extractor", "--lang", "c", "--sdk", "/nonexistent")
+        #expect(sdk.status == 64)
+        #expect(sdk.stderr.hasPrefix("etl-host: error: --sdk '/nonexistent' is neither an etl-host source checkout"))
+
+        let help = try sandbox.etlHost("plugins", "new", "--help")
+        #expect(help.status == 0)
+        for text in ["Next steps", "etl-host plugins test ./libetl_NAME.so", "etl-host plugins install", "--kind", "--lang", "--output", "WRITING_PLUGINS.md"] {
+            #expect(help.stdout.contains(text), "\(text)")
+        }
+    }
+
+    /// Both Swift templates compile against this checkout's ETLPluginKit
+    /// (type-checked with the modules the test build made: seconds, where a
+    /// package build takes minutes).
+    @Test func swiftTemplatesTypeCheckAgainstTheKit() throws {
+        let sandbox = try HostSandbox("new-swift-typecheck")
+        let products = TestSupport.productsDirectory
+        for kind in ["extractor", "warehouse"] {
+            let name = "typed-\(kind)"
+            let created = try sandbox.etlHost("plugins", "new", name, "--kind", kind, "--lang", "swift",
+                                              "--sdk", TestSupport.repositoryRoot)
+            #expect(created.status == 0, "\(created.stderr)")
+            let manifest = sandbox.text("\(name)/Package.swift") ?? ""
+            #expect(manifest.contains(#".package(path: "\#(TestSupport.repositoryRoot)")"#))
+            #expect(manifest.contains(#".product(name: "ETLPluginKit", package: "\#((TestSupport.repositoryRoot as NSString).lastPathComponent.lowercased())")"#))
+            let sources = sandbox.root + "/\(name)/Sources/Typed\(kind.capitalized)Plugin"
+            let files = try FileManager.default.contentsOfDirectory(atPath: sources).sorted().map { sources + "/" + $0 }
+            #expect(files.map { ($0 as NSString).lastPathComponent } == ["PluginEntryPoint.swift", "Typed\(kind.capitalized)\(kind.capitalized).swift"])
+            let result = try TestSupport.run("/usr/bin/env", [
+                "swiftc", "-typecheck", "-swift-version", "6", "-module-name", "Typed\(kind.capitalized)Plugin",
+                "-I", products + "/Modules", "-Xcc", "-fmodule-map-file=\(products)/CETLPlugin.build/module.modulemap",
+                "-Xcc", "-I", "-Xcc", TestSupport.includeDirectory,
+            ] + files)
+            #expect(result.status == 0, "\(kind): \(result.stderr)")
+            #expect(result.stderr.isEmpty, "\(kind): \(result.stderr)")
+        }
+    }
+
+    /// The whole path of a Swift plugin: a separate package built with
+    /// `swift build` against this checkout (minutes: the kit is compiled
+    /// again), installed, synced and tested.
+    @Test(.timeLimit(.minutes(20))) func aSwiftExtractorBuildsAsItsOwnPackage() throws {
+        let sandbox = try HostSandbox("new-swift-build")
+        let created = try sandbox.etlHost("plugins", "new", "swift-numbers", "--kind", "extractor", "--lang", "swift")
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout.contains("  swift build -c release\n  etl-host plugins test ./.build/release/libetl_swift_numbers.so\n"))
+        let project = sandbox.root + "/swift-numbers"
+        let scratch = sandbox.root + "/build"
+        // The test's own environment (HOME), so that SwiftPM finds its cache.
+        let build = try TestSupport.run("/usr/bin/env", ["swift", "build", "--package-path", project, "--scratch-path", scratch])
+        #expect(build.status == 0, "\(build.stdout)\(build.stderr)")
+        let library = scratch + "/debug/libetl_swift_numbers.so"
+        try sandbox.install(library)
+        let sync = try sandbox.etlHost("sync", "swift-numbers", "sqlite", "-s", "count=1500", "-d", "path=s.db", "--quiet")
+        #expect(sync.status == 0, "\(sync.stderr)")
+        #expect(try SQLiteInspector(path: sandbox.root + "/s.db").rows("SELECT count(*), sum(n), sum(even), max(n) FROM numbers")
+            == [["1500", "1125750", "750", "1500"]])
+        try sandbox.expectConformance(library)
+    }
+
+    /// "1.1": the ABI of this checkout's etl_plugin.h.
+    static var headerABI: String {
+        let text = (try? String(contentsOfFile: TestSupport.includeDirectory + "/etl_plugin.h", encoding: .utf8)) ?? ""
+        func value(_ macro: String) -> String {
+            text.split(separator: "\n").first { $0.hasPrefix("#define \(macro) ") }.map { String($0.split(separator: " ")[2]) } ?? "?"
+        }
+        return value("ETL_ABI_VERSION_MAJOR") + "." + value("ETL_ABI_VERSION_MINOR")
+    }
+}
