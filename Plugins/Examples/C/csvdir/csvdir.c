@@ -597,18 +597,24 @@ static char* config_dir(const char* json, const char** why) {
   const char* p = json == NULL ? "" : json;
   *why = "the config is not a JSON object";
   if (!parse_object(&p, &members, &count)) return NULL;
-  *why = "\"dir\" is missing";
   for (i = 0; i < count; i++) {
     const char* v = members[i].value;
-    if (strcmp(members[i].key, "dir") != 0) continue;
-    *why = "\"dir\" must be a non-empty string without \\u0000";
-    dir = parse_string(&v);
-    if (dir != NULL && dir[0] == '\0') {
+    if (strcmp(members[i].key, "dir") != 0) {
+      *why = "it has a key other than \"dir\"";
       free(dir);
       dir = NULL;
+      break;
     }
-    break;
+    *why = "\"dir\" must be a non-empty string without \\u0000";
+    free(dir);
+    dir = parse_string(&v);
+    if (dir == NULL || dir[0] == '\0') {
+      free(dir);
+      dir = NULL;
+      break;
+    }
   }
+  if (count == 0) *why = "\"dir\" is missing";
   free_members(members, count);
   return dir;
 }
