@@ -88,7 +88,7 @@ extension PluginsCommand {
                     maxBatches: maxBatches, cancelWithin: cancelWithin)
                 let suite = ConformanceSuite(library: library, entry: symbol, settings: settings,
                                              configFileJSON: configText, options: options,
-                                             timeout: max(timeout, cancelWithin + 10))
+                                             timeout: timeout)
                 let report = try suite.run { result in
                     guard !json else { return }
                     if result.check == .load {

@@ -196,6 +196,21 @@ import Testing
         #expect(wrong.stdout == "")
     }
 
+    @Test func aCheckThatHangsFailsAtItsTimeLimitNamingWhatItWasDoing() throws {
+        let sandbox = try HostSandbox("conformance-hang")
+        let library = try sandbox.compile([Self.fixtures + "ignores_cancel.c"], name: "libignores_cancel.so")
+        // "ticker" never ends: reading 10^6 of its batches takes far longer than 2 s.
+        let result = try runSuite(sandbox, [library, "-c", "rows=3", "--streams", "ticker", "--max-batches", "1000000",
+                                            "--timeout", "2", "--cancel-within", "1"])
+        #expect(result.status == 1)
+        let arrow = try #require(line("arrow", in: result.stdout), "\(result.stdout)")
+        #expect(arrow.hasPrefix("FAIL  arrow            did not finish within 2 s during "), "\(arrow)")
+        #expect(arrow.contains("stream 'ticker'"), "\(arrow)")
+        #expect(arrow.hasSuffix("(the worker was killed)"), "\(arrow)")
+        #expect(line("cancel", in: result.stdout)?.hasPrefix("FAIL  cancel           stream 'ticker' did not end within 1.00 s") == true,
+                "\(result.stdout)")
+    }
+
     @Test func aFileThatIsNotAPluginFailsLoadAndSkipsTheRest() throws {
         let sandbox = try HostSandbox("conformance-notaplugin")
         let text = sandbox.root + "/notes.so"

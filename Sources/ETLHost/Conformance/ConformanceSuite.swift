@@ -24,7 +24,8 @@ public struct ConformanceSuite: Sendable {
     public var configFileJSON: String?
     /// Streams, batches, the cancel bound and the table tag.
     public var options: ConformanceOptions
-    /// Each check's time limit, in seconds.
+    /// Each check's time limit, in seconds (the cancel check gets at least
+    /// the time to cancel five streams).
     public var timeout: TimeInterval
     /// The etl-host executable that runs the workers.
     public var executable: String
@@ -73,7 +74,9 @@ public struct ConformanceSuite: Sendable {
             if let reason = skipReason(check, kind: descriptor.kind, options: options, failed: failed) {
                 result = .skip(check, reason)
             } else {
-                result = worker.run(request(check, options)).result
+                var limited = worker
+                if check == .cancel { limited.timeout = max(timeout, 5 * (options.cancelWithin + 2) + 5) }
+                result = limited.run(request(check, options)).result
             }
             if result.status == .fail { failed.insert(check) }
             progress(result)
