@@ -61,22 +61,22 @@ public enum ConformanceCheck: String, CaseIterable, Codable, Sendable {
     /// What the check verifies, in one line (for `--help` and the docs).
     public var summary: String {
         switch self {
-        case .load: "the library loads, init returns ETL_OK, the descriptor is valid"
-        case .abiNegotiation: "init refuses a host of ABI 2.0 with ETL_ERR_ABI_MISMATCH and sets abi_version"
-        case .structSize: "nothing written past the descriptor's struct_size; no field read past a 1.0 request"
+        case .load: "loads; init returns ETL_OK; the descriptor is valid"
+        case .abiNegotiation: "a host of ABI 2.0 is refused with ETL_ERR_ABI_MISMATCH"
+        case .structSize: "no write past a 1.0 descriptor, no read past a 1.0 request"
         case .configSchema: "config_schema is a valid JSON Schema of an object"
         case .open: "open (and check) succeed with the given config"
-        case .openBadConfig: "open fails cleanly (status, message, *out untouched) on bad configs"
-        case .errors: "failing calls carry a code and a UTF-8 message, and their error is released"
+        case .openBadConfig: "open refuses configs that break the schema, cleanly"
+        case .errors: "failures carry their code and a UTF-8 message, released"
         case .discover: "discover returns a valid catalog"
-        case .arrow: "read returns well-formed Arrow: lengths, offsets, validity, UTF-8, v1 types"
-        case .release: "every release callback is called exactly once, and parents release children"
+        case .arrow: "well-formed Arrow: lengths, offsets, validity, UTF-8, types"
+        case .release: "each release called exactly once; parents release children"
         case .cancel: "cancel() from another thread ends a read within the bound"
         case .checkpoint: "checkpoint returns JSON that read() accepts as a state"
-        case .replace: "replace loads exactly the columns, state and schema sent, twice"
-        case .append: "append creates the table, then adds to it; state and schema as sent"
-        case .upsert: "upsert on a key column, twice; state and schema as sent"
-        case .rollback: "rollback leaves no table, state or schema behind, and an old table as it was"
+        case .replace: "two replaces: exactly the columns, state and schema sent"
+        case .append: "append creates, then adds to, the table; state and schema"
+        case .upsert: "two upserts on a key column; state and schema as sent"
+        case .rollback: "rollback leaves no table, state or schema; old ones intact"
         }
     }
 
