@@ -106,14 +106,14 @@ struct TypeMappingTests {
             try warehouse.load("t", fields, [[[.int(1), .text("[1]"), .text("a")]],
                                              [[.int(2), .text("{}"), .null], [.int(3), .text("{secret-value"), .null]]])
         }
-        #expect(json?.message == "plugin 'postgres': write to table 't' failed: postgres: table \"t\": loading rows 2-3 "
-            + "(COPY) failed: invalid input syntax for type json (SQLSTATE 22P02; column \"doc\", row 3 of the load) "
-            + "[ETL_ERR_DATA (10)]")
+        // The server reports a bad row when it reaches it: at a later write, or at commit.
+        #expect(json?.message.contains("postgres: table \"t\": loading the rows (COPY) failed: invalid input syntax for "
+            + "type json (SQLSTATE 22P02; column \"doc\", row 3 of the load) [ETL_ERR_DATA (10)]") == true,
+                "\(json?.message ?? "")")
         #expect(json?.message.contains("secret-value") == false)
         let nul = hostError { try warehouse.load("t", fields, [[[.int(1), .text("{}"), .text("a\u{0}b")]]]) }
-        #expect(nul?.message.hasPrefix("plugin 'postgres': write to table 't' failed: postgres: table \"t\": loading "
-            + "rows 1-1 (COPY) failed: invalid byte sequence for encoding \"UTF8\": 0x00 (SQLSTATE 22021; column "
-            + "\"note\", row 1 of the load") == true, "\(nul?.message ?? "")")
+        #expect(nul?.message.contains("postgres: table \"t\": loading the rows (COPY) failed: invalid byte sequence for "
+            + "encoding \"UTF8\": 0x00 (SQLSTATE 22021; column \"note\", row 1 of the load") == true, "\(nul?.message ?? "")")
         #expect(try warehouse.tables().isEmpty)
     }
 

@@ -142,35 +142,35 @@ final class PGConnection {
 
     // MARK: COPY
 
-    /// Runs `sql` (a `COPY ... FROM STDIN`), lets `body` send the data
-    /// through the sink, ends the COPY and waits for the server's verdict.
-    /// When `body` throws, the COPY is ended as failed (the server discards
-    /// what it received) and the error is rethrown.
-    ///
-    /// - Returns: the number of rows the server stored.
-    ///
-    /// - Parameter firstRow: the number, in the whole load, of the first
-    ///   row this COPY sends; a failure names the row of the load.
-    @discardableResult
-    func copyIn(_ sql: String, _ what: @autoclosure () -> String, firstRow: Int64 = 1,
-                _ body: (CopySink) throws(PostgresError) -> Void) throws(PostgresError) -> Int64 {
+    /// Starts `sql` (a `COPY ... FROM STDIN`) and returns the sink that
+    /// sends its data. The connection then accepts nothing but the data
+    /// until ``endCopy(_:firstRow:)`` or ``abortCopy(_:)``.
+    func beginCopy(_ sql: String, _ what: @autoclosure () -> String) throws(PostgresError) -> CopySink {
         guard let started = PQexec(handle, sql) else { throw failure(nil, what()) }
-        guard PQresultStatus(started) == PGRES_COPY_IN else {
-            defer { PQclear(started) }
-            throw failure(started, what())
-        }
-        PQclear(started)
-        let sink = CopySink(connection: self)
-        do {
-            try body(sink)
-        } catch {
-            _ = PQputCopyEnd(handle, "the load stopped")
-            drainResults()
-            throw error
-        }
-        // After a refused send, the result says why; otherwise end the data.
+        defer { PQclear(started) }
+        guard PQresultStatus(started) == PGRES_COPY_IN else { throw failure(started, what()) }
+        return CopySink(connection: self)
+    }
+
+    /// Ends the COPY's data and waits for the server's verdict (also after
+    /// a refused send: the server's reason comes with it).
+    ///
+    /// - Parameter firstRow: the number, in the whole load, of the COPY's
+    ///   first row; a failure names the row of the load it happened at.
+    /// - Returns: the number of rows the server stored.
+    @discardableResult
+    func endCopy(_ sink: CopySink, _ what: @autoclosure () -> String, firstRow: Int64 = 1) throws(PostgresError)
+        -> Int64
+    {
         if !sink.failed { _ = PQputCopyEnd(handle, nil) }
         return try finishCopy(what, firstRow: firstRow)
+    }
+
+    /// Ends the COPY as failed: the server discards what it received. Never
+    /// fails; the connection is ready for ROLLBACK after it.
+    func abortCopy(_ reason: String) {
+        _ = PQputCopyEnd(handle, reason)
+        drainResults()
     }
 
     private func finishCopy(_ what: () -> String, firstRow: Int64) throws(PostgresError) -> Int64 {
@@ -328,7 +328,7 @@ final class CancelToken: @unchecked Sendable {
     }
 }
 
-/// Where ``PGConnection/copyIn(_:_:_:)``'s body sends its bytes.
+/// Where the data of a COPY begun with ``PGConnection/beginCopy(_:_:)`` goes.
 final class CopySink {
     private let connection: PGConnection
     /// Set when libpq refused data (the connection broke or the server

@@ -25,8 +25,9 @@ final class PostgresTableWriter: TableWriter {
         case swap(staging: String, old: TableInfo?)
         /// COPY straight into the live table.
         case direct
-        /// COPY into a temporary table; commit runs `finish`.
-        case merge(temporary: String, finish: String, deduplicated: String?)
+        /// COPY into a temporary table; commit runs `statement` (after
+        /// ANALYZE of the temporary table, for an upsert).
+        case merge(temporary: String, statement: String, analyze: Bool)
     }
 
     private let request: TableRequest
@@ -51,6 +52,9 @@ final class PostgresTableWriter: TableWriter {
     /// Called once when the load ends (committed or rolled back).
     private let onEnd: () -> Void
     private var rowsWritten: Int64 = 0
+    /// The load's COPY while it is open: one COPY carries every batch, so
+    /// that the server stores one batch while the host prepares the next.
+    private var copy: CopySink?
     private var failure: PostgresError?
     private var ended = false
 
@@ -163,9 +167,10 @@ final class PostgresTableWriter: TableWriter {
                     "\(what): creating the temporary table of the load")
                 copyTarget = temporaryName
                 copySQL = "COPY pg_temp.\(PGName.quoted(temporaryName)) FROM STDIN (FORMAT binary)"
-                let merge = Self.mergeSQL(request, schema: config.schema, temporary: temporaryName, targets: targets,
-                                          ordinalName: ordinalName)
-                plan = .merge(temporary: temporaryName, finish: merge.finish, deduplicated: merge.deduplicated)
+                plan = .merge(temporary: temporaryName,
+                              statement: Self.mergeSQL(request, schema: config.schema, temporary: temporaryName,
+                                                       targets: targets, ordinalName: ordinalName),
+                              analyze: request.mode == .upsert)
             } else {
                 if case .swap(let staging, _) = plan { copyTarget = staging }
                 copySQL = "COPY \(PGName.qualified(config.schema, copyTarget)) (\(columnList)) FROM STDIN "
@@ -187,10 +192,14 @@ final class PostgresTableWriter: TableWriter {
     func write(batch: ImportedBatch) throws {
         do {
             try checkUsable("write")
-            try copy(batch)
+            try send(batch)
         } catch {
             let error = PostgresError.wrapping(error)
             failure = error
+            if copy != nil {
+                copy = nil
+                db.abortCopy("the load failed")
+            }
             throw error.pluginError
         }
     }
@@ -199,14 +208,15 @@ final class PostgresTableWriter: TableWriter {
         let table = request.table
         do {
             try checkUsable("commit")
+            try endCopy()
             switch plan {
             case .swap(let staging, let old):
                 try TableBuilder(db: db, host: host, schema: schema, table: table)
                     .swap(staging, into: table, replacing: old, skippingIndex: skippedIndex)
             case .direct:
                 break
-            case .merge(_, let finish, let deduplicated):
-                try merge(finish, deduplicated: deduplicated)
+            case .merge(let temporary, let statement, let analyze):
+                try merge(statement, temporary: temporary, analyze: analyze)
             }
             try Bookkeeping.write(commit, for: request, schema: schema, in: db)
             try db.execute("COMMIT", "table \"\(table)\": COMMIT")
@@ -222,6 +232,10 @@ final class PostgresTableWriter: TableWriter {
 
     func rollback() {
         guard !ended else { return }
+        if copy != nil {
+            copy = nil
+            db.abortCopy("the load was rolled back")
+        }
         if db.inTransaction {
             do {
                 try db.execute("ROLLBACK", "table \"\(request.table)\": ROLLBACK")
@@ -234,8 +248,13 @@ final class PostgresTableWriter: TableWriter {
 
     // MARK: Writing rows
 
-    /// Sends every row of `batch` with one binary COPY.
-    private func copy(_ batch: ImportedBatch) throws(PostgresError) {
+    /// What messages about the load's COPY say was being done.
+    private var copying: String { "table \"\(request.table)\": loading the rows (COPY)" }
+
+    /// Sends every row of `batch` into the load's COPY (begun at the first
+    /// batch), and what is buffered at its end, so that the server works on
+    /// it while the host prepares the next batch.
+    private func send(_ batch: ImportedBatch) throws(PostgresError) {
         guard batch.rowCount > 0 else { return }
         let table = request.table
         for key in keyColumns where batch.nullCount(column: key) > 0 {
@@ -244,38 +263,68 @@ final class PostgresTableWriter: TableWriter {
                 + "is null in row \(rowsWritten + Int64(row) + 1) of the load (row \(row + 1) of its batch); every "
                 + "row needs a key to be merged on")
         }
-        let first = rowsWritten + 1
-        let what = "table \"\(table)\": loading rows \(first)-\(rowsWritten + Int64(batch.rowCount)) (COPY)"
-        let fieldCount = Int16(encoders.count + (carriesOrdinal ? 1 : 0))
-        let buffer = buffer
-        let scratch = scratch
-        buffer.count = 0
-        do throws(PostgresError) {
-            try db.copyIn(copySQL, what, firstRow: first) { (sink: CopySink) throws(PostgresError) in
-                buffer.appendHeader()
-                for row in 0..<batch.rowCount {
-                    buffer.append(fieldCount)
-                    for encoder in encoders {
-                        do throws(ColumnEncoder.Refusal) {
-                            try encoder.encode(batch, row: row, into: buffer, scratch: scratch)
-                        } catch {
-                            throw refusal(error, column: batch.schema.fields[encoder.column].name,
-                                          row: first + Int64(row))
-                        }
-                    }
-                    if carriesOrdinal {
-                        buffer.append(Int32(8))
-                        buffer.append(first + Int64(row))
-                    }
-                    buffer.flush(to: sink, minimum: CopyBuffer.chunkSize)
-                }
-                buffer.appendTrailer()
-                buffer.flush(to: sink)
+        let sink: CopySink
+        if let copy {
+            sink = copy
+        } else {
+            do throws(PostgresError) {
+                sink = try db.beginCopy(copySQL, copying)
+            } catch {
+                throw relabel(error)
             }
-        } catch {
-            throw relabel(error, firstRow: first)
+            copy = sink
+            buffer.count = 0
+            buffer.appendHeader()
         }
+        let first = rowsWritten + 1
+        let fieldCount = Int16(encoders.count + (carriesOrdinal ? 1 : 0))
+        for row in 0..<batch.rowCount {
+            buffer.append(fieldCount)
+            for encoder in encoders {
+                do throws(ColumnEncoder.Refusal) {
+                    try encoder.encode(batch, row: row, into: buffer, scratch: scratch)
+                } catch {
+                    throw refusal(error, column: batch.schema.fields[encoder.column].name, row: first + Int64(row))
+                }
+            }
+            if carriesOrdinal {
+                buffer.append(Int32(8))
+                buffer.append(first + Int64(row))
+            }
+            if buffer.count >= CopyBuffer.chunkSize {
+                buffer.flush(to: sink)
+                if sink.failed { try serverRefusal(sink) }
+            }
+        }
+        buffer.flush(to: sink)
+        if sink.failed { try serverRefusal(sink) }
         rowsWritten += Int64(batch.rowCount)
+    }
+
+    /// Throws the server's reason for refusing the COPY's data (it stops
+    /// taking data once a row fails), naming the row of the load.
+    private func serverRefusal(_ sink: CopySink) throws(PostgresError) {
+        copy = nil
+        do throws(PostgresError) {
+            try db.endCopy(sink, copying)
+        } catch {
+            throw relabel(error)
+        }
+        throw PostgresError.internalError("\(copying): the server refused data but reported no error")
+    }
+
+    /// Ends the load's COPY, if one is open, and waits for the server to
+    /// have stored every row.
+    private func endCopy() throws(PostgresError) {
+        guard let sink = copy else { return }
+        copy = nil
+        buffer.appendTrailer()
+        buffer.flush(to: sink)
+        do throws(PostgresError) {
+            try db.endCopy(sink, copying)
+        } catch {
+            throw relabel(error)
+        }
     }
 
     /// The error for a value the encoder refused, naming column and row.
@@ -304,32 +353,32 @@ final class PostgresTableWriter: TableWriter {
     }
 
     /// A server error about the staging or temporary table, told about the
-    /// table itself, with the row of the load a COPY failed at.
-    private func relabel(_ error: PostgresError, firstRow: Int64) -> PostgresError {
+    /// table itself.
+    private func relabel(_ error: PostgresError) -> PostgresError {
         var error = error
         error.message = error.message.replacingAll("\"\(copyTarget)\"", with: "\"\(request.table)\"")
             .replacingAll(copyTarget, with: request.table)
         return error
     }
 
-    /// Runs the merge of an upsert or a cast load; when one load carries
-    /// the same key twice (SQLSTATE 21000), runs `deduplicated` instead,
-    /// in which the last row of each key wins.
-    private func merge(_ finish: String, deduplicated: String?) throws(PostgresError) {
+    /// Runs the merge of an upsert or a cast load. For an upsert, the
+    /// planner first gets the temporary table's statistics (so that it
+    /// joins it with a hash, not a million index probes), and the
+    /// transaction gets at least ``mergeWorkMemory`` of `work_mem` (so that
+    /// the sort that keeps the last row of each key stays in memory).
+    private func merge(_ statement: String, temporary: String, analyze: Bool) throws(PostgresError) {
         let what = "table \"\(request.table)\": merging the loaded rows (INSERT ... SELECT)"
-        guard let deduplicated else {
-            try db.execute(finish, what)
-            return
+        if analyze {
+            try db.execute("ANALYZE pg_temp.\(PGName.quoted(temporary))", "\(what): ANALYZE of the loaded rows")
+            try db.execute("SELECT pg_catalog.set_config('work_mem', '\(Self.mergeWorkMemory)', true) WHERE "
+                + "pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) < "
+                + "pg_catalog.pg_size_bytes('\(Self.mergeWorkMemory)')", "\(what): raising work_mem")
         }
-        try db.execute("SAVEPOINT etl_merge", what)
-        do {
-            try db.execute(finish, what)
-        } catch where error.sqlState == "21000" {
-            try db.execute("ROLLBACK TO SAVEPOINT etl_merge", what)
-            try db.execute(deduplicated, what + " keeping the last row of each key")
-        }
-        try db.execute("RELEASE SAVEPOINT etl_merge", what)
+        try db.execute(statement, what)
     }
+
+    /// The least `work_mem` of an upsert's merge.
+    static let mergeWorkMemory = "256MB"
 
     // MARK: State
 
@@ -394,49 +443,67 @@ final class PostgresTableWriter: TableWriter {
     }
 
     /// `INSERT INTO live (columns) SELECT columns FROM temporary`, with
-    /// casts into columns of other types, and for upsert `ON CONFLICT
-    /// (keys) DO UPDATE SET column = EXCLUDED.column ... WHERE` the row
-    /// changed; and the same statement that keeps only the last row of
-    /// each key.
+    /// casts into columns of other types; and for upsert:
+    ///
+    ///     INSERT INTO live AS t (columns)
+    ///     SELECT columns FROM (SELECT DISTINCT ON (keys) * FROM temporary
+    ///                          ORDER BY keys, ordinal DESC) AS s
+    ///     WHERE NOT EXISTS (SELECT 1 FROM live AS t WHERE keys equal
+    ///                       AND (columns) IS NOT DISTINCT FROM (s.columns))
+    ///     ON CONFLICT (keys) DO UPDATE SET column = EXCLUDED.column, ...
+    ///     WHERE (columns) IS DISTINCT FROM (EXCLUDED.columns)
+    ///
+    /// The last row of each key wins; rows equal to the stored ones are
+    /// left out before the conflict handling, which would otherwise lock
+    /// (and write) every existing row it meets; the rest are inserted or
+    /// updated.
     private static func mergeSQL(_ request: TableRequest, schema: String, temporary: String, targets: [ColumnInfo?],
-                                 ordinalName: String) -> (finish: String, deduplicated: String?) {
+                                 ordinalName: String) -> String {
         let fields = request.schema.fields
-        let names = fields.map { PGName.quoted($0.name) }
-        let selections = zip(names, targets).map { name, target -> String in
-            guard let target, !target.isExact else { return name }
-            // Other types (and json) read their text; the plugin's families
-            // are assigned (PostgreSQL's assignment casts refuse what they
-            // would cut, such as a too long varchar).
-            return target.loadsFromText ? "\(name)::\(target.declared)" : name
-        }
+        let live = PGName.qualified(schema, request.table)
         let source = "pg_temp.\(PGName.quoted(temporary))"
-        let into = "INSERT INTO \(PGName.qualified(schema, request.table)) AS t (\(names.joined(separator: ", ")))"
-        guard request.mode == .upsert else {
-            return ("\(into) SELECT \(selections.joined(separator: ", ")) FROM \(source)", nil)
+        let names = fields.map { PGName.quoted($0.name) }
+        // Other types (and json) read their text; the plugin's families
+        // are assigned (PostgreSQL's assignment casts refuse what they
+        // would cut, such as a too long varchar).
+        let values = zip(names, targets).map { name, target -> String in
+            guard let target, target.loadsFromText else { return "s.\(name)" }
+            return "s.\(name)::\(target.declared)"
         }
-        let keys = request.keyColumns.map(PGName.quoted)
+        let into = "INSERT INTO \(live) AS t (\(names.joined(separator: ", ")))"
+        guard request.mode == .upsert else {
+            return "\(into) SELECT \(values.joined(separator: ", ")) FROM \(source) AS s"
+        }
         let keySet = Set(request.keyColumns)
+        let keys = request.keyColumns.map(PGName.quoted)
+        let keyMatch = request.keyColumns.map { key -> String in
+            let index = fields.firstIndex { $0.name == key }!
+            return "t.\(PGName.quoted(key)) = \(values[index])"
+        }.joined(separator: " AND ")
+        // Compared as text where the column's type may have no equality (json).
+        let updated = fields.indices.filter { !keySet.contains(fields[$0].name) }
+        func compared(_ index: Int, _ other: String) -> (String, String) {
+            let exact = targets[index]?.isExact ?? true
+            let column = "t.\(names[index])"
+            return exact ? (column, other) : ("\(column)::pg_catalog.text", "(\(other))::pg_catalog.text")
+        }
+        var filter = "NOT EXISTS (SELECT 1 FROM \(live) AS t WHERE \(keyMatch)"
         var conflict = " ON CONFLICT (\(keys.joined(separator: ", "))) "
-        let updated = zip(fields, targets).filter { !keySet.contains($0.0.name) }
         if updated.isEmpty {
             conflict += "DO NOTHING"
         } else {
-            let sets = updated.map { "\(PGName.quoted($0.0.name)) = EXCLUDED.\(PGName.quoted($0.0.name))" }
-            // Compare as text where the type may have no equality (json).
-            let compared = updated.map { field, target -> (String, String) in
-                let name = PGName.quoted(field.name)
-                let asText = !(target?.isExact ?? true)
-                return asText ? ("t.\(name)::text", "EXCLUDED.\(name)::text") : ("t.\(name)", "EXCLUDED.\(name)")
-            }
-            conflict += "DO UPDATE SET \(sets.joined(separator: ", ")) WHERE "
-                + "(\(compared.map(\.0).joined(separator: ", "))) IS DISTINCT FROM "
-                + "(\(compared.map(\.1).joined(separator: ", ")))"
+            let current = updated.map { compared($0, values[$0]) }
+            filter += " AND (\(current.map(\.0).joined(separator: ", "))) IS NOT DISTINCT FROM "
+                + "(\(current.map(\.1).joined(separator: ", ")))"
+            let excluded = updated.map { compared($0, "EXCLUDED.\(names[$0])") }
+            conflict += "DO UPDATE SET \(updated.map { "\(names[$0]) = EXCLUDED.\(names[$0])" }.joined(separator: ", ")) "
+                + "WHERE (\(excluded.map(\.0).joined(separator: ", "))) IS DISTINCT FROM "
+                + "(\(excluded.map(\.1).joined(separator: ", ")))"
         }
-        let finish = "\(into) SELECT \(selections.joined(separator: ", ")) FROM \(source)\(conflict)"
-        let deduplicated = "\(into) SELECT DISTINCT ON (\(keys.joined(separator: ", "))) "
-            + "\(selections.joined(separator: ", ")) FROM \(source) "
-            + "ORDER BY \(keys.joined(separator: ", ")), \(PGName.quoted(ordinalName)) DESC\(conflict)"
-        return (finish, deduplicated)
+        filter += ")"
+        let last = "(SELECT DISTINCT ON (\(keys.joined(separator: ", "))) * FROM \(source) "
+            + "ORDER BY \(keys.joined(separator: ", ")), \(PGName.quoted(ordinalName)) DESC) AS s"
+        return "\(into) SELECT \(values.joined(separator: ", ")) FROM \(last) WHERE \(filter)\(conflict)"
     }
 }
 
