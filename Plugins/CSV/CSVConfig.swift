@@ -8,9 +8,11 @@ struct CSVConfig {
     let stream: String?
     /// Delimiter, quote and header.
     let dialect: CSVDialect
+    /// Rows per batch handed to the host.
+    let batchRows: Int
 
     /// Every key the config accepts (the schema says the same).
-    static let keys: Set<String> = ["path", "stream", "delimiter", "quote", "has_header", "encoding"]
+    static let keys: Set<String> = ["path", "stream", "delimiter", "quote", "has_header", "encoding", "batch_rows"]
 
     /// The JSON Schema of the config, published in the descriptor.
     static let schema = #"""
@@ -47,6 +49,11 @@ struct CSVConfig {
           "enum": ["utf-8"],
           "default": "utf-8",
           "description": "The text encoding of the files. Only UTF-8 is supported (a byte order mark is dropped)."
+        },
+        "batch_rows": {
+          "type": "integer",
+          "default": 65536,
+          "description": "Rows per batch handed to the host (1 to 1048576): smaller batches use less memory per batch, larger ones less time per row."
         }
       }
     }
@@ -64,5 +71,10 @@ struct CSVConfig {
         dialect = try CSVDialect(delimiter: try config.string("delimiter") ?? ",",
                                  quote: try config.string("quote") ?? "\"",
                                  hasHeader: try config.bool("has_header") ?? true)
+        let rows = try config.integer("batch_rows") ?? Int64(CSVStreamSource.defaultBatchRows)
+        guard (1...1 << 20).contains(rows) else {
+            throw PluginError.invalidArgument("config \"batch_rows\" is \(rows); use 1 to 1048576")
+        }
+        batchRows = Int(rows)
     }
 }

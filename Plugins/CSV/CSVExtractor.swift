@@ -45,7 +45,7 @@ final class CSVExtractor: Extractor {
     func read(stream: String, state: String?) throws -> any BatchSource {
         let file = try files().file(forStream: stream)
         host.log(.debug, "reading \(file.path) as stream \"\(stream)\"")
-        return try CSVStreamSource(file: file, dialect: config.dialect, host: host)
+        return try CSVStreamSource(file: file, dialect: config.dialect, batchRows: config.batchRows, host: host)
     }
 
     /// The files of `path`, resolved again at each operation so that a

@@ -1,20 +1,22 @@
 import ETLPluginKit
 
 /// The batches of one CSV file: the ``CSVReader`` of the kit, fed by the
-/// file in 1 MiB chunks, emitting batches of up to ``batchRows`` rows.
+/// file in 1 MiB chunks, emitting batches of up to `batch_rows` rows.
 final class CSVStreamSource: BatchSource {
-    /// Rows per batch.
-    static let batchRows = 65_536
+    /// Rows per batch unless the config says otherwise.
+    static let defaultBatchRows = 65_536
     /// Field bytes per batch, so that batches of long text stay bounded.
     static let batchBytes = 64 << 20
 
     let schema: ArrowBatchSchema
     private let reader: CSVReader
+    private let batchRows: Int
     private var finished = false
 
     /// Opens `file` and reads its header. Malformed records are offered to
     /// the host (`--max-bad-rows`) before they fail the stream.
-    init(file: FileSet.File, dialect: CSVDialect, host: HostContext) throws(PluginError) {
+    init(file: FileSet.File, dialect: CSVDialect, batchRows: Int, host: HostContext) throws(PluginError) {
+        self.batchRows = batchRows
         reader = CSVReader(input: try FileInput(path: file.path), fileName: file.path, dialect: dialect)
         schema = CSVReader.schema(columns: try reader.readHeader())
         let stream = file.stream
@@ -25,7 +27,7 @@ final class CSVStreamSource: BatchSource {
 
     func nextBatch(into builder: ArrowBatchBuilder) throws -> Bool {
         guard !finished else { return false }
-        let more = try reader.readBatch(into: builder, maxRows: Self.batchRows, maxBytes: Self.batchBytes)
+        let more = try reader.readBatch(into: builder, maxRows: batchRows, maxBytes: Self.batchBytes)
         if !more { finished = true }
         return more
     }

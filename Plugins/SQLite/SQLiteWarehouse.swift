@@ -14,7 +14,7 @@ final class SQLiteWarehouse: Warehouse {
         description: "SQLite database file: replace (atomic swap), append and upsert, with state in the same "
             + "transaction",
         configSchema: SQLiteConfig.schema,
-        capabilities: [.modeReplace, .modeAppend, .modeUpsert, .transactionalState, .deletions])
+        capabilities: [.modeReplace, .modeAppend, .modeUpsert, .transactionalState, .deletions, .parallelStreams])
 
     private let config: SQLiteConfig
     private let host: HostContext

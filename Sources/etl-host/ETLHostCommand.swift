@@ -18,6 +18,8 @@ struct ETLHostCommand: ParsableCommand {
               etl-host sync csv sqlite -s path=a.csv   a CSV file into ./warehouse.db
               etl-host sync airtable sqlite -s base=app...
                                             a whole Airtable base ($AIRTABLE_TOKEN)
+              etl-host runs                 past runs; `runs show ID` for one
+              etl-host replay ID            rebuild a run's load from its snapshot
               etl-host plugins list         what is installed, and whether it loads
               etl-host plugins info csv     its description and config schema
               etl-host plugins install ./libmy.so
@@ -26,7 +28,7 @@ struct ETLHostCommand: ParsableCommand {
             \(ExitStatus.documentation)
             """,
         version: "etl-host \(HostEnvironment.version) (plugin ABI \(HostABI.string(HostABI.current)), \(ETLToolchain.current))",
-        subcommands: [SyncCommand.self, PluginsCommand.self]
+        subcommands: [SyncCommand.self, RunsCommand.self, ReplayCommand.self, PluginsCommand.self]
     )
 }
 

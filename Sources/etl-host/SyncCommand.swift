@@ -20,6 +20,14 @@ struct SyncCommand: ParsableCommand {
               append   add the rows to the table
               upsert   insert new rows and update existing ones on the primary key
 
+            Every run is recorded in the state folder ($ETL_STATE_DIR, else \
+            $XDG_STATE_HOME/etl-host, else ~/.local/state/etl-host) with its log, and \
+            keeps a gzip JSON Lines snapshot of what the extractor returned: see \
+            `etl-host runs` and `etl-host replay`. Transient failures (network, rate \
+            limits, a busy database) are retried with backoff (--max-attempts). \
+            Ctrl-C (SIGINT) or SIGTERM cancels cleanly: the stream being loaded \
+            rolls back, the run is recorded as cancelled, and the exit code is 130.
+
             With --incremental, an incremental extractor (airtable) reads only what \
             changed since the state committed by the last successful run; the state \
             is committed in the same transaction as the data.
@@ -72,11 +80,18 @@ struct SyncCommand: ParsableCommand {
     var maxBadRows: Int = 0
     @Option(help: ArgumentHelp("With --mode upsert: keep (default), remove or flag rows whose key the source no longer has.", valueName: "keep|remove|flag"))
     var deletions: String?
-    @Flag(help: "Print the summary as one JSON object.") var json = false
-    @Flag(help: "No progress and no summary; errors only.") var quiet = false
+    @Flag(name: .customLong("no-snapshot"), help: "Do not keep a raw snapshot of what the extractor returned (replay then cannot rebuild this run).")
+    var noSnapshot = false
+    @Option(name: .customLong("keep-snapshots"), help: ArgumentHelp("Keep the snapshots of the last N runs that have one, this one included (default 10); older ones are deleted.", valueName: "n"))
+    var keepSnapshots: Int = 10
+    @OptionGroup var runOptions: RunOptions
     @OptionGroup var registryOptions: RegistryOptions
 
     func run() throws {
+        let cancellation = Cancellation()
+        RunDriver.trapSignals(cancellation) { message in
+            FileHandle.standardError.write(Data("etl-host: \(message)\n".utf8))
+        }
         try reportingErrors {
             let file = try config.map(SyncConfigFile.read) ?? SyncConfigFile()
             guard let extractorName = extractor ?? file.extractor, let warehouseName = warehouse ?? file.warehouse else {
@@ -90,10 +105,10 @@ struct SyncCommand: ParsableCommand {
             let registry = try registryOptions.load()
             let extractorPlugin = try registry.load(named: extractorName, kind: .extractor)
             let warehousePlugin = try registry.load(named: warehouseName, kind: .warehouse)
-            let sourceConfig = try ConfigResolver(plugin: extractorName, schemaJSON: extractorPlugin.descriptor.configSchema)
-                .resolve(settings: source, file: file.source)
-            let destinationConfig = try ConfigResolver(plugin: warehouseName, schemaJSON: warehousePlugin.descriptor.configSchema)
-                .resolve(settings: dest, file: file.destination)
+            let sourceResolver = try ConfigResolver(plugin: extractorName, schemaJSON: extractorPlugin.descriptor.configSchema)
+            let sourceConfig = try sourceResolver.resolve(settings: source, file: file.source)
+            let destinationResolver = try ConfigResolver(plugin: warehouseName, schemaJSON: warehousePlugin.descriptor.configSchema)
+            let destinationConfig = try destinationResolver.resolve(settings: dest, file: file.destination)
 
             var request = SyncRequest(
                 extractor: extractorName, warehouse: warehouseName, sourceConfig: sourceConfig,
@@ -109,22 +124,19 @@ struct SyncCommand: ParsableCommand {
                 throw HostError(.invalidArgument, "unknown --deletions '\(deletionName)'; use keep, remove or flag")
             }
             request.deletions = deletionMode
-            let progress = quiet || json ? nil : ProgressPrinter()
-            let runner = try SyncRunner(request: request, extractor: extractorPlugin, warehouse: warehousePlugin, observer: progress)
-            let report = try runner.run()
-            if json {
-                say(try jsonText(report))
-            } else if !quiet {
-                say(Self.summary(report))
-            }
-            for stream in report.streams where stream.status == "failed" {
-                // The error names the plugin, stream or table and the place already.
-                FileHandle.standardError.write(Data("etl-host: error: \(stream.error ?? "stream '\(stream.stream)' failed")\n".utf8))
-            }
-            if report.status != "succeeded" {
-                let badData = runner.failures.contains { ($0 as? HostError)?.kind == .badData }
-                throw ExitCode(badData ? ExitStatus.badData.rawValue : ExitStatus.failure.rawValue)
-            }
+            request.pipeline = runOptions.pipeline
+            request.snapshot = !noSnapshot
+            guard keepSnapshots >= 1 else { throw HostError(.invalidArgument, "--keep-snapshots must be 1 or more (use --no-snapshot to keep none)") }
+            request.keepSnapshots = keepSnapshots
+            request.parallel = runOptions.parallel
+            request.retry = RetryPolicy(maxAttempts: runOptions.maxAttempts)
+            request.recordedSourceConfig = sourceResolver.recordable(settings: source, file: file.source)
+            request.recordedDestinationConfig = destinationResolver.recordable(settings: dest, file: file.destination)
+            let secrets = sourceResolver.secretValues(sourceConfig) + destinationResolver.secretValues(destinationConfig)
+            try RunDriver.execute(options: runOptions, cancellation: cancellation, makeRunner: { log, store, runID, progress in
+                try SyncRunner(request: request, source: .plugin(extractorPlugin), warehouse: warehousePlugin, runID: runID,
+                               log: log, store: store, observer: progress, cancellation: cancellation)
+            }, secrets: secrets)
         }
     }
 

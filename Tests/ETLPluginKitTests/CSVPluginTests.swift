@@ -203,8 +203,8 @@ struct CSVPluginTests {
             == PluginError.invalidArgument("config \"encoding\" is \"latin-1\" but only \"utf-8\" is supported; "
                 + "convert the file first (e.g. iconv -f latin-1 -t utf-8)"))
         #expect(pluginError { _ = try CSVPlugin.open(#"{"path": "x.csv", "header": true}"#) }
-            == PluginError.invalidArgument("unknown config key \"header\"; valid keys are \"delimiter\", "
-                + "\"encoding\", \"has_header\", \"path\", \"quote\", \"stream\""))
+            == PluginError.invalidArgument("unknown config key \"header\"; valid keys are \"batch_rows\", "
+                + "\"delimiter\", \"encoding\", \"has_header\", \"path\", \"quote\", \"stream\""))
         #expect(pluginError { _ = try CSVPlugin.open("{}") }
             == PluginError.invalidArgument("config \"path\" is required (a string)"))
     }

@@ -28,6 +28,7 @@ import Testing
             airtable  extractor  0.1.0    1.1  swift     ok      bundled
             csv       extractor  0.1.0    1.1  swift     ok      bundled
             jsonl     extractor  0.1.0    1.1  swift     ok      bundled
+            postgres  warehouse  0.1.0    1.1  swift     ok      bundled
             sqlite    warehouse  0.1.0    1.1  swift     ok      bundled
 
             """)
@@ -171,6 +172,6 @@ import Testing
         let result = try sandbox.etlHost("plugins", "info", "nope")
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("etl-host: error: no plugin named 'nope' in "))
-        #expect(result.stderr.contains("; available: airtable, csv, jsonl, sqlite (install one with `etl-host plugins install PATH`)"))
+        #expect(result.stderr.contains("; available: airtable, csv, jsonl, postgres, sqlite (install one with `etl-host plugins install PATH`)"))
     }
 }

@@ -134,7 +134,7 @@ import Testing
         let sandbox = try HostSandbox("sync-config")
         let unknown = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "paht=x.csv")
         #expect(unknown.status == 64)
-        #expect(unknown.stderr == "etl-host: error: csv: unknown config key 'paht'; valid keys: delimiter, encoding, has_header, path, quote, stream\n")
+        #expect(unknown.stderr == "etl-host: error: csv: unknown config key 'paht'; valid keys: batch_rows, delimiter, encoding, has_header, path, quote, stream\n")
         let missing = try sandbox.etlHost("sync", "csv", "sqlite")
         #expect(missing.status == 64)
         #expect(missing.stderr.hasPrefix("etl-host: error: csv: missing required config key 'path'"))

@@ -55,7 +55,7 @@ final class RequestPacer: Sendable {
 
     private let state: Mutex<State>
 
-    init(limit: Int, window: Double = 1.02) {
+    init(limit: Int, window: Double = 1.04) {
         self.limit = max(1, limit)
         self.window = window
         state = Mutex(State(starts: Array(repeating: -Double.infinity, count: max(1, limit))))

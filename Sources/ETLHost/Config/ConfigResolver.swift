@@ -108,6 +108,34 @@ public struct ConfigResolver: Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// The config as the user gave it, to record with a run so that it can
+    /// be replayed: `@env:`/`@file:` references stay references, other
+    /// values of secret keys become `***` (never stored).
+    public func recordable(settings: [String], file: [String: Any] = [:]) -> [String: Any] {
+        var config: [String: Any] = [:]
+        for (key, value) in file { config[key] = value }
+        for setting in settings {
+            guard let equals = setting.firstIndex(of: "=") else { continue }
+            config[String(setting[..<equals])] = String(setting[setting.index(after: equals)...])
+        }
+        return config.reduce(into: [:]) { result, pair in
+            let isReference = (pair.value as? String).map { $0.hasPrefix("@env:") || $0.hasPrefix("@file:") } ?? false
+            result[pair.key] = properties[pair.key]?.secret == true && !isReference ? Self.redactedValue : pair.value
+        }
+    }
+
+    /// What ``recordable(settings:file:)`` stores in place of a secret.
+    public static let redactedValue = "***"
+
+    /// The resolved values of the secret keys of `config` (at least 4
+    /// characters long), for scrubbing log messages.
+    public func secretValues(_ config: [String: Any]) -> [String] {
+        config.compactMap { key, value in
+            guard properties[key]?.secret == true, let text = value as? String, text.count >= 4 else { return nil }
+            return text
+        }
+    }
+
     /// The config with secret values replaced by `***`, for output and logs.
     public func redacted(_ config: [String: Any]) -> [String: Any] {
         config.reduce(into: [:]) { result, pair in

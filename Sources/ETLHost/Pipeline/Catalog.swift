@@ -10,6 +10,8 @@ struct SourceCatalog {
         var hints: [String: ColumnType]
         /// Field names in the order the catalog lists them.
         var fieldOrder: [String]
+        /// The stream's entry as the extractor wrote it (kept in snapshots).
+        var entryJSON: String = "{}"
     }
 
     var streams: [Stream]
@@ -31,9 +33,11 @@ struct SourceCatalog {
                 order.append(fieldName)
                 if let type = field["type"] as? String, let hint = ColumnType(hint: type) { hints[fieldName] = hint }
             }
+            let entry = (try? JSONSerialization.data(withJSONObject: stream, options: [.sortedKeys, .withoutEscapingSlashes]))
+                .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
             return Stream(
                 name: name, primaryKey: stream["primary_key"] as? [String] ?? [],
-                cursorField: stream["cursor_field"] as? String, hints: hints, fieldOrder: order
+                cursorField: stream["cursor_field"] as? String, hints: hints, fieldOrder: order, entryJSON: entry
             )
         }
     }

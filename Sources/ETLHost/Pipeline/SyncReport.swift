@@ -6,7 +6,7 @@ public struct StreamReport: Codable, Sendable, Equatable {
     public var stream: String
     /// The warehouse table it loads into.
     public var table: String
-    /// `succeeded`, `failed` or `skipped`.
+    /// `succeeded`, `failed`, `cancelled` or `skipped`.
     public var status: String
     /// Rows the extractor returned.
     public var rowsRead: Int
@@ -22,9 +22,12 @@ public struct StreamReport: Codable, Sendable, Equatable {
     public var seconds: Double
     /// Why the stream failed or was skipped.
     public var error: String?
+    /// How many times the stream was run (more than 1 after transient
+    /// failures; see ``RetryPolicy``).
+    public var attempts: Int?
 
     enum CodingKeys: String, CodingKey {
-        case stream, table, status, error, seconds
+        case stream, table, status, error, seconds, attempts
         case rowsRead = "rows_read"
         case rowsWritten = "rows_written"
         case rowsRejected = "rows_rejected"

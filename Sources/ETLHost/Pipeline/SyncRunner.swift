@@ -4,7 +4,7 @@ import Foundation
 
 /// What to sync: the plugins, their configs, the mode and the streams.
 public struct SyncRequest: @unchecked Sendable {
-    /// Extractor plugin name.
+    /// Extractor plugin name (for a replay: the original run's extractor).
     public var extractor: String
     /// Warehouse plugin name.
     public var warehouse: String
@@ -30,6 +30,21 @@ public struct SyncRequest: @unchecked Sendable {
     /// has (--deletions). With `incremental` the extractor lists every key
     /// (`key_listing`); otherwise the rows read are the keys present.
     public var deletions: DeletionMode = .keep
+    /// The pipeline's name in the run history (default `<extractor>_to_<warehouse>`).
+    public var pipeline: String?
+    /// Keep a raw snapshot of what the extractor returned (--no-snapshot).
+    public var snapshot = true
+    /// Snapshots kept in the state folder, this run's included (--keep-snapshots).
+    public var keepSnapshots = 10
+    /// Streams loaded at once (--parallel), when both plugins allow it.
+    public var parallel = 1
+    /// What to do with transient failures.
+    public var retry = RetryPolicy()
+    /// The configs as given (references unresolved, secrets as `***`), for the run record.
+    public var recordedSourceConfig: [String: Any] = [:]
+    public var recordedDestinationConfig: [String: Any] = [:]
+    /// Set by replay: the run whose snapshot is loaded.
+    public var replayOf: String?
 
     /// A request.
     public init(
@@ -47,36 +62,80 @@ public struct SyncRequest: @unchecked Sendable {
     }
 }
 
+/// Where a sync's records come from.
+public enum SyncSource {
+    /// An extractor plugin, read live.
+    case plugin(LoadedPlugin)
+    /// The snapshot an earlier run kept (`etl-host replay`).
+    case snapshot(Snapshot)
+}
+
+/// Something that yields Arrow batches of one stream: an extractor's
+/// stream or a snapshot.
+protocol BatchStream: AnyObject {
+    var schema: ArrowBatchSchema { get }
+    func next() throws -> ImportedBatch?
+}
+
+extension ExtractorStream: BatchStream {}
+
 /// Runs extract -> transform -> load for every selected stream.
 ///
 /// Per stream: pass 1 reads every batch from the extractor into a spool file
-/// while inferring each field's type; the table schema is resolved against
-/// the one stored by the last run (names kept, types only widened); pass 2
-/// converts the spool into typed batches and writes them; commit stores the
-/// data, the extractor's state, the run record and the schema in one
-/// transaction. A failing stream is rolled back (the warehouse is exactly as
-/// before) and the others still run.
-public final class SyncRunner {
+/// (and into the run's snapshot) while inferring each field's type; the
+/// table schema is resolved against the one stored by the last run (names
+/// kept, types only widened); pass 2 converts the spool into typed batches
+/// and writes them; commit stores the data, the extractor's state, the run
+/// record and the schema in one transaction. A failing stream is rolled
+/// back (the warehouse is exactly as before) and, when the failure is
+/// transient, run again (``RetryPolicy``); the other streams still run.
+///
+/// The run is recorded in the state folder (``RunStore``) when it starts
+/// and when it ends, with its structured log (``RunLog``).
+public final class SyncRunner: @unchecked Sendable {
     let request: SyncRequest
-    let extractor: LoadedPlugin
+    let source: SyncSource
     let warehouse: LoadedPlugin
     weak var observer: (any SyncObserver)?
-    let logSink: any PluginLogSink
+    /// The run's log (host and plugin messages, retries).
+    public let log: RunLog
+    let store: RunStore?
+    /// Raised by SIGINT/SIGTERM (or a caller) to stop the run.
+    public let cancellation: Cancellation
     /// The run's id.
     public let runID: String
 
-    /// A runner for `request` with plugins already loaded and checked.
-    public init(request: SyncRequest, extractor: LoadedPlugin, warehouse: LoadedPlugin,
-                observer: (any SyncObserver)? = nil, logSink: any PluginLogSink = StandardErrorLogSink()) throws {
-        try extractor.require(kind: .extractor)
+    /// The errors of failed streams, in order (for the exit code).
+    public var failures: [any Error] { lock.withLock { failureList } }
+    private var failureList: [any Error] = []
+    private let lock = NSLock()
+    private var record: RunRecord
+    private var snapshot: SnapshotWriter?
+
+    /// A runner for `request` with the plugins already loaded and checked.
+    ///
+    /// - Parameters:
+    ///   - runID: the run's id (default: a new one); the run's log should
+    ///     be made for the same id.
+    ///   - store: where to record the run; nil records nothing (and keeps
+    ///     no snapshot).
+    public init(request: SyncRequest, source: SyncSource, warehouse: LoadedPlugin, runID: String = SyncRunner.newRunID(),
+                log: RunLog, store: RunStore?, observer: (any SyncObserver)? = nil,
+                cancellation: Cancellation = Cancellation()) throws {
         try warehouse.require(kind: .warehouse)
-        if request.incremental {
-            guard extractor.descriptor.capabilities.contains("incremental"), extractor.descriptor.optionalOperations.contains("checkpoint") else {
-                throw HostError(.invalidArgument, "extractor '\(extractor.descriptor.name)' is not incremental: drop --incremental to read everything")
+        if case .plugin(let extractor) = source {
+            try extractor.require(kind: .extractor)
+            if request.incremental {
+                guard extractor.descriptor.capabilities.contains("incremental"), extractor.descriptor.optionalOperations.contains("checkpoint") else {
+                    throw HostError(.invalidArgument, "extractor '\(extractor.descriptor.name)' is not incremental: drop --incremental to read everything")
+                }
             }
-            guard request.mode != .replace else {
-                throw HostError(.invalidArgument, "--incremental reads only what changed, so it needs --mode upsert (or append); --mode replace would drop every row not read again")
+            if request.deletions != .keep, request.incremental, !extractor.descriptor.capabilities.contains("key_listing") {
+                throw HostError(.invalidArgument, "extractor '\(extractor.descriptor.name)' cannot list the keys of its records, so --incremental cannot see deletions; drop --incremental (a full upsert sees them) or --deletions")
             }
+        }
+        if request.incremental, request.mode == .replace {
+            throw HostError(.invalidArgument, "--incremental reads only what changed, so it needs --mode upsert (or append); --mode replace would drop every row not read again")
         }
         guard warehouse.descriptor.capabilities.contains(Self.capabilityName(request.mode)) else {
             throw HostError(.invalidArgument, "warehouse '\(warehouse.descriptor.name)' does not support --mode \(request.mode) (it supports: \(warehouse.descriptor.capabilities.filter { ["replace", "append", "upsert"].contains($0) }.joined(separator: ", ")))")
@@ -88,106 +147,345 @@ public final class SyncRunner {
             guard warehouse.descriptor.capabilities.contains("deletions") else {
                 throw HostError(.invalidArgument, "warehouse '\(warehouse.descriptor.name)' cannot detect deleted rows (no deletions capability); drop --deletions")
             }
-            if request.incremental, !extractor.descriptor.capabilities.contains("key_listing") {
-                throw HostError(.invalidArgument, "extractor '\(extractor.descriptor.name)' cannot list the keys of its records, so --incremental cannot see deletions; drop --incremental (a full upsert sees them) or --deletions")
-            }
         }
+        guard request.parallel >= 1 else { throw HostError(.invalidArgument, "--parallel must be 1 or more") }
         self.request = request
-        self.extractor = extractor
+        self.source = source
         self.warehouse = warehouse
         self.observer = observer
-        self.logSink = logSink
-        runID = Self.newRunID()
+        self.log = log
+        self.store = store
+        self.cancellation = cancellation
+        self.runID = runID
+        record = RunRecord(
+            id: runID, pipeline: request.pipeline ?? "\(request.extractor)_to_\(request.warehouse)",
+            extractor: request.extractor, warehouse: request.warehouse, mode: request.mode.description, status: .running,
+            startedAt: Self.now(), streams: [], retries: [], pid: getpid(),
+            sourceConfig: request.recordedSourceConfig.mapValues(JSONValue.from),
+            destinationConfig: request.recordedDestinationConfig.mapValues(JSONValue.from),
+            incremental: request.incremental, deletions: request.deletions.description, primaryKey: request.primaryKey,
+            snapshot: false, replayOf: request.replayOf)
     }
 
-    /// Runs the sync.
+    /// The extractor's name (the plugin's, or the snapshot's).
+    var extractorName: String { request.extractor }
+
+    /// Runs the sync and records it.
     ///
     /// - Throws: errors that stop the whole run before any stream starts
-    ///   (open, discover, unknown streams). Stream failures are in the report.
+    ///   (open, discover, unknown streams; recorded as the run's error).
+    ///   Stream failures are in the report and in ``failures``.
     public func run() throws -> SyncReport {
-        let startedAt = Self.now()
-        let source = try PluginInstance(plugin: extractor, configJSON: ConfigResolver.json(request.sourceConfig), logSink: logSink)
-        let destination = try PluginInstance(plugin: warehouse, configJSON: ConfigResolver.json(request.destinationConfig), logSink: logSink)
-        let catalog = try SourceCatalog(json: source.discover(), plugin: extractor.descriptor.name)
+        let started = Date()
+        try saveRecord()
+        CrashPoint.reach("run-recorded")
+        log.write(.info, plugin: nil, stream: nil, "run \(runID): \(extractorName) -> \(warehouse.descriptor.name) (\(request.mode))"
+            + (request.replayOf.map { ", replaying run \($0)" } ?? ""))
+        let reports: [StreamReport]
+        do {
+            reports = try runStreams()
+        } catch {
+            finishRecord(started: started, status: (error as? HostError)?.kind == .cancelled ? .cancelled : .failed,
+                         error: "\(error)")
+            throw error
+        }
+        let status: RunRecord.Status = cancellation.isCancelled ? .cancelled
+            : reports.allSatisfy({ $0.status != "failed" }) ? .succeeded : .failed
+        finishRecord(started: started, status: status, error: nil)
+        if let store, request.snapshot, !record.snapshot {
+            try? FileManager.default.removeItem(atPath: store.snapshotFolder(runID))
+        }
+        if let store, request.snapshot {
+            store.pruneSnapshots(keep: request.keepSnapshots)
+            CrashPoint.reach("snapshots-pruned")
+        }
+        return SyncReport(
+            runID: runID, extractor: extractorName, warehouse: warehouse.descriptor.name,
+            mode: request.mode.description, status: status.rawValue,
+            startedAt: record.startedAt, finishedAt: record.finishedAt ?? Self.now(), streams: reports
+        )
+    }
+
+    private func saveRecord() throws {
+        guard let store else { return }
+        let copy = lock.withLock { record }
+        try store.save(copy)
+    }
+
+    private func finishRecord(started: Date, status: RunRecord.Status, error: String?) {
+        lock.withLock {
+            record.status = status
+            record.error = error
+            record.finishedAt = Self.now()
+            record.durationSeconds = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
+            record.retries = log.retries
+        }
+        do { try saveRecord() } catch {
+            log.write(.error, plugin: nil, stream: nil, "the run record could not be saved: \(error)")
+        }
+        CrashPoint.reach("run-finished")
+        log.write(.info, plugin: nil, stream: nil, "run \(runID) \(status.rawValue)")
+    }
+
+    // MARK: Streams
+
+    /// One worker's plugin instances (one pair per concurrent stream).
+    private final class Worker: @unchecked Sendable {
+        let source: PluginInstance?
+        let destination: PluginInstance
+        let sink: StreamLogSink
+        init(source: PluginInstance?, destination: PluginInstance, sink: StreamLogSink) {
+            self.source = source
+            self.destination = destination
+            self.sink = sink
+        }
+        func close() {
+            source?.close()
+            destination.close()
+        }
+    }
+
+    private func makeWorker() throws -> Worker {
+        let sink = log.sink()
+        var sourceInstance: PluginInstance?
+        if case .plugin(let extractor) = source {
+            sourceInstance = try PluginInstance(plugin: extractor, configJSON: ConfigResolver.json(request.sourceConfig), logSink: sink)
+        }
+        let destination: PluginInstance
+        do {
+            destination = try PluginInstance(plugin: warehouse, configJSON: ConfigResolver.json(request.destinationConfig), logSink: sink)
+        } catch {
+            sourceInstance?.close()
+            throw error
+        }
+        return Worker(source: sourceInstance, destination: destination, sink: sink)
+    }
+
+    private func runStreams() throws -> [StreamReport] {
+        try cancellation.check("starting")
+        let first = try makeWorker()
+        let cancelToken = cancellation.onCancel { [first] in
+            first.source?.cancel()
+            first.destination.cancel()
+        }
+        defer { cancellation.remove(cancelToken) }
+        let catalog: SourceCatalog
+        switch source {
+        case .plugin(let extractor):
+            catalog = try SourceCatalog(json: first.source!.discover(), plugin: extractor.descriptor.name)
+        case .snapshot(let snapshot):
+            catalog = try SourceCatalog(json: "{\"streams\":[" + snapshot.manifests.map(\.catalog).joined(separator: ",") + "]}",
+                                        plugin: "snapshot")
+        }
+        CrashPoint.reach("catalog")
         let selected = try select(catalog)
 
+        if let store, request.snapshot, case .plugin = source {
+            snapshot = try SnapshotWriter(folder: store.snapshotFolder(runID), runID: runID, extractor: extractorName)
+        }
         try FileManager.default.createDirectory(atPath: request.workDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: request.workDirectory) }
 
         var tableNames = NameNormalizer()
-        var reports: [StreamReport] = []
-        for stream in selected {
-            let table = tableNames.assign(stream.name)
-            observer?.streamStarted(stream.name)
-            let started = Date()
-            var report: StreamReport
-            do {
-                report = try sync(stream, into: table, source: source, destination: destination)
-            } catch {
-                report = StreamReport(
-                    stream: stream.name, table: table, status: "failed", rowsRead: 0, rowsWritten: 0, rowsRejected: 0,
-                    newColumns: [], widenedColumns: [], seconds: 0, error: "\(error)"
-                )
-                failures.append(error)
+        let jobs = selected.map { (stream: $0, table: tableNames.assign($0.name)) }
+        var reports = [StreamReport?](repeating: nil, count: jobs.count)
+
+        let workers = min(max(1, request.parallel), jobs.count, parallelLimit())
+        if workers <= 1 {
+            defer { first.close() }
+            for (index, job) in jobs.enumerated() {
+                reports[index] = runStream(job.stream, table: job.table, worker: first)
             }
-            report.seconds = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
-            observer?.streamFinished(report)
-            reports.append(report)
+        } else {
+            var pool = [first]
+            do {
+                for _ in 1..<workers { pool.append(try makeWorker()) }
+            } catch {
+                pool.forEach { $0.close() }
+                throw error
+            }
+            let tokens = pool.dropFirst().map { worker in
+                cancellation.onCancel { worker.source?.cancel(); worker.destination.cancel() }
+            }
+            defer {
+                tokens.forEach(cancellation.remove)
+                pool.forEach { $0.close() }
+            }
+            let board = JobBoard(count: jobs.count)
+            let workers = pool
+            DispatchQueue.concurrentPerform(iterations: workers.count) { slot in
+                while let index = board.take() {
+                    board.finish(index, runStream(jobs[index].stream, table: jobs[index].table, worker: workers[slot]))
+                }
+            }
+            reports = board.reports
         }
-        return SyncReport(
-            runID: runID, extractor: extractor.descriptor.name, warehouse: warehouse.descriptor.name,
-            mode: request.mode.description, status: reports.allSatisfy { $0.status != "failed" } ? "succeeded" : "failed",
-            startedAt: startedAt, finishedAt: Self.now(), streams: reports
-        )
+        return reports.compactMap { $0 }
     }
 
-    /// The errors of failed streams, in order (for the exit code).
-    public private(set) var failures: [any Error] = []
+    /// The streams of a parallel run: which is next, and the reports so far.
+    private final class JobBoard: @unchecked Sendable {
+        private let lock = NSLock()
+        private let count: Int
+        private var next = 0
+        private(set) var reports: [StreamReport?]
+        init(count: Int) {
+            self.count = count
+            reports = Array(repeating: nil, count: count)
+        }
+        func take() -> Int? {
+            lock.withLock {
+                guard next < count else { return nil }
+                next += 1
+                return next - 1
+            }
+        }
+        func finish(_ index: Int, _ report: StreamReport) { lock.withLock { reports[index] = report } }
+    }
+
+    /// How many streams may run at once: 1 unless both sides declare
+    /// `parallel_streams` (a replay reads files, so only the warehouse counts).
+    private func parallelLimit() -> Int {
+        var allowed = warehouse.descriptor.capabilities.contains("parallel_streams")
+        if case .plugin(let extractor) = source {
+            allowed = allowed && extractor.descriptor.capabilities.contains("parallel_streams")
+        }
+        if !allowed, request.parallel > 1 {
+            log.write(.warn, plugin: nil, stream: nil, "--parallel \(request.parallel): \(extractorName) and \(warehouse.descriptor.name) do not both declare parallel_streams; loading one stream at a time")
+        }
+        return allowed ? request.parallel : 1
+    }
+
+    /// Runs one stream with the retry policy; never throws (the report says).
+    private func runStream(_ stream: SourceCatalog.Stream, table: String, worker: Worker) -> StreamReport {
+        worker.sink.stream = stream.name
+        defer { worker.sink.stream = nil }
+        observer?.streamStarted(stream.name)
+        let started = Date()
+        var report: StreamReport
+        var attempt = 1
+        while true {
+            do {
+                try cancellation.check("starting stream '\(stream.name)'")
+                report = try sync(stream, into: table, worker: worker)
+                break
+            } catch {
+                let error = classify(error)
+                if RetryPolicy.isTransient(error), attempt < request.retry.maxAttempts, !cancellation.isCancelled {
+                    let wait = request.retry.delay(afterAttempt: attempt)
+                    log.hostRetry(stream: stream.name, attempt: attempt, of: request.retry.maxAttempts, reason: "\(error)", wait: wait)
+                    cancellation.sleep(wait)
+                    attempt += 1
+                    continue
+                }
+                let cancelled = (error as? HostError)?.kind == .cancelled
+                report = StreamReport(
+                    stream: stream.name, table: table, status: cancelled ? "cancelled" : "failed", rowsRead: 0, rowsWritten: 0,
+                    rowsRejected: 0, newColumns: [], widenedColumns: [], seconds: 0, error: "\(error)"
+                )
+                if !cancelled { lock.withLock { failureList.append(error) } }
+                // The command prints stream failures itself (text); JSON collectors get the line.
+                log.write(cancelled ? .warn : .error, plugin: nil, stream: stream.name, "\(error)", echo: false)
+                break
+            }
+        }
+        report.attempts = attempt
+        report.seconds = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
+        observer?.streamFinished(report)
+        lock.withLock { record.streams.append(report); record.retries = log.retries }
+        try? saveRecord()
+        return report
+    }
+
+    /// A plugin's "cancelled" answer after a cancellation is the run's cancellation.
+    private func classify(_ error: any Error) -> any Error {
+        guard cancellation.isCancelled else { return error }
+        if let hostError = error as? HostError, hostError.kind == .cancelled { return error }
+        return HostError(.cancelled, "cancelled (\(cancellation.reason)): \(error)")
+    }
 
     private func select(_ catalog: SourceCatalog) throws -> [SourceCatalog.Stream] {
         guard let wanted = request.streams else { return catalog.streams }
         return try wanted.map { name in
             guard let stream = catalog.streams.first(where: { $0.name == name }) else {
-                throw HostError(.invalidArgument, "extractor '\(extractor.descriptor.name)' has no stream '\(name)'; its streams: \(catalog.streams.map(\.name).joined(separator: ", "))")
+                throw HostError(.invalidArgument, "\(request.replayOf == nil ? "extractor '\(extractorName)'" : "the snapshot of run \(request.replayOf!)") has no stream '\(name)'; its streams: \(catalog.streams.map(\.name).joined(separator: ", "))")
             }
             return stream
         }
     }
 
-    private func sync(_ stream: SourceCatalog.Stream, into table: String, source: PluginInstance, destination: PluginInstance) throws -> StreamReport {
+    /// Opens the batches of `stream`: from the extractor, or from the snapshot.
+    private func open(_ stream: SourceCatalog.Stream, worker: Worker, state: String?) throws -> BatchStream {
+        switch source {
+        case .plugin:
+            return try worker.source!.read(stream: stream.name, stateJSON: state)
+        case .snapshot(let snapshot):
+            guard let manifest = snapshot.manifests.first(where: { $0.stream == stream.name }) else {
+                throw HostError(.io, "the snapshot has no data for stream '\(stream.name)'")
+            }
+            return try snapshot.open(manifest)
+        }
+    }
+
+    private func sync(_ stream: SourceCatalog.Stream, into table: String, worker: Worker) throws -> StreamReport {
         let startedAt = Self.now()
-        let stateKey = "\(extractor.descriptor.name)/\(stream.name)"
+        let destination = worker.destination
+        let stateKey = "\(extractorName)/\(stream.name)"
         let previousState = request.incremental ? try destination.stateGet(key: stateKey) : nil
         let stored = try destination.schemaGet(table: table).map(TableSchema.decode)
 
-        // Pass 1: extract into the spool, inferring types.
+        // Pass 1: extract into the spool (and the snapshot), inferring types.
         let spoolPath = (request.workDirectory as NSString).appendingPathComponent("\(table).spool")
         let spool = try SpoolWriter(path: spoolPath)
         var flattener = BatchFlattener(stream: stream.name)
-        source.context.allowRejects(request.maxBadRows)
-        _ = source.context.takeRejects()
-        let reader = try source.read(stream: stream.name, stateJSON: previousState)
+        worker.source?.context.allowRejects(request.maxBadRows)
+        _ = worker.source?.context.takeRejects()
+        let reader = try open(stream, worker: worker, state: previousState)
         flattener.register(reader.schema)
+        let streamSnapshot = try snapshot?.begin(stream: stream.name, schema: reader.schema, catalogEntry: stream.entryJSON)
+        var committed = false
+        defer { if !committed { streamSnapshot?.discard() } }
         while let batch = try reader.next() {
+            CrashPoint.reach("batch-read")
+            try streamSnapshot?.append(batch)
             let columns = try flattener.flatten(batch)
             try spool.append(columns, rows: batch.rowCount)
             observer?.streamProgress(stream.name, phase: "reading", rows: flattener.rowCount)
+            try cancellation.check("reading stream '\(stream.name)'")
         }
         try spool.finish()
-        let state = try source.checkpoint(stream: stream.name)
-        let rejects = source.context.takeRejects()
-        source.context.allowRejects(0)
+        let state: String?
+        let rejects: [PluginContext.Reject]
+        switch source {
+        case .plugin:
+            state = try worker.source!.checkpoint(stream: stream.name)
+            rejects = worker.source!.context.takeRejects()
+            worker.source!.context.allowRejects(0)
+        case .snapshot(let snapshot):
+            state = snapshot.manifests.first(where: { $0.stream == stream.name })?.state
+            rejects = []
+        }
+        try streamSnapshot?.finish(state: state)
+        if streamSnapshot != nil {
+            lock.withLock { record.snapshot = true }
+            CrashPoint.reach("snapshot-written")
+        }
+        CrashPoint.reach("spooled")
 
         // Deletions after an incremental read: every key still at the source.
         let keySpoolPath = (request.workDirectory as NSString).appendingPathComponent("\(table).keys.spool")
         let listsKeys = request.deletions != .keep && request.incremental
         if listsKeys {
-            try spoolKeys(of: stream, from: source, into: keySpoolPath)
+            guard let extractorInstance = worker.source else {
+                throw HostError(.invalidArgument, "--deletions with --incremental needs the source's key listing, which a snapshot does not hold; replay with --deletions keep")
+            }
+            try spoolKeys(of: stream, from: extractorInstance, into: keySpoolPath)
         }
 
         // Resolve the table schema.
         let resolution = resolveSchema(stream: stream, table: table, flattener: flattener, stored: stored)
         guard !resolution.schema.columns.isEmpty else {
+            committed = true
             return StreamReport(stream: stream.name, table: table, status: "skipped", rowsRead: flattener.rowCount, rowsWritten: 0,
                                 rowsRejected: 0, newColumns: [], widenedColumns: [], seconds: 0,
                                 error: "the stream has no fields; no table was created")
@@ -195,7 +493,9 @@ public final class SyncRunner {
         let keys = try upsertKeys(stream: stream, schema: resolution.schema)
 
         // Pass 2: convert and load, then commit everything at once.
+        try cancellation.check("loading stream '\(stream.name)'")
         let writer = try destination.begin(table: table, schema: resolution.schema.arrowSchema, mode: request.mode, keyColumns: keys, runID: runID, deletions: request.deletions)
+        CrashPoint.reach("begun")
         var written = 0
         do {
             let converter = try BatchConverter(schema: resolution.schema, stream: stream.name)
@@ -203,29 +503,37 @@ public final class SyncRunner {
             let array = UnsafeMutablePointer<ArrowArray>.allocate(capacity: 1)
             defer { array.deallocate() }
             while let batch = try spooled.next() {
+                try cancellation.check("loading stream '\(stream.name)'")
                 array.initialize(to: ArrowArray())
                 try converter.convert(batch, into: array)
                 try writer.write(array)
                 written += batch.rowCount
+                CrashPoint.reach("batch-written")
                 observer?.streamProgress(stream.name, phase: "loading", rows: written)
             }
             if request.deletions != .keep {
                 try writePresentKeys(listsKeys ? keySpoolPath : nil, keys: keys, schema: resolution.schema, stream: stream.name, writer: writer)
+                CrashPoint.reach("keys-written")
             }
             let run: [String: Any] = [
                 "run_id": runID, "stream": stream.name, "table_name": table, "mode": request.mode.description,
                 "status": "succeeded", "rows_read": flattener.rowCount + rejects.count, "rows_written": written,
                 "rows_rejected": rejects.count,
-                "started_at": startedAt, "finished_at": Self.now(), "extractor": extractor.descriptor.name,
+                "started_at": startedAt, "finished_at": Self.now(), "extractor": extractorName,
                 "warehouse": warehouse.descriptor.name,
             ]
+            try cancellation.check("committing stream '\(stream.name)'")
+            CrashPoint.reach("committing")
             try writer.commit(stateKey: state == nil ? nil : stateKey, stateJSON: state, runJSON: ConfigResolver.json(run),
                               schemaJSON: resolution.schema.json())
+            committed = true
+            CrashPoint.reach("committed")
         } catch {
             writer.rollback()
             throw error
         }
         if !rejects.isEmpty { try storeRejects(rejects, table: table, destination: destination) }
+        log.write(.info, plugin: nil, stream: stream.name, "loaded \(written) rows into '\(table)' (\(request.mode))")
         return StreamReport(
             stream: stream.name, table: table, status: "succeeded", rowsRead: flattener.rowCount + rejects.count,
             rowsWritten: written, rowsRejected: rejects.count, newColumns: resolution.newColumns,
@@ -246,6 +554,7 @@ public final class SyncRunner {
         while let batch = try reader.next() {
             try spool.append(try flattener.flatten(batch), rows: batch.rowCount)
             observer?.streamProgress(stream.name, phase: "listing keys", rows: flattener.rowCount)
+            try cancellation.check("listing the keys of stream '\(stream.name)'")
         }
         try spool.finish()
     }
@@ -376,12 +685,13 @@ public final class SyncRunner {
         }
     }
 
-    /// A new run id: UTC time and a random suffix, sortable.
-    static func newRunID() -> String {
+    /// A new run id: UTC time to the millisecond and a random suffix, so
+    /// ids sort in start order, e.g. `20261122T101500123Z-0a1b2c3d`.
+    public static func newRunID() -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
         formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        formatter.dateFormat = "yyyyMMdd'T'HHmmssSSS'Z'"
         let suffix = String(UInt32.random(in: 0 ... .max), radix: 16)
         return formatter.string(from: Date()) + "-" + String(repeating: "0", count: 8 - suffix.count) + suffix
     }

@@ -13,6 +13,9 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// Input data was malformed or did not fit (EX_DATAERR); the warehouse
     /// is unchanged.
     case badData = 65
+    /// Cancelled by SIGINT or SIGTERM (128 + SIGINT, as shells report it);
+    /// the stream being loaded was rolled back.
+    case cancelled = 130
 
     /// One line per code, for help texts.
     public static let documentation = """
@@ -24,6 +27,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
           64  invalid command line or config
           65  bad input data (malformed rows, values that do not fit); the
               warehouse is unchanged
+          130 cancelled by SIGINT/SIGTERM; the stream being loaded was rolled
+              back and the run is recorded as cancelled
         """
 }
 
@@ -35,6 +40,7 @@ extension HostError {
         case .invalidArgument: .usage
         case .registry, .io, .operationFailed: .failure
         case .badData: .badData
+        case .cancelled: .cancelled
         }
     }
 }

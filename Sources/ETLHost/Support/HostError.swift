@@ -31,6 +31,8 @@ public struct HostError: Error, CustomStringConvertible, Equatable, Sendable {
         case operationFailed
         /// Input data is malformed or does not fit its column.
         case badData
+        /// The run was cancelled (SIGINT, SIGTERM); nothing half-done was kept.
+        case cancelled
     }
 
     /// The coarse class of the failure.

@@ -1,0 +1,2 @@
+/* zlib (zlib1g-dev), for the host's gzip snapshots. */
+#include <zlib.h>

@@ -1,0 +1,117 @@
+import ETLPluginKit
+import Foundation
+
+/// One retry of something transient, as `runs show` lists it.
+public struct RetryEvent: Codable, Sendable, Equatable {
+    /// When it was decided, ISO 8601 UTC.
+    public var time: String
+    /// The stream, when one was running.
+    public var stream: String?
+    /// Who retried: `host` (the whole stream again) or a plugin's name
+    /// (its own retry of a request, reported through its log).
+    public var by: String
+    /// Which attempt failed (1 for the first).
+    public var attempt: Int
+    /// Why: the failure's message.
+    public var reason: String
+    /// The wait before the next attempt, in seconds (nil when unknown).
+    public var waitSeconds: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case time, stream, by, attempt, reason
+        case waitSeconds = "wait_seconds"
+    }
+}
+
+/// A run as the state folder records it (`runs/<id>/run.json`): written
+/// when the run starts and rewritten when it ends, so a run is recorded
+/// even when the warehouse is unreachable or the process dies.
+///
+/// ```json
+/// {"id": "20261122T101500Z-0a1b2c3d", "pipeline": "airtable_to_sqlite",
+///  "extractor": "airtable", "warehouse": "sqlite", "mode": "replace",
+///  "status": "succeeded", "started_at": "...", "finished_at": "...",
+///  "streams": [{"stream": "Customers", "rows_written": 120, ...}], ...}
+/// ```
+public struct RunRecord: Codable, Sendable {
+    /// The statuses a record can hold.
+    public enum Status: String, Codable, Sendable {
+        /// Started and not ended (or the process died: see ``RunStore``).
+        case running
+        /// Every stream succeeded.
+        case succeeded
+        /// At least one stream, or the run itself, failed.
+        case failed
+        /// Stopped by SIGINT or SIGTERM; nothing of the stream that was
+        /// loading was kept.
+        case cancelled
+        /// Recorded as running by a process that no longer exists (killed).
+        case interrupted
+    }
+
+    /// The run's id, sortable by start time.
+    public var id: String
+    /// The pipeline's name (`--pipeline`, default `<extractor>_to_<warehouse>`).
+    public var pipeline: String
+    public var extractor: String
+    public var warehouse: String
+    /// replace, append or upsert.
+    public var mode: String
+    public var status: Status
+    /// ISO 8601 UTC.
+    public var startedAt: String
+    public var finishedAt: String?
+    public var durationSeconds: Double?
+    /// Per stream, in run order (filled as streams end).
+    public var streams: [StreamReport]
+    /// What stopped the run, when it did not get to its streams.
+    public var error: String?
+    /// Every retry, by the host or a plugin.
+    public var retries: [RetryEvent]
+    /// The process that ran it.
+    public var pid: Int32
+    /// The configs as given, secrets as `***` unless they were `@env:` or
+    /// `@file:` references (for `replay`).
+    public var sourceConfig: [String: JSONValue]
+    public var destinationConfig: [String: JSONValue]
+    /// The options that shape the load, for `replay`.
+    public var incremental: Bool
+    public var deletions: String
+    public var primaryKey: [String]?
+    /// Whether a raw snapshot of the run was kept (see ``SnapshotStore``).
+    public var snapshot: Bool
+    /// The run this one replayed, if it is a replay.
+    public var replayOf: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, pipeline, extractor, warehouse, mode, status, streams, error, retries, pid, incremental, deletions
+        case snapshot
+        case startedAt = "started_at"
+        case finishedAt = "finished_at"
+        case durationSeconds = "duration_seconds"
+        case sourceConfig = "source_config"
+        case destinationConfig = "destination_config"
+        case primaryKey = "primary_key"
+        case replayOf = "replay_of"
+    }
+
+    /// Rows written over all streams.
+    public var rowsWritten: Int { streams.reduce(0) { $0 + $1.rowsWritten } }
+}
+
+extension JSONValue {
+    /// A JSON value from what JSONSerialization produces (String, NSNumber,
+    /// Bool, arrays, dictionaries, NSNull).
+    static func from(_ value: Any) -> JSONValue {
+        switch value {
+        case let text as String: return .string(text)
+        case let number as NSNumber:
+            if String(cString: number.objCType) == "c" { return .bool(number.boolValue) }
+            if let exact = Int64(exactly: number.doubleValue), !"\(number)".contains(".") { return .integer(exact) }
+            return .number(number.doubleValue)
+        case let list as [Any]: return .array(list.map(from))
+        case let object as [String: Any]: return .object(object.mapValues(from))
+        default: return .null
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import ETLHost
+import ETLPluginKit
+import Foundation
+
+/// `etl-host replay ID`: rebuilds a past run's load from its snapshot.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Load a past run's snapshot into a warehouse again, without contacting the source.",
+        discussion: """
+            Each run keeps what its extractor returned (gzip JSON Lines plus a \
+            manifest with the schema, row count and SHA-256, under \
+            runs/<id>/snapshot/ in the state folder). Replay feeds those records \
+            through the same pipeline: same inference, same names, same mode, so a \
+            replay of a replace run rebuilds the table exactly as that run loaded it. \
+            The extractor's checkpoint of that run is committed with the data, so an \
+            incremental sync after a replay continues from that point.
+
+            By default the run's own warehouse and destination config are used; name \
+            another warehouse and pass -d to load somewhere else. Secrets that were \
+            typed on the command line are not stored: pass them again with -d (or use \
+            @env:NAME, which is stored as a reference).
+
+            Examples:
+              etl-host replay 20261122T101500Z-0a1b2c3d
+              etl-host replay 20261122T1015 sqlite -d path=rebuilt.db
+              etl-host replay 20261122T1015 postgres -d url=@env:DATABASE_URL -d schema=restore
+
+            \(ExitStatus.documentation)
+            """
+    )
+
+    @Argument(help: "The run whose snapshot to load (an id or a unique beginning of one; see `etl-host runs`).") var id: String
+    @Argument(help: "The warehouse plugin (default: the run's own).") var warehouse: String?
+    @Option(name: [.customShort("d"), .customLong("dest")], help: ArgumentHelp("Warehouse config, KEY=VALUE (repeatable); replaces the run's own.", valueName: "key=value"))
+    var dest: [String] = []
+    @Option(help: "replace, append or upsert (default: the run's own mode).") var mode: String?
+    @Option(help: ArgumentHelp("Only these streams, comma-separated (default: all the snapshot holds).", valueName: "a,b")) var streams: String?
+    @OptionGroup var runOptions: RunOptions
+    @OptionGroup var registryOptions: RegistryOptions
+
+    func run() throws {
+        let cancellation = Cancellation()
+        RunDriver.trapSignals(cancellation) { message in
+            FileHandle.standardError.write(Data("etl-host: \(message)\n".utf8))
+        }
+        try reportingErrors {
+            let store = RunStore()
+            let original = try store.load(id)
+            let snapshot = try Snapshot(folder: store.snapshotFolder(original.id), runID: original.id)
+            let warehouseName = warehouse ?? original.warehouse
+            let modeName = mode ?? original.mode
+            guard let writeMode = WriteMode.allCases.first(where: { "\($0)" == modeName }) else {
+                throw HostError(.invalidArgument, "unknown --mode '\(modeName)'; use replace, append or upsert")
+            }
+            SpoolDirectory.removeStale()
+            let registry = try registryOptions.load()
+            let warehousePlugin = try registry.load(named: warehouseName, kind: .warehouse)
+            let resolver = try ConfigResolver(plugin: warehouseName, schemaJSON: warehousePlugin.descriptor.configSchema)
+            var recorded: [String: Any] = [:]
+            if dest.isEmpty, warehouseName == original.warehouse {
+                recorded = original.destinationConfig.mapValues(\.foundation)
+                for (key, value) in recorded where value as? String == ConfigResolver.redactedValue {
+                    throw HostError(.invalidArgument, "run \(original.id) was loaded with a secret '\(key)' typed on the command line, which is not stored; pass it again: etl-host replay \(original.id) \(warehouseName) -d \(key)=... (or -d \(key)=@env:NAME)")
+                }
+            }
+            let destinationConfig = try resolver.resolve(settings: dest, file: recorded)
+            var request = SyncRequest(
+                extractor: original.extractor, warehouse: warehouseName, sourceConfig: [:], destinationConfig: destinationConfig,
+                mode: writeMode, primaryKey: original.primaryKey, streams: streams.map(SyncCommand.list),
+                workDirectory: SpoolDirectory.forThisRun()
+            )
+            if let deletions = DeletionMode.allCases.first(where: { "\($0)" == original.deletions }), !original.incremental, writeMode == .upsert {
+                request.deletions = deletions
+            }
+            request.pipeline = runOptions.pipeline ?? original.pipeline
+            request.snapshot = false
+            request.parallel = runOptions.parallel
+            request.retry = RetryPolicy(maxAttempts: runOptions.maxAttempts)
+            request.replayOf = original.id
+            request.recordedDestinationConfig = resolver.recordable(settings: dest, file: recorded)
+            try RunDriver.execute(options: runOptions, cancellation: cancellation, makeRunner: { log, store, runID, progress in
+                try SyncRunner(request: request, source: .snapshot(snapshot), warehouse: warehousePlugin, runID: runID,
+                               log: log, store: store, observer: progress, cancellation: cancellation)
+            }, secrets: resolver.secretValues(destinationConfig))
+        }
+    }
+}
+
+extension JSONValue {
+    /// The value as JSONSerialization objects.
+    var foundation: Any {
+        switch self {
+        case .null: NSNull()
+        case .bool(let value): value
+        case .integer(let value): value
+        case .number(let value): value
+        case .string(let value): value
+        case .array(let values): values.map(\.foundation)
+        case .object(let members): members.mapValues(\.foundation)
+        }
+    }
+}
