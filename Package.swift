@@ -50,7 +50,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq"),
         .target(name: "ETLPluginKit", dependencies: ["CETLPlugin"], path: "Sources/ETLPluginKit"),
-        .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit"], path: "Sources/ETLHost"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit", "CZlib"], path: "Sources/ETLHost"),
         .target(name: "ETLExampleProcStats", dependencies: ["ETLPluginKit"], path: "Plugins/Examples/Swift/ProcStats"),
         .executableTarget(
             name: "etl-host",
