@@ -14,7 +14,8 @@ import Musl
 /// the data.
 ///
 /// One instance holds one connection and loads one table at a time (a
-/// second begin before the first load ends is refused). See README.md for
+/// second begin before the first load ends is refused); separate instances
+/// load in parallel (`parallel_streams`). See README.md for
 /// the type mapping, the guarantees of each mode and the locks they take.
 final class PostgresWarehouse: Warehouse {
     static let info = PluginInfo(
@@ -22,7 +23,7 @@ final class PostgresWarehouse: Warehouse {
         description: "PostgreSQL database (libpq): binary COPY, replace (atomic swap), append and upsert, with "
             + "state in the same transaction",
         configSchema: PostgresConfig.schema,
-        capabilities: [.modeReplace, .modeAppend, .modeUpsert, .transactionalState])
+        capabilities: [.modeReplace, .modeAppend, .modeUpsert, .transactionalState, .parallelStreams])
 
     private let config: PostgresConfig
     private let host: HostContext

@@ -154,6 +154,22 @@ import Testing
         }
     }
 
+    @Test func maxBadRowsSetsMalformedRecordsAsideInEtlRejects() throws {
+        let target = try Target("rejects")
+        let bytes = Array("id,name\n1,a\n2,b,extra\n3,c\n4,".utf8) + [0xFF, 0xFE] + Array("\n5,e\n".utf8)
+        try Data(bytes).write(to: URL(fileURLWithPath: target.sandbox.root + "/people.csv"))
+        let result = try target.sync("csv", "-s", "path=people.csv", "--max-bad-rows", "2", "--json")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try target.rows("SELECT id, name FROM \(target.qualified("people")) ORDER BY id")
+            == [["1", "a"], ["3", "c"], ["5", "e"]])
+        #expect(try target.db.columns("_etl_rejects", schema: target.schema).contains("raw_bytes bytea"))
+        #expect(try target.rows("SELECT location, raw, encode(raw_bytes, 'hex') FROM \(target.qualified("_etl_rejects")) "
+            + "ORDER BY location") == [
+            ["people.csv line 3", "2,b,extra", "322c622c6578747261"],
+            ["people.csv line 5", "4,\u{FFFD}\u{FFFD}", "342cfffe"],
+        ])
+    }
+
     @Test func hostileNamesInTablesAndColumns() throws {
         let target = try Target("hostile")
         try target.write("select,\"a \"\"quoted\"\" name\",🙂,User\n1,x,y,z\n", to: "Robert'); DROP TABLE x;--.csv")

@@ -15,12 +15,12 @@ struct OpenAndErrorsTests {
         try PostgresInspector.serverURL().replacingOccurrences(of: "postgres@", with: "\(user):\(password)@")
     }
 
-    @Test("the descriptor: a warehouse with every write mode and transactional state; url is a secret")
+    @Test("the descriptor: a warehouse with every write mode, transactional state and parallel streams; url is a secret")
     func descriptor() throws {
         let plugin = try PostgresPlugin.load()
         #expect(plugin.descriptor.name == "postgres")
         #expect(plugin.descriptor.kind == .warehouse)
-        #expect(plugin.descriptor.capabilities == ["replace", "append", "upsert", "transactional_state"])
+        #expect(plugin.descriptor.capabilities == ["parallel_streams", "replace", "append", "upsert", "transactional_state"])
         let schema = try JSONSerialization.jsonObject(with: Data(plugin.descriptor.configSchema.utf8)) as? [String: Any]
         #expect(schema?["additionalProperties"] as? Bool == false)
         let properties = schema?["properties"] as? [String: [String: Any]]
@@ -104,6 +104,32 @@ struct OpenAndErrorsTests {
         #expect(failure?.message.contains("permission denied for schema \(warehouse.schema) (SQLSTATE 42501)") == true,
                 "\(failure?.message ?? "")")
         #expect(failure?.pluginStatus == 6)
+    }
+
+    @Test("a connection the server dropped: the load in flight fails retryably and changes nothing; the next load reconnects")
+    func lostConnection() throws {
+        let name = "etl-lost-\(getpid())-\(UUID().uuidString.prefix(8))"
+        let warehouse = try TestWarehouse("lost", extraConfig: #", "application_name": "\#(name)""#)
+        let fields = [ArrowField("x", .int64)]
+        try warehouse.load("t", fields, [[[.int(1)]]])
+        let terminate = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '\(name)'"
+
+        let writer = try warehouse.instance.begin(table: "t", schema: ArrowBatchSchema(fields), mode: .append, runID: "r")
+        try writer.write(try makeBatch(fields, [[.int(2)]]))
+        #expect(try warehouse.db.rows(terminate) == [["t"]])
+        let failure = hostError { try writer.commit() }
+        #expect(failure?.pluginStatus == 4, "\(failure?.message ?? "")")
+        #expect(failure?.retryable == true, "\(failure?.message ?? "")")
+        writer.rollback()
+        #expect(try warehouse.rows("SELECT x FROM \(warehouse.qualified("t"))") == [["1"]])
+
+        try warehouse.load("t", fields, [[[.int(3)]]], mode: .append)
+        // Dropped while idle: noticed at the next begin, which reconnects.
+        #expect(try warehouse.db.rows(terminate) == [["t"]])
+        Thread.sleep(forTimeInterval: 0.2)
+        try warehouse.load("t", fields, [[[.int(4)]]], mode: .append)
+        #expect(try warehouse.rows("SELECT x FROM \(warehouse.qualified("t")) ORDER BY x") == [["1"], ["3"], ["4"]])
+        #expect(warehouse.logs.messages.contains { $0.hasPrefix("info: postgres: the connection to ") && $0.contains("reconnecting") })
     }
 
     @Test("one load per instance at a time; the next begins once it ends")

@@ -22,7 +22,7 @@ final class PostgresTableWriter: TableWriter {
     /// Where the rows go until commit.
     private enum Plan {
         /// COPY into the staging table; commit swaps it in.
-        case swap(staging: String, old: TableInfo?)
+        case swap(staging: String)
         /// COPY straight into the live table.
         case direct
         /// COPY into a temporary table; commit runs `statement` (after
@@ -95,14 +95,20 @@ final class PostgresTableWriter: TableWriter {
         try validate(request, schema: config.schema, limit: identifierLimit)
         let table = request.table
         let what = "table \"\(table)\""
-        if !db.isAlive {
-            host.log(.info, "postgres: the connection to \(db.server) was lost; reconnecting")
-            try db.reset()
+        if db.inTransaction, db.isAlive {
+            try db.execute("ROLLBACK", "\(what): ending an abandoned transaction")
         }
-        if db.inTransaction { try db.execute("ROLLBACK", "\(what): ending an abandoned transaction") }
-        try db.execute("BEGIN; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; "
-            + "SET LOCAL extra_float_digits = 1; SET LOCAL lock_timeout = \(config.lockTimeoutMilliseconds)",
-            "\(what): starting the load transaction")
+        let start = "BEGIN; SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; "
+            + "SET LOCAL extra_float_digits = 1; SET LOCAL lock_timeout = \(config.lockTimeoutMilliseconds)"
+        do throws(PostgresError) {
+            try db.execute(start, "\(what): starting the load transaction")
+        } catch where !db.isAlive {
+            // The server restarted, or the network dropped, since the last
+            // load: nothing was begun, so reconnect once and begin again.
+            host.log(.info, "postgres: the connection to \(db.server) was lost (\(error.message)); reconnecting")
+            try db.reset()
+            try db.execute(start, "\(what): starting the load transaction")
+        }
         do throws(PostgresError) {
             let builder = TableBuilder(db: db, host: host, schema: config.schema, table: table)
             try builder.ensureSchema()
@@ -113,9 +119,10 @@ final class PostgresTableWriter: TableWriter {
             var createdNow = false
             switch request.mode {
             case .replace:
-                let old = try TableCatalog.read(table, schema: config.schema, in: db)
+                // Refuses a view now rather than at commit.
+                _ = try TableCatalog.read(table, schema: config.schema, in: db)
                 try builder.create(stagingName, fields: fields)
-                plan = .swap(staging: stagingName, old: old)
+                plan = .swap(staging: stagingName)
                 createdNow = true
             case .append, .upsert:
                 info = try TableCatalog.read(table, schema: config.schema, in: db)
@@ -172,7 +179,7 @@ final class PostgresTableWriter: TableWriter {
                                                        targets: targets, ordinalName: ordinalName),
                               analyze: request.mode == .upsert)
             } else {
-                if case .swap(let staging, _) = plan { copyTarget = staging }
+                if case .swap(let staging) = plan { copyTarget = staging }
                 copySQL = "COPY \(PGName.qualified(config.schema, copyTarget)) (\(columnList)) FROM STDIN "
                     + "(FORMAT binary\(createdNow ? ", FREEZE" : ""))"
             }
@@ -210,7 +217,9 @@ final class PostgresTableWriter: TableWriter {
             try checkUsable("commit")
             try endCopy()
             switch plan {
-            case .swap(let staging, let old):
+            case .swap(let staging):
+                // The table as it is now (another session may have changed it since begin).
+                let old = try TableCatalog.read(table, schema: schema, in: db)
                 try TableBuilder(db: db, host: host, schema: schema, table: table)
                     .swap(staging, into: table, replacing: old, skippingIndex: skippedIndex)
             case .direct:
