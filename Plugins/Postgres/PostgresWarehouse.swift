@@ -88,11 +88,11 @@ final class PostgresWarehouse: Warehouse {
                 + "\"\(loading)\"; commit or roll it back first (one load per instance at a time)").pluginError
         }
         sequence += 1
-        let tag = String(instanceTag, radix: 16)
         do {
             let writer = try PostgresTableWriter.begin(
                 request, db: db, host: host, config: config, identifierLimit: identifierLimit,
-                stagingName: "_etl_staging_\(tag)_\(sequence)", temporaryName: "_etl_load_\(tag)_\(sequence)",
+                stagingName: PGName.staging(tag: instanceTag, sequence: sequence),
+                temporaryName: PGName.temporary(tag: instanceTag, sequence: sequence),
                 onEnd: { [weak self] in self?.loading = nil })
             loading = request.table
             return writer

@@ -68,6 +68,26 @@ struct TypeMappingTests {
         ])
     }
 
+    @Test("decimals load exactly, with their scale, in every form the text can take; other text is refused")
+    func decimals() throws {
+        let warehouse = try TestWarehouse("decimals")
+        let fields = [ArrowField("n", .int64), ArrowField("d", .utf8, annotation: .decimal(precision: 38, scale: 9))]
+        let cases: [(String, String)] = [
+            ("0", "0"), ("-0", "0"), ("10000", "10000"), ("0.0001", "0.0001"), ("99999999.99999999", "99999999.99999999"),
+            ("123456789.000000001", "123456789.000000001"), ("-1.5e-3", "-0.0015"), ("1E+5", "100000"), (".5", "0.5"),
+            ("1.", "1"), ("+7", "7"), ("00012.3400", "12.3400"), ("NaN", "NaN"), ("Infinity", "Infinity"),
+            ("-infinity", "-Infinity"), ("1" + String(repeating: "0", count: 40), "1" + String(repeating: "0", count: 40)),
+        ]
+        try warehouse.load("d", fields, [cases.enumerated().map { [.int(Int64($0.offset)), .text($0.element.0)] }])
+        #expect(try warehouse.rows("SELECT d::text FROM \(warehouse.qualified("d")) ORDER BY n").map { $0[0] ?? "NULL" }
+            == cases.map(\.1))
+        for bad in ["abc", "1e", "--1", "1.2.3", "", "0x10"] {
+            let failure = hostError { try warehouse.load("bad", fields, [[[.int(1), .text(bad)]]]) }
+            #expect(failure?.message == "plugin 'postgres': write to table 'bad' failed: postgres: table \"bad\": column "
+                + "\"d\", row 1 of the load: not a decimal number [ETL_ERR_DATA (10)]", "\(bad)")
+        }
+    }
+
     @Test("JSON keeps its meaning, not its spelling: jsonb normalizes spaces and key order")
     func jsonIsSemantic() throws {
         let warehouse = try TestWarehouse("json")

@@ -51,10 +51,17 @@ enum PGName {
         }
     }
 
-    /// A staging table name, unique in the database while its transaction
-    /// lives: `_etl_staging_<process>_<sequence>`.
-    static func staging(process: Int32, sequence: Int) -> String {
-        "_etl_staging_\(String(UInt32(bitPattern: process), radix: 16))_\(sequence)"
+    /// A staging table name for a replace: `_etl_staging_<tag>_<sequence>`,
+    /// where `tag` tells instances apart (a random number) and `sequence`
+    /// the loads of one instance. It lives only inside its transaction.
+    static func staging(tag: UInt32, sequence: Int) -> String {
+        "_etl_staging_\(String(tag, radix: 16))_\(sequence)"
+    }
+
+    /// The temporary table of an upsert or a load through casts:
+    /// `_etl_load_<tag>_<sequence>`.
+    static func temporary(tag: UInt32, sequence: Int) -> String {
+        "_etl_load_\(String(tag, radix: 16))_\(sequence)"
     }
 
     /// The name of the unique index that upserts into `table` rely on:

@@ -11,9 +11,6 @@ struct TableInfo {
     func column(_ name: String) -> ColumnInfo? {
         columns.first { $0.name == name }
     }
-
-    /// The Arrow schema of the table, by column families.
-    var arrowColumns: [ColumnInfo] { columns }
 }
 
 /// What a replace carries over from the old table to the new one: the SQL

@@ -7,7 +7,9 @@
 /// `Infinity`, `-Infinity` (any case).
 ///
 /// ```swift
-/// NumericBinary.append("-12.50", to: buffer, limit: nil)  // 8 + 4 bytes: 1 digit group... 
+/// // -12.50: groups [12, 5000], weight 0, negative, scale 2
+/// var text = "-12.50"
+/// try text.withUTF8 { try NumericBinary.append(UnsafeRawBufferPointer($0), to: buffer, limit: nil) }
 /// ```
 ///
 /// Related PostgreSQL source: `numeric_recv` in src/backend/utils/adt/numeric.c.

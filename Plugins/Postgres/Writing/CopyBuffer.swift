@@ -112,10 +112,10 @@ final class CopyBuffer {
     /// The end of the data: a field count of -1.
     func appendTrailer() { append(Int16(-1)) }
 
-    /// Sends what was written, if it is at least `minimum` bytes.
+    /// Sends what was written.
     @inline(__always)
-    func flush(to sink: CopySink, minimum: Int = 0) {
-        guard count >= minimum, count > 0 else { return }
+    func flush(to sink: CopySink) {
+        guard count > 0 else { return }
         sink.send(base, count: count)
         count = 0
     }
