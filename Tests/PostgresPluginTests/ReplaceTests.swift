@@ -155,6 +155,25 @@ struct ReplaceTests {
         try warehouse.load("people", Self.fields, [[[.int(5), .null, .null]]], mode: .append)
     }
 
+    @Test("a partitioned table is not replaced by a plain one: replace is refused, append goes into its partitions")
+    func partitionedTable() throws {
+        let warehouse = try TestWarehouse("partitioned")
+        let table = warehouse.qualified("p")
+        try warehouse.db.execute("""
+            CREATE SCHEMA \(PostgresInspector.quoted(warehouse.schema));
+            CREATE TABLE \(table) (id bigint, name text) PARTITION BY RANGE (id);
+            CREATE TABLE \(warehouse.qualified("p_low")) PARTITION OF \(table) FOR VALUES FROM (0) TO (100);
+            CREATE TABLE \(warehouse.qualified("p_high")) PARTITION OF \(table) FOR VALUES FROM (100) TO (1000);
+            """)
+        let fields = [ArrowField("id", .int64), ArrowField("name", .utf8)]
+        #expect(hostError { try warehouse.load("p", fields, [[[.int(1), .text("a")]]]) }?.message
+            == "plugin 'postgres': begin replace of table 'p' failed: postgres: table \"p\": it is a partitioned table, "
+            + "and replace would swap a plain table in for it; load it with append or upsert [ETL_ERR_INVALID_ARGUMENT (2)]")
+        try warehouse.load("p", fields, [[[.int(1), .text("a")], [.int(500), .text("b")]]], mode: .append)
+        #expect(try warehouse.rows("SELECT tableoid::regclass::text, id FROM \(table) ORDER BY id")
+            == [["\(warehouse.schema).p_low", "1"], ["\(warehouse.schema).p_high", "500"]])
+    }
+
     @Test("replace creates the table when it does not exist, and works with zero rows")
     func replaceIntoNothing() throws {
         let warehouse = try TestWarehouse("empty")

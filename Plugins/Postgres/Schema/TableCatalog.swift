@@ -6,6 +6,8 @@ struct TableInfo {
     var name: String
     /// The columns in table order.
     var columns: [ColumnInfo]
+    /// Whether it is a partitioned table (`PARTITION BY`).
+    var isPartitioned = false
 
     /// The column named exactly `name`, if any.
     func column(_ name: String) -> ColumnInfo? {
@@ -70,7 +72,7 @@ enum TableCatalog {
             guard let column = rows[row, 2], let declared = rows[row, 3] else { continue }
             columns.append(ColumnInfo(name: column, declared: declared))
         }
-        return TableInfo(oid: oid, name: name, columns: columns)
+        return TableInfo(oid: oid, name: name, columns: columns, isPartitioned: kind == "p")
     }
 
     /// Whether `schema` exists.

@@ -120,7 +120,10 @@ final class PostgresTableWriter: TableWriter {
             switch request.mode {
             case .replace:
                 // Refuses a view now rather than at commit.
-                _ = try TableCatalog.read(table, schema: config.schema, in: db)
+                if let existing = try TableCatalog.read(table, schema: config.schema, in: db), existing.isPartitioned {
+                    throw PostgresError.invalidArgument("\(what): it is a partitioned table, and replace would swap a "
+                        + "plain table in for it; load it with append or upsert")
+                }
                 try builder.create(stagingName, fields: fields)
                 plan = .swap(staging: stagingName)
                 createdNow = true
