@@ -54,8 +54,11 @@ import Testing
         // Wait until the first page was served, so the read is under way.
         let deadline = Date().addingTimeInterval(20)
         while try server.log().filter({ $0.endpoint == "list" }).isEmpty, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        // Never kill(0, ...): that would signal this whole process group.
+        let pid = process.processIdentifier
+        try #require(pid > 0 && process.isRunning, "etl-host is not running: \(process.terminationStatus)")
         let sent = Date()
-        kill(process.processIdentifier, signal)
+        kill(pid, signal)
         process.waitUntilExit()
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationReason == .exit && process.terminationStatus == 130, "\(stderr)")

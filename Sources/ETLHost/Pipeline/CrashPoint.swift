@@ -7,8 +7,9 @@ import Foundation
 /// this is one comparison.
 ///
 /// The points, in run order: `run-recorded`, `catalog`, `batch-read`,
-/// `snapshot-written`, `spooled`, `begun`, `batch-written`, `keys-written`,
-/// `committing`, `committed`, `run-finished`, `snapshots-pruned`.
+/// `spooled`, `begun`, `batch-written`, `keys-written`, `snapshot-written`
+/// (the snapshot, encoded alongside, is complete), `committing`,
+/// `committed`, `run-finished`, `snapshots-pruned`.
 enum CrashPoint {
     private static let target: (name: String, count: Int)? = {
         guard let text = ProcessInfo.processInfo.environment["ETL_CRASH_AT"], !text.isEmpty else { return nil }

@@ -466,10 +466,6 @@ public final class SyncRunner: @unchecked Sendable {
             rejects = []
         }
         try streamSnapshot?.finish(state: state)
-        if streamSnapshot != nil {
-            lock.withLock { record.snapshot = true }
-            CrashPoint.reach("snapshot-written")
-        }
         CrashPoint.reach("spooled")
 
         // Deletions after an incremental read: every key still at the source.
@@ -485,6 +481,7 @@ public final class SyncRunner: @unchecked Sendable {
         // Resolve the table schema.
         let resolution = resolveSchema(stream: stream, table: table, flattener: flattener, stored: stored)
         guard !resolution.schema.columns.isEmpty else {
+            try streamSnapshot?.waitFinished()
             committed = true
             return StreamReport(stream: stream.name, table: table, status: "skipped", rowsRead: flattener.rowCount, rowsWritten: 0,
                                 rowsRejected: 0, newColumns: [], widenedColumns: [], seconds: 0,
@@ -522,6 +519,12 @@ public final class SyncRunner: @unchecked Sendable {
                 "started_at": startedAt, "finished_at": Self.now(), "extractor": extractorName,
                 "warehouse": warehouse.descriptor.name,
             ]
+            if let streamSnapshot {
+                // The snapshot encoder ran alongside the load; it is complete before the data commits.
+                try streamSnapshot.waitFinished()
+                lock.withLock { record.snapshot = true }
+                CrashPoint.reach("snapshot-written")
+            }
             try cancellation.check("committing stream '\(stream.name)'")
             CrashPoint.reach("committing")
             try writer.commit(stateKey: state == nil ? nil : stateKey, stateJSON: state, runJSON: ConfigResolver.json(run),

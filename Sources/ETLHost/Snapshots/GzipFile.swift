@@ -9,10 +9,12 @@ final class GzipWriter {
     /// Bytes handed to ``write(_:)`` so far (uncompressed).
     private(set) var uncompressedBytes = 0
 
-    /// Creates (or truncates) `path`, compression level 6.
+    /// Creates (or truncates) `path`, compression level 1: snapshots are
+    /// written while the load runs, so speed wins over size (JSON Lines
+    /// still shrink about 4x).
     init(path: String) throws {
         self.path = path
-        guard let file = gzopen(path, "wb6") else {
+        guard let file = gzopen(path, "wb1") else {
             throw HostError(.io, "cannot create the snapshot file '\(path)': \(errnoDescription())")
         }
         self.file = file

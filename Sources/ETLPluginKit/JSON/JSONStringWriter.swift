@@ -11,7 +11,19 @@ public enum JSONStringWriter {
     /// Appends `text` (valid UTF-8) as a JSON string literal, quotes included.
     public static func append(_ text: UnsafeRawBufferPointer, to output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
-        for byte in text {
+        // Runs of bytes that need no escape are copied at once.
+        var start = 0
+        var index = 0
+        let count = text.count
+        while index < count {
+            let byte = text[index]
+            if byte >= 0x20, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\") {
+                index += 1
+                continue
+            }
+            if start < index { output.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[start..<index])) }
+            index += 1
+            start = index
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [0x5C, 0x22])
             case UInt8(ascii: "\\"): output.append(contentsOf: [0x5C, 0x5C])
@@ -23,6 +35,7 @@ public enum JSONStringWriter {
             default: output.append(byte)
             }
         }
+        if start < count { output.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[start..<count])) }
         output.append(UInt8(ascii: "\""))
     }
 
