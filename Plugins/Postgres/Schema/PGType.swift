@@ -219,6 +219,10 @@ struct ColumnInfo: Hashable {
     /// keeps as written (going through jsonb would normalize it).
     var loadsFromText: Bool { family == nil || declared == "json" }
 
+    /// The type rows have on their way into the column, in a temporary
+    /// table: the family's own type, or text for what loads from text.
+    var wireType: PGType { loadsFromText ? .text : family ?? .text }
+
     /// The Arrow field for table_schema: by family; other types as text.
     var arrowField: ArrowField {
         guard let family else { return ArrowField(name, .utf8) }

@@ -56,12 +56,11 @@ struct ColumnEncoder {
     let column: Int
     let kind: Kind
 
-    /// The encoder for a column of Arrow field `field` going into a column
-    /// whose values are of family `target` (`nil`: another type, loaded
-    /// from text), or `nil` when that conversion does not exist.
-    init?(column: Int, field: ArrowField, target: PGType?, limit: (precision: Int, scale: Int)? = nil) {
+    /// The encoder for a column of Arrow field `field` going into values of
+    /// type `target` (see ``ColumnInfo/wireType``), or `nil` when that
+    /// conversion does not exist.
+    init?(column: Int, field: ArrowField, target: PGType, limit: (precision: Int, scale: Int)? = nil) {
         self.column = column
-        let target = target ?? .text
         let incoming = PGType(field)
         guard let kind = Self.kind(field.type, incoming: incoming, target: target, limit: limit) else { return nil }
         self.kind = kind

@@ -1,7 +1,7 @@
 import ETLPluginKit
 
 /// One table load: a single transaction from begin to commit, rows sent
-/// with binary COPY (one COPY per batch).
+/// with binary COPY (one COPY for every batch of the load).
 ///
 /// - replace: rows go into a staging table created in the transaction
 ///   (`COPY ... FREEZE`); commit drops the live table, renames the staging
@@ -148,8 +148,7 @@ final class PostgresTableWriter: TableWriter {
             var encoders: [ColumnEncoder] = []
             for (index, field) in fields.enumerated() {
                 let target = targets[index]
-                let family: PGType? = target.map { $0.loadsFromText ? nil : $0.family } ?? PGType(field)
-                guard let encoder = ColumnEncoder(column: index, field: field, target: family,
+                guard let encoder = ColumnEncoder(column: index, field: field, target: target?.wireType ?? PGType(field),
                                                   limit: target?.decimal) else {
                     throw PostgresError.invalidArgument("\(what): column \"\(field.name)\" is "
                         + "\(target?.declared ?? "?") and cannot hold \(field.type) values")
@@ -168,8 +167,8 @@ final class PostgresTableWriter: TableWriter {
                     ordinal = true
                 }
                 let ordinalName = Self.ordinalColumn(avoiding: fields.map(\.name))
-                var definitions = fields.enumerated().map { index, field in
-                    "\(PGName.quoted(field.name)) \((encoders[index].wireType(target: targets[index])).declaration)"
+                var definitions = zip(fields, targets).map { field, target in
+                    "\(PGName.quoted(field.name)) \((target?.wireType ?? PGType(field)).declaration)"
                 }
                 if ordinal { definitions.append("\(PGName.quoted(ordinalName)) bigint") }
                 try db.execute("CREATE TEMPORARY TABLE \(PGName.quoted(temporaryName)) "
@@ -516,15 +515,6 @@ final class PostgresTableWriter: TableWriter {
         let last = "(SELECT DISTINCT ON (\(keys.joined(separator: ", "))) * FROM \(source) "
             + "ORDER BY \(keys.joined(separator: ", ")), \(PGName.quoted(ordinalName)) DESC) AS s"
         return "\(into) SELECT \(values.joined(separator: ", ")) FROM \(last) WHERE \(filter)\(conflict)"
-    }
-}
-
-extension ColumnEncoder {
-    /// The type of the temporary table's column for this encoder going
-    /// into `target`: the family's own type, text for other types.
-    func wireType(target: ColumnInfo?) -> PGType {
-        guard let target, !target.loadsFromText else { return .text }
-        return target.family ?? .text
     }
 }
 
