@@ -23,7 +23,7 @@ final class PostgresWarehouse: Warehouse {
         description: "PostgreSQL database (libpq): binary COPY, replace (atomic swap), append and upsert, with "
             + "state in the same transaction",
         configSchema: PostgresConfig.schema,
-        capabilities: [.modeReplace, .modeAppend, .modeUpsert, .transactionalState, .parallelStreams])
+        capabilities: [.modeReplace, .modeAppend, .modeUpsert, .transactionalState, .parallelStreams, .deletions])
 
     private let config: PostgresConfig
     private let host: HostContext

@@ -93,6 +93,35 @@ import Testing
             == [["3", "C"], ["4", "d"]])
     }
 
+    @Test func postgresRemovesOrFlagsRowsNoLongerInTheSource() throws {
+        let url = try PostgresInspector.serverURL()
+        let schema = PostgresInspector.uniqueSchema("deletions")
+        let inspector = try PostgresInspector(url: url)
+        defer { inspector.dropSchema(schema) }
+        let sandbox = try HostSandbox("deletions-postgres")
+        let path = sandbox.root + "/people.csv"
+        func sync(_ deletions: String, stream: String) throws {
+            let result = try sandbox.etlHost("sync", "csv", "postgres", "-s", "path=\(path)", "-s", "stream=\(stream)",
+                                             "-d", "url=\(url)", "-d", "schema=\(schema)", "--mode", "upsert",
+                                             "--primary-key", "id", "--deletions", deletions, "--quiet")
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        try Data("id,name\n1,a\n2,b\n3,c\n".utf8).write(to: URL(fileURLWithPath: path))
+        try sync("remove", stream: "removed")
+        try sync("flag", stream: "flagged")
+        // 1 is gone, 3 changed, 4 is new; 2 is unchanged (the merge skips it, it must stay).
+        try Data("id,name\n2,b\n3,C\n4,d\n".utf8).write(to: URL(fileURLWithPath: path))
+        try sync("remove", stream: "removed")
+        try sync("flag", stream: "flagged")
+        #expect(try inspector.rows("SELECT id, name FROM \"\(schema)\".removed ORDER BY id") == [["2", "b"], ["3", "C"], ["4", "d"]])
+        #expect(try inspector.rows("SELECT id, name, _etl_deleted_at IS NOT NULL FROM \"\(schema)\".flagged ORDER BY id")
+            == [["1", "a", "t"], ["2", "b", "f"], ["3", "C", "f"], ["4", "d", "f"]])
+        // 1 comes back: its flag is cleared.
+        try Data("id,name\n1,a\n2,b\n3,C\n4,d\n".utf8).write(to: URL(fileURLWithPath: path))
+        try sync("flag", stream: "flagged")
+        #expect(try inspector.rows("SELECT count(*) FROM \"\(schema)\".flagged WHERE _etl_deleted_at IS NOT NULL") == [["0"]])
+    }
+
     @Test func misuseIsRefusedBeforeAnythingIsRead() throws {
         let sandbox = try HostSandbox("deletions-misuse")
         let path = sandbox.root + "/people.csv"

@@ -20,7 +20,7 @@ struct OpenAndErrorsTests {
         let plugin = try PostgresPlugin.load()
         #expect(plugin.descriptor.name == "postgres")
         #expect(plugin.descriptor.kind == .warehouse)
-        #expect(plugin.descriptor.capabilities == ["parallel_streams", "replace", "append", "upsert", "transactional_state"])
+        #expect(plugin.descriptor.capabilities == ["parallel_streams", "replace", "append", "upsert", "transactional_state", "deletions"])
         let schema = try JSONSerialization.jsonObject(with: Data(plugin.descriptor.configSchema.utf8)) as? [String: Any]
         #expect(schema?["additionalProperties"] as? Bool == false)
         let properties = schema?["properties"] as? [String: [String: Any]]

@@ -358,6 +358,9 @@ final class PGRows {
     /// The number of rows.
     var count: Int { Int(PQntuples(result)) }
 
+    /// The rows a command changed (`DELETE`, `UPDATE`, ...), 0 for others.
+    var changed: Int { Int(String(cString: PQcmdTuples(result))) ?? 0 }
+
     /// The number of columns.
     var columnCount: Int { Int(PQnfields(result)) }
 

@@ -46,6 +46,8 @@ final class PostgresTableWriter: TableWriter {
     /// Upsert: the batch columns of the key, checked for nulls.
     private let keyColumns: [Int]
     private let skippedIndex: String
+    /// Upsert with deletions: the keys still at the source.
+    private let presentKeys: PresentKeys?
     private let buffer = CopyBuffer()
     /// Room to format a date or timestamp.
     private let scratch: UnsafeMutablePointer<UInt8>
@@ -60,7 +62,7 @@ final class PostgresTableWriter: TableWriter {
 
     private init(request: TableRequest, db: PGConnection, host: HostContext, schema: String, plan: Plan,
                  copySQL: String, copyTarget: String, encoders: [ColumnEncoder], carriesOrdinal: Bool,
-                 keyColumns: [Int], skippedIndex: String, onEnd: @escaping () -> Void) {
+                 keyColumns: [Int], skippedIndex: String, presentKeys: PresentKeys?, onEnd: @escaping () -> Void) {
         self.request = request
         self.db = db
         self.host = host
@@ -72,6 +74,7 @@ final class PostgresTableWriter: TableWriter {
         self.carriesOrdinal = carriesOrdinal
         self.keyColumns = keyColumns
         self.skippedIndex = skippedIndex
+        self.presentKeys = presentKeys
         self.onEnd = onEnd
         scratch = .allocate(capacity: DateText.capacity)
     }
@@ -186,10 +189,27 @@ final class PostgresTableWriter: TableWriter {
                     + "(FORMAT binary\(createdNow ? ", FREEZE" : ""))"
             }
             let keys = request.mode == .upsert ? request.keyColumns.compactMap { request.schema.index(of: $0) } : []
+            var presentKeys: PresentKeys?
+            if request.deletions != .keep {
+                var keyEncoders: [ColumnEncoder] = []
+                var declarations: [String] = []
+                for (position, index) in keys.enumerated() {
+                    let field = fields[index]
+                    let target = targets[index]?.wireType ?? PGType(field)
+                    guard let encoder = ColumnEncoder(column: position, field: field, target: target,
+                                                      limit: targets[index]?.decimal) else {
+                        throw PostgresError.invalidArgument("\(what): key column \"\(field.name)\" cannot hold its keys")
+                    }
+                    keyEncoders.append(encoder)
+                    declarations.append(target.declaration)
+                }
+                presentKeys = try PresentKeys(request: request, declarations: declarations, encoders: keyEncoders,
+                                              name: temporaryName + "_keys", db: db)
+            }
             return PostgresTableWriter(request: request, db: db, host: host, schema: config.schema, plan: plan,
                                        copySQL: copySQL, copyTarget: copyTarget, encoders: encoders,
                                        carriesOrdinal: ordinal, keyColumns: keys, skippedIndex: keyIndex,
-                                       onEnd: onEnd)
+                                       presentKeys: presentKeys, onEnd: onEnd)
         } catch {
             if db.inTransaction { _ = try? db.execute("ROLLBACK", "") }
             throw error
@@ -213,6 +233,24 @@ final class PostgresTableWriter: TableWriter {
         }
     }
 
+    func writePresentKeys(batch: ImportedBatch) throws {
+        do {
+            try checkUsable("record present keys")
+            guard let presentKeys else {
+                throw PostgresError.invalidArgument("postgres: table \"\(request.table)\": present keys were given to a "
+                    + "load begun without deletions")
+            }
+            // One COPY at a time per connection: the rows' COPY ends here
+            // (a later write starts another).
+            try endCopy()
+            try presentKeys.send(batch, db: db)
+        } catch {
+            let error = PostgresError.wrapping(error)
+            failure = error
+            throw error.pluginError
+        }
+    }
+
     func commit(_ commit: CommitRequest) throws {
         let table = request.table
         do {
@@ -227,6 +265,13 @@ final class PostgresTableWriter: TableWriter {
             case .direct:
                 break
             case .merge(let temporary, let statement, let analyze):
+                if let presentKeys {
+                    // Before the merge, which drops the loaded rows equal to the stored ones.
+                    let changed = try presentKeys.apply(request.deletions, live: PGName.qualified(schema, table),
+                                                        loaded: temporary, db: db)
+                    host.log(.info, "postgres: table \"\(table)\": \(request.deletions == .remove ? "removed" : "flagged") "
+                        + "\(changed) row\(changed == 1 ? "" : "s") no longer at the source")
+                }
                 try merge(statement, temporary: temporary, analyze: analyze)
             }
             try Bookkeeping.write(commit, for: request, schema: schema, in: db)
