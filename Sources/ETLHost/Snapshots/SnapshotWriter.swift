@@ -41,7 +41,8 @@ final class SnapshotWriter {
 
 /// The snapshot of one stream being written. Encoding and compression run
 /// on a thread of their own, fed through a short queue (at most
-/// ``queueLimit`` batches wait, so memory stays flat), so that they overlap
+/// ``queueLimit`` batch waits, so at most two batches are held and memory
+/// stays flat), so that they overlap
 /// with the load instead of adding to it; ``finish(state:)`` queues the
 /// end and ``waitFinished()`` joins it before the load commits.
 final class StreamSnapshot: @unchecked Sendable {
@@ -52,7 +53,7 @@ final class StreamSnapshot: @unchecked Sendable {
     }
 
     /// Batches that may wait for the encoder.
-    static let queueLimit = 4
+    static let queueLimit = 1
 
     private var manifest: SnapshotManifest
     private let folder: String
