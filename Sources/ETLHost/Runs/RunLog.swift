@@ -111,11 +111,7 @@ public final class RunLog: @unchecked Sendable {
         return (attempt, match.3.flatMap { Double($0) })
     }
 
-    static func now() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
-    }
+    static func now() -> String { SyncRunner.now() }
 }
 
 /// Plugin messages into a ``RunLog``, tagged with the stream being worked on.

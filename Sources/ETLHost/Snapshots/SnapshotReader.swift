@@ -94,7 +94,11 @@ final class SnapshotStream: BatchStream {
             throw corrupt("not a JSON object (\(error.message))")
         }
         for (index, field) in schema.fields.enumerated() {
-            guard let member = members.first(where: { $0.keyEquals(keys[index]) }), member.kind != .null else {
+            // The writer put the fields in schema order: look there first.
+            let position = members.index(members.startIndex, offsetBy: index, limitedBy: members.endIndex)
+            let member = position.flatMap { $0 < members.endIndex && members[$0].keyEquals(keys[index]) ? members[$0] : nil }
+                ?? members.first(where: { $0.keyEquals(keys[index]) })
+            guard let member, member.kind != .null else {
                 builder.appendNull()
                 continue
             }
