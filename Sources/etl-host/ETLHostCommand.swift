@@ -55,6 +55,13 @@ func jsonText(_ value: some Encodable) throws -> String {
     return String(decoding: try encoder.encode(value), as: UTF8.self)
 }
 
+/// A JSON value on one line (JSON Lines), keys sorted, slashes unescaped.
+func jsonLine(_ value: some Encodable) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
 /// Left-aligned text columns separated by two spaces.
 func table(_ header: [String], _ rows: [[String]]) -> String {
     let all = [header] + rows

@@ -45,7 +45,7 @@ struct ReplayCommand: ParsableCommand {
         RunDriver.trapSignals(cancellation) { message in
             FileHandle.standardError.write(Data("etl-host: \(message)\n".utf8))
         }
-        try reportingErrors {
+        try RunDriver.guarded(runOptions) {
             let store = RunStore()
             let original = try store.load(id)
             let snapshot = try Snapshot(folder: store.snapshotFolder(original.id), runID: original.id)
@@ -54,7 +54,6 @@ struct ReplayCommand: ParsableCommand {
             guard let writeMode = WriteMode.allCases.first(where: { "\($0)" == modeName }) else {
                 throw HostError(.invalidArgument, "unknown --mode '\(modeName)'; use replace, append or upsert")
             }
-            SpoolDirectory.removeStale()
             let registry = try registryOptions.load()
             let warehousePlugin = try registry.load(named: warehouseName, kind: .warehouse)
             let resolver = try ConfigResolver(plugin: warehouseName, schemaJSON: warehousePlugin.descriptor.configSchema)

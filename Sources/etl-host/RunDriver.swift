@@ -41,72 +41,141 @@ struct RunOptions: ParsableArguments {
 /// Runs a prepared load: the run's log and record, SIGINT/SIGTERM, the
 /// summary, and the exit code.
 enum RunDriver {
-    /// Blocks SIGINT and SIGTERM in every thread and waits for them on a
-    /// thread of its own: the first cancels the run (plugins are asked to
-    /// stop, the open transaction rolls back), a second one exits at once
-    /// with 130. Call before any other thread starts. Unblocking is not
-    /// needed: a parent (a test runner, a shell job) may have blocked them
-    /// already, and sigwait() receives blocked signals.
+    /// Blocks SIGINT and SIGTERM and handles them on a thread of their own
+    /// (see ``SignalTrap``): the first cancels the run, a second one exits
+    /// at once with 130. Call before any other thread starts.
     static func trapSignals(_ cancellation: Cancellation, log: @escaping @Sendable (String) -> Void) {
-        var set = sigset_t()
-        sigemptyset(&set)
-        sigaddset(&set, SIGINT)
-        sigaddset(&set, SIGTERM)
-        pthread_sigmask(SIG_BLOCK, &set, nil)
-        let waited = set
-        Thread.detachNewThread {
-            var signals = waited
-            var received = 0
-            while true {
-                var signal: Int32 = 0
-                guard sigwait(&signals, &signal) == 0 else { continue }
-                received += 1
-                let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
-                if received > 1 {
-                    FileHandle.standardError.write(Data("etl-host: \(name) again: stopping now\n".utf8))
-                    _exit(ExitStatus.cancelled.rawValue)
-                }
-                log("received \(name): cancelling the run (the stream being loaded is rolled back); send it again to stop at once")
-                cancellation.cancel(reason: "received \(name)")
+        SignalTrap.install(cancellation, log: log)
+    }
+
+    /// Runs `body` (a command that loads: sync, replay) with the process
+    /// exit guarded (``ExitGuard``) and every failure reported as the run's
+    /// options ask: the fatal line as text or JSON (`--log-format`), and
+    /// with `--json` a one-line summary on standard output even when the
+    /// command failed before a run was recorded (`run_id` null).
+    static func guarded(_ options: RunOptions, _ body: () throws -> Void) throws {
+        ExitGuard.arm(.loadingPlugins)
+        defer { ExitGuard.disarm() }
+        do {
+            try HostEnvironment.prepareStateDirectory()
+            // The spool of a run that was killed goes with the next run of any pipeline.
+            SpoolDirectory.removeStale()
+            try body()
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            let hostError = error as? HostError ?? HostError(.io, "\(error)")
+            if options.json {
+                say(FailureSummary(runID: nil, status: hostError.kind == .cancelled ? "cancelled" : "failed", error: hostError.message).line)
             }
+            printFatal(hostError.message, format: (try? options.format()) ?? .text, log: nil)
+            throw ExitCode(hostError.exitStatus.rawValue)
         }
     }
 
+    /// Prints a fatal line on standard error: `etl-host: error: ...`, or
+    /// with `--log-format json` one JSON object (time, level, message, and
+    /// the run id when there is a run); `log`, when given, keeps it too.
+    static func printFatal(_ message: String, format: LogFormat, log: RunLog?) {
+        if let log {
+            log.write(.error, plugin: nil, stream: nil, message, echo: false)
+            if format == .json { return }  // the log echoed it as JSON
+        } else if format == .json {
+            let object: [String: Any] = ["time": isoTimestamp(), "level": "error", "message": message]
+            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+            FileHandle.standardError.write(data + Data("\n".utf8))
+            return
+        }
+        FileHandle.standardError.write(Data("etl-host: error: \(message)\n".utf8))
+    }
+
     /// Runs `makeRunner`'s runner, prints the summary, and ends with the
-    /// run's exit code.
+    /// run's exit code (see ``ExitStatus/of(run:failures:)``).
     static func execute(options: RunOptions, cancellation: Cancellation,
                         makeRunner: (RunLog, RunStore, String, SyncObserver?) throws -> SyncRunner,
                         secrets: [String]) throws {
+        let format = try options.format()
         let store = RunStore()
         let runID = SyncRunner.newRunID()
-        try FileManager.default.createDirectory(atPath: store.folder(runID), withIntermediateDirectories: true)
-        let log = RunLog(runID: runID, path: store.logPath(runID), level: try options.level(), format: try options.format())
+        do {
+            try FileManager.default.createDirectory(atPath: store.folder(runID), withIntermediateDirectories: true)
+        } catch {
+            throw HostError(.io, "cannot create the run folder '\(store.folder(runID))': \(error.localizedDescription); set ETL_STATE_DIR to a writable folder")
+        }
+        let log = RunLog(runID: runID, path: store.logPath(runID), level: try options.level(), format: format)
         log.addSecrets(secrets)
         let progress = options.quiet || options.json ? nil : ProgressPrinter()
         let runner = try makeRunner(log, store, runID, progress)
+        ExitGuard.enter(.running)
+        let json = options.json
+        ExitGuard.setRunHook { [runner] message in
+            let place = runner.recordProcessExit(message)
+            if json { say(FailureSummary(runID: runID, status: "failed", error: message + (place.map { " (\($0))" } ?? "")).line) }
+            return place
+        }
         let report: SyncReport
         do {
             report = try runner.run()
-        } catch let error as HostError {
-            if error.kind == .cancelled { throw ExitCode(ExitStatus.cancelled.rawValue) }
-            throw error
+        } catch {
+            // The run stopped before its streams; it is recorded with this error.
+            let hostError = error as? HostError ?? HostError(.io, "\(error)")
+            ExitGuard.disarm()
+            if options.json { say(FailureSummary(runID: runID, status: hostError.kind == .cancelled ? "cancelled" : "failed", error: hostError.message).line) }
+            printFatal(hostError.message, format: format, log: log)
+            throw ExitCode(hostError.exitStatus.rawValue)
         }
+        ExitGuard.disarm()
         if options.json {
-            say(try jsonText(report))
+            say(try jsonLine(report))
         } else if !options.quiet {
             say(SyncCommand.summary(report))
         }
-        for stream in report.streams where stream.status == "failed" {
-            // The error names the plugin, stream or table and the place already.
-            FileHandle.standardError.write(Data("etl-host: error: \(stream.error ?? "stream '\(stream.stream)' failed")\n".utf8))
+        if format == .text {
+            // With --log-format json the run's log has echoed these lines already.
+            for stream in report.streams where stream.status == "failed" {
+                // The error names the plugin, stream or table and the place already.
+                FileHandle.standardError.write(Data("etl-host: error: \(stream.error ?? "stream '\(stream.stream)' failed")\n".utf8))
+            }
         }
-        if report.status == "cancelled" {
-            FileHandle.standardError.write(Data("etl-host: run \(report.runID) cancelled; nothing of the unfinished stream was kept\n".utf8))
-            throw ExitCode(ExitStatus.cancelled.rawValue)
+        let status = RunRecord.Status(rawValue: report.status) ?? .failed
+        if status == .cancelled {
+            let line = "run \(report.runID) cancelled; \(report.streams.commitSummary)"
+            log.write(.warn, plugin: nil, stream: nil, line, echo: false)
+            if format == .text { FileHandle.standardError.write(Data("etl-host: \(line)\n".utf8)) }
         }
-        if report.status != "succeeded" {
-            let badData = runner.failures.contains { ($0 as? HostError)?.kind == .badData }
-            throw ExitCode(badData ? ExitStatus.badData.rawValue : ExitStatus.failure.rawValue)
-        }
+        let exit = ExitStatus.of(run: status, failures: runner.failures)
+        if exit != .success { throw ExitCode(exit.rawValue) }
     }
+}
+
+/// The `--json` summary of a command that failed before its run had
+/// streams: `{"error": "...", "run_id": "..." or null, "status": "failed", "streams": []}`.
+struct FailureSummary: Encodable {
+    var runID: String?
+    var status: String
+    var error: String
+    var streams: [StreamReport] = []
+
+    enum CodingKeys: String, CodingKey {
+        case status, error, streams
+        case runID = "run_id"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(runID, forKey: .runID)  // null, not left out
+        try container.encode(status, forKey: .status)
+        try container.encode(error, forKey: .error)
+        try container.encode(streams, forKey: .streams)
+    }
+
+    /// The summary as one line of JSON.
+    var line: String { (try? jsonLine(self)) ?? #"{"status":"failed"}"# }
+}
+
+/// The current time, ISO 8601 UTC with milliseconds (as the run's log writes it).
+func isoTimestamp() -> String {
+    let formatter = ISO8601DateFormatter()
+    formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+    return formatter.string(from: Date())
 }

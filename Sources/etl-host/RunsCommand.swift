@@ -15,8 +15,10 @@ struct RunsCommand: ParsableCommand {
             and snapshot/ (what the extractor returned, for `etl-host replay`). The \
             warehouse keeps its own copy of each stream's record in _etl_runs.
 
-            STATUS is running, succeeded, failed, cancelled (SIGINT/SIGTERM), or \
-            interrupted (the process died, e.g. killed, before it could record an end).
+            STATUS is running, succeeded, failed, cancelled (SIGINT/SIGTERM before \
+            every stream committed; the streams that committed first stay, and \
+            `runs show` names them), or interrupted (the process died, e.g. \
+            killed, before it could record an end).
 
             Examples:
               etl-host runs                    the last 20 runs
@@ -91,6 +93,10 @@ extension RunsCommand {
                     "  finished:  \(run.finishedAt ?? "-")" + (run.durationSeconds.map { " (\(String(format: "%.2f", $0)) s)" } ?? ""),
                 ]
                 if let error = run.error { lines.append("  error:     \(error)") }
+                if run.status != .succeeded, !run.streams.isEmpty {
+                    // Which streams' data is in the warehouse, whatever stopped the run.
+                    lines.append("  \(run.streams.commitSummary)")
+                }
                 lines.append("")
                 lines.append(run.streams.isEmpty ? "Streams: none finished" : "Streams:")
                 if !run.streams.isEmpty {

@@ -26,7 +26,11 @@ struct SyncCommand: ParsableCommand {
             `etl-host runs` and `etl-host replay`. Transient failures (network, rate \
             limits, a busy database) are retried with backoff (--max-attempts). \
             Ctrl-C (SIGINT) or SIGTERM cancels cleanly: the stream being loaded \
-            rolls back, the run is recorded as cancelled, and the exit code is 130.
+            rolls back, later streams do not start, the run is recorded as \
+            cancelled, and the exit code is 130. Streams whose commit returned \
+            before the signal stay committed: the summary, --json (status \
+            "succeeded" per stream) and `etl-host runs show` name them. A signal \
+            after the last commit changes nothing: the run succeeded, exit 0.
 
             With --incremental, an incremental extractor (airtable) reads only what \
             changed since the state committed by the last successful run; the state \
@@ -92,7 +96,7 @@ struct SyncCommand: ParsableCommand {
         RunDriver.trapSignals(cancellation) { message in
             FileHandle.standardError.write(Data("etl-host: \(message)\n".utf8))
         }
-        try reportingErrors {
+        try RunDriver.guarded(runOptions) {
             let file = try config.map(SyncConfigFile.read) ?? SyncConfigFile()
             guard let extractorName = extractor ?? file.extractor, let warehouseName = warehouse ?? file.warehouse else {
                 throw HostError(.invalidArgument, "name an extractor and a warehouse: etl-host sync <extractor> <warehouse> (see `etl-host plugins list`)")
@@ -101,7 +105,6 @@ struct SyncCommand: ParsableCommand {
             guard let writeMode = WriteMode.allCases.first(where: { "\($0)" == modeName }) else {
                 throw HostError(.invalidArgument, "unknown --mode '\(modeName)'; use replace, append or upsert")
             }
-            SpoolDirectory.removeStale()
             let registry = try registryOptions.load()
             let extractorPlugin = try registry.load(named: extractorName, kind: .extractor)
             let warehousePlugin = try registry.load(named: warehouseName, kind: .warehouse)
@@ -151,7 +154,9 @@ struct SyncCommand: ParsableCommand {
             [stream.stream, stream.table, stream.status, "\(stream.rowsRead)", "\(stream.rowsWritten)", "\(stream.rowsRejected)",
              "\(stream.newColumns.count)", String(format: "%.3f", stream.seconds)]
         }
-        return header + "\n" + table(["STREAM", "TABLE", "STATUS", "READ", "WRITTEN", "REJECTED", "NEW COLUMNS", "SECONDS"], rows)
+        let streams = table(["STREAM", "TABLE", "STATUS", "READ", "WRITTEN", "REJECTED", "NEW COLUMNS", "SECONDS"], rows)
+        // A run that did not succeed says which streams are in the warehouse anyway.
+        return header + "\n" + streams + (report.status == "succeeded" ? "" : "\n" + report.streams.commitSummary.capitalizedFirst)
     }
 }
 
@@ -222,4 +227,9 @@ final class ProgressPrinter: SyncObserver, @unchecked Sendable {
             if enabled { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         }
     }
+}
+
+extension String {
+    /// The string with its first letter in upper case.
+    var capitalizedFirst: String { prefix(1).uppercased() + dropFirst() }
 }

@@ -67,7 +67,7 @@ import Testing
             == [["1", "apple", "1.0"], ["2", "pear", "9.99"], ["3", "fig", "3.0"], ["4", "kiwi", "0.5"]])
 
         let noKey = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=items.csv", "--mode", "upsert")
-        #expect(noKey.status == 1)
+        #expect(noKey.status == 64)  // a config problem, found once the stream was read
         #expect(noKey.stderr == "etl-host: error: stream 'items': --mode upsert needs a primary key; pass --primary-key COLUMN[,COLUMN] (the source defines none)\n")
     }
 

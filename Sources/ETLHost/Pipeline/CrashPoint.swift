@@ -1,28 +1,77 @@
 import Foundation
 
-/// Named moments of a run where the crash tests kill the process: with
-/// `ETL_CRASH_AT=<name>` (or `<name>:<n>` for the n-th time it is reached)
-/// in the environment, the host sends itself SIGKILL there, exactly as an
-/// out-of-memory killer or a power cut would stop it. Without the variable
-/// this is one comparison.
+/// Named moments of a run where the crash tests stop the process: with
+/// `ETL_CRASH_AT=<name>[:<n>][:<signal>]` in the environment, the host
+/// acts the n-th time (default 1) it reaches `<name>`. Without the
+/// variable this is one comparison.
+///
+/// - `KILL` (the default) sends itself SIGKILL there, exactly as an
+///   out-of-memory killer or a power cut would stop it.
+/// - `INT` or `TERM` sends itself SIGINT or SIGTERM and waits until the
+///   signal was handled (the run is cancelled) before going on, so the
+///   signal lands at that exact moment with no timing involved.
+///
+/// `ETL_CRASH_AT=committed:1:INT` is a Ctrl-C just after the first stream's
+/// commit returned.
 ///
 /// The points, in run order: `run-recorded`, `catalog`, `batch-read`,
 /// `spooled`, `begun`, `batch-written`, `keys-written`, `snapshot-written`
-/// (the snapshot, encoded alongside, is complete), `committing`,
-/// `committed`, `run-finished`, `snapshots-pruned`.
+/// (the snapshot, encoded alongside, is complete), `committing` (the last
+/// moment before the commit; the host checks for a cancellation after it),
+/// `committed` (the commit returned), `run-finished`, `snapshots-pruned`.
 enum CrashPoint {
-    private static let target: (name: String, count: Int)? = {
-        guard let text = ProcessInfo.processInfo.environment["ETL_CRASH_AT"], !text.isEmpty else { return nil }
-        let parts = text.split(separator: ":", maxSplits: 1)
-        return (String(parts[0]), parts.count > 1 ? Int(parts[1]) ?? 1 : 1)
-    }()
+    /// What the host does to itself at the target point.
+    enum Action: Equatable {
+        /// SIGKILL: the process dies at once.
+        case kill
+        /// SIGINT or SIGTERM (the number), handled like one from outside.
+        case signal(Int32)
+
+        init?(_ text: Substring) {
+            switch text.uppercased() {
+            case "KILL", "SIGKILL": self = .kill
+            case "INT", "SIGINT": self = .signal(SIGINT)
+            case "TERM", "SIGTERM": self = .signal(SIGTERM)
+            default: return nil
+            }
+        }
+    }
+
+    /// A parsed `ETL_CRASH_AT`.
+    struct Target: Equatable {
+        var name: String
+        var count: Int
+        var action: Action
+
+        /// `name`, `name:n`, `name:signal` or `name:n:signal`; nil when empty.
+        init?(_ text: String) {
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+            guard let first = parts.first, !first.isEmpty else { return nil }
+            name = String(first)
+            count = 1
+            action = .kill
+            for part in parts.dropFirst() {
+                if let number = Int(part) { count = number } else if let action = Action(part) { self.action = action }
+            }
+        }
+    }
+
+    private static let target: Target? = ProcessInfo.processInfo.environment["ETL_CRASH_AT"].flatMap(Target.init)
     nonisolated(unsafe) private static var counts: [String: Int] = [:]
     private static let lock = NSLock()
 
-    /// Kills the process if `name` is the target and this is its n-th time.
+    /// Acts if `name` is the target and this is its n-th time.
     static func reach(_ name: String) {
         guard let target, target.name == name else { return }
         let count = lock.withLock { counts[name, default: 0] += 1; return counts[name]! }
-        if count == target.count { kill(getpid(), SIGKILL) }
+        guard count == target.count else { return }
+        switch target.action {
+        case .kill:
+            kill(getpid(), SIGKILL)
+        case .signal(let number):
+            let before = SignalTrap.handledCount
+            kill(getpid(), number)
+            SignalTrap.waitUntilHandled(moreThan: before)
+        }
     }
 }

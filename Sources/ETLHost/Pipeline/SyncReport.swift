@@ -6,7 +6,8 @@ public struct StreamReport: Codable, Sendable, Equatable {
     public var stream: String
     /// The warehouse table it loads into.
     public var table: String
-    /// `succeeded`, `failed`, `cancelled` or `skipped`.
+    /// `succeeded` (its data committed), `failed`, `cancelled` (rolled
+    /// back, or never started, after SIGINT/SIGTERM) or `skipped`.
     public var status: String
     /// Rows the extractor returned.
     public var rowsRead: Int
@@ -25,9 +26,14 @@ public struct StreamReport: Codable, Sendable, Equatable {
     /// How many times the stream was run (more than 1 after transient
     /// failures; see ``RetryPolicy``).
     public var attempts: Int?
+    /// Whether the stream's data, state and run record were committed to
+    /// the warehouse: true for every `succeeded` stream, and for a stream
+    /// that failed only after its commit returned (its rejects could not
+    /// be stored). Nil in records written before this field existed.
+    public var committed: Bool?
 
     enum CodingKeys: String, CodingKey {
-        case stream, table, status, error, seconds, attempts
+        case stream, table, status, error, seconds, attempts, committed
         case rowsRead = "rows_read"
         case rowsWritten = "rows_written"
         case rowsRejected = "rows_rejected"
@@ -46,7 +52,9 @@ public struct SyncReport: Codable, Sendable, Equatable {
     public var warehouse: String
     /// replace, append or upsert.
     public var mode: String
-    /// `succeeded` when every stream succeeded, else `failed`.
+    /// The run's ``RunRecord/Status``: `succeeded` when every stream
+    /// succeeded, `cancelled` when a stream was cancelled (the streams that
+    /// committed before say `succeeded`), else `failed`.
     public var status: String
     /// ISO 8601 start time.
     public var startedAt: String
@@ -54,9 +62,11 @@ public struct SyncReport: Codable, Sendable, Equatable {
     public var finishedAt: String
     /// Per stream, in run order.
     public var streams: [StreamReport]
+    /// What stopped the run before its streams (nil when it got to them).
+    public var error: String?
 
     enum CodingKeys: String, CodingKey {
-        case extractor, warehouse, mode, status, streams
+        case extractor, warehouse, mode, status, streams, error
         case runID = "run_id"
         case startedAt = "started_at"
         case finishedAt = "finished_at"
@@ -71,4 +81,22 @@ public protocol SyncObserver: AnyObject {
     func streamProgress(_ stream: String, phase: String, rows: Int)
     /// A stream ended.
     func streamFinished(_ report: StreamReport)
+}
+
+extension StreamReport {
+    /// Whether the stream's data is in the warehouse (``committed``, or
+    /// `succeeded` in records older than that field).
+    public var isCommitted: Bool { committed ?? (status == "succeeded") }
+}
+
+extension Array where Element == StreamReport {
+    /// One phrase naming which streams committed and which did not, for
+    /// the end of a cancelled or failed run, e.g. `committed: a (3000
+    /// rows); not committed: b (cancelled)`.
+    public var commitSummary: String {
+        let committed = filter(\.isCommitted).map { "\($0.stream) (\($0.rowsWritten) rows)" }
+        let notCommitted = filter { !$0.isCommitted }.map { "\($0.stream) (\($0.status))" }
+        return "committed: " + (committed.isEmpty ? "none" : committed.joined(separator: ", "))
+            + "; not committed: " + (notCommitted.isEmpty ? "none" : notCommitted.joined(separator: ", "))
+    }
 }

@@ -111,6 +111,9 @@ public final class SyncRunner: @unchecked Sendable {
     private let lock = NSLock()
     private var record: RunRecord
     private var snapshot: SnapshotWriter?
+    /// The streams under way (for ``recordProcessExit(_:)``).
+    private var activeStreams: [String] = []
+    private let startDate = Date()
 
     /// A runner for `request` with the plugins already loaded and checked.
     ///
@@ -176,7 +179,7 @@ public final class SyncRunner: @unchecked Sendable {
     ///   (open, discover, unknown streams; recorded as the run's error).
     ///   Stream failures are in the report and in ``failures``.
     public func run() throws -> SyncReport {
-        let started = Date()
+        let started = startDate
         try saveRecord()
         CrashPoint.reach("run-recorded")
         log.write(.info, plugin: nil, stream: nil, "run \(runID): \(extractorName) -> \(warehouse.descriptor.name) (\(request.mode))"
@@ -185,12 +188,14 @@ public final class SyncRunner: @unchecked Sendable {
         do {
             reports = try runStreams()
         } catch {
+            let error = runLevelError(error)
             finishRecord(started: started, status: (error as? HostError)?.kind == .cancelled ? .cancelled : .failed,
                          error: "\(error)")
             throw error
         }
-        let status: RunRecord.Status = cancellation.isCancelled ? .cancelled
-            : reports.allSatisfy({ $0.status != "failed" }) ? .succeeded : .failed
+        // From the streams, not from the cancellation: a signal that came
+        // after the last commit returned changes nothing that happened.
+        let status = RunRecord.Status(streams: reports)
         finishRecord(started: started, status: status, error: nil)
         if let store, request.snapshot, !record.snapshot {
             try? FileManager.default.removeItem(atPath: store.snapshotFolder(runID))
@@ -210,6 +215,27 @@ public final class SyncRunner: @unchecked Sendable {
         guard let store else { return }
         let copy = lock.withLock { record }
         try store.save(copy)
+    }
+
+    /// An error that stopped the run before its streams, as the exit code
+    /// should see it: a plugin refusing its config in open or discover
+    /// (`ETL_ERR_INVALID_ARGUMENT`) is a config problem (64); a plugin's
+    /// failure after a cancellation is the cancellation.
+    private func runLevelError(_ error: any Error) -> any Error {
+        let error = classify(error)
+        guard let hostError = error as? HostError, hostError.kind == .operationFailed,
+              hostError.pluginStatus == Int32(ETL_ERR_INVALID_ARGUMENT.rawValue) else { return error }
+        return HostError(.invalidArgument, hostError.message, pluginStatus: hostError.pluginStatus)
+    }
+
+    /// Records the run as failed because the process is exiting under it
+    /// (a plugin called `exit()`; see ``ExitGuard``); returns where the run
+    /// stood, e.g. `during stream 'orders'`.
+    public func recordProcessExit(_ message: String) -> String? {
+        let active = lock.withLock { activeStreams }
+        let place = active.isEmpty ? nil : "during stream" + (active.count > 1 ? "s " : " ") + active.map { "'\($0)'" }.joined(separator: ", ")
+        finishRecord(started: startDate, status: .failed, error: message + (place.map { " (\($0))" } ?? ""))
+        return place
     }
 
     private func finishRecord(started: Date, status: RunRecord.Status, error: String?) {
@@ -359,7 +385,11 @@ public final class SyncRunner: @unchecked Sendable {
     /// Runs one stream with the retry policy; never throws (the report says).
     private func runStream(_ stream: SourceCatalog.Stream, table: String, worker: Worker) -> StreamReport {
         worker.sink.stream = stream.name
-        defer { worker.sink.stream = nil }
+        lock.withLock { activeStreams.append(stream.name) }
+        defer {
+            worker.sink.stream = nil
+            lock.withLock { activeStreams.removeAll { $0 == stream.name } }
+        }
         observer?.streamStarted(stream.name)
         let started = Date()
         var report: StreamReport
@@ -368,6 +398,11 @@ public final class SyncRunner: @unchecked Sendable {
             do {
                 try cancellation.check("starting stream '\(stream.name)'")
                 report = try sync(stream, into: table, worker: worker)
+                if report.status == "failed" {
+                    // Committed, but what followed the commit failed.
+                    lock.withLock { failureList.append(HostError(.io, report.error ?? "stream '\(stream.name)' failed after its commit")) }
+                    log.write(.error, plugin: nil, stream: stream.name, report.error ?? "", echo: false)
+                }
                 break
             } catch {
                 let error = classify(error)
@@ -381,7 +416,7 @@ public final class SyncRunner: @unchecked Sendable {
                 let cancelled = (error as? HostError)?.kind == .cancelled
                 report = StreamReport(
                     stream: stream.name, table: table, status: cancelled ? "cancelled" : "failed", rowsRead: 0, rowsWritten: 0,
-                    rowsRejected: 0, newColumns: [], widenedColumns: [], seconds: 0, error: "\(error)"
+                    rowsRejected: 0, newColumns: [], widenedColumns: [], seconds: 0, error: "\(error)", committed: false
                 )
                 if !cancelled { lock.withLock { failureList.append(error) } }
                 // The command prints stream failures itself (text); JSON collectors get the line.
@@ -485,7 +520,7 @@ public final class SyncRunner: @unchecked Sendable {
             committed = true
             return StreamReport(stream: stream.name, table: table, status: "skipped", rowsRead: flattener.rowCount, rowsWritten: 0,
                                 rowsRejected: 0, newColumns: [], widenedColumns: [], seconds: 0,
-                                error: "the stream has no fields; no table was created")
+                                error: "the stream has no fields; no table was created", committed: false)
         }
         let keys = try upsertKeys(stream: stream, schema: resolution.schema)
 
@@ -525,8 +560,8 @@ public final class SyncRunner: @unchecked Sendable {
                 lock.withLock { record.snapshot = true }
                 CrashPoint.reach("snapshot-written")
             }
-            try cancellation.check("committing stream '\(stream.name)'")
             CrashPoint.reach("committing")
+            try cancellation.check("committing stream '\(stream.name)'")
             try writer.commit(stateKey: state == nil ? nil : stateKey, stateJSON: state, runJSON: ConfigResolver.json(run),
                               schemaJSON: resolution.schema.json())
             committed = true
@@ -535,12 +570,24 @@ public final class SyncRunner: @unchecked Sendable {
             writer.rollback()
             throw error
         }
-        if !rejects.isEmpty { try storeRejects(rejects, table: table, destination: destination) }
+        // The commit returned: from here on the stream is committed, and is
+        // never rolled back, retried (append would load it twice) or
+        // reported as cancelled.
+        if !rejects.isEmpty {
+            do {
+                try storeRejects(rejects, table: table, destination: destination)
+            } catch {
+                return StreamReport(
+                    stream: stream.name, table: table, status: "failed", rowsRead: flattener.rowCount + rejects.count,
+                    rowsWritten: written, rowsRejected: rejects.count, newColumns: resolution.newColumns,
+                    widenedColumns: resolution.widened, seconds: 0, error: "\(error)", committed: true)
+            }
+        }
         log.write(.info, plugin: nil, stream: stream.name, "loaded \(written) rows into '\(table)' (\(request.mode))")
         return StreamReport(
             stream: stream.name, table: table, status: "succeeded", rowsRead: flattener.rowCount + rejects.count,
             rowsWritten: written, rowsRejected: rejects.count, newColumns: resolution.newColumns,
-            widenedColumns: resolution.widened, seconds: 0, error: nil
+            widenedColumns: resolution.widened, seconds: 0, error: nil, committed: true
         )
     }
 

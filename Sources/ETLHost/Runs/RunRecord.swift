@@ -38,12 +38,16 @@ public struct RunRecord: Codable, Sendable {
     public enum Status: String, Codable, Sendable {
         /// Started and not ended (or the process died: see ``RunStore``).
         case running
-        /// Every stream succeeded.
+        /// Every stream succeeded (committed, or skipped as empty). A
+        /// signal that arrives after the last commit returned does not
+        /// change that.
         case succeeded
         /// At least one stream, or the run itself, failed.
         case failed
-        /// Stopped by SIGINT or SIGTERM; nothing of the stream that was
-        /// loading was kept.
+        /// Stopped by SIGINT or SIGTERM before every stream committed: the
+        /// stream being loaded rolled back and later ones did not start
+        /// (`cancelled`); streams that committed before the signal stay
+        /// `succeeded`, with their rows.
         case cancelled
         /// Recorded as running by a process that no longer exists (killed).
         case interrupted
@@ -112,6 +116,21 @@ extension JSONValue {
         case let list as [Any]: return .array(list.map(from))
         case let object as [String: Any]: return .object(object.mapValues(from))
         default: return .null
+        }
+    }
+}
+
+extension RunRecord.Status {
+    /// The status of a run whose streams ended as `streams`: cancelled when
+    /// one was cancelled, failed when one failed, else succeeded. Decided
+    /// from what happened to each stream, never from whether a signal came.
+    public init(streams: [StreamReport]) {
+        if streams.contains(where: { $0.status == "cancelled" }) {
+            self = .cancelled
+        } else if streams.contains(where: { $0.status == "failed" }) {
+            self = .failed
+        } else {
+            self = .succeeded
         }
     }
 }

@@ -20,16 +20,38 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// One line per code, for help texts.
     public static let documentation = """
         Exit codes:
-          0   success
-          1   failure (I/O, registry, run)
-          2   plugin refused (not a plugin, ABI/toolchain mismatch, crash or
-              error in init, invalid descriptor, checksum mismatch)
-          64  invalid command line or config
+          0   success: every stream committed (also when SIGINT/SIGTERM came
+              after the last commit returned)
+          1   failure (I/O, registry, a stream that failed; also a plugin
+              that ended the process with exit() during a run)
+          2   plugin refused (not a plugin, ABI/toolchain mismatch, crash,
+              exit() or error in init, invalid descriptor, checksum mismatch)
+          64  invalid command line or config, also when found after start-up
+              (a plugin's open or discover refusing a value, no primary key
+              for upsert)
           65  bad input data (malformed rows, values that do not fit); the
               warehouse is unchanged
-          130 cancelled by SIGINT/SIGTERM; the stream being loaded was rolled
-              back and the run is recorded as cancelled
+          130 cancelled by SIGINT/SIGTERM before every stream committed: the
+              stream being loaded rolled back, later ones did not start;
+              streams that committed before the signal stay, and the run
+              record and summary name them (status "succeeded" per stream)
+          When streams fail for different reasons, the code is the first of
+          130, 64, 65, 2, 1 that applies.
         """
+
+    /// The exit code of a run that ended as `status`, whose failed streams
+    /// (and post-commit failures) threw `failures`: 130 when cancelled, 0
+    /// when succeeded, else the first of 64, 65, 2 that a failure maps to,
+    /// else 1.
+    public static func of(run status: RunRecord.Status, failures: [any Error]) -> ExitStatus {
+        switch status {
+        case .succeeded: return .success
+        case .cancelled: return .cancelled
+        case .running, .failed, .interrupted:
+            let statuses = Set(failures.map { ($0 as? HostError)?.exitStatus ?? .failure })
+            return [ExitStatus.usage, .badData, .pluginRefused].first(where: statuses.contains) ?? .failure
+        }
+    }
 }
 
 extension HostError {

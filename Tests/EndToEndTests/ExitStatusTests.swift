@@ -1,0 +1,186 @@
+import ETLHost
+import ETLTestSupport
+import Foundation
+import Testing
+
+/// The exit status tells the truth: a plugin's exit(0) is never a success,
+/// a config problem found after start-up is 64, a failure before any
+/// stream still gives its one-line JSON summary (and a JSON fatal line with
+/// --log-format json), an unusable state folder gets one line naming it,
+/// and the spool of a killed run goes with the next run of any pipeline.
+@Suite struct ExitStatusTests {
+    /// A sandbox with its own state folder and the `exits` fixture
+    /// installed (tests/Fixtures/CPlugins/exits.c).
+    static func sandboxWithExits(_ label: String) throws -> HostSandbox {
+        let sandbox = try HostSandbox(label)
+        let library = try sandbox.compile(["Tests/Fixtures/CPlugins/exits.c"], name: "libexits.so")
+        let installed = try sandbox.etlHost("plugins", "install", library)
+        #expect(installed.status == 0, "\(installed.stderr)")
+        return sandbox
+    }
+
+    static func run(_ sandbox: HostSandbox, _ arguments: [String], _ extra: [String: String] = [:]) throws -> TestSupport.ProcessResult {
+        try TestSupport.run(TestSupport.hostExecutable, arguments,
+                            environment: sandbox.environment.merging(["ETL_STATE_DIR": sandbox.root + "/state"]) { $1 }.merging(extra) { $1 },
+                            currentDirectory: sandbox.root)
+    }
+
+    static func runs(_ sandbox: HostSandbox) throws -> [[String: Any]] {
+        let result = try run(sandbox, ["runs", "--json"])
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]] ?? []
+    }
+
+    static func jsonObject(_ line: Substring) -> [String: Any]? {
+        try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+    }
+
+    static let message = "the process was ended by a call to exit() while %@, not by etl-host: a plugin (or a library it uses) must return an error instead of exiting"
+
+    @Test func aPluginThatCallsExitZeroInInitIsRefusedWithExitCode2() throws {
+        let sandbox = try Self.sandboxWithExits("exit-init")
+        let result = try Self.run(sandbox, ["sync", "exits", "sqlite", "-s", "rows=5", "--streams", "numbers"], ["ETL_FIXTURE_EXIT_AT": "init"])
+        #expect(!result.signaled && result.status == 2, "\(result.status) \(result.stderr)")
+        #expect(result.stderr == "etl-host: error: " + String(format: Self.message, "loading the plugins (their init)") + "\n")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/warehouse.db"))
+        #expect(try Self.runs(sandbox).isEmpty)  // no run was started
+    }
+
+    @Test(arguments: ["open", "read"])
+    func aPluginThatCallsExitZeroDuringARunFailsTheRun(place: String) throws {
+        let sandbox = try Self.sandboxWithExits("exit-\(place)")
+        let result = try Self.run(sandbox, ["sync", "exits", "sqlite", "-s", "rows=5", "--streams", "numbers", "--json"], ["ETL_FIXTURE_EXIT_AT": place])
+        #expect(!result.signaled && result.status == 1, "\(result.status) \(result.stderr)")
+        let during = place == "read" ? " (during stream 'numbers')" : ""
+        let error = String(format: Self.message, "the run was under way") + during
+        #expect(result.stderr == "etl-host: error: \(error)\n")
+        let run = try #require(try Self.runs(sandbox).last)
+        #expect(run["status"] as? String == "failed", "\(run)")
+        #expect(run["error"] as? String == error)
+        // --json still gives its one line.
+        let line = try #require(result.stdout.split(separator: "\n").first)
+        let summary = try #require(Self.jsonObject(line))
+        #expect(result.stdout.split(separator: "\n").count == 1)
+        #expect(summary["run_id"] as? String == run["id"] as? String)
+        #expect(summary["status"] as? String == "failed")
+        #expect(summary["error"] as? String == error)
+        // Nothing was loaded: the extractor is opened before the warehouse,
+        // and read after it (which creates an empty database file).
+        if place == "open" {
+            #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/warehouse.db"))
+        } else {
+            #expect(try SQLiteInspector(path: sandbox.root + "/warehouse.db").scalar("SELECT count(*) FROM sqlite_master WHERE name = 'numbers'") == "0")
+        }
+    }
+
+    @Test func aPluginOpenRefusingAValueIsAConfigProblem64WithAJSONSummaryAndFatalLine() throws {
+        let sandbox = try Self.sandboxWithExits("exit-open-refused")
+        // -1 passes the config schema (an integer); the plugin's open refuses it with ETL_ERR_INVALID_ARGUMENT.
+        let text = try Self.run(sandbox, ["sync", "exits", "sqlite", "-s", "rows=-1", "--streams", "numbers"])
+        let error = "plugin 'exits': open failed: exits: config \"rows\" must be an integer of 0 or more [ETL_ERR_INVALID_ARGUMENT (2)]"
+        #expect(text.status == 64, "\(text.stderr)")
+        #expect(text.stderr == "etl-host: error: \(error)\n")
+
+        let json = try Self.run(sandbox, ["sync", "exits", "sqlite", "-s", "rows=-1", "--streams", "numbers", "--json", "--log-format", "json"])
+        #expect(json.status == 64, "\(json.stderr)")
+        let lines = json.stdout.split(separator: "\n")
+        #expect(lines.count == 1, "\(json.stdout)")
+        let line = try #require(lines.first)
+        let summary = try #require(Self.jsonObject(line))
+        let run = try #require(try Self.runs(sandbox).last)
+        #expect(summary["run_id"] as? String == run["id"] as? String)
+        #expect(summary["status"] as? String == "failed")
+        #expect(summary["error"] as? String == error)
+        #expect(run["status"] as? String == "failed")
+        #expect(run["error"] as? String == error)
+        let fatalLine = try #require(json.stderr.split(separator: "\n").last)
+        let fatal = try #require(Self.jsonObject(fatalLine), "\(json.stderr)")
+        #expect(fatal["level"] as? String == "error")
+        #expect(fatal["message"] as? String == error)
+        #expect(fatal["run_id"] as? String == run["id"] as? String)
+    }
+
+    @Test func aMissingPrimaryKeyForUpsertIs64() throws {
+        let sandbox = try HostSandbox("exit-no-key")
+        try Data("id,name\n1,a\n".utf8).write(to: URL(fileURLWithPath: sandbox.root + "/items.csv"))
+        let result = try Self.run(sandbox, ["sync", "csv", "sqlite", "-s", "path=items.csv", "--mode", "upsert", "--json"])
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr == "etl-host: error: stream 'items': --mode upsert needs a primary key; pass --primary-key COLUMN[,COLUMN] (the source defines none)\n")
+        #expect(result.stdout.split(separator: "\n").count == 1, "\(result.stdout)")
+        #expect(Self.jsonObject(result.stdout.dropLast())?["status"] as? String == "failed")
+    }
+
+    @Test func aFailureBeforeTheRunStillGivesOneJSONLineAndAJSONFatalLine() throws {
+        let sandbox = try HostSandbox("exit-early-json")
+        let result = try Self.run(sandbox, ["sync", "csv", "nowhere", "-s", "path=x.csv", "--json", "--log-format", "json"])
+        #expect(result.status == 1, "\(result.stderr)")
+        let summary = try #require(Self.jsonObject(result.stdout.dropLast()), "\(result.stdout)")
+        #expect(summary.keys.sorted() == ["error", "run_id", "status", "streams"])
+        #expect(summary["run_id"] is NSNull)
+        #expect(summary["status"] as? String == "failed")
+        let error = try #require(summary["error"] as? String)
+        #expect(error.hasPrefix("no plugin named 'nowhere'"), "\(error)")
+        let fatal = try #require(Self.jsonObject(result.stderr.dropLast()), "\(result.stderr)")
+        #expect(fatal["level"] as? String == "error")
+        #expect(fatal["message"] as? String == error)
+    }
+
+    @Test func theJSONSummaryOfASucceededRunIsOneLine() throws {
+        let sandbox = try HostSandbox("exit-json-line")
+        try Data("id,name\n1,a\n".utf8).write(to: URL(fileURLWithPath: sandbox.root + "/items.csv"))
+        let result = try Self.run(sandbox, ["sync", "csv", "sqlite", "-s", "path=items.csv", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasSuffix("\n") && result.stdout.split(separator: "\n").count == 1, "\(result.stdout)")
+        #expect(Self.jsonObject(result.stdout.dropLast())?["status"] as? String == "succeeded")
+    }
+
+    @Test func anUnusableStateFolderGetsOneLineNamingItAndTheFix() throws {
+        let sandbox = try HostSandbox("exit-state-folder")
+        try Data("id\n1\n".utf8).write(to: URL(fileURLWithPath: sandbox.root + "/items.csv"))
+        try Data("not a folder".utf8).write(to: URL(fileURLWithPath: sandbox.root + "/file"))
+        let fix = "; set ETL_STATE_DIR to a writable folder (it holds the run history, logs, spool files and snapshots) or fix its permissions\n"
+        // A file where the folder should be, and a folder under a file (ENOTDIR, as a read-only file system gives EROFS).
+        let onFile = try Self.run(sandbox, ["sync", "csv", "sqlite", "-s", "path=items.csv"], ["ETL_STATE_DIR": sandbox.root + "/file"])
+        #expect(onFile.status == 1)
+        #expect(onFile.stderr == "etl-host: error: the state folder '\(sandbox.root)/file' cannot be written: it is a file, not a folder" + fix)
+        let under = try Self.run(sandbox, ["sync", "csv", "sqlite", "-s", "path=items.csv"], ["ETL_STATE_DIR": sandbox.root + "/file/state"])
+        #expect(under.status == 1)
+        #expect(under.stderr == "etl-host: error: the state folder '\(sandbox.root)/file/state' cannot be written: not a directory" + fix)
+        #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/warehouse.db"))
+    }
+
+    @Test func theSpoolOfAKilledRunGoesWithTheNextRunOfAnyPipeline() throws {
+        let sandbox = try HostSandbox("exit-spool")
+        try Data(CrashMatrixTests.csv(prefix: "a", ids: 0..<3_000).utf8).write(to: URL(fileURLWithPath: sandbox.root + "/a.csv"))
+        try Data("id\n1\n".utf8).write(to: URL(fileURLWithPath: sandbox.root + "/other.csv"))
+        let killed = try Self.run(sandbox, ["sync", "csv", "sqlite", "-s", "path=a.csv", "-s", "batch_rows=1000", "--quiet"], ["ETL_CRASH_AT": "batch-written:2"])
+        #expect(killed.signaled)
+        let spool = sandbox.root + "/state/spool"
+        let left = try FileManager.default.contentsOfDirectory(atPath: spool)
+        #expect(left.count == 1)
+        #expect(FileManager.default.fileExists(atPath: spool + "/" + left[0] + "/a.spool"))
+        // `runs` only reads: it leaves the spool alone.
+        #expect(try Self.runs(sandbox).last?["status"] as? String == "interrupted")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool) == left)
+        // The next run of another pipeline, even one that fails, removes it.
+        let failing = try Self.run(sandbox, ["sync", "csv", "sqlite", "-s", "path=other.csv", "--mode", "sideways", "--pipeline", "other"])
+        #expect(failing.status == 64, "\(failing.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool).isEmpty)
+    }
+}
+
+/// ``ExitStatus/of(run:failures:)``: the order in which failures decide.
+@Suite struct RunExitStatusTests {
+    @Test func theCodeOfARunFollowsItsStatusThenTheFirstApplicableFailure() {
+        let config = HostError(.invalidArgument, "no key")
+        let data = HostError(.badData, "bad row")
+        let plugin = HostError(.pluginFailed, "broken batch")
+        let io = HostError(.io, "disk")
+        #expect(ExitStatus.of(run: .succeeded, failures: []) == .success)
+        #expect(ExitStatus.of(run: .cancelled, failures: [config]) == .cancelled)
+        #expect(ExitStatus.of(run: .failed, failures: [io, data]) == .badData)
+        #expect(ExitStatus.of(run: .failed, failures: [data, config]) == .usage)
+        #expect(ExitStatus.of(run: .failed, failures: [io, plugin]) == .pluginRefused)
+        #expect(ExitStatus.of(run: .failed, failures: [io]) == .failure)
+        #expect(ExitStatus.of(run: .failed, failures: []) == .failure)
+    }
+}
