@@ -166,6 +166,27 @@ import Testing
         #expect(failing.status == 64, "\(failing.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: spool).isEmpty)
     }
+
+    /// A spool folder is judged by its run's lock, not by its pid, which
+    /// another process may have been given since (a container started
+    /// again gets the same small pids).
+    @Test func aSpoolFolderWhosePidLivesOnButWhoseLockIsFreeIsRemoved() throws {
+        let sandbox = try HostSandbox("exit-spool-pid")
+        try Data("id\n1\n".utf8).write(to: URL(fileURLWithPath: sandbox.root + "/items.csv"))
+        let spool = sandbox.root + "/state/spool"
+        // Both carry the pid of this (living) test process; only one is locked, by this process.
+        for name in ["\(getpid())-1", "\(getpid())-2"] {
+            try FileManager.default.createDirectory(atPath: spool + "/" + name, withIntermediateDirectories: true)
+            try Data(repeating: 7, count: 1_000).write(to: URL(fileURLWithPath: spool + "/" + name + "/t.spool"))
+            FileManager.default.createFile(atPath: spool + "/" + name + "/.lock", contents: nil)
+        }
+        let held = open(spool + "/\(getpid())-2/.lock", O_RDWR)
+        #expect(held >= 0 && flock(held, LOCK_EX | LOCK_NB) == 0)
+        defer { close(held) }
+        let result = try Self.run(sandbox, ["sync", "csv", "sqlite", "-s", "path=items.csv", "--quiet"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: spool) == ["\(getpid())-2"])
+    }
 }
 
 /// ``ExitStatus/of(run:failures:)``: the order in which failures decide.
