@@ -42,9 +42,7 @@ struct ReplayCommand: ParsableCommand {
 
     func run() throws {
         let cancellation = Cancellation()
-        RunDriver.trapSignals(cancellation) { message in
-            FileHandle.standardError.write(Data("etl-host: \(message)\n".utf8))
-        }
+        RunDriver.trapSignals(cancellation, options: runOptions)
         try RunDriver.guarded(runOptions) {
             let store = RunStore()
             let original = try store.load(id)

@@ -44,8 +44,23 @@ enum RunDriver {
     /// Blocks SIGINT and SIGTERM and handles them on a thread of their own
     /// (see ``SignalTrap``): the first cancels the run, a second one exits
     /// at once with 130. Call before any other thread starts.
-    static func trapSignals(_ cancellation: Cancellation, log: @escaping @Sendable (String) -> Void) {
-        SignalTrap.install(cancellation, log: log)
+    static func trapSignals(_ cancellation: Cancellation, options: RunOptions) {
+        let json = (try? options.format()) == .json
+        SignalTrap.install(cancellation) { message in
+            printLine(message, level: "warn", json: json)
+        }
+    }
+
+    /// A line on standard error from the command itself: `etl-host: ...`,
+    /// or with `--log-format json` a JSON object (time, level, message).
+    static func printLine(_ message: String, level: String, json: Bool) {
+        guard json else {
+            FileHandle.standardError.write(Data("etl-host: \(level == "error" ? "error: " : "")\(message)\n".utf8))
+            return
+        }
+        let object: [String: Any] = ["time": isoTimestamp(), "level": level, "message": message]
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
+        FileHandle.standardError.write(data + Data("\n".utf8))
     }
 
     /// Runs `body` (a command that loads: sync, replay) with the process
@@ -80,13 +95,8 @@ enum RunDriver {
         if let log {
             log.write(.error, plugin: nil, stream: nil, message, echo: false)
             if format == .json { return }  // the log echoed it as JSON
-        } else if format == .json {
-            let object: [String: Any] = ["time": isoTimestamp(), "level": "error", "message": message]
-            let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-            FileHandle.standardError.write(data + Data("\n".utf8))
-            return
         }
-        FileHandle.standardError.write(Data("etl-host: error: \(message)\n".utf8))
+        printLine(message, level: "error", json: format == .json)
     }
 
     /// Runs `makeRunner`'s runner, prints the summary, and ends with the

@@ -93,9 +93,7 @@ struct SyncCommand: ParsableCommand {
 
     func run() throws {
         let cancellation = Cancellation()
-        RunDriver.trapSignals(cancellation) { message in
-            FileHandle.standardError.write(Data("etl-host: \(message)\n".utf8))
-        }
+        RunDriver.trapSignals(cancellation, options: runOptions)
         try RunDriver.guarded(runOptions) {
             let file = try config.map(SyncConfigFile.read) ?? SyncConfigFile()
             guard let extractorName = extractor ?? file.extractor, let warehouseName = warehouse ?? file.warehouse else {

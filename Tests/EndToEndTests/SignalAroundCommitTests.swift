@@ -128,6 +128,27 @@ import Testing
         try Self.matrix(target, mode: mode)
     }
 
+    /// With `--log-format json` every line on standard error is JSON, the
+    /// signal's and the cancelled run's too.
+    @Test func withJSONLogsTheSignalAndTheCancelAreJSONLines() throws {
+        let sandbox = try HostSandbox("signal-json-log")
+        try FileManager.default.createDirectory(atPath: sandbox.root + "/src", withIntermediateDirectories: true)
+        try CrashMatrixTests.writeSources(sandbox, version: 1)
+        let result = try TestSupport.run(TestSupport.hostExecutable, ["sync", "csv", "sqlite", "-s", "path=src/*.csv", "-d", "path=w.db",
+                                                                      "--json", "--log-format", "json"],
+                                         environment: CrashMatrixTests.environment(sandbox, crashAt: "committed:1:TERM"), currentDirectory: sandbox.root)
+        #expect(result.status == 130, "\(result.stderr)")
+        let runID = try #require(try Self.summary(result)["run_id"] as? String)
+        let lines = result.stderr.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(lines.allSatisfy { $0 != nil }, "\(result.stderr)")
+        #expect(lines.map { $0?["message"] as? String } == [
+            "received SIGTERM: cancelling the run (the stream being loaded is rolled back; streams already committed stay); send it again to stop at once",
+            "cancelled (received SIGTERM) while starting stream 'b'",
+            "run \(runID) cancelled; committed: a (3000 rows); not committed: b (cancelled)",
+        ], "\(result.stderr)")
+        #expect(lines.map { $0?["level"] as? String } == ["warn", "warn", "warn"])
+    }
+
     /// `runs show` and the text summary name the streams that committed
     /// before the cancel.
     @Test func aCancelledRunNamesTheStreamsThatCommitted() throws {
