@@ -43,6 +43,13 @@ enum CrashPoint {
         var count: Int
         var action: Action
 
+        /// A target from its parts.
+        init(name: String, count: Int, action: Action) {
+            self.name = name
+            self.count = count
+            self.action = action
+        }
+
         /// `name`, `name:n`, `name:signal` or `name:n:signal`; nil when empty.
         init?(_ text: String) {
             let parts = text.split(separator: ":", omittingEmptySubsequences: false)
