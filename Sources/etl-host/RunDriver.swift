@@ -15,7 +15,7 @@ struct RunOptions: ParsableArguments {
     var parallel: Int = 1
     @Option(name: .customLong("max-attempts"), help: ArgumentHelp("Attempts per stream when a failure is transient (network, rate limit, busy database); 1 never retries (default 3).", valueName: "n"))
     var maxAttempts: Int = 3
-    @Flag(help: "Print the summary as one JSON object.") var json = false
+    @Flag(help: "Print the summary as one line of JSON (also when the run fails before any stream: run_id, status, error).") var json = false
     @Flag(help: "No progress and no summary; errors only.") var quiet = false
 
     func level() throws -> LogLevel {
