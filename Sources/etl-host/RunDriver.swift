@@ -115,7 +115,14 @@ enum RunDriver {
         let log = RunLog(runID: runID, path: store.logPath(runID), level: try options.level(), format: format)
         log.addSecrets(secrets)
         let progress = options.quiet || options.json ? nil : ProgressPrinter()
-        let runner = try makeRunner(log, store, runID, progress)
+        let runner: SyncRunner
+        do {
+            runner = try makeRunner(log, store, runID, progress)
+        } catch {
+            // Refused before it started (e.g. --incremental with a full extractor): no run to keep.
+            try? FileManager.default.removeItem(atPath: store.folder(runID))
+            throw error
+        }
         ExitGuard.enter(.running)
         let json = options.json
         ExitGuard.setRunHook { [runner] message in

@@ -124,6 +124,16 @@ import Testing
         #expect(fatal["message"] as? String == error)
     }
 
+    @Test func aRunRefusedBeforeItStartsLeavesNoRunFolder() throws {
+        let sandbox = try HostSandbox("exit-refused-early")
+        try Data("id\n1\n".utf8).write(to: URL(fileURLWithPath: sandbox.root + "/items.csv"))
+        let result = try Self.run(sandbox, ["sync", "csv", "sqlite", "-s", "path=items.csv", "--mode", "append", "--incremental", "--json"])
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr == "etl-host: error: extractor 'csv' is not incremental: drop --incremental to read everything\n")
+        #expect(Self.jsonObject(result.stdout.dropLast())?["run_id"] is NSNull, "\(result.stdout)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: sandbox.root + "/state/runs").isEmpty)
+    }
+
     @Test func theJSONSummaryOfASucceededRunIsOneLine() throws {
         let sandbox = try HostSandbox("exit-json-line")
         try Data("id,name\n1,a\n".utf8).write(to: URL(fileURLWithPath: sandbox.root + "/items.csv"))
