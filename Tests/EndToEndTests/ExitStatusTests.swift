@@ -107,6 +107,15 @@ import Testing
         #expect(result.stderr == "etl-host: error: stream 'items': --mode upsert needs a primary key; pass --primary-key COLUMN[,COLUMN] (the source defines none)\n")
         #expect(result.stdout.split(separator: "\n").count == 1, "\(result.stdout)")
         #expect(Self.jsonObject(result.stdout.dropLast())?["status"] as? String == "failed")
+        // With JSON logs the stream's error is one JSON line, not a JSON line and a text one.
+        let logged = try Self.run(sandbox, ["sync", "csv", "sqlite", "-s", "path=items.csv", "--mode", "upsert", "--log-format", "json"])
+        #expect(logged.status == 64)
+        let lines = logged.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(logged.stderr)")
+        let line = try #require(lines.first.flatMap(Self.jsonObject), "\(logged.stderr)")
+        #expect(line["level"] as? String == "error")
+        #expect(line["stream"] as? String == "items")
+        #expect(line["message"] as? String == "stream 'items': --mode upsert needs a primary key; pass --primary-key COLUMN[,COLUMN] (the source defines none)")
     }
 
     @Test func aFailureBeforeTheRunStillGivesOneJSONLineAndAJSONFatalLine() throws {
