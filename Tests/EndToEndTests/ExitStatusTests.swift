@@ -1,3 +1,4 @@
+import CSQLite
 import ETLHost
 import ETLTestSupport
 import Foundation
@@ -141,6 +142,33 @@ import Testing
         #expect(result.stderr == "etl-host: error: extractor 'csv' is not incremental: drop --incremental to read everything\n")
         #expect(Self.jsonObject(result.stdout.dropLast())?["run_id"] is NSNull, "\(result.stdout)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: sandbox.root + "/state/runs").isEmpty)
+    }
+
+    /// What fails after a commit (storing rejects) fails the stream as
+    /// committed, with its rows: not as if nothing was loaded, and never
+    /// retried (append would load the rows twice).
+    @Test func aFailureAfterTheCommitReportsTheStreamAsCommitted() throws {
+        let sandbox = try HostSandbox("exit-after-commit")
+        try Data("id,name\n1,a\n2,b,extra\n3,c\n".utf8).write(to: URL(fileURLWithPath: sandbox.root + "/t.csv"))
+        // A view where _etl_rejects should be: storing the rejects fails, after the data's commit.
+        var connection: OpaquePointer?
+        #expect(sqlite3_open_v2(sandbox.root + "/w.db", &connection, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil) == SQLITE_OK)
+        #expect(sqlite3_exec(connection, "CREATE VIEW _etl_rejects AS SELECT 1 AS x", nil, nil, nil) == SQLITE_OK)
+        sqlite3_close(connection)
+        let result = try Self.run(sandbox, ["sync", "csv", "sqlite", "-s", "path=t.csv", "-d", "path=w.db", "--mode", "append",
+                                            "--max-bad-rows", "1", "--json"])
+        #expect(result.status == 1, "\(result.stderr)")
+        let error = "the 2 rows of 't' were committed, but its 1 rejected records could not be stored in _etl_rejects: plugin 'sqlite': begin append of table '_etl_rejects' failed: sqlite: \"_etl_rejects\" is a view, not a table; choose another table name or drop the view [ETL_ERR_INVALID_ARGUMENT (2)]"
+        #expect(result.stderr == "etl-host: error: \(error)\n")
+        let summary = try #require(Self.jsonObject(result.stdout.dropLast()), "\(result.stdout)")
+        #expect(summary["status"] as? String == "failed")
+        let stream = try #require((summary["streams"] as? [[String: Any]])?.first)
+        #expect(stream["status"] as? String == "failed")
+        #expect(stream["committed"] as? Bool == true)
+        #expect(stream["rows_written"] as? Int == 2)
+        #expect(stream["attempts"] as? Int == 1)
+        #expect(stream["error"] as? String == error)
+        #expect(try SQLiteInspector(path: sandbox.root + "/w.db").rows("SELECT id, name FROM t ORDER BY id") == [["1", "a"], ["3", "c"]])
     }
 
     @Test func theJSONSummaryOfASucceededRunIsOneLine() throws {

@@ -577,10 +577,11 @@ public final class SyncRunner: @unchecked Sendable {
             do {
                 try storeRejects(rejects, table: table, destination: destination)
             } catch {
+                let message = "the \(written) rows of '\(table)' were committed, but its \(rejects.count) rejected records could not be stored in _etl_rejects: \(error)"
                 return StreamReport(
                     stream: stream.name, table: table, status: "failed", rowsRead: flattener.rowCount + rejects.count,
                     rowsWritten: written, rowsRejected: rejects.count, newColumns: resolution.newColumns,
-                    widenedColumns: resolution.widened, seconds: 0, error: "\(error)", committed: true)
+                    widenedColumns: resolution.widened, seconds: 0, error: message, committed: true)
             }
         }
         log.write(.info, plugin: nil, stream: stream.name, "loaded \(written) rows into '\(table)' (\(request.mode))")
@@ -644,7 +645,8 @@ public final class SyncRunner: @unchecked Sendable {
         ArrowField("raw_bytes", .binary), ArrowField("rejected_at", .utf8),
     ])
 
-    /// Appends the stream's rejects to `_etl_rejects`, after its data committed.
+    /// Appends the stream's rejects to `_etl_rejects`, after its data
+    /// committed (the caller reports a failure as a committed stream's).
     private func storeRejects(_ rejects: [PluginContext.Reject], table: String, destination: PluginInstance) throws {
         let builder = try ArrowBatchBuilder(schema: Self.rejectsSchema, capacity: rejects.count)
         let now = Self.now()
@@ -665,7 +667,7 @@ public final class SyncRunner: @unchecked Sendable {
             try writer.commit()
         } catch {
             writer.rollback()
-            throw HostError(.io, "the rows of '\(table)' were loaded, but its \(rejects.count) rejected records could not be stored in _etl_rejects: \(error)")
+            throw error
         }
     }
 
