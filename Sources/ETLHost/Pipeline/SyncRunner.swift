@@ -441,7 +441,7 @@ public final class SyncRunner: @unchecked Sendable {
         worker.source?.context.allowRejects(request.maxBadRows)
         _ = worker.source?.context.takeRejects()
         let reader = try open(stream, worker: worker, state: previousState)
-        flattener.register(reader.schema)
+        try flattener.register(reader.schema)
         let streamSnapshot = try snapshot?.begin(stream: stream.name, schema: reader.schema, catalogEntry: stream.entryJSON)
         var committed = false
         defer { if !committed { streamSnapshot?.discard() } }
@@ -553,7 +553,7 @@ public final class SyncRunner: @unchecked Sendable {
         let spool = try SpoolWriter(path: path)
         var flattener = BatchFlattener(stream: stream.name)
         let reader = try source.read(stream: stream.name, keysOnly: true)
-        flattener.register(reader.schema)
+        try flattener.register(reader.schema)
         while let batch = try reader.next() {
             try spool.append(try flattener.flatten(batch), rows: batch.rowCount)
             observer?.streamProgress(stream.name, phase: "listing keys", rows: flattener.rowCount)
@@ -648,7 +648,7 @@ public final class SyncRunner: @unchecked Sendable {
             }
         }
         for source in flattener.fieldOrder where !placed.contains(source) {
-            let name = names.assign(source)
+            let name = names.assign(source, normalizing: flattener.columnBase(of: source))
             var type = stream.hints[source] ?? flattener.inference[source]?.type ?? .null
             if type == .null { type = .text }
             if let previous = storedBySource[source], previous.type != type, request.mode != .replace {
