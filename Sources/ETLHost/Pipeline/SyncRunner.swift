@@ -45,6 +45,9 @@ public struct SyncRequest: @unchecked Sendable {
     public var recordedDestinationConfig: [String: Any] = [:]
     /// Set by replay: the run whose snapshot is loaded.
     public var replayOf: String?
+    /// In replace mode, let a stream that returned no rows empty an
+    /// existing table (--allow-empty); see ``EmptySourceRule``.
+    public var allowEmpty = false
 
     /// A request.
     public init(
@@ -479,13 +482,22 @@ public final class SyncRunner: @unchecked Sendable {
         }
 
         // Resolve the table schema.
-        let resolution = resolveSchema(stream: stream, table: table, flattener: flattener, stored: stored)
-        guard !resolution.schema.columns.isEmpty else {
+        var resolution = resolveSchema(stream: stream, table: table, flattener: flattener, stored: stored)
+        var skipReason: String? = resolution.schema.columns.isEmpty ? "the stream has no fields; no table was created" : nil
+        if request.mode == .replace, flattener.rowCount == 0 {
+            switch try EmptySourceRule.decide(stream: stream.name, table: table, resolved: resolution.schema, stored: stored,
+                                              tableExists: destination.tableExists(table), rejected: rejects.count,
+                                              allowEmpty: request.allowEmpty) {
+            case .load(let schema): (resolution.schema, skipReason) = (schema, nil)
+            case .skip(let reason): skipReason = reason
+            }
+        }
+        if let skipReason {
             try streamSnapshot?.waitFinished()
             committed = true
             return StreamReport(stream: stream.name, table: table, status: "skipped", rowsRead: flattener.rowCount, rowsWritten: 0,
                                 rowsRejected: 0, newColumns: [], widenedColumns: [], seconds: 0,
-                                error: "the stream has no fields; no table was created")
+                                error: skipReason)
         }
         let keys = try upsertKeys(stream: stream, schema: resolution.schema)
 
