@@ -33,7 +33,9 @@ final class CSVExtractor: Extractor {
     /// A malformed header line (invalid UTF-8, an unclosed quote, a NUL in
     /// a name) is not a discover failure: the stream is listed without
     /// fields and its read fails with the error as bad data (exit 65), like
-    /// a malformed data row, while the other files still load.
+    /// a malformed data row, while the other files still load. An empty
+    /// file (no bytes, or blank lines only) is a stream without fields or
+    /// rows: the host's rule for a source with no rows applies.
     func discover() throws -> Catalog {
         var streams: [CatalogStream] = []
         for file in try files().files {
@@ -42,7 +44,7 @@ final class CSVExtractor: Extractor {
                                    dialect: config.dialect)
             let columns: [String]
             do {
-                columns = try reader.readHeader()
+                columns = try reader.readHeaderIfPresent() ?? []
             } catch {
                 guard error.code == .data else { throw error }
                 host.log(.debug, "\(error.message) (reported when stream \"\(file.stream)\" is read)")

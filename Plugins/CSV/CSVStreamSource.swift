@@ -24,8 +24,11 @@ final class CSVStreamSource: BatchSource {
         self.batchRows = batchRows
         reader = CSVReader(input: try FileInput(path: file.path), fileName: file.path, dialect: dialect)
         do {
-            schema = CSVReader.schema(columns: try reader.readHeader())
+            let columns = try reader.readHeaderIfPresent()
+            schema = CSVReader.schema(columns: columns ?? [])
             headerError = nil
+            // An empty file: no columns, no rows.
+            finished = columns == nil
         } catch {
             guard error.code == .data else { throw error }
             schema = CSVReader.schema(columns: [])

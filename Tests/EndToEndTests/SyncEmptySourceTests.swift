@@ -53,6 +53,26 @@ import Testing
         #expect(try SQLiteInspector(path: db).scalar("SELECT count(*) FROM orders") == "0")
     }
 
+    @Test func anEmptyCSVFileIsASourceWithoutFieldsOrRows() throws {
+        let sandbox = try HostSandbox("empty-csv-file")
+        let db = sandbox.root + "/warehouse.db"
+        try write("", to: sandbox.root + "/orders.csv")
+        let skipped = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=orders.csv", "--json")
+        #expect(skipped.status == 0, "\(skipped.stderr)")
+        let report = try JSONDecoder().decode(SyncReport.self, from: Data(skipped.stdout.utf8))
+        #expect(report.streams.map(\.status) == ["skipped"])
+        #expect(report.streams.first?.error == "the source returned no rows and no fields; no table was created")
+
+        try write("id,name\n1,a\n", to: sandbox.root + "/orders.csv")
+        #expect(try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=orders.csv", "--quiet").status == 0)
+        let before = try SQLiteInspector(path: db).dump()
+        try write("\n\n", to: sandbox.root + "/orders.csv")
+        let refused = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=orders.csv", "--quiet")
+        #expect(refused.status == 65)
+        #expect(refused.stderr == "etl-host: error: \(Self.refusal("orders"))\n")
+        #expect(try SQLiteInspector(path: db).dump() == before)
+    }
+
     @Test func anEmptyJSONLinesFileFollowsTheSameRule() throws {
         let sandbox = try HostSandbox("empty-jsonl")
         let db = sandbox.root + "/warehouse.db"

@@ -135,12 +135,20 @@ public final class CSVReader {
     /// - Throws: ``PluginError/Code/data`` for an empty file or a malformed
     ///   first record; I/O errors of the input.
     public func readHeader() throws(PluginError) -> [String] {
+        guard let names = try readHeaderIfPresent() else {
+            throw PluginError.data("\(fileName) is empty: expected "
+                + (dialect.hasHeader ? "a header line with the column names" : "at least one line"))
+        }
+        return names
+    }
+
+    /// As ``readHeader()``, but nil for an input without any record (no
+    /// bytes, or blank lines only) instead of an error: a source with no
+    /// columns and no rows (the CSV extractor's empty file).
+    public func readHeaderIfPresent() throws(PluginError) -> [String]? {
         if let header { return header }
         while true {
-            guard try nextRecord() else {
-                throw PluginError.data("\(fileName) is empty: expected "
-                    + (dialect.hasHeader ? "a header line with the column names" : "at least one line"))
-            }
+            guard try nextRecord() else { return nil }
             if isBlankRecord {
                 consumeRecord()
                 continue
