@@ -37,7 +37,7 @@ struct ReplayCommand: ParsableCommand {
     var dest: [String] = []
     @Option(help: "replace, append or upsert (default: the run's own mode).") var mode: String?
     @Option(help: ArgumentHelp("Only these streams, comma-separated (default: all the snapshot holds).", valueName: "a,b")) var streams: String?
-    @Flag(name: .customLong("allow-empty"), help: "In replace mode, let a stream whose snapshot holds no rows replace an existing table with an empty one.")
+    @Flag(name: .customLong("allow-empty"), help: "Let a stream whose snapshot holds no rows empty an existing table (replace, or upsert with --deletions).")
     var allowEmpty = false
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var registryOptions: RegistryOptions

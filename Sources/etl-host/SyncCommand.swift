@@ -43,10 +43,10 @@ struct SyncCommand: ParsableCommand {
             to N malformed records per stream are set aside in _etl_rejects (their \
             raw text, where they are and why) and the run succeeds.
 
-            An empty source never empties a table by accident: in replace mode, a \
-            stream that returns no rows creates its table empty when it does not \
-            exist yet, but an existing table is left unchanged and the stream fails \
-            (exit 65) unless --allow-empty is given.
+            An empty source never empties a table by accident: in replace mode (and \
+            upsert with --deletions), a stream that returns no rows creates its \
+            table empty when it does not exist yet, but an existing table is left \
+            unchanged and the stream fails (exit 65) unless --allow-empty is given.
 
             Config values come from -s (source) and -d (destination) as KEY=VALUE, \
             or from --config FILE. A value written @env:NAME is read from the \
@@ -85,7 +85,7 @@ struct SyncCommand: ParsableCommand {
     var maxBadRows: Int = 0
     @Option(help: ArgumentHelp("With --mode upsert: keep (default), remove or flag rows whose key the source no longer has.", valueName: "keep|remove|flag"))
     var deletions: String?
-    @Flag(name: .customLong("allow-empty"), help: "In replace mode, let a stream that returns no rows replace an existing table with an empty one (without it such a stream fails, exit 65, and the table keeps its rows).")
+    @Flag(name: .customLong("allow-empty"), help: "Let a stream that returns no rows empty an existing table: replace it with an empty one, or with --deletions remove (flag) every row (without it such a stream fails, exit 65, and the table keeps its rows).")
     var allowEmpty = false
     @Flag(name: .customLong("no-snapshot"), help: "Do not keep a raw snapshot of what the extractor returned (replay then cannot rebuild this run).")
     var noSnapshot = false

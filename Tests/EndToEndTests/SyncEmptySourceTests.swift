@@ -11,8 +11,9 @@ import Testing
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     }
 
-    private static func refusal(_ stream: String, table: String? = nil, rejected: String = "") -> String {
-        "stream '\(stream)': the source returned no \(rejected.isEmpty ? "" : "valid ")rows\(rejected); replacing table '\(table ?? stream)' would delete all its rows, so it was left unchanged. Pass --allow-empty if an empty source is expected"
+    private static func refusal(_ stream: String, table: String? = nil, rejected: String = "",
+                                harm: String? = nil) -> String {
+        "stream '\(stream)': the source returned no \(rejected.isEmpty ? "" : "valid ")rows\(rejected); \(harm ?? "replacing table '\(table ?? stream)' would delete all its rows"), so it was left unchanged. Pass --allow-empty if an empty source is expected"
     }
 
     @Test func aHeaderOnlyCSVCreatesANewTableEmptyButNeverEmptiesAnExistingOne() throws {
@@ -128,12 +129,71 @@ import Testing
         #expect(try SQLiteInspector(path: db).scalar("SELECT count(*) FROM mine") == "1")
     }
 
+    @Test func anUpsertWithDeletionsAndNoRowsNeverWipesTheTable() throws {
+        let sandbox = try HostSandbox("empty-upsert")
+        let db = sandbox.root + "/warehouse.db"
+        try write("id,name\n1,a\n2,b\n", to: sandbox.root + "/people.csv")
+        let upsert = ["sync", "csv", "sqlite", "-s", "path=people.csv", "--mode", "upsert", "--primary-key", "id", "--quiet"]
+        func run(_ extra: [String]) throws -> TestSupport.ProcessResult {
+            try TestSupport.run(TestSupport.hostExecutable, upsert + extra, environment: sandbox.environment,
+                                currentDirectory: sandbox.root)
+        }
+        #expect(try run(["--deletions", "remove"]).status == 0)
+
+        try write("id,name\n", to: sandbox.root + "/people.csv")
+        #expect(try run([]).status == 0) // without deletions an upsert of nothing changes no row
+        #expect(try SQLiteInspector(path: db).rows("SELECT id, name FROM people ORDER BY id") == [["1", "a"], ["2", "b"]])
+        let before = try SQLiteInspector(path: db).dump()
+        let removed = try run(["--deletions", "remove"])
+        #expect(removed.status == 65)
+        #expect(removed.stderr == "etl-host: error: \(Self.refusal("people", harm: "--deletions remove would delete all rows of table 'people'"))\n")
+        #expect(try SQLiteInspector(path: db).dump() == before)
+        let flagged = try run(["--deletions", "flag"])
+        #expect(flagged.status == 65)
+        #expect(flagged.stderr == "etl-host: error: \(Self.refusal("people", harm: "--deletions flag would mark all rows of table 'people' as deleted"))\n")
+        #expect(try SQLiteInspector(path: db).dump() == before)
+
+        let allowed = try run(["--deletions", "remove", "--allow-empty"])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(try SQLiteInspector(path: db).scalar("SELECT count(*) FROM people") == "0")
+    }
+
+    @Test func anIncrementalUpsertRefusesAnEmptyKeyListing() throws {
+        let server = try AirtableServer(fixture: SyncDeletionsTests.fixture(records: 3))
+        try server.disableRateLimits()
+        let sandbox = try HostSandbox("empty-listing")
+        let db = sandbox.root + "/warehouse.db"
+        func sync(_ extra: String...) throws -> TestSupport.ProcessResult {
+            try TestSupport.run(
+                TestSupport.hostExecutable,
+                ["sync", "airtable", "sqlite", "-s", "base=\(SyncDeletionsTests.base)", "-s", "api_url=\(server.url)",
+                 "-s", "incremental_lookback_seconds=0", "--mode", "upsert", "--incremental", "--deletions", "remove",
+                 "--quiet"] + extra,
+                environment: sandbox.environment.merging(["AIRTABLE_TOKEN": AirtableServer.defaultToken]) { $1 },
+                currentDirectory: sandbox.root)
+        }
+        let first = try sync()
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(try SQLiteInspector(path: db).scalar("SELECT count(*) FROM people") == "3")
+        let before = try SQLiteInspector(path: db).dump()
+
+        _ = try server.deleteRecords(base: SyncDeletionsTests.base, table: "People", ids: (1...3).map(SyncDeletionsTests.id))
+        let refused = try sync()
+        #expect(refused.status == 65)
+        #expect(refused.stderr == "etl-host: error: \(Self.refusal("People", harm: "--deletions remove would delete all rows of table 'people'"))\n")
+        #expect(try SQLiteInspector(path: db).dump() == before)
+
+        let allowed = try sync("--allow-empty")
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        #expect(try SQLiteInspector(path: db).scalar("SELECT count(*) FROM people") == "0")
+    }
+
     @Test func theHelpStatesTheRuleAndTheFlag() throws {
         let help = try HostSandbox("empty-help").etlHost("sync", "--help")
         #expect(help.status == 0)
         let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
-        #expect(text.contains("An empty source never empties a table by accident: in replace mode, a stream that returns no rows creates its table empty when it does not exist yet, but an existing table is left unchanged and the stream fails (exit 65) unless --allow-empty is given."), "\(help.stdout)")
-        #expect(text.contains("--allow-empty In replace mode, let a stream that returns no rows replace an existing table with an empty one (without it such a stream fails, exit 65, and the table keeps its rows)."), "\(help.stdout)")
+        #expect(text.contains("An empty source never empties a table by accident: in replace mode (and upsert with --deletions), a stream that returns no rows creates its table empty when it does not exist yet, but an existing table is left unchanged and the stream fails (exit 65) unless --allow-empty is given."), "\(help.stdout)")
+        #expect(text.contains("--allow-empty Let a stream that returns no rows empty an existing table: replace it with an empty one, or with --deletions remove (flag) every row (without it such a stream fails, exit 65, and the table keeps its rows)."), "\(help.stdout)")
         let replay = try HostSandbox("empty-help").etlHost("replay", "--help")
         #expect(replay.stdout.contains("--allow-empty"), "\(replay.stdout)")
     }

@@ -45,8 +45,8 @@ public struct SyncRequest: @unchecked Sendable {
     public var recordedDestinationConfig: [String: Any] = [:]
     /// Set by replay: the run whose snapshot is loaded.
     public var replayOf: String?
-    /// In replace mode, let a stream that returned no rows empty an
-    /// existing table (--allow-empty); see ``EmptySourceRule``.
+    /// Let a stream that returned no rows empty an existing table (replace,
+    /// upsert with deletions; --allow-empty); see ``EmptySourceRule``.
     public var allowEmpty = false
 
     /// A request.
@@ -474,18 +474,19 @@ public final class SyncRunner: @unchecked Sendable {
         // Deletions after an incremental read: every key still at the source.
         let keySpoolPath = (request.workDirectory as NSString).appendingPathComponent("\(table).keys.spool")
         let listsKeys = request.deletions != .keep && request.incremental
+        var keysListed: Int?
         if listsKeys {
             guard let extractorInstance = worker.source else {
                 throw HostError(.invalidArgument, "--deletions with --incremental needs the source's key listing, which a snapshot does not hold; replay with --deletions keep")
             }
-            try spoolKeys(of: stream, from: extractorInstance, into: keySpoolPath)
+            keysListed = try spoolKeys(of: stream, from: extractorInstance, into: keySpoolPath)
         }
 
         // Resolve the table schema.
         var resolution = resolveSchema(stream: stream, table: table, flattener: flattener, stored: stored)
         var skipReason: String? = resolution.schema.columns.isEmpty ? "the stream has no fields; no table was created" : nil
-        if request.mode == .replace, flattener.rowCount == 0 {
-            switch try EmptySourceRule.decide(stream: stream.name, table: table, resolved: resolution.schema, stored: stored,
+        if let loss = EmptySourceRule.loss(mode: request.mode, deletions: request.deletions, rowsRead: flattener.rowCount, keysListed: keysListed) {
+            switch try EmptySourceRule.decide(stream: stream.name, table: table, loss: loss, resolved: resolution.schema, stored: stored,
                                               tableExists: destination.tableExists(table), rejected: rejects.count,
                                               allowEmpty: request.allowEmpty) {
             case .load(let schema): (resolution.schema, skipReason) = (schema, nil)
@@ -557,8 +558,9 @@ public final class SyncRunner: @unchecked Sendable {
     }
 
     /// Reads the keys of every record of `stream` at the source into a spool
-    /// (before the load begins, so no transaction waits on the source).
-    private func spoolKeys(of stream: SourceCatalog.Stream, from source: PluginInstance, into path: String) throws {
+    /// (before the load begins, so no transaction waits on the source) and
+    /// returns how many there are.
+    private func spoolKeys(of stream: SourceCatalog.Stream, from source: PluginInstance, into path: String) throws -> Int {
         guard !stream.primaryKey.isEmpty, request.primaryKey == nil || request.primaryKey == stream.primaryKey else {
             throw HostError(.invalidArgument, "stream '\(stream.name)': --deletions with --incremental lists the stream's own primary key (\(stream.primaryKey.isEmpty ? "none" : stream.primaryKey.joined(separator: ","))); drop --primary-key or --incremental")
         }
@@ -572,6 +574,7 @@ public final class SyncRunner: @unchecked Sendable {
             try cancellation.check("listing the keys of stream '\(stream.name)'")
         }
         try spool.finish()
+        return flattener.rowCount
     }
 
     /// Tells the writer which keys are still at the source: the spooled key
