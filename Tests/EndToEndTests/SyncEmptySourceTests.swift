@@ -129,6 +129,22 @@ import Testing
         #expect(try SQLiteInspector(path: db).scalar("SELECT count(*) FROM mine") == "1")
     }
 
+    @Test func allowEmptyCannotEmptyAForeignTableFromAStreamWithoutFields() throws {
+        let sandbox = try HostSandbox("empty-foreign")
+        let db = sandbox.root + "/warehouse.db"
+        try write(#"{"id": 1}"# + "\n", to: sandbox.root + "/events.jsonl")
+        #expect(try sandbox.etlHost("sync", "jsonl", "sqlite", "-s", "path=events.jsonl", "--quiet").status == 0)
+        let forget = try TestSupport.run("/usr/bin/env", ["python3", "-c",
+            "import sqlite3; c = sqlite3.connect('\(db)'); c.execute('DELETE FROM _etl_schemas'); c.commit()"])
+        #expect(forget.status == 0, "\(forget.stderr)")
+        let before = try SQLiteInspector(path: db).dump()
+        try write("", to: sandbox.root + "/events.jsonl")
+        let result = try sandbox.etlHost("sync", "jsonl", "sqlite", "-s", "path=events.jsonl", "--allow-empty", "--quiet")
+        #expect(result.status == 65)
+        #expect(result.stderr == "etl-host: error: stream 'events': --allow-empty cannot empty table 'events': the source returned no rows and no fields, and etl-host stored no columns for the table (it was not loaded by etl-host)\n")
+        #expect(try SQLiteInspector(path: db).dump() == before)
+    }
+
     @Test func anUpsertWithDeletionsAndNoRowsNeverWipesTheTable() throws {
         let sandbox = try HostSandbox("empty-upsert")
         let db = sandbox.root + "/warehouse.db"

@@ -74,8 +74,9 @@ enum EmptySourceRule {
     ///   - tableExists: whether the warehouse has the table, when it can
     ///     say (`table_schema`); nil when it cannot.
     ///   - rejected: records set aside (`--max-bad-rows`), for the message.
-    /// - Throws: `.badData` for a refused replace; `.invalidArgument` when
-    ///   `--allow-empty` cannot empty a table (no fields, no stored schema).
+    /// - Throws: `.badData` for a refused load, and when `--allow-empty`
+    ///   cannot empty a table (no fields, no stored schema): either way the
+    ///   table is left unchanged.
     static func decide(stream: String, table: String, loss: Loss, resolved: TableSchema, stored: TableSchema?, tableExists: Bool?,
                        rejected: Int, allowEmpty: Bool) throws -> Decision {
         let exists = stored != nil || tableExists == true
@@ -91,7 +92,7 @@ enum EmptySourceRule {
         }
         if !resolved.columns.isEmpty { return .load(resolved) }
         guard let stored, !stored.columns.isEmpty else {
-            throw HostError(.invalidArgument, "stream '\(stream)': --allow-empty cannot empty table '\(table)': the source returned no rows and no fields, and etl-host stored no columns for the table (it was not loaded by etl-host)")
+            throw HostError(.badData, "stream '\(stream)': --allow-empty cannot empty table '\(table)': the source returned no rows and no fields, and etl-host stored no columns for the table (it was not loaded by etl-host)")
         }
         return .load(TableSchema(table: table, stream: stream, columns: stored.columns))
     }
