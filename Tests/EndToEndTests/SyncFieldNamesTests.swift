@@ -127,6 +127,16 @@ import Testing
         #expect(clash.stderr == "etl-host: error: stream 'clash' line 1: the key \"a#2\" is also the source name etl-host gives to a repeated key \"a\" (its second and later occurrences in one record are \"a#2\", ...); rename one of them\n")
     }
 
+    @Test func aJSONKeyStartingWithNulIsRefusedItIsTheHostsOwnNamespace() throws {
+        let sandbox = try HostSandbox("names-json-nul")
+        try write(#"{"id": 1, "\u0000etl:deleted_at": "2020-01-01T00:00:00Z"}"# + "\n", to: sandbox.root + "/people.jsonl")
+        let result = try sandbox.etlHost("sync", "jsonl", "sqlite", "-s", "path=people.jsonl", "--mode", "upsert",
+                                         "--primary-key", "id", "--deletions", "flag")
+        #expect(result.status == 65)
+        #expect(result.stderr == #"etl-host: error: stream 'people' line 1: the key "\u0000etl:deleted_at" starts with a NUL character (\u0000), which etl-host reserves for its own columns (such as _etl_deleted_at); rename the key"# + "\n")
+        #expect(try tables(sandbox).isEmpty)
+    }
+
     @Test func postgresGetsEveryHeaderFieldAsAColumn() throws {
         let target = try SyncPostgresTests.Target("names")
         try target.write("id,name,name,v\n1,a,b,2.0\n", to: "dup.csv")

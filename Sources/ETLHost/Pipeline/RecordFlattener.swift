@@ -9,7 +9,9 @@ import ETLPluginKit
 /// A key repeated within one record (`{"a":1,"a":2}`) loses nothing: the
 /// second value is the field `a#2` (the third `a#3`, ...), which loads as
 /// column `a_2` (see ``RepeatedFieldNames``). A record that also has a key
-/// really called `a#2` is refused as bad data rather than merged with it.
+/// really called `a#2` is refused as bad data rather than merged with it,
+/// and so is a key that starts with NUL (`\u0000`): the host's own columns
+/// have such source names (``TableSchema/deletedAtSource``).
 struct RecordFlattener {
     private let scanner = JSONObjectScanner(duplicateKeys: .keepAll)
     private var columns: [CellColumn] = []
@@ -85,6 +87,9 @@ struct RecordFlattener {
             }
         }
         let name = String(decoding: key, as: UTF8.self)
+        if !forRepeat, key.first == 0 {
+            throw HostError(.badData, "stream '\(stream)' \(place()): the key \(JSONValue.string(name).jsonText) starts with a NUL character (\\u0000), which etl-host reserves for its own columns (such as _etl_deleted_at); rename the key")
+        }
         // The same check against earlier batches of the stream.
         if forRepeat ? realKeys.contains(name) : repeated.bases[name] != nil {
             throw collision(Array(key), stream: stream, place: place())
