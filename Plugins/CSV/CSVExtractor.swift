@@ -29,13 +29,27 @@ final class CSVExtractor: Extractor {
 
     /// One stream per file, with its columns as read from the header line
     /// (without type hints: the values are untyped text the host types).
+    ///
+    /// A malformed header line (invalid UTF-8, an unclosed quote, a NUL in
+    /// a name) is not a discover failure: the stream is listed without
+    /// fields and its read fails with the error as bad data (exit 65), like
+    /// a malformed data row, while the other files still load. An empty
+    /// file (no bytes, or blank lines only) is a stream without fields or
+    /// rows: the host's rule for a source with no rows applies.
     func discover() throws -> Catalog {
         var streams: [CatalogStream] = []
         for file in try files().files {
             try host.checkCancelled("discovering \(file.path)")
             let reader = CSVReader(input: try FileInput(path: file.path), fileName: file.path,
                                    dialect: config.dialect)
-            let columns = try reader.readHeader()
+            let columns: [String]
+            do {
+                columns = try reader.readHeaderIfPresent() ?? []
+            } catch {
+                guard error.code == .data else { throw error }
+                host.log(.debug, "\(error.message) (reported when stream \"\(file.stream)\" is read)")
+                columns = []
+            }
             streams.append(CatalogStream(
                 name: file.stream, fields: columns.map { CatalogField(name: $0) }))
         }

@@ -37,6 +37,8 @@ struct ReplayCommand: ParsableCommand {
     var dest: [String] = []
     @Option(help: "replace, append or upsert (default: the run's own mode).") var mode: String?
     @Option(help: ArgumentHelp("Only these streams, comma-separated (default: all the snapshot holds).", valueName: "a,b")) var streams: String?
+    @Flag(name: .customLong("allow-empty"), help: "Let a stream whose snapshot holds no rows empty an existing table (replace, or upsert with --deletions).")
+    var allowEmpty = false
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var registryOptions: RegistryOptions
 
@@ -76,6 +78,7 @@ struct ReplayCommand: ParsableCommand {
             request.parallel = runOptions.parallel
             request.retry = RetryPolicy(maxAttempts: runOptions.maxAttempts)
             request.replayOf = original.id
+            request.allowEmpty = allowEmpty
             request.recordedDestinationConfig = resolver.recordable(settings: dest, file: recorded)
             try RunDriver.execute(options: runOptions, cancellation: cancellation, makeRunner: { log, store, runID, progress in
                 try SyncRunner(request: request, source: .snapshot(snapshot), warehouse: warehousePlugin, runID: runID,

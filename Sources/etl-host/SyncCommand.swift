@@ -47,6 +47,11 @@ struct SyncCommand: ParsableCommand {
             to N malformed records per stream are set aside in _etl_rejects (their \
             raw text, where they are and why) and the run succeeds.
 
+            An empty source never empties a table by accident: in replace mode (and \
+            upsert with --deletions), a stream that returns no rows creates its \
+            table empty when it does not exist yet, but an existing table is left \
+            unchanged and the stream fails (exit 65) unless --allow-empty is given.
+
             Config values come from -s (source) and -d (destination) as KEY=VALUE, \
             or from --config FILE. A value written @env:NAME is read from the \
             environment and @file:PATH from a file, so secrets never need to be \
@@ -84,6 +89,8 @@ struct SyncCommand: ParsableCommand {
     var maxBadRows: Int = 0
     @Option(help: ArgumentHelp("With --mode upsert: keep (default), remove or flag rows whose key the source no longer has.", valueName: "keep|remove|flag"))
     var deletions: String?
+    @Flag(name: .customLong("allow-empty"), help: "Let a stream that returns no rows empty an existing table: replace it with an empty one, or with --deletions remove (flag) every row (without it such a stream fails, exit 65, and the table keeps its rows).")
+    var allowEmpty = false
     @Flag(name: .customLong("no-snapshot"), help: "Do not keep a raw snapshot of what the extractor returned (replay then cannot rebuild this run).")
     var noSnapshot = false
     @Option(name: .customLong("keep-snapshots"), help: ArgumentHelp("Keep the snapshots of the last N runs that have one, this one included (default 10); older ones are deleted.", valueName: "n"))
@@ -125,6 +132,7 @@ struct SyncCommand: ParsableCommand {
                 throw HostError(.invalidArgument, "unknown --deletions '\(deletionName)'; use keep, remove or flag")
             }
             request.deletions = deletionMode
+            request.allowEmpty = allowEmpty || (file.allowEmpty ?? false)
             request.pipeline = runOptions.pipeline
             request.snapshot = !noSnapshot
             guard keepSnapshots >= 1 else { throw HostError(.invalidArgument, "--keep-snapshots must be 1 or more (use --no-snapshot to keep none)") }
@@ -169,9 +177,10 @@ struct SyncConfigFile {
     var streams: [String]?
     var incremental: Bool?
     var deletions: String?
+    var allowEmpty: Bool?
 
     static let keys: Set<String> = ["extractor", "warehouse", "source", "destination", "mode", "primary_key", "streams",
-                                    "incremental", "deletions"]
+                                    "incremental", "deletions", "allow_empty"]
 
     static func read(_ path: String) throws -> SyncConfigFile {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -187,7 +196,8 @@ struct SyncConfigFile {
             extractor: object["extractor"] as? String, warehouse: object["warehouse"] as? String,
             source: object["source"] as? [String: Any] ?? [:], destination: object["destination"] as? [String: Any] ?? [:],
             mode: object["mode"] as? String, primaryKey: object["primary_key"] as? [String], streams: object["streams"] as? [String],
-            incremental: object["incremental"] as? Bool, deletions: object["deletions"] as? String
+            incremental: object["incremental"] as? Bool, deletions: object["deletions"] as? String,
+            allowEmpty: object["allow_empty"] as? Bool
         )
     }
 }

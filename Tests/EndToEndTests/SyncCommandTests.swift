@@ -164,7 +164,7 @@ import Testing
         try write(#"{"extractor": "csv", "sourse": {}}"#, to: sandbox.root + "/typo.json")
         let typo = try sandbox.etlHost("sync", "--config", "typo.json")
         #expect(typo.status == 64)
-        #expect(typo.stderr == "etl-host: error: the config file 'typo.json' has an unknown key 'sourse'; valid keys: deletions, destination, extractor, incremental, mode, primary_key, source, streams, warehouse\n")
+        #expect(typo.stderr == "etl-host: error: the config file 'typo.json' has an unknown key 'sourse'; valid keys: allow_empty, deletions, destination, extractor, incremental, mode, primary_key, source, streams, warehouse\n")
         let unknownStream = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=*.csv", "--streams", "c")
         #expect(unknownStream.status == 64)
         #expect(unknownStream.stderr == "etl-host: error: extractor 'csv' has no stream 'c'; its streams: a, b\n")

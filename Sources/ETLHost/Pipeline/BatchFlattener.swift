@@ -17,18 +17,31 @@ struct BatchFlattener {
     /// The stream being read, for messages.
     let stream: String
     private var records = RecordFlattener()
+    /// The source name of each field of the registered schema.
+    private var sourceNames: [String] = []
+    private var repeated = RepeatedFieldNames()
 
     init(stream: String) { self.stream = stream }
 
     /// Registers the stream's own columns (in schema order) so that fields
     /// exist even when the stream has no rows. Record columns register
-    /// their keys as they are seen instead.
-    mutating func register(_ schema: ArrowBatchSchema) {
+    /// their keys as they are seen instead. A field name that repeats gets
+    /// a source name of its own (`name#2`, see ``RepeatedFieldNames``).
+    ///
+    /// - Throws: `.badData` when a repeat's source name is taken by another field.
+    mutating func register(_ schema: ArrowBatchSchema) throws {
+        sourceNames = try repeated.sourceNames(for: schema.fields.map(\.name), stream: stream)
         guard !schema.fields.contains(where: { $0.annotation == .record }) else { return }
-        for field in schema.fields where inference[field.name] == nil {
-            inference[field.name] = ColumnInference()
-            fieldOrder.append(field.name)
+        for source in sourceNames where inference[source] == nil {
+            inference[source] = ColumnInference()
+            fieldOrder.append(source)
         }
+    }
+
+    /// The name to normalize into a column name for the field `source`
+    /// (the repeated name for `name#2`).
+    func columnBase(of source: String) -> String {
+        records.repeated.bases[source] ?? repeated.base(of: source)
     }
 
     /// Flattens one batch into spool columns, all `batch.rowCount` long.
@@ -38,7 +51,7 @@ struct BatchFlattener {
         let recordColumn = batch.schema.fields.firstIndex { $0.annotation == .record }
         for (index, field) in batch.schema.fields.enumerated() {
             if index == recordColumn || (recordColumn != nil && field.name == "_line") { continue }
-            var column = CellColumn(name: field.name, reservingRows: rows)
+            var column = CellColumn(name: index < sourceNames.count ? sourceNames[index] : field.name, reservingRows: rows)
             Self.fill(&column, from: batch, column: index, field: field)
             columns.append(column)
         }

@@ -5,17 +5,31 @@ import ETLPluginKit
 /// JSON kind (a JSON string stays a string, a number a number), nested
 /// objects and arrays keep their JSON text byte for byte, a missing key or
 /// `null` is a missing cell.
+///
+/// A key repeated within one record (`{"a":1,"a":2}`) loses nothing: the
+/// second value is the field `a#2` (the third `a#3`, ...), which loads as
+/// column `a_2` (see ``RepeatedFieldNames``). A record that also has a key
+/// really called `a#2` is refused as bad data rather than merged with it,
+/// and so is a key that starts with NUL (`\u0000`): the host's own columns
+/// have such source names (``TableSchema/deletedAtSource``).
 struct RecordFlattener {
-    private let scanner = JSONObjectScanner()
+    private let scanner = JSONObjectScanner(duplicateKeys: .keepAll)
     private var columns: [CellColumn] = []
     private var keys: [[UInt8]] = []
+    /// Per column of the batch: made for a repeated key (`a#2`).
+    private var madeForRepeat: [Bool] = []
     private var byHash: [UInt64: [Int]] = [:]
+    /// The source names made for repeated keys so far in the stream.
+    private(set) var repeated = RepeatedFieldNames()
+    /// Every key seen so far in the stream.
+    private var realKeys: Set<String> = []
 
     /// Flattens the record column of `batch`; `lineColumn` (the extractor's
     /// `_line`) names lines in errors.
     mutating func flatten(_ batch: ImportedBatch, column: Int, lineColumn: Int?, stream: String, firstRow: Int) throws -> [CellColumn] {
         columns.removeAll(keepingCapacity: true)
         keys.removeAll(keepingCapacity: true)
+        madeForRepeat.removeAll(keepingCapacity: true)
         byHash.removeAll(keepingCapacity: true)
         let rows = batch.rowCount
         for row in 0 ..< rows {
@@ -23,13 +37,29 @@ struct RecordFlattener {
                 pad(to: row + 1)
                 continue
             }
+            func place() -> String {
+                lineColumn.flatMap { batch.int64(row: row, column: $0) }.map { "line \($0)" } ?? "row \(firstRow + row + 1)"
+            }
             let members: JSONMembers
             do { members = try scanner.scan(record) } catch {
-                let place = lineColumn.flatMap { batch.int64(row: row, column: $0) }.map { "line \($0)" } ?? "row \(firstRow + row + 1)"
-                throw HostError(.badData, "stream '\(stream)' \(place): \(error.message)")
+                throw HostError(.badData, "stream '\(stream)' \(place()): \(error.message)")
             }
             for member in members {
-                let index = columnIndex(for: member, rows: rows, filledRows: row)
+                var index = try columnIndex(key: member.key, hash: member.keyHash, forRepeat: false, rows: rows, filledRows: row,
+                                            stream: stream, place: place)
+                var occurrence = 1
+                while columns[index].rowCount > row {
+                    // The key already has a value in this record: this is its next occurrence.
+                    occurrence += 1
+                    let name = member.keyString
+                    let source = RepeatedFieldNames.sourceName(name, occurrence: occurrence)
+                    repeated.record(source, repeating: name)
+                    let bytes = Array(source.utf8)
+                    index = try bytes.withUnsafeBytes { key in
+                        try columnIndex(key: key, hash: JSONKeyHash.hash(key), forRepeat: true, rows: rows, filledRows: row,
+                                        stream: stream, place: place)
+                    }
+                }
                 switch member.kind {
                 case .null: columns[index].appendNull()
                 case .true, .false: columns[index].append(.boolean, member.raw)
@@ -43,21 +73,42 @@ struct RecordFlattener {
         return columns
     }
 
-    /// The column for a member's key, created (padded with missing cells for
-    /// earlier rows) the first time the key is seen in this batch.
-    private mutating func columnIndex(for member: JSONMember, rows: Int, filledRows: Int) -> Int {
-        if let candidates = byHash[member.keyHash] {
-            for index in candidates where member.keyEquals(keys[index]) {
+    /// The column for `key`, created (padded with missing cells for earlier
+    /// rows) the first time the key is seen in this batch.
+    ///
+    /// - Throws: `.badData` when a real key and the source name of a
+    ///   repeated key are the same (`a#2`): they cannot share a column.
+    private mutating func columnIndex(key: UnsafeRawBufferPointer, hash: UInt64, forRepeat: Bool, rows: Int, filledRows: Int,
+                                      stream: String, place: () -> String) throws -> Int {
+        if let candidates = byHash[hash] {
+            for index in candidates where keys[index].elementsEqual(key) {
+                guard madeForRepeat[index] == forRepeat else { throw collision(keys[index], stream: stream, place: place()) }
                 return index
             }
         }
+        let name = String(decoding: key, as: UTF8.self)
+        if !forRepeat, key.first == 0 {
+            throw HostError(.badData, "stream '\(stream)' \(place()): the key \(JSONValue.string(name).jsonText) starts with a NUL character (\\u0000), which etl-host reserves for its own columns (such as _etl_deleted_at); rename the key")
+        }
+        // The same check against earlier batches of the stream.
+        if forRepeat ? realKeys.contains(name) : repeated.bases[name] != nil {
+            throw collision(Array(key), stream: stream, place: place())
+        }
+        if !forRepeat { realKeys.insert(name) }
         let index = columns.count
-        var column = CellColumn(name: member.keyString, reservingRows: rows)
+        var column = CellColumn(name: name, reservingRows: rows)
         column.padNulls(to: filledRows)
         columns.append(column)
-        keys.append(Array(member.key))
-        byHash[member.keyHash, default: []].append(index)
+        keys.append(Array(key))
+        madeForRepeat.append(forRepeat)
+        byHash[hash, default: []].append(index)
         return index
+    }
+
+    private func collision(_ key: [UInt8], stream: String, place: String) -> HostError {
+        let name = String(decoding: key, as: UTF8.self)
+        let repeatedName = repeated.base(of: name)
+        return HostError(.badData, "stream '\(stream)' \(place): the key \"\(name)\" is also the source name etl-host gives to a repeated key \"\(repeatedName)\" (its second and later occurrences in one record are \"\(repeatedName)#2\", ...); rename one of them")
     }
 
     private mutating func pad(to rows: Int) {

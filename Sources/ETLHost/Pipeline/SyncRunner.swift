@@ -45,6 +45,9 @@ public struct SyncRequest: @unchecked Sendable {
     public var recordedDestinationConfig: [String: Any] = [:]
     /// Set by replay: the run whose snapshot is loaded.
     public var replayOf: String?
+    /// Let a stream that returned no rows empty an existing table (replace,
+    /// upsert with deletions; --allow-empty); see ``EmptySourceRule``.
+    public var allowEmpty = false
 
     /// A request.
     public init(
@@ -476,7 +479,7 @@ public final class SyncRunner: @unchecked Sendable {
         worker.source?.context.allowRejects(request.maxBadRows)
         _ = worker.source?.context.takeRejects()
         let reader = try open(stream, worker: worker, state: previousState)
-        flattener.register(reader.schema)
+        try flattener.register(reader.schema)
         let streamSnapshot = try snapshot?.begin(stream: stream.name, schema: reader.schema, catalogEntry: stream.entryJSON)
         var committed = false
         defer { if !committed { streamSnapshot?.discard() } }
@@ -506,21 +509,31 @@ public final class SyncRunner: @unchecked Sendable {
         // Deletions after an incremental read: every key still at the source.
         let keySpoolPath = (request.workDirectory as NSString).appendingPathComponent("\(table).keys.spool")
         let listsKeys = request.deletions != .keep && request.incremental
+        var keysListed: Int?
         if listsKeys {
             guard let extractorInstance = worker.source else {
                 throw HostError(.invalidArgument, "--deletions with --incremental needs the source's key listing, which a snapshot does not hold; replay with --deletions keep")
             }
-            try spoolKeys(of: stream, from: extractorInstance, into: keySpoolPath)
+            keysListed = try spoolKeys(of: stream, from: extractorInstance, into: keySpoolPath)
         }
 
         // Resolve the table schema.
-        let resolution = resolveSchema(stream: stream, table: table, flattener: flattener, stored: stored)
-        guard !resolution.schema.columns.isEmpty else {
+        var resolution = resolveSchema(stream: stream, table: table, flattener: flattener, stored: stored)
+        var skipReason: String? = resolution.schema.columns.isEmpty ? "the stream has no fields; no table was created" : nil
+        if let loss = EmptySourceRule.loss(mode: request.mode, deletions: request.deletions, rowsRead: flattener.rowCount, keysListed: keysListed) {
+            switch try EmptySourceRule.decide(stream: stream.name, table: table, loss: loss, resolved: resolution.schema, stored: stored,
+                                              tableExists: destination.tableExists(table), rejected: rejects.count,
+                                              allowEmpty: request.allowEmpty) {
+            case .load(let schema): (resolution.schema, skipReason) = (schema, nil)
+            case .skip(let reason): skipReason = reason
+            }
+        }
+        if let skipReason {
             try streamSnapshot?.waitFinished()
             committed = true
             return StreamReport(stream: stream.name, table: table, status: "skipped", rowsRead: flattener.rowCount, rowsWritten: 0,
                                 rowsRejected: 0, newColumns: [], widenedColumns: [], seconds: 0,
-                                error: "the stream has no fields; no table was created", committed: false)
+                                error: skipReason, committed: false)
         }
         let keys = try upsertKeys(stream: stream, schema: resolution.schema)
 
@@ -593,21 +606,23 @@ public final class SyncRunner: @unchecked Sendable {
     }
 
     /// Reads the keys of every record of `stream` at the source into a spool
-    /// (before the load begins, so no transaction waits on the source).
-    private func spoolKeys(of stream: SourceCatalog.Stream, from source: PluginInstance, into path: String) throws {
+    /// (before the load begins, so no transaction waits on the source) and
+    /// returns how many there are.
+    private func spoolKeys(of stream: SourceCatalog.Stream, from source: PluginInstance, into path: String) throws -> Int {
         guard !stream.primaryKey.isEmpty, request.primaryKey == nil || request.primaryKey == stream.primaryKey else {
             throw HostError(.invalidArgument, "stream '\(stream.name)': --deletions with --incremental lists the stream's own primary key (\(stream.primaryKey.isEmpty ? "none" : stream.primaryKey.joined(separator: ","))); drop --primary-key or --incremental")
         }
         let spool = try SpoolWriter(path: path)
         var flattener = BatchFlattener(stream: stream.name)
         let reader = try source.read(stream: stream.name, keysOnly: true)
-        flattener.register(reader.schema)
+        try flattener.register(reader.schema)
         while let batch = try reader.next() {
             try spool.append(try flattener.flatten(batch), rows: batch.rowCount)
             observer?.streamProgress(stream.name, phase: "listing keys", rows: flattener.rowCount)
             try cancellation.check("listing the keys of stream '\(stream.name)'")
         }
         try spool.finish()
+        return flattener.rowCount
     }
 
     /// Tells the writer which keys are still at the source: the spooled key
@@ -697,7 +712,7 @@ public final class SyncRunner: @unchecked Sendable {
             }
         }
         for source in flattener.fieldOrder where !placed.contains(source) {
-            let name = names.assign(source)
+            let name = names.assign(source, normalizing: flattener.columnBase(of: source))
             var type = stream.hints[source] ?? flattener.inference[source]?.type ?? .null
             if type == .null { type = .text }
             if let previous = storedBySource[source], previous.type != type, request.mode != .replace {

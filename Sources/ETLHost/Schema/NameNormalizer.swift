@@ -39,8 +39,16 @@ public struct NameNormalizer: Sendable {
     /// The identifier for `source`, assigning a new one if needed.
     @discardableResult
     public mutating func assign(_ source: String) -> String {
+        assign(source, normalizing: source)
+    }
+
+    /// The identifier for `source`, made from `name` when a new one is
+    /// needed: a repeated field's source name (`name#2`) gets a column named
+    /// after the field (`name_2`, or `column_2` for a second empty name).
+    @discardableResult
+    public mutating func assign(_ source: String, normalizing name: String) -> String {
         if let existing = assigned[source] { return existing }
-        let base = Self.normalize(source)
+        let base = Self.normalize(name)
         var candidate = base
         var suffix = 2
         while taken.contains(candidate) {

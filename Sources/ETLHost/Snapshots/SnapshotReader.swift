@@ -52,7 +52,7 @@ final class SnapshotStream: BatchStream {
     private let manifest: SnapshotManifest
     private let reader: GzipLineReader
     private let builder: ArrowBatchBuilder
-    private let scanner = JSONObjectScanner()
+    private let scanner = JSONObjectScanner(duplicateKeys: .keepAll)  // fields with repeated names are written side by side
     private let keys: [[UInt8]]
     private var rows = 0
 

@@ -25,8 +25,9 @@ import Darwin
 /// - an **empty unquoted field is NULL**; a **quoted empty field `""` is the
 ///   empty string**;
 /// - column names from the header line, kept raw (duplicates and empty
-///   names included: the host normalizes them), or `column_1`,
-///   `column_2`, ... without a header;
+///   names included: the host gives every field a column of its own), or
+///   `column_1`, `column_2`, ... without a header; a NUL byte in a header
+///   name is an error (Arrow names are C strings: it would cut the name);
 /// - blank lines are skipped (with more than one column such a line cannot
 ///   be a record); in a one-column file a blank line is a NULL value,
 ///   except blank lines before the first record or at the end of the file,
@@ -134,12 +135,20 @@ public final class CSVReader {
     /// - Throws: ``PluginError/Code/data`` for an empty file or a malformed
     ///   first record; I/O errors of the input.
     public func readHeader() throws(PluginError) -> [String] {
+        guard let names = try readHeaderIfPresent() else {
+            throw PluginError.data("\(fileName) is empty: expected "
+                + (dialect.hasHeader ? "a header line with the column names" : "at least one line"))
+        }
+        return names
+    }
+
+    /// As ``readHeader()``, but nil for an input without any record (no
+    /// bytes, or blank lines only) instead of an error: a source with no
+    /// columns and no rows (the CSV extractor's empty file).
+    public func readHeaderIfPresent() throws(PluginError) -> [String]? {
         if let header { return header }
         while true {
-            guard try nextRecord() else {
-                throw PluginError.data("\(fileName) is empty: expected "
-                    + (dialect.hasHeader ? "a header line with the column names" : "at least one line"))
-            }
+            guard try nextRecord() else { return nil }
             if isBlankRecord {
                 consumeRecord()
                 continue
@@ -153,6 +162,10 @@ public final class CSVReader {
             }
             for index in 0..<fieldCount {
                 let bytes = fieldBytes(index)
+                if let nul = bytes.firstIndex(of: 0) {
+                    throw PluginError.data("\(fileName) line \(line), field \(index + 1): the column name holds a NUL "
+                        + "byte at byte \(nul + 1); a column name cannot contain NUL (a UTF-16 file? convert it to UTF-8)")
+                }
                 names.append(String(decoding: bytes, as: UTF8.self))
             }
             consumeRecord()

@@ -118,7 +118,8 @@ public struct JSONMember {
 
 /// The top-level members of the object last scanned by a
 /// ``JSONObjectScanner``, in document order (a duplicated key appears once,
-/// at its first position). Valid until the scanner's next scan and while
+/// at its first position, unless the scanner keeps every occurrence:
+/// ``JSONObjectScanner/DuplicateKeyPolicy/keepAll``). Valid until the scanner's next scan and while
 /// the document is alive (the members keep the scanner itself alive).
 ///
 /// ```swift

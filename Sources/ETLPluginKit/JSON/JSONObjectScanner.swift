@@ -37,8 +37,10 @@ import Darwin
 /// - **Duplicate keys**: by default the last value wins and the member
 ///   keeps the position where its key first appeared (as Python's `json`,
 ///   JavaScript and SQLite do); ``DuplicateKeyPolicy/reject`` makes a
-///   duplicate an error instead. Only top-level keys are checked: nested
-///   values are kept as their raw text.
+///   duplicate an error instead, and ``DuplicateKeyPolicy/keepAll``
+///   reports every occurrence as a member of its own (the host's record
+///   flattener uses it, so that no value is dropped). Only top-level keys
+///   are checked: nested values are kept as their raw text.
 /// - **Numbers** are never wrapped or truncated: see ``JSONNumberKind``.
 ///   `1E400` is valid JSON of kind ``JSONNumberKind/outOfRange`` (keep the
 ///   text), `007` is invalid JSON.
@@ -54,6 +56,10 @@ public final class JSONObjectScanner {
         /// The document is refused with `"duplicate key"` at the second
         /// occurrence.
         case reject
+        /// Every occurrence is a member of its own, in document order:
+        /// `{"a":1,"a":2}` has two members named `a`. Nothing is dropped;
+        /// the caller decides what a repeated key means.
+        case keepAll
     }
 
     /// The default nesting limit: 512 open objects and arrays, the
@@ -209,8 +215,12 @@ public final class JSONObjectScanner {
             if collect {
                 record.rawStart = valueStart
                 record.rawEnd = engine.position
-                let added = store.add(record, document: engine.base, scratch: engine.scratch.base)
-                if !added, duplicateKeys == .reject { throw engine.error("duplicate key", at: keyOffset) }
+                if duplicateKeys == .keepAll {
+                    store.append(record)
+                } else {
+                    let added = store.add(record, document: engine.base, scratch: engine.scratch.base)
+                    if !added, duplicateKeys == .reject { throw engine.error("duplicate key", at: keyOffset) }
+                }
             }
             engine.skipWhitespace()
             guard engine.position < engine.count else {
@@ -289,6 +299,14 @@ struct MemberStore {
             buildIndex()
         }
         return true
+    }
+
+    /// Appends `record` without looking for its key (``JSONObjectScanner/DuplicateKeyPolicy/keepAll``):
+    /// no index is kept, since nothing is looked up.
+    mutating func append(_ record: MemberRecord) {
+        if count == capacity { grow() }
+        records[count] = record
+        count += 1
     }
 
     private func find(_ record: MemberRecord, document: UnsafePointer<UInt8>,
