@@ -55,6 +55,7 @@ extension PluginsCommand {
                   toolchain-mismatch  a Swift plugin built with another Swift toolchain
                 FROM names the registry; "shadows bundled" (or user, system) says the \
                 plugin hides an entry of the same name in a registry searched later.
+                Temporary copies left in plugins/ folders by killed installs are removed.
                 """
         )
 
@@ -88,6 +89,9 @@ extension PluginsCommand {
         func run() throws {
             try reportingErrors {
                 let registry = try options.load()
+                for location in registry.searchPath.locations {
+                    IncomingFiles.removeStale(in: RegistryFile(path: location.path).pluginsDirectory)
+                }
                 let rows = registry.plugins.map { plugin in
                     let entry = plugin.entry
                     let verdict = registry.verdict(on: plugin)

@@ -182,6 +182,26 @@ import Testing
         #expect(try project.listed("good") == ["ok (probed \(record.probedOn))", "user"])
     }
 
+    @Test func staleIncomingCopiesOfKilledInstallsAreRemovedByListAndInstallButNotThoseOfALiveOne() throws {
+        let project = try Project("trust-incoming")
+        let folder = project.root + "/data/etl-host/plugins"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let gone = try TestSupport.run("/bin/sh", ["-c", "echo $$"])
+        let deadPID = try #require(Int32(gone.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        let live = ".incoming-\(getpid())-7.so"  // this test process: an install still running
+        for name in [".incoming-\(deadPID)-1.so", ".incoming-\(deadPID)-2.so.tmp-\(deadPID)-3", live, "kept.so"] {
+            _ = FileManager.default.createFile(atPath: folder + "/" + name, contents: Data("x".utf8))
+        }
+        #expect(try project.etlHost("plugins", "list").status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == [live, "kept.so"])
+
+        _ = FileManager.default.createFile(atPath: folder + "/.incoming-\(deadPID)-4.so", contents: Data("x".utf8))
+        let library = try project.sandbox.compile([Self.variant], name: "libgood.so")
+        #expect(try project.etlHost("plugins", "install", library).status == 0)
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        #expect(left.filter { $0.hasPrefix(".incoming-") } == [live], "\(left)")
+    }
+
     @Test func aBatchWhoseLengthRunsPastItsOffsetsBufferIsRefusedNotACrash() throws {
         let project = try Project("trust-offsets")
         let library = try project.sandbox.compile(["Tests/Fixtures/BrokenPlugins/length_past_offsets.c"], name: "liblengthy.so")

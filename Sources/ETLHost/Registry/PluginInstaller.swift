@@ -13,7 +13,8 @@ import Foundation
 /// then registers it under the registry lock. A refused plugin leaves the
 /// registry file byte-for-byte unchanged. The probe's success is remembered
 /// in the ``ProbeCache`` for the installed copy, so it is not probed again
-/// before its first load.
+/// before its first load; temporary copies left by killed installs are
+/// removed first (``IncomingFiles``).
 public struct PluginInstaller: Sendable {
     /// The outcome of an install.
     public struct Result: Sendable {
@@ -53,7 +54,8 @@ public struct PluginInstaller: Sendable {
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw HostError(.io, "cannot create the plugin folder '\(directory)': \(error.localizedDescription)")
         }
-        let incoming = (directory as NSString).appendingPathComponent(".incoming-\(getpid())-\(UInt32.random(in: 0 ... .max)).so")
+        IncomingFiles.removeStale(in: directory)
+        let incoming = IncomingFiles.newPath(in: directory)
         try AtomicFile.copy(from: library, to: incoming)
         var keepIncoming = false
         defer { if !keepIncoming { unlink(incoming) } }
