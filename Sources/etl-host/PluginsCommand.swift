@@ -123,7 +123,7 @@ extension PluginsCommand {
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a plugin's descriptor and the JSON Schema of its config.",
-            discussion: "The plugin is loaded in a child process after its registry entry is verified (checksum, ABI)."
+            discussion: "The plugin is loaded in a child process after its registry entry is verified (regular file, pinned, checksum, ABI); for a library that is not @host/, that load counts as its probe (see `plugins list`)."
         )
 
         @OptionGroup var options: RegistryOptions
@@ -134,8 +134,7 @@ extension PluginsCommand {
             try reportingErrors {
                 let registry = try options.load()
                 let plugin = try registry.plugin(named: name)
-                try registry.verify(plugin)
-                let descriptor = try PluginProbe.describe(libraryAt: plugin.libraryPath, entrySymbol: plugin.entry.entry)
+                let descriptor = try registry.describe(plugin)
                 if json {
                     say(try jsonText(descriptor))
                     return

@@ -171,6 +171,25 @@ import Testing
                                                             "library": TestSupport.productsDirectory + "/libetl_csv.so"]])
     }
 
+    @Test func pluginsInfoIsAProbeToo() throws {
+        let project = try Project("trust-info")
+        let good = try project.sandbox.compile([Self.variant], name: "libgood.so")
+        let crash = try project.sandbox.compile([Self.variant], defines: ["VARIANT_CRASH_IN_INIT"], name: "libcrash.so")
+        try project.writeRegistry([("good", good, try SHA256.hexDigest(ofFileAt: good)),
+                                   ("crashy", crash, try SHA256.hexDigest(ofFileAt: crash))])
+        let info = try project.etlHost("plugins", "info", "good")
+        #expect(info.status == 0, "\(info.stderr)")
+        #expect(info.stdout.hasPrefix("variant 1.0.0: "), "\(info.stdout)")
+        let record = try #require(try project.probeRecords().first)
+        #expect(try project.listed("good")?.first == "ok (probed \(record.probedOn))")
+
+        let refused = try project.etlHost("plugins", "info", "crashy")
+        #expect(refused.status == 2)
+        #expect(refused.stderr == "etl-host: error: plugin 'crashy': its library '\(crash)' crashed while initializing in a probe child "
+            + "process (signal 11, SIGSEGV, a segmentation fault); refused: it was not loaded into etl-host (registry \(project.root)/registry.json)\n")
+        #expect(try project.listed("crashy")?.first == "probe failed: SIGSEGV")
+    }
+
     @Test func anInstalledPluginWasProbedAtInstallAndIsNotProbedAgain() throws {
         let project = try Project("trust-install")
         let library = try project.sandbox.compile([Self.variant], name: "libgood.so")

@@ -94,19 +94,33 @@ extension PluginRegistry {
         return nil
     }
 
-    /// Probes `plugin`'s library (of `sha256`) in a child process and
-    /// remembers the outcome.
+    /// Verifies `plugin` and loads it in a child process (never in this
+    /// one), returning its descriptor; the outcome is remembered like the
+    /// probe before a first load, for a library that is not `@host/`.
+    /// `plugins info` uses it.
+    ///
+    /// - Throws: what ``verify(_:hostABI:hostToolchain:)`` throws; the
+    ///   probe's failure (see ``load(named:kind:loader:probeExecutable:)``).
+    public func describe(_ plugin: Plugin, executable: String = HostEnvironment.executablePath) throws -> PluginDescriptor {
+        let verdict = verdict(on: plugin)
+        if let problem = verdict.problem { throw problem }
+        return try probe(plugin, sha256: plugin.isHostBuilt ? nil : verdict.sha256, executable: executable)
+    }
+
+    /// Probes `plugin`'s library in a child process and, when `sha256` is
+    /// given, remembers the outcome for that library version.
     ///
     /// - Throws: `.pluginFailed` naming the signal when the child crashed or
     ///   timed out; the child's error when it refused the library.
-    func probe(_ plugin: Plugin, sha256: String, executable: String) throws {
+    @discardableResult
+    func probe(_ plugin: Plugin, sha256: String?, executable: String) throws -> PluginDescriptor {
         let name = plugin.entry.name
         let path = plugin.libraryPath
         let failure: (reason: String, error: HostError)
         switch PluginProbe.run(libraryAt: path, entrySymbol: plugin.entry.entry, executable: executable) {
-        case .loaded:
-            _ = try? probeCache.remember(library: path, sha256: sha256, outcome: .ok)
-            return
+        case .loaded(let descriptor):
+            if let sha256 { _ = try? probeCache.remember(library: path, sha256: sha256, outcome: .ok) }
+            return descriptor
         case .crashed(let signal):
             failure = (PluginProbe.shortSignalName(signal), HostError(.pluginFailed, "plugin '\(name)': its library '\(path)' crashed while initializing in a probe child process (signal \(signal), \(PluginProbe.signalName(signal))); refused: it was not loaded into etl-host (registry \(plugin.registry.path))"))
         case .timedOut(let seconds):
@@ -116,8 +130,10 @@ extension PluginRegistry {
         case .refused(let error):
             failure = (error.kind.rawValue, HostError(error.kind, "plugin '\(name)': refused by its probe in a child process: \(error.message)"))
         }
-        _ = try? probeCache.remember(library: path, sha256: sha256, outcome: .failed, reason: failure.reason,
-                                 message: failure.error.message)
+        if let sha256 {
+            _ = try? probeCache.remember(library: path, sha256: sha256, outcome: .failed, reason: failure.reason,
+                                         message: failure.error.message)
+        }
         throw failure.error
     }
 }
