@@ -39,20 +39,20 @@ extension PluginsCommand {
             abstract: "List every visible plugin and whether it can be loaded.",
             discussion: """
                 STATUS is checked without running the plugin:
-                  ok                  the library exists and matches its entry (@host/
-                                      plugins are built with this etl-host)
-                  ok (probed DATE)    ... and a child process loaded it on DATE
-                  not probed yet      pinned and matching, but never loaded here: it is
-                                      probed in a child process before its first load
-                  probe failed: WHY   the probe child crashed (SIGSEGV, ...) or refused
-                                      it: refused
-                  unpinned: refused   not @host/ and no sha256 pins it (install it with
-                                      `etl-host plugins install`)
-                  not a file: refused the library is a FIFO, a device or a folder
-                  missing             the library file does not exist
-                  checksum-mismatch   the library changed since it was installed
-                  abi-mismatch        built for another major ABI version
-                  toolchain-mismatch  a Swift plugin built with another Swift toolchain
+                  ok                   the library exists and matches its entry (@host/
+                                       plugins are built with this etl-host)
+                  ok (probed DATE)     ... and a child process loaded it on DATE
+                  not probed yet       pinned and matching, but never loaded here: it is
+                                       probed in a child process before its first load
+                  probe failed: WHY    the probe child crashed (SIGSEGV, ...) or refused
+                                       it: refused
+                  unpinned: refused    not @host/ and no sha256 pins it (install it with
+                                       `etl-host plugins install`)
+                  not a file: refused  the library is a FIFO, a device or a folder
+                  missing              the library file does not exist
+                  checksum-mismatch    the library changed since it was installed
+                  abi-mismatch         built for another major ABI version
+                  toolchain-mismatch   a Swift plugin built with another Swift toolchain
                 FROM names the registry; "shadows bundled" (or user, system) says the \
                 plugin hides an entry of the same name in a registry searched later.
                 Temporary copies left in plugins/ folders by killed installs are removed.
