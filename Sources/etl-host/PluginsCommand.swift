@@ -39,34 +39,71 @@ extension PluginsCommand {
             abstract: "List every visible plugin and whether it can be loaded.",
             discussion: """
                 STATUS is checked without running the plugin:
-                  ok                  the library exists and matches its entry
-                  missing             the library file does not exist
-                  checksum-mismatch   the library changed since it was installed
-                  abi-mismatch        built for another major ABI version
-                  toolchain-mismatch  a Swift plugin built with another Swift toolchain
+                  ok                   the library exists and matches its entry (@host/
+                                       plugins are built with this etl-host)
+                  ok (probed DATE)     ... and a child process loaded it on DATE
+                  not probed yet       pinned and matching, but never loaded here: it is
+                                       probed in a child process before its first load
+                  probe failed: WHY    the probe child crashed (SIGSEGV, ...) or refused
+                                       it: refused
+                  unpinned: refused    not @host/ and no sha256 pins it (install it with
+                                       `etl-host plugins install`)
+                  not a file: refused  the library is a FIFO, a device or a folder
+                  missing              the library file does not exist
+                  checksum-mismatch    the library changed since it was installed
+                  abi-mismatch         built for another major ABI version
+                  toolchain-mismatch   a Swift plugin built with another Swift toolchain
+                FROM names the registry; "shadows bundled" (or user, system) says the \
+                plugin hides an entry of the same name in a registry searched later.
+                Temporary copies left in plugins/ folders by killed installs are removed.
                 """
         )
 
         @OptionGroup var options: RegistryOptions
         @Flag(help: "Print a JSON array instead of a table.") var json = false
 
+        /// One registry entry another one hides.
+        struct Shadowed: Encodable {
+            var scope, registry, library: String
+        }
+
         struct Row: Encodable {
-            var name, kind, version, abi, language, status, scope, registry, library, description: String
+            var name, kind, version, abi, language, status, statusText, scope, registry, library, description: String
             var sha256, toolchain: String?
             var capabilities: [String]
+            var probe: ProbeRecord?
+            var shadows: [Shadowed]
+
+            private enum CodingKeys: String, CodingKey {
+                case name, kind, version, abi, language, status, scope, registry, library, description, sha256, toolchain
+                case capabilities, probe, shadows
+                case statusText = "status_text"
+            }
+
+            /// The FROM column: the scope, and what it shadows.
+            var from: String {
+                shadows.isEmpty ? scope : "\(scope), shadows \(shadows.map(\.scope).joined(separator: ", "))"
+            }
         }
 
         func run() throws {
             try reportingErrors {
                 let registry = try options.load()
+                for location in registry.searchPath.locations {
+                    IncomingFiles.removeStale(in: RegistryFile(path: location.path).pluginsDirectory)
+                }
                 let rows = registry.plugins.map { plugin in
                     let entry = plugin.entry
+                    let verdict = registry.verdict(on: plugin)
                     return Row(
                         name: entry.name, kind: entry.kind.rawValue, version: entry.version, abi: entry.abi,
-                        language: entry.language, status: registry.status(of: plugin).rawValue,
+                        language: entry.language, status: verdict.status.rawValue, statusText: verdict.summary,
                         scope: plugin.scope.rawValue, registry: plugin.registry.path, library: plugin.libraryPath,
                         description: entry.description, sha256: entry.sha256, toolchain: entry.toolchain,
-                        capabilities: entry.capabilities
+                        capabilities: entry.capabilities, probe: verdict.probe,
+                        shadows: registry.entriesShadowed(by: plugin).map {
+                            Shadowed(scope: $0.scope.rawValue, registry: $0.registry.path, library: $0.libraryPath)
+                        }
                     )
                 }
                 if json {
@@ -76,7 +113,7 @@ extension PluginsCommand {
                 } else {
                     say(table(
                         ["NAME", "KIND", "VERSION", "ABI", "LANGUAGE", "STATUS", "FROM"],
-                        rows.map { [$0.name, $0.kind, $0.version, $0.abi, $0.language, $0.status, $0.scope] }
+                        rows.map { [$0.name, $0.kind, $0.version, $0.abi, $0.language, $0.statusText, $0.from] }
                     ))
                 }
             }
@@ -86,7 +123,7 @@ extension PluginsCommand {
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a plugin's descriptor and the JSON Schema of its config.",
-            discussion: "The plugin is loaded in a child process after its registry entry is verified (checksum, ABI)."
+            discussion: "The plugin is loaded in a child process after its registry entry is verified (regular file, pinned, checksum, ABI); for a library that is not @host/, that load counts as its probe (see `plugins list`)."
         )
 
         @OptionGroup var options: RegistryOptions
@@ -97,8 +134,7 @@ extension PluginsCommand {
             try reportingErrors {
                 let registry = try options.load()
                 let plugin = try registry.plugin(named: name)
-                try registry.verify(plugin)
-                let descriptor = try PluginProbe.describe(libraryAt: plugin.libraryPath, entrySymbol: plugin.entry.entry)
+                let descriptor = try registry.describe(plugin)
                 if json {
                     say(try jsonText(descriptor))
                     return

@@ -113,6 +113,7 @@ struct SyncCommand: ParsableCommand {
             let registry = try registryOptions.load()
             let extractorPlugin = try registry.load(named: extractorName, kind: .extractor)
             let warehousePlugin = try registry.load(named: warehouseName, kind: .warehouse)
+            let shadowing = registry.shadowingNotices(for: [extractorName, warehouseName])
             let sourceResolver = try ConfigResolver(plugin: extractorName, schemaJSON: extractorPlugin.descriptor.configSchema)
             let sourceConfig = try sourceResolver.resolve(settings: source, file: file.source)
             let destinationResolver = try ConfigResolver(plugin: warehouseName, schemaJSON: warehousePlugin.descriptor.configSchema)
@@ -143,7 +144,8 @@ struct SyncCommand: ParsableCommand {
             request.recordedDestinationConfig = destinationResolver.recordable(settings: dest, file: file.destination)
             let secrets = sourceResolver.secretValues(sourceConfig) + destinationResolver.secretValues(destinationConfig)
             try RunDriver.execute(options: runOptions, cancellation: cancellation, makeRunner: { log, store, runID, progress in
-                try SyncRunner(request: request, source: .plugin(extractorPlugin), warehouse: warehousePlugin, runID: runID,
+                for notice in shadowing { log.write(.warn, plugin: nil, stream: nil, notice) }
+                return try SyncRunner(request: request, source: .plugin(extractorPlugin), warehouse: warehousePlugin, runID: runID,
                                log: log, store: store, observer: progress, cancellation: cancellation)
             }, secrets: secrets)
         }

@@ -235,7 +235,7 @@ struct AirtableSandbox {
         registry = sandbox.root + "/registry.json"
         let entry: [String: Any] = [
             "name": "airtable", "kind": "extractor", "version": "0.1.0", "abi": "1.0", "entry": "etl_plugin_init",
-            "library": AirtablePlugin.libraryPath, "sha256": NSNull(), "language": "swift", "toolchain": NSNull(),
+            "library": "@host/libetl_airtable.so", "sha256": NSNull(), "language": "swift", "toolchain": NSNull(),
             "capabilities": ["incremental", "schema_hints"], "description": "Airtable",
         ]
         let data = try JSONSerialization.data(withJSONObject: ["registry_version": 1, "plugins": [entry]])

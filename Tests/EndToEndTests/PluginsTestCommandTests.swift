@@ -37,6 +37,9 @@ import Testing
         Broken(file: "offset_beyond_data", check: "arrow",
                detail: "stream 'numbers', batch 1, column 2 (\"label\", utf8): offset[2]=2147483392 is past the end of the data buffer",
                options: extractorOptions),
+        Broken(file: "length_past_offsets", check: "arrow",
+               detail: "stream 'numbers', batch 1, column 2 (\"label\", utf8): the offsets buffer (buffers[1]) needs 16 bytes "
+                   + "for offset 0 + length 3 + 1, but only 12 are readable", options: extractorOptions),
         Broken(file: "invalid_utf8", check: "arrow",
                detail: "stream 'numbers', batch 1, column 2 (\"label\", utf8): row 2 is not valid UTF-8 (byte 1 of the value, 0xC3",
                options: extractorOptions),

@@ -95,22 +95,12 @@ public struct PluginLoader: Sendable {
         )
     }
 
-    /// Refuses files that are missing or are not ELF shared objects, with a
-    /// clearer message than dlopen's.
+    /// Refuses files that are missing, are not regular files (a FIFO,
+    /// `/dev/zero`: see ``LibraryFile``) or are not ELF shared objects, with
+    /// a clearer message than dlopen's.
     static func checkIsSharedLibrary(_ path: String) throws {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw HostError(.notAPlugin, "cannot load plugin '\(path)': no such file")
-        }
-        guard !isDirectory.boolValue else {
-            throw HostError(.notAPlugin, "cannot load plugin '\(path)': it is a folder, not a shared library")
-        }
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw HostError(.notAPlugin, "cannot load plugin '\(path)': \(errnoDescription())")
-        }
-        defer { try? handle.close() }
-        let header = (try? handle.read(upToCount: 18)) ?? Data()
-        guard header.count >= 18, header.prefix(4) == Data([0x7F, 0x45, 0x4C, 0x46]) else {
+        let header = try LibraryFile.header(ofLibraryAt: path, count: 18)
+        guard header.count >= 18, header.prefix(4) == [0x7F, 0x45, 0x4C, 0x46] else {
             throw HostError(.notAPlugin, "cannot load plugin '\(path)': not a shared library (no ELF header)")
         }
         // e_type at offset 16: 3 = ET_DYN (shared object or PIE).

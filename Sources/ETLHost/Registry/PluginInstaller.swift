@@ -11,7 +11,10 @@ import Foundation
 /// Install copies the library into the registry's `plugins/` folder, hashes
 /// the copy, probes the copy in a child process (``PluginProbe``), and only
 /// then registers it under the registry lock. A refused plugin leaves the
-/// registry file byte-for-byte unchanged.
+/// registry file byte-for-byte unchanged. The probe's success is remembered
+/// in the ``ProbeCache`` for the installed copy, so it is not probed again
+/// before its first load; temporary copies left by killed installs are
+/// removed first (``IncomingFiles``).
 public struct PluginInstaller: Sendable {
     /// The outcome of an install.
     public struct Result: Sendable {
@@ -27,11 +30,15 @@ public struct PluginInstaller: Sendable {
     public var registry: RegistryFile
     /// The etl-host executable that runs the probe child.
     public var probeExecutable: String
+    /// Where the probe of an installed copy is remembered.
+    public var probeCache: ProbeCache
 
     /// An installer for `registry`, probing with `probeExecutable`.
-    public init(registry: RegistryFile, probeExecutable: String = HostEnvironment.executablePath) {
+    public init(registry: RegistryFile, probeExecutable: String = HostEnvironment.executablePath,
+                probeCache: ProbeCache = ProbeCache()) {
         self.registry = registry
         self.probeExecutable = probeExecutable
+        self.probeCache = probeCache
     }
 
     /// Installs the plugin library at `source` (a file, or a folder holding
@@ -47,12 +54,13 @@ public struct PluginInstaller: Sendable {
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw HostError(.io, "cannot create the plugin folder '\(directory)': \(error.localizedDescription)")
         }
-        let incoming = (directory as NSString).appendingPathComponent(".incoming-\(getpid())-\(UInt32.random(in: 0 ... .max)).so")
+        IncomingFiles.removeStale(in: directory)
+        let incoming = IncomingFiles.newPath(in: directory)
         try AtomicFile.copy(from: library, to: incoming)
         var keepIncoming = false
         defer { if !keepIncoming { unlink(incoming) } }
 
-        let sha256 = try SHA256.hexDigest(ofFileAt: incoming)
+        let sha256 = try LibraryFile.sha256(ofLibraryAt: incoming)
         let descriptor: PluginDescriptor
         do {
             descriptor = try PluginProbe.describe(libraryAt: incoming, entrySymbol: entrySymbol, executable: probeExecutable)
@@ -84,6 +92,8 @@ public struct PluginInstaller: Sendable {
             return nil
         }
         if let replaced { removeLibraryIfOwned(replaced, keeping: finalPath) }
+        // Probed above (as the temporary copy, the same bytes): not again before its first load.
+        _ = try? probeCache.remember(library: finalPath, sha256: sha256, outcome: .ok)
         return Result(entry: entry, replaced: replaced, libraryPath: finalPath)
     }
 

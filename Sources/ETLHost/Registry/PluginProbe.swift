@@ -42,6 +42,19 @@ public enum PluginProbe {
         }
     }
 
+    /// How a probe child ended.
+    public enum Outcome: Sendable {
+        /// The library loaded; its validated descriptor.
+        case loaded(PluginDescriptor)
+        /// The child died of `signal` (the plugin crashed while initializing).
+        case crashed(signal: Int32)
+        /// The child did not finish within `seconds` and was killed.
+        case timedOut(seconds: Int)
+        /// The child refused the library (not a plugin, ABI mismatch, init
+        /// failed, invalid descriptor), or could not run.
+        case refused(HostError)
+    }
+
     /// Runs the probe child for the library at `path`, waiting at most
     /// `timeout` seconds, and returns the plugin's descriptor.
     ///
@@ -51,6 +64,24 @@ public enum PluginProbe {
         libraryAt path: String, entrySymbol: String, executable: String = HostEnvironment.executablePath,
         timeout: TimeInterval = 30
     ) throws -> PluginDescriptor {
+        switch run(libraryAt: path, entrySymbol: entrySymbol, executable: executable, timeout: timeout) {
+        case .loaded(let descriptor):
+            return descriptor
+        case .crashed(let signal):
+            throw HostError(.pluginFailed, "plugin '\(path)' crashed while initializing (signal \(signal), \(signalName(signal))); refused, nothing was installed")
+        case .timedOut(let seconds):
+            throw HostError(.pluginFailed, "plugin '\(path)' did not finish initializing within \(seconds) s; refused")
+        case .refused(let error):
+            throw error
+        }
+    }
+
+    /// Runs the probe child for the library at `path`, waiting at most
+    /// `timeout` seconds, and says how it ended.
+    public static func run(
+        libraryAt path: String, entrySymbol: String, executable: String = HostEnvironment.executablePath,
+        timeout: TimeInterval = 30
+    ) -> Outcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["plugins", "probe", path, "--entry", entrySymbol]
@@ -60,31 +91,51 @@ public enum PluginProbe {
         process.standardError = errors
         process.standardInput = FileHandle.nullDevice
         do { try process.run() } catch {
-            throw HostError(.io, "cannot start the plugin probe '\(executable)': \(error)")
+            return .refused(HostError(.io, "cannot start the plugin probe '\(executable)': \(error)"))
         }
         let deadline = DispatchTime.now() + timeout
         let killer = DispatchWorkItem { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         DispatchQueue.global().asyncAfter(deadline: deadline, execute: killer)
+        // Read standard error concurrently, so that neither pipe can fill up and block the child.
+        nonisolated(unsafe) var stderr = Data()
+        let group = DispatchGroup()
+        group.enter()
+        DispatchQueue.global().async {
+            stderr = errors.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
         let stdout = output.fileHandleForReading.readDataToEndOfFile()
-        let stderr = errors.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
         process.waitUntilExit()
         killer.cancel()
 
         let name = (path as NSString).lastPathComponent
         if process.terminationReason == .uncaughtSignal {
             let signal = process.terminationStatus
-            if signal == SIGKILL, DispatchTime.now() >= deadline {
-                throw HostError(.pluginFailed, "plugin '\(path)' did not finish initializing within \(Int(timeout)) s; refused")
-            }
-            throw HostError(.pluginFailed, "plugin '\(path)' crashed while initializing (signal \(signal), \(signalName(signal))); refused, nothing was installed")
+            if signal == SIGKILL, DispatchTime.now() >= deadline { return .timedOut(seconds: Int(timeout)) }
+            return .crashed(signal: signal)
         }
         guard let report = try? JSONDecoder().decode(Report.self, from: stdout) else {
             let detail = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw HostError(.pluginFailed, "probing plugin '\(name)' failed (exit \(process.terminationStatus))\(detail.isEmpty ? "" : ": \(detail)")")
+            return .refused(HostError(.pluginFailed, "probing plugin '\(name)' failed (exit \(process.terminationStatus))\(detail.isEmpty ? "" : ": \(detail)")"))
         }
-        if let descriptor = report.descriptor { return descriptor }
+        if let descriptor = report.descriptor { return .loaded(descriptor) }
         let kind = report.errorKind.flatMap(HostError.Kind.init(rawValue:)) ?? .pluginFailed
-        throw HostError(kind, report.errorMessage ?? "probing plugin '\(path)' failed")
+        return .refused(HostError(kind, report.errorMessage ?? "probing plugin '\(path)' failed"))
+    }
+
+    /// The short name of a signal: `SIGSEGV`.
+    static func shortSignalName(_ signal: Int32) -> String {
+        switch signal {
+        case SIGSEGV: "SIGSEGV"
+        case SIGBUS: "SIGBUS"
+        case SIGABRT: "SIGABRT"
+        case SIGILL: "SIGILL"
+        case SIGFPE: "SIGFPE"
+        case SIGKILL: "SIGKILL"
+        case SIGTRAP: "SIGTRAP"
+        default: "signal \(signal)"
+        }
     }
 
     static func signalName(_ signal: Int32) -> String {

@@ -20,6 +20,13 @@ public struct PluginRegistry: Sendable {
         public var scope: RegistrySearchPath.Scope
         /// The library's absolute path.
         public var libraryPath: String { registry.resolveLibraryPath(entry.library) }
+        /// Whether the library is part of this etl-host build: `@host/NAME`,
+        /// a file directly in the executable's folder (no `/`, so no `..`
+        /// out of it). Trusted without a sha256 or a probe.
+        public var isHostBuilt: Bool {
+            let name = entry.library.dropFirst("@host/".count)
+            return entry.library.hasPrefix("@host/") && !name.isEmpty && !name.contains("/")
+        }
 
         public static func == (lhs: Plugin, rhs: Plugin) -> Bool {
             lhs.entry == rhs.entry && lhs.registry.path == rhs.registry.path
@@ -28,8 +35,18 @@ public struct PluginRegistry: Sendable {
 
     /// Whether a plugin can be loaded, judged without running it.
     public enum Status: String, Sendable, Codable {
-        /// The library exists and matches its entry.
+        /// The library exists and matches its entry; unless it is `@host/`,
+        /// a child process probed it on this machine.
         case ok
+        /// The library matches its entry but was never probed here; it is
+        /// probed in a child process before its first load.
+        case notProbed = "not-probed"
+        /// A probe child crashed on the library or refused it: refused.
+        case probeFailed = "probe-failed"
+        /// Not `@host/` and no sha256 pins it: refused.
+        case unpinned
+        /// The library path is a FIFO, a device, a folder...: refused.
+        case notARegularFile = "not-a-file"
         /// The library file does not exist.
         case missing
         /// The library's sha256 differs from the pinned one.
@@ -46,10 +63,13 @@ public struct PluginRegistry: Sendable {
     public let plugins: [Plugin]
     /// Entries hidden by an earlier registry listing the same name.
     public let shadowed: [Plugin]
+    /// Where probe results are remembered.
+    public let probeCache: ProbeCache
 
     /// Reads every existing registry file on `searchPath`.
-    public init(searchPath: RegistrySearchPath) throws {
+    public init(searchPath: RegistrySearchPath, probeCache: ProbeCache = ProbeCache()) throws {
         self.searchPath = searchPath
+        self.probeCache = probeCache
         var visible: [Plugin] = []
         var hidden: [Plugin] = []
         var names = Set<String>()
@@ -82,20 +102,28 @@ public struct PluginRegistry: Sendable {
     }
 
     /// Checks a plugin without loading it: file present, checksum, ABI,
-    /// toolchain.
+    /// toolchain, probe.
     public func status(of plugin: Plugin, hostABI: UInt32 = HostABI.current, hostToolchain: String = ETLToolchain.current) -> Status {
-        check(plugin, hostABI: hostABI, hostToolchain: hostToolchain).status
+        verdict(on: plugin, hostABI: hostABI, hostToolchain: hostToolchain).status
     }
 
-    /// Verifies a plugin's entry against its library (see ``status(of:hostABI:hostToolchain:)``),
-    /// then loads it with `loader` and checks that it is what the entry says.
+    /// Verifies a plugin's entry against its library (see ``verdict(on:hostABI:hostToolchain:)``),
+    /// probes it in a child process if it is not `@host/` and was never
+    /// probed on this machine, then loads it with `loader` and checks that
+    /// it is what the entry says.
     ///
     /// - Throws: `.checksumMismatch` when the library changed since it was
-    ///   installed; any ``PluginLoader`` error; `.invalidArgument` when it is
-    ///   not of `kind`.
-    public func load(named name: String, kind: PluginKind? = nil, loader: PluginLoader = PluginLoader()) throws -> LoadedPlugin {
+    ///   installed or is not pinned; `.notAPlugin` when it is not a regular
+    ///   file; `.pluginFailed` when the probe crashed; any ``PluginLoader``
+    ///   error; `.invalidArgument` when it is not of `kind`.
+    public func load(named name: String, kind: PluginKind? = nil, loader: PluginLoader = PluginLoader(),
+                     probeExecutable: String = HostEnvironment.executablePath) throws -> LoadedPlugin {
         let plugin = try self.plugin(named: name)
-        try verify(plugin, hostABI: loader.hostABI, hostToolchain: loader.hostToolchain)
+        let verdict = verdict(on: plugin, hostABI: loader.hostABI, hostToolchain: loader.hostToolchain)
+        if let problem = verdict.problem { throw problem }
+        if verdict.status == .notProbed, let sha256 = verdict.sha256 {
+            try probe(plugin, sha256: sha256, executable: probeExecutable)
+        }
         let loaded = try loader.load(libraryAt: plugin.libraryPath, entrySymbol: plugin.entry.entry)
         guard loaded.descriptor.kind == plugin.entry.kind else {
             throw HostError(.pluginFailed, "plugin '\(name)': the registry \(plugin.registry.path) says it is \(plugin.entry.kind == .extractor ? "an extractor" : "a warehouse"), but its library \(plugin.libraryPath) says \(loaded.descriptor.kind == .extractor ? "an extractor" : "a warehouse"); reinstall it")
@@ -106,28 +134,22 @@ public struct PluginRegistry: Sendable {
 
     /// Throws the reason a plugin cannot be loaded, judged without loading it.
     public func verify(_ plugin: Plugin, hostABI: UInt32 = HostABI.current, hostToolchain: String = ETLToolchain.current) throws {
-        if let problem = check(plugin, hostABI: hostABI, hostToolchain: hostToolchain).problem { throw problem }
+        if let problem = verdict(on: plugin, hostABI: hostABI, hostToolchain: hostToolchain).problem { throw problem }
     }
 
-    private func check(_ plugin: Plugin, hostABI: UInt32, hostToolchain: String) -> (status: Status, problem: HostError?) {
-        let entry = plugin.entry
-        let path = plugin.libraryPath
-        guard FileManager.default.fileExists(atPath: path) else {
-            return (.missing, HostError(.registry, "plugin '\(entry.name)': its library '\(path)' does not exist (registry \(plugin.registry.path)); reinstall it, or build the bundled plugins with `swift build`"))
+    /// The entries of later registries that `plugin` hides (same name).
+    public func entriesShadowed(by plugin: Plugin) -> [Plugin] {
+        shadowed.filter { $0.entry.name == plugin.entry.name }
+    }
+
+    /// One sentence for each plugin in `names` that hides another
+    /// registry's entry of the same name, for a run's log.
+    public func shadowingNotices(for names: [String]) -> [String] {
+        var seen = Set<String>()
+        return names.filter { seen.insert($0).inserted }.compactMap { name in
+            guard let plugin = try? self.plugin(named: name), let hidden = entriesShadowed(by: plugin).first else { return nil }
+            return "plugin '\(name)' comes from the \(plugin.scope.rawValue) registry \(plugin.registry.path) (library \(plugin.libraryPath)), "
+                + "which shadows the \(hidden.scope.rawValue) '\(name)' of \(hidden.registry.path)"
         }
-        if let pinned = entry.sha256 {
-            let actual: String
-            do { actual = try SHA256.hexDigest(ofFileAt: path) } catch { return (.missing, error as? HostError) }
-            guard actual == pinned.lowercased() else {
-                return (.checksumMismatch, HostError(.checksumMismatch, "plugin '\(entry.name)': refusing to load '\(path)': its sha256 is \(actual) but the registry \(plugin.registry.path) pins \(pinned); the library changed after it was installed. If you trust the new file, run `etl-host plugins install \(path) --name \(entry.name)`"))
-            }
-        }
-        guard let abi = HostABI.parse(entry.abi), abi >> 16 == hostABI >> 16 else {
-            return (.abiMismatch, HostError(.abiMismatch, "plugin '\(entry.name)': the registry says it was built for ABI \(entry.abi); this etl-host speaks ABI \(HostABI.string(hostABI)) and needs the same major version"))
-        }
-        if entry.language == "swift", let toolchain = entry.toolchain, toolchain != hostToolchain {
-            return (.toolchainMismatch, HostError(.abiMismatch, "plugin '\(entry.name)': built with \(toolchain); this etl-host was built with \(hostToolchain): rebuild it with the same toolchain"))
-        }
-        return (.ok, nil)
     }
 }

@@ -31,8 +31,14 @@ public struct RegistryFile: Sendable {
     public var exists: Bool { FileManager.default.fileExists(atPath: path) }
 
     /// Reads the document. A missing file reads as an empty registry; a file
-    /// that is not a valid registry is an error naming the file and the cause.
+    /// that is not a valid registry, or not a regular file, is an error
+    /// naming the file and the cause.
     public func read() throws -> RegistryDocument {
+        // A FIFO or a device would block or never end: read regular files only.
+        var status = stat()
+        if stat(path, &status) == 0, status.st_mode & S_IFMT != S_IFREG {
+            throw HostError(.registry, "registry '\(path)' is \(LibraryFile.kindDescription(status.st_mode)), not a regular file; refusing to read it")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             if !exists { return RegistryDocument() }
             throw HostError(.registry, "cannot read registry '\(path)': \(errnoDescription())")

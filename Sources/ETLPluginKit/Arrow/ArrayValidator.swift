@@ -4,8 +4,15 @@
 /// Checks that the structure matches the schema (buffer and child counts),
 /// that lengths and offsets are consistent and in range, that null_count
 /// agrees with the validity bitmap (or is -1, unknown), that utf8 offsets
-/// are monotonic and the bytes valid UTF-8. What the C Data Interface cannot
-/// tell (the allocated size of a buffer) cannot be checked.
+/// are monotonic and the bytes valid UTF-8.
+///
+/// Before a buffer is read, the extent its column declares (a validity
+/// bitmap of `offset + length` bits, `offset + length + 1` offsets, the bytes
+/// the offsets span, fixed-width values) is checked to be readable memory
+/// (``ReadableMemory``): a length that runs past the end of its buffer's
+/// mapping is refused, naming the buffer, instead of crashing the process.
+/// What the C Data Interface cannot tell (the allocated size of a buffer
+/// inside readable memory) cannot be checked.
 enum ArrayValidator {
     /// The largest length or offset accepted: anything larger is corrupt.
     static let lengthLimit: Int64 = 1 << 40
@@ -30,6 +37,9 @@ enum ArrayValidator {
             throw PluginError.data("the batch's buffers pointer is NULL")
         }
         if let validity = rootBuffers[0] {
+            try requireReadable(validity, bytes: (Int(root.offset) + Int(root.length) + 7) / 8,
+                                "the batch's validity bitmap (buffers[0])",
+                                for: "offset \(root.offset) + length \(root.length)")
             let nulls = Bitmap.countClear(validity.assumingMemoryBound(to: UInt8.self),
                                           offset: Int(root.offset), length: Int(root.length))
             guard nulls == 0 else {
@@ -115,6 +125,8 @@ enum ArrayValidator {
         var validity: UnsafePointer<UInt8>?
         var nullCount = 0
         if let bitmap = buffers[0]?.assumingMemoryBound(to: UInt8.self) {
+            try requireReadable(bitmap, bytes: (offset + length + 7) / 8, "the validity bitmap (buffers[0])",
+                                for: "offset \(offset) + length \(length)")
             let nulls = Bitmap.countClear(bitmap, offset: offset, length: length)
             guard child.null_count == -1 || child.null_count == Int64(nulls) else {
                 throw PluginError.data("null_count is \(child.null_count) but the validity bitmap "
@@ -136,6 +148,13 @@ enum ArrayValidator {
             throw PluginError.data("the values buffer (buffers[1]) is NULL")
         }
         var data: UnsafePointer<UInt8>?
+        if let values, type == .bool {
+            try requireReadable(values, bytes: (offset + length + 7) / 8, "the values bitmap (buffers[1])",
+                                for: "offset \(offset) + length \(length)")
+        } else if let values, let width = type.valueWidth {
+            try requireReadable(values, bytes: (offset + length) * width, "the values buffer (buffers[1])",
+                                for: "offset \(offset) + length \(length)")
+        }
         if type == .utf8 || type == .binary {
             data = try validateOffsets(values, data: buffers[2], offset: offset, length: length,
                                        utf8: type == .utf8)
@@ -151,6 +170,8 @@ enum ArrayValidator {
         length: Int, utf8: Bool
     ) throws(PluginError) -> UnsafePointer<UInt8>? {
         guard let offsetsBuffer else { return nil }  // length == 0
+        try requireReadable(offsetsBuffer, bytes: (offset + length + 1) * 4, "the offsets buffer (buffers[1])",
+                            for: "offset \(offset) + length \(length) + 1")
         let offsets = offsetsBuffer.assumingMemoryBound(to: Int32.self)
         let first = Int(offsets[offset])
         guard first >= 0 else {
@@ -170,6 +191,13 @@ enum ArrayValidator {
             throw PluginError.data("the data buffer (buffers[2]) is NULL but the offsets span "
                 + "\(last - first) bytes")
         }
+        if let dataBuffer, last > first {
+            let readable = ReadableMemory.readablePrefix(of: dataBuffer + first, count: last - first) ?? (last - first)
+            if readable < last - first {
+                throw PluginError.data("the offsets span bytes \(first)..<\(last) of the data buffer (buffers[2]), "
+                    + "but readable memory ends \(first + readable) bytes after its start")
+            }
+        }
         let data = dataBuffer?.assumingMemoryBound(to: UInt8.self)
         if utf8, let data, last > first {
             let bytes = UnsafeRawBufferPointer(start: data + first, count: last - first)
@@ -187,6 +215,15 @@ enum ArrayValidator {
             }
         }
         return data
+    }
+
+    /// Refuses a buffer whose declared extent is not all readable memory.
+    private static func requireReadable(_ buffer: UnsafeRawPointer, bytes: Int, _ what: String, for extent: String)
+        throws(PluginError)
+    {
+        guard let readable = ReadableMemory.readablePrefix(of: buffer, count: bytes), readable < bytes else { return }
+        throw PluginError.data("\(what) needs \(bytes) bytes for \(extent), but only \(readable) are readable "
+            + "(the length runs past the end of the buffer)")
     }
 
     /// The 1-based row whose bytes contain absolute byte `position`.

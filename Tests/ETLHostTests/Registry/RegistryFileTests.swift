@@ -18,6 +18,15 @@ import Testing
         #expect(!file.exists)
     }
 
+    @Test func aRegistryThatIsAFIFOIsRefusedWithoutWaitingForAWriter() throws {
+        let folder = try TestSupport.temporaryDirectory("reg")
+        let path = folder + "/registry.json"
+        #expect(mkfifo(path, 0o644) == 0)
+        #expect(throws: HostError(.registry, "registry '\(path)' is a FIFO (named pipe), not a regular file; refusing to read it")) {
+            try RegistryFile(path: path).read()
+        }
+    }
+
     @Test func updateWritesPrettyStableJSONAndRoundTrips() throws {
         let folder = try TestSupport.temporaryDirectory("reg")
         let file = RegistryFile(path: folder + "/registry.json")

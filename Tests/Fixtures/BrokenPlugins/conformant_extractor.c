@@ -39,6 +39,9 @@
  *                                  "label" go backwards
  *   BROKEN_OFFSET_BEYOND_DATA      batch 1 of "numbers": the last offset of
  *                                  "label" points 2 GiB past its data
+ *   BROKEN_LENGTH_PAST_OFFSETS     batch 1 of "numbers": "label" declares
+ *                                  one value more than its offsets buffer
+ *                                  holds, and the buffer ends at a guard page
  *   BROKEN_INVALID_UTF8            batch 1 of "numbers": the label of row 2
  *                                  holds the bytes C3 28 (not UTF-8)
  *   BROKEN_ERROR_WITHOUT_MESSAGE   every failure sets a code but no message
@@ -358,8 +361,43 @@ static void forgetful_release_batch(struct ArrowArray* batch) {
 }
 #endif
 
+#ifdef BROKEN_LENGTH_PAST_OFFSETS
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* Two pages, the second PROT_NONE, kept for the life of the process. */
+static char* g_guarded = NULL;
+/* The label column's buffers while it points into g_guarded (the builder's
+ * release frees the original buffers through private_data). */
+static const void* g_label_buffers[3];
+
+/* BUG: moves the offsets of "label" to the end of the first page, right
+ * before the guard page, then declares one more value than they hold. */
+static void length_past_offsets(struct ArrowArray* label) {
+  long page = sysconf(_SC_PAGESIZE);
+  size_t bytes = (size_t)(label->offset + label->length + 1) * sizeof(int32_t);
+  char* moved;
+  if (g_guarded == NULL) {
+    void* pages = mmap(NULL, (size_t)(2 * page), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (pages == MAP_FAILED) return;
+    g_guarded = (char*)pages;
+    mprotect(g_guarded + page, (size_t)page, PROT_NONE);
+  }
+  moved = g_guarded + page - bytes;
+  memcpy(moved, label->buffers[1], bytes);
+  g_label_buffers[0] = label->buffers[0];
+  g_label_buffers[1] = moved;
+  g_label_buffers[2] = label->buffers[2];
+  label->buffers = g_label_buffers;
+  label->length += 1; /* BUG: the offsets buffer holds length + 1 offsets, not length + 2 */
+}
+#endif
+
 /* Plants the Arrow bugs in a finished batch of "numbers". */
 static void plant_bugs(struct ArrowArray* out, long long batch) {
+#ifdef BROKEN_LENGTH_PAST_OFFSETS
+  if (batch == 1) length_past_offsets(out->children[1]);
+#endif
 #if defined(BROKEN_OFFSETS_NOT_MONOTONIC) || defined(BROKEN_OFFSET_BEYOND_DATA) || defined(BROKEN_INVALID_UTF8)
   struct ArrowArray* label = out->children[1];
   int32_t* offsets = (int32_t*)(uintptr_t)label->buffers[1];
