@@ -228,8 +228,8 @@ import Testing
         let result = try project.etlHost("sync", "lengthy", "sqlite", "-s", "rows=5", "--streams", "numbers",
                                          "-d", "path=\(project.root)/w.db", "--quiet")
         #expect(!result.signaled)
-        // A failed stream; the exit code of a plugin's bad batch is the run status's business (1 today).
-        #expect(result.status == 1 || result.status == 2, "\(result.stderr)")
+        // A batch that breaks the Arrow rules is the plugin's bug: exit 2 (plugin refused), not bad data.
+        #expect(result.status == 2, "\(result.stderr)")
         #expect(result.stderr == "etl-host: error: plugin 'conformant': stream 'numbers': the stream returned an invalid batch: "
             + "column 2 (\"label\", utf8): the offsets buffer (buffers[1]) needs 16 bytes for offset 0 + length 3 + 1, "
             + "but only 12 are readable (the length runs past the end of the buffer) [ETL_ERR_INTERNAL]\n")

@@ -117,7 +117,10 @@ public enum PluginProbe {
         }
         guard let report = try? JSONDecoder().decode(Report.self, from: stdout) else {
             let detail = String(decoding: stderr, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            return .refused(HostError(.pluginFailed, "probing plugin '\(name)' failed (exit \(process.terminationStatus))\(detail.isEmpty ? "" : ": \(detail)")"))
+            let cause = stdout.isEmpty
+                ? "the probe process ended with exit \(process.terminationStatus) before reporting: the plugin (or a library it uses) called exit() during init instead of returning an error"
+                : "the probe process ended with exit \(process.terminationStatus) and an unreadable report"
+            return .refused(HostError(.pluginFailed, "probing plugin '\(name)' failed: \(cause)\(detail.isEmpty ? "" : ": \(detail)")"))
         }
         if let descriptor = report.descriptor { return .loaded(descriptor) }
         let kind = report.errorKind.flatMap(HostError.Kind.init(rawValue:)) ?? .pluginFailed
