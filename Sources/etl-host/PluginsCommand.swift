@@ -229,6 +229,7 @@ extension PluginsCommand {
         @Option var entry = "etl_plugin_init"
 
         func run() throws {
+            SignalTrap.unblockInChild()  // the parent blocks them for its sigwait thread
             let report = PluginProbe.Report.loading(libraryAt: path, entrySymbol: entry)
             say(report.json())
             if report.descriptor == nil { throw ExitCode(ExitStatus.pluginRefused.rawValue) }

@@ -48,6 +48,18 @@ import Testing
         #expect(try Self.runs(sandbox).isEmpty)  // no run was started
     }
 
+    @Test func aProbeStoppedBySIGTERMIsCancelledAndNotRememberedAsAFailure() throws {
+        let sandbox = try Self.sandboxWithExits("term-probe")
+        let stopped = try Self.run(sandbox, ["sync", "exits", "sqlite", "-s", "rows=5", "--streams", "numbers"], ["ETL_FIXTURE_TERM_IN": "init"])
+        #expect(!stopped.signaled && stopped.status == 130, "\(stopped.status) \(stopped.stderr)")
+        #expect(stopped.stderr == "etl-host: error: plugin 'exits': its probe in a child process was stopped by SIGTERM before it finished; nothing was loaded or remembered\n")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/warehouse.db"))
+        // Nothing was remembered about the library: the next run probes it again and loads.
+        let next = try Self.run(sandbox, ["sync", "exits", "sqlite", "-s", "rows=5", "--streams", "numbers"])
+        #expect(next.status == 0, "\(next.stderr)")
+        #expect(try SQLiteInspector(path: sandbox.root + "/warehouse.db").scalar("SELECT count(*) FROM numbers") == "5")
+    }
+
     @Test(arguments: ["open", "read"])
     func aPluginThatCallsExitZeroDuringARunFailsTheRun(place: String) throws {
         let sandbox = try Self.sandboxWithExits("exit-\(place)")

@@ -48,6 +48,18 @@ public enum SignalTrap {
         }
     }
 
+    /// Unblocks SIGINT and SIGTERM in the calling thread: for a child
+    /// process (a plugin probe) that etl-host started while it held them
+    /// blocked, so a Ctrl-C or a stop reaches the child too instead of
+    /// waiting for it to finish.
+    public static func unblockInChild() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+    }
+
     /// How many signals were handled so far (the run cancelled for each).
     static var handledCount: Int { condition.withLock { handled } }
 

@@ -136,6 +136,9 @@ public enum PluginProbe {
         case SIGILL: "SIGILL"
         case SIGFPE: "SIGFPE"
         case SIGKILL: "SIGKILL"
+        case SIGINT: "SIGINT"
+        case SIGTERM: "SIGTERM"
+        case SIGHUP: "SIGHUP"
         case SIGTRAP: "SIGTRAP"
         default: "signal \(signal)"
         }

@@ -121,6 +121,10 @@ extension PluginRegistry {
         case .loaded(let descriptor):
             if let sha256 { _ = try? probeCache.remember(library: path, sha256: sha256, outcome: .ok) }
             return descriptor
+        case .crashed(let signal) where [SIGINT, SIGTERM, SIGHUP, SIGKILL].contains(signal):
+            // Stopped from outside (Ctrl-C reaches the whole process group):
+            // that says nothing about the library, so nothing is remembered.
+            throw HostError(.cancelled, "plugin '\(name)': its probe in a child process was stopped by \(PluginProbe.shortSignalName(signal)) before it finished; nothing was loaded or remembered")
         case .crashed(let signal):
             failure = (PluginProbe.shortSignalName(signal), HostError(.pluginFailed, "plugin '\(name)': its library '\(path)' crashed while initializing in a probe child process (signal \(signal), \(PluginProbe.signalName(signal))); refused: it was not loaded into etl-host (registry \(plugin.registry.path))"))
         case .timedOut(let seconds):
