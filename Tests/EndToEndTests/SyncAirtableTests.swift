@@ -78,6 +78,32 @@ import Testing
             == [["recAAAAAAAAAAAAA1", "text", "6", #"["vip","eu"]"#]])
     }
 
+    @Test func tablesGivenAsAJSONArrayOnTheCommandLineAreAList() throws {
+        let server = try AirtableServer(fixture: Self.fixture)
+        let sandbox = try HostSandbox("sync-airtable-tables-json")
+        let result = try sandbox.etlHost(
+            "sync", "airtable", "sqlite", "-s", "base=\(Self.base)", "-s", "api_url=\(server.url)",
+            "-s", #"tables=["Customers"]"#, "--json", environment: ["AIRTABLE_TOKEN": AirtableServer.defaultToken]
+        )
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try JSONDecoder().decode(SyncReport.self, from: Data(result.stdout.utf8))
+        #expect(report.streams.map(\.stream) == ["Customers"])
+        #expect(report.streams.map(\.rowsWritten) == [2])
+    }
+
+    @Test func tablesThatLookLikeJSONButAreNotAreRefusedBeforeAnyRequest() throws {
+        let server = try AirtableServer(fixture: Self.fixture)
+        let sandbox = try HostSandbox("sync-airtable-tables-bad-json")
+        let result = try sandbox.etlHost(
+            "sync", "airtable", "sqlite", "-s", "base=\(Self.base)", "-s", "api_url=\(server.url)",
+            "-s", #"tables=["Customers""#, environment: ["AIRTABLE_TOKEN": AirtableServer.defaultToken]
+        )
+        #expect(result.status == 64, "\(result.stderr)")
+        #expect(result.stderr.contains(#"airtable: config key 'tables' starts with '[' but is not a JSON array: write "#
+            + #"comma-separated values (tables=a,b) or a JSON array (tables='["a","b"]')"#), "\(result.stderr)")
+        #expect(try server.log().isEmpty)
+    }
+
     @Test func aRefusedTokenFailsWithAirtablesMessageAndTouchesNothing() throws {
         let server = try AirtableServer(fixture: Self.fixture)
         let sandbox = try HostSandbox("sync-airtable-401")
