@@ -33,11 +33,14 @@ struct AirtableConfig {
     /// Seconds subtracted from a read's start time to make the incremental
     /// cursor, covering clock skew and Airtable's own update delays.
     let incrementalLookbackSeconds: Double
+    /// The folder of the pacing files that processes reading the same base
+    /// share: `<state folder>/airtable-pacing` (see ``stateFolder(environment:)``).
+    let pacingFolder: String
 
     /// Every key the config accepts (the schema says the same).
     static let keys: Set<String> = [
         "base", "tables", "view", "api_url", "token", "token_env", "requests_per_second",
-        "rate_limit_wait_seconds", "max_retries", "timeout_seconds", "incremental_lookback_seconds",
+        "rate_limit_wait_seconds", "max_retries", "timeout_seconds", "incremental_lookback_seconds", "state_dir",
     ]
 
     /// The JSON Schema of the config, published in the descriptor.
@@ -99,6 +102,10 @@ struct AirtableConfig {
           "type": "number",
           "default": 60,
           "description": "Incremental reads: the saved cursor is the time the read started minus this many seconds, so that clock skew and Airtable's update delays never lose a change (records changed in that margin are read again; the host upserts them)."
+        },
+        "state_dir": {
+          "type": "string",
+          "description": "The host's state folder, where airtable-pacing/ keeps one pacing file per base so that every etl-host process of this machine reading the base shares its 5 requests per second. Default: the host's own, $ETL_STATE_DIR, else $XDG_STATE_HOME/etl-host, else ~/.local/state/etl-host."
         }
       }
     }
@@ -196,6 +203,24 @@ struct AirtableConfig {
             throw PluginError.invalidArgument("config \"incremental_lookback_seconds\" must be between 0 and "
                 + "2678400 (31 days), got \(incrementalLookbackSeconds)")
         }
+        let stateFolder = try config.string("state_dir") ?? Self.stateFolder(environment: environment)
+        guard !stateFolder.isEmpty else {
+            throw PluginError.invalidArgument("config \"state_dir\" is empty; leave it out to use the host's state "
+                + "folder")
+        }
+        pacingFolder = stateFolder + "/airtable-pacing"
+    }
+
+    /// The host's state folder, found as the host finds it: `$ETL_STATE_DIR`,
+    /// else `$XDG_STATE_HOME/etl-host`, else `$HOME/.local/state/etl-host`.
+    static func stateFolder(environment: (String) -> String?) -> String {
+        if let explicit = environment("ETL_STATE_DIR"), !explicit.isEmpty { return explicit }
+        if let xdg = environment("XDG_STATE_HOME"), !xdg.isEmpty { return xdg + "/etl-host" }
+        var home = environment("HOME") ?? ""
+        if home.isEmpty, let entry = getpwuid(getuid()), let directory = entry.pointee.pw_dir {
+            home = String(cString: directory)
+        }
+        return (home.isEmpty ? "." : home) + "/.local/state/etl-host"
     }
 
     /// `api_url` for messages: without any `user:password@` part.

@@ -14,12 +14,16 @@ enum AirtablePlugin {
 
     static func load() throws -> LoadedPlugin { try PluginLoader().load(libraryAt: libraryPath) }
 
+    /// The state folder of these tests (pacing files), never the user's.
+    static let stateFolder = NSTemporaryDirectory() + "etl-airtable-plugin-tests-\(getpid())"
+
     /// Config for `server`: its URL, the default token, short penalties, and
     /// `extra` on top (values are JSON values).
     static func config(_ server: AirtableServer, base: String, _ extra: [String: JSONValue] = [:]) -> String {
         var values: [String: JSONValue] = [
             "base": .string(base), "api_url": .string(server.url), "token": .string(AirtableServer.defaultToken),
             "rate_limit_wait_seconds": .integer(2), "max_retries": .integer(4), "timeout_seconds": .integer(20),
+            "state_dir": .string(stateFolder),
         ]
         values.merge(extra) { $1 }
         return JSONValue.object(values).jsonText

@@ -25,7 +25,7 @@ struct DescriptorAndConfigTests {
         }
         #expect(properties.keys.sorted() == [
             "api_url", "base", "incremental_lookback_seconds", "max_retries", "rate_limit_wait_seconds",
-            "requests_per_second", "tables", "timeout_seconds", "token", "token_env", "view",
+            "requests_per_second", "state_dir", "tables", "timeout_seconds", "token", "token_env", "view",
         ])
         #expect(properties["token"]?["x-secret"] == .bool(true))
         #expect(properties["api_url"]?["default"] == .string("https://api.airtable.com"))

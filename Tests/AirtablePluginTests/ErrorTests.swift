@@ -72,8 +72,9 @@ struct ErrorTests {
         let (instance, _) = try AirtablePlugin.open(server, base: Self.base, ["token": .string(token)])
         _ = try instance.discover()
         let error = hostError { _ = try instance.readAll("T") }
-        // Through the Arrow stream a refusal is EACCES, which the host reads as unauthenticated.
-        #expect(error?.pluginStatus == 5)
+        // The same cause as the schema endpoint's 403, so the same code: EPERM through the Arrow stream.
+        #expect(error?.pluginStatus == 6)
+        #expect(error?.message.hasSuffix("[ETL_ERR_PERMISSION_DENIED]") == true, "\(error?.message ?? "")")
         #expect(error?.retryable == false)
         #expect(error?.message.contains("listing the records of table \"T\" (page 1): Airtable denied access (HTTP 403 "
             + "INVALID_PERMISSIONS_OR_MODEL_NOT_FOUND: Invalid permissions") == true)

@@ -61,7 +61,11 @@ struct FaultTests {
         #expect(warnings.count == retries, "\(warnings)")
         #expect(warnings.allSatisfy { $0.hasPrefix("listing the records of table \"T\" (page 2): ") })
         #expect(warnings.last?.contains("; retry \(retries) of 4 in ") == true)
-        #expect(log.messages(.info) == ["table \"T\": 250 records in 3 pages (\(retries) \(retries == 1 ? "retry" : "retries"))"])
+        // A dropped kept-alive connection is re-sent once by libcurl (paced, counted and said), then retried by us.
+        let resent = fault.kind == .drop
+            ? ", 1 request re-sent on a new connection after a kept-alive one closed without an answer" : ""
+        #expect(log.messages(.info)
+            == ["table \"T\": 250 records in 3 pages (\(retries) \(retries == 1 ? "retry" : "retries")\(resent))"])
     }
 
     @Test("an HTML error page is reported by its type and size, never parsed")

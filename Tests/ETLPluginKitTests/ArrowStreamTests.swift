@@ -82,7 +82,7 @@ struct ArrowStreamTests {
               (PluginError(.rateLimited, "slow down"), EAGAIN, .io, true),
               (PluginError.cancelled("stopped"), ECANCELED, .cancelled, false),
               (PluginError(.unauthenticated, "token expired"), EACCES, .unauthenticated, false),
-              (PluginError(.permissionDenied, "no access"), EACCES, .unauthenticated, false),
+              (PluginError(.permissionDenied, "no access"), EPERM, .permissionDenied, false),
               (PluginError.io("disk full"), EIO, .io, false),
               (PluginError.data("bad row"), EBADMSG, .data, false),
               (PluginError.invalidArgument("bad stream"), EINVAL, .invalidArgument, false),

@@ -283,8 +283,12 @@ public final class AirtableServer: @unchecked Sendable {
         public var endpoint: String?
         /// `"first"` (no offset) or `"later"` (with an offset).
         public var page: String?
+        /// Lets `nth - 1` matching requests through, then hits `count` of them.
         public var nth: Int
-        public var count: Int
+        /// How many requests it hits (default 1; with `every`, no end when nil).
+        public var count: Int?
+        /// Hits every `every`th matching request instead (the Nth, 2Nth, ...); `nth` is then ignored.
+        public var every: Int?
         public var delay: Double?
         public var mode: String?
         public var html: Bool?
@@ -294,8 +298,8 @@ public final class AirtableServer: @unchecked Sendable {
 
         public init(
             _ kind: Kind, base: String? = nil, table: String? = nil, endpoint: String? = nil,
-            page: String? = nil, nth: Int = 1, count: Int = 1, delay: Double? = nil, mode: String? = nil,
-            html: Bool? = nil, status: Int? = nil, body: String? = nil, contentType: String? = nil
+            page: String? = nil, nth: Int = 1, count: Int? = nil, every: Int? = nil, delay: Double? = nil,
+            mode: String? = nil, html: Bool? = nil, status: Int? = nil, body: String? = nil, contentType: String? = nil
         ) {
             self.kind = kind
             self.base = base
@@ -304,6 +308,7 @@ public final class AirtableServer: @unchecked Sendable {
             self.page = page
             self.nth = nth
             self.count = count
+            self.every = every
             self.delay = delay
             self.mode = mode
             self.html = html
@@ -313,7 +318,9 @@ public final class AirtableServer: @unchecked Sendable {
         }
 
         var dictionary: [String: Any] {
-            var out: [String: Any] = ["kind": kind.rawValue, "nth": nth, "count": count]
+            var out: [String: Any] = ["kind": kind.rawValue]
+            if let every { out["every"] = every } else { out["nth"] = nth }
+            if let count { out["count"] = count }
             if let base { out["base"] = base }
             if let table { out["table"] = table }
             if let endpoint { out["endpoint"] = endpoint }

@@ -33,9 +33,13 @@ final class AirtableAPI {
 
     /// Counters for the log lines.
     struct Statistics {
+        /// Requests that reached the wire, libcurl's re-sends included.
         var requests = 0
         var retries = 0
         var rateLimitWaits = 0
+        /// Requests libcurl sent again on a new connection after a kept-alive
+        /// one closed without an answer (each paced like any other).
+        var resends = 0
     }
 
     /// Airtable's limit on a URL's length; longer list queries are POSTed.
@@ -59,7 +63,14 @@ final class AirtableAPI {
         self.host = host
         client = try HTTPClient(token: config.token, timeoutSeconds: config.timeoutSeconds,
                                 userAgent: "etl-host-airtable/\(AirtableExtractor.version)", cancellation: host)
-        pacer = RequestPacer.shared(apiURL: config.apiURL, base: config.base, limit: config.requestsPerSecond)
+        let shared = RequestPacer.shared(apiURL: config.apiURL, base: config.base,
+                                         requestsPerSecond: config.requestsPerSecond, folder: config.pacingFolder)
+        pacer = shared.pacer
+        if let problem = shared.fileProblem {
+            host.log(.warn, "\(problem.message); pacing base \(config.base) for this process only: another "
+                + "etl-host reading it at the same time could take the base over its rate limit (set "
+                + "ETL_STATE_DIR or config \"state_dir\" to a writable folder)")
+        }
     }
 
     // MARK: Endpoints
@@ -115,17 +126,21 @@ final class AirtableAPI {
         var failures = 0
         while true {
             try host.checkCancelled(what)
-            let waited = try pacer.acquire(host: host, what: what)
+            var waited = try pacer.waitOutPenalty(host: host, what: what)
+            let performed: Result<HTTPResponse, TransportFailure>
+            do throws(TransportFailure) {
+                // Paced right before each send, libcurl's own re-sends included.
+                performed = .success(try client.perform(request) { () throws(PluginError) in
+                    waited += try pacer.acquire(host: host, what: what)
+                })
+            } catch {
+                performed = .failure(error)
+            }
+            statistics.requests += client.requestsSent
+            statistics.resends += max(0, client.requestsSent - 1)
             if waited > 0, failures == 0 { // a penalty from an earlier request (or instance), not announced yet
                 host.log(.info, "\(what): waited \(Self.seconds(waited)) s for the rate-limit penalty of base "
                     + "\(config.base) to pass")
-            }
-            statistics.requests += 1
-            let performed: Result<HTTPResponse, TransportFailure>
-            do throws(TransportFailure) {
-                performed = .success(try client.perform(request))
-            } catch {
-                performed = .failure(error)
             }
             let failure: Failure
             switch performed {
@@ -136,6 +151,7 @@ final class AirtableAPI {
                 case .failure(let transient): failure = transient
                 }
             case .failure(let transport):
+                if let error = transport.beforeSendError { throw error }
                 if transport.cancelled { throw PluginError.cancelled("\(what) was cancelled") }
                 guard transport.retryable else {
                     throw PluginError.io("\(what): \(transport.message) (\(config.displayURL))")
@@ -145,7 +161,7 @@ final class AirtableAPI {
             failures += 1
             // The penalty holds for every request to the base, even if this one gives up.
             let penalty = failure.rateLimited ? max(config.rateLimitWaitSeconds, failure.retryAfter ?? 0) : 0
-            if failure.rateLimited { pacer.penalize(seconds: penalty) }
+            if failure.rateLimited { try pacer.penalize(seconds: penalty) }
             guard failures <= config.maxRetries else {
                 let code: PluginError.Code = failure.rateLimited ? .rateLimited : .io
                 throw PluginError(code, "\(what): gave up after \(config.maxRetries) "

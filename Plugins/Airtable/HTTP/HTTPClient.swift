@@ -49,6 +49,10 @@ struct TransportFailure: Error {
     var retryable: Bool
     /// Whether the transfer stopped because the run was cancelled.
     var cancelled: Bool = false
+    /// The error of the caller's `beforeEachSend` that stopped the
+    /// transfer (pacing: cancelled while waiting, a pacing file that
+    /// failed); it is the error to report.
+    var beforeSendError: PluginError?
 }
 
 /// An HTTP client on one libcurl easy handle, reused for every request of
@@ -59,6 +63,12 @@ struct TransportFailure: Error {
 /// a connect timeout and a total timeout per request; gzip accepted; the
 /// body collected into one growing buffer, capped at ``maxBodyBytes``. A
 /// transfer polls the host's cancellation flag and stops when it is raised.
+///
+/// Every request that goes on the wire passes the caller's `beforeEachSend`
+/// first (libcurl's pre-request callback, `CURLOPT_PREREQFUNCTION`), the
+/// silent re-send included: when a kept-alive connection closes without an
+/// answer, libcurl sends the request again on a new connection within the
+/// same transfer. ``requestsSent`` counts them.
 ///
 /// The bearer token goes into a header list only; it is never logged
 /// (verbose mode stays off) and never part of a message.
@@ -114,7 +124,15 @@ final class HTTPClient {
         try setLong(CURLOPT_NOPROGRESS, 0)
         try setPointer(CURLOPT_XFERINFOFUNCTION, unsafeBitCast(progressCallback, to: UnsafeRawPointer.self))
         try setPointer(CURLOPT_XFERINFODATA, context)
+        try setPointer(CURLOPT_PREREQFUNCTION, unsafeBitCast(prerequestCallback, to: UnsafeRawPointer.self))
+        try setPointer(CURLOPT_PREREQDATA, context)
     }
+
+    /// The requests the last ``perform(_:beforeEachSend:)`` put on the
+    /// wire: 1, 2 when libcurl re-sent it after a dropped kept-alive
+    /// connection, 0 when none left (no connection, or `beforeEachSend`
+    /// failed).
+    var requestsSent: Int { transfer.sends }
 
     deinit {
         curl_easy_cleanup(handle)
@@ -123,13 +141,23 @@ final class HTTPClient {
     }
 
     /// Performs `request` and returns the response; its body is valid until
-    /// the next call.
+    /// the next call. `beforeEachSend` runs right before each time the
+    /// request goes on the wire (pacing); what it throws stops the transfer.
     ///
     /// - Throws: ``TransportFailure`` when no complete response arrived
     ///   (connection refused or dropped, timeout, truncated body, body too
-    ///   large, cancelled).
-    func perform(_ request: HTTPRequest) throws(TransportFailure) -> HTTPResponse {
-        transfer.reset()
+    ///   large, cancelled, `beforeEachSend` failed).
+    func perform(_ request: HTTPRequest,
+                 beforeEachSend: () throws(PluginError) -> Void) throws(TransportFailure) -> HTTPResponse {
+        try withoutActuallyEscaping(beforeEachSend) { (hook) throws(TransportFailure) -> HTTPResponse in
+            transfer.reset()
+            transfer.beforeSend = hook
+            defer { transfer.beforeSend = nil }
+            return try perform(request)
+        }
+    }
+
+    private func perform(_ request: HTTPRequest) throws(TransportFailure) -> HTTPResponse {
         do throws(PluginError) {
             try setString(CURLOPT_URL, request.url)
             switch request.method {
@@ -151,6 +179,10 @@ final class HTTPClient {
         }
         let code = curl_easy_perform(handle)
         guard code == CURLE_OK else {
+            if let error = transfer.beforeSendError {
+                throw TransportFailure(message: error.message, retryable: false,
+                                       cancelled: error.code == .cancelled, beforeSendError: error)
+            }
             if transfer.cancelled {
                 throw TransportFailure(message: "the request was cancelled", retryable: false, cancelled: true)
             }
@@ -218,6 +250,12 @@ final class TransferState {
     var cancelled = false
     var date: Int64?
     var retryAfter: Double?
+    /// Requests put on the wire in this transfer.
+    var sends = 0
+    /// The caller's hook, run before each send (see ``HTTPClient``).
+    var beforeSend: (() throws(PluginError) -> Void)?
+    /// What the hook threw, which stopped the transfer.
+    var beforeSendError: PluginError?
 
     init(cancellation: HostContext) {
         self.cancellation = cancellation
@@ -233,6 +271,8 @@ final class TransferState {
         cancelled = false
         date = nil
         retryAfter = nil
+        sends = 0
+        beforeSendError = nil
         // Give back the memory of one unusually large page.
         if capacity > 32 << 20 {
             bytes.deallocate()
@@ -299,6 +339,23 @@ private let headerCallback: @convention(c) (
     let state = Unmanaged<TransferState>.fromOpaque(context).takeUnretainedValue()
     state.header(UnsafeRawBufferPointer(start: data, count: length))
     return length
+}
+
+/// libcurl's pre-request callback: the request is about to go on the wire
+/// (again, when libcurl re-sends it on a new connection).
+private let prerequestCallback: @convention(c) (
+    UnsafeMutableRawPointer?, UnsafeMutablePointer<CChar>?, UnsafeMutablePointer<CChar>?, Int32, Int32
+) -> Int32 = { context, _, _, _, _ in
+    guard let context else { return 0 }
+    let state = Unmanaged<TransferState>.fromOpaque(context).takeUnretainedValue()
+    do throws(PluginError) {
+        try state.beforeSend?()
+    } catch {
+        state.beforeSendError = error
+        return 1 // CURL_PREREQFUNC_ABORT
+    }
+    state.sends += 1
+    return 0 // CURL_PREREQFUNC_OK
 }
 
 private let progressCallback: @convention(c) (

@@ -174,6 +174,11 @@ final class TableReader: BatchSource {
         let waits = statistics.rateLimitWaits - startStatistics.rateLimitWaits
         if retries > 0 { notes.append("\(retries) \(retries == 1 ? "retry" : "retries")") }
         if waits > 0 { notes.append("\(waits) rate-limit \(waits == 1 ? "wait" : "waits")") }
+        let resends = statistics.resends - startStatistics.resends
+        if resends > 0 {
+            notes.append("\(resends) \(resends == 1 ? "request" : "requests") re-sent on a new connection after a "
+                + "kept-alive one closed without an answer")
+        }
         if restarts > 0 { notes.append("\(restarts) \(restarts == 1 ? "restart" : "restarts") after an expired iterator") }
         if duplicates > 0 { notes.append("\(duplicates) records seen twice skipped") }
         if case .typed(let writer) = rows, writer.mismatchCount > 0 {

@@ -45,10 +45,12 @@ enum FieldKind: Equatable, CustomStringConvertible {
         case "formula", "rollup":
             guard !computed, case .string(let resultType)? = options?["result"]?["type"] else { return .json }
             return of(type: resultType, options: options?["result"]?["options"], computed: true)
-        case "singleLineText", "multilineText", "email", "url", "phoneNumber", "richText":
+        case "singleLineText", "multilineText", "email", "url", "phoneNumber", "richText", "singleSelect":
+            // A single select's value is its option's name: text, queried
+            // without json_extract.
             return .string
         default:
-            // Selects, links, lookups (always arrays), attachments,
+            // Multiple selects, links, lookups (always arrays), attachments,
             // collaborators, barcode, button, AI text, sync sources and
             // any type Airtable adds later: lossless JSON.
             return .json

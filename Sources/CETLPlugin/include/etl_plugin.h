@@ -222,6 +222,8 @@ struct ArrowArrayStream {
  *              checkpoint.
  *   ECANCELED  the read stopped because cancel() was called.
  *   EACCES     the source refused the credentials.
+ *   EPERM      the credentials lack a permission (ABI 1.x hosts that
+ *              predate it read it as permanent, like EIO).
  *   anything else (EIO, EINVAL, ...): permanent for this run.
  */
 

@@ -12,7 +12,8 @@ import Foundation
 ///
 /// Values are text on the command line and are converted to the type the
 /// schema declares (`integer`, `number`, `boolean`, `array` as
-/// comma-separated, `object` as JSON). A value written `@env:NAME` is read
+/// comma-separated or as a JSON array when it starts with `[`, `object` as
+/// JSON). A value written `@env:NAME` is read
 /// from the environment and `@file:PATH` from a file (its trailing newline
 /// dropped), so secrets never need to be typed on the command line. Keys
 /// the schema marks `"x-secret": true` are shown as `***` by ``redacted(_:)``.
@@ -183,7 +184,15 @@ public struct ConfigResolver: Sendable {
             default: throw bad()
             }
         case "array":
-            return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            // A JSON array (`["Customers","Orders, 2024"]`) is taken as one, never as a single item.
+            guard text.trimmingCharacters(in: .whitespaces).hasPrefix("[") else {
+                return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            }
+            guard let array = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Any] else {
+                throw HostError(.invalidArgument, "\(plugin): config key '\(key)' starts with '[' but is not a JSON "
+                    + "array: write comma-separated values (\(key)=a,b) or a JSON array (\(key)='[\"a\",\"b\"]')")
+            }
+            return array
         case "object":
             guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { throw bad() }
             return object

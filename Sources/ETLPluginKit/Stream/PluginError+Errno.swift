@@ -9,7 +9,8 @@ import Darwin
 extension PluginError {
     /// The errno an `ArrowArrayStream.get_next` returns for this error, as
     /// `etl_plugin.h` documents: `ECANCELED` when cancelled, `EACCES` for
-    /// refused credentials (unauthenticated or permission denied), `EAGAIN`
+    /// refused credentials (unauthenticated), `EPERM` for credentials that
+    /// lack a permission (permission denied), `EAGAIN`
     /// when retrying may help (``retryable``, rate limits, timeouts), and
     /// otherwise a permanent one: `EINVAL` (invalid argument), `ENOENT`
     /// (not found), `EBADMSG` (bad data), `ENOTSUP` (not implemented) or
@@ -17,7 +18,8 @@ extension PluginError {
     public var streamErrno: Int32 {
         switch code {
         case .cancelled: return ECANCELED
-        case .unauthenticated, .permissionDenied: return EACCES
+        case .unauthenticated: return EACCES
+        case .permissionDenied: return EPERM
         default: break
         }
         if retryable || code == .rateLimited || code == .timeout { return EAGAIN }
@@ -39,6 +41,7 @@ extension PluginError {
         switch streamErrno {
         case ECANCELED: code = .cancelled
         case EACCES: code = .unauthenticated
+        case EPERM: code = .permissionDenied
         case EINVAL: code = .invalidArgument
         case ENOENT: code = .notFound
         case EBADMSG: code = .data

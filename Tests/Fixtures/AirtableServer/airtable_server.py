@@ -757,7 +757,8 @@ FAULT_KINDS = ("500", "502", "503", "429", "status", "drop", "truncate", "expire
 
 
 class Fault:
-    """Applies to matching API requests: skips nth - 1 of them, then hits count of them."""
+    """Applies to matching API requests: skips nth - 1 of them, then hits count of them; or, with
+    ``every`` = N, hits every Nth matching request (the Nth, 2Nth, ...), count times (default: no end)."""
 
     def __init__(self, fault_id, spec):
         self.id = fault_id
@@ -769,8 +770,12 @@ class Fault:
         self.table = spec.get("table")
         self.endpoint = spec.get("endpoint")   # "list" or "meta"
         self.page = spec.get("page")           # "first" (no offset) or "later" (with offset)
+        self.every = int(spec.get("every") or 0)
+        if self.every < 0 or self.every and "nth" in spec:
+            raise ControlError("fault every must be at least 1, and is not combined with nth")
         self.skip = int(spec.get("nth", 1)) - 1
-        self.remaining = int(spec.get("count", 1))
+        self.remaining = int(spec.get("count", 1)) if "count" in spec or not self.every else math.inf
+        self.seen = 0   # matching requests, for every
         self.hits = 0
         if self.skip < 0 or self.remaining < 1:
             raise ControlError("fault nth and count must be at least 1")
@@ -793,7 +798,8 @@ class Fault:
 
     def describe(self):
         out = dict(self.spec)
-        out.update({"id": self.id, "remaining": self.remaining, "hits": self.hits})
+        out.update({"id": self.id, "remaining": None if self.remaining == math.inf else self.remaining,
+                    "hits": self.hits})
         return out
 
 
@@ -1045,7 +1051,11 @@ class State:
         for fault in self.faults:
             if not fault.matches(request):
                 continue
-            if fault.skip > 0:
+            if fault.every:
+                fault.seen += 1
+                if fault.seen % fault.every != 0:
+                    continue
+            elif fault.skip > 0:
                 fault.skip -= 1
                 continue
             fault.remaining -= 1

@@ -316,6 +316,15 @@ def test_faults(server):
     statuses = [server.raw("GET", p, headers=auth)[0] for p in
                 (path, "/v0/%s/People" % BASE, path, path, path)]
     assert statuses == [200, 200, 200, 500, 200], statuses
+    # every: the 2nd, 4th, 6th ... matching request, with no end unless count is given.
+    every = fault(server, kind="500", table="Big", every=2)
+    statuses = [server.raw("GET", path, headers=auth)[0] for _ in range(6)]
+    assert statuses == [200, 500] * 3, statuses
+    assert every["remaining"] is None
+    server.control("POST", "faults/clear")
+    fault(server, kind="500", table="Big", every=2, count=1)
+    statuses = [server.raw("GET", path, headers=auth)[0] for _ in range(4)]
+    assert statuses == [200, 500, 200, 200], statuses
     # A dropped connection: no answer at all.
     fault(server, kind="drop")
     try:
