@@ -495,7 +495,7 @@ public final class SyncRunner: @unchecked Sendable {
         CrashPoint.reach("begun")
         var written = 0
         do {
-            let converter = try BatchConverter(schema: resolution.schema, stream: stream.name)
+            let converter = try BatchConverter(schema: resolution.schema, stream: stream.name, declared: stream.hints)
             let spooled = try SpoolReader(path: spoolPath)
             let array = UnsafeMutablePointer<ArrowArray>.allocate(capacity: 1)
             defer { array.deallocate() }
@@ -641,7 +641,7 @@ public final class SyncRunner: @unchecked Sendable {
         if request.mode != .replace {
             for column in stored?.columns ?? [] {
                 var type = column.type
-                if let seen = flattener.inference[column.source] { type = type.joined(with: stream.hints[column.source] ?? seen.type) }
+                if let seen = flattener.inference[column.source] { type = seen.joined(withStored: type, declared: stream.hints[column.source]) }
                 if type != column.type { widened.append("\(column.name): \(column.type.rawValue) -> \(type.rawValue)") }
                 columns.append(TableSchema.Column(name: column.name, source: column.source, type: type))
                 placed.insert(column.source)
