@@ -291,8 +291,7 @@ final class SQLiteTableWriter: TableWriter {
 
     private func inexact(_ binder: ColumnBinder, row: Int, batch: ImportedBatch) -> PluginError {
         PluginError.data("sqlite: table \"\(request.table)\": column \"\(batch.schema.fields[binder.column].name)\" "
-            + "is REAL but row \(rowsWritten + Int64(row) + 1) holds an integer that REAL cannot represent exactly "
-            + "(beyond 2^53); load the column as text instead")
+            + "is REAL but row \(rowsWritten + Int64(row) + 1) \(binder.unstorable(batch, row: row))")
     }
 
     // MARK: State
