@@ -40,7 +40,7 @@ public struct ColumnInference: Sendable {
             latticeType = latticeType.joined(with: Self.classifyString(bytes))
         case .number:
             valueCount += 1
-            latticeType = latticeType.joined(with: classifyNumber(bytes) ?? .text)
+            latticeType = latticeType.joined(with: classifyNumber(bytes))
         case .integer:
             valueCount += 1
             if case let .value(value) = ValueParser.integer(bytes), !DoubleExactness.isHeld(value) {
@@ -70,10 +70,10 @@ public struct ColumnInference: Sendable {
         return Self.exact(stored.joined(with: seen), integersHeldByDouble: declared == .number || integersHeldByDouble)
     }
 
-    /// The type of a number literal (JSON grammar): integer (Int64), number
-    /// (a double holds it), decimal (beyond Int64, or no double holds it);
-    /// nil when it is not a number at all.
-    mutating func classifyNumber(_ bytes: UnsafeRawBufferPointer) -> ColumnType? {
+    /// The type of a number literal (JSON grammar, checked by the
+    /// scanner): integer (Int64), number (a double holds it), decimal
+    /// (beyond Int64, or no double holds it).
+    mutating func classifyNumber(_ bytes: UnsafeRawBufferPointer) -> ColumnType {
         switch ValueParser.integer(bytes) {
         case let .value(value):
             if !DoubleExactness.isHeld(value) { integersHeldByDouble = false }
@@ -81,7 +81,8 @@ public struct ColumnInference: Sendable {
         case .outOfRange:
             return .decimal
         case .notInteger:
-            guard CanonicalDecimal(bytes) != nil, DoubleExactness.parse(bytes) != nil else { return nil }
+            // The scanner checked JSON's grammar: a number no double holds
+            // (or too long to parse) is a decimal.
             return DoubleExactness.isHeld(bytes) ? .number : .decimal
         }
     }

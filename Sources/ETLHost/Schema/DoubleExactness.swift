@@ -30,12 +30,15 @@ public enum DoubleExactness {
     /// The double that holds `literal` (JSON number grammar, with or
     /// without fraction and exponent), or nil when no double holds it.
     public static func heldDouble(_ literal: UnsafeRawBufferPointer) -> Double? {
-        guard let decimal = CanonicalDecimal(literal), let value = parse(literal), value.isFinite else { return nil }
-        if decimal.isZero { return 0.0 }
+        guard let shape = CanonicalDecimal(literal, keepingDigits: false), let value = parse(literal), value.isFinite else {
+            return nil
+        }
+        if shape.isZero { return 0.0 }
         // Fifteen significant digits in the range of normal doubles always
         // round-trip (DBL_DIG): no formatting needed.
-        if decimal.digits.count <= 15, decimal.exponent > -307, decimal.exponent < 309 { return value }
+        if shape.digitCount <= 15, shape.exponent > -307, shape.exponent < 309 { return value }
         if value == 0 { return nil }
+        guard let decimal = CanonicalDecimal(literal) else { return nil }
         if CanonicalDecimal(shortestText(of: value)) == decimal { return value }
         if decimal.isInteger, value == value.rounded(), CanonicalDecimal(exactIntegerText(of: value)) == decimal {
             return value
@@ -103,14 +106,17 @@ public enum DoubleExactness {
 struct CanonicalDecimal: Equatable {
     /// Sign (false for zero).
     var negative: Bool
-    /// The significant digits, no leading or trailing zeros; empty for zero.
+    /// The significant digits, no leading or trailing zeros; empty for zero,
+    /// and when parsed without keeping them (see ``digitCount``).
     var digits: [UInt8]
+    /// How many significant digits there are.
+    var digitCount: Int
     /// The number is `0.d1d2d3... × 10^exponent`.
     var exponent: Int
 
-    var isZero: Bool { digits.isEmpty }
+    var isZero: Bool { digitCount == 0 }
     /// No fraction part.
-    var isInteger: Bool { exponent >= digits.count }
+    var isInteger: Bool { exponent >= digitCount }
 
     init?(_ text: String) {
         var text = text
@@ -120,7 +126,9 @@ struct CanonicalDecimal: Equatable {
 
     /// Parses `-?digits(.digits)?([eE][+-]?digits)?` (leading zeros and a
     /// missing integer part are accepted: only the number matters here).
-    init?(_ bytes: UnsafeRawBufferPointer) {
+    /// Without `keepingDigits` nothing is allocated: only the count,
+    /// exponent and sign are known.
+    init?(_ bytes: UnsafeRawBufferPointer, keepingDigits: Bool = true) {
         let count = bytes.count
         var index = 0
         var negative = false
@@ -129,13 +137,21 @@ struct CanonicalDecimal: Equatable {
             index += 1
         }
         var digits: [UInt8] = []
+        var significant = 0  // digits from the first non-zero one on
+        var trailingZeros = 0  // zeros since the last non-zero digit
         var pointPosition: Int?  // digits before the point, counting leading zeros
         var seenDigits = 0
         var leadingZeros = 0
         while index < count {
             let byte = bytes[index]
             if byte >= 0x30, byte <= 0x39 {
-                if digits.isEmpty, byte == 0x30 { leadingZeros += 1 } else { digits.append(byte) }
+                if significant == 0, byte == 0x30 {
+                    leadingZeros += 1
+                } else {
+                    if keepingDigits { digits.append(byte) }
+                    significant += 1
+                    trailingZeros = byte == 0x30 ? trailingZeros + 1 : 0
+                }
                 seenDigits += 1
             } else if byte == UInt8(ascii: "."), pointPosition == nil {
                 pointPosition = seenDigits
@@ -163,11 +179,12 @@ struct CanonicalDecimal: Equatable {
             }
             if exponentNegative { exponent = -exponent }
         }
-        while digits.last == 0x30 { digits.removeLast() }
+        if keepingDigits { digits.removeLast(trailingZeros) }
         // value = 0.<all digits> × 10^(integerDigits); leading zeros shift it.
         let integerDigits = pointPosition ?? seenDigits
-        self.negative = negative && !digits.isEmpty
+        digitCount = significant - trailingZeros
+        self.negative = negative && digitCount > 0
         self.digits = digits
-        self.exponent = digits.isEmpty ? 0 : integerDigits - leadingZeros + exponent
+        self.exponent = digitCount == 0 ? 0 : integerDigits - leadingZeros + exponent
     }
 }
