@@ -208,7 +208,7 @@ import Testing
         #expect(try warehouse.scalar("SELECT count(*) FROM T WHERE v = 1e-320", table: "numbers") == "1")
     }
 
-    @Test("NaN loads into PostgreSQL's double precision; SQLite, which has no NaN, refuses the row out loud and keeps its table")
+    @Test("NaN loads into PostgreSQL's double precision; SQLite, which has no NaN, refuses the row: exit 65, or --max-bad-rows")
     func notANumber() throws {
         let postgres = try Warehouse(.postgres, "nan")
         try postgres.sandbox.install(try postgres.sandbox.compile(["Tests/Fixtures/CPlugins/doubles.c"], name: "libdoubles.so"))
@@ -225,6 +225,20 @@ import Testing
         #expect(refused.stderr.contains("sqlite: table \"numbers\": column \"v\" is REAL but row 6 holds NaN, which SQLite "
             + "cannot store (a REAL NaN reads back as NULL); the row is refused [ETL_ERR_DATA (10)]"), "\(refused.stderr)")
         #expect(try SQLiteInspector(path: sqlite.sandbox.root + "/w.db").dump() == before)
+
+        // --max-bad-rows sets the row aside in _etl_rejects, like a malformed record.
+        let setAside = try sqlite.sync("doubles", ["-s", "count=7", "--max-bad-rows", "1", "--json"])
+        #expect(setAside.status == 0, "\(setAside.stderr)")
+        let report = try JSONDecoder().decode(SyncReport.self, from: Data(setAside.stdout.utf8))
+        #expect(report.streams.map { [$0.rowsRead, $0.rowsWritten, $0.rowsRejected] } == [[7, 6, 1]])
+        let db = try SQLiteInspector(path: sqlite.sandbox.root + "/w.db")
+        #expect(try db.rows("SELECT n FROM numbers ORDER BY n").map { $0[0]! } == ["1", "2", "3", "4", "5", "7"])
+        #expect(try db.rows("SELECT stream, table_name, location, reason, raw, hex(raw_bytes) FROM _etl_rejects") == [[
+            "numbers", "numbers", "table \"numbers\" row 6 of the load",
+            "column \"v\" holds NaN, which SQLite cannot store (a REAL NaN reads back as NULL)", "NaN", "4E614E",
+        ]])
+        #expect(try db.rows("SELECT rows_read, rows_written, rows_rejected FROM _etl_runs ORDER BY finished_at DESC LIMIT 1")
+            == [["7", "6", "1"]])
     }
 
     @Test("columns widened to JSON hold the JSON the host sends, in both warehouses: timestamps in the host's form, numbers exact",

@@ -124,11 +124,33 @@ struct ColumnBinder {
         }
     }
 
-    /// Why the value at `row` could not be bound (``bind`` returned nil).
+    /// Why the value at `row` could not be bound (``bind`` returned nil),
+    /// and what to do.
     func unstorable(_ batch: ImportedBatch, row: Int) -> String {
-        if kind == .real {
-            return "holds NaN, which SQLite cannot store (a REAL NaN reads back as NULL); the row is refused"
+        if kind == .real { return "\(Self.nanReason); the row is refused" }
+        return "\(Self.inexactReason); load the column as text instead"
+    }
+
+    static let nanReason = "holds NaN, which SQLite cannot store (a REAL NaN reads back as NULL)"
+    static let inexactReason = "holds an integer that REAL cannot represent exactly (beyond 2^53)"
+
+    /// Whether some values of this column may be ones SQLite cannot store
+    /// (``unstorableValue(_:row:)``): float64 into REAL, int64 into REAL.
+    var mayRefuse: Bool { kind == .real || kind == .integerAsReal }
+
+    /// The value at `row` as text, and why SQLite cannot store it, when it
+    /// cannot (NaN into REAL, an integer beyond 2^53 into REAL); nil when
+    /// it can.
+    func unstorableValue(_ batch: ImportedBatch, row: Int) -> (text: String, reason: String)? {
+        switch kind {
+        case .real:
+            guard let value = batch.double(row: row, column: column), value.isNaN else { return nil }
+            return ("NaN", Self.nanReason)
+        case .integerAsReal:
+            guard let value = batch.int64(row: row, column: column), Double(exactly: value) == nil else { return nil }
+            return (String(value), Self.inexactReason)
+        default:
+            return nil
         }
-        return "holds an integer that REAL cannot represent exactly (beyond 2^53); load the column as text instead"
     }
 }

@@ -494,6 +494,12 @@ public final class SyncRunner: @unchecked Sendable {
         let writer = try destination.begin(table: table, schema: resolution.schema.arrowSchema, mode: request.mode, keyColumns: keys, runID: runID, deletions: request.deletions)
         CrashPoint.reach("begun")
         var written = 0
+        // Rows the warehouse cannot store (SQLite: NaN) it offers through
+        // `reject`, from what --max-bad-rows leaves after the extractor's.
+        var refusedRows: [PluginContext.Reject] = []
+        _ = destination.context.takeRejects()
+        destination.context.allowRejects(max(0, request.maxBadRows - rejects.count))
+        defer { destination.context.allowRejects(0) }
         do {
             let converter = try BatchConverter(schema: resolution.schema, stream: stream.name, declared: stream.hints)
             let spooled = try SpoolReader(path: spoolPath)
@@ -504,7 +510,9 @@ public final class SyncRunner: @unchecked Sendable {
                 array.initialize(to: ArrowArray())
                 try converter.convert(batch, into: array)
                 try writer.write(array)
-                written += batch.rowCount
+                let refused = destination.context.takeRejects().map { PluginContext.Reject(stream: stream.name, location: $0.location, reason: $0.reason, raw: $0.raw) }
+                refusedRows += refused
+                written += batch.rowCount - refused.count
                 CrashPoint.reach("batch-written")
                 observer?.streamProgress(stream.name, phase: "loading", rows: written)
             }
@@ -515,7 +523,7 @@ public final class SyncRunner: @unchecked Sendable {
             let run: [String: Any] = [
                 "run_id": runID, "stream": stream.name, "table_name": table, "mode": request.mode.description,
                 "status": "succeeded", "rows_read": flattener.rowCount + rejects.count, "rows_written": written,
-                "rows_rejected": rejects.count,
+                "rows_rejected": rejects.count + refusedRows.count,
                 "started_at": startedAt, "finished_at": Self.now(), "extractor": extractorName,
                 "warehouse": warehouse.descriptor.name,
             ]
@@ -535,11 +543,11 @@ public final class SyncRunner: @unchecked Sendable {
             writer.rollback()
             throw error
         }
-        if !rejects.isEmpty { try storeRejects(rejects, table: table, destination: destination) }
+        if !(rejects + refusedRows).isEmpty { try storeRejects(rejects + refusedRows, table: table, destination: destination) }
         log.write(.info, plugin: nil, stream: stream.name, "loaded \(written) rows into '\(table)' (\(request.mode))")
         return StreamReport(
             stream: stream.name, table: table, status: "succeeded", rowsRead: flattener.rowCount + rejects.count,
-            rowsWritten: written, rowsRejected: rejects.count, newColumns: resolution.newColumns,
+            rowsWritten: written, rowsRejected: rejects.count + refusedRows.count, newColumns: resolution.newColumns,
             widenedColumns: resolution.widened, seconds: 0, error: nil
         )
     }
