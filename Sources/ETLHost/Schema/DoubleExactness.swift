@@ -73,11 +73,15 @@ public enum DoubleExactness {
     /// Reads text written by ``text(of:)`` (or any JSON-grammar number)
     /// back into a double; nil for anything else.
     public static func double(fromText bytes: UnsafeRawBufferPointer) -> Double? {
+        // Digits first (no allocation); the three words are rare.
+        guard let first = bytes.first, first == UInt8(ascii: "N") || first == UInt8(ascii: "I")
+            || (first == UInt8(ascii: "-") && bytes.count > 1 && bytes[1] == UInt8(ascii: "I"))
+        else { return parse(bytes) }
         switch String(decoding: bytes, as: UTF8.self) {
         case "NaN": return .nan
         case "Infinity": return .infinity
         case "-Infinity": return -.infinity
-        default: return parse(bytes)
+        default: return nil
         }
     }
 
