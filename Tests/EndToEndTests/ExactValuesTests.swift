@@ -241,6 +241,41 @@ import Testing
             == [["7", "6", "1"]])
     }
 
+    @Test("a value that breaks the source's declared type fails the stream blaming the source, or is set aside by --max-bad-rows")
+    func declaredTypeMismatch() throws {
+        let warehouse = try Warehouse(.sqlite, "hint")
+        try warehouse.sandbox.install(try warehouse.sandbox.compile(["Tests/Fixtures/CPlugins/doubles.c"], name: "libdoubles.so"))
+        let failed = try warehouse.sync("doubles", ["-s", "count=9", "--quiet"])
+        #expect(failed.status == 65)
+        #expect(failed.stderr.contains("stream 'numbers' row 8, column 'code' (source field 'code'): the value is not a valid "
+            + "integer, and the source declared integer for this field; the source's type hint is wrong"), "\(failed.stderr)")
+        if FileManager.default.fileExists(atPath: warehouse.sandbox.root + "/w.db") {
+            #expect(try SQLiteInspector(path: warehouse.sandbox.root + "/w.db").rows("SELECT name FROM sqlite_master WHERE name = 'numbers'")
+                .isEmpty)
+        }
+
+        // Two bad rows allowed: row 8 (the hint) and row 6 (NaN, which SQLite refuses) are set aside.
+        let setAside = try warehouse.sync("doubles", ["-s", "count=9", "--max-bad-rows", "2", "--json"])
+        #expect(setAside.status == 0, "\(setAside.stderr)")
+        let report = try JSONDecoder().decode(SyncReport.self, from: Data(setAside.stdout.utf8))
+        #expect(report.streams.map { [$0.rowsRead, $0.rowsWritten, $0.rowsRejected] } == [[9, 7, 2]])
+        let db = try SQLiteInspector(path: warehouse.sandbox.root + "/w.db")
+        #expect(try db.rows("SELECT n, typeof(code), code FROM numbers ORDER BY n").map { $0.map { $0! } } == [
+            ["1", "integer", "1"], ["2", "integer", "2"], ["3", "integer", "3"], ["4", "integer", "4"], ["5", "integer", "5"],
+            ["7", "integer", "7"], ["9", "integer", "9"],
+        ])
+        #expect(try db.rows("SELECT location, raw FROM _etl_rejects ORDER BY location") == [
+            ["stream 'numbers' row 8, column 'code'", "8x"], ["table \"numbers\" row 6 of the load", "NaN"],
+        ])
+
+        // One allowed: the hint takes it, and the NaN then fails the stream; the table keeps its rows.
+        let before = try db.dump()
+        let oneAllowed = try warehouse.sync("doubles", ["-s", "count=9", "--max-bad-rows", "1", "--quiet"])
+        #expect(oneAllowed.status == 65)
+        #expect(oneAllowed.stderr.contains("row 6 holds NaN"), "\(oneAllowed.stderr)")
+        #expect(try SQLiteInspector(path: warehouse.sandbox.root + "/w.db").dump() == before)
+    }
+
     @Test("columns widened to JSON hold the JSON the host sends, in both warehouses: timestamps in the host's form, numbers exact",
           arguments: [Warehouse.Kind.sqlite, .postgres])
     func widenedToJSON(_ kind: Warehouse.Kind) throws {

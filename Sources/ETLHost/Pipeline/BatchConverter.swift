@@ -7,12 +7,17 @@ import ETLPluginKit
 /// Inference saw every value, so conversions succeed, and they are exact
 /// (``CellConversion``); a value can only fail when a source's type hint
 /// was wrong, which is reported with the row and column (never the value)
-/// and blames the source.
+/// and blames the source. Such a row is set aside instead while
+/// ``rejectAllowance`` lasts (the user's `--max-bad-rows`).
 final class BatchConverter {
     let schema: TableSchema
     let stream: String
     /// The types the source declared, by source field (catalog hints).
     let declared: [String: ColumnType]
+    /// Rows that may still be set aside instead of failing the stream.
+    var rejectAllowance = 0
+    /// The rows set aside so far, for `_etl_rejects`.
+    private(set) var rejected: [PluginContext.Reject] = []
     private let builder: ArrowBatchBuilder
     private var conversion = CellConversion()
 
@@ -23,15 +28,18 @@ final class BatchConverter {
         builder = try ArrowBatchBuilder(schema: schema.arrowSchema, capacity: 1 << 16)
     }
 
-    /// Converts `batch` and exports it into `array` (the caller owns it).
-    func convert(_ batch: CellBatch, into array: UnsafeMutablePointer<ArrowArray>) throws {
+    /// Converts `batch` and exports it into `array` (the caller owns it);
+    /// returns the number of rows exported (rows set aside are not).
+    @discardableResult
+    func convert(_ batch: CellBatch, into array: UnsafeMutablePointer<ArrowArray>) throws -> Int {
+        var exported = 0
         var sourceIndex: [String: Int] = [:]
         for (index, column) in batch.columns.enumerated() where sourceIndex[column.name] == nil {
             sourceIndex[column.name] = index
         }
         let inputs: [CellBatch.Column?] = schema.columns.map { column in sourceIndex[column.source].map { batch.columns[$0] } }
         let types = schema.columns.map(\.type)
-        for row in 0 ..< batch.rowCount {
+        rows: for row in 0 ..< batch.rowCount {
             for (position, input) in inputs.enumerated() {
                 guard let input else {
                     builder.appendNull()
@@ -44,16 +52,25 @@ final class BatchConverter {
                 }
                 if let failure = conversion.append(kind, input.value(row), as: types[position], to: builder) {
                     builder.discardRow()
-                    throw HostError(.badData, message(failure, row: batch.firstRow + row + 1, column: schema.columns[position]))
+                    let column = schema.columns[position]
+                    let message = message(failure, row: batch.firstRow + row + 1, column: column)
+                    guard rejectAllowance > 0 else { throw HostError(.badData, message) }
+                    rejectAllowance -= 1
+                    rejected.append(PluginContext.Reject(
+                        stream: stream, location: "stream '\(stream)' row \(batch.firstRow + row + 1), column '\(column.name)'",
+                        reason: message, raw: Array(input.value(row))))
+                    continue rows
                 }
             }
             do { try builder.endRow() } catch {
                 throw HostError(.badData, "stream '\(stream)' row \(batch.firstRow + row + 1): \(error.message)")
             }
+            exported += 1
         }
         do { try builder.finish(into: array) } catch {
             throw HostError(.badData, "stream '\(stream)': \(error.message)")
         }
+        return exported
     }
 
     /// The message for a value that did not convert: what is wrong with it,

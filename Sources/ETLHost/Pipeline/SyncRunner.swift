@@ -494,28 +494,33 @@ public final class SyncRunner: @unchecked Sendable {
         let writer = try destination.begin(table: table, schema: resolution.schema.arrowSchema, mode: request.mode, keyColumns: keys, runID: runID, deletions: request.deletions)
         CrashPoint.reach("begun")
         var written = 0
-        // Rows the warehouse cannot store (SQLite: NaN) it offers through
-        // `reject`, from what --max-bad-rows leaves after the extractor's.
+        // What --max-bad-rows leaves after the extractor's rejects goes to
+        // rows whose value does not fit the source's declared type, and to
+        // rows the warehouse cannot store (SQLite: NaN; offered through
+        // `reject`).
         var refusedRows: [PluginContext.Reject] = []
         _ = destination.context.takeRejects()
-        destination.context.allowRejects(max(0, request.maxBadRows - rejects.count))
         defer { destination.context.allowRejects(0) }
         do {
             let converter = try BatchConverter(schema: resolution.schema, stream: stream.name, declared: stream.hints)
+            converter.rejectAllowance = max(0, request.maxBadRows - rejects.count)
             let spooled = try SpoolReader(path: spoolPath)
             let array = UnsafeMutablePointer<ArrowArray>.allocate(capacity: 1)
             defer { array.deallocate() }
             while let batch = try spooled.next() {
                 try cancellation.check("loading stream '\(stream.name)'")
                 array.initialize(to: ArrowArray())
-                try converter.convert(batch, into: array)
+                let converted = try converter.convert(batch, into: array)
+                destination.context.allowRejects(converter.rejectAllowance)
                 try writer.write(array)
                 let refused = destination.context.takeRejects().map { PluginContext.Reject(stream: stream.name, location: $0.location, reason: $0.reason, raw: $0.raw) }
+                converter.rejectAllowance -= refused.count
                 refusedRows += refused
-                written += batch.rowCount - refused.count
+                written += converted - refused.count
                 CrashPoint.reach("batch-written")
                 observer?.streamProgress(stream.name, phase: "loading", rows: written)
             }
+            refusedRows = converter.rejected + refusedRows
             if request.deletions != .keep {
                 try writePresentKeys(listsKeys ? keySpoolPath : nil, keys: keys, schema: resolution.schema, stream: stream.name, writer: writer)
                 CrashPoint.reach("keys-written")

@@ -23,7 +23,7 @@ import Testing
         let array = UnsafeMutablePointer<ArrowArray>.allocate(capacity: 1)
         defer { array.deallocate() }
         array.initialize(to: ArrowArray())
-        try withExtendedLifetime(reader) { try converter.convert(batch, into: array) }
+        _ = try withExtendedLifetime(reader) { try converter.convert(batch, into: array) }
         let imported = try ImportedBatch(taking: array, schema: schema.arrowSchema)
         return (0 ..< imported.rowCount).map { row in
             if imported.isNull(row: row, column: 0) { return nil }

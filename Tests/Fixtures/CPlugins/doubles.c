@@ -8,6 +8,8 @@
  *   n       int64    1, 2, ..., count
  *   v       float64  row 1: 1.5, 2: +Infinity, 3: -Infinity, 4: -0.0,
  *                    5: 1e-320 (subnormal), 6: NaN, then n / 4.0
+ *   code    utf8     untyped text the catalog declares integer: n, but
+ *                    "8x" in row 8 (the source's hint is wrong there)
  *
  * Make it yours: change the config schema, the catalog, the columns
  * (declare_columns) and the rows (append_row), marked TODO below.
@@ -52,7 +54,8 @@ static const char k_config_schema[] =
 /* TODO: your streams, their keys and column types. */
 static const char k_catalog[] =
     "{\"streams\": [{\"name\": \"numbers\", \"primary_key\": [\"n\"], \"fields\": ["
-    "{\"name\": \"n\", \"type\": \"integer\"}, {\"name\": \"v\", \"type\": \"number\"}]}]}";
+    "{\"name\": \"n\", \"type\": \"integer\"}, {\"name\": \"v\", \"type\": \"number\"}, "
+    "{\"name\": \"code\", \"type\": \"integer\"}]}]}";
 
 static const char k_stream[] = "numbers";
 
@@ -256,12 +259,15 @@ typedef struct stream_state {
 static etl_status declare_columns(etl_batch_builder* b) {
   etl_status st = etl_batch_add_column(b, "n", ETL_TYPE_INT64, 0);
   if (st == ETL_OK) st = etl_batch_add_column(b, "v", ETL_TYPE_FLOAT64, 0);
+  if (st == ETL_OK) st = etl_batch_add_column(b, "code", ETL_TYPE_UTF8, ETL_COLUMN_UNTYPED);
   return st;
 }
 
 /** Row n: the doubles of the header comment. */
 static etl_status append_row(etl_batch_builder* b, long long n) {
   double v;
+  char code[32];
+  snprintf(code, sizeof code, n == 8 ? "%lldx" : "%lld", n);
   switch (n) {
     case 1: v = 1.5; break;
     case 2: v = HUGE_VAL; break;
@@ -271,7 +277,8 @@ static etl_status append_row(etl_batch_builder* b, long long n) {
     case 6: v = NAN; break;
     default: v = (double)n / 4.0; break;
   }
-  if (etl_batch_append_int64(b, n) != ETL_OK || etl_batch_append_double(b, v) != ETL_OK) {
+  if (etl_batch_append_int64(b, n) != ETL_OK || etl_batch_append_double(b, v) != ETL_OK ||
+      etl_batch_append_string(b, code) != ETL_OK) {
     etl_batch_discard_row(b);
     return ETL_ERR_UNKNOWN;
   }
