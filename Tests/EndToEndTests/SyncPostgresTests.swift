@@ -121,7 +121,7 @@ import Testing
         #expect(jsonl.status == 0, "\(jsonl.stderr)")
         #expect(try target.db.columns("events", schema: target.schema) == [
             "id bigint", "name text", "tags jsonb", "meta jsonb", "zip text", "score double precision", "flag boolean",
-            "order text", "order_2 text", "big text",
+            "order text", "order_2 text", "big numeric",  // beyond Int64: exact, digit for digit
         ])
         #expect(try target.rows("""
             SELECT id, name, tags::text, meta->'y'->>0, zip, score::text, flag::text, "order", order_2, big

@@ -72,13 +72,19 @@ struct TypeMappingTests {
             == [[.text("2024-01-02"), .text("2023-11-14 22:13:20"), .text("20.123"), .integer(1_700_000_000)]])
     }
 
-    @Test("NaN is stored as NULL (SQLite has no NaN), infinities as REAL")
+    @Test("infinities are stored as REAL; NaN, which SQLite cannot store (it reads back as NULL), is refused with its row")
     func specialDoubles() throws {
         let warehouse = try TestWarehouse()
-        try warehouse.load("d", [ArrowField("x", .float64)], [[[.real(.nan)], [.real(-.infinity)], [.real(1)]]])
+        try warehouse.load("d", [ArrowField("x", .float64)], [[[.real(.infinity)], [.real(-.infinity)], [.real(1)]]])
         #expect(try warehouse.database().rows("SELECT x, typeof(x) FROM d ORDER BY rowid") == [
-            [.null, .text("null")], [.real(-.infinity), .text("real")], [.real(1), .text("real")],
+            [.real(.infinity), .text("real")], [.real(-.infinity), .text("real")], [.real(1), .text("real")],
         ])
+        let refusal = #expect(throws: (any Error).self) {
+            try warehouse.load("d", [ArrowField("x", .float64)], [[[.real(2)], [.real(.nan)]]], mode: .append)
+        }
+        #expect("\(refusal!)".contains("sqlite: table \"d\": column \"x\" is REAL but row 2 holds NaN, which SQLite cannot store "
+            + "(a REAL NaN reads back as NULL); the row is refused [ETL_ERR_DATA (10)]"), "\(refusal!)")
+        #expect(try warehouse.database().rows("SELECT count(*) FROM d") == [[.integer(3)]])
     }
 
     @Test("keywords, quotes, emoji and leading digits work as table and column names, in every mode")

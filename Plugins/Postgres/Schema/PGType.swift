@@ -71,12 +71,14 @@ enum PGType: Hashable, CustomStringConvertible {
 
     var description: String { declaration }
 
-    /// Rank on the chain boolean < bigint < double precision, or `nil`.
+    /// Rank on the chain boolean < bigint < double precision < numeric,
+    /// or `nil`.
     private var numericRank: Int? {
         switch self {
         case .boolean: 0
         case .bigint: 1
         case .double: 2
+        case .numeric: 3
         default: nil
         }
     }
@@ -85,7 +87,8 @@ enum PGType: Hashable, CustomStringConvertible {
     /// type) and of `other` (incoming values) without losing one, following
     /// the host's type lattice (docs/TYPES.md):
     ///
-    /// - boolean < bigint < double precision; bigint with numeric: numeric;
+    /// - boolean < bigint < double precision < numeric (the host's
+    ///   `decimal`, for numbers no double holds exactly);
     /// - date < timestamp with time zone;
     /// - jsonb with anything: jsonb (scalars become JSON values);
     /// - bytea with anything but jsonb: bytea (text as its UTF-8 bytes);
@@ -100,7 +103,6 @@ enum PGType: Hashable, CustomStringConvertible {
         if self == .bytea || other == .bytea { return .bytea }
         if let mine = numericRank, let theirs = other.numericRank { return mine >= theirs ? self : other }
         switch (self, other) {
-        case (.bigint, .numeric), (.numeric, .bigint): return .numeric
         case (.date, .timestamptz), (.timestamptz, .date): return .timestamptz
         default: return .text
         }
@@ -108,15 +110,23 @@ enum PGType: Hashable, CustomStringConvertible {
 
     /// The SQL expression that converts `column` (quoted), of declared type
     /// `from` whose family is `self`, into `to` without losing a value.
-    /// Runs with the load's `TimeZone = UTC` and `DateStyle = ISO`.
+    /// Runs with the load's `TimeZone = UTC`, `DateStyle = ISO` and
+    /// `extra_float_digits = 1` (doubles print in their shortest exact
+    /// form, which numeric then holds: `0.1`, not `0.1000000000000000055...`).
+    /// Into jsonb, every value becomes the JSON value the host would have
+    /// sent: timestamps as `"YYYY-MM-DDTHH:MM:SS.ffffffZ"` strings.
     func conversion(of column: String, to target: PGType) -> String {
         switch (self, target) {
+        case (.double, .numeric):
+            "\(column)::pg_catalog.text::pg_catalog.numeric"
+        case (.timestamptz, .jsonb):
+            "pg_catalog.to_jsonb(\(Self.timestampText(column)))"
         case (.boolean, .bigint), (.boolean, .double), (.boolean, .numeric):
             "\(column)::pg_catalog.int4::\(target.declaration)"
         case (.date, .timestamptz):
             "(\(column)::pg_catalog.timestamp AT TIME ZONE 'UTC')"
         case (.timestamptz, .text):
-            "pg_catalog.to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+            Self.timestampText(column)
         case (_, .jsonb):
             "pg_catalog.to_jsonb(\(column))"
         case (_, .bytea):
@@ -124,6 +134,12 @@ enum PGType: Hashable, CustomStringConvertible {
         default:
             "\(column)::\(target.declaration)"
         }
+    }
+
+    /// The host's text of a timestamptz column's values:
+    /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`.
+    static func timestampText(_ column: String) -> String {
+        "pg_catalog.to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
     }
 
     /// The Arrow field that describes a column of this type (table_schema).

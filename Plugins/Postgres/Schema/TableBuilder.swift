@@ -57,6 +57,7 @@ struct TableBuilder {
             }
             guard wanted != family else { continue }
             if family == .bigint, wanted == .double { try checkExactAsDouble(column.name) }
+            if family == .double || family == .numeric, wanted == .jsonb { try checkFiniteForJSON(column.name) }
             host.log(.info, "postgres: \(what): widening column \"\(column.name)\" from \(column.declared) to "
                 + "\(wanted.declaration)")
             let quoted = PGName.quoted(column.name)
@@ -82,6 +83,20 @@ struct TableBuilder {
             throw PostgresError.data("\(what): column \"\(column)\" cannot widen from bigint to double precision: "
                 + "it holds integers that double precision cannot represent exactly (beyond 2^53); load the column "
                 + "as text instead")
+        }
+    }
+
+    /// Fails when `column` (double precision or numeric) holds NaN or an
+    /// infinity, which JSON cannot hold (to_jsonb would make them strings).
+    private func checkFiniteForJSON(_ column: String) throws(PostgresError) {
+        let quoted = PGName.quoted(column)
+        let special = try db.execute("""
+            SELECT 1 FROM \(PGName.qualified(schema, table)) WHERE \(quoted)::pg_catalog.text \
+            IN ('NaN', 'Infinity', '-Infinity') LIMIT 1
+            """, "\(what): checking column \"\(column)\" before widening it to jsonb")
+        guard special.isEmpty else {
+            throw PostgresError.data("\(what): column \"\(column)\" cannot widen to jsonb: it holds NaN or an "
+                + "infinity, which JSON cannot hold")
         }
     }
 

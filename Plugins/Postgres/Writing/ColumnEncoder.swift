@@ -27,6 +27,9 @@ struct ColumnEncoder {
         /// Decimal digits, as text or as jsonb.
         case bigintAsText(json: Bool)
         case double
+        /// Into numeric: the shortest text that reads back as the same
+        /// double (`0.1`, not its 55 exact digits), NaN and ±Infinity too.
+        case doubleAsNumeric
         /// The shortest text that reads back as the same double; as jsonb,
         /// NaN and infinities are refused (JSON has no form for them).
         case doubleAsText(json: Bool)
@@ -82,6 +85,7 @@ struct ColumnEncoder {
         case (.int64, .text): return .bigintAsText(json: false)
         case (.int64, .jsonb): return .bigintAsText(json: true)
         case (.float64, .double): return .double
+        case (.float64, .numeric) where limit == nil: return .doubleAsNumeric
         case (.float64, .text): return .doubleAsText(json: false)
         case (.float64, .jsonb): return .doubleAsText(json: true)
         case (.utf8, _):
@@ -163,6 +167,15 @@ struct ColumnEncoder {
         case .double:
             buffer.append(Int32(8))
             buffer.append(Int64(bitPattern: batch.double(row: row, column: column)!.bitPattern))
+        case .doubleAsNumeric:
+            var text = Self.text(of: batch.double(row: row, column: column)!)
+            do {
+                try text.withUTF8 { try NumericBinary.append(UnsafeRawBufferPointer($0), to: buffer, limit: nil) }
+            } catch let failure as NumericBinary.Failure {
+                throw .decimal(failure)
+            } catch {
+                throw .decimal(.malformed)
+            }
         case .doubleAsText(let json):
             let value = batch.double(row: row, column: column)!
             if json, !value.isFinite { throw .notJSONNumber }

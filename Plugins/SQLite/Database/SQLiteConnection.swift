@@ -60,6 +60,7 @@ final class SQLiteConnection {
             return Unmanaged<HostContext>.fromOpaque(context).takeUnretainedValue().isCancelled ? 1 : 0
         }, Unmanaged.passUnretained(host).toOpaque())
         RealText.register(on: handle)
+        JSONText.register(on: handle)
 
         let opening = "opening database \"\(path)\""
         // The first read of the header: a file that is not a database fails here.

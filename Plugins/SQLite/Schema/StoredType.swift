@@ -9,7 +9,7 @@ import ETLPluginKit
 /// | `null` (every value missing)     | (none)               | BLOB     | NULL                             |
 /// | `bool`                           | `BOOLEAN`            | NUMERIC  | integer 0 / 1                    |
 /// | `int64`                          | `INTEGER`            | INTEGER  | integer                          |
-/// | `float64`                        | `REAL`               | REAL     | real (NaN as NULL)               |
+/// | `float64`                        | `REAL`               | REAL     | real (NaN refused: no NaN)       |
 /// | `utf8` (plain, untyped, record)  | `TEXT`               | TEXT     | text, byte for byte              |
 /// | `utf8` + `arrow.json`            | `JSON_TEXT`          | TEXT     | text, byte for byte              |
 /// | `utf8` + `etl.decimal = p,s`     | `DECIMAL_TEXT(p,s)`  | TEXT     | text, byte for byte              |
@@ -131,12 +131,14 @@ enum StoredType: Hashable, CustomStringConvertible {
         }
     }
 
-    /// Rank on the numeric chain BOOLEAN < INTEGER < REAL, or `nil`.
+    /// Rank on the numeric chain BOOLEAN < INTEGER < REAL < DECIMAL_TEXT,
+    /// or `nil`.
     private var numericRank: Int? {
         switch self {
         case .boolean: 0
         case .integer: 1
         case .real: 2
+        case .decimal: 3
         default: nil
         }
     }
@@ -145,21 +147,33 @@ enum StoredType: Hashable, CustomStringConvertible {
     /// type) and `other` (incoming values) without losing any:
     ///
     /// - equal types, or one ``untyped``: the other;
-    /// - BOOLEAN < INTEGER < REAL: the wider;
+    /// - BOOLEAN < INTEGER < REAL < DECIMAL_TEXT: the wider (the host's
+    ///   `decimal` holds the numbers no double holds exactly);
     /// - DATE_TEXT < TIMESTAMP_TEXT: the timestamp (dates become midnight UTC);
     /// - two decimals: one with room for both integer parts and scales;
+    /// - anything with incoming JSON: JSON_TEXT (stored values become the
+    ///   JSON text the host would send, see ``JSONText``);
     /// - anything else: TEXT, which keeps numbers as their exact text and
     ///   blobs as blobs.
     func widened(toHold other: StoredType) -> StoredType {
         if self == other || other == .untyped { return self }
         if self == .untyped { return other }
+        switch (self, other) {
+        case (.decimal(let p1, let s1), .decimal(let p2, let s2)):
+            let scale = max(s1, s2)
+            return .decimal(precision: max(p1 - s1, p2 - s2) + scale, scale: scale)
+        case (_, .json):
+            // The host sends JSON for a column it typed json: what the
+            // table holds becomes JSON text (``JSONText``). Plain values
+            // into a JSON_TEXT column make it TEXT, as before.
+            return .json
+        default:
+            break
+        }
         if let mine = numericRank, let theirs = other.numericRank { return mine >= theirs ? self : other }
         switch (self, other) {
         case (.date, .timestamp), (.timestamp, .date):
             return .timestamp
-        case (.decimal(let p1, let s1), .decimal(let p2, let s2)):
-            let scale = max(s1, s2)
-            return .decimal(precision: max(p1 - s1, p2 - s2) + scale, scale: scale)
         default:
             return .text
         }

@@ -155,8 +155,10 @@ struct TableBuilder {
         case (.boolean, .text):
             "CASE WHEN typeof(\(column)) = 'integer' AND \(column) IN (0, 1) "
                 + "THEN CASE \(column) WHEN 1 THEN 'true' ELSE 'false' END ELSE \(column) END"
-        case (.real, .text):
+        case (.real, .text), (.real, .decimal):
             "\(RealText.functionName)(\(column))"
+        case (_, .json):
+            "\(JSONText.functionName)(\(column), '\(from.declaration)')"
         case (.date, .timestamp):
             "CASE WHEN typeof(\(column)) = 'text' AND length(\(column)) = 10 "
                 + "THEN \(column) || 'T00:00:00.000000Z' ELSE \(column) END"

@@ -8,12 +8,13 @@ import CSQLite
 /// function `etl_real_text(x)` that the plugin registers on its connection
 /// to convert REAL columns when a table is widened to TEXT.
 enum RealText {
-    /// The text of `value`; infinities as SQLite prints them (`Inf`,
-    /// `-Inf`). NaN has no SQLite form and is stored as NULL before it gets
-    /// here.
+    /// The text of `value`; infinities and NaN as the host spells them
+    /// (`Infinity`, `-Infinity`, `NaN`; PostgreSQL's spelling too), a
+    /// negative zero as `0.0` (the host drops the sign of zeros).
     static func format(_ value: Double) -> String {
-        if value.isInfinite { return value < 0 ? "-Inf" : "Inf" }
-        return value.description
+        if value.isInfinite { return value < 0 ? "-Infinity" : "Infinity" }
+        if value.isNaN { return "NaN" }
+        return value == 0 ? "0.0" : value.description
     }
 
     /// The SQL name of the conversion function.

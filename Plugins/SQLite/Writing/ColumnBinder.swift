@@ -16,9 +16,11 @@ struct ColumnBinder {
         case integer
         /// int64 into REAL: as a double, refused when not exact.
         case integerAsReal
-        /// float64 as a double (NaN as NULL).
+        /// float64 as a double (±Infinity included); NaN is refused: SQLite
+        /// has no NaN (it would read back as NULL).
         case real
-        /// float64 into TEXT: its shortest round-trip text.
+        /// float64 into TEXT or DECIMAL_TEXT: its shortest round-trip text
+        /// (`Infinity`, `-Infinity`, `NaN` as words).
         case realText
         /// utf8 as text, the Arrow bytes bound in place.
         case text
@@ -44,7 +46,11 @@ struct ColumnBinder {
         case .null: kind = .null
         case .bool: kind = target == .text ? .booleanText : .boolean
         case .int64: kind = target == .real ? .integerAsReal : .integer
-        case .float64: kind = target == .text ? .realText : .real
+        case .float64:
+            switch target {
+            case .text, .decimal: kind = .realText
+            default: kind = .real
+            }
         case .utf8: kind = .text
         case .binary: kind = .blob
         case .date32: kind = target == .timestamp ? .dateAsTimestamp : .date
@@ -54,7 +60,8 @@ struct ColumnBinder {
 
     /// Binds the value at `row` of `batch` to `parameter` (1-based) of
     /// `statement`; returns SQLite's status, or `nil` when the value cannot
-    /// be stored exactly (an integer beyond 2^53 going into REAL).
+    /// be stored exactly (an integer beyond 2^53 going into REAL, a NaN:
+    /// see ``unstorable(_:row:)``).
     ///
     /// Text and blobs are bound with `SQLITE_STATIC`: SQLite reads them in
     /// place, so the batch must stay alive until the row is stepped and the
@@ -80,14 +87,11 @@ struct ColumnBinder {
             guard let exact = Double(exactly: value) else { return nil }
             return sqlite3_bind_double(statement, parameter, exact)
         case .real:
-            guard let value = batch.double(row: row, column: column), !value.isNaN else {
-                return sqlite3_bind_null(statement, parameter)
-            }
+            guard let value = batch.double(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
+            guard !value.isNaN else { return nil }
             return sqlite3_bind_double(statement, parameter, value)
         case .realText:
-            guard let value = batch.double(row: row, column: column), !value.isNaN else {
-                return sqlite3_bind_null(statement, parameter)
-            }
+            guard let value = batch.double(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
             return sqlite3_bind_text(statement, parameter, RealText.format(value), -1, sqliteTransient)
         case .text:
             guard let bytes = batch.utf8(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
@@ -117,6 +121,36 @@ struct ColumnBinder {
                              parameter: Int32) -> Int32 {
         scratch.withMemoryRebound(to: CChar.self, capacity: count) { text in
             sqlite3_bind_text(statement, parameter, text, Int32(count), sqliteTransient)
+        }
+    }
+
+    /// Why the value at `row` could not be bound (``bind`` returned nil),
+    /// and what to do.
+    func unstorable(_ batch: ImportedBatch, row: Int) -> String {
+        if kind == .real { return "\(Self.nanReason); the row is refused" }
+        return "\(Self.inexactReason); load the column as text instead"
+    }
+
+    static let nanReason = "holds NaN, which SQLite cannot store (a REAL NaN reads back as NULL)"
+    static let inexactReason = "holds an integer that REAL cannot represent exactly (beyond 2^53)"
+
+    /// Whether some values of this column may be ones SQLite cannot store
+    /// (``unstorableValue(_:row:)``): float64 into REAL, int64 into REAL.
+    var mayRefuse: Bool { kind == .real || kind == .integerAsReal }
+
+    /// The value at `row` as text, and why SQLite cannot store it, when it
+    /// cannot (NaN into REAL, an integer beyond 2^53 into REAL); nil when
+    /// it can.
+    func unstorableValue(_ batch: ImportedBatch, row: Int) -> (text: String, reason: String)? {
+        switch kind {
+        case .real:
+            guard let value = batch.double(row: row, column: column), value.isNaN else { return nil }
+            return ("NaN", Self.nanReason)
+        case .integerAsReal:
+            guard let value = batch.int64(row: row, column: column), Double(exactly: value) == nil else { return nil }
+            return (String(value), Self.inexactReason)
+        default:
+            return nil
         }
     }
 }

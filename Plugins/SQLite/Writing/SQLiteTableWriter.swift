@@ -225,13 +225,14 @@ final class SQLiteTableWriter: TableWriter {
                 + "\"\(batch.schema.fields[key].name)\" is null in row \(rowsWritten + Int64(row) + 1) of the load "
                 + "(row \(row + 1) of its batch); every row needs a key to be merged on")
         }
+        let refused = try offerUnstorableRows(batch)
         // Text and blobs are bound in place: clear them before the batch goes.
         defer {
             sqlite3_clear_bindings(single)
             if let group = groupStatement?.handle { sqlite3_clear_bindings(group) }
         }
         var row = 0
-        if let group = groupStatement?.handle, batch.rowCount >= groupRows {
+        if refused.isEmpty, let group = groupStatement?.handle, batch.rowCount >= groupRows {
             while row + groupRows <= batch.rowCount {
                 let status = try step(group, rows: row..<row + groupRows, of: batch)
                 if status != SQLITE_DONE {
@@ -250,6 +251,10 @@ final class SQLiteTableWriter: TableWriter {
             }
         }
         while row < batch.rowCount {
+            if refused.contains(row) {
+                row += 1
+                continue
+            }
             let status = try step(single, rows: row..<row + 1, of: batch)
             if status != SQLITE_DONE { throw rowFailure(status, rows: row..<row + 1) }
             row += 1
@@ -289,10 +294,30 @@ final class SQLiteTableWriter: TableWriter {
         return error
     }
 
+    /// The rows of `batch` holding a value SQLite cannot store (NaN, or an
+    /// integer beyond 2^53, going into REAL), each offered to the host
+    /// (`reject`, the user's `--max-bad-rows`): the rows it took, to skip;
+    /// the error for the first one it did not take.
+    private func offerUnstorableRows(_ batch: ImportedBatch) throws(PluginError) -> Set<Int> {
+        var refused: Set<Int> = []
+        for binder in binders where binder.mayRefuse {
+            for row in 0..<batch.rowCount where !refused.contains(row) {
+                guard let (text, reason) = binder.unstorableValue(batch, row: row) else { continue }
+                let column = batch.schema.fields[binder.column].name
+                let taken = text.utf8CString.withUnsafeBytes { bytes in
+                    host.reject(stream: request.table, location: "table \"\(request.table)\" row \(rowsWritten + Int64(row) + 1) of the load",
+                                raw: UnsafeRawBufferPointer(rebasing: bytes.dropLast()), reason: "column \"\(column)\" \(reason)")
+                }
+                guard taken else { throw inexact(binder, row: row, batch: batch) }
+                refused.insert(row)
+            }
+        }
+        return refused
+    }
+
     private func inexact(_ binder: ColumnBinder, row: Int, batch: ImportedBatch) -> PluginError {
         PluginError.data("sqlite: table \"\(request.table)\": column \"\(batch.schema.fields[binder.column].name)\" "
-            + "is REAL but row \(rowsWritten + Int64(row) + 1) holds an integer that REAL cannot represent exactly "
-            + "(beyond 2^53); load the column as text instead")
+            + "is REAL but row \(rowsWritten + Int64(row) + 1) \(binder.unstorable(batch, row: row))")
     }
 
     // MARK: State

@@ -382,6 +382,8 @@ typedef struct etl_host_api {
    * goes on. Returns 0 when it did not (no allowance, or the allowance is
    * used up): the extractor fails the stream with the same error it would
    * have raised anyway. Call it only from the thread reading the stream.
+   * A warehouse may offer a row it cannot store (SQLite: a NaN) the same
+   * way from write(), `stream` being the table: skip the row when taken.
    */
   int32_t (*reject)(etl_host_context* ctx, const char* stream, const char* location,
                     const char* raw, size_t raw_length, const char* reason);

@@ -208,8 +208,10 @@ public final class WarehouseWriter: @unchecked Sendable {
     /// A plugin that leaves `release` set breaks the contract: the batch is
     /// released here and `.pluginFailed` is thrown.
     ///
-    /// - Throws: `.operationFailed` with the plugin's message, status and
-    ///   retryability (the writer then still needs a rollback);
+    /// - Throws: `.badData` when the warehouse refused a value
+    ///   (`ETL_ERR_DATA`), else `.operationFailed`, with the plugin's
+    ///   message, status and retryability (the writer then still needs a
+    ///   rollback);
     ///   `.invalidArgument` when the writer has already ended (the batch is
     ///   released here).
     public func write(_ batch: UnsafeMutablePointer<ArrowArray>) throws {
@@ -231,8 +233,17 @@ public final class WarehouseWriter: @unchecked Sendable {
                 + "without taking ownership of the batch (its release callback is still set)\(outcome); "
                 + "write must move the batch out and set batch->release to NULL whatever the outcome")
         }
-        if let failure { throw failure }
+        if let failure { throw Self.refusedValue(failure) }
         rowsWritten += rows
+    }
+
+    /// A write the warehouse refused with `ETL_ERR_DATA` (a value it cannot
+    /// store: NaN in SQLite, a date outside PostgreSQL's range, a null key)
+    /// is bad input data (exit 65), like a malformed row; other failures
+    /// stay as they are.
+    static func refusedValue(_ failure: any Error) -> any Error {
+        guard let error = failure as? HostError, error.pluginStatus == Int32(PluginError.Code.data.rawValue) else { return failure }
+        return HostError(.badData, error.message, pluginStatus: error.pluginStatus, retryable: error.retryable)
     }
 
     /// Records keys still present at the source, for a writer begun with

@@ -110,8 +110,10 @@ struct BatchFlattener {
             case .int64:
                 column.append(.integer, String(batch.int64(row: row, column: index)!))
             case .float64:
-                let value = batch.double(row: row, column: index)!
-                if value.isFinite { column.append(.double, "\(value)") } else { column.appendNull() }
+                // Every double, NaN and ±Infinity included, goes on as it is
+                // (the warehouse stores it or the row is refused), a
+                // negative zero as 0 (DoubleExactness).
+                column.append(.double, DoubleExactness.text(of: batch.double(row: row, column: index)!))
             case .bool:
                 column.append(.boolean, batch.bool(row: row, column: index)! ? "true" : "false")
             case .date32:

@@ -542,20 +542,33 @@ public final class SyncRunner: @unchecked Sendable {
         let writer = try destination.begin(table: table, schema: resolution.schema.arrowSchema, mode: request.mode, keyColumns: keys, runID: runID, deletions: request.deletions)
         CrashPoint.reach("begun")
         var written = 0
+        // What --max-bad-rows leaves after the extractor's rejects goes to
+        // rows whose value does not fit the source's declared type, and to
+        // rows the warehouse cannot store (SQLite: NaN; offered through
+        // `reject`).
+        var refusedRows: [PluginContext.Reject] = []
+        _ = destination.context.takeRejects()
+        defer { destination.context.allowRejects(0) }
         do {
-            let converter = try BatchConverter(schema: resolution.schema, stream: stream.name)
+            let converter = try BatchConverter(schema: resolution.schema, stream: stream.name, declared: stream.hints)
+            converter.rejectAllowance = max(0, request.maxBadRows - rejects.count)
             let spooled = try SpoolReader(path: spoolPath)
             let array = UnsafeMutablePointer<ArrowArray>.allocate(capacity: 1)
             defer { array.deallocate() }
             while let batch = try spooled.next() {
                 try cancellation.check("loading stream '\(stream.name)'")
                 array.initialize(to: ArrowArray())
-                try converter.convert(batch, into: array)
+                let converted = try converter.convert(batch, into: array)
+                destination.context.allowRejects(converter.rejectAllowance)
                 try writer.write(array)
-                written += batch.rowCount
+                let refused = destination.context.takeRejects().map { PluginContext.Reject(stream: stream.name, location: $0.location, reason: $0.reason, raw: $0.raw) }
+                converter.rejectAllowance -= refused.count
+                refusedRows += refused
+                written += converted - refused.count
                 CrashPoint.reach("batch-written")
                 observer?.streamProgress(stream.name, phase: "loading", rows: written)
             }
+            refusedRows = converter.rejected + refusedRows
             if request.deletions != .keep {
                 try writePresentKeys(listsKeys ? keySpoolPath : nil, keys: keys, schema: resolution.schema, stream: stream.name, writer: writer)
                 CrashPoint.reach("keys-written")
@@ -563,7 +576,7 @@ public final class SyncRunner: @unchecked Sendable {
             let run: [String: Any] = [
                 "run_id": runID, "stream": stream.name, "table_name": table, "mode": request.mode.description,
                 "status": "succeeded", "rows_read": flattener.rowCount + rejects.count, "rows_written": written,
-                "rows_rejected": rejects.count,
+                "rows_rejected": rejects.count + refusedRows.count,
                 "started_at": startedAt, "finished_at": Self.now(), "extractor": extractorName,
                 "warehouse": warehouse.descriptor.name,
             ]
@@ -586,21 +599,22 @@ public final class SyncRunner: @unchecked Sendable {
         // The commit returned: from here on the stream is committed, and is
         // never rolled back, retried (append would load it twice) or
         // reported as cancelled.
-        if !rejects.isEmpty {
+        let setAside = rejects + refusedRows
+        if !setAside.isEmpty {
             do {
-                try storeRejects(rejects, table: table, destination: destination)
+                try storeRejects(setAside, table: table, destination: destination)
             } catch {
-                let message = "the \(written) rows of '\(table)' were committed, but its \(rejects.count) rejected records could not be stored in _etl_rejects: \(error)"
+                let message = "the \(written) rows of '\(table)' were committed, but its \(setAside.count) rejected records could not be stored in _etl_rejects: \(error)"
                 return StreamReport(
                     stream: stream.name, table: table, status: "failed", rowsRead: flattener.rowCount + rejects.count,
-                    rowsWritten: written, rowsRejected: rejects.count, newColumns: resolution.newColumns,
+                    rowsWritten: written, rowsRejected: setAside.count, newColumns: resolution.newColumns,
                     widenedColumns: resolution.widened, seconds: 0, error: message, committed: true)
             }
         }
         log.write(.info, plugin: nil, stream: stream.name, "loaded \(written) rows into '\(table)' (\(request.mode))")
         return StreamReport(
             stream: stream.name, table: table, status: "succeeded", rowsRead: flattener.rowCount + rejects.count,
-            rowsWritten: written, rowsRejected: rejects.count, newColumns: resolution.newColumns,
+            rowsWritten: written, rowsRejected: setAside.count, newColumns: resolution.newColumns,
             widenedColumns: resolution.widened, seconds: 0, error: nil, committed: true
         )
     }
@@ -705,7 +719,7 @@ public final class SyncRunner: @unchecked Sendable {
         if request.mode != .replace {
             for column in stored?.columns ?? [] {
                 var type = column.type
-                if let seen = flattener.inference[column.source] { type = type.joined(with: stream.hints[column.source] ?? seen.type) }
+                if let seen = flattener.inference[column.source] { type = seen.joined(withStored: type, declared: stream.hints[column.source]) }
                 if type != column.type { widened.append("\(column.name): \(column.type.rawValue) -> \(type.rawValue)") }
                 columns.append(TableSchema.Column(name: column.name, source: column.source, type: type))
                 placed.insert(column.source)

@@ -4,13 +4,16 @@ import ETLPluginKit
 ///
 /// Types form a lattice that inference climbs as it sees values:
 ///
-///     null < boolean < integer < number < text
+///     null < boolean < integer < number < decimal < text
 ///     null < date < timestamp < text
 ///     null < json
 ///
 /// ``joined(with:)`` returns the least type that holds both operands
-/// without losing a value: `integer ⊔ number = number`, `date ⊔ integer =
-/// text`, `json ⊔ anything = json` (scalars are stored as JSON text).
+/// without losing a value: `integer ⊔ number = number`, `number ⊔ decimal
+/// = decimal`, `date ⊔ integer = text`, `json ⊔ anything = json` (scalars
+/// are stored as JSON text). Whether a double holds the integers of an
+/// `integer ⊔ number` column is a question about values, not types:
+/// ``ColumnInference`` answers it (``DoubleExactness``).
 public enum ColumnType: String, Codable, Sendable, CaseIterable {
     /// No value seen yet (every value missing).
     case null
@@ -28,7 +31,8 @@ public enum ColumnType: String, Codable, Sendable, CaseIterable {
     case timestamp
     /// A JSON document (nested objects and arrays).
     case json
-    /// An exact decimal, stored as text.
+    /// An exact decimal: PostgreSQL `numeric`, text in SQLite. Declared by
+    /// a source, or inferred for numbers no double holds exactly.
     case decimal
     /// Raw bytes.
     case binary
@@ -41,11 +45,21 @@ public enum ColumnType: String, Codable, Sendable, CaseIterable {
         case (_, .null): return self
         case (.json, _), (_, .json): return .json
         case (.binary, _), (_, .binary): return .binary
-        case (.boolean, .integer), (.integer, .boolean): return .integer
-        case (.boolean, .number), (.number, .boolean), (.integer, .number), (.number, .integer): return .number
-        case (.decimal, .integer), (.integer, .decimal): return .decimal
+        case let (left, right) where left.numericRank != nil && right.numericRank != nil:
+            return left.numericRank! >= right.numericRank! ? left : right
         case (.date, .timestamp), (.timestamp, .date): return .timestamp
         default: return .text
+        }
+    }
+
+    /// The place on the chain boolean < integer < number < decimal, or nil.
+    var numericRank: Int? {
+        switch self {
+        case .boolean: 0
+        case .integer: 1
+        case .number: 2
+        case .decimal: 3
+        default: nil
         }
     }
 

@@ -11,7 +11,9 @@ import Foundation
 ///   leading zero or sign would be lost); integers beyond Int64 are text,
 ///   never wrapped or rounded.
 /// - number: an integer part as above with a fraction and/or exponent
-///   (`1.0`, `1e3`, `-0.5E-2`), finite as a double. `.5`, `NaN`, `inf` are text.
+///   (`1.0`, `1e3`, `-0.5E-2`) that a double holds exactly
+///   (``DoubleExactness``); one no double holds (`1e400`, `1e-400`) is a
+///   decimal. `.5`, `NaN`, `inf` are text.
 /// - date: `YYYY-MM-DD`, a valid calendar date, years 0001-9999.
 /// - timestamp: a date, `T` or a space, `HH:MM[:SS[.fraction]]`, and an
 ///   optional `Z` or `±HH[:MM]` offset. Without an offset the time is taken
@@ -73,28 +75,12 @@ public enum ValueParser {
     }
 
     /// Parses a number with a fraction or an exponent (plain integers are
-    /// ``integer(_:)``'s); nil for anything else or a non-finite result.
+    /// ``integer(_:)``'s) into the double that holds it exactly
+    /// (``DoubleExactness``); nil for anything else, and for a number no
+    /// double holds (`1e400`, `1e-400`: a decimal, not a number).
     public static func number(_ bytes: UnsafeRawBufferPointer) -> Double? {
         guard isNumberSyntax(bytes) else { return nil }
-        return finiteDouble(bytes)
-    }
-
-    /// Parses any JSON-grammar number (integer or not) as a double.
-    public static func anyNumber(_ bytes: UnsafeRawBufferPointer) -> Double? {
-        finiteDouble(bytes)
-    }
-
-    private static func finiteDouble(_ bytes: UnsafeRawBufferPointer) -> Double? {
-        let count = bytes.count
-        guard count > 0, count < 512 else { return nil }
-        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: count + 1) { buffer in
-            for index in 0 ..< count { buffer[index] = CChar(bitPattern: bytes[index]) }
-            buffer[count] = 0
-            var end: UnsafeMutablePointer<CChar>?
-            let value = strtod(buffer.baseAddress!, &end)
-            guard let end, end == buffer.baseAddress! + count, value.isFinite else { return nil }
-            return value
-        }
+        return DoubleExactness.heldDouble(bytes)
     }
 
     /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?` with a fraction or

@@ -25,7 +25,7 @@ import Testing
         #expect(with("1e3") { ValueParser.number($0) } == 1000)
         #expect(with("-0.5E-2") { ValueParser.number($0) } == -0.005)
         #expect(with("3.14") { ValueParser.number($0) } == 3.14)
-        for text in ["1", ".5", "1.", "NaN", "inf", "1e", "1e400", "01.5", "1,5", "--1.0"] {
+        for text in ["1", ".5", "1.", "NaN", "inf", "1e", "1e400", "1e-400", "0.1000000000000000055511151231257827", "01.5", "1,5", "--1.0"] {
             #expect(with(text) { ValueParser.number($0) } == nil, "\(text)")
         }
     }
