@@ -258,15 +258,15 @@ import Testing
         #expect(!result.stdout.contains(AirtableServer.defaultToken) && !result.stderr.contains(AirtableServer.defaultToken))
         #expect(try target.db.columns("customers", schema: target.schema) == [
             "id text", "created_time timestamp with time zone", "name text", "first_name text", "first_name_2 text",
-            "active boolean", "orders bigint", "balance double precision", "since date", "tags jsonb", "notes text",
-            "never_filled text",
+            "active boolean", "orders bigint", "balance double precision", "since date", "tags jsonb", "segment text",
+            "notes text", "never_filled text",
         ])
         #expect(try target.rows("SELECT id, created_time::text, name, first_name, first_name_2, active::text, "
-            + "orders::text, balance::text, since::text, tags::text, notes, never_filled FROM "
+            + "orders::text, balance::text, since::text, tags::text, segment, notes, never_filled FROM "
             + "\(target.qualified("customers")) ORDER BY id") == [
             ["recAAAAAAAAAAAAA1", "2024-01-05 09:30:00+00", "Ada", "Ada", "ada", "true", "3", "10.5", "2020-02-29",
-             #"["vip", "eu"]"#, "line 1\r\nsaid \"hi\" 🙂; DROP TABLE customers; --", nil],
-            ["recAAAAAAAAAAAAA2", "2024-01-06 10:00:00+00", "Grace", nil, nil, "false", "0", "5", nil, nil, nil, nil],
+             #"["vip", "eu"]"#, "Retail", "line 1\r\nsaid \"hi\" 🙂; DROP TABLE customers; --", nil],
+            ["recAAAAAAAAAAAAA2", "2024-01-06 10:00:00+00", "Grace", nil, nil, "false", "0", "5", nil, nil, nil, nil, nil],
         ])
         // Incremental: the state is in _etl_state, committed with the rows.
         let incremental = try target.sync("airtable", "-s", "base=\(SyncAirtableTests.base)", "-s", "api_url=\(server.url)",

@@ -29,8 +29,9 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
           64  invalid command line or config, also when found after start-up
               (a plugin's open or discover refusing a value, no primary key
               for upsert)
-          65  bad input data (malformed rows, values that do not fit); the
-              warehouse is unchanged
+          65  bad input data (malformed rows, values that do not fit or that
+              the warehouse refuses, a replace with no rows refused without
+              --allow-empty); the warehouse is unchanged
           130 cancelled by SIGINT/SIGTERM before every stream committed: the
               stream being loaded rolled back, later ones did not start;
               streams that committed before the signal stay, and the run
