@@ -208,7 +208,7 @@ struct ColumnEncoder {
             }
         case .decimalAsJSON:
             let bytes = batch.utf8(row: row, column: column)!
-            guard Self.isJSONNumber(bytes) else { throw .notJSONNumber }
+            guard JSONNumberSyntax.matches(bytes) else { throw .notJSONNumber }
             buffer.append(Int32(bytes.count + 1))
             buffer.append(byte: 1)
             buffer.append(bytes)
@@ -279,29 +279,5 @@ struct ColumnEncoder {
         var text = value.description
         if text.hasSuffix(".0") { text.removeLast(2) }
         return text
-    }
-
-    /// Whether `bytes` is a JSON number (`-12.5e3`; no `NaN`, no leading
-    /// `+`, no bare `.5`).
-    static func isJSONNumber(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var index = 0
-        func digits() -> Int {
-            let start = index
-            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
-            return index - start
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
-        let whole = digits()
-        guard whole > 0, whole == 1 || bytes[index - whole] != 0x30 else { return false }
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            guard digits() > 0 else { return false }
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
-            index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard digits() > 0 else { return false }
-        }
-        return index == bytes.count
     }
 }

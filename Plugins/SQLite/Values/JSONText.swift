@@ -57,35 +57,12 @@ enum JSONText {
         case SQLITE_TEXT:
             let count = Int(sqlite3_value_bytes(value))
             let bytes = UnsafeRawBufferPointer(start: sqlite3_value_text(value), count: count)
-            if case .decimal = declared, isJSONNumber(bytes) { return .text(String(decoding: bytes, as: UTF8.self)) }
+            if case .decimal = declared, JSONNumberSyntax.matches(bytes) { return .text(String(decoding: bytes, as: UTF8.self)) }
             var quoted: [UInt8] = []
             JSONStringWriter.append(bytes, to: &quoted)
             return .text(String(decoding: quoted, as: UTF8.self))
         default:
             return .failure("a BLOB has no JSON form")
         }
-    }
-
-    /// Whether `bytes` is a JSON number (`-12.5e3`; no `NaN`, no `+`, no `.5`).
-    static func isJSONNumber(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        var index = 0
-        func digits() -> Int {
-            let start = index
-            while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39 { index += 1 }
-            return index - start
-        }
-        if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
-        let whole = digits()
-        guard whole > 0, whole == 1 || bytes[index - whole] != 0x30 else { return false }
-        if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
-            index += 1
-            guard digits() > 0 else { return false }
-        }
-        if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "e") {
-            index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard digits() > 0 else { return false }
-        }
-        return index == bytes.count
     }
 }
