@@ -65,7 +65,7 @@ extension PluginInstance {
                     request.key_columns = keys.isEmpty ? nil : keys.baseAddress
                     request.run_id = run
                     request.deletions = deletions.rawValue
-                    try plugin.call("begin \(mode) of table '\(table)'") { error in
+                    try plugin.callWarehouse("begin \(mode) of table '\(table)'") { error in
                         ops.begin!(handle, &request, &writer, error)
                     }
                 }
@@ -209,7 +209,8 @@ public final class WarehouseWriter: @unchecked Sendable {
     /// released here and `.pluginFailed` is thrown.
     ///
     /// - Throws: `.operationFailed` with the plugin's message, status and
-    ///   retryability (the writer then still needs a rollback);
+    ///   retryability (the writer then still needs a rollback), `.badData`
+    ///   when the warehouse refused a value (`ETL_ERR_DATA`);
     ///   `.invalidArgument` when the writer has already ended (the batch is
     ///   released here).
     public func write(_ batch: UnsafeMutablePointer<ArrowArray>) throws {
@@ -220,7 +221,7 @@ public final class WarehouseWriter: @unchecked Sendable {
         let rows = batch.pointee.length
         var failure: (any Error)?
         do {
-            try instance.plugin.call("write to table '\(table)'") { error in ops.write!(handle, batch, error) }
+            try instance.plugin.callWarehouse("write to table '\(table)'") { error in ops.write!(handle, batch, error) }
         } catch {
             failure = error
         }
@@ -254,7 +255,7 @@ public final class WarehouseWriter: @unchecked Sendable {
         }
         var failure: (any Error)?
         do {
-            try instance.plugin.call("present keys of table '\(table)'") { error in
+            try instance.plugin.callWarehouse("present keys of table '\(table)'") { error in
                 writePresentKeys(handle, batch, error)
             }
         } catch {
@@ -309,7 +310,7 @@ public final class WarehouseWriter: @unchecked Sendable {
                         request.state_json = state
                         request.run_json = run
                         request.schema_json = schema
-                        try instance.plugin.call("commit of table '\(table)'") { error in
+                        try instance.plugin.callWarehouse("commit of table '\(table)'") { error in
                             ops.commit!(handle, &request, error)
                         }
                     }
@@ -340,6 +341,21 @@ extension LoadedPlugin {
     func warehouse() throws -> etl_warehouse_ops {
         guard let ops = warehouseOps else { throw kindMismatch(needed: .warehouse) }
         return ops
+    }
+
+    /// Calls a warehouse operation that loads data (begin, write,
+    /// write_present_keys, commit) as ``call(_:_:)`` does, except that a
+    /// value the warehouse refuses (`ETL_ERR_DATA`: a text PostgreSQL
+    /// cannot store, a number out of the column's range, a duplicate
+    /// primary key in append mode) is `.badData`, which ends the command
+    /// with exit code 65, as malformed source data does. The error keeps
+    /// the plugin's message and status; it is never retried.
+    func callWarehouse(_ operation: String, _ body: (UnsafeMutablePointer<etl_error>) -> etl_status) throws {
+        do {
+            try call(operation, body)
+        } catch let error as HostError where error.pluginStatus == Int32(ETL_ERR_DATA.rawValue) {
+            throw HostError(.badData, error.message, pluginStatus: error.pluginStatus)
+        }
     }
 
     /// The error for an optional operation the plugin does not implement.
