@@ -98,6 +98,9 @@ final class PostgresTableWriter: TableWriter {
         try validate(request, schema: config.schema, limit: identifierLimit)
         let table = request.table
         let what = "table \"\(table)\""
+        // A connection an earlier load or read lost (the server restarted,
+        // the network dropped) is replaced before anything is begun.
+        try db.reopenIfLost()
         if db.inTransaction, db.isAlive {
             try db.execute("ROLLBACK", "\(what): ending an abandoned transaction")
         }
@@ -106,10 +109,10 @@ final class PostgresTableWriter: TableWriter {
         do throws(PostgresError) {
             try db.execute(start, "\(what): starting the load transaction")
         } catch where !db.isAlive {
-            // The server restarted, or the network dropped, since the last
-            // load: nothing was begun, so reconnect once and begin again.
-            host.log(.info, "postgres: the connection to \(db.server) was lost (\(error.message)); reconnecting")
-            try db.reset()
+            // The connection looked alive but the server had closed it
+            // while it was idle: nothing was begun, so reconnect once and
+            // begin again.
+            try db.reconnect(because: error.message)
             try db.execute(start, "\(what): starting the load transaction")
         }
         do throws(PostgresError) {
