@@ -10,6 +10,10 @@ import Foundation
 /// `spooled`, `begun`, `batch-written`, `keys-written`, `snapshot-written`
 /// (the snapshot, encoded alongside, is complete), `committing`,
 /// `committed`, `run-finished`, `snapshots-pruned`.
+///
+/// With `ETL_CRASH_COMMAND` also set, the host runs that command at the
+/// point instead of dying (see ``strike(_:)``): the tests restart a
+/// database server at a known moment of a run that way.
 enum CrashPoint {
     private static let target: (name: String, count: Int)? = {
         guard let text = ProcessInfo.processInfo.environment["ETL_CRASH_AT"], !text.isEmpty else { return nil }
@@ -23,6 +27,6 @@ enum CrashPoint {
     static func reach(_ name: String) {
         guard let target, target.name == name else { return }
         let count = lock.withLock { counts[name, default: 0] += 1; return counts[name]! }
-        if count == target.count { kill(getpid(), SIGKILL) }
+        if count == target.count { strike(name) }
     }
 }
