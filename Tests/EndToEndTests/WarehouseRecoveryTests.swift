@@ -155,7 +155,7 @@ import Testing
         #expect((try Self.lastRun(sandbox)["streams"] as? [[String: Any]])?.first?["attempts"] as? Int == 1)
     }
 
-    @Test func aNumberOutOfAPostgresColumnsRangeExitsWith65() throws {
+    @Test func aNumberOutOfAPostgresColumnsRangeExitsWith65NamingColumnAndRow() throws {
         let sandbox = try HostSandbox("pg-range")
         let url = try PostgresInspector.serverURL()
         let schema = PostgresInspector.uniqueSchema("range")
@@ -169,7 +169,7 @@ import Testing
                                             "-s", "path=people.csv", "--mode", "append", "--quiet"])
         #expect(result.status == 65, "\(result.stderr)")
         #expect(result.stderr.contains("table \"people\": merging the loaded rows (INSERT ... SELECT) failed: integer out "
-            + "of range (SQLSTATE 22003)"), "\(result.stderr)")
+            + "of range (SQLSTATE 22003; column \"id\", row 2 of the load)"), "\(result.stderr)")
         #expect(try db.rows("SELECT id, name FROM \(table)") == [["1", "Ada"]])
     }
 

@@ -39,7 +39,7 @@ struct DataRefusalTests {
         #expect(try warehouse.dump() == before)
     }
 
-    @Test("a number out of an existing column's range, and a duplicate primary key, are bad data naming the table")
+    @Test("a number out of an existing column's range (column and row found), and a duplicate primary key, are bad data")
     func numberOutOfRange() throws {
         let warehouse = try TestWarehouse("range")
         try warehouse.db.execute("CREATE SCHEMA \(PostgresInspector.quoted(warehouse.schema)); CREATE TABLE "
@@ -49,8 +49,8 @@ struct DataRefusalTests {
         let failure = try failedLoad(warehouse, "people", Self.fields,
                                      [[.int(2), .text("Grace")], [.int(3_000_000_000), .text("Alan")]], mode: .append)
         #expect(failure?.message == "plugin 'postgres': commit of table 'people' failed: postgres: table \"people\": "
-            + "merging the loaded rows (INSERT ... SELECT) failed: integer out of range (SQLSTATE 22003) "
-            + "[ETL_ERR_DATA (10)]")
+            + "merging the loaded rows (INSERT ... SELECT) failed: integer out of range (SQLSTATE 22003; column \"id\", "
+            + "row 2 of the load) [ETL_ERR_DATA (10)]")
         #expect(failure?.kind == .badData)
         #expect(try warehouse.dump() == before)
 
@@ -60,5 +60,28 @@ struct DataRefusalTests {
             + "\"people_pkey\" (SQLSTATE 23505; table \"people\", constraint \"people_pkey\") [ETL_ERR_DATA (10)]")
         #expect(duplicate?.kind == .badData)
         #expect(try warehouse.dump() == before)
+    }
+
+    @Test("a text too long for a varchar column is found in a large load: column and row, in append and upsert")
+    func textTooLongAmongManyRows() throws {
+        let warehouse = try TestWarehouse("toolong")
+        let fields = [ArrowField("id", .int64), ArrowField("code", .utf8)]
+        try warehouse.db.execute("CREATE SCHEMA \(PostgresInspector.quoted(warehouse.schema)); CREATE TABLE "
+            + "\(warehouse.qualified("codes")) (id bigint PRIMARY KEY, code varchar(3))")
+        let before = try warehouse.dump()
+        let rows: [[Cell]] = (1...5000).map { [.int(Int64($0)), .text($0 == 4321 ? "long" : "abc")] }
+        for mode in [WriteMode.append, .upsert] {
+            let writer = try warehouse.instance.begin(table: "codes", schema: ArrowBatchSchema(fields), mode: mode,
+                                                      keyColumns: mode == .upsert ? ["id"] : [], runID: "r")
+            try writer.write(try makeBatch(fields, Array(rows[..<2500])))
+            try writer.write(try makeBatch(fields, Array(rows[2500...])))
+            let failure = hostError { try writer.commit() }
+            writer.rollback()
+            #expect(failure?.message == "plugin 'postgres': commit of table 'codes' failed: postgres: table \"codes\": "
+                + "merging the loaded rows (INSERT ... SELECT) failed: value too long for type character varying(3) "
+                + "(SQLSTATE 22001; column \"code\", row 4321 of the load) [ETL_ERR_DATA (10)]", "\(mode)")
+            #expect(failure?.kind == .badData)
+            #expect(try warehouse.dump() == before)
+        }
     }
 }
