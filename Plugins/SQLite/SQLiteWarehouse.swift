@@ -17,7 +17,9 @@ import Musl
 /// that does not exist yet is created by the first begin, not by opening
 /// the instance: a run that fails before it loads anything (a source that
 /// refuses the credentials, a missing input file) leaves no empty
-/// database behind. See README.md for the type mapping and the guarantees
+/// database behind; and a file an instance created whose loads all rolled
+/// back is removed when the instance closes, if it still holds no table
+/// and no other connection has it open. See README.md for the type mapping and the guarantees
 /// of each mode.
 final class SQLiteWarehouse: Warehouse {
     static let info = PluginInfo(
@@ -40,6 +42,10 @@ final class SQLiteWarehouse: Warehouse {
     private var loading: String?
     /// Numbers staging tables within this instance.
     private var sequence = 0
+    /// Whether this instance created the database file and none of its
+    /// loads has committed yet (the file is then removed at close, see
+    /// ``DatabaseFile/removeIfUnused(_:path:)``).
+    private var createdUnused = false
 
     init(config: PluginConfig, host: HostContext) throws {
         self.config = try SQLiteConfig(config)
@@ -48,6 +54,14 @@ final class SQLiteWarehouse: Warehouse {
             _ = try open(creating: false)
         } else {
             try DatabaseFile.checkCanCreate(self.config.path)
+        }
+    }
+
+    deinit {
+        guard createdUnused, let opened else { return }
+        if DatabaseFile.removeIfUnused(opened, path: config.path) {
+            host.log(.info, "sqlite: removed database \"\(config.path)\", which this run created and left without a "
+                + "table (nothing was committed)")
         }
     }
 
@@ -67,12 +81,22 @@ final class SQLiteWarehouse: Warehouse {
             throw PluginError.invalidArgument("sqlite: table \"\(request.table)\": this instance is still loading "
                 + "table \"\(loading)\"; commit or roll it back first (one load per instance at a time)")
         }
-        let db = try opened ?? open(creating: true)
+        let db: SQLiteConnection
+        if let opened {
+            db = opened
+        } else {
+            let existed = DatabaseFile.exists(config.path)
+            db = try open(creating: true)
+            createdUnused = !existed
+        }
         sequence += 1
         let writer = try SQLiteTableWriter.begin(
             request, db: db, host: host,
             stagingName: SQLName.staging(for: request.table, runID: request.runID, sequence: sequence),
-            onEnd: { [weak self] in self?.loading = nil })
+            onEnd: { [weak self] committed in
+                self?.loading = nil
+                if committed { self?.createdUnused = false }
+            })
         loading = request.table
         return writer
     }
@@ -138,6 +162,32 @@ enum DatabaseFile {
     static func folder(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    /// Removes the database file at `path` that `db` (its only connection)
+    /// created, when it holds no table: no other connection may have it
+    /// open (switching out of WAL needs that), and the file is checked
+    /// empty again under an exclusive lock just before it is unlinked
+    /// (with its `-wal`, `-shm` and `-journal` files). Returns whether it
+    /// was removed; otherwise the file is left as it was, in WAL mode.
+    static func removeIfUnused(_ db: SQLiteConnection, path: String) -> Bool {
+        func isEmpty() -> Bool {
+            (try? db.rows("SELECT count(*) FROM sqlite_master", [], ""))?.first?.first?.integer == 0
+        }
+        guard !db.inTransaction, isEmpty() else { return false }
+        guard (try? db.rows("PRAGMA journal_mode=DELETE", [], ""))?.first?.first?.text == "delete" else { return false }
+        guard (try? db.execute("BEGIN EXCLUSIVE", "")) != nil else {
+            _ = try? db.rows("PRAGMA journal_mode=WAL", [], "")
+            return false
+        }
+        guard isEmpty() else {
+            _ = try? db.execute("ROLLBACK", "")
+            _ = try? db.rows("PRAGMA journal_mode=WAL", [], "")
+            return false
+        }
+        for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
+        _ = try? db.execute("ROLLBACK", "")
+        return true
     }
 
     /// Checks that a database file can be created at `path` later: its

@@ -201,6 +201,17 @@ import Testing
         #expect(left == [], "\(left)")
     }
 
+    @Test func aRunWhoseOnlyLoadFailsLeavesNoSQLiteFile() throws {
+        let sandbox = try HostSandbox("sqlite-rolledback")
+        try Self.write("id,name\n1,Ada\n,Grace\n", to: sandbox.root + "/people.csv")
+        let result = try Self.run(sandbox, ["sync", "csv", "sqlite", "-s", "path=people.csv", "-d", "path=new.db",
+                                            "--mode", "upsert", "--primary-key", "id", "--quiet"])
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr.contains("upsert key column \"id\" is null in row 2 of the load"), "\(result.stderr)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: sandbox.root).filter { $0.hasPrefix("new.db") }
+        #expect(left == [], "\(left)")
+    }
+
     @Test func anAirtableRunRefusedWith401CreatesNoSQLiteFile() throws {
         let server = try AirtableServer(fixture: CancelRetryResumeTests.fixture(tables: ["People"], records: 2))
         let sandbox = try HostSandbox("sqlite-401")

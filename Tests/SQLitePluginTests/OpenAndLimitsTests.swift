@@ -155,3 +155,45 @@ struct OpenAndLimitsTests {
         #expect(begin("t", ["é", "É"]) == nil)
     }
 }
+
+@Suite("SQLite warehouse: a database file nothing was committed to")
+struct UnusedFileTests {
+    static let schema = ArrowBatchSchema([ArrowField("x", .int64)])
+
+    func open(_ path: String) throws -> PluginInstance {
+        try PluginInstance(plugin: try SQLitePlugin.load(), configJSON: #"{"path": "\#(path)"}"#, logSink: CollectingLogSink())
+    }
+
+    @Test("a file the instance created for a load that rolled back is removed when the instance closes")
+    func removedAfterARollback() throws {
+        let folder = try TestSupport.temporaryDirectory("sqlite-unused")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let instance = try open(folder + "/new.db")
+        try instance.begin(table: "t", schema: Self.schema, mode: .replace, runID: "r").rollback()
+        #expect(FileManager.default.fileExists(atPath: folder + "/new.db"))
+        instance.close()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == [])
+    }
+
+    @Test("a file with a committed table, or one another connection has open, is kept (and stays in WAL mode)")
+    func keptWhenUsed() throws {
+        let folder = try TestSupport.temporaryDirectory("sqlite-unused")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let committed = try open(folder + "/a.db")
+        try committed.begin(table: "t", schema: Self.schema, mode: .replace, runID: "r").rollback()
+        try committed.begin(table: "t", schema: Self.schema, mode: .replace, runID: "r").commit()
+        committed.close()
+        #expect(try TestDatabase(folder + "/a.db").tables() == ["t"])
+
+        let creator = try open(folder + "/b.db")
+        try creator.begin(table: "t", schema: Self.schema, mode: .replace, runID: "r").rollback()
+        let other = try open(folder + "/b.db")
+        #expect(try other.tableSchema(name: "t") == nil)
+        creator.close()
+        #expect(FileManager.default.fileExists(atPath: folder + "/b.db"))
+        try other.begin(table: "u", schema: Self.schema, mode: .replace, runID: "r").commit()
+        other.close()
+        #expect(try TestDatabase(folder + "/b.db").tables() == ["u"])
+        #expect(try TestDatabase(folder + "/b.db").scalar("PRAGMA journal_mode") == .text("wal"))
+    }
+}
