@@ -15,7 +15,11 @@ import Musl
 ///
 /// One instance holds one connection and loads one table at a time (a
 /// second begin before the first load ends is refused); separate instances
-/// load in parallel (`parallel_streams`). See README.md for
+/// load in parallel (`parallel_streams`). A connection lost between
+/// operations (the server restarted, the network dropped) is replaced by
+/// a new one at the next operation, so that the host's retry of a failed
+/// load works; a load whose connection is lost fails (retryable) and is
+/// rolled back by the server. See README.md for
 /// the type mapping, the guarantees of each mode and the locks they take.
 final class PostgresWarehouse: Warehouse {
     static let info = PluginInfo(
@@ -58,27 +62,32 @@ final class PostgresWarehouse: Warehouse {
     /// and the user may create it.
     func check() throws {
         do {
-            let schema = config.schema
-            let rows = try db.query("""
-                SELECT pg_catalog.has_schema_privilege(n.oid, 'CREATE')
-                FROM pg_catalog.pg_namespace n WHERE n.nspname = $1
-                """, [schema], "checking schema \"\(schema)\" on \(db.server)")
-            if let allowed = rows.scalar {
-                guard allowed == "t" else {
-                    throw PostgresError(.permissionDenied, "user cannot create tables in schema \"\(schema)\" on "
-                        + "\(db.server); GRANT CREATE ON SCHEMA \(PGName.quoted(schema)) to it, or choose another "
-                        + "schema")
-                }
-            } else {
-                let database = try db.query("SELECT pg_catalog.has_database_privilege(pg_catalog.current_database(), "
-                    + "'CREATE')", [], "checking database privileges on \(db.server)")
-                guard database.scalar == "t" else {
-                    throw PostgresError(.permissionDenied, "schema \"\(schema)\" does not exist on \(db.server) and "
-                        + "the user may not create it; create it, or GRANT CREATE ON DATABASE to the user")
-                }
-            }
+            try db.reading { () throws(PostgresError) in try checkSchema() }
         } catch {
             throw PostgresError.wrapping(error).pluginError
+        }
+    }
+
+    /// The queries of ``check()``.
+    private func checkSchema() throws(PostgresError) {
+        let schema = config.schema
+        let rows = try db.query("""
+            SELECT pg_catalog.has_schema_privilege(n.oid, 'CREATE')
+            FROM pg_catalog.pg_namespace n WHERE n.nspname = $1
+            """, [schema], "checking schema \"\(schema)\" on \(db.server)")
+        if let allowed = rows.scalar {
+            guard allowed == "t" else {
+                throw PostgresError(.permissionDenied, "user cannot create tables in schema \"\(schema)\" on "
+                    + "\(db.server); GRANT CREATE ON SCHEMA \(PGName.quoted(schema)) to it, or choose another "
+                    + "schema")
+            }
+        } else {
+            let database = try db.query("SELECT pg_catalog.has_database_privilege(pg_catalog.current_database(), "
+                + "'CREATE')", [], "checking database privileges on \(db.server)")
+            guard database.scalar == "t" else {
+                throw PostgresError(.permissionDenied, "schema \"\(schema)\" does not exist on \(db.server) and "
+                    + "the user may not create it; create it, or GRANT CREATE ON DATABASE to the user")
+            }
         }
     }
 
@@ -103,7 +112,9 @@ final class PostgresWarehouse: Warehouse {
 
     func stateGet(key: String) throws -> String? {
         do {
-            return try Bookkeeping.state(key: key, schema: config.schema, in: db)
+            return try db.reading { () throws(PostgresError) in
+                try Bookkeeping.state(key: key, schema: config.schema, in: db)
+            }
         } catch {
             throw error.pluginError
         }
@@ -111,7 +122,9 @@ final class PostgresWarehouse: Warehouse {
 
     func schemaGet(table: String) throws -> String? {
         do {
-            return try Bookkeeping.schema(table: table, schema: config.schema, in: db)
+            return try db.reading { () throws(PostgresError) in
+                try Bookkeeping.schema(table: table, schema: config.schema, in: db)
+            }
         } catch {
             throw error.pluginError
         }
@@ -119,7 +132,10 @@ final class PostgresWarehouse: Warehouse {
 
     func tableSchema(name: String) throws -> ArrowBatchSchema? {
         do {
-            guard let info = try TableCatalog.read(name, schema: config.schema, in: db) else { return nil }
+            let found = try db.reading { () throws(PostgresError) in
+                try TableCatalog.read(name, schema: config.schema, in: db)
+            }
+            guard let info = found else { return nil }
             return ArrowBatchSchema(info.columns.map(\.arrowField))
         } catch {
             throw error.pluginError

@@ -23,7 +23,7 @@ struct SQLiteConfig {
         "path": {
           "type": "string",
           "default": "warehouse.db",
-          "description": "The SQLite database file, relative to the current folder or absolute. It is created if missing (its folder must exist) and switched to WAL mode, so readers keep reading while a load runs."
+          "description": "The SQLite database file, relative to the current folder or absolute. It is created by the first load if missing (its folder must exist) and switched to WAL mode, so readers keep reading while a load runs."
         },
         "busy_timeout_ms": {
           "type": "integer",

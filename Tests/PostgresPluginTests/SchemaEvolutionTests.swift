@@ -107,8 +107,8 @@ struct SchemaEvolutionTests {
         long[1] = .text("abcd")
         let tooLong = hostError { try warehouse.load("f", fields, [[long]], mode: .append) }
         #expect(tooLong?.message == "plugin 'postgres': commit of table 'f' failed: postgres: table \"f\": merging the "
-            + "loaded rows (INSERT ... SELECT) failed: value too long for type character varying(3) (SQLSTATE 22001) "
-            + "[ETL_ERR_DATA (10)]")
+            + "loaded rows (INSERT ... SELECT) failed: value too long for type character varying(3) (SQLSTATE 22001; "
+            + "column \"code\", row 1 of the load) [ETL_ERR_DATA (10)]")
         var precise = row
         precise[2] = .text("1.005")
         let rounded = hostError { try warehouse.load("f", fields, [[precise]], mode: .append) }

@@ -183,6 +183,7 @@ struct AppendUpsertTests {
         }
         #expect(failure?.message == "plugin 'sqlite': write to table 'orders' failed: sqlite: table \"orders\": INSERT "
             + "of row 2 failed: NOT NULL constraint failed: orders.id (SQLITE_CONSTRAINT_NOTNULL) [ETL_ERR_DATA (10)]")
+        #expect(failure?.kind == .badData)
         #expect(failure?.retryable == false)
         writer.rollback()
         #expect(try db.dump() == before)

@@ -25,14 +25,33 @@ struct OpenAndLimitsTests {
         #expect(properties?["busy_timeout_ms"]?["default"] as? Int == 5000)
     }
 
-    @Test("opening creates the database file, in WAL mode")
-    func createsTheFile() throws {
+    @Test("opening and check create nothing; the first begin creates the database file, in WAL mode")
+    func createsTheFileAtTheFirstBegin() throws {
         let folder = try TestSupport.temporaryDirectory("sqlite-open")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let instance = try open(#"{"path": "\#(folder)/new.db", "busy_timeout_ms": 100}"#)
         try instance.check()
-        #expect(FileManager.default.fileExists(atPath: folder + "/new.db"))
+        #expect(try instance.stateGet(key: "csv/t") == nil)
+        #expect(try instance.schemaGet(table: "t") == nil)
+        #expect(try instance.tableSchema(name: "t") == nil)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == [])
+        try instance.begin(table: "t", schema: ArrowBatchSchema([ArrowField("x", .int64)]), mode: .replace, runID: "r")
+            .commit()
         #expect(try TestDatabase(folder + "/new.db").scalar("PRAGMA journal_mode") == .text("wal"))
+        #expect(try TestDatabase(folder + "/new.db").tables() == ["t"])
+    }
+
+    @Test("a file another instance creates after this one opened is read by it")
+    func aFileCreatedLaterIsRead() throws {
+        let folder = try TestSupport.temporaryDirectory("sqlite-open")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let config = #"{"path": "\#(folder)/w.db"}"#
+        let reader = try open(config)
+        let writer = try open(config)
+        try writer.begin(table: "t", schema: ArrowBatchSchema([ArrowField("x", .int64)]), mode: .replace, runID: "r")
+            .commit(schemaJSON: #"{"columns":[]}"#)
+        #expect(try reader.schemaGet(table: "t") == #"{"columns":[]}"#)
+        #expect(try reader.tableSchema(name: "t") == ArrowBatchSchema([ArrowField("x", .int64)]))
     }
 
     @Test("an unknown config key is refused with the valid keys")
@@ -45,9 +64,9 @@ struct OpenAndLimitsTests {
     @Test("a path in a missing folder is an error naming the path and the reason")
     func missingFolder() throws {
         let failure = hostError { _ = try open(#"{"path": "/nonexistent-etl-folder/w.db"}"#) }
-        #expect(failure?.message == "plugin 'sqlite': open failed: sqlite: opening database "
-            + "\"/nonexistent-etl-folder/w.db\" failed: unable to open database file: No such file or directory "
-            + "(SQLITE_CANTOPEN) [ETL_ERR_NOT_FOUND (3)]")
+        #expect(failure?.message == "plugin 'sqlite': open failed: sqlite: database \"/nonexistent-etl-folder/w.db\" "
+            + "cannot be created: the folder \"/nonexistent-etl-folder\" does not exist; create it first (the "
+            + "database file itself is created by the first load) [ETL_ERR_NOT_FOUND (3)]")
     }
 
     @Test("a file that is not a SQLite database is an error naming the path")
@@ -67,7 +86,7 @@ struct OpenAndLimitsTests {
         let folder = try TestSupport.temporaryDirectory("sqlite-busy")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let instance = try open(#"{"path": "\#(folder)/w.db", "busy_timeout_ms": 50}"#)
-        let other = try TestDatabase(folder + "/w.db")
+        let other = try TestDatabase(folder + "/w.db", creating: true)
         try other.execute("BEGIN IMMEDIATE")
         let failure = hostError {
             _ = try instance.begin(table: "t", schema: ArrowBatchSchema([ArrowField("x", .int64)]), mode: .replace,
@@ -134,5 +153,47 @@ struct OpenAndLimitsTests {
             + "not a table; choose another table name or drop the view [ETL_ERR_INVALID_ARGUMENT (2)]")
         // Non-ASCII letters are distinct in SQLite, so these are two columns.
         #expect(begin("t", ["é", "É"]) == nil)
+    }
+}
+
+@Suite("SQLite warehouse: a database file nothing was committed to")
+struct UnusedFileTests {
+    static let schema = ArrowBatchSchema([ArrowField("x", .int64)])
+
+    func open(_ path: String) throws -> PluginInstance {
+        try PluginInstance(plugin: try SQLitePlugin.load(), configJSON: #"{"path": "\#(path)"}"#, logSink: CollectingLogSink())
+    }
+
+    @Test("a file the instance created for a load that rolled back is removed when the instance closes")
+    func removedAfterARollback() throws {
+        let folder = try TestSupport.temporaryDirectory("sqlite-unused")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let instance = try open(folder + "/new.db")
+        try instance.begin(table: "t", schema: Self.schema, mode: .replace, runID: "r").rollback()
+        #expect(FileManager.default.fileExists(atPath: folder + "/new.db"))
+        instance.close()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == [])
+    }
+
+    @Test("a file with a committed table, or one another connection has open, is kept (and stays in WAL mode)")
+    func keptWhenUsed() throws {
+        let folder = try TestSupport.temporaryDirectory("sqlite-unused")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let committed = try open(folder + "/a.db")
+        try committed.begin(table: "t", schema: Self.schema, mode: .replace, runID: "r").rollback()
+        try committed.begin(table: "t", schema: Self.schema, mode: .replace, runID: "r").commit()
+        committed.close()
+        #expect(try TestDatabase(folder + "/a.db").tables() == ["t"])
+
+        let creator = try open(folder + "/b.db")
+        try creator.begin(table: "t", schema: Self.schema, mode: .replace, runID: "r").rollback()
+        let other = try open(folder + "/b.db")
+        #expect(try other.tableSchema(name: "t") == nil)
+        creator.close()
+        #expect(FileManager.default.fileExists(atPath: folder + "/b.db"))
+        try other.begin(table: "u", schema: Self.schema, mode: .replace, runID: "r").commit()
+        other.close()
+        #expect(try TestDatabase(folder + "/b.db").tables() == ["u"])
+        #expect(try TestDatabase(folder + "/b.db").scalar("PRAGMA journal_mode") == .text("wal"))
     }
 }

@@ -75,8 +75,10 @@ final class TestWarehouse {
         return writer
     }
 
-    /// A direct connection to the database file.
-    func database() throws -> TestDatabase { try TestDatabase(path) }
+    /// A direct connection to the database file, as another tool would
+    /// open it (creating the file when the plugin has not yet: it creates
+    /// it at the first begin).
+    func database() throws -> TestDatabase { try TestDatabase(path, creating: true) }
 }
 
 /// A builder holding `rows`, ready for ``WarehouseWriter/write(_:)``.
@@ -123,9 +125,10 @@ enum Stored: Hashable, CustomStringConvertible {
 final class TestDatabase {
     let handle: OpaquePointer
 
-    init(_ path: String) throws {
+    init(_ path: String, creating: Bool = false) throws {
         var db: OpaquePointer?
-        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, nil) == SQLITE_OK, let db else {
+        let flags = SQLITE_OPEN_READWRITE | (creating ? SQLITE_OPEN_CREATE : 0)
+        guard sqlite3_open_v2(path, &db, flags, nil) == SQLITE_OK, let db else {
             sqlite3_close(db)
             throw TestFailure("cannot open \(path)")
         }

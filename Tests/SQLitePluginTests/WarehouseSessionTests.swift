@@ -130,6 +130,7 @@ struct WarehouseSessionTests {
         let failure = hostError { try writer.write(try batch(rows: 3)) }
         #expect(failure == HostError(.badData, "plugin 'leaky': write to table 't' failed: row 3 is bad "
             + "[ETL_ERR_DATA (10)]", pluginStatus: 10))
+        #expect(failure?.exitStatus == .badData)
         #expect(writer.rowsWritten == 4)
     }
 

@@ -89,11 +89,48 @@ final class PGConnection {
     /// Whether the open transaction failed: only ROLLBACK is possible.
     var transactionFailed: Bool { PQtransactionStatus(handle) == PQTRANS_INERROR }
 
-    /// Reconnects a broken connection with the same parameters.
-    func reset() throws(PostgresError) {
+    /// The process id of the server process serving this connection (a
+    /// new connection gets a new one).
+    var serverProcess: Int32 { PQbackendPID(handle) }
+
+    /// Opens a new connection in place of a lost one, with the same
+    /// parameters, and logs both the loss and the new connection (at info
+    /// level, so that the run log shows why a retry could go on).
+    ///
+    /// - Parameter reason: why the old connection is given up, e.g. the
+    ///   error that found it lost.
+    /// - Throws: ``PostgresError`` as for the first connection (`io`,
+    ///   retryable, while the server is still unreachable).
+    func reconnect(because reason: String) throws(PostgresError) {
+        host.log(.info, "postgres: the connection to \(server) was lost (\(reason)); opening a new connection")
         PQreset(handle)
         guard PQstatus(handle) == CONNECTION_OK else { throw connectFailure() }
         refreshCancelToken()
+        host.log(.info, "postgres: opened a new connection to \(server) (server process \(serverProcess))")
+    }
+
+    /// Reopens the connection if libpq already knows it is lost (a failed
+    /// statement found the server gone); a connection that looks alive is
+    /// used as it is.
+    func reopenIfLost() throws(PostgresError) {
+        guard !isAlive else { return }
+        let message = Self.oneLine(redactor.redact(String(cString: PQerrorMessage(handle))))
+        try reconnect(because: message.isEmpty ? "libpq reports it closed" : message)
+    }
+
+    /// Runs `body`, which only reads (so it may run twice), on a live
+    /// connection: a connection known to be lost is reopened first, and
+    /// one found lost by `body` (the server restarted while it was idle) is
+    /// reopened and `body` runs once more. Never used inside a load's
+    /// transaction, which a new connection could not continue.
+    func reading<T>(_ body: () throws(PostgresError) -> T) throws(PostgresError) -> T {
+        try reopenIfLost()
+        do {
+            return try body()
+        } catch where !isAlive {
+            try reconnect(because: error.message)
+            return try body()
+        }
     }
 
     /// Asks the server to stop the statement running on this connection

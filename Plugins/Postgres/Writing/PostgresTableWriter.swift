@@ -26,8 +26,10 @@ final class PostgresTableWriter: TableWriter {
         /// COPY straight into the live table.
         case direct
         /// COPY into a temporary table; commit runs `statement` (after
-        /// ANALYZE of the temporary table, for an upsert).
-        case merge(temporary: String, statement: String, analyze: Bool)
+        /// ANALYZE of the temporary table, for an upsert). Each row carries
+        /// its number in the load in `ordinal`; `casts` are the columns a
+        /// cast converts, searched when the merge refuses a value.
+        case merge(temporary: String, statement: String, analyze: Bool, ordinal: String, casts: [CastRefusal.Column])
     }
 
     private let request: TableRequest
@@ -98,6 +100,9 @@ final class PostgresTableWriter: TableWriter {
         try validate(request, schema: config.schema, limit: identifierLimit)
         let table = request.table
         let what = "table \"\(table)\""
+        // A connection an earlier load or read lost (the server restarted,
+        // the network dropped) is replaced before anything is begun.
+        try db.reopenIfLost()
         if db.inTransaction, db.isAlive {
             try db.execute("ROLLBACK", "\(what): ending an abandoned transaction")
         }
@@ -106,10 +111,10 @@ final class PostgresTableWriter: TableWriter {
         do throws(PostgresError) {
             try db.execute(start, "\(what): starting the load transaction")
         } catch where !db.isAlive {
-            // The server restarted, or the network dropped, since the last
-            // load: nothing was begun, so reconnect once and begin again.
-            host.log(.info, "postgres: the connection to \(db.server) was lost (\(error.message)); reconnecting")
-            try db.reset()
+            // The connection looked alive but the server had closed it
+            // while it was idle: nothing was begun, so reconnect once and
+            // begin again.
+            try db.reconnect(because: error.message)
             try db.execute(start, "\(what): starting the load transaction")
         }
         do throws(PostgresError) {
@@ -167,8 +172,10 @@ final class PostgresTableWriter: TableWriter {
                 guard let info else { throw PostgresError.internalError("\(what): no table to merge into") }
                 if request.mode == .upsert {
                     try builder.ensureKeyIndex(on: info, keys: request.keyColumns, index: keyIndex)
-                    ordinal = true
                 }
+                // The last row of a key wins an upsert; a refused cast is
+                // traced to its row.
+                ordinal = true
                 let ordinalName = Self.ordinalColumn(avoiding: fields.map(\.name))
                 var definitions = zip(fields, targets).map { field, target in
                     "\(PGName.quoted(field.name)) \((target?.wireType ?? PGType(field)).declaration)"
@@ -179,10 +186,15 @@ final class PostgresTableWriter: TableWriter {
                     "\(what): creating the temporary table of the load")
                 copyTarget = temporaryName
                 copySQL = "COPY pg_temp.\(PGName.quoted(temporaryName)) FROM STDIN (FORMAT binary)"
+                let casts = zip(fields, targets).compactMap { field, target -> CastRefusal.Column? in
+                    guard let target, !target.isExact else { return nil }
+                    return CastRefusal.Column(name: field.name, value: Self.mergeValue(field.name, into: target),
+                                              declared: target.declared)
+                }
                 plan = .merge(temporary: temporaryName,
                               statement: Self.mergeSQL(request, schema: config.schema, temporary: temporaryName,
                                                        targets: targets, ordinalName: ordinalName),
-                              analyze: request.mode == .upsert)
+                              analyze: request.mode == .upsert, ordinal: ordinalName, casts: casts)
             } else {
                 if case .swap(let staging) = plan { copyTarget = staging }
                 copySQL = "COPY \(PGName.qualified(config.schema, copyTarget)) (\(columnList)) FROM STDIN "
@@ -264,7 +276,7 @@ final class PostgresTableWriter: TableWriter {
                     .swap(staging, into: table, replacing: old, skippingIndex: skippedIndex)
             case .direct:
                 break
-            case .merge(let temporary, let statement, let analyze):
+            case .merge(let temporary, let statement, let analyze, let ordinal, let casts):
                 if let presentKeys {
                     // Before the merge, which drops the loaded rows equal to the stored ones.
                     let changed = try presentKeys.apply(request.deletions, live: PGName.qualified(schema, table),
@@ -272,7 +284,7 @@ final class PostgresTableWriter: TableWriter {
                     host.log(.info, "postgres: table \"\(table)\": \(request.deletions == .remove ? "removed" : "flagged") "
                         + "\(changed) row\(changed == 1 ? "" : "s") no longer at the source")
                 }
-                try merge(statement, temporary: temporary, analyze: analyze)
+                try merge(statement, temporary: temporary, analyze: analyze, ordinal: ordinal, casts: casts)
             }
             try Bookkeeping.write(commit, for: request, schema: schema, in: db)
             try db.execute("COMMIT", "table \"\(table)\": COMMIT")
@@ -422,7 +434,12 @@ final class PostgresTableWriter: TableWriter {
     /// joins it with a hash, not a million index probes), and the
     /// transaction gets at least ``mergeWorkMemory`` of `work_mem` (so that
     /// the sort that keeps the last row of each key stays in memory).
-    private func merge(_ statement: String, temporary: String, analyze: Bool) throws(PostgresError) {
+    ///
+    /// When a cast refuses a value (SQLSTATE class 22), the merge is undone
+    /// to a savepoint and ``CastRefusal`` finds the column and the row,
+    /// which the error then names.
+    private func merge(_ statement: String, temporary: String, analyze: Bool, ordinal: String,
+                       casts: [CastRefusal.Column]) throws(PostgresError) {
         let what = "table \"\(request.table)\": merging the loaded rows (INSERT ... SELECT)"
         if analyze {
             try db.execute("ANALYZE pg_temp.\(PGName.quoted(temporary))", "\(what): ANALYZE of the loaded rows")
@@ -430,7 +447,28 @@ final class PostgresTableWriter: TableWriter {
                 + "pg_catalog.pg_size_bytes(pg_catalog.current_setting('work_mem')) < "
                 + "pg_catalog.pg_size_bytes('\(Self.mergeWorkMemory)')", "\(what): raising work_mem")
         }
-        try db.execute(statement, what)
+        if !casts.isEmpty { try db.execute("SAVEPOINT _etl_merge", "\(what): SAVEPOINT") }
+        do throws(PostgresError) {
+            try db.execute(statement, what)
+        } catch where !casts.isEmpty && error.sqlState?.hasPrefix("22") == true && db.isAlive {
+            guard (try? db.execute("ROLLBACK TO SAVEPOINT _etl_merge", "")) != nil,
+                  let place = CastRefusal(db: db, temporary: temporary, ordinal: ordinal, columns: casts,
+                                          rows: rowsWritten).locate(),
+                  let state = error.sqlState
+            else { throw error }
+            var located = error
+            located.message = error.message.replacingAll(
+                "(SQLSTATE \(state)", with: "(SQLSTATE \(state); column \"\(place.column)\", row \(place.row) of the load")
+            throw located
+        }
+    }
+
+    /// What a merge selects for the loaded column `name` going into
+    /// `target`: other types (and json) read their text, the plugin's
+    /// families are assigned (PostgreSQL's assignment casts refuse what
+    /// they would cut, such as a too long varchar).
+    static func mergeValue(_ name: String, into target: ColumnInfo) -> String {
+        target.loadsFromText ? "s.\(PGName.quoted(name))::\(target.declared)" : "s.\(PGName.quoted(name))"
     }
 
     /// The least `work_mem` of an upsert's merge.
@@ -522,9 +560,9 @@ final class PostgresTableWriter: TableWriter {
         // Other types (and json) read their text; the plugin's families
         // are assigned (PostgreSQL's assignment casts refuse what they
         // would cut, such as a too long varchar).
-        let values = zip(names, targets).map { name, target -> String in
-            guard let target, target.loadsFromText else { return "s.\(name)" }
-            return "s.\(name)::\(target.declared)"
+        let values = zip(fields, targets).map { field, target -> String in
+            guard let target else { return "s.\(PGName.quoted(field.name))" }
+            return mergeValue(field.name, into: target)
         }
         let into = "INSERT INTO \(live) AS t (\(names.joined(separator: ", ")))"
         guard request.mode == .upsert else {

@@ -35,16 +35,18 @@ final class SQLiteConnection {
     /// connection because the handler points at it.
     private let host: HostContext
 
-    /// Opens (creating it if needed) the database at `path`.
+    /// Opens the database at `path`, creating the file if it is missing
+    /// and `creating` is set.
     ///
     /// - Throws: ``PluginError`` naming the path: `notFound` when its folder
-    ///   does not exist, `permissionDenied` when it cannot be written, `io`
-    ///   when the file is not a SQLite database.
-    init(path: String, busyTimeoutMilliseconds: Int32, host: HostContext) throws(PluginError) {
+    ///   (or, without `creating`, the file) does not exist,
+    ///   `permissionDenied` when it cannot be written, `io` when the file is
+    ///   not a SQLite database.
+    init(path: String, creating: Bool = true, busyTimeoutMilliseconds: Int32, host: HostContext) throws(PluginError) {
         self.path = path
         self.host = host
         var opened: OpaquePointer?
-        let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
+        let flags = SQLITE_OPEN_READWRITE | (creating ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &opened, flags, nil)
         guard status == SQLITE_OK, let opened else {
             let message = opened.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"

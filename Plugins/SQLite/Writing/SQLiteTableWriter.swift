@@ -40,14 +40,15 @@ final class SQLiteTableWriter: TableWriter {
     /// Upsert with deletions: the keys still at the source.
     private let presentKeys: PresentKeys?
     /// Called once when the load ends (committed or rolled back).
-    private let onEnd: () -> Void
+    private let onEnd: (_ committed: Bool) -> Void
     private var rowsWritten: Int64 = 0
     private var failure: PluginError?
     private var ended = false
 
     private init(request: TableRequest, db: SQLiteConnection, host: HostContext, staging: String?, target: String,
                  statement: SQLiteStatement, groupStatement: SQLiteStatement?, groupRows: Int, binders: [ColumnBinder],
-                 keyColumns: [Int], pragmas: LoadPragmas, presentKeys: PresentKeys?, onEnd: @escaping () -> Void) {
+                 keyColumns: [Int], pragmas: LoadPragmas, presentKeys: PresentKeys?,
+                 onEnd: @escaping (_ committed: Bool) -> Void) {
         self.request = request
         self.db = db
         self.host = host
@@ -76,9 +77,9 @@ final class SQLiteTableWriter: TableWriter {
     ///
     /// - Parameters:
     ///   - stagingName: a name for a staging table, unique in the database.
-    ///   - onEnd: called once when the load ends.
+    ///   - onEnd: called once when the load ends, with whether it committed.
     static func begin(_ request: TableRequest, db: SQLiteConnection, host: HostContext, stagingName: String,
-                      onEnd: @escaping () -> Void) throws -> SQLiteTableWriter {
+                      onEnd: @escaping (_ committed: Bool) -> Void) throws -> SQLiteTableWriter {
         try validate(request)
         let table = request.table
         let pragmas = try LoadPragmas.apply(on: db, table: table)
@@ -190,7 +191,7 @@ final class SQLiteTableWriter: TableWriter {
             throw error
         }
         host.log(.debug, "sqlite: table \"\(table)\": committed \(rowsWritten) rows (\(request.mode))")
-        end()
+        end(committed: true)
     }
 
     func rollback() {
@@ -204,7 +205,7 @@ final class SQLiteTableWriter: TableWriter {
                 host.log(.error, error.message)
             }
         }
-        end()
+        end(committed: false)
     }
 
     // MARK: Writing rows
@@ -340,10 +341,10 @@ final class SQLiteTableWriter: TableWriter {
         }
     }
 
-    private func end() {
+    private func end(committed: Bool) {
         ended = true
         pragmas.restore(on: db)
-        onEnd()
+        onEnd(committed)
     }
 
     // MARK: Planning

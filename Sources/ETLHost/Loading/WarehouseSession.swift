@@ -65,7 +65,7 @@ extension PluginInstance {
                     request.key_columns = keys.isEmpty ? nil : keys.baseAddress
                     request.run_id = run
                     request.deletions = deletions.rawValue
-                    try plugin.call("begin \(mode) of table '\(table)'") { error in
+                    try plugin.callWarehouse("begin \(mode) of table '\(table)'") { error in
                         ops.begin!(handle, &request, &writer, error)
                     }
                 }
@@ -222,7 +222,7 @@ public final class WarehouseWriter: @unchecked Sendable {
         let rows = batch.pointee.length
         var failure: (any Error)?
         do {
-            try instance.plugin.call("write to table '\(table)'") { error in ops.write!(handle, batch, error) }
+            try instance.plugin.callWarehouse("write to table '\(table)'") { error in ops.write!(handle, batch, error) }
         } catch {
             failure = error
         }
@@ -265,7 +265,7 @@ public final class WarehouseWriter: @unchecked Sendable {
         }
         var failure: (any Error)?
         do {
-            try instance.plugin.call("present keys of table '\(table)'") { error in
+            try instance.plugin.callWarehouse("present keys of table '\(table)'") { error in
                 writePresentKeys(handle, batch, error)
             }
         } catch {
@@ -320,7 +320,7 @@ public final class WarehouseWriter: @unchecked Sendable {
                         request.state_json = state
                         request.run_json = run
                         request.schema_json = schema
-                        try instance.plugin.call("commit of table '\(table)'") { error in
+                        try instance.plugin.callWarehouse("commit of table '\(table)'") { error in
                             ops.commit!(handle, &request, error)
                         }
                     }
@@ -351,6 +351,21 @@ extension LoadedPlugin {
     func warehouse() throws -> etl_warehouse_ops {
         guard let ops = warehouseOps else { throw kindMismatch(needed: .warehouse) }
         return ops
+    }
+
+    /// Calls a warehouse operation that loads data (begin, write,
+    /// write_present_keys, commit) as ``call(_:_:)`` does, except that a
+    /// value the warehouse refuses (`ETL_ERR_DATA`: a text PostgreSQL
+    /// cannot store, a number out of the column's range, a duplicate
+    /// primary key in append mode) is `.badData`, which ends the command
+    /// with exit code 65, as malformed source data does. The error keeps
+    /// the plugin's message and status; it is never retried.
+    func callWarehouse(_ operation: String, _ body: (UnsafeMutablePointer<etl_error>) -> etl_status) throws {
+        do {
+            try call(operation, body)
+        } catch let error as HostError where error.pluginStatus == Int32(ETL_ERR_DATA.rawValue) {
+            throw HostError(.badData, error.message, pluginStatus: error.pluginStatus)
+        }
     }
 
     /// The error for an optional operation the plugin does not implement.

@@ -19,6 +19,10 @@ import Foundation
 /// (the snapshot, encoded alongside, is complete), `committing` (the last
 /// moment before the commit; the host checks for a cancellation after it),
 /// `committed` (the commit returned), `run-finished`, `snapshots-pruned`.
+///
+/// With `ETL_CRASH_COMMAND` also set, a `kill` target runs that command at
+/// the point instead of dying (see ``strike(_:)``): the tests restart a
+/// database server at a known moment of a run that way.
 enum CrashPoint {
     /// What the host does to itself at the target point.
     enum Action: Equatable {
@@ -74,7 +78,7 @@ enum CrashPoint {
         guard count == target.count else { return }
         switch target.action {
         case .kill:
-            kill(getpid(), SIGKILL)
+            strike(name)
         case .signal(let number):
             let before = SignalTrap.handledCount
             kill(getpid(), number)
