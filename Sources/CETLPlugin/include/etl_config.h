@@ -61,9 +61,8 @@
  *
  * THREADS
  *
- *   An etl_config may be read from several threads at once (only the
- *   error message is written, and only on failure); give each thread its
- *   own when errors matter.
+ *   An etl_config is not thread-safe (a failure writes its message): use
+ *   one per thread, or a lock. Parsing the same text again is cheap.
  *
  * Names beginning with etl_cfg_ are private to this header.
  */
