@@ -37,6 +37,9 @@
  *     cannot be a C string and is refused by the getters that return one.
  *   - Integers: JSON integers only (no fraction, no exponent) within the
  *     range the caller gives. Numbers: any JSON number, as a double.
+ *   - Any JSON object can be read the same way, not only a config:
+ *     etl_config_get_members() lists an object's members (keys decoded,
+ *     values as JSON text) and etl_config_is_json() checks any JSON text.
  *
  * MEMORY
  *
@@ -658,6 +661,81 @@ static inline etl_status etl_config_get_json(etl_config* config, const char* key
   *text = value;
   *length = (size_t)(etl_cfg_value(value, 1, &problem) - value);
   return ETL_OK;
+}
+
+/** One member of a JSON object, from etl_config_get_members(). */
+typedef struct etl_config_member {
+  /** The decoded key: malloc'd, freed by etl_config_free_members(). */
+  char* key;
+  /** The value's JSON text, inside the borrowed config text: not
+   *  NUL-terminated, and valid as long as that text is. */
+  const char* value;
+  /** The value's length in bytes. */
+  size_t value_length;
+} etl_config_member;
+
+/** Frees an array from etl_config_get_members(): each key, then the array.
+ *  NULL is fine. */
+static inline void etl_config_free_members(etl_config_member* members, size_t count) {
+  size_t i;
+  if (members == NULL) return;
+  for (i = 0; i < count; i++) free(members[i].key);
+  free(members);
+}
+
+/**
+ * Lists the members of the object `key`, in order (`key` NULL: the members
+ * of the config itself): *out gets a malloc'd array of *count members that
+ * the caller frees with etl_config_free_members() (an empty object gives
+ * *count 0 and a non-NULL *out). Keys are decoded; values stay JSON text.
+ * Fails with "config key 'state': must be an object", or "config key
+ * 'state': a key must not contain \u0000". A missing key fails when
+ * `presence` is ETL_CONFIG_REQUIRED; otherwise *out and *count are left
+ * unchanged.
+ */
+static inline etl_status etl_config_get_members(etl_config* config, const char* key,
+                                                etl_config_presence presence,
+                                                etl_config_member** out, size_t* count) {
+  etl_status st = ETL_OK;
+  etl_config_member* members;
+  const char* p;
+  const char* value;
+  size_t n = 0, i;
+  const char* object = key == NULL ? etl_cfg_ws(config->json) : etl_cfg_lookup(config, key, presence, &st);
+  if (object == NULL) return st;
+  if (*object != '{') {
+    return etl_cfg_fail(config, ETL_ERR_INVALID_ARGUMENT, "config key '%s': must be an object", key);
+  }
+  for (p = etl_cfg_first_member(object); *p == '"'; p = etl_cfg_next_member(p, &value)) n++;
+  members = (etl_config_member*)calloc(n > 0 ? n : 1, sizeof *members);
+  if (members == NULL) return etl_cfg_fail(config, ETL_ERR_UNKNOWN, "out of memory");
+  for (p = etl_cfg_first_member(object), i = 0; i < n; i++) {
+    etl_cfg_problem problem;
+    members[i].key = etl_cfg_cstring(p, &st);
+    if (members[i].key == NULL) {
+      etl_config_free_members(members, i);
+      if (st == ETL_ERR_UNKNOWN) return etl_cfg_fail(config, st, "out of memory");
+      if (key == NULL) return etl_cfg_fail(config, st, "a key of the config must not contain \\u0000");
+      return etl_cfg_fail(config, st, "config key '%s': a key must not contain \\u0000", key);
+    }
+    p = etl_cfg_next_member(p, &value);
+    members[i].value = value;
+    members[i].value_length = (size_t)(etl_cfg_value(value, 1, &problem) - value);
+  }
+  *out = members;
+  *count = n;
+  return ETL_OK;
+}
+
+/**
+ * Non-zero when `text` is exactly one JSON value (strict RFC 8259, nesting
+ * up to 64 levels), with nothing but whitespace around it. For checking
+ * JSON you are handed (a state, a schema) before you store it.
+ */
+static inline int etl_config_is_json(const char* text) {
+  etl_cfg_problem problem;
+  const char* end = text != NULL ? etl_cfg_value(text, 0, &problem) : NULL;
+  return end != NULL && *etl_cfg_ws(end) == '\0';
 }
 
 /**

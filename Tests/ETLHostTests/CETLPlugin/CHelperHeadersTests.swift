@@ -25,7 +25,7 @@ import Testing
     @Test func configReaderReadsEveryTypeAndNamesTheKeyInErrors() throws {
         let run = try compileAndRun("config_reader_test.c")
         #expect(run.stderr == "")
-        #expect(run.stdout == "194 checks passed\n")
+        #expect(run.stdout == "225 checks passed\n")
         #expect(run.status == 0 && !run.signaled)
     }
 

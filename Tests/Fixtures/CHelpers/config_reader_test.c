@@ -257,7 +257,60 @@ static void test_arrays_and_raw_json(void) {
   CHECK_TEXT(etl_config_last_error(&config), "config key 'columns' is unknown (known keys: none)");
 }
 
+static void test_members(void) {
+  etl_config config;
+  etl_config_member* members = NULL;
+  size_t count = 0;
+  static const char text[] =
+      "{\"state\": {\"csv/orders\": {\"cursor\": \"2024\"}, \"k\\u00e9y\": [1, 2] , \"n\": null},"
+      " \"schemas\": {}, \"word\": \"x\", \"bad\": {\"a\\u0000\": 1}}";
+  CHECK(etl_config_parse(&config, text) == ETL_OK);
+  CHECK(etl_config_get_members(&config, "state", ETL_CONFIG_REQUIRED, &members, &count) == ETL_OK);
+  CHECK(count == 3);
+  if (count == 3) {
+    CHECK_TEXT(members[0].key, "csv/orders");
+    CHECK_BYTES(members[0].value, members[0].value_length, "{\"cursor\": \"2024\"}");
+    CHECK_TEXT(members[1].key, "k\xc3\xa9y");
+    CHECK_BYTES(members[1].value, members[1].value_length, "[1, 2]");
+    CHECK_TEXT(members[2].key, "n");
+    CHECK_BYTES(members[2].value, members[2].value_length, "null");
+  }
+  etl_config_free_members(members, count);
+  members = NULL;
+  CHECK(etl_config_get_members(&config, "schemas", ETL_CONFIG_REQUIRED, &members, &count) == ETL_OK);
+  CHECK(count == 0 && members != NULL);
+  etl_config_free_members(members, count);
+  members = NULL;
+  CHECK(etl_config_get_members(&config, NULL, ETL_CONFIG_REQUIRED, &members, &count) == ETL_OK);
+  CHECK(count == 4);
+  if (count == 4) {
+    CHECK_TEXT(members[3].key, "bad");
+    CHECK_BYTES(members[2].value, members[2].value_length, "\"x\"");
+  }
+  etl_config_free_members(members, count);
+  members = NULL;
+  count = 7;
+  CHECK(etl_config_get_members(&config, "word", ETL_CONFIG_REQUIRED, &members, &count) == ETL_ERR_INVALID_ARGUMENT);
+  CHECK_TEXT(etl_config_last_error(&config), "config key 'word': must be an object");
+  CHECK(etl_config_get_members(&config, "bad", ETL_CONFIG_REQUIRED, &members, &count) == ETL_ERR_INVALID_ARGUMENT);
+  CHECK_TEXT(etl_config_last_error(&config), "config key 'bad': a key must not contain \\u0000");
+  CHECK(etl_config_get_members(&config, "gone", ETL_CONFIG_OPTIONAL, &members, &count) == ETL_OK);
+  CHECK(members == NULL && count == 7);
+  CHECK(etl_config_get_members(&config, "gone", ETL_CONFIG_REQUIRED, &members, &count) == ETL_ERR_INVALID_ARGUMENT);
+  CHECK_TEXT(etl_config_last_error(&config), "config key 'gone' is missing");
+
+  CHECK(etl_config_is_json(" {\"a\": [1, 2.5e3, true, null, \"\\ud83d\\ude00\"]} "));
+  CHECK(etl_config_is_json("\"text\""));
+  CHECK(etl_config_is_json("-0"));
+  CHECK(!etl_config_is_json(""));
+  CHECK(!etl_config_is_json(NULL));
+  CHECK(!etl_config_is_json("{} {}"));
+  CHECK(!etl_config_is_json("[1,]"));
+  CHECK(!etl_config_is_json("NaN"));
+}
+
 int main(void) {
+  test_members();
   test_malformed();
   test_empty_and_missing();
   test_strings();

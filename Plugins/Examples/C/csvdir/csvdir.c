@@ -203,211 +203,8 @@ static int buf_add(text_buf* b, const char* s, size_t n) {
 static int buf_str(text_buf* b, const char* s) { return buf_add(b, s, strlen(s)); }
 
 /* ------------------------------------------------------------------------ */
-/* A little JSON: the state file                                                                         */
+/* A little JSON: writing the state file                                    */
 /* ------------------------------------------------------------------------ */
-
-/** Skips JSON whitespace. */
-static const char* skip_ws(const char* p) {
-  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
-  return p;
-}
-
-/** Reads 4 hex digits; -1 if they are not. */
-static long hex4(const char* p) {
-  long v = 0;
-  int i;
-  for (i = 0; i < 4; i++) {
-    char c = p[i];
-    v <<= 4;
-    if (c >= '0' && c <= '9') v |= c - '0';
-    else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-    else return -1;
-  }
-  return v;
-}
-
-/** Writes code point cp as UTF-8 at out; returns the byte count. */
-static size_t put_utf8(char* out, long cp) {
-  if (cp < 0x80) {
-    out[0] = (char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    out[0] = (char)(0xC0 | (cp >> 6));
-    out[1] = (char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = (char)(0xE0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  out[0] = (char)(0xF0 | (cp >> 18));
-  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-  out[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
-/**
- * Parses the JSON string at *pp (its opening quote) into a malloc'd UTF-8
- * string and advances *pp past it. NULL when malformed, on \u0000, or when
- * out of memory.
- */
-static char* parse_string(const char** pp) {
-  const char* p = *pp;
-  char* out;
-  size_t j = 0;
-  if (*p != '"') return NULL;
-  out = (char*)malloc(strlen(p) + 1); /* decoding never grows the text */
-  if (out == NULL) return NULL;
-  for (p++; *p != '"'; p++) {
-    long cp, lo;
-    if (*p == '\0' || (unsigned char)*p < 0x20) goto bad;
-    if (*p != '\\') {
-      out[j++] = *p;
-      continue;
-    }
-    switch (*++p) {
-      case '"': out[j++] = '"'; break;
-      case '\\': out[j++] = '\\'; break;
-      case '/': out[j++] = '/'; break;
-      case 'b': out[j++] = '\b'; break;
-      case 'f': out[j++] = '\f'; break;
-      case 'n': out[j++] = '\n'; break;
-      case 'r': out[j++] = '\r'; break;
-      case 't': out[j++] = '\t'; break;
-      case 'u':
-        cp = hex4(p + 1);
-        if (cp <= 0) goto bad; /* malformed, or \u0000 */
-        p += 4;
-        if (cp >= 0xD800 && cp <= 0xDBFF) { /* a surrogate pair */
-          if (p[1] != '\\' || p[2] != 'u') goto bad;
-          lo = hex4(p + 3);
-          if (lo < 0xDC00 || lo > 0xDFFF) goto bad;
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          p += 6;
-        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-          goto bad;
-        }
-        j += put_utf8(out + j, cp);
-        break;
-      default: goto bad;
-    }
-  }
-  out[j] = '\0';
-  *pp = p + 1;
-  return out;
-bad:
-  free(out);
-  return NULL;
-}
-
-/** Skips one JSON value (checking brackets and strings, not every
- *  detail); NULL on malformed input. */
-static const char* skip_value(const char* p) {
-  int depth = 0;
-  p = skip_ws(p);
-  do {
-    if (*p == '\0') return NULL;
-    if (*p == '"') {
-      for (p++; *p != '"'; p++) {
-        if (*p == '\0') return NULL;
-        if (*p == '\\' && *++p == '\0') return NULL;
-      }
-      p++;
-    } else if (*p == '{' || *p == '[') {
-      depth++;
-      p++;
-    } else if (*p == '}' || *p == ']') {
-      if (--depth < 0) return NULL;
-      p++;
-    } else if (depth == 0) {
-      /* a scalar at the top: it ends at a delimiter */
-      const char* start = p;
-      while (*p != '\0' && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\t' &&
-             *p != '\n' && *p != '\r') {
-        p++;
-      }
-      if (p == start) return NULL;
-    } else {
-      p++;
-    }
-    if (depth > 0) p = skip_ws(p);
-  } while (depth > 0);
-  return p;
-}
-
-/** One member of a JSON object: its decoded key and its value's text. */
-typedef struct json_member {
-  char* key;
-  const char* value; /* points into the parsed text */
-  size_t value_length;
-} json_member;
-
-static void free_members(json_member* members, size_t count) {
-  size_t i;
-  for (i = 0; i < count; i++) free(members[i].key);
-  free(members);
-}
-
-/**
- * Splits the JSON object at *pp into members (keys decoded, values left as
- * text) and advances *pp past it. Returns 0 on malformed input or when out
- * of memory.
- */
-static int parse_object(const char** pp, json_member** out, size_t* out_count) {
-  const char* p = skip_ws(*pp);
-  json_member* members = NULL;
-  size_t count = 0, cap = 0;
-  if (*p != '{') return 0;
-  p = skip_ws(p + 1);
-  if (*p == '}') {
-    p++;
-  } else {
-    for (;;) {
-      const char* end;
-      char* key;
-      if (*p != '"' || (key = parse_string(&p)) == NULL) goto bad;
-      if (count == cap) {
-        size_t new_cap = cap ? cap * 2 : 8;
-        json_member* bigger = (json_member*)realloc(members, new_cap * sizeof *members);
-        if (bigger == NULL) {
-          free(key);
-          goto bad;
-        }
-        members = bigger;
-        cap = new_cap;
-      }
-      members[count].key = key;
-      count++;
-      p = skip_ws(p);
-      if (*p != ':') goto bad;
-      p = skip_ws(p + 1);
-      end = skip_value(p);
-      if (end == NULL) goto bad;
-      members[count - 1].value = p;
-      members[count - 1].value_length = (size_t)(end - p);
-      p = skip_ws(end);
-      if (*p == ',') {
-        p = skip_ws(p + 1);
-        continue;
-      }
-      if (*p != '}') goto bad;
-      p++;
-      break;
-    }
-  }
-  *pp = p;
-  *out = members;
-  *out_count = count;
-  return 1;
-bad:
-  free_members(members, count);
-  return 0;
-}
 
 /** Appends s as a JSON string (quoted, escaped); 0 when out of memory. */
 static int buf_json_string(text_buf* b, const char* s) {
@@ -1077,7 +874,7 @@ static etl_status merge_append(etl_writer* w, char** merged, etl_error* error) {
 
 /** Appends `"name": {members...}` with member `key` set to `value` (added
  *  at the end when new; left out when `value` is NULL and it is new). */
-static int buf_section(text_buf* b, const char* name, const json_member* members, size_t count,
+static int buf_section(text_buf* b, const char* name, const etl_config_member* members, size_t count,
                        const char* key, const char* value) {
   size_t i;
   int first = 1, replaced = 0;
@@ -1104,44 +901,25 @@ static int buf_section(text_buf* b, const char* name, const json_member* members
   return buf_str(b, first ? "}" : "\n  }");
 }
 
-/** The members of section `name` ("state" or "schemas") of the parsed
- *  state file `top`. Returns 0 when malformed. */
-static int section(const json_member* top, size_t count, const char* name, json_member** out,
-                   size_t* out_count) {
-  size_t i;
-  *out = NULL;
-  *out_count = 0;
-  for (i = 0; i < count; i++) {
-    if (strcmp(top[i].key, name) == 0) {
-      const char* p = top[i].value;
-      return parse_object(&p, out, out_count);
-    }
-  }
-  return 1;
-}
-
-/** Parses the state file: its text (malloc'd; NULL when there is none) and
- *  both sections. */
+/** The state file, read with etl_config.h: its text (malloc'd; NULL when
+ *  there is none) and the members of both sections. */
 typedef struct state_file {
   char* text;
-  json_member* top;
-  size_t top_count;
-  json_member* state;
+  etl_config file;
+  etl_config_member* state;
   size_t state_count;
-  json_member* schemas;
+  etl_config_member* schemas;
   size_t schema_count;
 } state_file;
 
 static void free_state_file(state_file* s) {
-  free_members(s->state, s->state_count);
-  free_members(s->schemas, s->schema_count);
-  free_members(s->top, s->top_count);
+  etl_config_free_members(s->state, s->state_count);
+  etl_config_free_members(s->schemas, s->schema_count);
   free(s->text);
   memset(s, 0, sizeof *s);
 }
 
 static etl_status load_state_file(const char* path, state_file* s, etl_error* error) {
-  const char* p;
   int err = 0;
   memset(s, 0, sizeof *s);
   s->text = read_file(path, &err);
@@ -1150,10 +928,11 @@ static etl_status load_state_file(const char* path, state_file* s, etl_error* er
     if (err == ENOMEM) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
     return fail_errno(error, err, "read", path);
   }
-  p = s->text;
-  if (!parse_object(&p, &s->top, &s->top_count) || *skip_ws(p) != '\0' ||
-      !section(s->top, s->top_count, "state", &s->state, &s->state_count) ||
-      !section(s->top, s->top_count, "schemas", &s->schemas, &s->schema_count)) {
+  /* etl_config.h reads any JSON object, not only configs (a blank file is
+   * not one) */
+  if (!etl_config_is_json(s->text) || etl_config_parse(&s->file, s->text) != ETL_OK ||
+      etl_config_get_members(&s->file, "state", ETL_CONFIG_OPTIONAL, &s->state, &s->state_count) != ETL_OK ||
+      etl_config_get_members(&s->file, "schemas", ETL_CONFIG_OPTIONAL, &s->schemas, &s->schema_count) != ETL_OK) {
     free_state_file(s);
     return fail(error, ETL_ERR_DATA,
                 "'%s' is not a state file written by csvdir (malformed JSON); "
@@ -1161,12 +940,6 @@ static etl_status load_state_file(const char* path, state_file* s, etl_error* er
                 path);
   }
   return ETL_OK;
-}
-
-/** Non-zero when `json` is one JSON value (the host's text, checked). */
-static int is_json_value(const char* json) {
-  const char* end = skip_value(json);
-  return end != NULL && *skip_ws(end) == '\0';
 }
 
 /**
@@ -1187,8 +960,8 @@ static etl_status prepare_state(etl_writer* w, const etl_commit_request* request
   int err = 0;
   *temp = NULL;
   if (state_json == NULL && schema_json == NULL) return ETL_OK;
-  if ((state_json != NULL && !is_json_value(state_json)) ||
-      (schema_json != NULL && !is_json_value(schema_json))) {
+  if ((state_json != NULL && !etl_config_is_json(state_json)) ||
+      (schema_json != NULL && !etl_config_is_json(schema_json))) {
     return fail(error, ETL_ERR_INVALID_ARGUMENT, "the state or schema to commit for "
                 "'%s' is not one JSON value", w->table);
   }
@@ -1312,7 +1085,7 @@ static void release_buffer(etl_buffer* buffer) {
  *  value in *out; ETL_ERR_NOT_FOUND when it is not there. */
 static etl_status lookup(etl_instance* inst, const char* name, const char* key, etl_buffer* out,
                          etl_error* error) {
-  json_member* members;
+  etl_config_member* members;
   size_t count, i;
   char* path;
   state_file s;
