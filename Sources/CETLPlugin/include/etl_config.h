@@ -35,6 +35,7 @@
  *   - Strings decode every escape, \uXXXX included (a surrogate pair is one
  *     code point; a lone surrogate is refused). A string holding \u0000
  *     cannot be a C string and is refused by the getters that return one.
+ *     Unescaped bytes are copied as they are (the host sends UTF-8).
  *   - Integers: JSON integers only (no fraction, no exponent) within the
  *     range the caller gives. Numbers: any JSON number, as a double.
  *   - Any JSON object can be read the same way, not only a config:
@@ -45,11 +46,13 @@
  *
  *   An etl_config borrows the JSON text: keep it alive (and unchanged)
  *   while you read; open()'s config_json lives until open() returns. The
- *   etl_config itself owns nothing and needs no free. Getters that return
- *   text (etl_config_get_string, etl_config_get_string_array) allocate it
- *   with malloc(): the caller frees it, with free() for a string and with
- *   etl_config_free_strings() for an array. On failure they allocate
- *   nothing and leave *out unchanged.
+ *   etl_config itself owns nothing and needs no free. Three getters
+ *   allocate with malloc(), and the caller frees: etl_config_get_string
+ *   (free()), etl_config_get_string_array (etl_config_free_strings()) and
+ *   etl_config_get_members (etl_config_free_members()). The others, and
+ *   etl_config_get_json (a pointer into the borrowed text), allocate
+ *   nothing. On failure no getter allocates or changes its outputs.
+ *   Each getter scans the text from the start: configs are small.
  *
  * ERRORS
  *
