@@ -10,14 +10,26 @@ import Foundation
 /// sdk.checkout           // "/src/etl-host" (nil for an installed etl-host)
 /// ```
 public struct PluginSDK: Sendable, Equatable {
-    /// The folder holding `etl_plugin.h` and `etl_batch.h`.
+    /// The folder holding `etl_plugin.h` and its helpers (``headers``).
     public var includeDirectory: String
     /// The etl-host source checkout (the folder of its `Package.swift`), or
     /// nil when only the headers were found.
     public var checkout: String?
 
-    /// The headers a C plugin project gets a copy of.
-    public static let headers = ["etl_plugin.h", "etl_batch.h"]
+    /// The headers a C plugin project gets a copy of: the contract and its
+    /// header-only helpers, with what each one is for.
+    public static let headerPurposes: KeyValuePairs<String, String> = [
+        "etl_plugin.h": "the contract",
+        "etl_batch.h": "builds Arrow batches row by row",
+        "etl_config.h": "reads the config JSON by key",
+        "etl_reader.h": "reads the cells of Arrow batches (warehouses)",
+    ]
+
+    /// The names of ``headerPurposes``, in order.
+    public static var headers: [String] { headerPurposes.map(\.key) }
+
+    /// "etl_plugin.h, etl_batch.h, etl_config.h and etl_reader.h", for messages.
+    static var headerList: String { headers.dropLast().joined(separator: ", ") + " and " + headers[headers.count - 1] }
 
     /// Creates a location.
     public init(includeDirectory: String, checkout: String?) {
@@ -41,7 +53,7 @@ public struct PluginSDK: Sendable, Equatable {
             if let sdk = checkout(at: path) { return sdk }
             if hasHeaders(path) { return PluginSDK(includeDirectory: path, checkout: nil) }
             throw HostError(.invalidArgument, "--sdk '\(path)' is neither an etl-host source checkout "
-                + "(with Sources/CETLPlugin/include/etl_plugin.h) nor a folder holding etl_plugin.h and etl_batch.h")
+                + "(with Sources/CETLPlugin/include/etl_plugin.h) nor a folder holding \(headerList)")
         }
         var folder = executableDirectory
         for _ in 0 ..< 6 {
@@ -55,7 +67,7 @@ public struct PluginSDK: Sendable, Equatable {
         if hasHeaders(installed) { return PluginSDK(includeDirectory: installed, checkout: nil) }
         throw HostError(.invalidArgument, "cannot find etl_plugin.h: this etl-host (\(executableDirectory)) is "
             + "neither inside an etl-host source checkout nor installed with \(installed); pass --sdk PATH "
-            + "(an etl-host checkout, or a folder holding etl_plugin.h and etl_batch.h)")
+            + "(an etl-host checkout, or a folder holding \(headerList))")
     }
 
     /// The SDK of the checkout at `folder`, if it is one.

@@ -5,10 +5,12 @@ import Foundation
 /// author to make their own.
 ///
 /// - A C extractor reads one stream, `numbers`, of `count` rows (config,
-///   default 10) built with `etl_batch.h`; a C warehouse writes each table
-///   as JSON Lines in a directory (config `dir`), with atomic replace and
+///   default 10, read with `etl_config.h`) built with `etl_batch.h`; a C
+///   warehouse writes each table as JSON Lines in a directory (config
+///   `dir`), reading batches with `etl_reader.h`, with atomic replace and
 ///   append. The project gets a Makefile and a copy of `etl_plugin.h` and
-///   `etl_batch.h` in `include/`, so it builds anywhere with `cc`.
+///   its helpers (``PluginSDK/headers``) in `include/`, so it builds
+///   anywhere with `cc`.
 /// - A Swift plugin is the same with ETLPluginKit: a package whose
 ///   `Package.swift` depends on the etl-host checkout by path.
 ///
@@ -21,7 +23,7 @@ import Foundation
 public struct PluginScaffold: Sendable {
     /// The languages `plugins new` writes.
     public enum Language: String, CaseIterable, Sendable {
-        /// C99 with etl_plugin.h and etl_batch.h, built by make and cc.
+        /// C99 with etl_plugin.h and its header-only helpers, built by make and cc.
         case c
         /// Swift with ETLPluginKit, built by swift build.
         case swift
@@ -102,14 +104,13 @@ public struct PluginScaffold: Sendable {
                 File(path: "Makefile", contents: fill(ScaffoldTemplates.makefile, sdk: sdk) + "\n",
                      summary: "make -> \(libraryFile)"),
             ]
-            for header in PluginSDK.headers {
+            for (header, purpose) in PluginSDK.headerPurposes {
                 let path = (sdk.includeDirectory as NSString).appendingPathComponent(header)
                 guard let data = FileManager.default.contents(atPath: path) else {
                     throw HostError(.io, "cannot read '\(path)': \(errnoDescription())")
                 }
                 files.append(File(path: "include/\(header)", contents: String(decoding: data, as: UTF8.self),
-                                  summary: header == "etl_plugin.h" ? "the contract, ABI \(abi(sdk))"
-                                      : "the Arrow batch builder"))
+                                  summary: header == "etl_plugin.h" ? "\(purpose), ABI \(abi(sdk))" : purpose))
             }
             return files + [readme(sdk: sdk), File(path: ".gitignore", contents: ScaffoldTemplates.gitignore, summary: "")]
         case .swift:
@@ -208,7 +209,8 @@ public struct PluginScaffold: Sendable {
 
             An etl-host \(kind.rawValue) in \(language == .c ? "C" : "Swift"), made by `etl-host plugins new`.
             \(language == .c
-                ? "include/ holds a copy of the contract (etl_plugin.h, ABI \(abi(sdk))) and of the batch builder (etl_batch.h)."
+                ? "include/ holds a copy of the contract (etl_plugin.h, ABI \(abi(sdk))) and of its header-only helpers "
+                    + "(etl_batch.h builds batches, etl_config.h reads the config, etl_reader.h reads batches)."
                 : "It depends on ETLPluginKit from the etl-host checkout at \(sdk.checkout ?? "?"). Build it with the Swift toolchain of the etl-host that loads it.")
 
             \(lines.joined(separator: "\n"))

@@ -21,7 +21,8 @@ extension ScaffoldTemplates {
      * (declare_columns) and the rows (append_row), marked TODO below.
      *
      * The contract is include/etl_plugin.h, copied from etl-host with this
-     * project; include/etl_batch.h builds the Arrow batches. The rules that
+     * project; include/etl_config.h reads the config and include/etl_batch.h
+     * builds the Arrow batches (both header-only). The rules that
      * matter most: whoever allocates frees (everything handed to the host has
      * a release callback), inputs are borrowed for the call only, and a field
      * of a host struct is touched only when its struct_size covers it
@@ -41,12 +42,13 @@ extension ScaffoldTemplates {
     #include <string.h>
 
     #include "etl_batch.h"
+    #include "etl_config.h"
     #include "etl_plugin.h"
 
     /** Rows per batch. */
     #define BATCH_ROWS 1000
     /** The largest count the config accepts. */
-    #define MAX_COUNT 1000000000LL
+    #define MAX_COUNT INT64_C(1000000000)
 
     /* TODO: the config your plugin accepts (a JSON Schema; the host checks
      * configs against it before open()). */
@@ -93,7 +95,7 @@ extension ScaffoldTemplates {
     /** Fills `error` (allocated by the host) with `code` and a message the
      *  host frees through release_error; returns `code`. */
     static etl_status fail(etl_error* error, etl_status code, const char* fmt, ...) {
-      static char out_of_memory[] = "__NAME__: out of memory";
+      static char out_of_memory[] = "out of memory";
       va_list ap;
       int n;
       char* message;
@@ -141,78 +143,35 @@ extension ScaffoldTemplates {
       int cancelled; /* set by cancel() from any thread */
     };
 
-    static const char* skip_ws(const char* p) {
-      while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
-      return p;
-    }
-
     /**
-     * Reads {"count": N} (every key optional). The host has checked the config
-     * against k_config_schema; this still refuses anything else, with a reason
-     * in *why. TODO: read your own keys.
+     * Reads {"count": N} (every key optional) with etl_config.h. The host has
+     * checked the config against k_config_schema; this still refuses anything
+     * else, naming the key ("config key 'count': must be an integer from 0 to
+     * 1000000000"). TODO: read your own keys.
      */
-    static int read_config(const char* json, long long* count, const char** why) {
-      const char* p = skip_ws(json == NULL ? "" : json);
-      *count = 10;
-      *why = "the config is not a JSON object";
-      if (*p != '{') return 0;
-      p = skip_ws(p + 1);
-      if (*p == '}') return 1;
-      for (;;) {
-        const char* key;
-        size_t key_length;
-        char* end;
-        long long value;
-        *why = "the config is not valid JSON";
-        if (*p != '"') return 0;
-        key = ++p;
-        while (*p != '"') {
-          if (*p == '\0') return 0;
-          if (*p == '\\' && p[1] != '\0') p++;
-          p++;
-        }
-        key_length = (size_t)(p - key);
-        p = skip_ws(p + 1);
-        if (*p != ':') return 0;
-        p = skip_ws(p + 1);
-        if (key_length != 5 || memcmp(key, "count", 5) != 0) {
-          *why = "unknown key (the only key is \"count\")";
-          return 0;
-        }
-        *why = "\"count\" must be an integer from 0 to 1000000000";
-        if (*p != '-' && (*p < '0' || *p > '9')) return 0;
-        errno = 0;
-        value = strtoll(p, &end, 10);
-        if (end == p || errno != 0 || value < 0 || value > MAX_COUNT || *end == '.' || *end == 'e' ||
-            *end == 'E') {
-          return 0;
-        }
-        *count = value;
-        p = skip_ws(end);
-        if (*p == ',') {
-          p = skip_ws(p + 1);
-          continue;
-        }
-        *why = "the config is not valid JSON";
-        return *p == '}';
+    static etl_status read_config(const char* json, int64_t* count, etl_error* error) {
+      static const char* const keys[] = {"count"};
+      etl_config config;
+      *count = 10; /* the default */
+      if (etl_config_parse(&config, json) != ETL_OK || etl_config_check_keys(&config, keys, 1) != ETL_OK ||
+          etl_config_get_int(&config, "count", ETL_CONFIG_OPTIONAL, 0, MAX_COUNT, count) != ETL_OK) {
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "%s", etl_config_last_error(&config));
       }
+      return ETL_OK;
     }
 
     static etl_status plugin_open(const etl_open_request* request, etl_instance** out,
                                   etl_error* error) {
-      const char* why = NULL;
-      long long count;
+      int64_t count;
       etl_instance* inst;
       if (request == NULL || out == NULL ||
           !ETL_HAS_FIELD(request, etl_open_request, host_context)) {
-        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: open() got no request");
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "open() got no request");
       }
-      if (!read_config(request->config_json, &count, &why)) {
-        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: bad config: %s", why);
-      }
+      if (read_config(request->config_json, &count, error) != ETL_OK) return ETL_ERR_INVALID_ARGUMENT;
       inst = (etl_instance*)calloc(1, sizeof *inst);
-      if (inst == NULL) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
-      inst->count = count;
+      if (inst == NULL) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
+      inst->count = (long long)count;
       inst->ctx = request->host_context;
       *out = inst; /* set only on success; the host calls close() once */
       return ETL_OK;
@@ -237,9 +196,9 @@ extension ScaffoldTemplates {
     static etl_status plugin_discover(etl_instance* inst, etl_buffer* catalog, etl_error* error) {
       char* data;
       (void)inst;
-      if (catalog == NULL) return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: no catalog buffer");
+      if (catalog == NULL) return fail(error, ETL_ERR_INVALID_ARGUMENT, "no catalog buffer");
       data = (char*)malloc(sizeof k_catalog);
-      if (data == NULL) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+      if (data == NULL) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
       memcpy(data, k_catalog, sizeof k_catalog); /* with its NUL */
       catalog->data = data;
       catalog->length = (int64_t)(sizeof k_catalog - 1);
@@ -285,7 +244,7 @@ extension ScaffoldTemplates {
     static int stream_get_schema(struct ArrowArrayStream* stream, struct ArrowSchema* out) {
       stream_state* s = (stream_state*)stream->private_data;
       if (etl_batch_get_schema(s->builder, out) != ETL_OK) {
-        snprintf(s->error, sizeof s->error, "__NAME__: %s", etl_batch_last_error(s->builder));
+        snprintf(s->error, sizeof s->error, "%s", etl_batch_last_error(s->builder));
         return ENOMEM;
       }
       return 0;
@@ -296,12 +255,12 @@ extension ScaffoldTemplates {
       etl_instance* inst = s->inst;
       if (host_cancelled(inst->ctx)) FLAG_SET(&inst->cancelled);
       if (FLAG_GET(&inst->cancelled)) {
-        snprintf(s->error, sizeof s->error, "__NAME__: cancelled");
+        snprintf(s->error, sizeof s->error, "cancelled");
         return ECANCELED;
       }
       while (s->next <= inst->count && etl_batch_row_count(s->builder) < BATCH_ROWS) {
         if (append_row(s->builder, s->next) != ETL_OK) {
-          snprintf(s->error, sizeof s->error, "__NAME__: %s", etl_batch_last_error(s->builder));
+          snprintf(s->error, sizeof s->error, "%s", etl_batch_last_error(s->builder));
           return ENOMEM;
         }
         s->next++;
@@ -311,7 +270,7 @@ extension ScaffoldTemplates {
         return 0;
       }
       if (etl_batch_finish(s->builder, out, NULL) != ETL_OK) {
-        snprintf(s->error, sizeof s->error, "__NAME__: %s", etl_batch_last_error(s->builder));
+        snprintf(s->error, sizeof s->error, "%s", etl_batch_last_error(s->builder));
         return ENOMEM;
       }
       s->rows_done += out->length;
@@ -338,23 +297,23 @@ extension ScaffoldTemplates {
                                   struct ArrowArrayStream* out, etl_error* error) {
       stream_state* s;
       if (request == NULL || out == NULL || request->stream == NULL) {
-        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: read() needs a stream name");
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "read() needs a stream name");
       }
       if (strcmp(request->stream, k_stream) != 0) {
         return fail(error, ETL_ERR_INVALID_ARGUMENT,
-                    "__NAME__: unknown stream '%s' (the only stream is '%s')", request->stream,
+                    "unknown stream '%s' (the only stream is '%s')", request->stream,
                     k_stream);
       }
       /* request->state_json is ignored: every read is a full read. */
       s = (stream_state*)calloc(1, sizeof *s);
-      if (s == NULL) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+      if (s == NULL) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
       s->inst = inst;
       s->next = 1;
       s->builder = etl_batch_new();
       if (s->builder == NULL || declare_columns(s->builder) != ETL_OK) {
         etl_batch_free(s->builder);
         free(s);
-        return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+        return fail(error, ETL_ERR_UNKNOWN, "out of memory");
       }
       out->get_schema = stream_get_schema;
       out->get_next = stream_get_next;
@@ -382,7 +341,7 @@ extension ScaffoldTemplates {
       if (out == NULL) return ETL_ERR_INVALID_ARGUMENT;
       if (ETL_ABI_MAJOR(host_abi) != ETL_ABI_VERSION_MAJOR) {
         if (ETL_HAS_FIELD(out, etl_plugin, abi_version)) out->abi_version = ETL_ABI_VERSION;
-        return fail(error, ETL_ERR_ABI_MISMATCH, "__NAME__: built for ABI %u.%u, host offers %u.%u",
+        return fail(error, ETL_ERR_ABI_MISMATCH, "built for ABI %u.%u, host offers %u.%u",
                     (unsigned)ETL_ABI_VERSION_MAJOR, (unsigned)ETL_ABI_VERSION_MINOR,
                     (unsigned)ETL_ABI_MAJOR(host_abi), (unsigned)ETL_ABI_MINOR(host_abi));
       }
@@ -437,7 +396,8 @@ extension ScaffoldTemplates {
      *
      * Make it yours: write somewhere else in begin/write/commit/rollback,
      * marked TODO below. The contract is include/etl_plugin.h, copied from
-     * etl-host with this project.
+     * etl-host with this project; include/etl_config.h reads the config and
+     * include/etl_reader.h the cells of each batch (both header-only).
      *
      *   make                                        -> libetl___IDENT__.so
      *   etl-host plugins test ./libetl___IDENT__.so -c dir=/tmp/__IDENT__-test
@@ -458,7 +418,9 @@ extension ScaffoldTemplates {
     #include <sys/types.h>
     #include <unistd.h>
 
+    #include "etl_config.h"
     #include "etl_plugin.h"
+    #include "etl_reader.h"
 
     /* TODO: the config your plugin accepts (a JSON Schema; the host checks
      * configs against it before open()). */
@@ -498,7 +460,7 @@ extension ScaffoldTemplates {
     /** Fills `error` (allocated by the host) with `code` and a message the
      *  host frees through release_error; returns `code`. */
     static etl_status fail(etl_error* error, etl_status code, const char* fmt, ...) {
-      static char out_of_memory[] = "__NAME__: out of memory";
+      static char out_of_memory[] = "out of memory";
       va_list ap;
       int n;
       char* message;
@@ -527,7 +489,7 @@ extension ScaffoldTemplates {
       etl_status code = err == ENOSPC ? ETL_ERR_RESOURCE_EXHAUSTED
                         : (err == EACCES || err == EPERM || err == EROFS) ? ETL_ERR_PERMISSION_DENIED
                                                                           : ETL_ERR_IO;
-      return fail(error, code, "__NAME__: cannot %s '%s': %s", what, path, strerror(err));
+      return fail(error, code, "cannot %s '%s': %s", what, path, strerror(err));
     }
 
     /** A growable byte buffer, always NUL-terminated. */
@@ -697,63 +659,22 @@ extension ScaffoldTemplates {
       int cancelled;  /* set by cancel() from any thread */
     };
 
-    static const char* skip_ws(const char* p) {
-      while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
-      return p;
-    }
-
-    /** Reads a JSON string without escapes other than \" \\ \/ (enough for a
-     *  path); malloc'd, or NULL. Advances *pp. */
-    static char* read_string(const char** pp) {
-      const char* p = *pp;
-      text_buf b = {NULL, 0, 0};
-      if (*p != '"') return NULL;
-      for (p++; *p != '"'; p++) {
-        if (*p == '\0' || (unsigned char)*p < 0x20) goto bad;
-        if (*p == '\\') {
-          p++;
-          if (*p != '"' && *p != '\\' && *p != '/') goto bad;
-        }
-        if (!buf_add(&b, p, 1)) goto bad;
-      }
-      *pp = p + 1;
-      if (b.data == NULL && !buf_add(&b, "", 0)) return NULL;
-      return b.data;
-    bad:
-      free(b.data);
-      return NULL;
-    }
-
-    /** Reads {"dir": "..."}; malloc'd dir, or NULL with *why. TODO: your keys. */
-    static char* read_config(const char* json, const char** why) {
-      const char* p = skip_ws(json == NULL ? "" : json);
+    /**
+     * Reads {"dir": "..."} with etl_config.h: a malloc'd non-empty dir, or NULL
+     * with the reason (naming the key) in `error`. TODO: read your own keys.
+     */
+    static char* read_config(const char* json, etl_error* error) {
+      static const char* const keys[] = {"dir"};
+      etl_config config;
       char* dir = NULL;
-      *why = "the config is not a JSON object";
-      if (*p != '{') return NULL;
-      p = skip_ws(p + 1);
-      while (*p != '}') {
-        char* key = read_string(&p);
-        int is_dir = key != NULL && strcmp(key, "dir") == 0;
-        *why = key == NULL ? "the config is not valid JSON" : "unknown key (the only key is \"dir\")";
-        free(key);
-        p = skip_ws(p);
-        if (!is_dir || *p != ':') break;
-        p = skip_ws(p + 1);
-        free(dir);
-        dir = read_string(&p);
-        *why = "\"dir\" must be a non-empty string";
-        if (dir == NULL || dir[0] == '\0') break;
-        p = skip_ws(p);
-        *why = "the config is not valid JSON";
-        if (*p == ',') {
-          p = skip_ws(p + 1);
-        } else if (*p != '}') {
-          break;
-        }
+      if (etl_config_parse(&config, json) != ETL_OK || etl_config_check_keys(&config, keys, 1) != ETL_OK ||
+          etl_config_get_string(&config, "dir", ETL_CONFIG_REQUIRED, &dir) != ETL_OK) {
+        fail(error, ETL_ERR_INVALID_ARGUMENT, "%s", etl_config_last_error(&config));
+        return NULL;
       }
-      if (*p != '}' || dir == NULL || dir[0] == '\0') {
-        if (*p == '}' && dir == NULL) *why = "\"dir\" is missing";
+      if (dir[0] == '\0') {
         free(dir);
+        fail(error, ETL_ERR_INVALID_ARGUMENT, "config key 'dir': must not be empty");
         return NULL;
       }
       return dir;
@@ -761,25 +682,24 @@ extension ScaffoldTemplates {
 
     static etl_status plugin_open(const etl_open_request* request, etl_instance** out,
                                   etl_error* error) {
-      const char* why = NULL;
       etl_instance* inst;
       int err;
       if (request == NULL || out == NULL ||
           !ETL_HAS_FIELD(request, etl_open_request, host_context)) {
-        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: open() got no request");
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "open() got no request");
       }
       inst = (etl_instance*)calloc(1, sizeof *inst);
-      if (inst == NULL) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
-      inst->dir = read_config(request->config_json, &why);
+      if (inst == NULL) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
+      inst->dir = read_config(request->config_json, error);
       if (inst->dir == NULL) {
         free(inst);
-        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: bad config: %s", why);
+        return ETL_ERR_INVALID_ARGUMENT;
       }
       inst->meta_dir = join3(inst->dir, "/_etl", "");
       if (inst->meta_dir == NULL) {
         free(inst->dir);
         free(inst);
-        return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+        return fail(error, ETL_ERR_UNKNOWN, "out of memory");
       }
       err = make_dirs(inst->meta_dir);
       if (err != 0) {
@@ -816,52 +736,6 @@ extension ScaffoldTemplates {
     /* Values                                                                    */
     /* ------------------------------------------------------------------------ */
 
-    typedef enum column_kind {
-      KIND_BOOL,
-      KIND_INT64,
-      KIND_FLOAT64,
-      KIND_UTF8,
-      KIND_BINARY,
-      KIND_DATE32,
-      KIND_TIMESTAMP,
-      KIND_NULL
-    } column_kind;
-
-    /** The kind of an Arrow format of ABI v1; -1 for any other. */
-    static int kind_of(const char* format) {
-      static const char* const formats[] = {"b", "l", "g", "u", "z", "tdD", "tsu:UTC", "n"};
-      int i;
-      for (i = 0; format != NULL && i < 8; i++) {
-        if (strcmp(format, formats[i]) == 0) return i;
-      }
-      return -1;
-    }
-
-    /** Whether Arrow field metadata marks the column as JSON
-     *  (ARROW:extension:name = arrow.json). The encoding: int32 pair count,
-     *  then per pair int32 length + key bytes, int32 length + value bytes. */
-    static int is_json_column(const char* metadata) {
-      int32_t pairs, i, length;
-      const char* p = metadata;
-      if (p == NULL) return 0;
-      memcpy(&pairs, p, 4);
-      p += 4;
-      for (i = 0; i < pairs; i++) {
-        const char* key;
-        int32_t key_length;
-        memcpy(&key_length, p, 4);
-        key = p + 4;
-        p = key + key_length;
-        memcpy(&length, p, 4);
-        if (key_length == 20 && memcmp(key, "ARROW:extension:name", 20) == 0 && length == 10 &&
-            memcmp(p + 4, "arrow.json", 10) == 0) {
-          return 1;
-        }
-        p += 4 + length;
-      }
-      return 0;
-    }
-
     /** Civil date of a day count since 1970-01-01 (proleptic Gregorian). */
     static void civil_from_days(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
       int64_t era, doe, yoe, doy, mp;
@@ -876,41 +750,33 @@ extension ScaffoldTemplates {
       *y = yoe + era * 400 + (*m <= 2);
     }
 
-    /** Appends the value at `index` of column `c` as JSON. 0: out of memory. */
-    static int append_value(text_buf* b, const struct ArrowArray* c, column_kind kind, int json,
-                            int64_t index) {
+    /** Appends `cell` as JSON; `json` when its column holds JSON documents
+     *  (written as they are). 0: out of memory. */
+    static int append_cell(text_buf* b, const etl_cell* cell, int json) {
       char text[64];
-      const uint8_t* validity = (const uint8_t*)c->buffers[0];
-      if (kind == KIND_NULL || (validity != NULL && !((validity[index >> 3] >> (index & 7)) & 1))) {
-        return buf_str(b, "null");
-      }
-      switch (kind) {
-        case KIND_BOOL: {
-          const uint8_t* bits = (const uint8_t*)c->buffers[1];
-          return buf_str(b, (bits[index >> 3] >> (index & 7)) & 1 ? "true" : "false");
-        }
-        case KIND_INT64:
-          snprintf(text, sizeof text, "%" PRId64, ((const int64_t*)c->buffers[1])[index]);
+      size_t i;
+      if (cell->is_null) return buf_str(b, "null");
+      switch (cell->type) {
+        case ETL_TYPE_BOOL: return buf_str(b, cell->boolean ? "true" : "false");
+        case ETL_TYPE_INT64:
+          snprintf(text, sizeof text, "%" PRId64, cell->int64);
           return buf_str(b, text);
-        case KIND_FLOAT64: {
-          double v = ((const double*)c->buffers[1])[index];
+        case ETL_TYPE_FLOAT64: {
           int precision;
-          if (isnan(v) || isinf(v)) return buf_str(b, "null"); /* JSON has neither */
+          if (isnan(cell->float64) || isinf(cell->float64)) return buf_str(b, "null"); /* JSON has neither */
           for (precision = 1; precision <= 17; precision++) { /* the shortest exact form */
-            snprintf(text, sizeof text, "%.*g", precision, v);
-            if (strtod(text, NULL) == v) break;
+            snprintf(text, sizeof text, "%.*g", precision, cell->float64);
+            if (strtod(text, NULL) == cell->float64) break;
           }
           return buf_str(b, text);
         }
-        case KIND_DATE32:
-        case KIND_TIMESTAMP: {
-          int64_t value = kind == KIND_DATE32 ? ((const int32_t*)c->buffers[1])[index]
-                                              : ((const int64_t*)c->buffers[1])[index];
-          int64_t days = value, rest = 0, micros = 0, y;
+        case ETL_TYPE_DATE32:
+        case ETL_TYPE_TIMESTAMP_US: {
+          int64_t days = cell->date32, rest = 0, micros = 0, y;
           unsigned m, d;
-          if (kind == KIND_TIMESTAMP) { /* floor division, for times before 1970 */
-            int64_t seconds = value / 1000000;
-            micros = value % 1000000;
+          if (cell->type == ETL_TYPE_TIMESTAMP_US) { /* floor division, for times before 1970 */
+            int64_t seconds = cell->timestamp_us / 1000000;
+            micros = cell->timestamp_us % 1000000;
             if (micros < 0) {
               micros += 1000000;
               seconds--;
@@ -923,7 +789,7 @@ extension ScaffoldTemplates {
             }
           }
           civil_from_days(days, &y, &m, &d);
-          if (kind == KIND_DATE32) {
+          if (cell->type == ETL_TYPE_DATE32) {
             snprintf(text, sizeof text, "\"%04" PRId64 "-%02u-%02u\"", y, m, d);
           } else {
             snprintf(text, sizeof text, "\"%04" PRId64 "-%02u-%02uT%02u:%02u:%02u.%06uZ\"", y, m, d,
@@ -932,20 +798,16 @@ extension ScaffoldTemplates {
           }
           return buf_str(b, text);
         }
-        case KIND_UTF8:
-        case KIND_BINARY: {
-          const int32_t* offsets = (const int32_t*)c->buffers[1];
-          const char* data = (const char*)c->buffers[2] + offsets[index];
-          size_t n = (size_t)(offsets[index + 1] - offsets[index]), i;
-          if (kind == KIND_UTF8) return json ? buf_add(b, data, n) : buf_json_string(b, data, n);
+        case ETL_TYPE_UTF8:
+          return json ? buf_add(b, cell->bytes, cell->length) : buf_json_string(b, cell->bytes, cell->length);
+        case ETL_TYPE_BINARY:
           if (!buf_add(b, "\"", 1)) return 0;
-          for (i = 0; i < n; i++) {
-            snprintf(text, sizeof text, "%02x", (unsigned)(unsigned char)data[i]);
+          for (i = 0; i < cell->length; i++) {
+            snprintf(text, sizeof text, "%02x", (unsigned)(unsigned char)cell->bytes[i]);
             if (!buf_add(b, text, 2)) return 0;
           }
           return buf_add(b, "\"", 1);
-        }
-        case KIND_NULL: break;
+        case ETL_TYPE_NULL: break;
       }
       return buf_str(b, "null");
     }
@@ -958,9 +820,7 @@ extension ScaffoldTemplates {
       etl_instance* inst;
       char* table;
       int32_t mode;        /* ETL_MODE_REPLACE or ETL_MODE_APPEND */
-      size_t columns;
-      column_kind* kinds;  /* per column */
-      int* json;           /* per column: the values are JSON documents */
+      etl_batch_reader reader; /* the columns, and the cells of each batch */
       char** keys;         /* per column: "\"name\":" */
       char* file_name;     /* "<table>.jsonl" */
       char* final_path;    /* "<dir>/<table>.jsonl" */
@@ -974,10 +834,9 @@ extension ScaffoldTemplates {
       if (w == NULL) return;
       if (w->out != NULL) fclose(w->out);
       if (w->temp_path != NULL) unlink(w->temp_path);
-      for (i = 0; w->keys != NULL && i < w->columns; i++) free(w->keys[i]);
+      for (i = 0; w->keys != NULL && i < (size_t)w->reader.column_count; i++) free(w->keys[i]);
       free(w->keys);
-      free(w->kinds);
-      free(w->json);
+      etl_reader_free(&w->reader);
       free(w->table);
       free(w->file_name);
       free(w->final_path);
@@ -988,61 +847,49 @@ extension ScaffoldTemplates {
 
     static etl_status plugin_begin(etl_instance* inst, const etl_table_request* request,
                                    etl_writer** out, etl_error* error) {
-      const struct ArrowSchema* schema;
       etl_writer* w;
       int64_t i;
       int err = 0;
       if (request == NULL || out == NULL || request->table == NULL || request->schema == NULL) {
-        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: begin() needs a table and a schema");
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "begin() needs a table and a schema");
       }
       if (request->mode != ETL_MODE_REPLACE && request->mode != ETL_MODE_APPEND) {
         return fail(error, ETL_ERR_NOT_IMPLEMENTED,
-                    "__NAME__: write mode %d is not supported (replace and append are)",
+                    "write mode %d is not supported (replace and append are)",
                     (int)request->mode);
       }
       if (request->table[0] == '\0' || request->table[0] == '.' || strchr(request->table, '/') ||
           strlen(request->table) > 200) {
-        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: table name '%s' cannot be a file name",
-                    request->table);
-      }
-      schema = request->schema; /* borrowed: copy what we keep */
-      if (schema->format == NULL || strcmp(schema->format, "+s") != 0 || schema->n_children < 0) {
-        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: the schema of '%s' is not a struct",
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "table name '%s' cannot be a file name",
                     request->table);
       }
       w = (etl_writer*)calloc(1, sizeof *w);
-      if (w == NULL) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+      if (w == NULL) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
       w->inst = inst;
       w->mode = request->mode;
-      w->columns = (size_t)schema->n_children;
-      w->kinds = (column_kind*)calloc(w->columns + 1, sizeof *w->kinds);
-      w->json = (int*)calloc(w->columns + 1, sizeof *w->json);
-      w->keys = (char**)calloc(w->columns + 1, sizeof *w->keys);
+      /* The schema is borrowed: the reader copies each column's name, type
+       * and JSON flag, and refuses a format ABI v1 does not define. */
+      if (etl_reader_init(&w->reader, request->schema) != ETL_OK) {
+        fail(error, ETL_ERR_INVALID_ARGUMENT, "table '%s': %s", request->table,
+             etl_reader_last_error(&w->reader));
+        free_writer(w);
+        return ETL_ERR_INVALID_ARGUMENT;
+      }
+      w->keys = (char**)calloc((size_t)w->reader.column_count + 1, sizeof *w->keys);
       w->table = join3(request->table, "", "");
       w->file_name = join3(request->table, ".jsonl", "");
       w->final_path = w->file_name == NULL ? NULL : join3(inst->dir, "/", w->file_name);
-      if (w->kinds == NULL || w->json == NULL || w->keys == NULL || w->table == NULL ||
-          w->final_path == NULL) {
+      if (w->keys == NULL || w->table == NULL || w->final_path == NULL) {
         free_writer(w);
-        return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+        return fail(error, ETL_ERR_UNKNOWN, "out of memory");
       }
-      for (i = 0; i < schema->n_children; i++) {
-        const struct ArrowSchema* field = schema->children[i];
+      for (i = 0; i < w->reader.column_count; i++) {
+        const char* name = w->reader.columns[i].name;
         text_buf key = {NULL, 0, 0};
-        int kind = kind_of(field->format);
-        if (kind < 0) {
-          fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: column %lld of '%s' has format '%s', "
-               "which ABI v1 does not define", (long long)i + 1, request->table,
-               field->format ? field->format : "(null)");
-          free_writer(w);
-          return ETL_ERR_INVALID_ARGUMENT;
-        }
-        w->kinds[i] = (column_kind)kind;
-        w->json[i] = kind == KIND_UTF8 && is_json_column(field->metadata);
-        if (!buf_json_string(&key, field->name, strlen(field->name)) || !buf_add(&key, ":", 1)) {
+        if (!buf_json_string(&key, name, strlen(name)) || !buf_add(&key, ":", 1)) {
           free(key.data);
           free_writer(w);
-          return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+          return fail(error, ETL_ERR_UNKNOWN, "out of memory");
         }
         w->keys[i] = key.data;
       }
@@ -1059,35 +906,27 @@ extension ScaffoldTemplates {
     }
 
     /** Writes the rows of a batch we own (the caller releases it). */
-    static etl_status write_rows(etl_writer* w, const struct ArrowArray* a, etl_error* error) {
-      int64_t row;
-      size_t col;
-      if (a->length < 0 || a->offset < 0 || a->n_children != (int64_t)w->columns ||
-          (w->columns > 0 && a->children == NULL)) {
-        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: a batch for '%s' does not match "
-                    "its schema", w->table);
+    static etl_status write_rows(etl_writer* w, const struct ArrowArray* batch, etl_error* error) {
+      etl_batch_reader* reader = &w->reader;
+      int64_t row, col;
+      /* checks the batch against the schema: columns, buffers, offsets, UTF-8 */
+      if (etl_reader_set_batch(reader, batch) != ETL_OK) {
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "a batch for '%s': %s", w->table,
+                    etl_reader_last_error(reader));
       }
-      for (col = 0; col < w->columns; col++) {
-        const struct ArrowArray* c = a->children[col];
-        int64_t buffers = w->kinds[col] == KIND_NULL ? 0
-                          : (w->kinds[col] == KIND_UTF8 || w->kinds[col] == KIND_BINARY) ? 3 : 2;
-        if (c == NULL || c->offset < 0 || c->length < a->offset + a->length ||
-            c->n_buffers < buffers || (buffers > 0 && c->buffers == NULL)) {
-          return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: column %lu of a batch for '%s' is "
-                      "malformed", (unsigned long)col + 1, w->table);
-        }
-      }
-      for (row = 0; row < a->length; row++) {
+      for (row = 0; row < etl_reader_row_count(reader); row++) {
         w->line.size = 0;
-        if (!buf_add(&w->line, "{", 1)) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
-        for (col = 0; col < w->columns; col++) {
-          const struct ArrowArray* c = a->children[col];
+        if (!buf_add(&w->line, "{", 1)) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
+        for (col = 0; col < reader->column_count; col++) {
+          etl_cell cell;
+          int json = (reader->columns[col].flags & ETL_COLUMN_JSON) != 0;
+          etl_reader_get(reader, row, col, &cell); /* in range: it cannot fail */
           if ((col > 0 && !buf_add(&w->line, ",", 1)) || !buf_str(&w->line, w->keys[col]) ||
-              !append_value(&w->line, c, w->kinds[col], w->json[col], c->offset + a->offset + row)) {
-            return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+              !append_cell(&w->line, &cell, json)) {
+            return fail(error, ETL_ERR_UNKNOWN, "out of memory");
           }
         }
-        if (!buf_add(&w->line, "}\n", 2)) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+        if (!buf_add(&w->line, "}\n", 2)) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
         /* TODO: send the row to your destination. */
         if (fwrite(w->line.data, 1, w->line.size, w->out) != w->line.size) {
           return fail_errno(error, errno ? errno : EIO, "write", w->temp_path);
@@ -1100,13 +939,13 @@ extension ScaffoldTemplates {
       struct ArrowArray owned;
       etl_status st;
       if (batch == NULL || batch->release == NULL) {
-        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: write() got no batch");
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "write() got no batch");
       }
       /* write() takes the batch whatever happens: move it out (copy the
        * struct, mark the original released), use it, release our copy. */
       owned = *batch;
       batch->release = NULL;
-      st = FLAG_GET(&w->inst->cancelled) ? fail(error, ETL_ERR_CANCELLED, "__NAME__: cancelled")
+      st = FLAG_GET(&w->inst->cancelled) ? fail(error, ETL_ERR_CANCELLED, "cancelled")
                                          : write_rows(w, &owned, error);
       owned.release(&owned);
       return st;
@@ -1143,14 +982,14 @@ extension ScaffoldTemplates {
       const char* schema_json;
       etl_status st = ETL_OK;
       int i, err;
-      if (request == NULL) return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: no commit request");
+      if (request == NULL) return fail(error, ETL_ERR_INVALID_ARGUMENT, "no commit request");
       err = finish_file(w->out);
       w->out = NULL;
       if (err != 0) return fail_errno(error, err, "write", w->temp_path);
 
       /* Everything that can fail comes first, into temporary files. */
       to[0] = join3(w->final_path, "", "");
-      if (to[0] == NULL) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+      if (to[0] == NULL) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
       if (w->mode == ETL_MODE_APPEND) { /* old rows + new rows, in a new file */
         FILE* merged = create_temp(w->inst->dir, w->file_name, &from[0], &err);
         FILE* old = fopen(w->final_path, "rb");
@@ -1176,17 +1015,17 @@ extension ScaffoldTemplates {
         }
       } else {
         from[0] = join3(w->temp_path, "", "");
-        if (from[0] == NULL) st = fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+        if (from[0] == NULL) st = fail(error, ETL_ERR_UNKNOWN, "out of memory");
       }
       if (st == ETL_OK && request->state_key != NULL && request->state_json != NULL) {
         to[1] = state_path(w->inst, request->state_key);
-        st = to[1] == NULL ? fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory")
+        st = to[1] == NULL ? fail(error, ETL_ERR_UNKNOWN, "out of memory")
                            : write_temp(w->inst->meta_dir, "state", request->state_json, &from[1], error);
       }
       schema_json = ETL_HAS_FIELD(request, etl_commit_request, schema_json) ? request->schema_json : NULL;
       if (st == ETL_OK && schema_json != NULL) {
         to[2] = schema_path(w->inst, w->table);
-        st = to[2] == NULL ? fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory")
+        st = to[2] == NULL ? fail(error, ETL_ERR_UNKNOWN, "out of memory")
                            : write_temp(w->inst->meta_dir, "schema", schema_json, &from[2], error);
       }
       /* Then the renames: the data, then what describes it. */
@@ -1238,10 +1077,10 @@ extension ScaffoldTemplates {
       char chunk[4096];
       size_t n;
       FILE* f;
-      if (path == NULL) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+      if (path == NULL) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
       f = fopen(path, "rb");
       if (f == NULL) {
-        etl_status st = errno == ENOENT ? fail(error, ETL_ERR_NOT_FOUND, "__NAME__: no %s stored", what)
+        etl_status st = errno == ENOENT ? fail(error, ETL_ERR_NOT_FOUND, "no %s stored", what)
                                         : fail_errno(error, errno, "read", path);
         free(path);
         return st;
@@ -1251,12 +1090,12 @@ extension ScaffoldTemplates {
           fclose(f);
           free(b.data);
           free(path);
-          return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+          return fail(error, ETL_ERR_UNKNOWN, "out of memory");
         }
       }
       fclose(f);
       free(path);
-      if (b.data == NULL && !buf_add(&b, "", 0)) return fail(error, ETL_ERR_UNKNOWN, "__NAME__: out of memory");
+      if (b.data == NULL && !buf_add(&b, "", 0)) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
       out->data = b.data;
       out->length = (int64_t)b.size;
       out->release = release_buffer;
@@ -1266,14 +1105,14 @@ extension ScaffoldTemplates {
 
     static etl_status plugin_state_get(etl_instance* inst, const char* key, etl_buffer* state,
                                        etl_error* error) {
-      if (key == NULL || state == NULL) return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: no key");
+      if (key == NULL || state == NULL) return fail(error, ETL_ERR_INVALID_ARGUMENT, "no key");
       return read_into(state_path(inst, key), state, "state", error);
     }
 
     static etl_status plugin_schema_get(etl_instance* inst, const char* table, etl_buffer* schema,
                                         etl_error* error) {
       if (table == NULL || schema == NULL || strchr(table, '/') != NULL) {
-        return fail(error, ETL_ERR_INVALID_ARGUMENT, "__NAME__: no table, or not a file name");
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "no table, or not a file name");
       }
       return read_into(schema_path(inst, table), schema, "schema", error);
     }
@@ -1301,7 +1140,7 @@ extension ScaffoldTemplates {
       if (out == NULL) return ETL_ERR_INVALID_ARGUMENT;
       if (ETL_ABI_MAJOR(host_abi) != ETL_ABI_VERSION_MAJOR) {
         if (ETL_HAS_FIELD(out, etl_plugin, abi_version)) out->abi_version = ETL_ABI_VERSION;
-        return fail(error, ETL_ERR_ABI_MISMATCH, "__NAME__: built for ABI %u.%u, host offers %u.%u",
+        return fail(error, ETL_ERR_ABI_MISMATCH, "built for ABI %u.%u, host offers %u.%u",
                     (unsigned)ETL_ABI_VERSION_MAJOR, (unsigned)ETL_ABI_VERSION_MINOR,
                     (unsigned)ETL_ABI_MAJOR(host_abi), (unsigned)ETL_ABI_MINOR(host_abi));
       }

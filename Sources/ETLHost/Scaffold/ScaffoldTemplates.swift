@@ -25,8 +25,10 @@ enum ScaffoldTemplates {
     #   make CC=clang CFLAGS=-O0  -> another compiler or flags
     #   make clean
     #
-    # include/ holds the contract (etl_plugin.h, ABI __ABI__) and the batch
-    # builder (etl_batch.h), copied from etl-host when this project was made.
+    # include/ holds the contract (etl_plugin.h, ABI __ABI__) and its
+    # header-only helpers (etl_batch.h builds batches, etl_config.h reads the
+    # config, etl_reader.h reads batches), copied from etl-host when this
+    # project was made.
     # To build against another etl-host, copy its headers over them, or run
     # make INCLUDE=<etl-host checkout>/Sources/CETLPlugin/include.
 
@@ -44,7 +46,7 @@ enum ScaffoldTemplates {
     all: $(LIB)
 
     # -fvisibility=hidden: export etl_plugin_init (ETL_EXPORT) and nothing else.
-    $(LIB): $(HERE)__IDENT__.c $(INCLUDE)/etl_plugin.h $(INCLUDE)/etl_batch.h
+    $(LIB): $(HERE)__IDENT__.c $(INCLUDE)/etl_plugin.h $(INCLUDE)/etl_batch.h $(INCLUDE)/etl_config.h $(INCLUDE)/etl_reader.h
     __TAB__@mkdir -p $(OUT)
     __TAB__$(CC) $(CFLAGS) -fPIC -shared -fvisibility=hidden -I$(INCLUDE) -o $@ $(HERE)__IDENT__.c $(LDFLAGS)
 

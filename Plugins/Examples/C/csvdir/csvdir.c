@@ -33,8 +33,10 @@
  * is why csvdir does not claim ETL_CAP_TRANSACTIONAL_STATE. Run records
  * (etl_commit_request.run_json) are not kept.
  *
- * It uses nothing but etl_plugin.h and the C library (POSIX for files).
- * Build it with `make`.
+ * It uses nothing but etl_plugin.h, its header-only helpers (etl_config.h
+ * reads the config, etl_reader.h the cells of each batch) and the C
+ * library (POSIX for files). Error messages do not name the plugin: the
+ * host puts "plugin 'csvdir': " before them. Build it with `make`.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -51,7 +53,9 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "etl_config.h"
 #include "etl_plugin.h"
+#include "etl_reader.h"
 
 /** The state file, in the directory. Tables never collide with it: their
  *  files end in ".csv". */
@@ -100,7 +104,7 @@ static etl_status fail(etl_error* error, etl_status code, const char* fmt, ...) 
 
 /** Fills `error` with `code` and a formatted message; returns `code`. */
 static etl_status fail(etl_error* error, etl_status code, const char* fmt, ...) {
-  static char out_of_memory[] = "csvdir: out of memory";
+  static char out_of_memory[] = "out of memory";
   va_list ap;
   int n;
   char* message;
@@ -141,7 +145,7 @@ static const char* errno_text(int err, char* buf, size_t size) {
 /** Fails with the status and text of errno value `err`, after `what`. */
 static etl_status fail_errno(etl_error* error, int err, const char* what, const char* path) {
   char text[256];
-  return fail(error, io_status(err), "csvdir: cannot %s '%s': %s", what, path,
+  return fail(error, io_status(err), "cannot %s '%s': %s", what, path,
               errno_text(err, text, sizeof text));
 }
 
@@ -199,211 +203,8 @@ static int buf_add(text_buf* b, const char* s, size_t n) {
 static int buf_str(text_buf* b, const char* s) { return buf_add(b, s, strlen(s)); }
 
 /* ------------------------------------------------------------------------ */
-/* A little JSON: the config and the state file                              */
+/* A little JSON: writing the state file                                    */
 /* ------------------------------------------------------------------------ */
-
-/** Skips JSON whitespace. */
-static const char* skip_ws(const char* p) {
-  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
-  return p;
-}
-
-/** Reads 4 hex digits; -1 if they are not. */
-static long hex4(const char* p) {
-  long v = 0;
-  int i;
-  for (i = 0; i < 4; i++) {
-    char c = p[i];
-    v <<= 4;
-    if (c >= '0' && c <= '9') v |= c - '0';
-    else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-    else return -1;
-  }
-  return v;
-}
-
-/** Writes code point cp as UTF-8 at out; returns the byte count. */
-static size_t put_utf8(char* out, long cp) {
-  if (cp < 0x80) {
-    out[0] = (char)cp;
-    return 1;
-  }
-  if (cp < 0x800) {
-    out[0] = (char)(0xC0 | (cp >> 6));
-    out[1] = (char)(0x80 | (cp & 0x3F));
-    return 2;
-  }
-  if (cp < 0x10000) {
-    out[0] = (char)(0xE0 | (cp >> 12));
-    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[2] = (char)(0x80 | (cp & 0x3F));
-    return 3;
-  }
-  out[0] = (char)(0xF0 | (cp >> 18));
-  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-  out[3] = (char)(0x80 | (cp & 0x3F));
-  return 4;
-}
-
-/**
- * Parses the JSON string at *pp (its opening quote) into a malloc'd UTF-8
- * string and advances *pp past it. NULL when malformed, on \u0000, or when
- * out of memory.
- */
-static char* parse_string(const char** pp) {
-  const char* p = *pp;
-  char* out;
-  size_t j = 0;
-  if (*p != '"') return NULL;
-  out = (char*)malloc(strlen(p) + 1); /* decoding never grows the text */
-  if (out == NULL) return NULL;
-  for (p++; *p != '"'; p++) {
-    long cp, lo;
-    if (*p == '\0' || (unsigned char)*p < 0x20) goto bad;
-    if (*p != '\\') {
-      out[j++] = *p;
-      continue;
-    }
-    switch (*++p) {
-      case '"': out[j++] = '"'; break;
-      case '\\': out[j++] = '\\'; break;
-      case '/': out[j++] = '/'; break;
-      case 'b': out[j++] = '\b'; break;
-      case 'f': out[j++] = '\f'; break;
-      case 'n': out[j++] = '\n'; break;
-      case 'r': out[j++] = '\r'; break;
-      case 't': out[j++] = '\t'; break;
-      case 'u':
-        cp = hex4(p + 1);
-        if (cp <= 0) goto bad; /* malformed, or \u0000 */
-        p += 4;
-        if (cp >= 0xD800 && cp <= 0xDBFF) { /* a surrogate pair */
-          if (p[1] != '\\' || p[2] != 'u') goto bad;
-          lo = hex4(p + 3);
-          if (lo < 0xDC00 || lo > 0xDFFF) goto bad;
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          p += 6;
-        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-          goto bad;
-        }
-        j += put_utf8(out + j, cp);
-        break;
-      default: goto bad;
-    }
-  }
-  out[j] = '\0';
-  *pp = p + 1;
-  return out;
-bad:
-  free(out);
-  return NULL;
-}
-
-/** Skips one JSON value (checking brackets and strings, not every
- *  detail); NULL on malformed input. */
-static const char* skip_value(const char* p) {
-  int depth = 0;
-  p = skip_ws(p);
-  do {
-    if (*p == '\0') return NULL;
-    if (*p == '"') {
-      for (p++; *p != '"'; p++) {
-        if (*p == '\0') return NULL;
-        if (*p == '\\' && *++p == '\0') return NULL;
-      }
-      p++;
-    } else if (*p == '{' || *p == '[') {
-      depth++;
-      p++;
-    } else if (*p == '}' || *p == ']') {
-      if (--depth < 0) return NULL;
-      p++;
-    } else if (depth == 0) {
-      /* a scalar at the top: it ends at a delimiter */
-      const char* start = p;
-      while (*p != '\0' && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\t' &&
-             *p != '\n' && *p != '\r') {
-        p++;
-      }
-      if (p == start) return NULL;
-    } else {
-      p++;
-    }
-    if (depth > 0) p = skip_ws(p);
-  } while (depth > 0);
-  return p;
-}
-
-/** One member of a JSON object: its decoded key and its value's text. */
-typedef struct json_member {
-  char* key;
-  const char* value; /* points into the parsed text */
-  size_t value_length;
-} json_member;
-
-static void free_members(json_member* members, size_t count) {
-  size_t i;
-  for (i = 0; i < count; i++) free(members[i].key);
-  free(members);
-}
-
-/**
- * Splits the JSON object at *pp into members (keys decoded, values left as
- * text) and advances *pp past it. Returns 0 on malformed input or when out
- * of memory.
- */
-static int parse_object(const char** pp, json_member** out, size_t* out_count) {
-  const char* p = skip_ws(*pp);
-  json_member* members = NULL;
-  size_t count = 0, cap = 0;
-  if (*p != '{') return 0;
-  p = skip_ws(p + 1);
-  if (*p == '}') {
-    p++;
-  } else {
-    for (;;) {
-      const char* end;
-      char* key;
-      if (*p != '"' || (key = parse_string(&p)) == NULL) goto bad;
-      if (count == cap) {
-        size_t new_cap = cap ? cap * 2 : 8;
-        json_member* bigger = (json_member*)realloc(members, new_cap * sizeof *members);
-        if (bigger == NULL) {
-          free(key);
-          goto bad;
-        }
-        members = bigger;
-        cap = new_cap;
-      }
-      members[count].key = key;
-      count++;
-      p = skip_ws(p);
-      if (*p != ':') goto bad;
-      p = skip_ws(p + 1);
-      end = skip_value(p);
-      if (end == NULL) goto bad;
-      members[count - 1].value = p;
-      members[count - 1].value_length = (size_t)(end - p);
-      p = skip_ws(end);
-      if (*p == ',') {
-        p = skip_ws(p + 1);
-        continue;
-      }
-      if (*p != '}') goto bad;
-      p++;
-      break;
-    }
-  }
-  *pp = p;
-  *out = members;
-  *out_count = count;
-  return 1;
-bad:
-  free_members(members, count);
-  return 0;
-}
 
 /** Appends s as a JSON string (quoted, escaped); 0 when out of memory. */
 static int buf_json_string(text_buf* b, const char* s) {
@@ -589,51 +390,41 @@ struct etl_instance {
   int cancelled; /* set by cancel() from any thread; see FLAG_SET */
 };
 
-/** The "dir" string of the config, malloc'd; NULL with *why on failure. */
-static char* config_dir(const char* json, const char** why) {
-  json_member* members;
-  size_t count, i;
+// snippet:config
+/**
+ * Reads the config: {"dir": "<directory>"}, a non-empty string and no
+ * other key. Returns the malloc'd directory, or NULL with the reason (it
+ * names the key) in `error`.
+ */
+static char* read_config(const char* json, etl_error* error) {
+  static const char* const keys[] = {"dir"};
+  etl_config config;
   char* dir = NULL;
-  const char* p = json == NULL ? "" : json;
-  *why = "the config is not a JSON object";
-  if (!parse_object(&p, &members, &count)) return NULL;
-  for (i = 0; i < count; i++) {
-    const char* v = members[i].value;
-    if (strcmp(members[i].key, "dir") != 0) {
-      *why = "it has a key other than \"dir\"";
-      free(dir);
-      dir = NULL;
-      break;
-    }
-    *why = "\"dir\" must be a non-empty string without \\u0000";
-    free(dir);
-    dir = parse_string(&v);
-    if (dir == NULL || dir[0] == '\0') {
-      free(dir);
-      dir = NULL;
-      break;
-    }
+  if (etl_config_parse(&config, json) != ETL_OK || etl_config_check_keys(&config, keys, 1) != ETL_OK ||
+      etl_config_get_string(&config, "dir", ETL_CONFIG_REQUIRED, &dir) != ETL_OK) {
+    fail(error, ETL_ERR_INVALID_ARGUMENT, "%s", etl_config_last_error(&config));
+    return NULL;
   }
-  if (count == 0) *why = "\"dir\" is missing";
-  free_members(members, count);
+  if (dir[0] == '\0') {
+    free(dir);
+    fail(error, ETL_ERR_INVALID_ARGUMENT, "config key 'dir': must not be empty");
+    return NULL;
+  }
   return dir;
 }
+// end-snippet
 
 static etl_status csvdir_open(const etl_open_request* request, etl_instance** out,
                               etl_error* error) {
-  const char* why = NULL;
   char* dir;
   etl_instance* inst;
   int err;
   if (request == NULL || out == NULL ||
       !ETL_HAS_FIELD(request, etl_open_request, host_context)) {
-    return fail(error, ETL_ERR_INVALID_ARGUMENT, "csvdir: open() got no request");
+    return fail(error, ETL_ERR_INVALID_ARGUMENT, "open() got no request");
   }
-  dir = config_dir(request->config_json, &why);
-  if (dir == NULL) {
-    return fail(error, ETL_ERR_INVALID_ARGUMENT,
-                "csvdir: bad config: %s (expected {\"dir\": \"/some/dir\"})", why);
-  }
+  dir = read_config(request->config_json, error);
+  if (dir == NULL) return ETL_ERR_INVALID_ARGUMENT;
   err = make_dirs(dir);
   if (err != 0) {
     etl_status st = fail_errno(error, err, "create directory", dir);
@@ -643,7 +434,7 @@ static etl_status csvdir_open(const etl_open_request* request, etl_instance** ou
   inst = (etl_instance*)calloc(1, sizeof *inst);
   if (inst == NULL) {
     free(dir);
-    return fail(error, ETL_ERR_UNKNOWN, "csvdir: out of memory");
+    return fail(error, ETL_ERR_UNKNOWN, "out of memory");
   }
   inst->dir = dir;
   inst->ctx = request->host_context;
@@ -671,28 +462,6 @@ static void csvdir_close(etl_instance* inst) {
 /* ------------------------------------------------------------------------ */
 /* Writing values                                                            */
 /* ------------------------------------------------------------------------ */
-
-/** The column types csvdir writes: the formats of ABI v1. */
-typedef enum column_kind {
-  KIND_BOOL,
-  KIND_INT64,
-  KIND_FLOAT64,
-  KIND_UTF8,
-  KIND_BINARY,
-  KIND_DATE32,
-  KIND_TIMESTAMP,
-  KIND_NULL
-} column_kind;
-
-/** The kind of an Arrow format; -1 when v1 does not have it. */
-static int kind_of(const char* format) {
-  static const char* const formats[] = {"b", "l", "g", "u", "z", "tdD", "tsu:UTC", "n"};
-  int i;
-  for (i = 0; i < 8; i++) {
-    if (strcmp(format, formats[i]) == 0) return i;
-  }
-  return -1;
-}
 
 /** Appends `s` (n bytes) as one CSV field: quoted when it holds a comma, a
  *  quote or a line break, or when it is empty (an empty field is NULL). */
@@ -782,8 +551,7 @@ struct etl_writer {
   etl_instance* inst;
   char* table;
   int32_t mode;       /* ETL_MODE_REPLACE or ETL_MODE_APPEND */
-  size_t column_count;
-  column_kind* kinds; /* one per column */
+  etl_batch_reader reader; /* the columns, and the cells of each batch */
   char* header;       /* the header line, without its "\n" */
   char* file_name;    /* "<table>.csv" */
   char* final_path;   /* "<dir>/<table>.csv" */
@@ -798,7 +566,7 @@ static void free_writer(etl_writer* w) {
   if (w->out != NULL) fclose(w->out);
   if (w->temp_path != NULL) unlink(w->temp_path);
   free(w->table);
-  free(w->kinds);
+  etl_reader_free(&w->reader);
   free(w->header);
   free(w->file_name);
   free(w->final_path);
@@ -817,52 +585,37 @@ static int valid_table_name(const char* table) {
 // snippet:begin
 static etl_status csvdir_begin(etl_instance* inst, const etl_table_request* request,
                                etl_writer** out, etl_error* error) {
-  const struct ArrowSchema* schema;
   etl_writer* w;
   text_buf header = {NULL, 0, 0};
   int64_t i;
   int err = 0;
   if (request == NULL || out == NULL || request->table == NULL || request->schema == NULL) {
-    return fail(error, ETL_ERR_INVALID_ARGUMENT, "csvdir: begin() needs a table and a schema");
+    return fail(error, ETL_ERR_INVALID_ARGUMENT, "begin() needs a table and a schema");
   }
   if (request->mode != ETL_MODE_REPLACE && request->mode != ETL_MODE_APPEND) {
     return fail(error, ETL_ERR_NOT_IMPLEMENTED,
-                "csvdir: write mode %d is not supported (replace and append are)",
+                "write mode %d is not supported (replace and append are)",
                 (int)request->mode);
   }
   if (!valid_table_name(request->table)) {
     return fail(error, ETL_ERR_INVALID_ARGUMENT,
-                "csvdir: table name '%s' cannot be a file name", request->table);
-  }
-  /* The schema is borrowed: copy what we keep (here, each column's kind
-   * and the header line made of the names). */
-  schema = request->schema;
-  if (schema->format == NULL || strcmp(schema->format, "+s") != 0 || schema->n_children < 0) {
-    return fail(error, ETL_ERR_INVALID_ARGUMENT, "csvdir: the schema of '%s' is not a struct",
-                request->table);
+                "table name '%s' cannot be a file name", request->table);
   }
   w = (etl_writer*)calloc(1, sizeof *w);
-  if (w == NULL) return fail(error, ETL_ERR_UNKNOWN, "csvdir: out of memory");
+  if (w == NULL) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
   w->inst = inst;
   w->mode = request->mode;
-  w->column_count = (size_t)schema->n_children;
-  w->kinds = (column_kind*)calloc(w->column_count + 1, sizeof *w->kinds);
-  if (w->kinds == NULL) goto oom;
-  for (i = 0; i < schema->n_children; i++) {
-    const struct ArrowSchema* field = schema->children[i];
-    int kind = kind_of(field->format);
-    if (kind < 0) {
-      fail(error, ETL_ERR_INVALID_ARGUMENT, "csvdir: column '%s' of '%s' has format '%s', "
-           "which ABI v1 does not define", field->name, request->table, field->format);
-      free(header.data);
-      free_writer(w);
-      return ETL_ERR_INVALID_ARGUMENT;
-    }
-    w->kinds[i] = (column_kind)kind;
-    if ((i > 0 && !buf_add(&header, ",", 1)) ||
-        !buf_csv_field(&header, field->name, strlen(field->name))) {
-      goto oom;
-    }
+  /* The schema is borrowed: the reader copies what it needs (each
+   * column's name and type), and refuses a format ABI v1 does not have. */
+  if (etl_reader_init(&w->reader, request->schema) != ETL_OK) {
+    fail(error, ETL_ERR_INVALID_ARGUMENT, "table '%s': %s", request->table,
+         etl_reader_last_error(&w->reader));
+    free_writer(w);
+    return ETL_ERR_INVALID_ARGUMENT;
+  }
+  for (i = 0; i < w->reader.column_count; i++) {
+    const char* name = w->reader.columns[i].name;
+    if ((i > 0 && !buf_add(&header, ",", 1)) || !buf_csv_field(&header, name, strlen(name))) goto oom;
   }
   if (header.data == NULL && !buf_add(&header, "", 0)) goto oom;
   w->header = header.data;
@@ -891,120 +644,85 @@ static etl_status csvdir_begin(etl_instance* inst, const etl_table_request* requ
 oom:
   free(header.data);
   free_writer(w);
-  return fail(error, ETL_ERR_UNKNOWN, "csvdir: out of memory");
+  return fail(error, ETL_ERR_UNKNOWN, "out of memory");
 }
 // end-snippet
 
-/** Reads bit i of a bitmap. */
-static int bit_at(const void* bits, int64_t i) {
-  return (((const uint8_t*)bits)[i >> 3] >> (i & 7)) & 1;
-}
-
-/** Checks one column of a batch against the shape its kind needs, for
- *  rows up to `needed` (the parent's offset + length). */
-static int column_ok(const struct ArrowArray* c, column_kind kind, int64_t needed) {
-  int64_t want = kind == KIND_NULL ? 0 : (kind == KIND_UTF8 || kind == KIND_BINARY) ? 3 : 2;
-  int64_t i;
-  if (c == NULL || c->offset < 0 || c->length < needed || c->n_buffers < want) return 0;
-  if (want > 0 && c->buffers == NULL) return 0;
-  if (want > 0 && c->null_count > 0 && c->buffers[0] == NULL) return 0;
-  for (i = 1; i < want; i++) {
-    if (c->buffers[i] == NULL && needed > 0) return 0;
+/** Appends `cell` to `line` as a CSV field (NULL is an empty field).
+ *  Returns 0 when out of memory. */
+static int append_cell(text_buf* line, const etl_cell* cell) {
+  char text[64];
+  size_t k;
+  if (cell->is_null) return 1;
+  switch (cell->type) {
+    case ETL_TYPE_BOOL: return buf_str(line, cell->boolean ? "true" : "false");
+    case ETL_TYPE_INT64:
+      snprintf(text, sizeof text, "%" PRId64, cell->int64);
+      return buf_str(line, text);
+    case ETL_TYPE_FLOAT64:
+      format_double(cell->float64, text, sizeof text);
+      return buf_str(line, text);
+    case ETL_TYPE_DATE32:
+      format_date(cell->date32, text, sizeof text);
+      return buf_str(line, text);
+    case ETL_TYPE_TIMESTAMP_US:
+      format_timestamp(cell->timestamp_us, text, sizeof text);
+      return buf_str(line, text);
+    case ETL_TYPE_UTF8: return buf_csv_field(line, cell->bytes, cell->length);
+    case ETL_TYPE_BINARY:
+      if (cell->length == 0) return buf_add(line, "\"\"", 2); /* empty, not NULL */
+      for (k = 0; k < cell->length; k++) {
+        snprintf(text, sizeof text, "%02x", (unsigned)(unsigned char)cell->bytes[k]);
+        if (!buf_add(line, text, 2)) return 0;
+      }
+      return 1;
+    case ETL_TYPE_NULL: return 1;
   }
   return 1;
 }
 
-/** Appends the value at `index` of column `c` (of kind `kind`) to `line`
- *  as a CSV field. Returns 0 when out of memory or malformed. */
-static int append_value(text_buf* line, const struct ArrowArray* c, column_kind kind,
-                        int64_t index) {
-  char text[64];
-  if (kind == KIND_NULL) return 1;
-  if (c->buffers[0] != NULL && !bit_at(c->buffers[0], index)) return 1; /* NULL: empty */
-  switch (kind) {
-    case KIND_BOOL:
-      return buf_str(line, bit_at(c->buffers[1], index) ? "true" : "false");
-    case KIND_INT64:
-      snprintf(text, sizeof text, "%" PRId64, ((const int64_t*)c->buffers[1])[index]);
-      return buf_str(line, text);
-    case KIND_FLOAT64:
-      format_double(((const double*)c->buffers[1])[index], text, sizeof text);
-      return buf_str(line, text);
-    case KIND_DATE32:
-      format_date(((const int32_t*)c->buffers[1])[index], text, sizeof text);
-      return buf_str(line, text);
-    case KIND_TIMESTAMP:
-      format_timestamp(((const int64_t*)c->buffers[1])[index], text, sizeof text);
-      return buf_str(line, text);
-    case KIND_UTF8:
-    case KIND_BINARY: {
-      const int32_t* offsets = (const int32_t*)c->buffers[1];
-      const char* data = (const char*)c->buffers[2];
-      int32_t start = offsets[index], end = offsets[index + 1], k;
-      if (start < 0 || end < start) return 0;
-      if (kind == KIND_UTF8) return buf_csv_field(line, data + start, (size_t)(end - start));
-      if (start == end) return buf_add(line, "\"\"", 2); /* empty, not NULL */
-      for (k = start; k < end; k++) {
-        snprintf(text, sizeof text, "%02x", (unsigned)(unsigned char)data[k]);
-        if (!buf_add(line, text, 2)) return 0;
-      }
-      return 1;
-    }
-    case KIND_NULL: return 1;
-  }
-  return 0;
-}
-
+// snippet:write-rows
 /** Writes the rows of a batch we own (the caller releases it). */
-static etl_status write_rows(etl_writer* w, const struct ArrowArray* a, etl_error* error) {
-  int64_t row;
-  size_t col;
-  if (a->length < 0 || a->offset < 0 || a->n_children != (int64_t)w->column_count ||
-      (w->column_count > 0 && a->children == NULL)) {
-    return fail(error, ETL_ERR_INVALID_ARGUMENT,
-                "csvdir: a batch for '%s' does not match its schema (%lld columns, expected %lu)",
-                w->table, (long long)a->n_children, (unsigned long)w->column_count);
+static etl_status write_rows(etl_writer* w, const struct ArrowArray* batch, etl_error* error) {
+  etl_batch_reader* reader = &w->reader;
+  int64_t row, col;
+  /* checks the batch against the schema: columns, buffers, offsets, UTF-8 */
+  if (etl_reader_set_batch(reader, batch) != ETL_OK) {
+    return fail(error, ETL_ERR_INVALID_ARGUMENT, "a batch for '%s': %s", w->table,
+                etl_reader_last_error(reader));
   }
-  for (col = 0; col < w->column_count; col++) {
-    if (!column_ok(a->children[col], w->kinds[col], a->offset + a->length)) {
-      return fail(error, ETL_ERR_INVALID_ARGUMENT,
-                  "csvdir: column %lu of a batch for '%s' is malformed", (unsigned long)col + 1,
-                  w->table);
-    }
-  }
-  for (row = 0; row < a->length; row++) {
+  for (row = 0; row < etl_reader_row_count(reader); row++) {
     w->line.size = 0;
-    for (col = 0; col < w->column_count; col++) {
-      const struct ArrowArray* c = a->children[col];
-      if ((col > 0 && !buf_add(&w->line, ",", 1)) ||
-          !append_value(&w->line, c, w->kinds[col], c->offset + a->offset + row)) {
-        return fail(error, ETL_ERR_INVALID_ARGUMENT,
-                    "csvdir: row %lld, column %lu of a batch for '%s' is malformed or "
-                    "memory ran out", (long long)row + 1, (unsigned long)col + 1, w->table);
+    for (col = 0; col < reader->column_count; col++) {
+      etl_cell cell;
+      etl_reader_get(reader, row, col, &cell); /* in range: it cannot fail */
+      if ((col > 0 && !buf_add(&w->line, ",", 1)) || !append_cell(&w->line, &cell)) {
+        return fail(error, ETL_ERR_UNKNOWN, "out of memory");
       }
     }
-    if (!buf_add(&w->line, "\n", 1)) return fail(error, ETL_ERR_UNKNOWN, "csvdir: out of memory");
+    if (!buf_add(&w->line, "\n", 1)) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
     if (fwrite(w->line.data, 1, w->line.size, w->out) != w->line.size) {
       return fail_errno(error, errno ? errno : EIO, "write", w->temp_path);
     }
   }
-  w->rows += a->length;
+  w->rows += etl_reader_row_count(reader);
   return ETL_OK;
 }
+// end-snippet
 
 // snippet:write
 static etl_status csvdir_write(etl_writer* w, struct ArrowArray* batch, etl_error* error) {
   struct ArrowArray owned;
   etl_status st;
   if (batch == NULL || batch->release == NULL) {
-    return fail(error, ETL_ERR_INVALID_ARGUMENT, "csvdir: write() got no batch");
+    return fail(error, ETL_ERR_INVALID_ARGUMENT, "write() got no batch");
   }
   /* write() takes the batch whatever happens: move it out (copy the
    * struct, mark the original released), use it, release our copy. */
   owned = *batch;
   batch->release = NULL;
   if (FLAG_GET(&w->inst->cancelled)) {
-    st = fail(error, ETL_ERR_CANCELLED, "csvdir: cancelled");
+    st = fail(error, ETL_ERR_CANCELLED, "cancelled");
   } else {
     st = write_rows(w, &owned, error);
   }
@@ -1109,15 +827,15 @@ static etl_status merge_append(etl_writer* w, char** merged, etl_error* error) {
     if (!ok) {
       fclose(old);
       free(old_header.data);
-      return fail(error, ETL_ERR_UNKNOWN, "csvdir: out of memory");
+      return fail(error, ETL_ERR_UNKNOWN, "out of memory");
     }
     if (strcmp(old_header.data, w->header) == 0) {
       extra = 0;
     } else if (strncmp(old_header.data, w->header, n) == 0 && w->header[n] == ',') {
-      extra = w->column_count - count_fields(old_header.data); /* new columns at the end */
+      extra = (size_t)w->reader.column_count - count_fields(old_header.data); /* new columns at the end */
     } else {
       fail(error, ETL_ERR_INVALID_ARGUMENT,
-           "csvdir: cannot append to '%s': its columns (%s) are not the first of the new "
+           "cannot append to '%s': its columns (%s) are not the first of the new "
            "ones (%s); use --mode replace to rewrite it",
            w->final_path, old_header.data, w->header);
       fclose(old);
@@ -1156,7 +874,7 @@ static etl_status merge_append(etl_writer* w, char** merged, etl_error* error) {
 
 /** Appends `"name": {members...}` with member `key` set to `value` (added
  *  at the end when new; left out when `value` is NULL and it is new). */
-static int buf_section(text_buf* b, const char* name, const json_member* members, size_t count,
+static int buf_section(text_buf* b, const char* name, const etl_config_member* members, size_t count,
                        const char* key, const char* value) {
   size_t i;
   int first = 1, replaced = 0;
@@ -1183,69 +901,45 @@ static int buf_section(text_buf* b, const char* name, const json_member* members
   return buf_str(b, first ? "}" : "\n  }");
 }
 
-/** The members of section `name` ("state" or "schemas") of the parsed
- *  state file `top`. Returns 0 when malformed. */
-static int section(const json_member* top, size_t count, const char* name, json_member** out,
-                   size_t* out_count) {
-  size_t i;
-  *out = NULL;
-  *out_count = 0;
-  for (i = 0; i < count; i++) {
-    if (strcmp(top[i].key, name) == 0) {
-      const char* p = top[i].value;
-      return parse_object(&p, out, out_count);
-    }
-  }
-  return 1;
-}
-
-/** Parses the state file: its text (malloc'd; NULL when there is none) and
- *  both sections. */
+/** The state file, read with etl_config.h: its text (malloc'd; NULL when
+ *  there is none) and the members of both sections. */
 typedef struct state_file {
   char* text;
-  json_member* top;
-  size_t top_count;
-  json_member* state;
+  etl_config file;
+  etl_config_member* state;
   size_t state_count;
-  json_member* schemas;
+  etl_config_member* schemas;
   size_t schema_count;
 } state_file;
 
 static void free_state_file(state_file* s) {
-  free_members(s->state, s->state_count);
-  free_members(s->schemas, s->schema_count);
-  free_members(s->top, s->top_count);
+  etl_config_free_members(s->state, s->state_count);
+  etl_config_free_members(s->schemas, s->schema_count);
   free(s->text);
   memset(s, 0, sizeof *s);
 }
 
 static etl_status load_state_file(const char* path, state_file* s, etl_error* error) {
-  const char* p;
   int err = 0;
   memset(s, 0, sizeof *s);
   s->text = read_file(path, &err);
   if (s->text == NULL) {
     if (err == ENOENT) return ETL_OK;
-    if (err == ENOMEM) return fail(error, ETL_ERR_UNKNOWN, "csvdir: out of memory");
+    if (err == ENOMEM) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
     return fail_errno(error, err, "read", path);
   }
-  p = s->text;
-  if (!parse_object(&p, &s->top, &s->top_count) || *skip_ws(p) != '\0' ||
-      !section(s->top, s->top_count, "state", &s->state, &s->state_count) ||
-      !section(s->top, s->top_count, "schemas", &s->schemas, &s->schema_count)) {
+  /* etl_config.h reads any JSON object, not only configs (a blank file is
+   * not one) */
+  if (!etl_config_is_json(s->text) || etl_config_parse(&s->file, s->text) != ETL_OK ||
+      etl_config_get_members(&s->file, "state", ETL_CONFIG_OPTIONAL, &s->state, &s->state_count) != ETL_OK ||
+      etl_config_get_members(&s->file, "schemas", ETL_CONFIG_OPTIONAL, &s->schemas, &s->schema_count) != ETL_OK) {
     free_state_file(s);
     return fail(error, ETL_ERR_DATA,
-                "csvdir: '%s' is not a state file written by csvdir (malformed JSON); "
+                "'%s' is not a state file written by csvdir (malformed JSON); "
                 "fix it or delete it to start over",
                 path);
   }
   return ETL_OK;
-}
-
-/** Non-zero when `json` is one JSON value (the host's text, checked). */
-static int is_json_value(const char* json) {
-  const char* end = skip_value(json);
-  return end != NULL && *skip_ws(end) == '\0';
 }
 
 /**
@@ -1266,13 +960,13 @@ static etl_status prepare_state(etl_writer* w, const etl_commit_request* request
   int err = 0;
   *temp = NULL;
   if (state_json == NULL && schema_json == NULL) return ETL_OK;
-  if ((state_json != NULL && !is_json_value(state_json)) ||
-      (schema_json != NULL && !is_json_value(schema_json))) {
-    return fail(error, ETL_ERR_INVALID_ARGUMENT, "csvdir: the state or schema to commit for "
+  if ((state_json != NULL && !etl_config_is_json(state_json)) ||
+      (schema_json != NULL && !etl_config_is_json(schema_json))) {
+    return fail(error, ETL_ERR_INVALID_ARGUMENT, "the state or schema to commit for "
                 "'%s' is not one JSON value", w->table);
   }
   path = join3(w->inst->dir, "/", CSVDIR_STATE_FILE);
-  if (path == NULL) return fail(error, ETL_ERR_UNKNOWN, "csvdir: out of memory");
+  if (path == NULL) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
   st = load_state_file(path, &s, error);
   if (st != ETL_OK) {
     free(path);
@@ -1286,7 +980,7 @@ static etl_status prepare_state(etl_writer* w, const etl_commit_request* request
     free_state_file(&s);
     free(b.data);
     free(path);
-    return fail(error, ETL_ERR_UNKNOWN, "csvdir: out of memory");
+    return fail(error, ETL_ERR_UNKNOWN, "out of memory");
   }
   free_state_file(&s);
   out = create_temp(w->inst->dir, CSVDIR_STATE_FILE, temp, &err);
@@ -1320,7 +1014,7 @@ static etl_status csvdir_commit(etl_writer* w, const etl_commit_request* request
   char line[PATH_MAX + 64];
   etl_status st = ETL_OK;
   int lock, err = 0;
-  if (request == NULL) return fail(error, ETL_ERR_INVALID_ARGUMENT, "csvdir: no commit request");
+  if (request == NULL) return fail(error, ETL_ERR_INVALID_ARGUMENT, "no commit request");
   err = finish_file(w->out);
   w->out = NULL;
   if (err != 0) return fail_errno(error, err, "write", w->temp_path);
@@ -1354,7 +1048,7 @@ static etl_status csvdir_commit(etl_writer* w, const etl_commit_request* request
   /* The data is in place; the state follows (see the top of this file). */
   state_path = join3(w->inst->dir, "/", CSVDIR_STATE_FILE);
   if (state != NULL && (state_path == NULL || rename(state, state_path) != 0)) {
-    host_log(w->inst->ctx, ETL_LOG_WARN, "csvdir: the data was committed but the state file "
+    host_log(w->inst->ctx, ETL_LOG_WARN, "the data was committed but the state file "
              "could not be replaced; the next incremental run reads again from the old state");
     unlink(state);
   }
@@ -1363,7 +1057,7 @@ static etl_status csvdir_commit(etl_writer* w, const etl_commit_request* request
   sync_dir(w->inst->dir);
   close(lock);
 
-  snprintf(line, sizeof line, "csvdir: wrote %lld rows to %s", (long long)w->rows,
+  snprintf(line, sizeof line, "wrote %lld rows to %s", (long long)w->rows,
            w->final_path);
   host_log(w->inst->ctx, ETL_LOG_INFO, line);
   free_writer(w); /* on ETL_OK the writer is gone */
@@ -1391,16 +1085,16 @@ static void release_buffer(etl_buffer* buffer) {
  *  value in *out; ETL_ERR_NOT_FOUND when it is not there. */
 static etl_status lookup(etl_instance* inst, const char* name, const char* key, etl_buffer* out,
                          etl_error* error) {
-  json_member* members;
+  etl_config_member* members;
   size_t count, i;
   char* path;
   state_file s;
   etl_status st;
   if (key == NULL || out == NULL) {
-    return fail(error, ETL_ERR_INVALID_ARGUMENT, "csvdir: no key or no buffer");
+    return fail(error, ETL_ERR_INVALID_ARGUMENT, "no key or no buffer");
   }
   path = join3(inst->dir, "/", CSVDIR_STATE_FILE);
-  if (path == NULL) return fail(error, ETL_ERR_UNKNOWN, "csvdir: out of memory");
+  if (path == NULL) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
   st = load_state_file(path, &s, error);
   free(path);
   if (st != ETL_OK) return st;
@@ -1411,7 +1105,7 @@ static etl_status lookup(etl_instance* inst, const char* name, const char* key, 
       char* data = copy_text(members[i].value, members[i].value_length);
       if (data == NULL) {
         free_state_file(&s);
-        return fail(error, ETL_ERR_UNKNOWN, "csvdir: out of memory");
+        return fail(error, ETL_ERR_UNKNOWN, "out of memory");
       }
       out->data = data;
       out->length = (int64_t)members[i].value_length;
@@ -1422,7 +1116,7 @@ static etl_status lookup(etl_instance* inst, const char* name, const char* key, 
     }
   }
   free_state_file(&s);
-  return fail(error, ETL_ERR_NOT_FOUND, "csvdir: no %s stored for '%s'",
+  return fail(error, ETL_ERR_NOT_FOUND, "no %s stored for '%s'",
               strcmp(name, "state") == 0 ? "state" : "schema", key);
 }
 
@@ -1461,7 +1155,7 @@ ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* hos
   if (out == NULL) return ETL_ERR_INVALID_ARGUMENT;
   if (ETL_ABI_MAJOR(host_abi) != ETL_ABI_VERSION_MAJOR) {
     if (ETL_HAS_FIELD(out, etl_plugin, abi_version)) out->abi_version = ETL_ABI_VERSION;
-    return fail(error, ETL_ERR_ABI_MISMATCH, "csvdir: built for ABI %u.%u, host offers %u.%u",
+    return fail(error, ETL_ERR_ABI_MISMATCH, "built for ABI %u.%u, host offers %u.%u",
                 (unsigned)ETL_ABI_VERSION_MAJOR, (unsigned)ETL_ABI_VERSION_MINOR,
                 (unsigned)ETL_ABI_MAJOR(host_abi), (unsigned)ETL_ABI_MINOR(host_abi));
   }

@@ -16,8 +16,10 @@
  *
  * It shows the whole contract in one file: ABI negotiation in
  * etl_plugin_init, errors with messages the host frees, host logging and
- * progress, cancellation, a catalog with type hints, and an
- * ArrowArrayStream built with etl_batch.h. Build it with `make`.
+ * progress, cancellation, a catalog with type hints, a config read with
+ * etl_config.h, and an ArrowArrayStream built with etl_batch.h. Error
+ * messages do not name the plugin: the host puts "plugin 'dirlist': "
+ * before them. Build it with `make`.
  *
  * Names that are not valid UTF-8 (Linux allows any bytes but '/' and NUL)
  * are shown with U+FFFD in place of each bad byte, as utf8 columns require.
@@ -36,6 +38,7 @@
 #include <unistd.h>
 
 #include "etl_batch.h"
+#include "etl_config.h"
 #include "etl_plugin.h"
 
 /** Rows per batch. */
@@ -102,7 +105,7 @@ static etl_status fail(etl_error* error, etl_status code, const char* fmt, ...)
 
 // snippet:fail
 static etl_status fail(etl_error* error, etl_status code, const char* fmt, ...) {
-  static char out_of_memory[] = "dirlist: out of memory";
+  static char out_of_memory[] = "out of memory";
   va_list ap;
   int n;
   char* message;
@@ -186,168 +189,29 @@ static char* utf8_lossy(const char* s, size_t n) {
 /* Config                                                                    */
 /* ------------------------------------------------------------------------ */
 
-/** Skips JSON whitespace. */
-static const char* skip_ws(const char* p) {
-  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
-  return p;
-}
-
-/** Reads 4 hex digits; -1 if they are not. */
-static long hex4(const char* p) {
-  long v = 0;
-  int i;
-  for (i = 0; i < 4; i++) {
-    char c = p[i];
-    v <<= 4;
-    if (c >= '0' && c <= '9') v |= c - '0';
-    else if (c >= 'a' && c <= 'f') v |= c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v |= c - 'A' + 10;
-    else return -1;
-  }
-  return v;
-}
-
+// snippet:config
 /**
- * Parses the JSON string at *pp (which points at its opening quote) into a
- * malloc'd UTF-8 string, decoding every escape; advances *pp past it.
- * Returns NULL on malformed input, on \u0000 (no NUL in paths) or when out
- * of memory.
+ * Reads the config: {"path": "<dir>"}, a non-empty string. The host has
+ * validated it against k_config_schema; etl_config.h still refuses
+ * anything malformed, naming the key. Returns a malloc'd path, or NULL with
+ * the reason in `error`.
  */
-static char* parse_string(const char** pp) {
-  const char* p = *pp;
-  char* out;
-  size_t j = 0;
-  if (*p != '"') return NULL;
-  out = (char*)malloc(strlen(p) + 1); /* decoding never grows the text */
-  if (out == NULL) return NULL;
-  for (p++; *p != '"'; p++) {
-    if (*p == '\0') goto bad;
-    if (*p != '\\') {
-      out[j++] = *p;
-      continue;
-    }
-    p++;
-    switch (*p) {
-      case '"': out[j++] = '"'; break;
-      case '\\': out[j++] = '\\'; break;
-      case '/': out[j++] = '/'; break;
-      case 'b': out[j++] = '\b'; break;
-      case 'f': out[j++] = '\f'; break;
-      case 'n': out[j++] = '\n'; break;
-      case 'r': out[j++] = '\r'; break;
-      case 't': out[j++] = '\t'; break;
-      case 'u': {
-        long cp = hex4(p + 1), lo;
-        if (cp <= 0) goto bad; /* malformed, or \u0000 */
-        p += 4;
-        if (cp >= 0xD800 && cp <= 0xDBFF) { /* a surrogate pair */
-          if (p[1] != '\\' || p[2] != 'u') goto bad;
-          lo = hex4(p + 3);
-          if (lo < 0xDC00 || lo > 0xDFFF) goto bad;
-          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
-          p += 6;
-        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
-          goto bad;
-        }
-        /* \uXXXX is 6 bytes of input and at most 3 of output; a pair is 12
-         * and 4: the output stays within strlen(input). */
-        if (cp < 0x80) {
-          out[j++] = (char)cp;
-        } else if (cp < 0x800) {
-          out[j++] = (char)(0xC0 | (cp >> 6));
-          out[j++] = (char)(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-          out[j++] = (char)(0xE0 | (cp >> 12));
-          out[j++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-          out[j++] = (char)(0x80 | (cp & 0x3F));
-        } else {
-          out[j++] = (char)(0xF0 | (cp >> 18));
-          out[j++] = (char)(0x80 | ((cp >> 12) & 0x3F));
-          out[j++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-          out[j++] = (char)(0x80 | (cp & 0x3F));
-        }
-        break;
-      }
-      default: goto bad;
-    }
+static char* read_config(const char* json, etl_error* error) {
+  etl_config config;
+  char* path = NULL;
+  if (etl_config_parse(&config, json) != ETL_OK ||
+      etl_config_get_string(&config, "path", ETL_CONFIG_REQUIRED, &path) != ETL_OK) {
+    fail(error, ETL_ERR_INVALID_ARGUMENT, "%s", etl_config_last_error(&config));
+    return NULL;
   }
-  out[j] = '\0';
-  *pp = p + 1;
-  return out;
-bad:
-  free(out);
-  return NULL;
-}
-
-/** Skips one JSON value of any type; NULL on malformed input. */
-static const char* skip_value(const char* p) {
-  int depth = 0;
-  p = skip_ws(p);
-  do {
-    if (*p == '\0') return NULL;
-    if (*p == '"') {
-      for (p++; *p != '"'; p++) {
-        if (*p == '\0') return NULL;
-        if (*p == '\\' && *++p == '\0') return NULL;
-      }
-      p++;
-    } else if (*p == '{' || *p == '[') {
-      depth++;
-      p++;
-    } else if (*p == '}' || *p == ']') {
-      depth--;
-      p++;
-    } else {
-      p++;
-      /* a scalar ends at a delimiter */
-      if (depth == 0) {
-        while (*p != '\0' && *p != ',' && *p != '}' && *p != ']') p++;
-      }
-    }
-  } while (depth > 0);
-  return p;
-}
-
-/**
- * Extracts the top-level "path" string of the config object. The host has
- * validated the config against k_config_schema, so this small reader only
- * needs to find the key; it still refuses anything malformed. Returns a
- * malloc'd string, or NULL (with *why set) on failure.
- */
-static char* config_path(const char* json, const char** why) {
-  const char* p = json == NULL ? "" : skip_ws(json);
-  *why = "the config is not a JSON object";
-  if (*p != '{') return NULL;
-  p = skip_ws(p + 1);
-  while (*p == '"') {
-    char* key = parse_string(&p);
-    int is_path;
-    if (key == NULL) return NULL;
-    is_path = strcmp(key, "path") == 0;
-    free(key);
-    p = skip_ws(p);
-    if (*p != ':') return NULL;
-    p = skip_ws(p + 1);
-    if (is_path) {
-      char* path;
-      *why = "\"path\" must be a string without \\u0000";
-      path = parse_string(&p);
-      if (path == NULL) return NULL;
-      if (path[0] == '\0') {
-        free(path);
-        *why = "\"path\" is empty";
-        return NULL;
-      }
-      return path;
-    }
-    p = skip_value(p);
-    if (p == NULL) return NULL;
-    p = skip_ws(p);
-    if (*p == ',') p = skip_ws(p + 1);
+  if (path[0] == '\0') {
+    free(path);
+    fail(error, ETL_ERR_INVALID_ARGUMENT, "config key 'path': must not be empty");
+    return NULL;
   }
-  *why = "\"path\" is missing";
-  return NULL;
+  return path;
 }
+// end-snippet
 
 /* ------------------------------------------------------------------------ */
 /* The instance                                                              */
@@ -365,7 +229,7 @@ static etl_status check_directory(const char* path, etl_error* error) {
   DIR* dir = opendir(path);
   if (dir == NULL) {
     int err = errno;
-    return fail(error, ETL_ERR_NOT_FOUND, "dirlist: cannot read directory '%s': %s", path,
+    return fail(error, ETL_ERR_NOT_FOUND, "cannot read directory '%s': %s", path,
                 errno_text(err, text, sizeof text));
   }
   closedir(dir);
@@ -374,20 +238,16 @@ static etl_status check_directory(const char* path, etl_error* error) {
 
 static etl_status dirlist_open(const etl_open_request* request, etl_instance** out,
                                etl_error* error) {
-  const char* why = NULL;
   char* path;
   char line[PATH_MAX + 64];
   etl_instance* inst;
   etl_status st;
   if (request == NULL || out == NULL ||
       !ETL_HAS_FIELD(request, etl_open_request, host_context)) {
-    return fail(error, ETL_ERR_INVALID_ARGUMENT, "dirlist: open() got no request");
+    return fail(error, ETL_ERR_INVALID_ARGUMENT, "open() got no request");
   }
-  path = config_path(request->config_json, &why);
-  if (path == NULL) {
-    return fail(error, ETL_ERR_INVALID_ARGUMENT,
-                "dirlist: bad config: %s (expected {\"path\": \"/some/dir\"})", why);
-  }
+  path = read_config(request->config_json, error);
+  if (path == NULL) return ETL_ERR_INVALID_ARGUMENT;
   st = check_directory(path, error);
   if (st != ETL_OK) {
     free(path);
@@ -396,11 +256,11 @@ static etl_status dirlist_open(const etl_open_request* request, etl_instance** o
   inst = (etl_instance*)calloc(1, sizeof *inst);
   if (inst == NULL) {
     free(path);
-    return fail(error, ETL_ERR_UNKNOWN, "dirlist: out of memory");
+    return fail(error, ETL_ERR_UNKNOWN, "out of memory");
   }
   inst->path = path;
   inst->ctx = request->host_context;
-  snprintf(line, sizeof line, "dirlist: listing directory '%s'", path);
+  snprintf(line, sizeof line, "listing directory '%s'", path);
   host_log(inst->ctx, ETL_LOG_INFO, line);
   *out = inst;
   return ETL_OK;
@@ -431,9 +291,9 @@ static void release_buffer(etl_buffer* buffer) {
 static etl_status dirlist_discover(etl_instance* inst, etl_buffer* catalog, etl_error* error) {
   char* data;
   (void)inst;
-  if (catalog == NULL) return fail(error, ETL_ERR_INVALID_ARGUMENT, "dirlist: no catalog buffer");
+  if (catalog == NULL) return fail(error, ETL_ERR_INVALID_ARGUMENT, "no catalog buffer");
   data = (char*)malloc(sizeof k_catalog);
-  if (data == NULL) return fail(error, ETL_ERR_UNKNOWN, "dirlist: out of memory");
+  if (data == NULL) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
   memcpy(data, k_catalog, sizeof k_catalog); /* with its NUL */
   catalog->data = data;
   catalog->length = (int64_t)(sizeof k_catalog - 1);
@@ -484,7 +344,7 @@ static int stream_fail(dirlist_stream* s, int err, const char* fmt, ...) {
 static int stream_get_schema(struct ArrowArrayStream* stream, struct ArrowSchema* out) {
   dirlist_stream* s = (dirlist_stream*)stream->private_data;
   if (etl_batch_get_schema(s->builder, out) != ETL_OK) {
-    return stream_fail(s, ENOMEM, "dirlist: %s", etl_batch_last_error(s->builder));
+    return stream_fail(s, ENOMEM, "%s", etl_batch_last_error(s->builder));
   }
   return 0;
 }
@@ -505,7 +365,7 @@ static int append_entry(dirlist_stream* s, const char* name) {
   int ok_time;
 
   full = (char*)malloc(dir_len + (size_t)slash + name_len + 1);
-  if (full == NULL) return stream_fail(s, ENOMEM, "dirlist: out of memory");
+  if (full == NULL) return stream_fail(s, ENOMEM, "out of memory");
   memcpy(full, dir, dir_len);
   if (slash) full[dir_len] = '/';
   memcpy(full + dir_len + (size_t)slash, name, name_len + 1);
@@ -513,7 +373,7 @@ static int append_entry(dirlist_stream* s, const char* name) {
   if (lstat(full, &st) != 0) {
     err = errno;
     if (err != ENOENT) {
-      stream_fail(s, EIO, "dirlist: cannot stat '%s': %s", full,
+      stream_fail(s, EIO, "cannot stat '%s': %s", full,
                   errno_text(err, text, sizeof text));
       err = EIO;
     }
@@ -529,7 +389,7 @@ static int append_entry(dirlist_stream* s, const char* name) {
       if (bigger == NULL) {
         free(target);
         free(full);
-        return stream_fail(s, ENOMEM, "dirlist: out of memory");
+        return stream_fail(s, ENOMEM, "out of memory");
       }
       target = bigger;
       n = readlink(full, target, cap);
@@ -541,7 +401,7 @@ static int append_entry(dirlist_stream* s, const char* name) {
           free(full);
           return ENOENT;
         }
-        stream_fail(s, EIO, "dirlist: cannot read link '%s': %s", full,
+        stream_fail(s, EIO, "cannot read link '%s': %s", full,
                     errno_text(err, text, sizeof text));
         free(full);
         return EIO;
@@ -552,7 +412,7 @@ static int append_entry(dirlist_stream* s, const char* name) {
         target = lossy;
         if (target == NULL) {
           free(full);
-          return stream_fail(s, ENOMEM, "dirlist: out of memory");
+          return stream_fail(s, ENOMEM, "out of memory");
         }
         break;
       }
@@ -569,7 +429,7 @@ static int append_entry(dirlist_stream* s, const char* name) {
   shown = utf8_lossy(name, name_len);
   if (shown == NULL) {
     free(target);
-    return stream_fail(s, ENOMEM, "dirlist: out of memory");
+    return stream_fail(s, ENOMEM, "out of memory");
   }
   if (etl_batch_append_string(b, shown) != ETL_OK ||
       etl_batch_append_int64(b, (int64_t)st.st_size) != ETL_OK ||
@@ -579,7 +439,7 @@ static int append_entry(dirlist_stream* s, const char* name) {
       etl_batch_append_string(b, target) != ETL_OK || /* NULL -> null */
       etl_batch_end_row(b) != ETL_OK) {
     /* the builder fails only when out of memory: every value fits its column */
-    err = stream_fail(s, ENOMEM, "dirlist: %s", etl_batch_last_error(b));
+    err = stream_fail(s, ENOMEM, "%s", etl_batch_last_error(b));
     etl_batch_discard_row(b);
   }
   free(shown);
@@ -595,7 +455,7 @@ static int stream_get_next(struct ArrowArrayStream* stream, struct ArrowArray* o
   for (;;) {
     int err;
     /* honour cancel() between rows; once cancelled, always cancelled */
-    if (FLAG_GET(&inst->cancelled)) return stream_fail(s, ECANCELED, "dirlist: cancelled");
+    if (FLAG_GET(&inst->cancelled)) return stream_fail(s, ECANCELED, "cancelled");
     if (s->next == s->count || etl_batch_row_count(s->builder) == DIRLIST_BATCH_ROWS) break;
     err = append_entry(s, s->names[s->next]);
     if (err != 0 && err != ENOENT) return err; /* ENOENT: vanished meanwhile, skip it */
@@ -606,7 +466,7 @@ static int stream_get_next(struct ArrowArrayStream* stream, struct ArrowArray* o
     return 0;
   }
   if (etl_batch_finish(s->builder, out, NULL) != ETL_OK) {
-    return stream_fail(s, ENOMEM, "dirlist: %s", etl_batch_last_error(s->builder));
+    return stream_fail(s, ENOMEM, "%s", etl_batch_last_error(s->builder));
   }
   s->rows_done += out->length;
   host_progress(inst->ctx, s->rows_done, -1);
@@ -653,7 +513,7 @@ static etl_status list_names(etl_instance* inst, char*** out_names, size_t* out_
   DIR* dir = opendir(inst->path);
   if (dir == NULL) {
     int err = errno;
-    return fail(error, ETL_ERR_NOT_FOUND, "dirlist: cannot read directory '%s': %s",
+    return fail(error, ETL_ERR_NOT_FOUND, "cannot read directory '%s': %s",
                 inst->path, errno_text(err, text, sizeof text));
   }
   for (;;) {
@@ -662,7 +522,7 @@ static etl_status list_names(etl_instance* inst, char*** out_names, size_t* out_
       FLAG_SET(&inst->cancelled);
       closedir(dir);
       free_names(names, count);
-      return fail(error, ETL_ERR_CANCELLED, "dirlist: cancelled");
+      return fail(error, ETL_ERR_CANCELLED, "cancelled");
     }
     errno = 0;
     entry = readdir(dir);
@@ -671,7 +531,7 @@ static etl_status list_names(etl_instance* inst, char*** out_names, size_t* out_
       if (err == 0) break;
       closedir(dir);
       free_names(names, count);
-      return fail(error, ETL_ERR_IO, "dirlist: cannot read directory '%s': %s", inst->path,
+      return fail(error, ETL_ERR_IO, "cannot read directory '%s': %s", inst->path,
                   errno_text(err, text, sizeof text));
     }
     if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0) continue;
@@ -695,7 +555,7 @@ static etl_status list_names(etl_instance* inst, char*** out_names, size_t* out_
 oom:
   closedir(dir);
   free_names(names, count);
-  return fail(error, ETL_ERR_UNKNOWN, "dirlist: out of memory");
+  return fail(error, ETL_ERR_UNKNOWN, "out of memory");
 }
 
 // snippet:read
@@ -704,25 +564,25 @@ static etl_status dirlist_read(etl_instance* inst, const etl_read_request* reque
   dirlist_stream* s;
   etl_status st;
   if (request == NULL || out == NULL || request->stream == NULL) {
-    return fail(error, ETL_ERR_INVALID_ARGUMENT, "dirlist: read() needs a stream name");
+    return fail(error, ETL_ERR_INVALID_ARGUMENT, "read() needs a stream name");
   }
   if (strcmp(request->stream, k_stream) != 0) {
     return fail(error, ETL_ERR_INVALID_ARGUMENT,
-                "dirlist: unknown stream '%s' (the only stream is '%s')", request->stream,
+                "unknown stream '%s' (the only stream is '%s')", request->stream,
                 k_stream);
   }
   /* request->state_json is ignored: every read is a full read. */
   s = (dirlist_stream*)calloc(1, sizeof *s);
-  if (s == NULL) return fail(error, ETL_ERR_UNKNOWN, "dirlist: out of memory");
+  if (s == NULL) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
   s->inst = inst;
   s->builder = etl_batch_new();
   if (s->builder == NULL) {
     free(s);
-    return fail(error, ETL_ERR_UNKNOWN, "dirlist: out of memory");
+    return fail(error, ETL_ERR_UNKNOWN, "out of memory");
   }
   st = declare_columns(s->builder);
   if (st != ETL_OK) {
-    fail(error, st, "dirlist: %s", etl_batch_last_error(s->builder));
+    fail(error, st, "%s", etl_batch_last_error(s->builder));
     etl_batch_free(s->builder);
     free(s);
     return st;
@@ -763,7 +623,7 @@ ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* hos
   if (out == NULL) return ETL_ERR_INVALID_ARGUMENT;
   if (ETL_ABI_MAJOR(host_abi) != ETL_ABI_VERSION_MAJOR) {
     if (ETL_HAS_FIELD(out, etl_plugin, abi_version)) out->abi_version = ETL_ABI_VERSION;
-    return fail(error, ETL_ERR_ABI_MISMATCH, "dirlist: built for ABI %u.%u, host offers %u.%u",
+    return fail(error, ETL_ERR_ABI_MISMATCH, "built for ABI %u.%u, host offers %u.%u",
                 (unsigned)ETL_ABI_VERSION_MAJOR, (unsigned)ETL_ABI_VERSION_MINOR,
                 (unsigned)ETL_ABI_MAJOR(host_abi), (unsigned)ETL_ABI_MINOR(host_abi));
   }
