@@ -16,8 +16,10 @@ extension PluginsCommand {
                   --kind warehouse  each table as JSON Lines in a directory (config dir),
                                     with atomic replace and append, state and schemas kept
 
-                --lang c: NAME.c, a Makefile, and include/ with a copy of etl_plugin.h and \
-                etl_batch.h, so that the project builds anywhere with make and a C compiler.
+                --lang c: NAME.c, a Makefile, and include/ with copies of etl_plugin.h and its \
+                header-only helpers (etl_batch.h builds batches, etl_config.h reads the config, \
+                etl_reader.h reads batches), so that the project builds anywhere with make and a \
+                C compiler.
                 --lang swift: a Swift package whose Package.swift depends on ETLPluginKit in \
                 the etl-host checkout this etl-host was built from (or --sdk PATH); build it \
                 with the same Swift toolchain as etl-host.
@@ -42,7 +44,7 @@ extension PluginsCommand {
         @Option(name: .customLong("lang"), help: ArgumentHelp("c or swift.", valueName: "lang")) var language: String
         @Option(help: ArgumentHelp("The folder to create (default: ./NAME); it must not exist.", valueName: "dir"))
         var output: String?
-        @Option(help: ArgumentHelp("An etl-host checkout, or a folder holding etl_plugin.h and etl_batch.h, to build "
+        @Option(help: ArgumentHelp("An etl-host checkout, or a folder holding etl_plugin.h, etl_batch.h, etl_config.h and etl_reader.h, to build "
             + "against (default: the checkout this etl-host was built in).", valueName: "path"))
         var sdk: String?
 
