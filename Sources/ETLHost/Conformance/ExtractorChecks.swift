@@ -3,7 +3,8 @@ import ETLPluginKit
 import Foundation
 
 /// The checks of an extractor: errors, discover, arrow, release, cancel
-/// and checkpoint. Each drives the raw C interface (see ``RawStream``).
+/// (in CancelCheck.swift) and checkpoint. Each drives the raw C interface
+/// (see ``RawStream``).
 enum ExtractorChecks {
     /// The name of a stream no catalog lists.
     static let unknownStream = "_etl_conformance_no_such_stream"
@@ -281,94 +282,6 @@ enum ExtractorChecks {
             + "\(columns) column arrays each released exactly once by their batch; schemas, streams and buffers released"
     }
 
-    // MARK: cancel
-
-    /// `cancel`: a read stops within the bound after cancel() is called
-    /// from another thread, with ECANCELED or the end of the stream.
-    static func cancel(_ environment: WorkerEnvironment) throws {
-        let recorder = environment.recorder
-        let bound = environment.options.cancelWithin
-        var memory = MemoryMap()
-        let names: [String]
-        do {
-            let catalogInstance = try environment.openInstance("for the catalog")
-            defer { catalogInstance.close() }
-            names = try streams(environment, catalogInstance, memory: &memory)
-        }
-        var details: [String] = []
-        if try environment.plugin().raw.cancel == nil {
-            recorder.note("the plugin has no cancel(); only the host's is_cancelled flag was set")
-        }
-        for name in names.prefix(5) {
-            // Cancellation is final for an instance: one instance per stream.
-            let instance = try environment.openInstance("to read '\(name)' and cancel it")
-            recorder.phase("read of stream '\(name)'")
-            guard case .success(let stream) = RawStream.read(instance, stream: name) else {
-                recorder.fail("read of stream '\(name)' failed (see the arrow check)")
-                instance.close()
-                continue
-            }
-            if let problem = stream.structureProblem {
-                recorder.fail(problem)
-                instance.close()
-                continue
-            }
-            var cSchema = ArrowSchema()
-            recorder.phase("get_schema of stream '\(name)'")
-            if stream.getSchema(&cSchema) == 0, let release = cSchema.release { release(&cSchema) }
-            let reader = CancelledReader(stream: stream)
-            recorder.phase("read of stream '\(name)' on a second thread (to be cancelled)")
-            reader.start()
-            // Cancel mid-read: once the first batch is in, or after a second
-            // without one (a get_next blocked on its source must stop too).
-            if !reader.waitForFirstBatch(seconds: min(bound, 1)) {
-                recorder.note("stream '\(name)' delivered no batch within \(format(min(bound, 1))) s: cancel() was "
-                    + "called while get_next was still working on the first")
-            }
-            recorder.phase("cancel() while stream '\(name)' is being read",
-                           crashHint: "cancel() must be safe to call from another thread during a read")
-            let started = DispatchTime.now()
-            reader.markCancelled()
-            instance.cancel()
-            let cancelSeconds = seconds(since: started)
-            if cancelSeconds > 1 {
-                recorder.fail("cancel() took \(format(cancelSeconds)) s to return; it must not block")
-            }
-            recorder.phase("waiting up to \(format(bound)) s for stream '\(name)' to end after cancel()")
-            guard let ending = reader.wait(seconds: bound) else {
-                let after = reader.batchesSoFar
-                recorder.fail("stream '\(name)' did not end within \(format(bound)) s of cancel(): "
-                    + (after == 0 ? "get_next has not returned since" : "\(after) more batch(es) were delivered after it")
-                    + "; get_next must return ECANCELED (or end the stream) soon after cancel()")
-                recorder.abandon = true  // the reader is still inside the plugin
-                return
-            }
-            switch ending.status {
-            case 0 where ending.seconds < 0:
-                details.append("'\(name)' ended before cancel() was called")
-                recorder.note("stream '\(name)' ended (after \(ending.batches) batch(es)) before cancel() was called: "
-                    + "cancelling it mid-read was not tested")
-            case _ where ending.seconds < 0:
-                details.append("'\(name)' failed before cancel() was called")
-                recorder.note("stream '\(name)' failed with \(Errno.name(ending.status)) before cancel() was called "
-                    + "(see the arrow check)")
-            case 0:
-                details.append("'\(name)' ended \(format(ending.seconds)) s after cancel() (end of stream)")
-            case ECANCELED:
-                details.append("'\(name)' stopped \(format(ending.seconds)) s after cancel() with ECANCELED")
-            default:
-                recorder.fail("after cancel(), get_next of stream '\(name)' failed with \(Errno.name(ending.status))"
-                    + "\(ending.message.map { ": \($0)" } ?? ""); expected ECANCELED or the end of the stream")
-            }
-            recorder.phase("release of the cancelled stream '\(name)'")
-            stream.release()
-            recorder.phase("close of the cancelled instance")
-            instance.close()
-        }
-        if names.count > 5 { recorder.note("only the first 5 streams were cancelled") }
-        recorder.passDetail = details.joined(separator: "; ")
-    }
-
     // MARK: checkpoint
 
     /// `checkpoint`: mid-stream and after it, checkpoint returns JSON, and
@@ -480,87 +393,9 @@ enum ExtractorChecks {
         recorder.passDetail = "checkpoints are JSON (\(states.prefix(3).joined(separator: ", "))) and read() resumes from them"
     }
 
-    private static func seconds(since start: DispatchTime) -> Double {
+    static func seconds(since start: DispatchTime) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     }
 
     static func format(_ seconds: Double) -> String { String(format: "%.2f", seconds) }
-}
-
-/// Reads a stream to its end on a thread of its own, so that the main
-/// thread can cancel the instance mid-read and wait a bounded time for
-/// the end.
-final class CancelledReader: @unchecked Sendable {
-    /// How the stream ended.
-    struct Ending {
-        /// get_next's status: 0 (the end of the stream) or an errno.
-        var status: Int32
-        /// get_last_error's message after a failure.
-        var message: String?
-        /// Seconds from cancel() to the end; negative when the stream ended
-        /// before cancel() was called.
-        var seconds: Double
-        /// Batches delivered in all.
-        var batches: Int
-    }
-
-    private let stream: RawStream
-    private let lock = NSLock()
-    private var ending: Ending?
-    private var delivered = 0
-    private var sinceCancel = 0
-    private var cancelledAt: DispatchTime?
-    private let firstEvent = DispatchSemaphore(value: 0)
-    private let done = DispatchSemaphore(value: 0)
-
-    init(stream: RawStream) { self.stream = stream }
-
-    /// Starts reading.
-    func start() {
-        let thread = Thread { [self] in
-            while true {
-                var array = ArrowArray()
-                let status = stream.getNext(&array)
-                if status != 0 || array.release == nil {
-                    let message = status == 0 ? nil : stream.lastError
-                    lock.withLock {
-                        let since = cancelledAt.map { Double(DispatchTime.now().uptimeNanoseconds - $0.uptimeNanoseconds) / 1e9 } ?? -1
-                        ending = Ending(status: status, message: message, seconds: since, batches: delivered)
-                    }
-                    firstEvent.signal()
-                    done.signal()
-                    return
-                }
-                array.release(&array)
-                let first = lock.withLock {
-                    delivered += 1
-                    if cancelledAt != nil { sinceCancel += 1 }
-                    return delivered == 1
-                }
-                if first { firstEvent.signal() }
-            }
-        }
-        thread.start()
-    }
-
-    /// Waits at most `seconds` for the first batch (or the end); whether
-    /// it came.
-    func waitForFirstBatch(seconds: Double) -> Bool {
-        firstEvent.wait(timeout: .now() + seconds) == .success
-    }
-
-    /// Notes the moment cancel() is called.
-    func markCancelled() {
-        lock.withLock { cancelledAt = .now() }
-    }
-
-    /// Batches delivered since cancel().
-    var batchesSoFar: Int { lock.withLock { sinceCancel } }
-
-    /// Waits for the end of the stream at most `seconds` from now (just
-    /// after cancel() returned); `nil` when it did not come.
-    func wait(seconds: Double) -> Ending? {
-        guard done.wait(timeout: .now() + seconds) == .success else { return nil }
-        return lock.withLock { ending }
-    }
 }

@@ -55,6 +55,18 @@
  *   BROKEN_ACCEPTS_ANY_ABI         init accepts a host of any major version
  *   BROKEN_CRASH_IN_GET_NEXT       get_next of batch 2 of "numbers" writes
  *                                  through a NULL pointer (SIGSEGV)
+ *   BROKEN_NULL_COUNT_ZERO         batch 2 of "numbers": "score" says
+ *                                  null_count 0, its bitmap marks row 3 null
+ *   BROKEN_OFFSETS_OFF_BY_ONE      batch 1 of "numbers": every value of
+ *                                  "label" starts one byte late (offsets
+ *                                  1, 4, 6 instead of 0, 3, 6: "net", "wo")
+ *   BROKEN_DECLARED_TYPE           the catalog declares "label" an integer;
+ *                                  the batches carry words (utf8)
+ *   BROKEN_CANCEL_IGNORED_IN_NUMBERS  "numbers" (short: its read ends
+ *                                  within any bound) never looks at
+ *                                  cancellation; "ticker" does
+ *   BROKEN_WRITES_WHOLE_DESCRIPTOR init copies its whole etl_plugin into
+ *                                  the host's, whatever its struct_size
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -85,10 +97,16 @@ static const char k_config_schema[] =
     " \"label\": {\"type\": \"string\", \"description\": \"Put before every label.\"}}}";
 #endif
 
+#ifdef BROKEN_DECLARED_TYPE
+#define LABEL_HINT "integer" /* BUG: the labels are words */
+#else
+#define LABEL_HINT "string"
+#endif
+
 static const char k_catalog[] =
     "{\"streams\": ["
     "{\"name\": \"numbers\", \"primary_key\": [\"id\"], \"cursor_field\": \"id\", \"fields\": ["
-    "{\"name\": \"id\", \"type\": \"integer\"}, {\"name\": \"label\", \"type\": \"string\"}, "
+    "{\"name\": \"id\", \"type\": \"integer\"}, {\"name\": \"label\", \"type\": \"" LABEL_HINT "\"}, "
     "{\"name\": \"ok\", \"type\": \"boolean\"}, {\"name\": \"score\", \"type\": \"number\"}]}, "
     "{\"name\": \"ticker\", \"primary_key\": [\"id\"], \"fields\": [{\"name\": \"id\", \"type\": \"integer\"}]}"
     "]}";
@@ -398,7 +416,8 @@ static void plant_bugs(struct ArrowArray* out, long long batch) {
 #ifdef BROKEN_LENGTH_PAST_OFFSETS
   if (batch == 1) length_past_offsets(out->children[1]);
 #endif
-#if defined(BROKEN_OFFSETS_NOT_MONOTONIC) || defined(BROKEN_OFFSET_BEYOND_DATA) || defined(BROKEN_INVALID_UTF8)
+#if defined(BROKEN_OFFSETS_NOT_MONOTONIC) || defined(BROKEN_OFFSET_BEYOND_DATA) || defined(BROKEN_INVALID_UTF8) || \
+    defined(BROKEN_OFFSETS_OFF_BY_ONE)
   struct ArrowArray* label = out->children[1];
   int32_t* offsets = (int32_t*)(uintptr_t)label->buffers[1];
   char* data = (char*)(uintptr_t)label->buffers[2];
@@ -410,6 +429,15 @@ static void plant_bugs(struct ArrowArray* out, long long batch) {
 #endif
 #ifdef BROKEN_OFFSET_BEYOND_DATA
   if (batch == 1) offsets[label->length] = 0x7FFFFF00; /* BUG: 2 GiB past the data */
+#endif
+#ifdef BROKEN_OFFSETS_OFF_BY_ONE
+  if (batch == 1) {
+    int64_t i;
+    for (i = 0; i < label->length; i++) offsets[i] += 1; /* BUG: each value starts one byte late */
+  }
+#endif
+#ifdef BROKEN_NULL_COUNT_ZERO
+  if (batch == 2) out->children[3]->null_count = 0; /* BUG: its validity bitmap marks row 3 null */
 #endif
 #ifdef BROKEN_INVALID_UTF8
   if (batch == 1 && label->length >= 2) {
@@ -448,7 +476,11 @@ static int stream_get_next(struct ArrowArrayStream* stream, struct ArrowArray* o
   fixture_stream* s = (fixture_stream*)stream->private_data;
   etl_batch_builder* b = s->builder;
   etl_instance* inst = s->inst;
+#ifdef BROKEN_CANCEL_IGNORED_IN_NUMBERS
+  if (s->ticker && cancelled(inst)) { /* BUG: "numbers" ignores cancellation */
+#else
   if (cancelled(inst)) {
+#endif
     snprintf(s->error, sizeof s->error, "%s: reading stream '%s' was cancelled", FIXTURE_NAME,
              s->ticker ? "ticker" : "numbers");
     return ECANCELED;
@@ -598,8 +630,14 @@ ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* hos
   d.cancel = fixture_cancel;
   d.close = fixture_close;
   d.extractor = &k_extractor;
+#ifdef BROKEN_WRITES_WHOLE_DESCRIPTOR
+  n = sizeof d; /* BUG: the host's struct may be smaller */
+  d.struct_size = (uint32_t)n;
+  *out = d;
+#else
   n = out->struct_size < sizeof d ? out->struct_size : sizeof d; /* never past the host's struct */
   memcpy(out, &d, n);
+#endif
   out->struct_size = (uint32_t)n;
   return ETL_OK;
 }
