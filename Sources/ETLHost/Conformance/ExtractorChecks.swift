@@ -303,6 +303,7 @@ enum ExtractorChecks {
         var memory = MemoryMap()
         var audit = ArrowAudit()
         let names = try streams(environment, instance, memory: &memory)
+        let cursors = cursorFields(instance, memory: &memory)
         var states: [String] = []
         func takeCheckpoint(_ name: String, _ moment: String) -> String? {
             recorder.phase("checkpoint of stream '\(name)' \(moment)")
@@ -337,11 +338,16 @@ enum ExtractorChecks {
                 continue
             }
             var index = 0
+            var readToTheEnd = false
             while index < environment.options.maxBatches {
                 index += 1
                 recorder.phase("read of stream '\(name)': get_next for batch \(index)")
                 var array = ArrowArray()
-                guard stream.getNext(&array) == 0, let release = array.release else { break }
+                let status = stream.getNext(&array)
+                guard status == 0, let release = array.release else {
+                    readToTheEnd = status == 0
+                    break
+                }
                 release(&array)
                 if index == 1 { _ = takeCheckpoint(name, "after its first batch") }
             }
@@ -366,6 +372,12 @@ enum ExtractorChecks {
                 let schema = audit.schema(&cSchema)
                 if let release = cSchema.release { release(&cSchema) }
                 var rows: Int64 = 0
+                var cursorValues = Set<String>()
+                let cursor = cursors[name].flatMap { field -> (index: Int, type: ArrowColumnType)? in
+                    guard case .success(let schema) = schema,
+                          let index = schema.fields.firstIndex(where: { $0.name == field }) else { return nil }
+                    return (index, schema.fields[index].type)
+                }
                 var batch = 0
                 while batch < environment.options.maxBatches {
                     batch += 1
@@ -379,20 +391,76 @@ enum ExtractorChecks {
                     }
                     guard let release = array.release else { break }
                     if case .success(let schema) = schema {
-                        for problem in audit.batch(&array, schema: schema).prefix(3) {
+                        let problems = audit.batch(&array, schema: schema)
+                        for problem in problems.prefix(3) {
                             recorder.fail("stream '\(name)' resumed from a checkpoint, batch \(batch), \(problem)")
+                        }
+                        if problems.isEmpty, let cursor, let child = array.children?[cursor.index] {
+                            for row in 0 ..< Int(array.length) {
+                                cursorValues.insert(Self.text(of: child.pointee, type: cursor.type, row: Int(array.offset) + row))
+                            }
                         }
                     }
                     rows += array.length
                     release(&array)
                 }
-                recorder.note("stream '\(name)' read again from its checkpoint gave \(rows) row(s)")
                 resumed.release()
+                guard incremental, readToTheEnd, rows > 0 else {
+                    recorder.note("stream '\(name)' read again from its checkpoint gave \(rows) row(s)"
+                        + (readToTheEnd ? "" : " (its first read did not reach the end: not compared)"))
+                    continue
+                }
+                // Nothing changed at the source: only rows at the cursor boundary may come again.
+                if let field = cursors[name], cursor != nil {
+                    if cursorValues.count > 1 {
+                        recorder.fail("stream '\(name)': read with the state \(state) from the checkpoint taken after the "
+                            + "whole stream returned \(rows) row\(rows == 1 ? "" : "s") with \(cursorValues.count) values of "
+                            + "its cursor field '\(field)'; with no change at the source only rows at the cursor boundary "
+                            + "(one value) may come again: read() ignores its state and re-reads the stream")
+                    }
+                } else {
+                    recorder.fail("stream '\(name)': read with the state \(state) from the checkpoint taken after the whole "
+                        + "stream returned \(rows) row\(rows == 1 ? "" : "s"); with no change at the source it must return "
+                        + "none: read() ignores its state and re-reads the stream")
+                }
             }
         }
         recorder.passDetail = "checkpoints are JSON (\(states.prefix(3).joined(separator: ", "))) and read() resumes from them"
     }
 
+    /// Each stream's cursor field, from the catalog.
+    private static func cursorFields(_ instance: OpenedInstance, memory: inout MemoryMap) -> [String: String] {
+        let discover = instance.extractor.discover!
+        let handle = instance.live
+        guard let text = BufferAnswer.call("discover", memory: &memory, { buffer, error in discover(handle, buffer, error) }).text,
+              let catalog = try? SourceCatalog(json: text, plugin: "")
+        else { return [:] }
+        var fields: [String: String] = [:]
+        for stream in catalog.streams { fields[stream.name] = stream.cursorField }
+        return fields
+    }
+
+    /// A value of a column the audit accepted, as text to compare (`NULL`
+    /// for a null; utf8 and binary as hex).
+    static func text(of child: ArrowArray, type: ArrowColumnType, row index: Int) -> String {
+        if let validity = child.buffers?[0]?.assumingMemoryBound(to: UInt8.self),
+           (validity[index >> 3] >> UInt8(index & 7)) & 1 == 0 { return "NULL" }
+        guard let values = child.buffers?[1] else { return "NULL" }
+        switch type {
+        case .int64, .timestampMicrosecondsUTC: return String(values.load(fromByteOffset: index * 8, as: Int64.self))
+        case .float64: return String(values.load(fromByteOffset: index * 8, as: Double.self))
+        case .date32: return String(values.load(fromByteOffset: index * 4, as: Int32.self))
+        case .bool: return String((values.load(fromByteOffset: index >> 3, as: UInt8.self) >> UInt8(index & 7)) & 1)
+        case .utf8, .binary:
+            let offsets = values.assumingMemoryBound(to: Int32.self)
+            guard let data = child.buffers?[2] else { return "" }
+            let bytes = UnsafeRawBufferPointer(start: data + Int(offsets[index]), count: Int(offsets[index + 1] - offsets[index]))
+            return bytes.map { String(format: "%02x", $0) }.joined()
+        default: return "NULL"
+        }
+    }
+
+    /// Seconds since `start`.
     static func seconds(since start: DispatchTime) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     }

@@ -65,6 +65,8 @@
  *   BROKEN_CANCEL_IGNORED_IN_NUMBERS  "numbers" (short: its read ends
  *                                  within any bound) never looks at
  *                                  cancellation; "ticker" does
+ *   BROKEN_IGNORES_STATE           read() ignores its state: an
+ *                                  incremental read re-reads everything
  *   BROKEN_WRITES_WHOLE_DESCRIPTOR init copies its whole etl_plugin into
  *                                  the host's, whatever its struct_size
  */
@@ -580,7 +582,12 @@ static etl_status fixture_read(etl_instance* inst, const etl_read_request* reque
   s->inst = inst;
   s->builder = b;
   s->ticker = ticker;
+#ifdef BROKEN_IGNORES_STATE
+  (void)state_after;
+  s->next_id = 1; /* BUG: the state is ignored */
+#else
   s->next_id = state_after(request->state_json) + 1;
+#endif
   out->get_schema = stream_get_schema;
   out->get_next = stream_get_next;
   out->get_last_error = stream_get_last_error;
