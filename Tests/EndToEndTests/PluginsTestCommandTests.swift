@@ -273,6 +273,25 @@ import Testing
         #expect(wrong.stdout == "")
     }
 
+    @Test func maxBadRowsLetsATestInputWithAMalformedRecordSetItAside() throws {
+        let sandbox = try HostSandbox("conformance-badrows")
+        let library = try sandbox.compile([Self.fixtures + "has_a_bad_row.c"], name: "libhas_a_bad_row.so")
+        let strict = try runSuite(sandbox, [library] + Self.extractorOptions)
+        #expect(strict.status == 1, "\(strict.stdout)")
+        #expect(line("arrow", in: strict.stdout) == expected(.arrow, .fail, "stream 'numbers', batch 1: get_next failed with "
+            + "EBADMSG (74): conformant: stream 'numbers' row 2: the field ok is not a boolean"))
+
+        let allowing = try runSuite(sandbox, [library, "--max-bad-rows", "1"] + Self.extractorOptions)
+        #expect(allowing.status == 0, "\(allowing.stdout)\(allowing.stderr)")
+        #expect(line("arrow", in: allowing.stdout) == expected(.arrow, .pass, "2 streams, 7 batches, 9 rows: schemas and "
+            + "batches well-formed; 1 record set aside through reject() (--max-bad-rows): row 2: the field ok is not a boolean"))
+        #expect(allowing.stdout.hasSuffix("15 checks: 15 passed, 0 failed, 0 skipped\n"), "\(allowing.stdout)")
+
+        let negative = try runSuite(sandbox, [library, "--max-bad-rows=-1"])
+        #expect(negative.status == 64)
+        #expect(negative.stderr.contains("--max-bad-rows must be 0 or more"), "\(negative.stderr)")
+    }
+
     @Test func aCheckThatHangsFailsAtItsTimeLimitNamingWhatItWasDoing() throws {
         let sandbox = try HostSandbox("conformance-hang")
         let library = try sandbox.compile([Self.fixtures + "ignores_cancel.c"], name: "libignores_cancel.so")

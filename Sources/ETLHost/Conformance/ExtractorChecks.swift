@@ -184,8 +184,11 @@ enum ExtractorChecks {
             stream.release()
             if problems >= problemLimit { break }
         }
+        let setAside = instance.context.takeRejects()
         recorder.passDetail = "\(names.count) stream\(names.count == 1 ? "" : "s"), \(batches) batch\(batches == 1 ? "" : "es"), "
             + "\(rows) row\(rows == 1 ? "" : "s"): schemas and batches well-formed"
+            + (setAside.isEmpty ? "" : "; \(setAside.count) record\(setAside.count == 1 ? "" : "s") set aside through "
+                + "reject() (--max-bad-rows): \(setAside.prefix(3).map { "\($0.location): \($0.reason)" }.joined(separator: "; "))")
         recorder.note("not checked: that a buffer is as long as its lengths and offsets say (the C Data Interface "
             + "has no buffer sizes); an offset past its data is caught only when it leaves readable memory")
     }

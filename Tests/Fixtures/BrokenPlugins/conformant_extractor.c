@@ -67,6 +67,10 @@
  *                                  cancellation; "ticker" does
  *   BROKEN_IGNORES_STATE           read() ignores its state: an
  *                                  incremental read re-reads everything
+ *   HAS_A_BAD_ROW                  not a bug: row 2 of "numbers" is a
+ *                                  malformed record, offered to the host's
+ *                                  reject() and skipped when taken, else
+ *                                  the stream fails with EBADMSG
  *   BROKEN_WRITES_WHOLE_DESCRIPTOR init copies its whole etl_plugin into
  *                                  the host's, whatever its struct_size
  */
@@ -510,6 +514,18 @@ static int stream_get_next(struct ArrowArrayStream* stream, struct ArrowArray* o
   while (etl_batch_row_count(b) < 2 && s->next_id <= inst->rows) {
     long long id = s->next_id;
     char label[96];
+#ifdef HAS_A_BAD_ROW
+    if (id == 2) {
+      static const char raw[] = "2,two,maybe";
+      if (g_host != NULL && ETL_HAS_FIELD(g_host, etl_host_api, reject) && g_host->reject != NULL &&
+          g_host->reject(inst->ctx, "numbers", "row 2", raw, sizeof raw - 1, "the field ok is not a boolean") != 0) {
+        s->next_id++; /* set aside by the host */
+        continue;
+      }
+      snprintf(s->error, sizeof s->error, "%s: stream 'numbers' row 2: the field ok is not a boolean", FIXTURE_NAME);
+      return EBADMSG;
+    }
+#endif
     snprintf(label, sizeof label, "%s%s", inst->label, k_words[(id - 1) % 6]);
     if (etl_batch_append_int64(b, id) || etl_batch_append_string(b, label) || etl_batch_append_bool(b, id % 2) ||
         (id % 3 == 0 ? etl_batch_append_null(b) : etl_batch_append_double(b, (double)id * 0.5)) ||
