@@ -8,7 +8,7 @@
 ///
 /// ```swift
 /// ConformanceCheck.sequence(for: .extractor).map(\.rawValue)
-/// // ["load", "abi-negotiation", "struct-size", "config-schema", "open", ...]
+/// // ["load", "abi-negotiation", "struct-size", "descriptor-size", "config-schema", ...]
 /// ```
 public enum ConformanceCheck: String, CaseIterable, Codable, Sendable {
     /// The library loads, init returns ETL_OK and the descriptor is valid.
