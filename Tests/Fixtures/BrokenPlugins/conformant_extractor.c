@@ -67,6 +67,9 @@
  *                                  cancellation; "ticker" does
  *   BROKEN_IGNORES_STATE           read() ignores its state: an
  *                                  incremental read re-reads everything
+ *   NULL_COUNT_UNKNOWN             not a bug: every column of every batch
+ *                                  of "numbers" says null_count -1
+ *                                  (unknown), which Arrow allows
  *   HAS_A_BAD_ROW                  not a bug: row 2 of "numbers" is a
  *                                  malformed record, offered to the host's
  *                                  reject() and skipped when taken, else
@@ -440,6 +443,12 @@ static void plant_bugs(struct ArrowArray* out, long long batch) {
   if (batch == 1) {
     int64_t i;
     for (i = 0; i < label->length; i++) offsets[i] += 1; /* BUG: each value starts one byte late */
+  }
+#endif
+#ifdef NULL_COUNT_UNKNOWN
+  {
+    int64_t i;
+    for (i = 0; i < out->n_children; i++) out->children[i]->null_count = -1;
   }
 #endif
 #ifdef BROKEN_NULL_COUNT_ZERO
