@@ -64,7 +64,8 @@ enum ValueChecks {
         guard first != 0 else { return nil }
         return "offset[0]=\(first), not 0: a fresh array's first value starts at byte 0 of its data, so every "
             + "value is shifted by \(first) byte\(first == 1 ? "" : "s") (an off-by-one in the offsets; "
-            + "the first value reads as bytes \(first)..<\(offsets[1]))"
+            + "the first value reads as bytes \(first)..<\(offsets[1])); a slice of a larger array must say so with the "
+            + "array's offset, not with offsets that start past 0"
     }
 
     /// The clear bits of a column's validity bitmap (0 without one).
