@@ -63,6 +63,10 @@ extension PluginsCommand {
         @Option(name: .customLong("cancel-within"),
                 help: ArgumentHelp("How long a read may go on after cancel(), in seconds.", valueName: "seconds"))
         var cancelWithin = 5.0
+        @Option(name: .customLong("max-bad-rows"),
+                help: ArgumentHelp("Let each opened instance set aside up to N malformed records through reject(), as "
+                    + "sync --max-bad-rows does, when the test input holds some.", valueName: "n"))
+        var maxBadRows = 0
         @Option(help: ArgumentHelp("The time limit of each check, in seconds.", valueName: "seconds")) var timeout = 60.0
         @Option(help: ArgumentHelp("The entry symbol of a library given by path (default etl_plugin_init).", valueName: "symbol"))
         var entry: String?
@@ -71,6 +75,7 @@ extension PluginsCommand {
 
         func validate() throws {
             guard maxBatches > 0 else { throw ValidationError("--max-batches must be at least 1") }
+            guard maxBadRows >= 0 else { throw ValidationError("--max-bad-rows must be 0 or more") }
             guard cancelWithin > 0, timeout > 0 else { throw ValidationError("--cancel-within and --timeout must be positive") }
         }
 
@@ -85,7 +90,7 @@ extension PluginsCommand {
                 }
                 let options = ConformanceOptions(
                     streams: streams.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
-                    maxBatches: maxBatches, cancelWithin: cancelWithin)
+                    maxBatches: maxBatches, cancelWithin: cancelWithin, maxBadRows: maxBadRows)
                 let suite = ConformanceSuite(library: library, entry: symbol, settings: settings,
                                              configFileJSON: configText, options: options,
                                              timeout: timeout)

@@ -8,7 +8,7 @@
 ///
 /// ```swift
 /// ConformanceCheck.sequence(for: .extractor).map(\.rawValue)
-/// // ["load", "abi-negotiation", "struct-size", "config-schema", "open", ...]
+/// // ["load", "abi-negotiation", "struct-size", "descriptor-size", "config-schema", ...]
 /// ```
 public enum ConformanceCheck: String, CaseIterable, Codable, Sendable {
     /// The library loads, init returns ETL_OK and the descriptor is valid.
@@ -20,6 +20,10 @@ public enum ConformanceCheck: String, CaseIterable, Codable, Sendable {
     /// writes no byte past the descriptor, and reads no field past a 1.0
     /// request (guard pages turn a stray access into a crash).
     case structSize = "struct-size"
+    /// init writes nothing past a descriptor smaller than the plugin's
+    /// own `etl_plugin` (guard page), which `struct-size` cannot see while
+    /// ABI 1.0's descriptor is the whole struct.
+    case descriptorSize = "descriptor-size"
     /// config_schema is a valid JSON Schema of an object.
     case configSchema = "config-schema"
     /// open succeeds with the given config (and check(), if any, too).
@@ -33,6 +37,11 @@ public enum ConformanceCheck: String, CaseIterable, Codable, Sendable {
     case discover
     /// read returns a valid stream of well-formed Arrow batches.
     case arrow
+    /// Every stream read to its end decodes the same through the host's
+    /// importer and the audit; utf8/binary offsets start at 0.
+    case values
+    /// The catalog's type hints fit the stream's columns and values.
+    case declaredTypes = "declared-types"
     /// Every release callback is called exactly once, never twice, and a
     /// parent's release releases its children.
     case release
@@ -51,9 +60,9 @@ public enum ConformanceCheck: String, CaseIterable, Codable, Sendable {
 
     /// The checks for a kind of plugin, in the order they run.
     public static func sequence(for kind: PluginKind) -> [ConformanceCheck] {
-        let common: [ConformanceCheck] = [.load, .abiNegotiation, .structSize, .configSchema, .open, .openBadConfig, .errors]
+        let common: [ConformanceCheck] = [.load, .abiNegotiation, .structSize, .descriptorSize, .configSchema, .open, .openBadConfig, .errors]
         switch kind {
-        case .extractor: return common + [.discover, .arrow, .release, .cancel, .checkpoint]
+        case .extractor: return common + [.discover, .arrow, .values, .declaredTypes, .release, .cancel, .checkpoint]
         case .warehouse: return common + [.release, .replace, .append, .upsert, .rollback]
         }
     }
@@ -64,12 +73,15 @@ public enum ConformanceCheck: String, CaseIterable, Codable, Sendable {
         case .load: "loads; init returns ETL_OK; the descriptor is valid"
         case .abiNegotiation: "a host of ABI 2.0 is refused with ETL_ERR_ABI_MISMATCH"
         case .structSize: "no write past a 1.0 descriptor, no read past a 1.0 request"
+        case .descriptorSize: "no write past a descriptor smaller than the plugin's own"
         case .configSchema: "config_schema is a valid JSON Schema of an object"
         case .open: "open (and check) succeed with the given config"
         case .openBadConfig: "open refuses configs that break the schema, cleanly"
         case .errors: "failures carry their code and a UTF-8 message, released"
         case .discover: "discover returns a valid catalog"
         case .arrow: "well-formed Arrow: lengths, offsets, validity, UTF-8, types"
+        case .values: "each stream read fully decodes alike in the host and the audit"
+        case .declaredTypes: "catalog type hints fit the columns and every value"
         case .release: "each release called exactly once; parents release children"
         case .cancel: "cancel() from another thread ends a read within the bound"
         case .checkpoint: "checkpoint returns JSON that read() accepts as a state"
@@ -83,7 +95,7 @@ public enum ConformanceCheck: String, CaseIterable, Codable, Sendable {
     /// Whether the check needs an instance opened with the user's config.
     var needsInstance: Bool {
         switch self {
-        case .load, .abiNegotiation, .structSize, .configSchema, .openBadConfig: false
+        case .load, .abiNegotiation, .structSize, .descriptorSize, .configSchema, .openBadConfig: false
         default: true
         }
     }
@@ -91,7 +103,7 @@ public enum ConformanceCheck: String, CaseIterable, Codable, Sendable {
     /// Whether the check reads streams, and so needs a valid catalog.
     var needsCatalog: Bool {
         switch self {
-        case .arrow, .cancel, .checkpoint: true
+        case .arrow, .values, .declaredTypes, .cancel, .checkpoint: true
         default: false
         }
     }

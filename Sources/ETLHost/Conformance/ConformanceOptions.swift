@@ -17,16 +17,22 @@ public struct ConformanceOptions: Codable, Sendable {
     /// The prefix of every table and state key the warehouse checks make,
     /// e.g. `etl_conformance_1a2b3c4d`.
     public var tag: String
+    /// How many malformed records each opened instance may set aside
+    /// through the host's `reject` (as `sync --max-bad-rows`) instead of
+    /// failing its stream: for test inputs that hold some.
+    public var maxBadRows: Int
 
     /// Options with the defaults of `etl-host plugins test`.
     public init(configJSON: String? = nil, configMissingReason: String? = nil, streams: [String]? = nil,
-                maxBatches: Int = 1000, cancelWithin: Double = 5, tag: String = ConformanceOptions.newTag()) {
+                maxBatches: Int = 1000, cancelWithin: Double = 5, tag: String = ConformanceOptions.newTag(),
+                maxBadRows: Int = 0) {
         self.configJSON = configJSON
         self.configMissingReason = configMissingReason
         self.streams = streams
         self.maxBatches = maxBatches
         self.cancelWithin = cancelWithin
         self.tag = tag
+        self.maxBadRows = maxBadRows
     }
 
     /// A fresh tag: `etl_conformance_` (not `_etl_`: warehouses reserve it) and 8 random hex digits.

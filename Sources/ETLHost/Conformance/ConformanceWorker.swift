@@ -53,6 +53,7 @@ public enum ConformanceWorker {
         case .load: try CommonChecks.load(environment)
         case .abiNegotiation: try CommonChecks.abiNegotiation(environment)
         case .structSize: try StructSizeCheck.run(environment)
+        case .descriptorSize: try DescriptorSizeCheck.run(environment)
         case .configSchema: try CommonChecks.configSchema(environment)
         case .open: try CommonChecks.open(environment)
         case .openBadConfig: try CommonChecks.openBadConfig(environment)
@@ -64,6 +65,8 @@ public enum ConformanceWorker {
             }
         case .discover: try ExtractorChecks.discover(environment)
         case .arrow: try ExtractorChecks.arrow(environment)
+        case .values: try ValueChecks.values(environment)
+        case .declaredTypes: try ValueChecks.declaredTypes(environment)
         case .release:
             if try environment.plugin().extractorOps != nil {
                 try ExtractorChecks.release(environment)

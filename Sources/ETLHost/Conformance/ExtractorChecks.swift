@@ -3,7 +3,8 @@ import ETLPluginKit
 import Foundation
 
 /// The checks of an extractor: errors, discover, arrow, release, cancel
-/// and checkpoint. Each drives the raw C interface (see ``RawStream``).
+/// (in CancelCheck.swift) and checkpoint. Each drives the raw C interface
+/// (see ``RawStream``).
 enum ExtractorChecks {
     /// The name of a stream no catalog lists.
     static let unknownStream = "_etl_conformance_no_such_stream"
@@ -183,8 +184,11 @@ enum ExtractorChecks {
             stream.release()
             if problems >= problemLimit { break }
         }
+        let setAside = instance.context.takeRejects()
         recorder.passDetail = "\(names.count) stream\(names.count == 1 ? "" : "s"), \(batches) batch\(batches == 1 ? "" : "es"), "
             + "\(rows) row\(rows == 1 ? "" : "s"): schemas and batches well-formed"
+            + (setAside.isEmpty ? "" : "; \(setAside.count) record\(setAside.count == 1 ? "" : "s") set aside through "
+                + "reject() (--max-bad-rows): \(setAside.prefix(3).map { "\($0.location): \($0.reason)" }.joined(separator: "; "))")
         recorder.note("not checked: that a buffer is as long as its lengths and offsets say (the C Data Interface "
             + "has no buffer sizes); an offset past its data is caught only when it leaves readable memory")
     }
@@ -281,94 +285,6 @@ enum ExtractorChecks {
             + "\(columns) column arrays each released exactly once by their batch; schemas, streams and buffers released"
     }
 
-    // MARK: cancel
-
-    /// `cancel`: a read stops within the bound after cancel() is called
-    /// from another thread, with ECANCELED or the end of the stream.
-    static func cancel(_ environment: WorkerEnvironment) throws {
-        let recorder = environment.recorder
-        let bound = environment.options.cancelWithin
-        var memory = MemoryMap()
-        let names: [String]
-        do {
-            let catalogInstance = try environment.openInstance("for the catalog")
-            defer { catalogInstance.close() }
-            names = try streams(environment, catalogInstance, memory: &memory)
-        }
-        var details: [String] = []
-        if try environment.plugin().raw.cancel == nil {
-            recorder.note("the plugin has no cancel(); only the host's is_cancelled flag was set")
-        }
-        for name in names.prefix(5) {
-            // Cancellation is final for an instance: one instance per stream.
-            let instance = try environment.openInstance("to read '\(name)' and cancel it")
-            recorder.phase("read of stream '\(name)'")
-            guard case .success(let stream) = RawStream.read(instance, stream: name) else {
-                recorder.fail("read of stream '\(name)' failed (see the arrow check)")
-                instance.close()
-                continue
-            }
-            if let problem = stream.structureProblem {
-                recorder.fail(problem)
-                instance.close()
-                continue
-            }
-            var cSchema = ArrowSchema()
-            recorder.phase("get_schema of stream '\(name)'")
-            if stream.getSchema(&cSchema) == 0, let release = cSchema.release { release(&cSchema) }
-            let reader = CancelledReader(stream: stream)
-            recorder.phase("read of stream '\(name)' on a second thread (to be cancelled)")
-            reader.start()
-            // Cancel mid-read: once the first batch is in, or after a second
-            // without one (a get_next blocked on its source must stop too).
-            if !reader.waitForFirstBatch(seconds: min(bound, 1)) {
-                recorder.note("stream '\(name)' delivered no batch within \(format(min(bound, 1))) s: cancel() was "
-                    + "called while get_next was still working on the first")
-            }
-            recorder.phase("cancel() while stream '\(name)' is being read",
-                           crashHint: "cancel() must be safe to call from another thread during a read")
-            let started = DispatchTime.now()
-            reader.markCancelled()
-            instance.cancel()
-            let cancelSeconds = seconds(since: started)
-            if cancelSeconds > 1 {
-                recorder.fail("cancel() took \(format(cancelSeconds)) s to return; it must not block")
-            }
-            recorder.phase("waiting up to \(format(bound)) s for stream '\(name)' to end after cancel()")
-            guard let ending = reader.wait(seconds: bound) else {
-                let after = reader.batchesSoFar
-                recorder.fail("stream '\(name)' did not end within \(format(bound)) s of cancel(): "
-                    + (after == 0 ? "get_next has not returned since" : "\(after) more batch(es) were delivered after it")
-                    + "; get_next must return ECANCELED (or end the stream) soon after cancel()")
-                recorder.abandon = true  // the reader is still inside the plugin
-                return
-            }
-            switch ending.status {
-            case 0 where ending.seconds < 0:
-                details.append("'\(name)' ended before cancel() was called")
-                recorder.note("stream '\(name)' ended (after \(ending.batches) batch(es)) before cancel() was called: "
-                    + "cancelling it mid-read was not tested")
-            case _ where ending.seconds < 0:
-                details.append("'\(name)' failed before cancel() was called")
-                recorder.note("stream '\(name)' failed with \(Errno.name(ending.status)) before cancel() was called "
-                    + "(see the arrow check)")
-            case 0:
-                details.append("'\(name)' ended \(format(ending.seconds)) s after cancel() (end of stream)")
-            case ECANCELED:
-                details.append("'\(name)' stopped \(format(ending.seconds)) s after cancel() with ECANCELED")
-            default:
-                recorder.fail("after cancel(), get_next of stream '\(name)' failed with \(Errno.name(ending.status))"
-                    + "\(ending.message.map { ": \($0)" } ?? ""); expected ECANCELED or the end of the stream")
-            }
-            recorder.phase("release of the cancelled stream '\(name)'")
-            stream.release()
-            recorder.phase("close of the cancelled instance")
-            instance.close()
-        }
-        if names.count > 5 { recorder.note("only the first 5 streams were cancelled") }
-        recorder.passDetail = details.joined(separator: "; ")
-    }
-
     // MARK: checkpoint
 
     /// `checkpoint`: mid-stream and after it, checkpoint returns JSON, and
@@ -390,6 +306,7 @@ enum ExtractorChecks {
         var memory = MemoryMap()
         var audit = ArrowAudit()
         let names = try streams(environment, instance, memory: &memory)
+        let cursors = cursorFields(instance, memory: &memory)
         var states: [String] = []
         func takeCheckpoint(_ name: String, _ moment: String) -> String? {
             recorder.phase("checkpoint of stream '\(name)' \(moment)")
@@ -424,11 +341,16 @@ enum ExtractorChecks {
                 continue
             }
             var index = 0
+            var readToTheEnd = false
             while index < environment.options.maxBatches {
                 index += 1
                 recorder.phase("read of stream '\(name)': get_next for batch \(index)")
                 var array = ArrowArray()
-                guard stream.getNext(&array) == 0, let release = array.release else { break }
+                let status = stream.getNext(&array)
+                guard status == 0, let release = array.release else {
+                    readToTheEnd = status == 0
+                    break
+                }
                 release(&array)
                 if index == 1 { _ = takeCheckpoint(name, "after its first batch") }
             }
@@ -453,6 +375,12 @@ enum ExtractorChecks {
                 let schema = audit.schema(&cSchema)
                 if let release = cSchema.release { release(&cSchema) }
                 var rows: Int64 = 0
+                var cursorValues = Set<String>()
+                let cursor = cursors[name].flatMap { field -> (index: Int, type: ArrowColumnType)? in
+                    guard case .success(let schema) = schema,
+                          let index = schema.fields.firstIndex(where: { $0.name == field }) else { return nil }
+                    return (index, schema.fields[index].type)
+                }
                 var batch = 0
                 while batch < environment.options.maxBatches {
                     batch += 1
@@ -466,101 +394,79 @@ enum ExtractorChecks {
                     }
                     guard let release = array.release else { break }
                     if case .success(let schema) = schema {
-                        for problem in audit.batch(&array, schema: schema).prefix(3) {
+                        let problems = audit.batch(&array, schema: schema)
+                        for problem in problems.prefix(3) {
                             recorder.fail("stream '\(name)' resumed from a checkpoint, batch \(batch), \(problem)")
+                        }
+                        if problems.isEmpty, let cursor, let child = array.children?[cursor.index] {
+                            for row in 0 ..< Int(array.length) {
+                                cursorValues.insert(Self.text(of: child.pointee, type: cursor.type, row: Int(array.offset) + row))
+                            }
                         }
                     }
                     rows += array.length
                     release(&array)
                 }
-                recorder.note("stream '\(name)' read again from its checkpoint gave \(rows) row(s)")
                 resumed.release()
+                guard incremental, readToTheEnd, rows > 0 else {
+                    recorder.note("stream '\(name)' read again from its checkpoint gave \(rows) row(s)"
+                        + (readToTheEnd ? "" : " (its first read did not reach the end: not compared)"))
+                    continue
+                }
+                // Nothing changed at the source: only rows at the cursor boundary may come again.
+                if let field = cursors[name], cursor != nil {
+                    if cursorValues.count > 1 {
+                        recorder.fail("stream '\(name)': read with the state \(state) from the checkpoint taken after the "
+                            + "whole stream returned \(rows) row\(rows == 1 ? "" : "s") with \(cursorValues.count) values of "
+                            + "its cursor field '\(field)'; with no change at the source only rows at the cursor boundary "
+                            + "(one value) may come again: read() ignores its state and re-reads the stream")
+                    }
+                } else {
+                    recorder.fail("stream '\(name)': read with the state \(state) from the checkpoint taken after the whole "
+                        + "stream returned \(rows) row\(rows == 1 ? "" : "s"); with no change at the source it must return "
+                        + "none: read() ignores its state and re-reads the stream")
+                }
             }
         }
         recorder.passDetail = "checkpoints are JSON (\(states.prefix(3).joined(separator: ", "))) and read() resumes from them"
     }
 
-    private static func seconds(since start: DispatchTime) -> Double {
+    /// Each stream's cursor field, from the catalog.
+    private static func cursorFields(_ instance: OpenedInstance, memory: inout MemoryMap) -> [String: String] {
+        let discover = instance.extractor.discover!
+        let handle = instance.live
+        guard let text = BufferAnswer.call("discover", memory: &memory, { buffer, error in discover(handle, buffer, error) }).text,
+              let catalog = try? SourceCatalog(json: text, plugin: "")
+        else { return [:] }
+        var fields: [String: String] = [:]
+        for stream in catalog.streams { fields[stream.name] = stream.cursorField }
+        return fields
+    }
+
+    /// A value of a column the audit accepted, as text to compare (`NULL`
+    /// for a null; utf8 and binary as hex).
+    static func text(of child: ArrowArray, type: ArrowColumnType, row index: Int) -> String {
+        if let validity = child.buffers?[0]?.assumingMemoryBound(to: UInt8.self),
+           (validity[index >> 3] >> UInt8(index & 7)) & 1 == 0 { return "NULL" }
+        guard let values = child.buffers?[1] else { return "NULL" }
+        switch type {
+        case .int64, .timestampMicrosecondsUTC: return String(values.load(fromByteOffset: index * 8, as: Int64.self))
+        case .float64: return String(values.load(fromByteOffset: index * 8, as: Double.self))
+        case .date32: return String(values.load(fromByteOffset: index * 4, as: Int32.self))
+        case .bool: return String((values.load(fromByteOffset: index >> 3, as: UInt8.self) >> UInt8(index & 7)) & 1)
+        case .utf8, .binary:
+            let offsets = values.assumingMemoryBound(to: Int32.self)
+            guard let data = child.buffers?[2] else { return "" }
+            let bytes = UnsafeRawBufferPointer(start: data + Int(offsets[index]), count: Int(offsets[index + 1] - offsets[index]))
+            return bytes.map { String(format: "%02x", $0) }.joined()
+        default: return "NULL"
+        }
+    }
+
+    /// Seconds since `start`.
+    static func seconds(since start: DispatchTime) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     }
 
     static func format(_ seconds: Double) -> String { String(format: "%.2f", seconds) }
-}
-
-/// Reads a stream to its end on a thread of its own, so that the main
-/// thread can cancel the instance mid-read and wait a bounded time for
-/// the end.
-final class CancelledReader: @unchecked Sendable {
-    /// How the stream ended.
-    struct Ending {
-        /// get_next's status: 0 (the end of the stream) or an errno.
-        var status: Int32
-        /// get_last_error's message after a failure.
-        var message: String?
-        /// Seconds from cancel() to the end; negative when the stream ended
-        /// before cancel() was called.
-        var seconds: Double
-        /// Batches delivered in all.
-        var batches: Int
-    }
-
-    private let stream: RawStream
-    private let lock = NSLock()
-    private var ending: Ending?
-    private var delivered = 0
-    private var sinceCancel = 0
-    private var cancelledAt: DispatchTime?
-    private let firstEvent = DispatchSemaphore(value: 0)
-    private let done = DispatchSemaphore(value: 0)
-
-    init(stream: RawStream) { self.stream = stream }
-
-    /// Starts reading.
-    func start() {
-        let thread = Thread { [self] in
-            while true {
-                var array = ArrowArray()
-                let status = stream.getNext(&array)
-                if status != 0 || array.release == nil {
-                    let message = status == 0 ? nil : stream.lastError
-                    lock.withLock {
-                        let since = cancelledAt.map { Double(DispatchTime.now().uptimeNanoseconds - $0.uptimeNanoseconds) / 1e9 } ?? -1
-                        ending = Ending(status: status, message: message, seconds: since, batches: delivered)
-                    }
-                    firstEvent.signal()
-                    done.signal()
-                    return
-                }
-                array.release(&array)
-                let first = lock.withLock {
-                    delivered += 1
-                    if cancelledAt != nil { sinceCancel += 1 }
-                    return delivered == 1
-                }
-                if first { firstEvent.signal() }
-            }
-        }
-        thread.start()
-    }
-
-    /// Waits at most `seconds` for the first batch (or the end); whether
-    /// it came.
-    func waitForFirstBatch(seconds: Double) -> Bool {
-        firstEvent.wait(timeout: .now() + seconds) == .success
-    }
-
-    /// Notes the moment cancel() is called.
-    func markCancelled() {
-        lock.withLock { cancelledAt = .now() }
-    }
-
-    /// Batches delivered since cancel().
-    var batchesSoFar: Int { lock.withLock { sinceCancel } }
-
-    /// Waits for the end of the stream at most `seconds` from now (just
-    /// after cancel() returned); `nil` when it did not come.
-    func wait(seconds: Double) -> Ending? {
-        guard done.wait(timeout: .now() + seconds) == .success else { return nil }
-        return lock.withLock { ending }
-    }
 }

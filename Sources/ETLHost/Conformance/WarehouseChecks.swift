@@ -201,9 +201,13 @@ enum WarehouseChecks {
         try session.expectAbsent(table)
         try session.load(table, .first, batches: [[1, 2, 3], [4, 5]], mode: .replace, step: 1)
         try session.verify(table, .first, previous: nil, step: 1)
-        try session.load(table, .second, batches: [[1, 2, 3, 4]], mode: .replace, step: 2)
+        var seen = ""
+        try session.load(table, .second, batches: [[1, 2, 3, 4]], mode: .replace, step: 2) {
+            seen = try session.observeFromSecondInstance(table, expected: .first, during: "the second replace")
+        }
         try session.verify(table, .second, previous: .first, step: 2)
         environment.recorder.passDetail = "two replaces of '\(table)': its columns, state and schema are those of each commit"
+            + seen
         session.noteRows(table)
     }
 
@@ -315,8 +319,11 @@ enum WarehouseChecks {
 
         /// begin, write `batches` (lists of ids), then commit with this
         /// step's state, run and schema (or roll back).
+        ///
+        /// - Parameter beforeCommit: runs after the writes, while the
+        ///   load is still open (not for `rollBack`).
         func load(_ table: String, _ sample: WarehouseSample, batches: [[Int64]], mode: WriteMode, step: Int,
-                  rollBack: Bool = false) throws {
+                  rollBack: Bool = false, beforeCommit: () throws -> Void = {}) throws {
             let keys = mode == .upsert ? ["id"] : []
             recorder.phase("begin \(mode) of table '\(table)' (step \(step))")
             let writer: OpaquePointer
@@ -346,6 +353,11 @@ enum WarehouseChecks {
                 driver.rollback(writer)
                 return
             }
+            do { try beforeCommit() } catch {
+                recorder.phase("rollback of table '\(table)' (step \(step))")
+                driver.rollback(writer)
+                throw error
+            }
             recorder.phase("commit of table '\(table)' (step \(step))")
             if let failure = driver.commit(writer, stateKey: stateKey(table), stateJSON: WarehouseSample.stateJSON(tag: tag, step: step),
                                            runJSON: WarehouseSample.runJSON(tag: tag, table: table, mode: mode, step: step, rows: rows),
@@ -355,6 +367,51 @@ enum WarehouseChecks {
                 driver.rollback(writer)
                 throw StopCheck()
             }
+        }
+
+        /// What a second instance (another connection) sees of `table`
+        /// while this one holds a load open: the committed table, with
+        /// `expected`'s columns. Returns a phrase for the pass detail; a
+        /// warehouse without table_schema, or whose second instance cannot
+        /// open or answer meanwhile (a lock), is noted, not failed.
+        func observeFromSecondInstance(_ table: String, expected: WarehouseSample, during what: String) throws -> String {
+            guard instance.plugin.raw.warehouse?.pointee.table_schema != nil else {
+                noteUnsupported("table_schema")
+                return ""
+            }
+            recorder.phase("open of a second instance during \(what) of '\(table)'")
+            let second: OpenedInstance
+            switch OpenedInstance.open(instance.plugin, configJSON: environment.options.configJSON ?? "{}") {
+            case .success(let opened): second = opened
+            case .failure(let failure):
+                recorder.note("a second instance could not be opened during \(what) (\(failure.summary)): what other "
+                    + "connections see before commit was not verified")
+                return ""
+            }
+            defer { second.close() }
+            recorder.phase("table_schema of '\(table)' from a second instance during \(what) (begun, written, not committed)")
+            var secondMemory = MemoryMap()
+            var secondAudit = ArrowAudit()
+            let during = "during \(what) of '\(table)' (begun, batches written, not yet committed)"
+            switch WarehouseDriver(second).tableSchema(table, audit: &secondAudit, memory: &secondMemory) {
+            case .unsupported: return ""
+            case .failed(let text):
+                recorder.note("table_schema from a second instance \(during) failed (\(text)): what other connections "
+                    + "see before commit was not verified")
+                return ""
+            case .notFound:
+                recorder.fail("\(during), a second instance's table_schema says the table does not exist: the replace "
+                    + "removed or emptied the live table before commit; other connections must see the old table until "
+                    + "the commit swaps the new one in")
+            case .found(let got):
+                let names = got.fields.map(\.name)
+                if names != expected.schema.fields.map(\.name) {
+                    recorder.fail("\(during), a second instance's table_schema lists \(names.joined(separator: ", ")); "
+                        + "other connections must see the committed table (\(expected.schema.fields.map(\.name).joined(separator: ", "))) "
+                        + "until the commit")
+                }
+            }
+            return "; a second instance saw the old table during \(what)"
         }
 
         /// Checks the table's columns against `sample` (and that none of

@@ -55,7 +55,7 @@ final class WorkerEnvironment: @unchecked Sendable {
         let config = try config()
         let plugin = try plugin()
         recorder.phase("open\(purpose.isEmpty ? "" : " (\(purpose))")")
-        switch OpenedInstance.open(plugin, configJSON: config) {
+        switch OpenedInstance.open(plugin, configJSON: config, allowingRejects: options.maxBadRows) {
         case .success(let instance): return instance
         case .failure(let failure):
             recorder.fail("open with the given config failed: \(failure.summary)")
@@ -79,9 +79,11 @@ final class OpenedInstance: @unchecked Sendable {
         self.handle = handle
     }
 
-    /// Calls open with `configJSON`.
-    static func open(_ plugin: LoadedPlugin, configJSON: String) -> Result<OpenedInstance, CallFailure> {
+    /// Calls open with `configJSON`; the instance may set aside up to
+    /// `allowingRejects` records through the host's `reject`.
+    static func open(_ plugin: LoadedPlugin, configJSON: String, allowingRejects: Int = 0) -> Result<OpenedInstance, CallFailure> {
         let context = PluginContext(pluginName: plugin.descriptor.name, logSink: StandardErrorLogSink())
+        context.allowRejects(allowingRejects)
         var opened: OpaquePointer?
         let failure = configJSON.withCString { config in
             var request = etl_open_request()

@@ -55,6 +55,27 @@
  *   BROKEN_ACCEPTS_ANY_ABI         init accepts a host of any major version
  *   BROKEN_CRASH_IN_GET_NEXT       get_next of batch 2 of "numbers" writes
  *                                  through a NULL pointer (SIGSEGV)
+ *   BROKEN_NULL_COUNT_ZERO         batch 2 of "numbers": "score" says
+ *                                  null_count 0, its bitmap marks row 3 null
+ *   BROKEN_OFFSETS_OFF_BY_ONE      batch 1 of "numbers": every value of
+ *                                  "label" starts one byte late (offsets
+ *                                  1, 4, 6 instead of 0, 3, 6: "net", "wo")
+ *   BROKEN_DECLARED_TYPE           the catalog declares "label" an integer;
+ *                                  the batches carry words (utf8)
+ *   BROKEN_CANCEL_IGNORED_IN_NUMBERS  "numbers" (short: its read ends
+ *                                  within any bound) never looks at
+ *                                  cancellation; "ticker" does
+ *   BROKEN_IGNORES_STATE           read() ignores its state: an
+ *                                  incremental read re-reads everything
+ *   NULL_COUNT_UNKNOWN             not a bug: every column of every batch
+ *                                  of "numbers" says null_count -1
+ *                                  (unknown), which Arrow allows
+ *   HAS_A_BAD_ROW                  not a bug: row 2 of "numbers" is a
+ *                                  malformed record, offered to the host's
+ *                                  reject() and skipped when taken, else
+ *                                  the stream fails with EBADMSG
+ *   BROKEN_WRITES_WHOLE_DESCRIPTOR init copies its whole etl_plugin into
+ *                                  the host's, whatever its struct_size
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -85,10 +106,16 @@ static const char k_config_schema[] =
     " \"label\": {\"type\": \"string\", \"description\": \"Put before every label.\"}}}";
 #endif
 
+#ifdef BROKEN_DECLARED_TYPE
+#define LABEL_HINT "integer" /* BUG: the labels are words */
+#else
+#define LABEL_HINT "string"
+#endif
+
 static const char k_catalog[] =
     "{\"streams\": ["
     "{\"name\": \"numbers\", \"primary_key\": [\"id\"], \"cursor_field\": \"id\", \"fields\": ["
-    "{\"name\": \"id\", \"type\": \"integer\"}, {\"name\": \"label\", \"type\": \"string\"}, "
+    "{\"name\": \"id\", \"type\": \"integer\"}, {\"name\": \"label\", \"type\": \"" LABEL_HINT "\"}, "
     "{\"name\": \"ok\", \"type\": \"boolean\"}, {\"name\": \"score\", \"type\": \"number\"}]}, "
     "{\"name\": \"ticker\", \"primary_key\": [\"id\"], \"fields\": [{\"name\": \"id\", \"type\": \"integer\"}]}"
     "]}";
@@ -398,7 +425,8 @@ static void plant_bugs(struct ArrowArray* out, long long batch) {
 #ifdef BROKEN_LENGTH_PAST_OFFSETS
   if (batch == 1) length_past_offsets(out->children[1]);
 #endif
-#if defined(BROKEN_OFFSETS_NOT_MONOTONIC) || defined(BROKEN_OFFSET_BEYOND_DATA) || defined(BROKEN_INVALID_UTF8)
+#if defined(BROKEN_OFFSETS_NOT_MONOTONIC) || defined(BROKEN_OFFSET_BEYOND_DATA) || defined(BROKEN_INVALID_UTF8) || \
+    defined(BROKEN_OFFSETS_OFF_BY_ONE)
   struct ArrowArray* label = out->children[1];
   int32_t* offsets = (int32_t*)(uintptr_t)label->buffers[1];
   char* data = (char*)(uintptr_t)label->buffers[2];
@@ -410,6 +438,21 @@ static void plant_bugs(struct ArrowArray* out, long long batch) {
 #endif
 #ifdef BROKEN_OFFSET_BEYOND_DATA
   if (batch == 1) offsets[label->length] = 0x7FFFFF00; /* BUG: 2 GiB past the data */
+#endif
+#ifdef BROKEN_OFFSETS_OFF_BY_ONE
+  if (batch == 1) {
+    int64_t i;
+    for (i = 0; i < label->length; i++) offsets[i] += 1; /* BUG: each value starts one byte late */
+  }
+#endif
+#ifdef NULL_COUNT_UNKNOWN
+  {
+    int64_t i;
+    for (i = 0; i < out->n_children; i++) out->children[i]->null_count = -1;
+  }
+#endif
+#ifdef BROKEN_NULL_COUNT_ZERO
+  if (batch == 2) out->children[3]->null_count = 0; /* BUG: its validity bitmap marks row 3 null */
 #endif
 #ifdef BROKEN_INVALID_UTF8
   if (batch == 1 && label->length >= 2) {
@@ -448,7 +491,11 @@ static int stream_get_next(struct ArrowArrayStream* stream, struct ArrowArray* o
   fixture_stream* s = (fixture_stream*)stream->private_data;
   etl_batch_builder* b = s->builder;
   etl_instance* inst = s->inst;
+#ifdef BROKEN_CANCEL_IGNORED_IN_NUMBERS
+  if (s->ticker && cancelled(inst)) { /* BUG: "numbers" ignores cancellation */
+#else
   if (cancelled(inst)) {
+#endif
     snprintf(s->error, sizeof s->error, "%s: reading stream '%s' was cancelled", FIXTURE_NAME,
              s->ticker ? "ticker" : "numbers");
     return ECANCELED;
@@ -476,6 +523,18 @@ static int stream_get_next(struct ArrowArrayStream* stream, struct ArrowArray* o
   while (etl_batch_row_count(b) < 2 && s->next_id <= inst->rows) {
     long long id = s->next_id;
     char label[96];
+#ifdef HAS_A_BAD_ROW
+    if (id == 2) {
+      static const char raw[] = "2,two,maybe";
+      if (g_host != NULL && ETL_HAS_FIELD(g_host, etl_host_api, reject) && g_host->reject != NULL &&
+          g_host->reject(inst->ctx, "numbers", "row 2", raw, sizeof raw - 1, "the field ok is not a boolean") != 0) {
+        s->next_id++; /* set aside by the host */
+        continue;
+      }
+      snprintf(s->error, sizeof s->error, "%s: stream 'numbers' row 2: the field ok is not a boolean", FIXTURE_NAME);
+      return EBADMSG;
+    }
+#endif
     snprintf(label, sizeof label, "%s%s", inst->label, k_words[(id - 1) % 6]);
     if (etl_batch_append_int64(b, id) || etl_batch_append_string(b, label) || etl_batch_append_bool(b, id % 2) ||
         (id % 3 == 0 ? etl_batch_append_null(b) : etl_batch_append_double(b, (double)id * 0.5)) ||
@@ -548,7 +607,12 @@ static etl_status fixture_read(etl_instance* inst, const etl_read_request* reque
   s->inst = inst;
   s->builder = b;
   s->ticker = ticker;
+#ifdef BROKEN_IGNORES_STATE
+  (void)state_after;
+  s->next_id = 1; /* BUG: the state is ignored */
+#else
   s->next_id = state_after(request->state_json) + 1;
+#endif
   out->get_schema = stream_get_schema;
   out->get_next = stream_get_next;
   out->get_last_error = stream_get_last_error;
@@ -598,8 +662,14 @@ ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* hos
   d.cancel = fixture_cancel;
   d.close = fixture_close;
   d.extractor = &k_extractor;
+#ifdef BROKEN_WRITES_WHOLE_DESCRIPTOR
+  n = sizeof d; /* BUG: the host's struct may be smaller */
+  d.struct_size = (uint32_t)n;
+  *out = d;
+#else
   n = out->struct_size < sizeof d ? out->struct_size : sizeof d; /* never past the host's struct */
   memcpy(out, &d, n);
+#endif
   out->struct_size = (uint32_t)n;
   return ETL_OK;
 }

@@ -22,6 +22,9 @@
  *                                (without its state and schema)
  *   BROKEN_REPLACE_KEEPS_COLUMNS replace adds the new columns to the old
  *                                table instead of swapping it
+ *   BROKEN_REPLACE_EMPTIES_AT_BEGIN  begin of a replace removes the live
+ *                                table at once (rollback puts it back), so
+ *                                other connections see no table until commit
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -67,6 +70,10 @@ struct etl_instance {
 struct etl_writer {
   table load; /* the columns begun with, and the rows written */
   int mode;
+#ifdef BROKEN_REPLACE_EMPTIES_AT_BEGIN
+  table removed; /* the live table begin removed */
+  int has_removed;
+#endif
 };
 
 /* ------------------------------------------------------------------------ */
@@ -255,6 +262,16 @@ static etl_status wh_begin(etl_instance* inst, const etl_table_request* request,
     snprintf(w->load.columns[i].format, sizeof w->load.columns[i].format, "%s", schema->children[i]->format);
   }
   w->load.column_count = (int)schema->n_children;
+#ifdef BROKEN_REPLACE_EMPTIES_AT_BEGIN
+  if (w->mode == ETL_MODE_REPLACE) {
+    table* live = find_table(request->table);
+    if (live != NULL) { /* BUG: the live table goes away before commit */
+      w->removed = *live;
+      w->has_removed = 1;
+      *live = g_tables[--g_table_count];
+    }
+  }
+#endif
   *out = w;
   return ETL_OK;
 }
@@ -293,6 +310,9 @@ static etl_status wh_commit(etl_writer* w, const etl_commit_request* request, et
 static void wh_rollback(etl_writer* w) {
 #ifdef BROKEN_ROLLBACK_KEEPS_TABLE
   apply(w); /* BUG: the load becomes visible */
+#endif
+#ifdef BROKEN_REPLACE_EMPTIES_AT_BEGIN
+  if (w->has_removed && g_table_count < MAX_ITEMS) g_tables[g_table_count++] = w->removed;
 #endif
   free(w);
 }
