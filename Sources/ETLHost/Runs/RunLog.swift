@@ -39,7 +39,9 @@ public final class RunLog: @unchecked Sendable {
     public init(runID: String, path: String?, level: LogLevel = .warn, format: LogFormat = .text, echo: Bool = true) {
         self.runID = runID
         if let path {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            // A folder that cannot take the file was refused before the run
+            // (RunStore); a file that still cannot be made leaves `file` nil.
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
             file = FileHandle(forWritingAtPath: path)
             _ = try? file?.seekToEnd()
         } else {
