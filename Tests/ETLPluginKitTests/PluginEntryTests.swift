@@ -253,8 +253,10 @@ struct PluginEntryTests {
         #expect(plugin.capabilities == UInt64(ETL_CAP_INCREMENTAL.rawValue))
         #expect(plugin.extractor != nil)
         #expect(plugin.warehouse == nil)
-        #expect(plugin.extractor.pointee.struct_size == UInt32(ETLABI.extractorOpsSize1_0))
+        #expect(plugin.extractor.pointee.struct_size == UInt32(ETLABI.extractorOpsSize1_2))
         #expect(plugin.extractor.pointee.checkpoint != nil)
+        #expect(plugin.extractor.pointee.stream_error != nil)
+        #expect(plugin.error_detail != nil)
         #expect(plugin.open != nil && plugin.check != nil && plugin.cancel != nil && plugin.close != nil)
     }
 
