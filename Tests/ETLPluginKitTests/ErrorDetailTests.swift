@@ -48,6 +48,26 @@ import Testing
         #expect(detail.sqlstate.0 == 0)
     }
 
+    @Test func aStreamsThrownErrorReachesTheReaderWholeThroughStreamError() throws {
+        let thrown = PluginError(.rateLimited, "page 2: HTTP 429", retryable: true, retryAfterSeconds: 20, vendorCode: 429)
+        let source = ClosureBatchSource(schema: ArrowBatchSchema([ArrowField("id", .int64)])) { _ in throw thrown }
+        let streamError = try #require(ExtractorTrampolines.makeOps(incremental: false).stream_error)
+        var stream = ArrowArrayStream()
+        try ArrowStreamExporter.export(source, to: &stream)
+        let reader = try ArrowStreamReader(taking: &stream) { failed in
+            var error = Self.newError()
+            let status = streamError(nil, failed, &error)
+            return status == 0 ? nil : PluginError(taking: &error, status: status, detail: exportedErrorDetail)
+        }
+        #expect(throws: thrown) { try reader.next() }
+
+        // Without stream_error, the errno alone: EAGAIN, retryable, no detail.
+        var plain = ArrowArrayStream()
+        try ArrowStreamExporter.export(source, to: &plain)
+        let errnoOnly = try ArrowStreamReader(taking: &plain)
+        #expect(throws: PluginError(.io, "page 2: HTTP 429", retryable: true)) { try errnoOnly.next() }
+    }
+
     nonisolated(unsafe) static var received: [String] = []
 
     static func hostTable(size: Int) -> UnsafeMutablePointer<etl_host_api> {
