@@ -57,6 +57,17 @@ import Testing
         #expect(try String(contentsOfFile: sandbox.root + "/numbers.txt", encoding: .utf8) == Self.numbersFile + rows)
     }
 
+    @Test func incrementalIntoAWarehouseWithoutStateGetIsRefusedBeforeReading() throws {
+        let sandbox = try HostSandbox("abi-no-state-get")
+        try Self.install(sandbox, "Tests/Fixtures/BrokenPlugins/conformant_extractor.c", name: "libconformant.so")
+        try Self.install(sandbox, Self.textWarehouse, name: "libtextwarehouse.so")
+        let result = try sandbox.etlHost("sync", "conformant", "textwarehouse", "-s", "rows=3", "-d", "dir=\(sandbox.root)",
+                                         "--mode", "append", "--incremental", "--quiet")
+        #expect(result.status == 64)
+        #expect(result.stderr == "etl-host: error: warehouse 'textwarehouse' cannot read back a stored state (it does not implement state_get), so --incremental cannot continue where the last run stopped; drop --incremental\n")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/numbers.txt"))
+    }
+
     @Test(arguments: [0, 1])
     func pluginsBuiltForAnOlderMinorLoadSyncAndPass(minor: Int) throws {
         let sandbox = try HostSandbox("abi-1-\(minor)")
