@@ -86,13 +86,36 @@ public struct PluginError: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     /// Whether the same operation may succeed if retried later.
     public var retryable: Bool
+    /// Seconds the source asked to wait before a retry (HTTP Retry-After,
+    /// a rate limit's reset), when it asked (`etl_error_detail`, ABI 1.2).
+    public var retryAfterSeconds: Double?
+    /// The SQLSTATE of a database error (5 characters, e.g. `"40001"`).
+    public var sqlstate: String?
+    /// The vendor's own error code (an HTTP status, a driver's errno).
+    public var vendorCode: Int32?
+
+    /// Whether the error carries any detail beyond code, message and
+    /// retryable (what `etl_plugin.error_detail` hands the host).
+    public var hasDetail: Bool { retryAfterSeconds != nil || sqlstate != nil || vendorCode != nil }
 
     /// Creates an error. `retryable` defaults to `true` for the transient
     /// codes (``Code/rateLimited``, ``Code/timeout``) and `false` otherwise.
-    public init(_ code: Code, _ message: String, retryable: Bool? = nil) {
+    ///
+    /// The detail (since ABI 1.2) reaches the host through
+    /// `etl_plugin.error_detail`:
+    ///
+    /// ```swift
+    /// throw PluginError(.io, "the transaction was aborted (SQLSTATE 40001)", retryable: true,
+    ///                   retryAfterSeconds: 0.5, sqlstate: "40001")
+    /// ```
+    public init(_ code: Code, _ message: String, retryable: Bool? = nil, retryAfterSeconds: Double? = nil,
+                sqlstate: String? = nil, vendorCode: Int32? = nil) {
         self.code = code
         self.message = message
         self.retryable = retryable ?? (code == .rateLimited || code == .timeout)
+        self.retryAfterSeconds = retryAfterSeconds.flatMap { $0 > 0 && $0.isFinite ? $0 : nil }
+        self.sqlstate = sqlstate.flatMap { $0.isEmpty ? nil : $0 }
+        self.vendorCode = vendorCode
     }
 
     /// `"<message>"` prefixed with nothing: the message is meant for people.

@@ -36,8 +36,8 @@ struct RateLimitTests {
         #expect(requests.count == 1 + 4 + 1)
         #expect(log.messages(.warn) == [
             "listing the records of table \"T\" (page 3): HTTP 429 (rate limit) RATE_LIMIT_REACHED: Rate limit "
-                + "exceeded. Please try again later; sending nothing to base \(base) for 2 s, then continuing where "
-                + "the read stopped (retry 1 of 4)",
+                + "exceeded. Please try again later; sending nothing to base \(base), then continuing where "
+                + "the read stopped; retry 1 of 4 in 2 s",
         ])
         #expect(log.messages(.info).last == "table \"T\": 350 records in 4 pages (1 retry, 1 rate-limit wait)")
     }

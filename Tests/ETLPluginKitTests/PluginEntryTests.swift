@@ -149,6 +149,7 @@ enum TestHost {
     nonisolated(unsafe) static var logs: [String] = []
     nonisolated(unsafe) static var progress: [String] = []
     nonisolated(unsafe) static var cancelled: Int32 = 0
+    nonisolated(unsafe) static var retries: [String] = []
 
     nonisolated(unsafe) static let api: UnsafeMutablePointer<etl_host_api> = {
         let api = UnsafeMutablePointer<etl_host_api>.allocate(capacity: 1)
@@ -159,7 +160,10 @@ enum TestHost {
                 TestHost.progress.append("\(String(cString: stream!)) \(done)/\(total)")
             },
             is_cancelled: { _ in TestHost.cancelled },
-            reject: { _, _, _, _, _, _ in 0 }))
+            reject: { _, _, _, _, _, _ in 0 },
+            retry: { _, stream, attempt, maxRetries, wait, reason in
+                TestHost.retries.append("\(stream.map { String(cString: $0) } ?? "-") \(attempt)/\(maxRetries) \(wait) \(String(cString: reason!))")
+            }))
         return api
     }()
 
@@ -167,6 +171,7 @@ enum TestHost {
         logs = []
         progress = []
         cancelled = 0
+        retries = []
     }
 
     static func newError() -> etl_error {
@@ -237,7 +242,7 @@ struct PluginEntryTests {
     func descriptor() throws {
         let plugin = try initializeNumbers()
         #expect(plugin.struct_size == UInt32(MemoryLayout<etl_plugin>.size))
-        #expect(plugin.abi_version == 0x0001_0001)
+        #expect(plugin.abi_version == 0x0001_0002)
         #expect(plugin.kind == Int32(ETL_KIND_EXTRACTOR.rawValue))
         #expect(String(cString: plugin.name) == "numbers")
         #expect(String(cString: plugin.version) == "2.1.0")
@@ -248,8 +253,10 @@ struct PluginEntryTests {
         #expect(plugin.capabilities == UInt64(ETL_CAP_INCREMENTAL.rawValue))
         #expect(plugin.extractor != nil)
         #expect(plugin.warehouse == nil)
-        #expect(plugin.extractor.pointee.struct_size == UInt32(ETLABI.extractorOpsSize1_0))
+        #expect(plugin.extractor.pointee.struct_size == UInt32(ETLABI.extractorOpsSize1_2))
         #expect(plugin.extractor.pointee.checkpoint != nil)
+        #expect(plugin.extractor.pointee.stream_error != nil)
+        #expect(plugin.error_detail != nil)
         #expect(plugin.open != nil && plugin.check != nil && plugin.cancel != nil && plugin.close != nil)
     }
 
@@ -261,10 +268,10 @@ struct PluginEntryTests {
         let status = PluginEntry.initialize(hostABI: ETLABI.makeVersion(major: 2, minor: 0), host: nil,
                                             out: &plugin, error: &error, extractor: NumbersExtractor.self)
         #expect(status == Int32(ETL_ERR_ABI_MISMATCH.rawValue))
-        #expect(plugin.abi_version == 0x0001_0001)
+        #expect(plugin.abi_version == 0x0001_0002)
         #expect(plugin.name == nil)
         #expect(PluginError(taking: &error, status: status).message
-            == "plugin \"numbers\" was built for etl ABI 1.1 but the host speaks ABI 2.0; rebuild the plugin "
+            == "plugin \"numbers\" was built for etl ABI 1.2 but the host speaks ABI 2.0; rebuild the plugin "
                 + "against the host's etl_plugin.h or use a host of ABI 1.x")
     }
 
@@ -276,7 +283,7 @@ struct PluginEntryTests {
             PluginEntry.initialize(hostABI: ETLABI.makeVersion(major: 1, minor: 7), host: nil, out: &plugin,
                                    error: error, extractor: NumbersExtractor.self)
         }
-        #expect(plugin.abi_version == 0x0001_0001)
+        #expect(plugin.abi_version == 0x0001_0002)
     }
 
     @Test("no more than the host's struct_size is written, and struct_size tells what was filled")

@@ -170,14 +170,14 @@ final class AirtableAPI {
             statistics.retries += 1
             if failure.rateLimited {
                 statistics.rateLimitWaits += 1
-                host.log(.warn, "\(what): \(failure.reason); sending nothing to base \(config.base) for "
-                    + "\(Self.seconds(penalty)) s, then continuing where the read stopped (retry \(failures) of "
-                    + "\(config.maxRetries))")
+                host.retry(stream: nil, attempt: failures, of: config.maxRetries, waitSeconds: penalty,
+                           reason: "\(what): \(failure.reason); sending nothing to base \(config.base), then "
+                               + "continuing where the read stopped")
             } else {
                 let step = min(Self.backoffCap, Self.backoffBase * Double(1 << min(failures - 1, 20)))
                 let delay = max(step * Double.random(in: 0.5...1.0), failure.retryAfter.map { min($0, 60) } ?? 0)
-                host.log(.warn, "\(what): \(failure.reason); retry \(failures) of \(config.maxRetries) in "
-                    + "\(Self.seconds(delay)) s")
+                host.retry(stream: nil, attempt: failures, of: config.maxRetries, waitSeconds: delay,
+                           reason: "\(what): \(failure.reason)")
                 try MonotonicClock.sleep(delay, host: host, while: what)
             }
         }

@@ -4,7 +4,8 @@
  * This header is the single source of truth for how the etl-host process and
  * a plugin (an extractor or a warehouse, built as a shared library in C,
  * Swift, Rust, Zig, ...) talk to each other. It is plain C99 and depends on
- * nothing but <stdint.h> and <stddef.h>.
+ * nothing but <stdint.h>, <stddef.h> and <errno.h> (for the ETL_STREAM_ERR_*
+ * values, which are the platform's errno numbers).
  *
  * OVERVIEW
  *
@@ -37,6 +38,36 @@
  *   - Frozen across ALL majors, so that a mismatch can always be reported:
  *     the signature of etl_plugin_init, the layout of etl_error, and the
  *     first two fields of etl_plugin (struct_size, abi_version).
+ *   - Each revision has size macros (ETL_PLUGIN_SIZE_1_0, ..._1_1, ...):
+ *     the struct_size a plugin built against that revision's header sets.
+ *     A plugin built against an older header keeps working unchanged; the
+ *     host reads its smaller tables as "the later operations are NULL".
+ *
+ * WHAT THE HOST REQUIRES, AND WHAT IT DOES WITHOUT AN OPTIONAL OPERATION
+ *
+ *   Required (NULL: refused at load, naming the operation): open, close;
+ *   extractor discover, read; warehouse begin, write, commit, rollback.
+ *   Every other operation is optional, and the host works without it:
+ *     check          plugins test and sync skip the connection check.
+ *     cancel         the host still sets is_cancelled(); a plugin that
+ *                    polls it stops at its next poll.
+ *     checkpoint     every read is a full read (no state is stored).
+ *     state_get      a sync with --incremental is refused before reading
+ *                    ("does not implement state_get"): without it the host
+ *                    cannot give read() the last state.
+ *     table_schema   used only to tell whether a table exists when the
+ *                    source returned no rows (the empty-source rule) and by
+ *                    plugins test; without it an empty source fails only
+ *                    when etl-host stored a schema for the table.
+ *     schema_get     without it, every sync infers the table's schema
+ *                    afresh: names and types are not carried from one run
+ *                    to the next (a column widened by an earlier run is
+ *                    inferred from this run's values only; the warehouse's
+ *                    begin() must cope with an existing table whose column
+ *                    types differ), and an empty source with --allow-empty
+ *                    cannot empty a table.
+ *     write_present_keys, stream_error, error_detail (since 1.1 / 1.2):
+ *                    see each field.
  *
  * OWNERSHIP (whoever allocates, frees)
  *
@@ -65,6 +96,7 @@
 #ifndef ETL_PLUGIN_H
 #define ETL_PLUGIN_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -79,7 +111,7 @@ extern "C" {
 /** Major version of this header. A different major is incompatible. */
 #define ETL_ABI_VERSION_MAJOR 1
 /** Minor version of this header. Minors only append fields. */
-#define ETL_ABI_VERSION_MINOR 1
+#define ETL_ABI_VERSION_MINOR 2
 /** Builds a version number from its parts: (major << 16) | minor. */
 #define ETL_ABI_MAKE_VERSION(major, minor) \
   ((uint32_t)(((uint32_t)(major) << 16) | ((uint32_t)(minor)&0xFFFFu)))
@@ -93,7 +125,11 @@ enum etl_abi_version {
   ETL_ABI_VERSION_1_0 = 0x00010000,
   /** ABI 1.1: key listing and deletion detection (etl_read_request.keys_only,
    *  etl_table_request.deletions, etl_warehouse_ops.write_present_keys). */
-  ETL_ABI_VERSION_1_1 = 0x00010001
+  ETL_ABI_VERSION_1_1 = 0x00010001,
+  /** ABI 1.2: reported retries (etl_host_api.retry), full stream errors
+   *  (etl_extractor_ops.stream_error), error detail (etl_plugin.error_detail,
+   *  etl_error_detail) and the named stream errno values (ETL_STREAM_ERR_*). */
+  ETL_ABI_VERSION_1_2 = 0x00010002
 };
 /** The major part of a version number. */
 #define ETL_ABI_MAJOR(version) ((uint32_t)(version) >> 16)
@@ -216,20 +252,73 @@ struct ArrowArrayStream {
  *
  * get_next() on an extractor's stream returns 0 and a released array
  * (release == NULL) at the end of the stream. On failure it returns an errno
- * value and get_last_error() describes it. The errno tells the host what to
- * do next:
- *   EAGAIN     transient: the host may retry the read from the last
- *              checkpoint.
- *   ECANCELED  the read stopped because cancel() was called.
- *   EACCES     the source refused the credentials.
- *   EPERM      the credentials lack a permission (ABI 1.x hosts that
- *              predate it read it as permanent, like EIO).
- *   anything else (EIO, EINVAL, ...): permanent for this run.
+ * value and get_last_error() describes it; since 1.2 the extractor can also
+ * hand the host the full error (code, retryable, detail) through
+ * etl_extractor_ops.stream_error. See STREAM ERRORS below for every errno
+ * the host interprets.
  */
 
 /* ------------------------------------------------------------------------ */
 /* Status codes and errors                                                   */
 /* ------------------------------------------------------------------------ */
+
+/*
+ * STREAM ERRORS: the errno values get_next() and get_schema() return, as the
+ * host reads them. ETL_STREAM_ERR_* are the platform's errno numbers: use
+ * the macros (or <errno.h>'s names), never the numbers, which differ
+ * between systems. Each maps to a status and decides what the host does
+ * and the exit code of `etl-host sync`:
+ *
+ *   macro                            errno      status; host does (exit)
+ *   ETL_STREAM_ERR_TRANSIENT         EAGAIN     ETL_ERR_IO, retryable: the
+ *                                               stream is rolled back and
+ *                                               read again (RetryPolicy);
+ *                                               1 when retries run out
+ *   ETL_STREAM_ERR_CANCELLED         ECANCELED  ETL_ERR_CANCELLED: the run
+ *                                               stops (130)
+ *   ETL_STREAM_ERR_UNAUTHENTICATED   EACCES     ETL_ERR_UNAUTHENTICATED (1)
+ *   ETL_STREAM_ERR_PERMISSION_DENIED EPERM      ETL_ERR_PERMISSION_DENIED (1)
+ *   ETL_STREAM_ERR_BAD_DATA          EBADMSG    ETL_ERR_DATA: bad source
+ *                                               data, the load is rolled
+ *                                               back (65)
+ *   ETL_STREAM_ERR_INVALID_ARGUMENT  EINVAL     ETL_ERR_INVALID_ARGUMENT (1)
+ *   ETL_STREAM_ERR_NOT_FOUND         ENOENT     ETL_ERR_NOT_FOUND (1)
+ *   ETL_STREAM_ERR_NOT_IMPLEMENTED   ENOTSUP    ETL_ERR_NOT_IMPLEMENTED (1)
+ *   ETL_STREAM_ERR_IO                EIO        ETL_ERR_IO (1)
+ *   any other value                             ETL_ERR_IO (1)
+ *
+ * When the extractor has stream_error (since 1.2), the error it returns
+ * there replaces this mapping: its code, retryable flag and detail. A
+ * batch that breaks the Arrow rules is the plugin's bug, reported as
+ * ETL_ERR_INTERNAL (exit 2), never as bad data.
+ *
+ * OPERATION STATUSES (etl_status_code) as the host reads them: an error
+ * with retryable set is retried by the host's RetryPolicy (honouring
+ * etl_error_detail.retry_after_seconds, since 1.2); ETL_ERR_DATA from a
+ * warehouse's begin, write, write_present_keys or commit is bad data
+ * (exit 65, never retried); ETL_ERR_NOT_FOUND from state_get, schema_get
+ * and table_schema means "none"; ETL_ERR_INVALID_ARGUMENT from open or
+ * discover is a bad config (exit 64); ETL_ERR_CANCELLED after cancel() is
+ * a cancelled run (130); any other failure fails the stream (exit 1).
+ */
+/** Transient: the host may retry the stream from its last state. */
+#define ETL_STREAM_ERR_TRANSIENT EAGAIN
+/** The read stopped because cancel() was called. */
+#define ETL_STREAM_ERR_CANCELLED ECANCELED
+/** The source refused the credentials. */
+#define ETL_STREAM_ERR_UNAUTHENTICATED EACCES
+/** The credentials lack a permission. */
+#define ETL_STREAM_ERR_PERMISSION_DENIED EPERM
+/** The source's data is malformed: the run fails as bad data (exit 65). */
+#define ETL_STREAM_ERR_BAD_DATA EBADMSG
+/** The request was invalid (e.g. a bad state). */
+#define ETL_STREAM_ERR_INVALID_ARGUMENT EINVAL
+/** Something named does not exist. */
+#define ETL_STREAM_ERR_NOT_FOUND ENOENT
+/** Not supported by this plugin. */
+#define ETL_STREAM_ERR_NOT_IMPLEMENTED ENOTSUP
+/** Any other permanent failure. */
+#define ETL_STREAM_ERR_IO EIO
 
 /** Result of every operation. 0 is success; new codes may be appended. */
 typedef int32_t etl_status;
@@ -387,7 +476,67 @@ typedef struct etl_host_api {
    */
   int32_t (*reject)(etl_host_context* ctx, const char* stream, const char* location,
                     const char* raw, size_t raw_length, const char* reason);
+
+  /**
+   * Since 1.2 (check ETL_HAS_FIELD(host, etl_host_api, retry) and NULL).
+   * Reports that the plugin is about to retry a request on its own (an
+   * HTTP 429 or 5xx, a dropped connection), so that the run record counts
+   * it (`etl-host runs show`). `stream` is the stream or table concerned
+   * (NULL: none), `attempt` the number of this retry (1 for the first),
+   * `max_retries` how many the plugin allows (-1: unknown), `wait_seconds`
+   * how long it waits before retrying (0 when not at all), and `reason`
+   * what failed, without values or secrets. Strings are borrowed; the
+   * host copies them and also logs the retry at warn level, so do not log
+   * it yourself. Call it before waiting, from the thread doing the work.
+   *
+   * A 1.2 host counts only these calls: the text "retry N of M" in a log
+   * message is no longer parsed. With an older host (no field), log the
+   * retry instead.
+   */
+  void (*retry)(etl_host_context* ctx, const char* stream, int32_t attempt,
+                int32_t max_retries, double wait_seconds, const char* reason);
 } etl_host_api;
+
+/** The size of etl_host_api in ABI 1.0 and 1.1 (through reject). */
+#define ETL_HOST_API_SIZE_1_1 (offsetof(etl_host_api, reject) + sizeof(void*))
+/** The size of etl_host_api in ABI 1.0 (the same as 1.1). */
+#define ETL_HOST_API_SIZE_1_0 ETL_HOST_API_SIZE_1_1
+
+/* ------------------------------------------------------------------------ */
+/* Error detail (since 1.2)                                                  */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * What a 1.2 plugin can say about an error beyond the frozen etl_error:
+ * when to retry, and the vendor's own codes. Whether the error is transient
+ * stays etl_error.retryable.
+ *
+ * The HOST allocates it, zeroes it and sets struct_size, then calls
+ * etl_plugin.error_detail with an etl_error the plugin filled and has not
+ * been released yet. The PLUGIN writes only the fields within struct_size
+ * (ETL_HAS_FIELD) and leaves the others as they are. Zero means "not
+ * known" for every field. Later minors append fields.
+ */
+typedef struct etl_error_detail {
+  /** sizeof(etl_error_detail) as the host knows it. Set by the host. */
+  uint32_t struct_size;
+  /** Non-zero when vendor_code is set. */
+  int32_t has_vendor_code;
+  /** Seconds the source asked to wait before a retry (HTTP Retry-After,
+   *  a rate limit's reset); 0: no request. The host waits at least this
+   *  long (capped at 300 s) before retrying a retryable error. */
+  double retry_after_seconds;
+  /** The vendor's own error code (an HTTP status, a driver's errno). */
+  int32_t vendor_code;
+  /** The SQLSTATE of a database error: 5 characters and a NUL ("23505");
+   *  empty ("") when there is none. */
+  char sqlstate[6];
+  /** Reserved, zero. */
+  char reserved0[2];
+} etl_error_detail;
+
+/** The size of etl_error_detail in ABI 1.2. */
+#define ETL_ERROR_DETAIL_SIZE_1_2 (offsetof(etl_error_detail, reserved0) + 2)
 
 /* ------------------------------------------------------------------------ */
 /* The plugin descriptor                                                     */
@@ -529,11 +678,28 @@ typedef struct etl_plugin {
   /** Non-NULL exactly when kind == ETL_KIND_WAREHOUSE. Static. */
   const etl_warehouse_ops* warehouse;
 
+  /**
+   * Since 1.2. Describes an error this plugin filled (from any operation
+   * of any of its instances, or from stream_error) beyond its code and
+   * message: fills the fields of *detail that it knows (see
+   * etl_error_detail). Called by the host, at most once per error, after
+   * the operation returned and before it calls error->release; the plugin
+   * finds its detail through error->private_data (which its release then
+   * frees). Returns ETL_OK, or ETL_ERR_NOT_FOUND when the error carries no
+   * detail. May be called from any thread. Optional (NULL: errors carry no
+   * detail).
+   */
+  etl_status (*error_detail)(const etl_error* error, etl_error_detail* detail);
+
   /* Fields added by later minor versions go here, marked "Since 1.N". */
 } etl_plugin;
 
 /** The size of etl_plugin in ABI 1.0. */
 #define ETL_PLUGIN_SIZE_1_0 (offsetof(etl_plugin, warehouse) + sizeof(void*))
+/** The size of etl_plugin in ABI 1.1 (the same as 1.0). */
+#define ETL_PLUGIN_SIZE_1_1 ETL_PLUGIN_SIZE_1_0
+/** The size of etl_plugin in ABI 1.2 (through error_detail). */
+#define ETL_PLUGIN_SIZE_1_2 (offsetof(etl_plugin, error_detail) + sizeof(void*))
 
 /* ------------------------------------------------------------------------ */
 /* Extractors                                                                */
@@ -563,6 +729,8 @@ typedef struct etl_read_request {
 
 /** The size of etl_read_request in ABI 1.0. */
 #define ETL_READ_REQUEST_SIZE_1_0 (offsetof(etl_read_request, state_json) + sizeof(void*))
+/** The size of etl_read_request in ABI 1.1 and 1.2 (through keys_only). */
+#define ETL_READ_REQUEST_SIZE_1_1 (offsetof(etl_read_request, keys_only) + sizeof(int32_t))
 
 /**
  * Operations of an extractor. A static table in the plugin; the host copies
@@ -606,11 +774,31 @@ struct etl_extractor_ops {
   etl_status (*checkpoint)(etl_instance* instance, const char* stream,
                            etl_buffer* state, etl_error* error);
 
+  /**
+   * Since 1.2. Hands the host the full error of a stream whose get_next()
+   * or get_schema() just returned non-zero (ADBC 1.1's
+   * AdbcErrorFromArrayStream): fills *error as any operation does (code,
+   * message, retryable, release; detail through etl_plugin.error_detail)
+   * and returns its code. `stream` is a stream this instance's read()
+   * initialised and that is not released yet; the plugin finds the
+   * failure through stream->private_data. Returns ETL_OK and fills
+   * nothing when the stream has no failure. The host calls it at most once
+   * per failure, before releasing the stream, and then uses this error
+   * instead of the errno and get_last_error() (see STREAM ERRORS).
+   * Optional (NULL: the errno alone decides).
+   */
+  etl_status (*stream_error)(etl_instance* instance, struct ArrowArrayStream* stream,
+                             etl_error* error);
+
   /* Fields added by later minor versions go here, marked "Since 1.N". */
 };
 
 /** The size of etl_extractor_ops in ABI 1.0. */
 #define ETL_EXTRACTOR_OPS_SIZE_1_0 (offsetof(etl_extractor_ops, checkpoint) + sizeof(void*))
+/** The size of etl_extractor_ops in ABI 1.1 (the same as 1.0). */
+#define ETL_EXTRACTOR_OPS_SIZE_1_1 ETL_EXTRACTOR_OPS_SIZE_1_0
+/** The size of etl_extractor_ops in ABI 1.2 (through stream_error). */
+#define ETL_EXTRACTOR_OPS_SIZE_1_2 (offsetof(etl_extractor_ops, stream_error) + sizeof(void*))
 
 /* ------------------------------------------------------------------------ */
 /* Warehouses                                                                */
@@ -673,6 +861,8 @@ typedef struct etl_table_request {
 
 /** The size of etl_table_request in ABI 1.0. */
 #define ETL_TABLE_REQUEST_SIZE_1_0 (offsetof(etl_table_request, run_id) + sizeof(void*))
+/** The size of etl_table_request in ABI 1.1 and 1.2 (through deletions). */
+#define ETL_TABLE_REQUEST_SIZE_1_1 (offsetof(etl_table_request, deletions) + sizeof(int32_t))
 
 /** Arguments of commit(). Allocated by the host; borrowed by the plugin. */
 typedef struct etl_commit_request {
@@ -737,7 +927,8 @@ struct etl_warehouse_ops {
   /**
    * Reads the state last committed under `state_key`. On success fills
    * *state with the JSON; returns ETL_ERR_NOT_FOUND when there is none.
-   * Optional.
+   * Optional: without it the host refuses `sync --incremental` with this
+   * warehouse before reading anything.
    */
   etl_status (*state_get)(etl_instance* instance, const char* state_key,
                           etl_buffer* state, etl_error* error);
@@ -745,7 +936,11 @@ struct etl_warehouse_ops {
   /**
    * Describes an existing table as a "+s" ArrowSchema (a zeroed struct
    * allocated by the host; the host releases it). Returns ETL_ERR_NOT_FOUND
-   * when the table does not exist. Optional.
+   * when the table does not exist. Optional. The sync uses it only to tell
+   * whether a table exists when the source returned no rows (a table that
+   * exists is never emptied without --allow-empty); `plugins test` checks
+   * it. Without it, only a table whose schema_get answers counts as
+   * existing.
    */
   etl_status (*table_schema)(etl_instance* instance, const char* table,
                              struct ArrowSchema* out, etl_error* error);
@@ -753,7 +948,12 @@ struct etl_warehouse_ops {
   /**
    * Reads the schema_json last committed for `table`. On success fills
    * *schema (host calls its release); returns ETL_ERR_NOT_FOUND when none
-   * was committed. Optional.
+   * was committed. Optional. The host calls it before every load to carry
+   * column names and types from one run to the next (a widened column
+   * stays wide; names stay stable). Without it every sync infers the
+   * schema afresh from the rows it read: the warehouse's begin() then
+   * meets an existing table whose columns may differ and must add, widen
+   * or refuse them itself.
    */
   etl_status (*schema_get)(etl_instance* instance, const char* table,
                            etl_buffer* schema, etl_error* error);
@@ -770,11 +970,16 @@ struct etl_warehouse_ops {
   etl_status (*write_present_keys)(etl_writer* writer, struct ArrowArray* batch,
                                    etl_error* error);
 
-  /* Fields added by later minor versions go here, marked "Since 1.N". */
+  /* Fields added by later minor versions go here, marked "Since 1.N"
+   * (planned: executing SQL and answering queries as Arrow streams, for
+   * pipelines). */
 };
 
 /** The size of etl_warehouse_ops in ABI 1.0. */
 #define ETL_WAREHOUSE_OPS_SIZE_1_0 (offsetof(etl_warehouse_ops, schema_get) + sizeof(void*))
+/** The size of etl_warehouse_ops in ABI 1.1 and 1.2 (through
+ *  write_present_keys). */
+#define ETL_WAREHOUSE_OPS_SIZE_1_1 (offsetof(etl_warehouse_ops, write_present_keys) + sizeof(void*))
 
 /* ------------------------------------------------------------------------ */
 /* The entry point                                                           */

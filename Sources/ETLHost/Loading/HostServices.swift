@@ -3,10 +3,50 @@ import ETLPluginKit
 import Foundation
 import Synchronization
 
-/// Receives the messages plugins send through `etl_host_api.log`.
+/// Receives the messages plugins send through `etl_host_api.log`, and the
+/// retries they report through `etl_host_api.retry` (ABI 1.2).
 public protocol PluginLogSink: Sendable {
     /// Called from any thread with the plugin's name and its message.
     func log(plugin: String, level: LogLevel, message: String)
+
+    /// Called from any thread when a plugin reports that it retries a
+    /// request on its own. The default logs ``PluginRetry/message`` at warn
+    /// level; a run's sink also records it (see ``RunLog``).
+    func retry(plugin: String, _ retry: PluginRetry)
+}
+
+extension PluginLogSink {
+    public func retry(plugin: String, _ retry: PluginRetry) {
+        log(plugin: plugin, level: .warn, message: retry.message)
+    }
+}
+
+/// A retry a plugin reported through `etl_host_api.retry`.
+public struct PluginRetry: Sendable, Equatable {
+    /// The stream or table concerned, when the plugin named one.
+    public var stream: String?
+    /// The number of this retry, 1 for the first.
+    public var attempt: Int
+    /// How many retries the plugin allows, when it said.
+    public var maxRetries: Int?
+    /// How long the plugin waits before retrying, in seconds.
+    public var waitSeconds: Double
+    /// What failed, in the plugin's words.
+    public var reason: String
+
+    /// The log line: `page 3: HTTP 503; retry 1 of 5 in 0.8 s` (`retry 1`
+    /// without a maximum, no `in` part without a wait).
+    public var message: String {
+        let limit = maxRetries.map { " of \($0)" } ?? ""
+        let wait = waitSeconds > 0 ? " in \(Self.seconds(waitSeconds)) s" : ""
+        return "\(reason); retry \(attempt)\(limit)\(wait)"
+    }
+
+    /// `0.75` for 0.754, `2` for 2.0: two decimals at most.
+    static func seconds(_ value: Double) -> String {
+        let rounded = (value * 100).rounded() / 100
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+    }
 }
 
 /// Writes plugin messages at or above a level to standard error as
@@ -86,6 +126,10 @@ public final class PluginContext: Sendable {
     /// The last row count each stream reported through `progress`.
     public var progress: [String: Int64] { progressState.withLock { $0 } }
 
+    func reportRetry(_ retry: PluginRetry) {
+        logSink.retry(plugin: pluginName, retry)
+    }
+
     func reportProgress(stream: String, rows: Int64) {
         progressState.withLock { $0[stream] = rows }
     }
@@ -137,6 +181,15 @@ enum HostServices {
                 reason: reason.map { String(cString: $0) } ?? "", raw: bytes
             )
             return context.offerReject(reject) ? 1 : 0
+        }
+        table.pointee.retry = { context, stream, attempt, maxRetries, waitSeconds, reason in
+            guard let context = PluginContext.from(context) else { return }
+            context.reportRetry(PluginRetry(
+                stream: stream.map { String(cString: $0) }, attempt: Int(attempt),
+                maxRetries: maxRetries >= 0 ? Int(maxRetries) : nil,
+                waitSeconds: waitSeconds.isFinite ? max(0, waitSeconds) : 0,
+                reason: reason.map { String(cString: $0) } ?? "no reason given"
+            ))
         }
         return UnsafePointer(table)
     }()

@@ -57,6 +57,7 @@ public final class LoadedPlugin: @unchecked Sendable {
             let ops = Self.copyTable(table, as: etl_extractor_ops.self)
             guard ops.discover != nil, ops.read != nil else { throw fail("an extractor must implement discover and read") }
             if ops.checkpoint != nil { optional.append("checkpoint") }
+            if ops.stream_error != nil { optional.append("stream_error") }
             extractorOps = ops
             warehouseOps = nil
         case ETL_KIND_WAREHOUSE.rawValue:
@@ -75,6 +76,7 @@ public final class LoadedPlugin: @unchecked Sendable {
             throw fail("kind is \(raw.kind); expected \(ETL_KIND_EXTRACTOR.rawValue) (extractor) or \(ETL_KIND_WAREHOUSE.rawValue) (warehouse)")
         }
 
+        if raw.error_detail != nil { optional.append("error_detail") }
         descriptor = PluginDescriptor(
             name: name, kind: kind, version: version, description: string(raw.description) ?? "",
             language: language, toolchain: toolchain, abi: HostABI.string(raw.abi_version),

@@ -65,7 +65,8 @@ public struct PluginDescriptor: Codable, Equatable, Sendable {
     /// JSON Schema of the plugin's config, as the plugin wrote it.
     public var configSchema: String
     /// Which optional operations the plugin implements (`check`, `cancel`,
-    /// `checkpoint`, `state_get`, `table_schema`, `schema_get`).
+    /// `checkpoint`, `stream_error`, `state_get`, `table_schema`,
+    /// `schema_get`, `error_detail`).
     public var optionalOperations: [String]
 
     private enum CodingKeys: String, CodingKey {

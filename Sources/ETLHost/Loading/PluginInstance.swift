@@ -106,7 +106,19 @@ public final class PluginInstance: @unchecked Sendable {
         }
         // The reader moves the stream out of our allocation.
         defer { arrowStream.deallocate() }
-        return try ExtractorStream(taking: arrowStream, plugin: plugin.descriptor.name, stream: stream, instance: self)
+        let fullError = ops.stream_error.map { streamError in
+            { [plugin] (failed: UnsafeMutablePointer<ArrowArrayStream>) -> PluginError? in
+                var error = emptyError()
+                let status = streamError(handle, failed, &error)
+                guard status != ETL_OK.rawValue else {
+                    if let release = error.release { release(&error) }
+                    return nil
+                }
+                return PluginError(taking: &error, status: status, detail: plugin.raw.error_detail)
+            }
+        }
+        return try ExtractorStream(taking: arrowStream, plugin: plugin.descriptor.name, stream: stream, instance: self,
+                                   fullError: fullError)
     }
 
     /// The state covering every batch read so far from `stream`, or nil when
@@ -132,11 +144,12 @@ public final class ExtractorStream: @unchecked Sendable {
     private let pluginName: String
     private let instance: PluginInstance  // keeps the instance open while the stream lives
 
-    init(taking stream: UnsafeMutablePointer<ArrowArrayStream>, plugin: String, stream name: String, instance: PluginInstance) throws {
+    init(taking stream: UnsafeMutablePointer<ArrowArrayStream>, plugin: String, stream name: String, instance: PluginInstance,
+         fullError: ArrowStreamReader.FullErrorSource? = nil) throws {
         self.name = name
         pluginName = plugin
         self.instance = instance
-        do { reader = try ArrowStreamReader(taking: stream) } catch {
+        do { reader = try ArrowStreamReader(taking: stream, fullError: fullError) } catch {
             throw Self.hostError(error, plugin: plugin, stream: name)
         }
     }
@@ -161,7 +174,8 @@ public final class ExtractorStream: @unchecked Sendable {
         default: .operationFailed
         }
         return HostError(kind, "plugin '\(plugin)': stream '\(stream)': \(error.message) [\(error.code)]",
-                         pluginStatus: error.code.rawValue, retryable: error.retryable)
+                         pluginStatus: error.code.rawValue, retryable: error.retryable,
+                         retryAfterSeconds: error.retryAfterSeconds, sqlstate: error.sqlstate, vendorCode: error.vendorCode)
     }
 }
 
@@ -178,9 +192,10 @@ extension LoadedPlugin {
         var error = emptyError()
         let status = body(&error)
         guard status != ETL_OK.rawValue else { return }
-        let failure = PluginError(taking: &error, status: status)
+        let failure = PluginError(taking: &error, status: status, detail: raw.error_detail)
         throw HostError(.operationFailed, "plugin '\(descriptor.name)': \(operation) failed: \(failure.message) [\(PluginStatusCode.name(status))]",
-                        pluginStatus: status, retryable: failure.retryable)
+                        pluginStatus: status, retryable: failure.retryable, retryAfterSeconds: failure.retryAfterSeconds,
+                        sqlstate: failure.sqlstate, vendorCode: failure.vendorCode)
     }
 
     /// Calls an operation that fills an etl_buffer and returns its text.

@@ -36,6 +36,23 @@ public struct RetryPolicy: Sendable, Equatable {
         return step * Double.random(in: 0.5...1.0)
     }
 
+    /// The longest retry-after the host honours, in seconds.
+    public static let maxRetryAfter: Double = 300
+
+    /// The wait after failed attempt `attempt` whose failure was `error`:
+    /// ``delay(afterAttempt:)``, but at least the retry-after the plugin
+    /// asked for (`etl_error_detail.retry_after_seconds`, capped at
+    /// ``maxRetryAfter``).
+    ///
+    /// ```swift
+    /// // a plugin error that says "retry after 20 s"
+    /// policy.delay(afterAttempt: 1, honouring: error)   // 20 s
+    /// ```
+    public func delay(afterAttempt attempt: Int, honouring error: any Error) -> Double {
+        let asked = (error as? HostError)?.retryAfterSeconds.map { min($0, Self.maxRetryAfter) } ?? 0
+        return max(delay(afterAttempt: attempt), asked)
+    }
+
     /// Whether `error` is worth another attempt.
     public static func isTransient(_ error: any Error) -> Bool {
         guard let error = error as? HostError else { return false }

@@ -140,6 +140,9 @@ public final class SyncRunner: @unchecked Sendable {
                 throw HostError(.invalidArgument, "extractor '\(extractor.descriptor.name)' cannot list the keys of its records, so --incremental cannot see deletions; drop --incremental (a full upsert sees them) or --deletions")
             }
         }
+        if request.incremental, !warehouse.descriptor.optionalOperations.contains("state_get") {
+            throw HostError(.invalidArgument, "warehouse '\(warehouse.descriptor.name)' cannot read back a stored state (it does not implement state_get), so --incremental cannot continue where the last run stopped; drop --incremental")
+        }
         if request.incremental, request.mode == .replace {
             throw HostError(.invalidArgument, "--incremental reads only what changed, so it needs --mode upsert (or append); --mode replace would drop every row not read again")
         }
@@ -410,7 +413,7 @@ public final class SyncRunner: @unchecked Sendable {
             } catch {
                 let error = classify(error)
                 if RetryPolicy.isTransient(error), attempt < request.retry.maxAttempts, !cancellation.isCancelled {
-                    let wait = request.retry.delay(afterAttempt: attempt)
+                    let wait = request.retry.delay(afterAttempt: attempt, honouring: error)
                     log.hostRetry(stream: stream.name, attempt: attempt, of: request.retry.maxAttempts, reason: "\(error)", wait: wait)
                     cancellation.sleep(wait)
                     attempt += 1
@@ -470,7 +473,9 @@ public final class SyncRunner: @unchecked Sendable {
         let destination = worker.destination
         let stateKey = "\(extractorName)/\(stream.name)"
         let previousState = request.incremental ? try destination.stateGet(key: stateKey) : nil
-        let stored = try destination.schemaGet(table: table).map(TableSchema.decode)
+        // Without schema_get (optional) nothing is carried over: infer afresh.
+        let stored = destination.plugin.descriptor.optionalOperations.contains("schema_get")
+            ? try destination.schemaGet(table: table).map(TableSchema.decode) : nil
 
         // Pass 1: extract into the spool (and the snapshot), inferring types.
         let spoolPath = (request.workDirectory as NSString).appendingPathComponent("\(table).spool")

@@ -19,10 +19,11 @@ public enum LogFormat: String, Sendable, CaseIterable {
 /// ```
 ///
 /// Known secret values (the resolved values of `x-secret` config keys) are
-/// replaced by `***` before anything is written. A plugin warning that says
-/// `retry N of M` (optionally `in S s`) is also recorded as a
-/// ``RetryEvent`` — the convention plugins follow to make their own retries
-/// visible in `etl-host runs show`.
+/// replaced by `***` before anything is written. A retry a plugin reports
+/// through `etl_host_api.retry` (ABI 1.2) is logged at warn level and
+/// recorded as a ``RetryEvent``, visible in `etl-host runs show`; the text
+/// of log messages is never parsed for retries (plugins built for ABI 1.0
+/// or 1.1 that only log theirs are not counted).
 public final class RunLog: @unchecked Sendable {
     public let runID: String
     private let file: FileHandle?
@@ -71,15 +72,21 @@ public final class RunLog: @unchecked Sendable {
               "\(stream.map { "stream '\($0)': " } ?? "")\(reason); retry \(attempt) of \(attempts - 1) in \(String(format: "%.1f", wait)) s")
     }
 
+    /// Records a retry a plugin reported (`etl_host_api.retry`) and logs
+    /// it at warn level as ``PluginRetry/message``; `stream` is the one the
+    /// plugin named, else the one being worked on.
+    public func pluginRetry(plugin: String, _ retry: PluginRetry, stream: String?) {
+        let stream = retry.stream ?? stream
+        let event = RetryEvent(time: Self.now(), stream: stream, by: plugin, attempt: retry.attempt,
+                               reason: scrub(retry.reason), waitSeconds: (retry.waitSeconds * 1000).rounded() / 1000)
+        lock.withLock { retryEvents.append(event) }
+        write(.warn, plugin: plugin, stream: stream, retry.message)
+    }
+
     /// Writes one line from the host (`plugin` nil) or a plugin; with
     /// `echo` false only to the file (for what the command prints itself).
     public func write(_ level: LogLevel, plugin: String?, stream: String?, _ message: String, echo: Bool = true) {
         let clean = scrub(message)
-        if level == .warn, let plugin, let retry = Self.parseRetry(clean) {
-            let event = RetryEvent(time: Self.now(), stream: stream, by: plugin, attempt: retry.attempt, reason: clean,
-                                   waitSeconds: retry.wait)
-            lock.withLock { retryEvents.append(event) }
-        }
         var object: [String: Any] = ["time": Self.now(), "level": level.name, "run_id": runID, "message": clean]
         if let plugin { object["plugin"] = plugin }
         if let stream { object["stream"] = stream }
@@ -106,13 +113,6 @@ public final class RunLog: @unchecked Sendable {
         return result
     }
 
-    /// `retry 2 of 5 in 0.8 s` -> (2, 0.8).
-    static func parseRetry(_ message: String) -> (attempt: Int, wait: Double?)? {
-        guard let match = message.firstMatch(of: /retry (\d+) of (\d+)(?: in ([0-9.]+) s)?/),
-              let attempt = Int(match.1) else { return nil }
-        return (attempt, match.3.flatMap { Double($0) })
-    }
-
     static func now() -> String { SyncRunner.now() }
 }
 
@@ -132,5 +132,9 @@ public final class StreamLogSink: PluginLogSink, @unchecked Sendable {
 
     public func log(plugin: String, level: LogLevel, message: String) {
         log.write(level, plugin: plugin, stream: stream, message)
+    }
+
+    public func retry(plugin: String, _ retry: PluginRetry) {
+        log.pluginRetry(plugin: plugin, retry, stream: stream)
     }
 }

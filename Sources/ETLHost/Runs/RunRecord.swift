@@ -8,7 +8,7 @@ public struct RetryEvent: Codable, Sendable, Equatable {
     /// The stream, when one was running.
     public var stream: String?
     /// Who retried: `host` (the whole stream again) or a plugin's name
-    /// (its own retry of a request, reported through its log).
+    /// (its own retry of a request, reported through `etl_host_api.retry`).
     public var by: String
     /// Which attempt failed (1 for the first).
     public var attempt: Int

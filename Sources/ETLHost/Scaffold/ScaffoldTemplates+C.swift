@@ -332,6 +332,7 @@ extension ScaffoldTemplates {
         plugin_discover,           /* discover */
         plugin_read,               /* read */
         NULL,                      /* checkpoint: not incremental */
+        NULL,                      /* stream_error (1.2): the errno says it all */
     };
 
     ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* host,

@@ -44,13 +44,25 @@ public struct HostError: Error, CustomStringConvertible, Equatable, Sendable {
     public let pluginStatus: Int32?
     /// For `.operationFailed`: whether the plugin said a retry may succeed.
     public let retryable: Bool
+    /// Seconds the plugin asked the host to wait before a retry
+    /// (`etl_error_detail.retry_after_seconds`, ABI 1.2); honoured by
+    /// ``RetryPolicy``.
+    public let retryAfterSeconds: Double?
+    /// The SQLSTATE of the plugin's database error (`etl_error_detail`).
+    public let sqlstate: String?
+    /// The vendor's own error code (`etl_error_detail.vendor_code`).
+    public let vendorCode: Int32?
 
     /// Creates an error of `kind` with `message`.
-    public init(_ kind: Kind, _ message: String, pluginStatus: Int32? = nil, retryable: Bool = false) {
+    public init(_ kind: Kind, _ message: String, pluginStatus: Int32? = nil, retryable: Bool = false,
+                retryAfterSeconds: Double? = nil, sqlstate: String? = nil, vendorCode: Int32? = nil) {
         self.kind = kind
         self.message = message
         self.pluginStatus = pluginStatus
         self.retryable = retryable
+        self.retryAfterSeconds = retryAfterSeconds
+        self.sqlstate = sqlstate
+        self.vendorCode = vendorCode
     }
 
     public var description: String { message }

@@ -5,7 +5,7 @@
 /// with the same major both sides use the smaller minor.
 ///
 /// ```swift
-/// ETLABI.version                 // 0x0001_0001 for 1.1
+/// ETLABI.version                 // 0x0001_0002 for 1.2
 /// ETLABI.describe(0x0002_0001)   // "2.1"
 /// ```
 public enum ETLABI {
@@ -43,4 +43,16 @@ public enum ETLABI {
     public static let readRequestSize1_0 = CStructField.end(of: \etl_read_request.state_json)
     /// The size of `etl_table_request` in ABI 1.0 (`ETL_TABLE_REQUEST_SIZE_1_0`).
     public static let tableRequestSize1_0 = CStructField.end(of: \etl_table_request.run_id)
+    /// The size of `etl_plugin` in ABI 1.2 (`ETL_PLUGIN_SIZE_1_2`, through
+    /// `error_detail`).
+    public static let pluginSize1_2 = CStructField.end(of: \etl_plugin.error_detail)
+    /// The size of `etl_extractor_ops` in ABI 1.2 (`ETL_EXTRACTOR_OPS_SIZE_1_2`,
+    /// through `stream_error`).
+    public static let extractorOpsSize1_2 = CStructField.end(of: \etl_extractor_ops.stream_error)
+    /// The size of `etl_warehouse_ops` in ABI 1.1 and 1.2
+    /// (`ETL_WAREHOUSE_OPS_SIZE_1_1`, through `write_present_keys`).
+    public static let warehouseOpsSize1_1 = CStructField.end(of: \etl_warehouse_ops.write_present_keys)
+    /// The size of `etl_host_api` in ABI 1.0 and 1.1 (`ETL_HOST_API_SIZE_1_1`,
+    /// through `reject`); 1.2 appends `retry`.
+    public static let hostAPISize1_1 = CStructField.end(of: \etl_host_api.reject)
 }

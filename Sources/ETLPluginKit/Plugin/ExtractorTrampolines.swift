@@ -9,6 +9,7 @@ enum ExtractorTrampolines {
         ops.discover = discover
         ops.read = read
         ops.checkpoint = incremental ? checkpoint : nil
+        ops.stream_error = streamError
         return ops
     }
 
@@ -18,6 +19,15 @@ enum ExtractorTrampolines {
         }
         return Unmanaged<ExtractorInstance>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
     }
+}
+
+/// `stream_error` (ABI 1.2): the full error behind the last failed
+/// get_next or get_schema of a stream this kit exported.
+private let streamError: @convention(c) (
+    OpaquePointer?, UnsafeMutablePointer<ArrowArrayStream>?, UnsafeMutablePointer<etl_error>?
+) -> Int32 = { _, stream, error in
+    guard let failure = ExportedStream.from(stream)?.lastFailure else { return Int32(ETL_OK.rawValue) }
+    return failure.export(to: error)
 }
 
 private let discover: @convention(c) (

@@ -86,6 +86,39 @@ public final class HostContext: @unchecked Sendable {
         }
     }
 
+    /// Reports that the plugin retries a request on its own, so that the
+    /// run counts it (`etl_host_api.retry`, ABI 1.2); the host also logs it
+    /// at warn level as `<reason>; retry <attempt> of <maxRetries> in
+    /// <wait> s`. A host older than 1.2 gets that line through
+    /// ``log(_:_:)`` instead. Call it before waiting.
+    ///
+    /// ```swift
+    /// host.retry(stream: "orders", attempt: 1, of: 5, waitSeconds: 0.8,
+    ///            reason: "page 3: HTTP 503")
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - stream: the stream or table concerned, if any.
+    ///   - attempt: the number of this retry, 1 for the first.
+    ///   - maxRetries: how many retries are allowed, if known.
+    ///   - waitSeconds: the wait before the retry (0: none).
+    ///   - reason: what failed, without values or secrets.
+    public func retry(stream: String?, attempt: Int, of maxRetries: Int?, waitSeconds: Double, reason: String) {
+        guard let api else { return }
+        if let retry = CStructField.read(\etl_host_api.retry, from: api), let retry {
+            withOptionalCString(stream) { stream in
+                reason.withCString { reason in
+                    retry(context, stream, Int32(clamping: attempt), Int32(clamping: maxRetries ?? -1), waitSeconds, reason)
+                }
+            }
+            return
+        }
+        let limit = maxRetries.map { " of \($0)" } ?? ""
+        let rounded = (waitSeconds * 100).rounded() / 100
+        let wait = waitSeconds > 0 ? " in \(rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)) s" : ""
+        log(.warn, "\(reason); retry \(attempt)\(limit)\(wait)")
+    }
+
     /// Throws ``PluginError/Code/cancelled`` when ``isCancelled``.
     ///
     /// - Parameter what: the operation, for the message, e.g.
@@ -93,4 +126,10 @@ public final class HostContext: @unchecked Sendable {
     public func checkCancelled(_ what: String = "the operation") throws(PluginError) {
         if isCancelled { throw PluginError.cancelled("\(what) was cancelled") }
     }
+}
+
+/// Runs `body` with a C string for `text`, or NULL when it is nil.
+private func withOptionalCString<T>(_ text: String?, _ body: (UnsafePointer<CChar>?) -> T) -> T {
+    guard let text else { return body(nil) }
+    return text.withCString { body($0) }
 }

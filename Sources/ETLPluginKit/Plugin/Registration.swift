@@ -87,6 +87,7 @@ struct Registration: @unchecked Sendable {
         plugin.check = instanceCheck
         plugin.cancel = instanceCancel
         plugin.close = instanceClose
+        plugin.error_detail = exportedErrorDetail
         switch kind {
         case .extractor:
             plugin.kind = Int32(ETL_KIND_EXTRACTOR.rawValue)

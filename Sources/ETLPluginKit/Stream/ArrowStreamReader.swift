@@ -20,14 +20,24 @@ public final class ArrowStreamReader {
     private let stream: UnsafeMutablePointer<ArrowArrayStream>
     private var finished = false
     private var failure: PluginError?
+    private let fullError: FullErrorSource?
 
-    /// Takes ownership of `stream` and reads its schema.
+    /// Asks the producer for the full error of a failed call on the stream
+    /// (the host wraps `etl_extractor_ops.stream_error` in it, ABI 1.2);
+    /// nil when it has none. Called before the stream is released.
+    public typealias FullErrorSource = (UnsafeMutablePointer<ArrowArrayStream>) -> PluginError?
+
+    /// Takes ownership of `stream` and reads its schema. With `fullError`,
+    /// a failed `get_schema` or `get_next` is described by what it returns
+    /// (code, retryable, detail) instead of the errno alone.
     ///
     /// - Throws: the mapped error of a failed `get_schema` (see
     ///   ``PluginError/init(streamErrno:message:)``), or
     ///   ``PluginError/Code/data`` for a malformed stream or schema; the
     ///   stream has then been released already.
-    public init(taking stream: UnsafeMutablePointer<ArrowArrayStream>) throws(PluginError) {
+    public init(taking stream: UnsafeMutablePointer<ArrowArrayStream>,
+                fullError: FullErrorSource? = nil) throws(PluginError) {
+        self.fullError = fullError
         let owned = UnsafeMutablePointer<ArrowArrayStream>.allocate(capacity: 1)
         owned.initialize(to: stream.pointee)
         stream.pointee.release = nil
@@ -46,7 +56,7 @@ public final class ArrowStreamReader {
         var cSchema = ArrowSchema()
         let status = getSchema(owned, &cSchema)
         guard status == 0 else {
-            let error = PluginError(streamErrno: status, message: Self.lastError(owned))
+            let error = fullError?(owned) ?? PluginError(streamErrno: status, message: Self.lastError(owned))
             discard()
             throw error
         }
@@ -78,7 +88,7 @@ public final class ArrowStreamReader {
         var array = ArrowArray()
         let status = stream.pointee.get_next(stream, &array)
         guard status == 0 else {
-            let error = PluginError(streamErrno: status, message: Self.lastError(stream))
+            let error = fullError?(stream) ?? PluginError(streamErrno: status, message: Self.lastError(stream))
             failure = error
             throw error
         }

@@ -16,6 +16,8 @@ final class ExportedStream {
     var ended = false
     var rowsDone: Int64 = 0
     var lastError: UnsafeMutablePointer<CChar>?
+    /// The error of the last failed call, for `stream_error` (ABI 1.2).
+    var lastFailure: PluginError?
 
     init(source: any BatchSource, builder: ArrowBatchBuilder, host: HostContext?, streamName: String,
          keepAlive: AnyObject?) {
@@ -38,6 +40,7 @@ final class ExportedStream {
     /// Remembers `error` for get_last_error and returns its errno.
     func fail(_ error: any Error) -> Int32 {
         let error = PluginError.wrapping(error)
+        lastFailure = error
         free(lastError)
         lastError = strdup(error.message)
         return error.streamErrno

@@ -8,7 +8,7 @@ import Darwin
 
 extension PluginError {
     /// The errno an `ArrowArrayStream.get_next` returns for this error, as
-    /// `etl_plugin.h` documents: `ECANCELED` when cancelled, `EACCES` for
+    /// `etl_plugin.h` documents (its `ETL_STREAM_ERR_*` macros, used here): `ECANCELED` when cancelled, `EACCES` for
     /// refused credentials (unauthenticated), `EPERM` for credentials that
     /// lack a permission (permission denied), `EAGAIN`
     /// when retrying may help (``retryable``, rate limits, timeouts), and
@@ -17,18 +17,18 @@ extension PluginError {
     /// `EIO`.
     public var streamErrno: Int32 {
         switch code {
-        case .cancelled: return ECANCELED
-        case .unauthenticated: return EACCES
-        case .permissionDenied: return EPERM
+        case .cancelled: return ETL_STREAM_ERR_CANCELLED
+        case .unauthenticated: return ETL_STREAM_ERR_UNAUTHENTICATED
+        case .permissionDenied: return ETL_STREAM_ERR_PERMISSION_DENIED
         default: break
         }
-        if retryable || code == .rateLimited || code == .timeout { return EAGAIN }
+        if retryable || code == .rateLimited || code == .timeout { return ETL_STREAM_ERR_TRANSIENT }
         switch code {
-        case .invalidArgument: return EINVAL
-        case .notFound: return ENOENT
-        case .data: return EBADMSG
-        case .unsupported: return ENOTSUP
-        default: return EIO
+        case .invalidArgument: return ETL_STREAM_ERR_INVALID_ARGUMENT
+        case .notFound: return ETL_STREAM_ERR_NOT_FOUND
+        case .data: return ETL_STREAM_ERR_BAD_DATA
+        case .unsupported: return ETL_STREAM_ERR_NOT_IMPLEMENTED
+        default: return ETL_STREAM_ERR_IO
         }
     }
 
@@ -39,16 +39,16 @@ extension PluginError {
     public init(streamErrno: Int32, message: String?) {
         let code: Code
         switch streamErrno {
-        case ECANCELED: code = .cancelled
-        case EACCES: code = .unauthenticated
-        case EPERM: code = .permissionDenied
-        case EINVAL: code = .invalidArgument
-        case ENOENT: code = .notFound
-        case EBADMSG: code = .data
-        case ENOTSUP: code = .unsupported
+        case ETL_STREAM_ERR_CANCELLED: code = .cancelled
+        case ETL_STREAM_ERR_UNAUTHENTICATED: code = .unauthenticated
+        case ETL_STREAM_ERR_PERMISSION_DENIED: code = .permissionDenied
+        case ETL_STREAM_ERR_INVALID_ARGUMENT: code = .invalidArgument
+        case ETL_STREAM_ERR_NOT_FOUND: code = .notFound
+        case ETL_STREAM_ERR_BAD_DATA: code = .data
+        case ETL_STREAM_ERR_NOT_IMPLEMENTED: code = .unsupported
         default: code = .io
         }
         let text = message ?? "the stream failed: \(String(cString: strerror(streamErrno))) (errno \(streamErrno))"
-        self.init(code, text, retryable: streamErrno == EAGAIN)
+        self.init(code, text, retryable: streamErrno == ETL_STREAM_ERR_TRANSIENT)
     }
 }

@@ -51,7 +51,7 @@ static etl_status exits_read(etl_instance* inst, const etl_read_request* request
 }
 
 static const etl_extractor_ops k_exits_extractor = {sizeof(etl_extractor_ops), fixture_discover, exits_read,
-                                                    fixture_checkpoint};
+                                                    fixture_checkpoint, NULL /* stream_error (1.2) */};
 
 ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* host, etl_plugin* out,
                                       etl_error* error) {

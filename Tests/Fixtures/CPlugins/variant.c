@@ -65,8 +65,25 @@
  *       extractor table and has NO warehouse table: a broken descriptor the
  *       host must refuse (kind says warehouse, warehouse is NULL).
  *
+ *   -DVARIANT_REPORTS_RETRY
+ *       Before its batch, get_next reports one retry of its own: through
+ *       host->retry(ctx, "numbers", 1, 3, 0.25, "page 1: HTTP 503") when the
+ *       host has it and VARIANT_ABI_MINOR is 2 or more, else as the
+ *       warning "page 1: HTTP 503; retry 1 of 3 in 0.25 s" (what a 1.0/1.1
+ *       plugin does).
+ *
+ *   -DVARIANT_STREAM_FAILS
+ *       get_next fails with ETL_STREAM_ERR_TRANSIENT (EAGAIN) and
+ *       get_last_error "serialization failure". When its extractor table
+ *       reaches stream_error (ABI 1.2 sizes), stream_error hands the host the
+ *       full error: ETL_ERR_IO, retryable, message "serialization failure
+ *       (SQLSTATE 40001)", whose detail (etl_plugin.error_detail) is
+ *       retry_after_seconds 0.3, vendor_code 7, sqlstate "40001".
+ *
  * With the default name, the messages above read "variant: ...".
  */
+#define _POSIX_C_SOURCE 200809L /* strdup */
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -176,6 +193,16 @@ static etl_status trap_read(etl_instance* i, const etl_read_request* r,
   trap("etl_extractor_ops.read");
   return ETL_ERR_INTERNAL;
 }
+static etl_status trap_stream_error(etl_instance* i, struct ArrowArrayStream* s, etl_error* e) {
+  (void)i; (void)s; (void)e;
+  trap("etl_extractor_ops.stream_error");
+  return ETL_ERR_INTERNAL;
+}
+static etl_status trap_error_detail(const etl_error* e, etl_error_detail* d) {
+  (void)e; (void)d;
+  trap("etl_plugin.error_detail");
+  return ETL_ERR_INTERNAL;
+}
 static etl_status trap_checkpoint(etl_instance* i, const char* s, etl_buffer* b, etl_error* e) {
   (void)i; (void)s; (void)b; (void)e;
   trap("etl_extractor_ops.checkpoint");
@@ -225,7 +252,7 @@ static etl_status trap_write_present_keys(etl_writer* w, struct ArrowArray* b, e
 }
 
 static const etl_extractor_ops k_trap_extractor = {
-    sizeof(etl_extractor_ops), trap_discover, trap_read, trap_checkpoint};
+    sizeof(etl_extractor_ops), trap_discover, trap_read, trap_checkpoint, trap_stream_error};
 static const etl_warehouse_ops k_trap_warehouse = {
     sizeof(etl_warehouse_ops), trap_begin,     trap_write,       trap_commit,
     trap_rollback,             trap_state_get, trap_table_schema,
@@ -237,14 +264,18 @@ static const etl_warehouse_ops k_trap_warehouse = {
 
 struct etl_instance {
   int cancelled;
+  etl_host_context* context;
 };
+
+/** The host's table, kept from init. */
+static const etl_host_api* g_host;
 
 static etl_status variant_open(const etl_open_request* request, etl_instance** out,
                                etl_error* error) {
   etl_instance* inst;
-  (void)request;
   inst = (etl_instance*)calloc(1, sizeof *inst);
   if (inst == NULL) return fail(error, ETL_ERR_UNKNOWN, "%s: out of memory", VARIANT_NAME);
+  inst->context = request->host_context;
   *out = inst;
   return ETL_OK;
 }
@@ -299,6 +330,7 @@ typedef struct variant_stream {
   etl_instance* inst;
   etl_batch_builder* builder;
   int done;
+  int failed; /* get_next failed: stream_error has an error to give */
   char error[512];
 } variant_stream;
 
@@ -322,6 +354,21 @@ static int stream_get_next(struct ArrowArrayStream* stream, struct ArrowArray* o
     memset(out, 0, sizeof *out); /* end of stream */
     return 0;
   }
+#ifdef VARIANT_REPORTS_RETRY
+#if VARIANT_ABI_MINOR >= 2
+  if (ETL_HAS_FIELD(g_host, etl_host_api, retry) && g_host->retry != NULL) {
+    g_host->retry(s->inst->context, "numbers", 1, 3, 0.25, "page 1: HTTP 503");
+  } else
+#endif
+  {
+    g_host->log(s->inst->context, ETL_LOG_WARN, "page 1: HTTP 503; retry 1 of 3 in 0.25 s");
+  }
+#endif
+#ifdef VARIANT_STREAM_FAILS
+  snprintf(s->error, sizeof s->error, "serialization failure");
+  s->failed = 1;
+  return ETL_STREAM_ERR_TRANSIENT;
+#endif
   if (etl_batch_append_int64(b, 1) || etl_batch_append_string(b, "one") ||
       etl_batch_append_bool(b, 1) || etl_batch_append_double(b, 0.5) || etl_batch_end_row(b) ||
       etl_batch_append_int64(b, 2) || etl_batch_append_string(b, "two") ||
@@ -378,6 +425,43 @@ static etl_status variant_read(etl_instance* inst, const etl_read_request* reque
   return ETL_OK;
 }
 
+/* The detail of the error stream_error hands out (in its private_data). */
+static const etl_error_detail k_stream_detail = {sizeof(etl_error_detail), 1, 0.3, 7, "40001", {0, 0}};
+
+static void release_detailed_error(etl_error* error) {
+  free(error->message);
+  error->message = NULL;
+  error->private_data = NULL;
+  error->release = NULL;
+}
+
+static etl_status variant_stream_error(etl_instance* inst, struct ArrowArrayStream* stream,
+                                       etl_error* error) {
+  variant_stream* s = (variant_stream*)stream->private_data;
+  (void)inst;
+  if (s == NULL || !s->failed) return ETL_OK;
+  error->code = ETL_ERR_IO;
+  error->retryable = 1;
+  error->message = strdup("serialization failure (SQLSTATE 40001)");
+  error->release = release_detailed_error;
+  error->private_data = (void*)&k_stream_detail;
+  return ETL_ERR_IO;
+}
+
+static etl_status variant_error_detail(const etl_error* error, etl_error_detail* detail) {
+  const etl_error_detail* mine = (const etl_error_detail*)error->private_data;
+  if (mine != &k_stream_detail) return ETL_ERR_NOT_FOUND;
+  if (ETL_HAS_FIELD(detail, etl_error_detail, retry_after_seconds))
+    detail->retry_after_seconds = mine->retry_after_seconds;
+  if (ETL_HAS_FIELD(detail, etl_error_detail, vendor_code)) {
+    detail->vendor_code = mine->vendor_code;
+    detail->has_vendor_code = 1;
+  }
+  if (ETL_HAS_FIELD(detail, etl_error_detail, sqlstate))
+    memcpy(detail->sqlstate, mine->sqlstate, sizeof detail->sqlstate);
+  return ETL_OK;
+}
+
 /* ------------------------------------------------------------------------ */
 /* The entry point                                                           */
 /* ------------------------------------------------------------------------ */
@@ -397,7 +481,7 @@ ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* hos
   const size_t ops_size = (size_t)(VARIANT_EXTRACTOR_OPS_SIZE);
   etl_plugin d, t;
   size_t host_size, reported, head, n;
-  (void)host;
+  g_host = host;
 
 #ifdef VARIANT_CRASH_IN_INIT
   {
@@ -431,6 +515,8 @@ ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* hos
                          ? variant_read : trap_read;
   g_extractor.checkpoint = within(ops_size, offsetof(etl_extractor_ops, checkpoint), sizeof(void*))
                                ? NULL : trap_checkpoint;
+  g_extractor.stream_error = within(ops_size, offsetof(etl_extractor_ops, stream_error), sizeof(void*))
+                                 ? variant_stream_error : trap_stream_error;
 
   memset(&d, 0, sizeof d);
   d.abi_version = mine;
@@ -448,6 +534,7 @@ ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* hos
   d.close = variant_close;
   d.extractor = &g_extractor;
   d.warehouse = NULL; /* even when VARIANT_KIND says warehouse */
+  d.error_detail = variant_error_detail;
 
   /* the traps written between the reported size and the host's size */
   memset(&t, 0xA5, sizeof t);
@@ -458,6 +545,7 @@ ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* hos
   t.close = trap_close;
   t.extractor = &k_trap_extractor;
   t.warehouse = &k_trap_warehouse;
+  t.error_detail = trap_error_detail;
 
   n = host_size < sizeof d ? host_size : sizeof d; /* never write past the host's struct */
 #ifdef VARIANT_DESCRIPTOR_SIZE

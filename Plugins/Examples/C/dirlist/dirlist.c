@@ -612,6 +612,7 @@ static const etl_extractor_ops k_extractor = {
     dirlist_discover,          /* discover */
     dirlist_read,              /* read */
     NULL,                      /* checkpoint: not incremental */
+    NULL,                      /* stream_error (1.2): the errno says it all */
 };
 // end-snippet
 

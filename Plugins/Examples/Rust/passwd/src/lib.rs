@@ -12,7 +12,7 @@
 //! optional (those are the defaults). Empty lines, comments ('#') and NIS
 //! compat entries ('+' or '-') are skipped. A malformed line is offered to
 //! the host (`--max-bad-rows`) and skipped when it takes it; otherwise the
-//! stream fails with EBADMSG, naming the file and line.
+//! stream fails with ETL_STREAM_ERR_BAD_DATA (EBADMSG), naming the file and line.
 //!
 //! It declares the C contract of etl_plugin.h itself (`#[repr(C)]` structs,
 //! `extern "C"` callbacks), builds Arrow batches by hand, and shows the
@@ -58,11 +58,23 @@ const ETL_CAP_SCHEMA_HINTS: u64 = 1 << 1;
 const ETL_CAP_PARALLEL_STREAMS: u64 = 1 << 2;
 const ETL_LOG_INFO: i32 = 2;
 
-// errno values the stream interface uses (Linux).
-const EIO: c_int = 5;
+// snippet:stream-errno
+// The stream errors of etl_plugin.h (ETL_STREAM_ERR_*, see its STREAM
+// ERRORS table) are the platform's errno values, which rustc cannot read
+// from <errno.h> without a crate: these are Linux's (asm-generic/errno.h),
+// named as the header names them, and any other target refuses to build
+// rather than send the host a wrong number.
+#[cfg(not(target_os = "linux"))]
+compile_error!("the ETL_STREAM_ERR_* values below are Linux's errno numbers: add this target's");
+/// ETL_STREAM_ERR_IO (EIO): a permanent failure.
+const ETL_STREAM_ERR_IO: c_int = 5;
+/// ENOMEM: not in the header's table, so the host reads it as ETL_STREAM_ERR_IO.
 const ENOMEM: c_int = 12;
-const EBADMSG: c_int = 74;
-const ECANCELED: c_int = 125;
+/// ETL_STREAM_ERR_BAD_DATA (EBADMSG): malformed source data, exit 65.
+const ETL_STREAM_ERR_BAD_DATA: c_int = 74;
+/// ETL_STREAM_ERR_CANCELLED (ECANCELED): the read stopped after cancel().
+const ETL_STREAM_ERR_CANCELLED: c_int = 125;
+// end-snippet
 
 const ARROW_FLAG_NULLABLE: i64 = 2;
 
@@ -844,7 +856,7 @@ impl Stream {
     fn next_batch(&mut self) -> Result<Option<ArrowArray>, (c_int, String)> {
         let instance = unsafe { &*self.instance };
         if instance.cancelled() {
-            return Err((ECANCELED, "passwd: cancelled".into()));
+            return Err((ETL_STREAM_ERR_CANCELLED, "passwd: cancelled".into()));
         }
         let mut columns = self.kind.columns();
         let mut rows = 0usize;
@@ -874,7 +886,7 @@ impl Stream {
                     if host_reject(instance.ctx, self.kind.name(), &location, raw, &reason) {
                         continue;
                     }
-                    return Err((EBADMSG, format!("passwd: {location}: {reason}")));
+                    return Err((ETL_STREAM_ERR_BAD_DATA, format!("passwd: {location}: {reason}")));
                 }
             }
         }
@@ -948,7 +960,7 @@ unsafe extern "C" fn stream_get_next(stream: *mut ArrowArrayStream, out: *mut Ar
     }));
     result.unwrap_or_else(|_| {
         unsafe { stream_state(stream).last_error = Some(c"passwd: internal error (a panic) in get_next".into()) };
-        EIO
+        ETL_STREAM_ERR_IO
     })
 }
 // end-snippet
