@@ -8,7 +8,7 @@
 ///
 /// ```swift
 /// ConformanceCheck.sequence(for: .extractor).map(\.rawValue)
-/// // ["load", "abi-negotiation", "struct-size", "descriptor-size", "config-schema", ...]
+/// // ["load", "abi-negotiation", "struct-size", "config-schema", ...]
 /// ```
 public enum ConformanceCheck: String, CaseIterable, Codable, Sendable {
     /// The library loads, init returns ETL_OK and the descriptor is valid.
@@ -23,7 +23,6 @@ public enum ConformanceCheck: String, CaseIterable, Codable, Sendable {
     /// init writes nothing past a descriptor smaller than the plugin's
     /// own `etl_plugin` (guard page), which `struct-size` cannot see while
     /// ABI 1.0's descriptor is the whole struct.
-    case descriptorSize = "descriptor-size"
     /// config_schema is a valid JSON Schema of an object.
     case configSchema = "config-schema"
     /// open succeeds with the given config (and check(), if any, too).
@@ -60,7 +59,7 @@ public enum ConformanceCheck: String, CaseIterable, Codable, Sendable {
 
     /// The checks for a kind of plugin, in the order they run.
     public static func sequence(for kind: PluginKind) -> [ConformanceCheck] {
-        let common: [ConformanceCheck] = [.load, .abiNegotiation, .structSize, .descriptorSize, .configSchema, .open, .openBadConfig, .errors]
+        let common: [ConformanceCheck] = [.load, .abiNegotiation, .structSize, .configSchema, .open, .openBadConfig, .errors]
         switch kind {
         case .extractor: return common + [.discover, .arrow, .values, .declaredTypes, .release, .cancel, .checkpoint]
         case .warehouse: return common + [.release, .replace, .append, .upsert, .rollback]
@@ -73,7 +72,6 @@ public enum ConformanceCheck: String, CaseIterable, Codable, Sendable {
         case .load: "loads; init returns ETL_OK; the descriptor is valid"
         case .abiNegotiation: "a host of ABI 2.0 is refused with ETL_ERR_ABI_MISMATCH"
         case .structSize: "no write past a 1.0 descriptor, no read past a 1.0 request"
-        case .descriptorSize: "no write past a descriptor smaller than the plugin's own"
         case .configSchema: "config_schema is a valid JSON Schema of an object"
         case .open: "open (and check) succeed with the given config"
         case .openBadConfig: "open refuses configs that break the schema, cleanly"
@@ -95,7 +93,7 @@ public enum ConformanceCheck: String, CaseIterable, Codable, Sendable {
     /// Whether the check needs an instance opened with the user's config.
     var needsInstance: Bool {
         switch self {
-        case .load, .abiNegotiation, .structSize, .descriptorSize, .configSchema, .openBadConfig: false
+        case .load, .abiNegotiation, .structSize, .configSchema, .openBadConfig: false
         default: true
         }
     }

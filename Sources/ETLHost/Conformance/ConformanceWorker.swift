@@ -53,7 +53,6 @@ public enum ConformanceWorker {
         case .load: try CommonChecks.load(environment)
         case .abiNegotiation: try CommonChecks.abiNegotiation(environment)
         case .structSize: try StructSizeCheck.run(environment)
-        case .descriptorSize: try DescriptorSizeCheck.run(environment)
         case .configSchema: try CommonChecks.configSchema(environment)
         case .open: try CommonChecks.open(environment)
         case .openBadConfig: try CommonChecks.openBadConfig(environment)
