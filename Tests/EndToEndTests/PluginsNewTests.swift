@@ -121,7 +121,7 @@ import Testing
         #expect(kind.stderr == "etl-host: error: unknown --kind 'loader'; use extractor or warehouse\n")
         let lang = try sandbox.etlHost("plugins", "new", "ok", "--kind", "extractor", "--lang", "go")
         #expect(lang.status == 64)
-        #expect(lang.stderr == "etl-host: error: unknown --lang 'go'; use c or swift\n")
+        #expect(lang.stderr == "etl-host: error: unknown --lang 'go'; use c, swift or rust\n")
         #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/ok"))
         let sdk = try sandbox.etlHost("plugins", "new", "ok", "--kind", "extractor", "--lang", "c", "--sdk", "/nonexistent")
         #expect(sdk.status == 64)
@@ -133,6 +133,97 @@ import Testing
         for text in ["Next steps", "etl-host plugins test ./libetl_NAME.so", "etl-host plugins install", "--kind", "--lang", "--output", "WRITING_PLUGINS.md"] {
             #expect(help.stdout.contains(text), "\(text)")
         }
+    }
+
+    /// The Rust extractor: generated from the template files, built by make
+    /// with plain rustc (warnings are errors), installed, synced with the
+    /// same rows and the same config refusal as the C one, and conformant.
+    @Test func aRustExtractorBuildsInstallsAndSyncs() throws {
+        let rustc = try #require(PluginBuild.rustc, "rustc is needed to build a --lang rust project")
+        let sandbox = try HostSandbox("new-rust-extractor")
+        let created = try sandbox.etlHost("plugins", "new", "my-numbers", "--kind", "extractor", "--lang", "rust")
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(created.stdout == """
+            Created the Rust extractor 'my-numbers' in my-numbers:
+              src/lib.rs            the extractor: one stream of `count` numbers; edit the TODOs
+              src/etl_extractor.rs  the C entry points, over the Extractor and Stream traits
+              src/etl_sdk.rs        errors, host services, the config read by key
+              src/etl_batch.rs      builds Arrow batches row by row
+              src/etl_ffi.rs        etl_plugin.h as #[repr(C)] Rust, ABI 1.1
+              Makefile              make -> libetl_my_numbers.so
+              README.md             these steps
+
+            Next:
+              cd my-numbers
+              make
+              etl-host plugins test ./libetl_my_numbers.so
+              etl-host plugins install ./libetl_my_numbers.so
+              etl-host sync my-numbers sqlite -s count=5 -d path=my_numbers.db
+
+            """)
+        // The files are the template's, with the name filled in.
+        let template = TestSupport.repositoryRoot + "/Sources/ETLHost/Scaffold/Templates/Rust/"
+        for file in ["src/lib.rs", "src/etl_extractor.rs", "src/etl_sdk.rs", "src/etl_batch.rs", "src/etl_ffi.rs", "Makefile"] {
+            let expected = (sandbox.text(template + file) ?? "?")
+                .replacingOccurrences(of: "__NAME__", with: "my-numbers").replacingOccurrences(of: "__IDENT__", with: "my_numbers")
+            #expect(sandbox.text("my-numbers/" + file) == expected, "\(file)")
+        }
+        #expect(sandbox.text("my-numbers/src/lib.rs")?.contains(#"name: c"my-numbers","#) == true)
+        #expect(sandbox.text("my-numbers/src/etl_ffi.rs")?.contains("pub const ETL_ABI_VERSION_MINOR: u32 = 1;") == true)
+
+        let project = sandbox.root + "/my-numbers"
+        let library = try PluginBuild.make(project, output: project, library: "libetl_my_numbers.so",
+                                           variables: ["RUSTC=\(rustc)", "RUSTFLAGS=-O -D warnings"])
+        try sandbox.install(library)
+        let sync = try sandbox.etlHost("sync", "my-numbers", "sqlite", "-s", "count=2500", "-d", "path=n.db", "--quiet")
+        #expect(sync.status == 0, "\(sync.stderr)")
+        let db = try SQLiteInspector(path: sandbox.root + "/n.db")
+        #expect(try db.rows("SELECT count(*), sum(square), sum(even), max(label) FROM numbers") == [["2500", "5211458750", "1250", "row 999"]])
+        #expect(try db.rows("SELECT n, square, even, label FROM numbers WHERE n IN (1, 2, 2500) ORDER BY n") == [
+            ["1", "1", "0", "row 1"], ["2", "4", "1", "row 2"], ["2500", "6250000", "1", "row 2500"],
+        ])
+        #expect(try db.columns("numbers") == ["n INTEGER", "square INTEGER", "even BOOLEAN", "label TEXT"])
+        let defaults = try sandbox.etlHost("sync", "my-numbers", "sqlite", "-d", "path=n.db", "--quiet")
+        #expect(defaults.status == 0, "\(defaults.stderr)")
+        #expect(try SQLiteInspector(path: sandbox.root + "/n.db").scalar("SELECT count(*) FROM numbers") == "10")
+        // The same refusal as the C extractor: the key named, the plugin's name once (from the host).
+        let bad = try sandbox.etlHost("sync", "my-numbers", "sqlite", "-s", "count=-1", "-d", "path=n.db", "--quiet")
+        #expect(bad.status == 64)
+        #expect(bad.stderr == "etl-host: error: plugin 'my-numbers': open failed: config key 'count': "
+            + "must be an integer from 0 to 1000000000 [ETL_ERR_INVALID_ARGUMENT (2)]\n")
+
+        try sandbox.expectConformance("./my-numbers/libetl_my_numbers.so")
+    }
+
+    /// A Rust warehouse is refused (not written yet); an SDK without the
+    /// template is refused naming where it looked; an installed layout
+    /// (`<prefix>/include/etl-host` + `<prefix>/share/etl-host/templates/rust`)
+    /// is found.
+    @Test func rustRefusesAWarehouseAndFindsItsTemplate() throws {
+        let sandbox = try HostSandbox("new-rust-refuse")
+        let warehouse = try sandbox.etlHost("plugins", "new", "my-sink", "--kind", "warehouse", "--lang", "rust")
+        #expect(warehouse.status == 64)
+        #expect(warehouse.stderr == "etl-host: error: a Rust warehouse is not available yet (--lang rust writes "
+            + "extractors); write the warehouse with --lang c or --lang swift\n")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/my-sink"))
+
+        let include = sandbox.root + "/prefix/include/etl-host"
+        try FileManager.default.createDirectory(atPath: include, withIntermediateDirectories: true)
+        for header in ["etl_plugin.h", "etl_batch.h", "etl_config.h", "etl_reader.h"] {
+            try FileManager.default.copyItem(atPath: TestSupport.includeDirectory + "/" + header, toPath: include + "/" + header)
+        }
+        let missing = try sandbox.etlHost("plugins", "new", "rs", "--kind", "extractor", "--lang", "rust", "--sdk", include)
+        #expect(missing.status == 64)
+        #expect(missing.stderr == "etl-host: error: cannot find the Rust plugin template (looked in "
+            + sandbox.root + "/prefix/share/etl-host/templates/rust); pass --sdk <etl-host checkout>\n")
+        #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/rs"))
+
+        try FileManager.default.createDirectory(atPath: sandbox.root + "/prefix/share/etl-host/templates", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: TestSupport.repositoryRoot + "/Sources/ETLHost/Scaffold/Templates/Rust",
+                                         toPath: sandbox.root + "/prefix/share/etl-host/templates/rust")
+        let installed = try sandbox.etlHost("plugins", "new", "rs", "--kind", "extractor", "--lang", "rust", "--sdk", include)
+        #expect(installed.status == 0, "\(installed.stderr)")
+        #expect(sandbox.text("rs/src/lib.rs")?.contains(#"name: c"rs","#) == true)
     }
 
     /// Both Swift templates compile against this checkout's ETLPluginKit
