@@ -195,6 +195,62 @@ import Testing
         try sandbox.expectConformance("./my-numbers/libetl_my_numbers.so")
     }
 
+    /// The Rust template edited as its TODOs invite: float64 and nullable
+    /// utf8 columns reach SQLite with their NULLs, a data error fails the
+    /// stream with exit 65, and a panic is caught at the boundary (exit 1),
+    /// both named once by the host, never by the plugin.
+    @Test func anEditedRustExtractorLoadsFloatsAndNullsAndCatchesAPanic() throws {
+        let rustc = try #require(PluginBuild.rustc, "rustc is needed to build a --lang rust project")
+        let sandbox = try HostSandbox("new-rust-edited")
+        let created = try sandbox.etlHost("plugins", "new", "edited", "--kind", "extractor", "--lang", "rust")
+        #expect(created.status == 0, "\(created.stderr)")
+        var source = try #require(sandbox.text("edited/src/lib.rs"))
+        let columns = "            (\"label\", ColumnType::Utf8),\n"
+        let row = "            batch.append_row(&[Value::Int64(n), Value::Int64(n * n), Value::Bool(n % 2 == 0), Value::Utf8(&label)])?;\n"
+        try #require(source.contains(columns) && source.contains(row))
+        source = source.replacingOccurrences(of: columns, with: columns + """
+                        ("ratio", ColumnType::Float64),
+                        ("note", ColumnType::Utf8),
+
+            """)
+        source = source.replacingOccurrences(of: row, with: """
+                        if self.count == 13 && n == 7 {
+                            panic!("planted at 7");
+                        }
+                        if self.count == 17 && n == 5 {
+                            return Err(PluginError::data("row 5: not a number"));
+                        }
+                        let note = if n % 2 == 0 { Value::Null } else { Value::Utf8("odd") };
+                        let ratio = if n == 3 { Value::Null } else { Value::Float64(n as f64 / 4.0) };
+                        batch.append_row(&[Value::Int64(n), Value::Int64(n * n), Value::Bool(n % 2 == 0), Value::Utf8(&label), ratio, note])?;
+
+            """)
+        try sandbox.write(source, to: "edited/src/lib.rs")
+        let project = sandbox.root + "/edited"
+        let library = try PluginBuild.make(project, output: project, library: "libetl_edited.so",
+                                           variables: ["RUSTC=\(rustc)", "RUSTFLAGS=-O -D warnings"])
+        try sandbox.install(library)
+        let sync = try sandbox.etlHost("sync", "edited", "sqlite", "-s", "count=4", "-d", "path=e.db", "--quiet")
+        #expect(sync.status == 0, "\(sync.stderr)")
+        let db = try SQLiteInspector(path: sandbox.root + "/e.db")
+        #expect(try db.rows("SELECT n, ratio, note FROM numbers ORDER BY n") == [
+            ["1", "0.25", "odd"], ["2", "0.5", nil], ["3", nil, "odd"], ["4", "1.0", nil],
+        ])
+        #expect(try db.columns("numbers") == ["n INTEGER", "square INTEGER", "even BOOLEAN", "label TEXT", "ratio REAL", "note TEXT"])
+
+        let bad = try sandbox.etlHost("sync", "edited", "sqlite", "-s", "count=17", "-d", "path=e.db", "--quiet")
+        #expect(bad.status == 65)
+        #expect(bad.stderr == "etl-host: error: plugin 'edited': stream 'numbers': row 5: not a number [ETL_ERR_DATA]\n")
+        let panicked = try sandbox.etlHost("sync", "edited", "sqlite", "-s", "count=13", "-d", "path=e.db", "--quiet")
+        #expect(panicked.status == 1)
+        // Rust's panic hook prints first (to stderr); the host then reports the caught panic.
+        #expect(panicked.stderr.hasSuffix("\netl-host: error: plugin 'edited': stream 'numbers': internal error (a panic) "
+            + "in get_next: planted at 7 [ETL_ERR_IO]\n"), "\(panicked.stderr)")
+        #expect(try SQLiteInspector(path: sandbox.root + "/e.db").scalar("SELECT count(*) FROM numbers") == "4")
+
+        try sandbox.expectConformance("./edited/libetl_edited.so")
+    }
+
     /// A Rust warehouse is refused (not written yet); an SDK without the
     /// template is refused naming where it looked; an installed layout
     /// (`<prefix>/include/etl-host` + `<prefix>/share/etl-host/templates/rust`)

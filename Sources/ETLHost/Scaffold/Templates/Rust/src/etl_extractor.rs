@@ -11,7 +11,7 @@
 
 use crate::etl_batch::{BatchBuilder, ColumnType};
 use crate::etl_ffi::*;
-use crate::etl_sdk::{guarded, Config, Host, PluginError, PluginResult};
+use crate::etl_sdk::{guarded, panicked, Config, Host, PluginError, PluginResult};
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::marker::PhantomData;
 use std::mem::{offset_of, size_of};
@@ -190,7 +190,7 @@ unsafe extern "C" fn get_next<E: Extractor>(stream: *mut ArrowArrayStream, out: 
         out.write(batch);
         Ok(())
     }))
-    .unwrap_or_else(|_| Err(PluginError::new(ETL_ERR_INTERNAL, "internal error (a panic) in get_next")));
+    .unwrap_or_else(|payload| Err(panicked("get_next", payload)));
     match outcome {
         Ok(()) => 0,
         Err(failure) => {

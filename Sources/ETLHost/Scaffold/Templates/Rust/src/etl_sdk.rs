@@ -97,11 +97,21 @@ unsafe extern "C" fn release_error(error: *mut etl_error) {
     }));
 }
 
+/// The error of a panic caught in `what`: ETL_ERR_INTERNAL, "internal
+/// error (a panic) in <what>: <the panic's message>".
+pub(crate) fn panicked(what: &str, payload: Box<dyn std::any::Any + Send>) -> PluginError {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|text| text.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".to_string());
+    PluginError::new(ETL_ERR_INTERNAL, format!("internal error (a panic) in {what}: {message}"))
+}
+
 /// Runs `body` with panics caught: a panic becomes ETL_ERR_INTERNAL
-/// ("internal error (a panic) in <what>"); never unwinds into the host.
+/// (`panicked`); never unwinds into the host.
 pub(crate) fn guarded(error: *mut etl_error, what: &str, body: impl FnOnce() -> PluginResult<()>) -> etl_status {
-    let outcome = catch_unwind(AssertUnwindSafe(body))
-        .unwrap_or_else(|_| Err(PluginError::new(ETL_ERR_INTERNAL, format!("internal error (a panic) in {what}"))));
+    let outcome = catch_unwind(AssertUnwindSafe(body)).unwrap_or_else(|payload| Err(panicked(what, payload)));
     match outcome {
         Ok(()) => ETL_OK,
         Err(failure) => unsafe { failure.fill(error) },
