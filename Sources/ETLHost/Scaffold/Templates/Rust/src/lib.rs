@@ -26,7 +26,7 @@ mod etl_sdk;
 
 use etl_batch::{BatchBuilder, ColumnType, Value};
 use etl_extractor::{export_extractor, Descriptor, Extractor, Stream};
-use etl_ffi::{etl_error, etl_host_api, etl_plugin, etl_status, ETL_CAP_PARALLEL_STREAMS, ETL_CAP_SCHEMA_HINTS};
+use etl_ffi::{etl_error, etl_host_api, etl_plugin, etl_status, ETL_CAP_SCHEMA_HINTS};
 use etl_sdk::{Config, Host, PluginError, PluginResult};
 
 /// Rows per batch.
@@ -39,9 +39,9 @@ const MAX_COUNT: i64 = 1_000_000_000;
 static DESCRIPTOR: Descriptor = Descriptor {
     name: c"__NAME__",
     version: c"0.1.0",
-    description: c"TODO: what __NAME__ extracts.",
+    description: c"TODO: say what __NAME__ reads (now: a stream of `count` numbers).",
     config_schema: c"{\"type\": \"object\", \"properties\": {\"count\": {\"type\": \"integer\", \"default\": 10, \"description\": \"How many rows the numbers stream has (0 to 1000000000).\"}}, \"additionalProperties\": false}",
-    capabilities: ETL_CAP_SCHEMA_HINTS | ETL_CAP_PARALLEL_STREAMS,
+    capabilities: ETL_CAP_SCHEMA_HINTS, // TODO: | ETL_CAP_PARALLEL_STREAMS when streams may be read at once
 };
 
 /// An open instance: the config, read once.
