@@ -51,7 +51,9 @@ let package = Package(
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq"),
         .target(name: "ETLPluginKit", dependencies: ["CETLPlugin"], path: "Sources/ETLPluginKit"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit", "CZlib"], path: "Sources/ETLHost"),
+        // Scaffold/Templates: the Rust project of `plugins new --lang rust`, read at run time (RustTemplate).
+        .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit", "CZlib"], path: "Sources/ETLHost",
+                exclude: ["Scaffold/Templates"]),
         .target(name: "ETLExampleProcStats", dependencies: ["ETLPluginKit"], path: "Plugins/Examples/Swift/ProcStats"),
         .executableTarget(
             name: "etl-host",

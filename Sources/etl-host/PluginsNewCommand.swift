@@ -3,7 +3,7 @@ import ETLHost
 import Foundation
 
 extension PluginsCommand {
-    /// `etl-host plugins new NAME --kind extractor|warehouse --lang c|swift`:
+    /// `etl-host plugins new NAME --kind extractor|warehouse --lang c|swift|rust`:
     /// writes a plugin project that builds, loads and passes `plugins test`.
     struct New: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -23,6 +23,10 @@ extension PluginsCommand {
                 --lang swift: a Swift package whose Package.swift depends on ETLPluginKit in \
                 the etl-host checkout this etl-host was built from (or --sdk PATH); build it \
                 with the same Swift toolchain as etl-host.
+                --lang rust (extractors only, for now): src/lib.rs, the plugin with no FFI in \
+                it, over src/etl_ffi.rs (etl_plugin.h as #[repr(C)] Rust, ABI 1.1) and a safe \
+                layer (errors, config by key, Arrow batches, panics caught); make builds it with \
+                plain rustc (no cargo, no crates).
                 In file names, '-' in NAME becomes '_'.
 
                 Next steps (printed when it is done):
@@ -41,7 +45,7 @@ extension PluginsCommand {
         @Argument(help: "The plugin's name: lowercase letters, digits, '_' and '-', starting with a letter.")
         var name: String
         @Option(help: ArgumentHelp("extractor or warehouse.", valueName: "kind")) var kind: String
-        @Option(name: .customLong("lang"), help: ArgumentHelp("c or swift.", valueName: "lang")) var language: String
+        @Option(name: .customLong("lang"), help: ArgumentHelp("c, swift or rust.", valueName: "lang")) var language: String
         @Option(help: ArgumentHelp("The folder to create (default: ./NAME); it must not exist.", valueName: "dir"))
         var output: String?
         @Option(help: ArgumentHelp("An etl-host checkout, or a folder holding etl_plugin.h, etl_batch.h, etl_config.h and etl_reader.h, to build "
@@ -54,14 +58,14 @@ extension PluginsCommand {
                     throw HostError(.invalidArgument, "unknown --kind '\(kind)'; use extractor or warehouse")
                 }
                 guard let lang = PluginScaffold.Language(rawValue: language) else {
-                    throw HostError(.invalidArgument, "unknown --lang '\(language)'; use c or swift")
+                    throw HostError(.invalidArgument, "unknown --lang '\(language)'; use c, swift or rust")
                 }
                 let scaffold = try PluginScaffold(name: name, kind: pluginKind, language: lang)
                 let location = try PluginSDK.locate(explicit: sdk, executableDirectory: HostEnvironment.executableDirectory)
                 let folder = output ?? name
                 let files = try scaffold.write(to: folder, sdk: location).filter { !$0.summary.isEmpty }
                 let width = files.map(\.path.count).max() ?? 0
-                say("Created the \(lang == .c ? "C" : "Swift") \(pluginKind.rawValue) '\(scaffold.name)' in \(folder):")
+                say("Created the \(lang.displayName) \(pluginKind.rawValue) '\(scaffold.name)' in \(folder):")
                 for file in files {
                     say("  " + file.path.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + file.summary)
                 }

@@ -13,6 +13,10 @@ import Foundation
 ///   anywhere with `cc`.
 /// - A Swift plugin is the same with ETLPluginKit: a package whose
 ///   `Package.swift` depends on the etl-host checkout by path.
+/// - A Rust extractor is the C extractor's twin, built by `make` with plain
+///   `rustc` (no cargo, no crates) from ``RustTemplate``'s files: the
+///   plugin in `src/lib.rs`, over a safe layer and `#[repr(C)]` mirrors of
+///   etl_plugin.h (ABI 1.1). A Rust warehouse is refused for now.
 ///
 /// ```swift
 /// let scaffold = try PluginScaffold(name: "my-source", kind: .extractor, language: .c)
@@ -27,6 +31,17 @@ public struct PluginScaffold: Sendable {
         case c
         /// Swift with ETLPluginKit, built by swift build.
         case swift
+        /// Rust (extractors only for now), built by make and plain rustc.
+        case rust
+
+        /// The language's name in messages: "C", "Swift", "Rust".
+        public var displayName: String {
+            switch self {
+            case .c: "C"
+            case .swift: "Swift"
+            case .rust: "Rust"
+            }
+        }
     }
 
     /// One file of the project.
@@ -43,15 +58,20 @@ public struct PluginScaffold: Sendable {
     public let name: String
     /// Extractor or warehouse.
     public let kind: PluginKind
-    /// C or Swift.
+    /// C, Swift or Rust.
     public let language: Language
 
     /// A scaffold for a valid name.
     ///
     /// - Throws: `.invalidArgument` for a name that is not lowercase
-    ///   letters, digits, `_` and `-` starting with a letter.
+    ///   letters, digits, `_` and `-` starting with a letter, and for a Rust
+    ///   warehouse (not available yet).
     public init(name: String, kind: PluginKind, language: Language) throws(HostError) {
         try Self.validate(name: name)
+        if language == .rust, kind == .warehouse {
+            throw HostError(.invalidArgument, "a Rust warehouse is not available yet (--lang rust writes "
+                + "extractors); write the warehouse with --lang c or --lang swift")
+        }
         self.name = name
         self.kind = kind
         self.language = language
@@ -84,7 +104,7 @@ public struct PluginScaffold: Sendable {
     public var libraryFile: String { "libetl_\(identifier).so" }
 
     /// Where the build leaves the library, relative to the project folder.
-    public var builtLibrary: String { language == .c ? libraryFile : ".build/release/\(libraryFile)" }
+    public var builtLibrary: String { language == .swift ? ".build/release/\(libraryFile)" : libraryFile }
 
     private var baseTypeName: String {
         name.split(whereSeparator: { $0 == "-" || $0 == "_" })
@@ -93,10 +113,19 @@ public struct PluginScaffold: Sendable {
 
     /// The files of the project.
     ///
-    /// - Throws: `.io` when a header cannot be read; `.invalidArgument` for
-    ///   a Swift plugin when `sdk` has no checkout.
+    /// - Throws: `.io` when a header or template cannot be read;
+    ///   `.invalidArgument` for a Swift plugin when `sdk` has no checkout,
+    ///   and for a Rust plugin when the template cannot be found.
     public func files(sdk: PluginSDK) throws(HostError) -> [File] {
         switch language {
+        case .rust:
+            let template = try RustTemplate.locate(sdk: sdk)
+            var files: [File] = []
+            for (path, purpose) in RustTemplate.files {
+                let summary = purpose ?? (path == "Makefile" ? "make -> \(libraryFile)" : sourceSummary)
+                files.append(File(path: path, contents: fill(try template.text(path), sdk: sdk), summary: summary))
+            }
+            return files + [readme(sdk: sdk), File(path: ".gitignore", contents: ScaffoldTemplates.gitignore, summary: "")]
         case .c:
             var files = [
                 File(path: "\(identifier).c", contents: fill(kind == .extractor ? ScaffoldTemplates.cExtractor
@@ -170,7 +199,7 @@ public struct PluginScaffold: Sendable {
 
     /// The commands to run next, from the folder `plugins new` ran in.
     public func nextSteps(folder: String) -> [String] {
-        let build = language == .c ? "make" : "swift build -c release"
+        let build = language == .swift ? "swift build -c release" : "make"
         let library = "./" + builtLibrary
         return ["cd \(shellWord(folder))", build, "etl-host plugins test \(library)\(testConfig)",
                 "etl-host plugins install \(library)", exampleSync]
@@ -207,11 +236,8 @@ public struct PluginScaffold: Sendable {
         let text = """
             # \(name)
 
-            An etl-host \(kind.rawValue) in \(language == .c ? "C" : "Swift"), made by `etl-host plugins new`.
-            \(language == .c
-                ? "include/ holds a copy of the contract (etl_plugin.h, ABI \(abi(sdk))) and of its header-only helpers "
-                    + "(etl_batch.h builds batches, etl_config.h reads the config, etl_reader.h reads batches)."
-                : "It depends on ETLPluginKit from the etl-host checkout at \(sdk.checkout ?? "?"). Build it with the Swift toolchain of the etl-host that loads it.")
+            An etl-host \(kind.rawValue) in \(language.displayName), made by `etl-host plugins new`.
+            \(about(sdk: sdk))
 
             \(lines.joined(separator: "\n"))
 
@@ -220,6 +246,22 @@ public struct PluginScaffold: Sendable {
 
             """
         return File(path: "README.md", contents: text, summary: "these steps")
+    }
+
+    /// The README's paragraph on what the project builds against.
+    private func about(sdk: PluginSDK) -> String {
+        switch language {
+        case .c:
+            "include/ holds a copy of the contract (etl_plugin.h, ABI \(abi(sdk))) and of its header-only helpers "
+                + "(etl_batch.h builds batches, etl_config.h reads the config, etl_reader.h reads batches)."
+        case .swift:
+            "It depends on ETLPluginKit from the etl-host checkout at \(sdk.checkout ?? "?"). Build it with the "
+                + "Swift toolchain of the etl-host that loads it."
+        case .rust:
+            "The plugin is src/lib.rs. src/etl_ffi.rs mirrors the contract (etl_plugin.h, ABI \(RustTemplate.abi)); "
+                + "etl_sdk.rs, etl_batch.rs and etl_extractor.rs are a safe layer over it. make builds it with "
+                + "plain rustc: no cargo, no crates."
+        }
     }
 
     /// Fills a template's placeholders.

@@ -14,7 +14,9 @@
 /// | `__TAB__`   | a tab (Makefile recipes need one)                 |
 ///
 /// The plugin sources are in `ScaffoldTemplates+C.swift` and
-/// `ScaffoldTemplates+Swift.swift`.
+/// `ScaffoldTemplates+Swift.swift`. The Rust project is not here: it is
+/// real files in `Templates/Rust` (``RustTemplate``), with the same
+/// `__NAME__` and `__IDENT__` placeholders.
 enum ScaffoldTemplates {
     /// The Makefile of a C plugin.
     static let makefile = ##"""
