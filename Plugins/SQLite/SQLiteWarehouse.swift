@@ -27,7 +27,8 @@ final class SQLiteWarehouse: Warehouse {
         description: "SQLite database file: replace (atomic swap), append and upsert, with state in the same "
             + "transaction",
         configSchema: SQLiteConfig.schema,
-        capabilities: [.modeReplace, .modeAppend, .modeUpsert, .transactionalState, .deletions, .parallelStreams])
+        capabilities: [.modeReplace, .modeAppend, .modeUpsert, .transactionalState, .deletions, .parallelStreams,
+                       .sqlExecute, .sqlQuery])
 
     private let config: SQLiteConfig
     private let host: HostContext
@@ -114,6 +115,31 @@ final class SQLiteWarehouse: Warehouse {
     func tableSchema(name: String) throws -> ArrowBatchSchema? {
         guard let db = try existingDatabase() else { return nil }
         return try TableCatalog.read(name, in: db)?.arrowSchema
+    }
+
+    /// Runs one statement in its own transaction, creating the database
+    /// file if there is none yet (a `CREATE TABLE` is a fine first thing to
+    /// run). The kit refuses it while a load of this instance is open.
+    func execute(sql: String) throws -> Int64? {
+        let db: SQLiteConnection
+        if let opened {
+            db = opened
+        } else {
+            let existed = DatabaseFile.exists(config.path)
+            db = try open(creating: true)
+            createdUnused = !existed
+        }
+        return try Self.execute(sql, on: db)
+    }
+
+    /// Runs one read-only query (see ``SQLiteQuerySource`` for the column
+    /// types). While there is no database file, the query runs against an
+    /// empty in-memory database, as the missing file reads as empty
+    /// (`SELECT 1` answers; a table is not found).
+    func query(sql: String) throws -> any BatchSource {
+        let db = try existingDatabase()
+            ?? SQLiteConnection(path: ":memory:", busyTimeoutMilliseconds: config.busyTimeoutMilliseconds, host: host)
+        return try SQLiteQuerySource(sql: sql, db: db)
     }
 
     /// Interrupts the running statement; the load then fails with

@@ -471,6 +471,10 @@ struct PluginEntryTests {
         #expect(plugin.extractor == nil)
         #expect(plugin.warehouse.pointee.struct_size == UInt32(MemoryLayout<etl_warehouse_ops>.size))
         #expect(plugin.warehouse.pointee.write_present_keys != nil)
+        // No sqlExecute/sqlQuery capability: the kit leaves the SQL operations NULL.
+        #expect(plugin.capabilities & UInt64(ETL_CAP_SQL_EXECUTE.rawValue | ETL_CAP_SQL_QUERY.rawValue) == 0)
+        #expect(plugin.warehouse.pointee.execute == nil)
+        #expect(plugin.warehouse.pointee.query == nil)
         let ops = plugin.warehouse.pointee
         let instance = try TestHost.open(plugin, config: "{}")
         defer { plugin.close(instance) }

@@ -62,7 +62,7 @@ struct WarehouseSessionTests {
           return fail(error, ETL_ERR_NOT_FOUND, "no tables here");
         }
         static const etl_warehouse_ops ops = {
-          sizeof(etl_warehouse_ops), begin, write_batch, commit, rollback, state_get, table_schema, NULL, NULL
+          sizeof(etl_warehouse_ops), begin, write_batch, commit, rollback, state_get, table_schema, NULL, NULL, NULL, NULL
         };
         ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* host, etl_plugin* out,
                                               etl_error* error) {

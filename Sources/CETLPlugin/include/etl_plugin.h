@@ -66,6 +66,8 @@
  *                    begin() must cope with an existing table whose column
  *                    types differ), and an empty source with --allow-empty
  *                    cannot empty a table.
+ *     execute, query (since 1.2): nothing in a sync needs them; pipeline
+ *                    SQL steps and plugins test's read-back checks do.
  *     write_present_keys, stream_error, error_detail (since 1.1 / 1.2):
  *                    see each field.
  *
@@ -128,7 +130,8 @@ enum etl_abi_version {
   ETL_ABI_VERSION_1_1 = 0x00010001,
   /** ABI 1.2: reported retries (etl_host_api.retry), full stream errors
    *  (etl_extractor_ops.stream_error), error detail (etl_plugin.error_detail,
-   *  etl_error_detail) and the named stream errno values (ETL_STREAM_ERR_*). */
+   *  etl_error_detail), the named stream errno values (ETL_STREAM_ERR_*) and
+   *  SQL in warehouses (etl_warehouse_ops.execute and query). */
   ETL_ABI_VERSION_1_2 = 0x00010002
 };
 /** The major part of a version number. */
@@ -571,7 +574,11 @@ enum etl_capability {
   ETL_CAP_TRANSACTIONAL_STATE = 1u << 11,
   /** Warehouse (since 1.1): upsert honours etl_table_request.deletions and
    *  implements write_present_keys. */
-  ETL_CAP_DELETIONS = 1u << 12
+  ETL_CAP_DELETIONS = 1u << 12,
+  /** Warehouse (since 1.2): implements etl_warehouse_ops.execute. */
+  ETL_CAP_SQL_EXECUTE = 1u << 13,
+  /** Warehouse (since 1.2): implements etl_warehouse_ops.query. */
+  ETL_CAP_SQL_QUERY = 1u << 14
 };
 
 /** An open connection to a source or destination. Defined by the plugin;
@@ -884,6 +891,66 @@ typedef struct etl_commit_request {
 } etl_commit_request;
 
 /**
+ * Since 1.2. The outcome of etl_warehouse_ops.execute. The HOST allocates
+ * it, zeroes it and sets struct_size; the PLUGIN writes only the fields
+ * within struct_size (ETL_HAS_FIELD). Later minors append fields.
+ */
+typedef struct etl_execute_result {
+  /** sizeof(etl_execute_result) as the host knows it. Set by the host. */
+  uint32_t struct_size;
+  /** The number of rows the statement inserted, updated or deleted; -1
+   *  when the statement does not count rows (CREATE, DROP, ...). */
+  int64_t rows_affected;
+} etl_execute_result;
+
+/** The size of etl_execute_result in ABI 1.2. */
+#define ETL_EXECUTE_RESULT_SIZE_1_2 (offsetof(etl_execute_result, rows_affected) + sizeof(int64_t))
+
+/*
+ * SQL OPERATIONS (since 1.2): execute() and query() let the host (pipeline
+ * SQL steps and checks, `plugins test`) run SQL in the warehouse through the
+ * plugin, never behind its back. Both are optional; a warehouse that has
+ * them sets them AND the matching capability bit (ETL_CAP_SQL_EXECUTE,
+ * ETL_CAP_SQL_QUERY), so that the registry can list them without loading
+ * the library. The rules both follow:
+ *
+ *   - `sql` is ONE statement in the warehouse's own dialect (a trailing
+ *     ';' and whitespace are allowed). More than one statement, or none:
+ *     ETL_ERR_INVALID_ARGUMENT.
+ *   - Each call runs in its own transaction, committed when it succeeds
+ *     (execute) or when the stream is released (query); a statement that
+ *     fails changes nothing. Transaction control (BEGIN, COMMIT, ...) in
+ *     `sql` is refused with ETL_ERR_INVALID_ARGUMENT.
+ *   - While a writer from begin() is open on the same instance (before its
+ *     commit() succeeds or its rollback()), both are refused with
+ *     ETL_ERR_INVALID_ARGUMENT and a message saying so: the load's
+ *     transaction is not theirs to see or to end. Use another instance.
+ *   - Errors: a statement the warehouse rejects (syntax, unknown table or
+ *     column) is ETL_ERR_INVALID_ARGUMENT, its message the warehouse's
+ *     own, naming the position in `sql` where the warehouse gives one
+ *     ("near \"FORM\": syntax error at offset 9"); a constraint violation
+ *     or a value that does not fit is ETL_ERR_DATA; a lost connection or
+ *     disk error ETL_ERR_IO. SQLSTATE and vendor codes go in
+ *     etl_error_detail. Messages never quote row values.
+ *   - Threads: as every instance operation; cancel() may come from any
+ *     thread and stops a running statement with ETL_ERR_CANCELLED.
+ *
+ * QUERY RESULT TYPES: a query's stream has the v1 batch types (see BATCHES
+ * IN ABI v1), one field per result column, named as the warehouse names
+ * it. The warehouse maps its column types (integers: "l", floating point:
+ * "g", exact numerics: "u" with etl.decimal, text: "u", bytes: "z",
+ * booleans: "b", dates: "tdD", instants: "tsu:UTC", JSON: "u" with
+ * arrow.json). A type it cannot map is returned as text ("u", the
+ * warehouse's text rendering of each value) with the field metadata
+ * `etl.source_type = <the warehouse's type name>`, never refused. Each
+ * plugin documents its mapping.
+ */
+
+/** Since 1.2. Field metadata key: the warehouse type of a query column that
+ *  has no v1 type and is returned as text (see QUERY RESULT TYPES). */
+#define ETL_METADATA_SOURCE_TYPE "etl.source_type"
+
+/**
  * Operations of a warehouse. A static table in the plugin; the host copies
  * at most struct_size bytes of it and treats the rest as NULL.
  */
@@ -970,16 +1037,45 @@ struct etl_warehouse_ops {
   etl_status (*write_present_keys)(etl_writer* writer, struct ArrowArray* batch,
                                    etl_error* error);
 
-  /* Fields added by later minor versions go here, marked "Since 1.N"
-   * (planned: executing SQL and answering queries as Arrow streams, for
-   * pipelines). */
+  /**
+   * Since 1.2. Executes one SQL statement that returns no rows (DDL, INSERT,
+   * UPDATE, DELETE) in its own transaction (see SQL OPERATIONS). `sql` is
+   * borrowed. On ETL_OK fills result->rows_affected (within
+   * result->struct_size). A statement that returns rows is run and its rows
+   * are discarded. Refused while a writer is open on the instance. NULL
+   * when not supported (then ETL_CAP_SQL_EXECUTE is not set).
+   */
+  etl_status (*execute)(etl_instance* instance, const char* sql, etl_execute_result* result,
+                        etl_error* error);
+
+  /**
+   * Since 1.2. Runs one read-only query (see SQL OPERATIONS) and returns its
+   * rows as an ArrowArrayStream of "+s" batches in the v1 types (see QUERY
+   * RESULT TYPES). `sql` is borrowed; `out` is zeroed by the host. On ETL_OK
+   * the plugin has filled *out and the host owns the stream: it calls
+   * get_schema/get_next and finally release exactly once. The stream reads
+   * one snapshot: rows committed by others while it is read are not seen;
+   * batches are of bounded size (memory stays flat whatever the result's
+   * size). A failure while reading is reported by get_next as in STREAM
+   * ERRORS (ETL_STREAM_ERR_BAD_DATA for a value that does not fit its
+   * column's type). Until the stream is released the host makes no other
+   * call on the instance except cancel(). A statement that writes is
+   * refused with ETL_ERR_INVALID_ARGUMENT; so is one that returns no
+   * columns. Refused while a writer is open on the instance. NULL when not
+   * supported (then ETL_CAP_SQL_QUERY is not set).
+   */
+  etl_status (*query)(etl_instance* instance, const char* sql, struct ArrowArrayStream* out,
+                      etl_error* error);
+
+  /* Fields added by later minor versions go here, marked "Since 1.N". */
 };
 
 /** The size of etl_warehouse_ops in ABI 1.0. */
 #define ETL_WAREHOUSE_OPS_SIZE_1_0 (offsetof(etl_warehouse_ops, schema_get) + sizeof(void*))
-/** The size of etl_warehouse_ops in ABI 1.1 and 1.2 (through
- *  write_present_keys). */
+/** The size of etl_warehouse_ops in ABI 1.1 (through write_present_keys). */
 #define ETL_WAREHOUSE_OPS_SIZE_1_1 (offsetof(etl_warehouse_ops, write_present_keys) + sizeof(void*))
+/** The size of etl_warehouse_ops in ABI 1.2 (through query). */
+#define ETL_WAREHOUSE_OPS_SIZE_1_2 (offsetof(etl_warehouse_ops, query) + sizeof(void*))
 
 /* ------------------------------------------------------------------------ */
 /* The entry point                                                           */

@@ -27,7 +27,8 @@ enum CommonChecks {
             recorder.note(String(format: "capability bits 0x%llx are unknown to this host (ignored)", raw.capabilities & ~known))
         }
         let extractorOnly: Set<String> = ["incremental", "schema_hints", "key_listing"]
-        let warehouseOnly: Set<String> = ["replace", "append", "upsert", "transactional_state", "deletions"]
+        let warehouseOnly: Set<String> = ["replace", "append", "upsert", "transactional_state", "deletions", "sql_execute",
+                                          "sql_query"]
         let misplaced = descriptor.capabilities.filter {
             (descriptor.kind == .extractor ? warehouseOnly : extractorOnly).contains($0)
         }

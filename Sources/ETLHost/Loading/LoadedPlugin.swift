@@ -70,6 +70,8 @@ public final class LoadedPlugin: @unchecked Sendable {
             if ops.state_get != nil { optional.append("state_get") }
             if ops.table_schema != nil { optional.append("table_schema") }
             if ops.schema_get != nil { optional.append("schema_get") }
+            if ops.execute != nil { optional.append("execute") }
+            if ops.query != nil { optional.append("query") }
             extractorOps = nil
             warehouseOps = ops
         default:

@@ -34,6 +34,8 @@ public enum PluginCapabilities {
         (UInt64(ETL_CAP_MODE_UPSERT.rawValue), "upsert"),
         (UInt64(ETL_CAP_TRANSACTIONAL_STATE.rawValue), "transactional_state"),
         (UInt64(ETL_CAP_DELETIONS.rawValue), "deletions"),
+        (UInt64(ETL_CAP_SQL_EXECUTE.rawValue), "sql_execute"),
+        (UInt64(ETL_CAP_SQL_QUERY.rawValue), "sql_query"),
     ]
 
     /// The names of the bits set in `mask`; unknown bits are skipped.
@@ -66,7 +68,7 @@ public struct PluginDescriptor: Codable, Equatable, Sendable {
     public var configSchema: String
     /// Which optional operations the plugin implements (`check`, `cancel`,
     /// `checkpoint`, `stream_error`, `state_get`, `table_schema`,
-    /// `schema_get`, `error_detail`).
+    /// `schema_get`, `execute`, `query`, `error_detail`).
     public var optionalOperations: [String]
 
     private enum CodingKeys: String, CodingKey {

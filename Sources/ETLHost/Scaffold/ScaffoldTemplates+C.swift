@@ -1132,6 +1132,8 @@ extension ScaffoldTemplates {
         NULL,                      /* table_schema: optional */
         plugin_schema_get,         /* schema_get */
         NULL,                      /* write_present_keys: no deletion detection */
+        NULL,                      /* execute: no SQL */
+        NULL,                      /* query: no SQL */
     };
 
     ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* host,

@@ -49,9 +49,12 @@ public enum ETLABI {
     /// The size of `etl_extractor_ops` in ABI 1.2 (`ETL_EXTRACTOR_OPS_SIZE_1_2`,
     /// through `stream_error`).
     public static let extractorOpsSize1_2 = CStructField.end(of: \etl_extractor_ops.stream_error)
-    /// The size of `etl_warehouse_ops` in ABI 1.1 and 1.2
+    /// The size of `etl_warehouse_ops` in ABI 1.1
     /// (`ETL_WAREHOUSE_OPS_SIZE_1_1`, through `write_present_keys`).
     public static let warehouseOpsSize1_1 = CStructField.end(of: \etl_warehouse_ops.write_present_keys)
+    /// The size of `etl_warehouse_ops` in ABI 1.2
+    /// (`ETL_WAREHOUSE_OPS_SIZE_1_2`, through `query`).
+    public static let warehouseOpsSize1_2 = CStructField.end(of: \etl_warehouse_ops.query)
     /// The size of `etl_host_api` in ABI 1.0 and 1.1 (`ETL_HOST_API_SIZE_1_1`,
     /// through `reject`); 1.2 appends `retry`.
     public static let hostAPISize1_1 = CStructField.end(of: \etl_host_api.reject)

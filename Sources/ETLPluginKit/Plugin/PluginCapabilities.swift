@@ -26,6 +26,12 @@ public struct PluginCapabilities: OptionSet, Sendable, Hashable {
     public static let modeAppend = PluginCapabilities(rawValue: UInt64(ETL_CAP_MODE_APPEND.rawValue))
     /// Warehouse: supports the upsert mode.
     public static let modeUpsert = PluginCapabilities(rawValue: UInt64(ETL_CAP_MODE_UPSERT.rawValue))
+    /// Warehouse (since ABI 1.2): ``Warehouse/execute(sql:)`` runs SQL
+    /// statements; the kit sets the C `execute` operation only then.
+    public static let sqlExecute = PluginCapabilities(rawValue: UInt64(ETL_CAP_SQL_EXECUTE.rawValue))
+    /// Warehouse (since ABI 1.2): ``Warehouse/query(sql:)`` answers queries
+    /// as Arrow streams; the kit sets the C `query` operation only then.
+    public static let sqlQuery = PluginCapabilities(rawValue: UInt64(ETL_CAP_SQL_QUERY.rawValue))
     /// Warehouse: commit() stores state and run record with the data.
     public static let transactionalState = PluginCapabilities(rawValue: UInt64(ETL_CAP_TRANSACTIONAL_STATE.rawValue))
 }

@@ -97,7 +97,7 @@ struct Registration: @unchecked Sendable {
         case .warehouse:
             plugin.kind = Int32(ETL_KIND_WAREHOUSE.rawValue)
             let ops = UnsafeMutablePointer<etl_warehouse_ops>.allocate(capacity: 1)
-            ops.initialize(to: WarehouseTrampolines.makeOps())
+            ops.initialize(to: WarehouseTrampolines.makeOps(capabilities: info.capabilities))
             plugin.warehouse = UnsafePointer(ops)
         }
         return plugin

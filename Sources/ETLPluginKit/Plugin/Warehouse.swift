@@ -78,6 +78,24 @@ public protocol Warehouse: AnyObject {
     /// ``PluginError/Code/unsupported``.
     func tableSchema(name: String) throws -> ArrowBatchSchema?
 
+    /// Executes one SQL statement in its own transaction and returns the
+    /// number of rows it changed, or `nil` when the statement does not count
+    /// rows (DDL). Only called when ``info`` has
+    /// ``PluginCapabilities/sqlExecute`` (since ABI 1.2), never while a
+    /// writer of this instance is open (the kit refuses that). Throw
+    /// ``PluginError/Code/invalidArgument`` for a statement the warehouse
+    /// rejects, naming where in the SQL when the database says. The default
+    /// throws ``PluginError/Code/unsupported``.
+    func execute(sql: String) throws -> Int64?
+
+    /// Runs one read-only query and returns its rows as a source the kit
+    /// serves as an ArrowArrayStream (v1 types; see "QUERY RESULT TYPES" in
+    /// etl_plugin.h). Only called when ``info`` has
+    /// ``PluginCapabilities/sqlQuery`` (since ABI 1.2), never while a writer
+    /// of this instance is open. The default throws
+    /// ``PluginError/Code/unsupported``.
+    func query(sql: String) throws -> any BatchSource
+
     /// Called from any thread when the host asks the instance to stop; must
     /// not block. The kit has already raised ``HostContext/cancellation``.
     /// The default does nothing.
@@ -101,6 +119,16 @@ extension Warehouse {
     /// Throws ``PluginError/Code/unsupported``.
     public func tableSchema(name: String) throws -> ArrowBatchSchema? {
         throw PluginError(.unsupported, "\(Self.info.name) cannot describe existing tables")
+    }
+
+    /// Throws ``PluginError/Code/unsupported``.
+    public func execute(sql: String) throws -> Int64? {
+        throw PluginError(.unsupported, "\(Self.info.name) does not execute SQL")
+    }
+
+    /// Throws ``PluginError/Code/unsupported``.
+    public func query(sql: String) throws -> any BatchSource {
+        throw PluginError(.unsupported, "\(Self.info.name) does not answer queries")
     }
 
     /// Does nothing.

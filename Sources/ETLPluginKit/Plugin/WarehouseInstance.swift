@@ -2,6 +2,9 @@
 final class WarehouseInstance: PluginInstance {
     let warehouse: any Warehouse
     let capabilities: PluginCapabilities
+    /// Writers begun on this instance and not yet committed or rolled
+    /// back; SQL operations are refused while there is one.
+    var openWriters = 0
 
     init(warehouse: any Warehouse, capabilities: PluginCapabilities, host: HostContext) {
         self.warehouse = warehouse

@@ -1,8 +1,10 @@
 /// The C functions of `etl_warehouse_ops`, calling the instance's
 /// ``Warehouse`` and the writers it returns.
 enum WarehouseTrampolines {
-    /// The operation table.
-    static func makeOps() -> etl_warehouse_ops {
+    /// The operation table; `execute` and `query` only with the
+    /// ``PluginCapabilities/sqlExecute`` and ``PluginCapabilities/sqlQuery``
+    /// capabilities.
+    static func makeOps(capabilities: PluginCapabilities) -> etl_warehouse_ops {
         var ops = etl_warehouse_ops()
         ops.struct_size = UInt32(MemoryLayout<etl_warehouse_ops>.size)
         ops.begin = begin
@@ -13,6 +15,8 @@ enum WarehouseTrampolines {
         ops.table_schema = tableSchema
         ops.schema_get = schemaGet
         ops.write_present_keys = writePresentKeys
+        if capabilities.contains(.sqlExecute) { ops.execute = WarehouseSQLTrampolines.execute }
+        if capabilities.contains(.sqlQuery) { ops.query = WarehouseSQLTrampolines.query }
         return ops
     }
 

@@ -9,7 +9,10 @@ final class WriterBox {
         self.writer = writer
         self.request = request
         self.instance = instance
+        instance.openWriters += 1
     }
+
+    deinit { instance.openWriters -= 1 }
 
     static func from(_ handle: OpaquePointer?) -> WriterBox? {
         guard let handle else { return nil }

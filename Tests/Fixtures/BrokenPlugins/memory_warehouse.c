@@ -381,7 +381,7 @@ static etl_status wh_table_schema(etl_instance* inst, const char* name, struct A
 
 static const etl_warehouse_ops k_warehouse = {
     sizeof(etl_warehouse_ops), wh_begin, wh_write, wh_commit, wh_rollback, wh_state_get, wh_table_schema,
-    wh_schema_get, NULL};
+    wh_schema_get, NULL, NULL, NULL};
 
 ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* host, etl_plugin* out,
                                       etl_error* error) {

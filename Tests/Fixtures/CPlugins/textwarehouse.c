@@ -268,7 +268,7 @@ static void tw_rollback(etl_writer* w) { free_writer(w); }
 /* ------------------------------------------------------------------------ */
 
 static const etl_warehouse_ops k_ops = {
-    TEXTWAREHOUSE_OPS_SIZE, tw_begin, tw_write, tw_commit, tw_rollback, NULL, NULL, NULL, NULL};
+    TEXTWAREHOUSE_OPS_SIZE, tw_begin, tw_write, tw_commit, tw_rollback, NULL, NULL, NULL, NULL, NULL, NULL};
 
 ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* host, etl_plugin* out,
                                       etl_error* error) {

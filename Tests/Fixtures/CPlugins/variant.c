@@ -251,12 +251,24 @@ static etl_status trap_write_present_keys(etl_writer* w, struct ArrowArray* b, e
   return ETL_ERR_INTERNAL;
 }
 
+static etl_status trap_execute(etl_instance* i, const char* s, etl_execute_result* r, etl_error* e) {
+  (void)i; (void)s; (void)r; (void)e;
+  trap("etl_warehouse_ops.execute");
+  return ETL_ERR_INTERNAL;
+}
+static etl_status trap_query(etl_instance* i, const char* s, struct ArrowArrayStream* o, etl_error* e) {
+  (void)i; (void)s; (void)o; (void)e;
+  trap("etl_warehouse_ops.query");
+  return ETL_ERR_INTERNAL;
+}
+
 static const etl_extractor_ops k_trap_extractor = {
     sizeof(etl_extractor_ops), trap_discover, trap_read, trap_checkpoint, trap_stream_error};
 static const etl_warehouse_ops k_trap_warehouse = {
     sizeof(etl_warehouse_ops), trap_begin,     trap_write,       trap_commit,
     trap_rollback,             trap_state_get, trap_table_schema,
-    trap_schema_get,           trap_write_present_keys};
+    trap_schema_get,           trap_write_present_keys, trap_execute,
+    trap_query};
 
 /* ------------------------------------------------------------------------ */
 /* The extractor                                                             */

@@ -1145,6 +1145,8 @@ static const etl_warehouse_ops k_warehouse = {
     NULL,                      /* table_schema: not supported */
     csvdir_schema_get,         /* schema_get */
     NULL,                      /* write_present_keys (1.1): no deletions */
+    NULL,                      /* execute (1.2): no SQL */
+    NULL,                      /* query (1.2): no SQL */
 };
 // end-snippet
 
