@@ -86,7 +86,7 @@ import Testing
         let sandbox = try Self.sandboxWithExits("exit-open-refused")
         // -1 passes the config schema (an integer); the plugin's open refuses it with ETL_ERR_INVALID_ARGUMENT.
         let text = try Self.run(sandbox, ["sync", "exits", "sqlite", "-s", "rows=-1", "--streams", "numbers"])
-        let error = "plugin 'exits': open failed: exits: config \"rows\" must be an integer of 0 or more [ETL_ERR_INVALID_ARGUMENT (2)]"
+        let error = "plugin 'exits': open failed: config \"rows\" must be an integer of 0 or more [ETL_ERR_INVALID_ARGUMENT (2)]"
         #expect(text.status == 64, "\(text.stderr)")
         #expect(text.stderr == "etl-host: error: \(error)\n")
 

@@ -281,7 +281,7 @@ import Testing
         let strict = try runSuite(sandbox, [library] + Self.extractorOptions)
         #expect(strict.status == 1, "\(strict.stdout)")
         #expect(line("arrow", in: strict.stdout) == expected(.arrow, .fail, "stream 'numbers', batch 1: get_next failed with "
-            + "EBADMSG (74): conformant: stream 'numbers' row 2: the field ok is not a boolean"))
+            + "EBADMSG (74): row 2: the field ok is not a boolean"))
 
         let allowing = try runSuite(sandbox, [library, "--max-bad-rows", "1"] + Self.extractorOptions)
         #expect(allowing.status == 0, "\(allowing.stdout)\(allowing.stderr)")
