@@ -243,6 +243,25 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: spool) == ["\(getpid())-2"])
     }
+
+    /// `ETL_ERR_DATA` from an extractor's operation is bad data (65), as a
+    /// warehouse's is; the plugin's message is named once by the host.
+    @Test(arguments: [
+        ("open", "plugin 'variant': open failed: row 2 of the source is malformed (asked for in open) [ETL_ERR_DATA (10)]"),
+        ("discover", "plugin 'variant': discover failed: row 2 of the source is malformed (asked for in discover) [ETL_ERR_DATA (10)]"),
+        ("read", "plugin 'variant': read 'numbers' failed: row 2 of the source is malformed (asked for in read) [ETL_ERR_DATA (10)]"),
+    ])
+    func anExtractorOperationReturningDataErrorExits65(operation: String, message: String) throws {
+        let sandbox = try HostSandbox("exit-extractor-data-\(operation)")
+        let library = try sandbox.compile(["Tests/Fixtures/CPlugins/variant.c"], name: "libvariant.so")
+        let installed = try sandbox.etlHost("plugins", "install", library)
+        #expect(installed.status == 0, "\(installed.stderr)")
+        let result = try Self.run(sandbox, ["sync", "variant", "sqlite", "--quiet"], ["VARIANT_DATA_ERROR_IN": operation])
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr == "etl-host: error: \(message)\n")
+        let withoutTheSwitch = try Self.run(sandbox, ["sync", "variant", "sqlite", "--quiet"])
+        #expect(withoutTheSwitch.status == 0, "\(withoutTheSwitch.stderr)")
+    }
 }
 
 /// ``ExitStatus/of(run:failures:)``: the order in which failures decide.

@@ -294,12 +294,14 @@ struct ArrowArrayStream {
  *
  * OPERATION STATUSES (etl_status_code) as the host reads them: an error
  * with retryable set is retried by the host's RetryPolicy (honouring
- * etl_error_detail.retry_after_seconds, since 1.2); ETL_ERR_DATA from a
- * warehouse's begin, write, write_present_keys or commit is bad data
- * (exit 65, never retried); ETL_ERR_NOT_FOUND from state_get, schema_get
- * and table_schema means "none"; ETL_ERR_INVALID_ARGUMENT from open or
- * discover is a bad config (exit 64); ETL_ERR_CANCELLED after cancel() is
- * a cancelled run (130); any other failure fails the stream (exit 1).
+ * etl_error_detail.retry_after_seconds, since 1.2); ETL_ERR_DATA from any
+ * operation (an extractor's open, check, discover, read or checkpoint as a
+ * warehouse's begin, write, write_present_keys or commit) is bad data
+ * (exit 65, never retried, whatever retryable says); ETL_ERR_NOT_FOUND
+ * from state_get, schema_get and table_schema means "none";
+ * ETL_ERR_INVALID_ARGUMENT from open or discover is a bad config (exit
+ * 64); ETL_ERR_CANCELLED after cancel() is a cancelled run (130); any
+ * other failure fails the stream (exit 1).
  */
 /** Transient: the host may retry the stream from its last state. */
 #define ETL_STREAM_ERR_TRANSIENT EAGAIN

@@ -80,6 +80,13 @@
  *       full error: ETL_ERR_IO, retryable, message "serialization failure
  *       (SQLSTATE 40001)", whose detail (etl_plugin.error_detail) is
  *       retry_after_seconds 0.3, vendor_code 7, sqlstate "40001".
+ *
+ * RUN-TIME SWITCH (environment, read at each call)
+ *
+ *   VARIANT_DATA_ERROR_IN=open|check|discover|read
+ *       That operation fails with ETL_ERR_DATA and the message
+ *       "row 2 of the source is malformed (asked for in <op>)": bad data
+ *       from an extractor operation, which the host ends with exit 65.
  */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 
@@ -269,9 +276,18 @@ struct etl_instance {
 /** The host's table, kept from init. */
 static const etl_host_api* g_host;
 
+/** Fails `operation` with ETL_ERR_DATA when VARIANT_DATA_ERROR_IN names it;
+ *  returns ETL_OK otherwise. */
+static etl_status data_error_if_asked(const char* operation, etl_error* error) {
+  const char* where = getenv("VARIANT_DATA_ERROR_IN");
+  if (where == NULL || strcmp(where, operation) != 0) return ETL_OK;
+  return fail(error, ETL_ERR_DATA, "row 2 of the source is malformed (asked for in %s)", operation);
+}
+
 static etl_status variant_open(const etl_open_request* request, etl_instance** out,
                                etl_error* error) {
   etl_instance* inst;
+  if (data_error_if_asked("open", error) != ETL_OK) return ETL_ERR_DATA;
   inst = (etl_instance*)calloc(1, sizeof *inst);
   if (inst == NULL) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
   inst->context = request->host_context;
@@ -281,8 +297,7 @@ static etl_status variant_open(const etl_open_request* request, etl_instance** o
 
 static etl_status variant_check(etl_instance* inst, etl_error* error) {
   (void)inst;
-  (void)error;
-  return ETL_OK;
+  return data_error_if_asked("check", error);
 }
 
 static void variant_cancel(etl_instance* inst) {
@@ -315,6 +330,7 @@ static void release_buffer(etl_buffer* buffer) {
 static etl_status variant_discover(etl_instance* inst, etl_buffer* catalog, etl_error* error) {
   char* data;
   (void)inst;
+  if (data_error_if_asked("discover", error) != ETL_OK) return ETL_ERR_DATA;
   data = (char*)malloc(sizeof k_catalog);
   if (data == NULL) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
   memcpy(data, k_catalog, sizeof k_catalog);
@@ -400,6 +416,7 @@ static etl_status variant_read(etl_instance* inst, const etl_read_request* reque
                                struct ArrowArrayStream* out, etl_error* error) {
   variant_stream* s;
   etl_batch_builder* b;
+  if (data_error_if_asked("read", error) != ETL_OK) return ETL_ERR_DATA;
   if (request->stream == NULL || strcmp(request->stream, k_stream) != 0) {
     return fail(error, ETL_ERR_INVALID_ARGUMENT, "unknown stream '%s' (the only stream is '%s')",
                 request->stream ? request->stream : "(null)", k_stream);
