@@ -104,6 +104,7 @@ struct OpenAndErrorsTests {
         #expect(failure?.message.contains("permission denied for schema \(warehouse.schema) (SQLSTATE 42501)") == true,
                 "\(failure?.message ?? "")")
         #expect(failure?.pluginStatus == 6)
+        #expect(failure?.sqlstate == "42501")  // ABI 1.2's error detail, not parsed from the message
     }
 
     @Test("a connection the server dropped: the load in flight fails retryably and changes nothing; the next load reconnects")
@@ -185,6 +186,7 @@ struct OpenAndErrorsTests {
         #expect(Date().timeIntervalSince(started) < 10)
         #expect(failure?.pluginStatus == 7, "\(failure?.message ?? "")")
         #expect(failure?.message.contains("SQLSTATE 57014") == true, "\(failure?.message ?? "")")
+        #expect(failure?.sqlstate == "57014")
         try locker.execute("ROLLBACK")
         #expect(try warehouse.dump() == before)
     }
@@ -200,6 +202,7 @@ struct OpenAndErrorsTests {
         #expect(failure?.message.contains("canceling statement due to lock timeout (SQLSTATE 55P03)") == true,
                 "\(failure?.message ?? "")")
         #expect(failure?.retryable == true)
+        #expect(failure?.sqlstate == "55P03")
         try reader.execute("ROLLBACK")
         try warehouse.load("t", fields, [[[.int(2)]]])
     }

@@ -34,15 +34,17 @@ struct PostgresError: Error, CustomStringConvertible {
 
     var description: String { message }
 
-    /// The kit's error, with the same code, message and retryability.
-    var pluginError: PluginError { PluginError(code, message, retryable: retryable) }
+    /// The kit's error, with the same code, message and retryability, and
+    /// the SQLSTATE as ABI 1.2's error detail (`etl_error_detail.sqlstate`),
+    /// so the host can show and match it without parsing the message.
+    var pluginError: PluginError { PluginError(code, message, retryable: retryable, sqlstate: sqlState) }
 
     /// This error, or a ``PluginError`` from the kit (config parsing)
     /// carried over; anything else is unknown.
     static func wrapping(_ error: any Error) -> PostgresError {
         switch error {
         case let error as PostgresError: error
-        case let error as PluginError: PostgresError(error.code, error.message, retryable: error.retryable)
+        case let error as PluginError: PostgresError(error.code, error.message, sqlState: error.sqlstate, retryable: error.retryable)
         default: PostgresError(.unknown, String(describing: error))
         }
     }
