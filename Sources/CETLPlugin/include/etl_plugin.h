@@ -240,6 +240,16 @@ struct ArrowArrayStream {
  * The struct array itself has no nulls (null_count 0, validity NULL);
  * batches of zero rows are allowed.
  *
+ * A "u" or "z" column whose ArrowArray.offset is 0 starts its values at
+ * byte 0 of its data: offsets[0] == 0. This is stricter than Arrow, which
+ * allows offsets that start past 0: a slice of a larger array must say so
+ * with ArrowArray.offset (as pyarrow and DuckDB export slices), not with
+ * offsets that start past 0 (as arrow-rs exports them: copy such a slice
+ * first). Otherwise an off-by-one in the offsets, which shifts every value
+ * and stays valid UTF-8, could not be told from a slice. The host refuses
+ * such a batch as a broken one (ETL_ERR_INTERNAL, exit 2), and `etl-host
+ * plugins test` fails its check "values".
+ *
  * Field metadata (Arrow's binary key/value encoding) carries meaning that the
  * format alone does not:
  *   ARROW:extension:name = arrow.json   the utf8 values are JSON documents
