@@ -167,7 +167,7 @@ import Testing
         let result = try Self.run(sandbox, ["sync", "csv", "sqlite", "-s", "path=t.csv", "-d", "path=w.db", "--mode", "append",
                                             "--max-bad-rows", "1", "--json"])
         #expect(result.status == 1, "\(result.stderr)")
-        let error = "the 2 rows of 't' were committed, but its 1 rejected records could not be stored in _etl_rejects: plugin 'sqlite': begin append of table '_etl_rejects' failed: sqlite: \"_etl_rejects\" is a view, not a table; choose another table name or drop the view [ETL_ERR_INVALID_ARGUMENT (2)]"
+        let error = "the 2 rows of 't' were committed, but its 1 rejected records could not be stored in _etl_rejects: plugin 'sqlite': begin append of table '_etl_rejects' failed: \"_etl_rejects\" is a view, not a table; choose another table name or drop the view [ETL_ERR_INVALID_ARGUMENT (2)]"
         #expect(result.stderr == "etl-host: error: \(error)\n")
         let summary = try #require(Self.jsonObject(result.stdout.dropLast()), "\(result.stdout)")
         #expect(summary["status"] as? String == "failed")

@@ -183,7 +183,7 @@ import Testing
         try Self.write("id,name\n3,Alan\n2,Grace\n", to: sandbox.root + "/people.csv")
         let result = try Self.run(sandbox, ["sync", "csv", "sqlite", "-s", "path=people.csv", "--mode", "append", "--quiet"])
         #expect(result.status == 65, "\(result.stderr)")
-        #expect(result.stderr.contains("etl-host: error: plugin 'sqlite': write to table 'people' failed: sqlite: table "
+        #expect(result.stderr.contains("etl-host: error: plugin 'sqlite': write to table 'people' failed: table "
             + "\"people\": INSERT of row 2 failed: UNIQUE constraint failed: people.id (SQLITE_CONSTRAINT_UNIQUE) "
             + "[ETL_ERR_DATA (10)]\n"), "\(result.stderr)")
         #expect(try SQLiteInspector(path: sandbox.root + "/warehouse.db").rows("SELECT id, name FROM people ORDER BY id")
