@@ -32,7 +32,7 @@ struct OpenAndErrorsTests {
     @Test("an unknown config key is refused with the valid keys")
     func unknownKey() throws {
         #expect(hostError { _ = try open(#"{"host": "x"}"#) }?.message
-            == "plugin 'postgres': open failed: postgres: unknown config key \"host\"; valid keys are \"application_name\", "
+            == "plugin 'postgres': open failed: unknown config key \"host\"; valid keys are \"application_name\", "
             + "\"connect_timeout\", \"lock_timeout_ms\", \"schema\", \"url\" [ETL_ERR_INVALID_ARGUMENT (2)]")
     }
 
@@ -49,7 +49,7 @@ struct OpenAndErrorsTests {
         let failure = hostError {
             _ = try open(#"{"url": "postgresql://someone:hunter2-secret@127.0.0.1:1/nowhere", "connect_timeout": 2}"#)
         }
-        #expect(failure?.message.hasPrefix("plugin 'postgres': open failed: postgres: connecting to 127.0.0.1:1, "
+        #expect(failure?.message.hasPrefix("plugin 'postgres': open failed: connecting to 127.0.0.1:1, "
             + "database \"nowhere\", user \"someone\" failed: connection to server at \"127.0.0.1\", port 1 failed: "
             + "Connection refused") == true, "\(failure?.message ?? "")")
         #expect(failure?.pluginStatus == 4)
@@ -135,7 +135,7 @@ struct OpenAndErrorsTests {
         }
         try warehouse.load("t", fields, [[[.int(4)]]], mode: .append)
         #expect(try warehouse.rows("SELECT x FROM \(warehouse.qualified("t")) ORDER BY x") == [["1"], ["3"], ["4"]])
-        #expect(warehouse.logs.messages.contains { $0.hasPrefix("info: postgres: the connection to ")
+        #expect(warehouse.logs.messages.contains { $0.hasPrefix("info: the connection to ")
             && $0.hasSuffix("; opening a new connection") })
     }
 
@@ -145,7 +145,7 @@ struct OpenAndErrorsTests {
         let schema = ArrowBatchSchema([ArrowField("x", .int64)])
         let first = try warehouse.instance.begin(table: "a", schema: schema, mode: .append, runID: "r")
         #expect(hostError { _ = try warehouse.instance.begin(table: "b", schema: schema, mode: .append, runID: "r") }?
-            .message == "plugin 'postgres': begin append of table 'b' failed: postgres: table \"b\": this instance is "
+            .message == "plugin 'postgres': begin append of table 'b' failed: table \"b\": this instance is "
             + "still loading table \"a\"; commit or roll it back first (one load per instance at a time) "
             + "[ETL_ERR_INVALID_ARGUMENT (2)]")
         first.rollback()
@@ -162,10 +162,10 @@ struct OpenAndErrorsTests {
                                                  mode: .replace, runID: "r")
             }?.message
         }
-        #expect(begin("_etl_state", ["x"]) == "plugin 'postgres': begin replace of table '_etl_state' failed: postgres: "
+        #expect(begin("_etl_state", ["x"]) == "plugin 'postgres': begin replace of table '_etl_state' failed: "
             + "table \"_etl_state\": names beginning with \"_etl_\" are reserved for the warehouse's own tables "
             + "(_etl_state, _etl_runs, _etl_schemas, _etl_rejects, staging) [ETL_ERR_INVALID_ARGUMENT (2)]")
-        #expect(begin("t", []) == "plugin 'postgres': begin replace of table 't' failed: postgres: table \"t\": the "
+        #expect(begin("t", []) == "plugin 'postgres': begin replace of table 't' failed: table \"t\": the "
             + "schema has no columns; the plugin does not create tables without columns [ETL_ERR_INVALID_ARGUMENT (2)]")
         // Quoted names are case-sensitive in PostgreSQL: two columns.
         #expect(begin("t", ["Name", "NAME", "name"]) == nil)

@@ -11,14 +11,14 @@ import ETLPluginKit
 /// DETAIL (it quotes row values).
 ///
 /// ```swift
-/// // postgres: table "orders": loading rows 1-65536 (COPY) failed: invalid input syntax for
+/// // table "orders": loading rows 1-65536 (COPY) failed: invalid input syntax for
 /// // type json (SQLSTATE 22P02; column "doc", row 3)
 /// throw PostgresError.server(result: failed, what: "table \"orders\": loading rows 1-65536 (COPY)")
 /// ```
 struct PostgresError: Error, CustomStringConvertible {
     /// The contract's status for the failure.
     var code: PluginError.Code
-    /// The whole message, beginning with `postgres: `.
+    /// The whole message (the host names the plugin; it does not).
     var message: String
     /// The server's five-character SQLSTATE, when the server reported one.
     var sqlState: String?
@@ -27,7 +27,7 @@ struct PostgresError: Error, CustomStringConvertible {
 
     init(_ code: PluginError.Code, _ message: String, sqlState: String? = nil, retryable: Bool = false) {
         self.code = code
-        self.message = message.hasPrefix("postgres: ") ? message : "postgres: " + message
+        self.message = message
         self.sqlState = sqlState
         self.retryable = retryable
     }
