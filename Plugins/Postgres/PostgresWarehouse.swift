@@ -51,7 +51,7 @@ final class PostgresWarehouse: Warehouse {
             identifierLimit = Int(try db.execute("SHOW max_identifier_length", "reading max_identifier_length")
                 .scalar ?? "63") ?? 63
             try PGName.check(self.config.schema, what: "config \"schema\"", limit: identifierLimit)
-            host.log(.debug, "postgres: connected to \(db.server) (server \(db.serverVersion))")
+            host.log(.debug, "connected to \(db.server) (server \(db.serverVersion))")
         } catch {
             throw PostgresError.wrapping(error).pluginError
         }

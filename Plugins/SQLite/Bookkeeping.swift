@@ -67,11 +67,11 @@ enum Bookkeeping {
         do {
             record = try JSONValue(parsing: json)
         } catch {
-            throw PluginError.invalidArgument("sqlite: table \"\(table)\": the run record is not valid JSON: "
+            throw PluginError.invalidArgument("table \"\(table)\": the run record is not valid JSON: "
                 + "\(error.message)")
         }
         guard case .object = record else {
-            throw PluginError.invalidArgument("sqlite: table \"\(table)\": the run record must be a JSON "
+            throw PluginError.invalidArgument("table \"\(table)\": the run record must be a JSON "
                 + "object, got \(record.typeName)")
         }
         func text(_ key: String) -> SQLiteValue {

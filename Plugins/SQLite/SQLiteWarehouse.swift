@@ -61,7 +61,7 @@ final class SQLiteWarehouse: Warehouse {
     deinit {
         guard createdUnused, let opened else { return }
         if DatabaseFile.removeIfUnused(opened, path: config.path) {
-            host.log(.info, "sqlite: removed database \"\(config.path)\", which this run created and left without a "
+            host.log(.info, "removed database \"\(config.path)\", which this run created and left without a "
                 + "table (nothing was committed)")
         }
     }
@@ -79,7 +79,7 @@ final class SQLiteWarehouse: Warehouse {
 
     func begin(_ request: TableRequest) throws -> any TableWriter {
         if let loading {
-            throw PluginError.invalidArgument("sqlite: table \"\(request.table)\": this instance is still loading "
+            throw PluginError.invalidArgument("table \"\(request.table)\": this instance is still loading "
                 + "table \"\(loading)\"; commit or roll it back first (one load per instance at a time)")
         }
         let db: SQLiteConnection
@@ -166,7 +166,7 @@ final class SQLiteWarehouse: Warehouse {
         let db = try SQLiteConnection(path: config.path, creating: creating,
                                       busyTimeoutMilliseconds: config.busyTimeoutMilliseconds, host: host)
         if db.journalMode != "wal" {
-            host.log(.warn, "sqlite: database \"\(config.path)\" is in journal mode \"\(db.journalMode)\", "
+            host.log(.warn, "database \"\(config.path)\" is in journal mode \"\(db.journalMode)\", "
                 + "not WAL: readers may wait for a load's commit")
         }
         opened = db
@@ -225,11 +225,11 @@ enum DatabaseFile {
         let folder = folder(of: path)
         var info = stat()
         guard stat(folder, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
-            throw PluginError(.notFound, "sqlite: database \"\(path)\" cannot be created: the folder \"\(folder)\" "
+            throw PluginError(.notFound, "database \"\(path)\" cannot be created: the folder \"\(folder)\" "
                 + "does not exist; create it first (the database file itself is created by the first load)")
         }
         guard access(folder, W_OK | X_OK) == 0 else {
-            throw PluginError(.permissionDenied, "sqlite: database \"\(path)\" cannot be created: the folder "
+            throw PluginError(.permissionDenied, "database \"\(path)\" cannot be created: the folder "
                 + "\"\(folder)\" is not writable; check its permissions, or choose another path")
         }
     }

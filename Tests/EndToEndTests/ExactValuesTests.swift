@@ -222,7 +222,7 @@ import Testing
         let before = try SQLiteInspector(path: sqlite.sandbox.root + "/w.db").dump()
         let refused = try sqlite.sync("doubles", ["-s", "count=7", "--quiet"])
         #expect(refused.status == 65)  // bad input data: the warehouse is unchanged
-        #expect(refused.stderr.contains("sqlite: table \"numbers\": column \"v\" is REAL but row 6 holds NaN, which SQLite "
+        #expect(refused.stderr.contains("table \"numbers\": column \"v\" is REAL but row 6 holds NaN, which SQLite "
             + "cannot store (a REAL NaN reads back as NULL); the row is refused [ETL_ERR_DATA (10)]"), "\(refused.stderr)")
         #expect(try SQLiteInspector(path: sqlite.sandbox.root + "/w.db").dump() == before)
 

@@ -86,7 +86,7 @@ import Testing
         let sandbox = try Self.sandboxWithExits("exit-open-refused")
         // -1 passes the config schema (an integer); the plugin's open refuses it with ETL_ERR_INVALID_ARGUMENT.
         let text = try Self.run(sandbox, ["sync", "exits", "sqlite", "-s", "rows=-1", "--streams", "numbers"])
-        let error = "plugin 'exits': open failed: exits: config \"rows\" must be an integer of 0 or more [ETL_ERR_INVALID_ARGUMENT (2)]"
+        let error = "plugin 'exits': open failed: config \"rows\" must be an integer of 0 or more [ETL_ERR_INVALID_ARGUMENT (2)]"
         #expect(text.status == 64, "\(text.stderr)")
         #expect(text.stderr == "etl-host: error: \(error)\n")
 
@@ -167,7 +167,7 @@ import Testing
         let result = try Self.run(sandbox, ["sync", "csv", "sqlite", "-s", "path=t.csv", "-d", "path=w.db", "--mode", "append",
                                             "--max-bad-rows", "1", "--json"])
         #expect(result.status == 1, "\(result.stderr)")
-        let error = "the 2 rows of 't' were committed, but its 1 rejected records could not be stored in _etl_rejects: plugin 'sqlite': begin append of table '_etl_rejects' failed: sqlite: \"_etl_rejects\" is a view, not a table; choose another table name or drop the view [ETL_ERR_INVALID_ARGUMENT (2)]"
+        let error = "the 2 rows of 't' were committed, but its 1 rejected records could not be stored in _etl_rejects: plugin 'sqlite': begin append of table '_etl_rejects' failed: \"_etl_rejects\" is a view, not a table; choose another table name or drop the view [ETL_ERR_INVALID_ARGUMENT (2)]"
         #expect(result.stderr == "etl-host: error: \(error)\n")
         let summary = try #require(Self.jsonObject(result.stdout.dropLast()), "\(result.stdout)")
         #expect(summary["status"] as? String == "failed")
@@ -242,6 +242,25 @@ import Testing
         let result = try Self.run(sandbox, ["sync", "csv", "sqlite", "-s", "path=items.csv", "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: spool) == ["\(getpid())-2"])
+    }
+
+    /// `ETL_ERR_DATA` from an extractor's operation is bad data (65), as a
+    /// warehouse's is; the plugin's message is named once by the host.
+    @Test(arguments: [
+        ("open", "plugin 'variant': open failed: row 2 of the source is malformed (asked for in open) [ETL_ERR_DATA (10)]"),
+        ("discover", "plugin 'variant': discover failed: row 2 of the source is malformed (asked for in discover) [ETL_ERR_DATA (10)]"),
+        ("read", "plugin 'variant': read 'numbers' failed: row 2 of the source is malformed (asked for in read) [ETL_ERR_DATA (10)]"),
+    ])
+    func anExtractorOperationReturningDataErrorExits65(operation: String, message: String) throws {
+        let sandbox = try HostSandbox("exit-extractor-data-\(operation)")
+        let library = try sandbox.compile(["Tests/Fixtures/CPlugins/variant.c"], name: "libvariant.so")
+        let installed = try sandbox.etlHost("plugins", "install", library)
+        #expect(installed.status == 0, "\(installed.stderr)")
+        let result = try Self.run(sandbox, ["sync", "variant", "sqlite", "--quiet"], ["VARIANT_DATA_ERROR_IN": operation])
+        #expect(result.status == 65, "\(result.stderr)")
+        #expect(result.stderr == "etl-host: error: \(message)\n")
+        let withoutTheSwitch = try Self.run(sandbox, ["sync", "variant", "sqlite", "--quiet"])
+        #expect(withoutTheSwitch.status == 0, "\(withoutTheSwitch.stderr)")
     }
 }
 

@@ -111,8 +111,8 @@ import Testing
             (text, "etl-host: error: cannot load plugin '\(text)': not a shared library (no ELF header)\n"),
             (noEntry, "etl-host: error: '\(noEntry)' is a shared library but not an etl-host plugin: it exports no entry symbol 'etl_plugin_init' (declare it with ETL_EXPORT in C or @_cdecl(\"etl_plugin_init\") in Swift)\n"),
             (crash, "etl-host: error: plugin '\(crash)' crashed while initializing (signal 11, SIGSEGV, a segmentation fault); refused, nothing was installed\n"),
-            (fails, "etl-host: error: plugin '\(fails)' failed to initialize: ETL_ERR_INVALID_ARGUMENT (2): variant: refusing to start: the test asked me to\n"),
-            (major2, "etl-host: error: plugin '\(major2)' was built for ABI 2.2; this etl-host speaks ABI 1.2 and needs the same major version: rebuild the plugin against this etl_plugin.h (the plugin says: variant: built for ABI 2.2, host offers 1.2)\n"),
+            (fails, "etl-host: error: plugin '\(fails)' failed to initialize: ETL_ERR_INVALID_ARGUMENT (2): refusing to start: the test asked me to\n"),
+            (major2, "etl-host: error: plugin '\(major2)' was built for ABI 2.2; this etl-host speaks ABI 1.2 and needs the same major version: rebuild the plugin against this etl_plugin.h (the plugin says: built for ABI 2.2, host offers 1.2)\n"),
             (wrongKind, "etl-host: error: plugin '\(wrongKind)' has an invalid descriptor: a warehouse must point 'warehouse' at its operations\n"),
         ]
         for (path, message) in cases {

@@ -281,7 +281,7 @@ import Testing
         let strict = try runSuite(sandbox, [library] + Self.extractorOptions)
         #expect(strict.status == 1, "\(strict.stdout)")
         #expect(line("arrow", in: strict.stdout) == expected(.arrow, .fail, "stream 'numbers', batch 1: get_next failed with "
-            + "EBADMSG (74): conformant: stream 'numbers' row 2: the field ok is not a boolean"))
+            + "EBADMSG (74): row 2: the field ok is not a boolean"))
 
         let allowing = try runSuite(sandbox, [library, "--max-bad-rows", "1"] + Self.extractorOptions)
         #expect(allowing.status == 0, "\(allowing.stdout)\(allowing.stderr)")
@@ -329,5 +329,20 @@ import Testing
         }
         #expect(result.stdout.contains("Exit codes:\n  0   no check failed"))
         #expect(result.stdout.contains("  64  invalid command line, or a config that does not match the schema"))
+    }
+
+    /// The offsets rule is the contract's, stricter than Arrow: `sync` refuses
+    /// the batch that `plugins test` fails in "values", so the two agree.
+    @Test func syncRefusesTheShiftedOffsetsThatTheValuesCheckFails() throws {
+        let sandbox = try HostSandbox("conformance-offsets-sync")
+        let library = try sandbox.compile([Self.fixtures + "offsets_off_by_one.c"], name: "liboffsets_off_by_one.so")
+        let installed = try sandbox.etlHost("plugins", "install", library)
+        #expect(installed.status == 0, "\(installed.stderr)")
+        let sync = try sandbox.etlHost("sync", "conformant", "sqlite", "-s", "rows=5", "--streams", "numbers", "--quiet")
+        #expect(sync.status == 2)
+        #expect(sync.stderr == "etl-host: error: plugin 'conformant': stream 'numbers': the stream returned an invalid batch: "
+            + "column 2 (\"label\", utf8): offset[0]=1, not 0, in an array of offset 0: every value is shifted by 1 byte "
+            + "(an off-by-one in the offsets?); a slice of a larger array must say so with the array's offset, as "
+            + "etl_plugin.h requires [ETL_ERR_INTERNAL]\n")
     }
 }

@@ -109,7 +109,7 @@ import Testing
                                     ["ETL_CRASH_AT": "batch-written", "ETL_CRASH_COMMAND": server.restartCommand])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.hasPrefix("etl-host: warn: stream 'people': plugin 'postgres': commit of table 'people' "
-            + "failed: postgres: table \"people\": loading the rows (COPY) failed: "), "\(result.stderr)")
+            + "failed: table \"people\": loading the rows (COPY) failed: "), "\(result.stderr)")
 
         let db = try PostgresInspector(url: server.url)
         defer { db.dropSchema(schema) }
@@ -129,9 +129,9 @@ import Testing
         #expect(show.stdout.contains("Retries: 1\n"), "\(show.stdout)")
         #expect(show.stdout.contains("  host [people]  attempt 1, waited"), "\(show.stdout)")
         let port = server.port
-        #expect(show.stdout.contains("postgres: the connection to 127.0.0.1:\(port), database \"etl_test\", user "
+        #expect(show.stdout.contains("the connection to 127.0.0.1:\(port), database \"etl_test\", user "
             + "\"postgres\" was lost ("), "\(show.stdout)")
-        #expect(show.stdout.contains("postgres: opened a new connection to 127.0.0.1:\(port), database \"etl_test\", "
+        #expect(show.stdout.contains("opened a new connection to 127.0.0.1:\(port), database \"etl_test\", "
             + "user \"postgres\" (server process "), "\(show.stdout)")
     }
 
@@ -147,7 +147,7 @@ import Testing
         let result = try Self.run(sandbox, ["sync", "csv", "postgres", "-d", "url=\(url)", "-d", "schema=\(schema)",
                                             "-s", "path=people.csv", "--max-attempts", "3", "--quiet"])
         #expect(result.status == 65, "\(result.stderr)")
-        #expect(result.stderr.contains("etl-host: error: plugin 'postgres': commit of table 'people' failed: postgres: "
+        #expect(result.stderr.contains("etl-host: error: plugin 'postgres': commit of table 'people' failed: "
             + "table \"people\": loading the rows (COPY) failed: invalid byte sequence for encoding \"UTF8\": 0x00 "
             + "(SQLSTATE 22021; column \"name\", row 2 of the load) [ETL_ERR_DATA (10)]\n"), "\(result.stderr)")
         #expect(try db.tables(schema: schema).filter { $0 == "people" }.isEmpty)
@@ -183,7 +183,7 @@ import Testing
         try Self.write("id,name\n3,Alan\n2,Grace\n", to: sandbox.root + "/people.csv")
         let result = try Self.run(sandbox, ["sync", "csv", "sqlite", "-s", "path=people.csv", "--mode", "append", "--quiet"])
         #expect(result.status == 65, "\(result.stderr)")
-        #expect(result.stderr.contains("etl-host: error: plugin 'sqlite': write to table 'people' failed: sqlite: table "
+        #expect(result.stderr.contains("etl-host: error: plugin 'sqlite': write to table 'people' failed: table "
             + "\"people\": INSERT of row 2 failed: UNIQUE constraint failed: people.id (SQLITE_CONSTRAINT_UNIQUE) "
             + "[ETL_ERR_DATA (10)]\n"), "\(result.stderr)")
         #expect(try SQLiteInspector(path: sandbox.root + "/warehouse.db").rows("SELECT id, name FROM people ORDER BY id")

@@ -81,7 +81,7 @@ struct AppendUpsertTests {
             try warehouse.load("t", Self.fields, [[[.int(1), .null, .null], [.null, .text("b"), .null]]], mode: .upsert,
                                keys: ["id"])
         }
-        #expect(null?.message == "plugin 'postgres': write to table 't' failed: postgres: table \"t\": upsert key "
+        #expect(null?.message == "plugin 'postgres': write to table 't' failed: table \"t\": upsert key "
             + "column \"id\" is null in row 2 of the load (row 2 of its batch); every row needs a key to be merged on "
             + "[ETL_ERR_DATA (10)]")
         #expect(try warehouse.tables().isEmpty)
@@ -91,7 +91,7 @@ struct AppendUpsertTests {
         let duplicates = hostError {
             try warehouse.load("t", Self.fields, [[[.int(1), .null, .null]]], mode: .upsert, keys: ["id"])
         }
-        #expect(duplicates?.message == "plugin 'postgres': begin upsert of table 't' failed: postgres: table \"t\": "
+        #expect(duplicates?.message == "plugin 'postgres': begin upsert of table 't' failed: table \"t\": "
             + "creating the unique index on the upsert key (\"id\") failed: could not create unique index "
             + "\"_etl_key_t\" (SQLSTATE 23505; table \"t\", constraint \"_etl_key_t\"); the table already holds several "
             + "rows with the same key (loaded with append, or before the key was chosen): remove the duplicates or "

@@ -48,7 +48,7 @@ struct BookkeepingTests {
         try writer.write(try makeBatch(Self.fields, [[.int(2)]]))
         #expect(hostError {
             try writer.commit(stateKey: "k", stateJSON: "2", runJSON: "{oops", schemaJSON: "{\"v\":2}")
-        }?.message.hasPrefix("plugin 'postgres': commit of table 'orders' failed: postgres: table \"orders\": the run "
+        }?.message.hasPrefix("plugin 'postgres': commit of table 'orders' failed: table \"orders\": the run "
             + "record is not valid JSON: ") == true)
         writer.rollback()
         #expect(try warehouse.dump() == before)

@@ -30,7 +30,7 @@ struct DataRefusalTests {
         let before = try warehouse.dump()
         let failure = try failedLoad(warehouse, "people", Self.fields,
                                      [[.int(2), .text("Grace")], [.int(3), .text("Al\u{0}an")]], mode: .append)
-        #expect(failure?.message == "plugin 'postgres': commit of table 'people' failed: postgres: table \"people\": "
+        #expect(failure?.message == "plugin 'postgres': commit of table 'people' failed: table \"people\": "
             + "loading the rows (COPY) failed: invalid byte sequence for encoding \"UTF8\": 0x00 (SQLSTATE 22021; "
             + "column \"name\", row 2 of the load) [ETL_ERR_DATA (10)]")
         #expect(failure?.kind == .badData)
@@ -48,14 +48,14 @@ struct DataRefusalTests {
         let before = try warehouse.dump()
         let failure = try failedLoad(warehouse, "people", Self.fields,
                                      [[.int(2), .text("Grace")], [.int(3_000_000_000), .text("Alan")]], mode: .append)
-        #expect(failure?.message == "plugin 'postgres': commit of table 'people' failed: postgres: table \"people\": "
+        #expect(failure?.message == "plugin 'postgres': commit of table 'people' failed: table \"people\": "
             + "merging the loaded rows (INSERT ... SELECT) failed: integer out of range (SQLSTATE 22003; column \"id\", "
             + "row 2 of the load) [ETL_ERR_DATA (10)]")
         #expect(failure?.kind == .badData)
         #expect(try warehouse.dump() == before)
 
         let duplicate = try failedLoad(warehouse, "people", Self.fields, [[.int(1), .text("Ada again")]], mode: .append)
-        #expect(duplicate?.message == "plugin 'postgres': commit of table 'people' failed: postgres: table \"people\": "
+        #expect(duplicate?.message == "plugin 'postgres': commit of table 'people' failed: table \"people\": "
             + "merging the loaded rows (INSERT ... SELECT) failed: duplicate key value violates unique constraint "
             + "\"people_pkey\" (SQLSTATE 23505; table \"people\", constraint \"people_pkey\") [ETL_ERR_DATA (10)]")
         #expect(duplicate?.kind == .badData)
@@ -77,7 +77,7 @@ struct DataRefusalTests {
             try writer.write(try makeBatch(fields, Array(rows[2500...])))
             let failure = hostError { try writer.commit() }
             writer.rollback()
-            #expect(failure?.message == "plugin 'postgres': commit of table 'codes' failed: postgres: table \"codes\": "
+            #expect(failure?.message == "plugin 'postgres': commit of table 'codes' failed: table \"codes\": "
                 + "merging the loaded rows (INSERT ... SELECT) failed: value too long for type character varying(3) "
                 + "(SQLSTATE 22001; column \"code\", row 4321 of the load) [ETL_ERR_DATA (10)]", "\(mode)")
             #expect(failure?.kind == .badData)

@@ -41,7 +41,7 @@ import Testing
         try warehouse.load("t", [ArrowField("r", .float64)], [[[.real(.infinity)]]])
         let before = try warehouse.dump()
         let error = hostError { try warehouse.load("t", [ArrowField("r", .utf8, annotation: .json)], [[[.text("{}")]]], mode: .append) }
-        #expect(error?.message.contains("postgres: table \"t\": column \"r\" cannot widen to jsonb: it holds NaN or an infinity, "
+        #expect(error?.message.contains("table \"t\": column \"r\" cannot widen to jsonb: it holds NaN or an infinity, "
             + "which JSON cannot hold") == true, "\(String(describing: error))")
         #expect(try warehouse.dump() == before)
     }

@@ -71,10 +71,10 @@ struct ReconnectTests {
         let server = "127.0.0.1:\(URLComponents(string: try PostgresInspector.serverURL())!.port!), database "
             + "\"etl_test\", user \"postgres\""
         #expect(dropped.reconnections.count == 2, "\(dropped.reconnections)")
-        #expect(dropped.reconnections.first?.hasPrefix("info: postgres: the connection to \(server) was lost (") == true,
+        #expect(dropped.reconnections.first?.hasPrefix("info: the connection to \(server) was lost (") == true,
                 "\(dropped.reconnections)")
         #expect(dropped.reconnections.first?.hasSuffix("); opening a new connection") == true)
-        #expect(dropped.reconnections.last == "info: postgres: opened a new connection to \(server) (server process "
+        #expect(dropped.reconnections.last == "info: opened a new connection to \(server) (server process "
             + "\(newProcess))")
 
         try warehouse.load("t", Self.fields, [[[.int(3)]]], mode: .append)

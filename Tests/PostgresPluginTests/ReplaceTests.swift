@@ -51,7 +51,7 @@ struct ReplaceTests {
         #expect(try warehouse.rows("SELECT indexname FROM pg_indexes WHERE schemaname = '\(warehouse.schema)' "
             + "AND tablename = 'people' ORDER BY 1") == [["people_name"], ["people_pk"]])
         #expect(warehouse.logs.warnings == [
-            "warn: postgres: table \"people\": not recreating index \"people_amount\": the new table has no column \"amount\"",
+            "warn: table \"people\": not recreating index \"people_amount\": the new table has no column \"amount\"",
         ])
         #expect(try warehouse.rows("SELECT has_table_privilege('public', '\(people)', 'SELECT')::text, "
             + "obj_description('\(people)'::regclass, 'pg_class')") == [["true", "the people"]])
@@ -59,7 +59,7 @@ struct ReplaceTests {
         #expect(try warehouse.rows("SELECT n FROM \(audit)") == [["9"]])
         // The recreated primary key holds: the loaded rows did not break it, and it refuses a duplicate.
         let duplicate = hostError { try warehouse.load("people", fields, [[[.int(1), .null, .null], [.int(1), .null, .null]]]) }
-        #expect(duplicate?.message.hasPrefix("plugin 'postgres': commit of table 'people' failed: postgres: table "
+        #expect(duplicate?.message.hasPrefix("plugin 'postgres': commit of table 'people' failed: table "
             + "\"people\": recreating constraint \"people_pk\" failed: could not create unique index \"people_pk\" "
             + "(SQLSTATE 23505; table \"people\", constraint \"people_pk\")") == true, "\(duplicate?.message ?? "")")
         #expect(try warehouse.rows("SELECT id FROM \(people) ORDER BY id") == [["7"], ["8"], ["9"]])
@@ -146,7 +146,7 @@ struct ReplaceTests {
             + "\(warehouse.qualified("people"))")
         let before = try warehouse.dump()
         let failure = hostError { try warehouse.load("people", Self.fields, [[[.int(5), .null, .null]]]) }
-        #expect(failure?.message == "plugin 'postgres': commit of table 'people' failed: postgres: table \"people\": "
+        #expect(failure?.message == "plugin 'postgres': commit of table 'people' failed: table \"people\": "
             + "dropping the old table failed: cannot drop table \(warehouse.schema).people because other objects depend "
             + "on it (SQLSTATE 2BP01; view \(warehouse.schema).named depends on table \(warehouse.schema).people; hint: "
             + "Use DROP ... CASCADE to drop the dependent objects too.) [ETL_ERR_INVALID_ARGUMENT (2)]")
@@ -167,7 +167,7 @@ struct ReplaceTests {
             """)
         let fields = [ArrowField("id", .int64), ArrowField("name", .utf8)]
         #expect(hostError { try warehouse.load("p", fields, [[[.int(1), .text("a")]]]) }?.message
-            == "plugin 'postgres': begin replace of table 'p' failed: postgres: table \"p\": it is a partitioned table, "
+            == "plugin 'postgres': begin replace of table 'p' failed: table \"p\": it is a partitioned table, "
             + "and replace would swap a plain table in for it; load it with append or upsert [ETL_ERR_INVALID_ARGUMENT (2)]")
         try warehouse.load("p", fields, [[[.int(1), .text("a")], [.int(500), .text("b")]]], mode: .append)
         #expect(try warehouse.rows("SELECT tableoid::regclass::text, id FROM \(table) ORDER BY id")

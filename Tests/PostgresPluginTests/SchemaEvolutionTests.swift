@@ -14,7 +14,7 @@ struct SchemaEvolutionTests {
         #expect(try warehouse.columns("t") == ["id bigint", "extra jsonb"])
         #expect(try warehouse.rows("SELECT id, extra::text FROM \(warehouse.qualified("t")) ORDER BY id")
             == [["1", nil], ["2", "[1]"]])
-        #expect(warehouse.logs.messages.contains("info: postgres: table \"t\": adding column \"extra\" jsonb"))
+        #expect(warehouse.logs.messages.contains("info: table \"t\": adding column \"extra\" jsonb"))
     }
 
     @Test("bigint widens to double precision, then to text, without losing a value")
@@ -30,8 +30,8 @@ struct SchemaEvolutionTests {
         // PostgreSQL spells the widened doubles its own way; every one reads back as the same double.
         #expect(values == [["-9.007199254740992e+15"], ["0.1"], ["007"], ["1"], ["2.5e+300"], [nil]])
         #expect(warehouse.logs.messages.filter { $0.contains("widening") } == [
-            "info: postgres: table \"t\": widening column \"v\" from bigint to double precision",
-            "info: postgres: table \"t\": widening column \"v\" from double precision to text",
+            "info: table \"t\": widening column \"v\" from bigint to double precision",
+            "info: table \"t\": widening column \"v\" from double precision to text",
         ])
     }
 
@@ -41,14 +41,14 @@ struct SchemaEvolutionTests {
         try warehouse.load("t", [ArrowField("v", .int64)], [[[.int(9_007_199_254_740_993)]]])
         let before = try warehouse.dump()
         let failure = hostError { try warehouse.load("t", [ArrowField("v", .float64)], [[[.real(1)]]], mode: .append) }
-        #expect(failure?.message == "plugin 'postgres': begin append of table 't' failed: postgres: table \"t\": column "
+        #expect(failure?.message == "plugin 'postgres': begin append of table 't' failed: table \"t\": column "
             + "\"v\" cannot widen from bigint to double precision: it holds integers that double precision cannot "
             + "represent exactly (beyond 2^53); load the column as text instead [ETL_ERR_DATA (10)]")
         #expect(try warehouse.dump() == before)
         // Into an existing double precision column, an inexact integer is refused too.
         try warehouse.load("d", [ArrowField("v", .float64)], [[[.real(1)]]])
         let value = hostError { try warehouse.load("d", [ArrowField("v", .int64)], [[[.int(1)], [.int(Int64.max)]]], mode: .append) }
-        #expect(value?.message == "plugin 'postgres': write to table 'd' failed: postgres: table \"d\": column \"v\", row "
+        #expect(value?.message == "plugin 'postgres': write to table 'd' failed: table \"d\": column \"v\", row "
             + "2 of the load: an integer that double precision cannot represent exactly (beyond 2^53); load the column as "
             + "text instead [ETL_ERR_DATA (10)]")
     }
@@ -106,13 +106,13 @@ struct SchemaEvolutionTests {
         var long = row
         long[1] = .text("abcd")
         let tooLong = hostError { try warehouse.load("f", fields, [[long]], mode: .append) }
-        #expect(tooLong?.message == "plugin 'postgres': commit of table 'f' failed: postgres: table \"f\": merging the "
+        #expect(tooLong?.message == "plugin 'postgres': commit of table 'f' failed: table \"f\": merging the "
             + "loaded rows (INSERT ... SELECT) failed: value too long for type character varying(3) (SQLSTATE 22001; "
             + "column \"code\", row 1 of the load) [ETL_ERR_DATA (10)]")
         var precise = row
         precise[2] = .text("1.005")
         let rounded = hostError { try warehouse.load("f", fields, [[precise]], mode: .append) }
-        #expect(rounded?.message == "plugin 'postgres': write to table 'f' failed: postgres: table \"f\": column "
+        #expect(rounded?.message == "plugin 'postgres': write to table 'f' failed: table \"f\": column "
             + "\"amount\", row 1 of the load: a decimal with more digits than the column's numeric(5,2) holds; "
             + "PostgreSQL would round it [ETL_ERR_DATA (10)]")
         var notUUID = row

@@ -83,7 +83,7 @@ struct TypeMappingTests {
             == cases.map(\.1))
         for bad in ["abc", "1e", "--1", "1.2.3", "", "0x10"] {
             let failure = hostError { try warehouse.load("bad", fields, [[[.int(1), .text(bad)]]]) }
-            #expect(failure?.message == "plugin 'postgres': write to table 'bad' failed: postgres: table \"bad\": column "
+            #expect(failure?.message == "plugin 'postgres': write to table 'bad' failed: table \"bad\": column "
                 + "\"d\", row 1 of the load: not a decimal number [ETL_ERR_DATA (10)]", "\(bad)")
         }
     }
@@ -108,11 +108,11 @@ struct TypeMappingTests {
         let date = hostError {
             try warehouse.load("dates", dates, [[[.int(1), .date(0)], [.int(2), .date(Int32.max)]]])
         }
-        #expect(date?.message == "plugin 'postgres': write to table 'dates' failed: postgres: table \"dates\": column "
+        #expect(date?.message == "plugin 'postgres': write to table 'dates' failed: table \"dates\": column "
             + "\"day\", row 2 of the load: a date outside PostgreSQL's range (4713 BC to 5874897 AD) [ETL_ERR_DATA (10)]")
         let times = [ArrowField("at", .timestampMicrosecondsUTC)]
         let time = hostError { try warehouse.load("times", times, [[[.timestamp(0)]], [[.timestamp(Int64.min)]]]) }
-        #expect(time?.message == "plugin 'postgres': write to table 'times' failed: postgres: table \"times\": column "
+        #expect(time?.message == "plugin 'postgres': write to table 'times' failed: table \"times\": column "
             + "\"at\", row 2 of the load: a timestamp outside PostgreSQL's range (4713 BC to 294276 AD) "
             + "[ETL_ERR_DATA (10)]")
         #expect(try warehouse.tables() == ["d"])
@@ -127,12 +127,12 @@ struct TypeMappingTests {
                                              [[.int(2), .text("{}"), .null], [.int(3), .text("{secret-value"), .null]]])
         }
         // The server reports a bad row when it reaches it: at a later write, or at commit.
-        #expect(json?.message.contains("postgres: table \"t\": loading the rows (COPY) failed: invalid input syntax for "
+        #expect(json?.message.contains("table \"t\": loading the rows (COPY) failed: invalid input syntax for "
             + "type json (SQLSTATE 22P02; column \"doc\", row 3 of the load) [ETL_ERR_DATA (10)]") == true,
                 "\(json?.message ?? "")")
         #expect(json?.message.contains("secret-value") == false)
         let nul = hostError { try warehouse.load("t", fields, [[[.int(1), .text("{}"), .text("a\u{0}b")]]]) }
-        #expect(nul?.message.contains("postgres: table \"t\": loading the rows (COPY) failed: invalid byte sequence for "
+        #expect(nul?.message.contains("table \"t\": loading the rows (COPY) failed: invalid byte sequence for "
             + "encoding \"UTF8\": 0x00 (SQLSTATE 22021; column \"note\", row 1 of the load") == true, "\(nul?.message ?? "")")
         #expect(try warehouse.tables().isEmpty)
     }
@@ -176,7 +176,7 @@ struct TypeMappingTests {
         #expect(indexes.first?.first??.utf8.count ?? 0 <= 63)
 
         let table = hostError { _ = try warehouse.load(tooLong, fields, [[]]) }
-        #expect(table?.message == "plugin 'postgres': begin replace of table '\(tooLong)' failed: postgres: table "
+        #expect(table?.message == "plugin 'postgres': begin replace of table '\(tooLong)' failed: table "
             + "\"\(tooLong)\": the name is 64 bytes long, but PostgreSQL identifiers hold at most 63 bytes (longer ones "
             + "are cut, so two names could become one); use a shorter name [ETL_ERR_INVALID_ARGUMENT (2)]")
         let column = hostError { _ = try warehouse.load("t", [ArrowField(tooLong + "a", .int64)], [[]]) }
@@ -217,7 +217,7 @@ struct TypeMappingTests {
             _ = try warehouse.instance.begin(table: "v", schema: ArrowBatchSchema([ArrowField("x", .int64)]),
                                              mode: .append, runID: "r")
         }
-        #expect(view?.message == "plugin 'postgres': begin append of table 'v' failed: postgres: table \"v\": "
+        #expect(view?.message == "plugin 'postgres': begin append of table 'v' failed: table \"v\": "
             + "\"\(warehouse.schema)\".\"v\" is a view, not a table; choose another table name or drop it "
             + "[ETL_ERR_INVALID_ARGUMENT (2)]")
     }

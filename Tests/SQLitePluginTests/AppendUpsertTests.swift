@@ -85,11 +85,11 @@ struct AppendUpsertTests {
         let failure = hostError {
             try writer.write(try makeBatch(Self.fields, [[.int(8), .text("y"), .null], [.null, .text("z"), .null]]))
         }
-        #expect(failure?.message == "plugin 'sqlite': write to table 't' failed: sqlite: table \"t\": upsert key "
+        #expect(failure?.message == "plugin 'sqlite': write to table 't' failed: table \"t\": upsert key "
             + "column \"id\" is null in row 3 of the load (row 2 of its batch); every row needs a key to be merged on "
             + "[ETL_ERR_DATA (10)]")
-        #expect(hostError { try writer.commit() }?.message == "plugin 'sqlite': commit of table 't' failed: sqlite: "
-            + "table \"t\": cannot commit after a failed write (sqlite: table \"t\": upsert key column \"id\" is null "
+        #expect(hostError { try writer.commit() }?.message == "plugin 'sqlite': commit of table 't' failed: "
+            + "table \"t\": cannot commit after a failed write (table \"t\": upsert key column \"id\" is null "
             + "in row 3 of the load (row 2 of its batch); every row needs a key to be merged on); roll the load back "
             + "[ETL_ERR_DATA (10)]")
         writer.rollback()
@@ -104,7 +104,7 @@ struct AppendUpsertTests {
         let failure = hostError {
             try warehouse.load("t", Self.fields, [[[.int(1), .text("x"), .null]]], mode: .upsert, keys: ["id"])
         }
-        #expect(failure?.message == "plugin 'sqlite': begin upsert of table 't' failed: sqlite: table \"t\": "
+        #expect(failure?.message == "plugin 'sqlite': begin upsert of table 't' failed: table \"t\": "
             + "creating the unique index on the upsert key (\"id\") failed: UNIQUE constraint failed: t.id "
             + "(SQLITE_CONSTRAINT_UNIQUE); the table already holds several rows with the same key (loaded with "
             + "append, or before the key was chosen): remove the duplicates or reload it with replace [ETL_ERR_DATA (10)]")
@@ -154,7 +154,7 @@ struct AppendUpsertTests {
             return [.int(Int64(id)), name, .null]
         }
         #expect(hostError { try writer.write(try makeBatch(Self.fields, rows)) }?.message
-            == "plugin 'sqlite': write to table 't' failed: sqlite: table \"t\": INSERT of row 50 failed: NOT NULL "
+            == "plugin 'sqlite': write to table 't' failed: table \"t\": INSERT of row 50 failed: NOT NULL "
             + "constraint failed: t.name (SQLITE_CONSTRAINT_NOTNULL) [ETL_ERR_DATA (10)]")
         writer.rollback()
         #expect(try db.scalar("SELECT count(*) FROM t") == .integer(0))
@@ -181,7 +181,7 @@ struct AppendUpsertTests {
         let failure = hostError {
             try writer.write(try makeBatch(Self.fields, [[.int(2), .text("secret value"), .null], [.null, .text("b"), .null]]))
         }
-        #expect(failure?.message == "plugin 'sqlite': write to table 'orders' failed: sqlite: table \"orders\": INSERT "
+        #expect(failure?.message == "plugin 'sqlite': write to table 'orders' failed: table \"orders\": INSERT "
             + "of row 2 failed: NOT NULL constraint failed: orders.id (SQLITE_CONSTRAINT_NOTNULL) [ETL_ERR_DATA (10)]")
         #expect(failure?.kind == .badData)
         #expect(failure?.retryable == false)

@@ -21,7 +21,7 @@ struct DataRefusalTests {
         let failure = hostError {
             try writer.write(try makeBatch(Self.fields, [[.int(1), .text("Grace")], [.int(7), .text("Alan")]]))
         }
-        #expect(failure == HostError(.badData, "plugin 'sqlite': write to table 'people' failed: sqlite: table "
+        #expect(failure == HostError(.badData, "plugin 'sqlite': write to table 'people' failed: table "
             + "\"people\": INSERT of row 2 failed: UNIQUE constraint failed: people.id (SQLITE_CONSTRAINT_PRIMARYKEY) "
             + "[ETL_ERR_DATA (10)]", pluginStatus: 10))
         #expect(failure?.exitStatus == .badData)

@@ -36,7 +36,7 @@ struct DeletionTests {
         #expect(try warehouse.database().rows("SELECT id, name FROM t ORDER BY id") == [
             [.integer(1), .text("n1")], [.integer(2), .text("two")], [.integer(5), .text("n5")],
         ])
-        #expect(warehouse.logs.messages.contains("info: sqlite: table \"t\": removed 2 rows no longer at the source"))
+        #expect(warehouse.logs.messages.contains("info: table \"t\": removed 2 rows no longer at the source"))
         #expect(try warehouse.database().rows("SELECT name FROM sqlite_temp_master") == [])
     }
 

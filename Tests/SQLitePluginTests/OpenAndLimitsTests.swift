@@ -64,7 +64,7 @@ struct OpenAndLimitsTests {
     @Test("a path in a missing folder is an error naming the path and the reason")
     func missingFolder() throws {
         let failure = hostError { _ = try open(#"{"path": "/nonexistent-etl-folder/w.db"}"#) }
-        #expect(failure?.message == "plugin 'sqlite': open failed: sqlite: database \"/nonexistent-etl-folder/w.db\" "
+        #expect(failure?.message == "plugin 'sqlite': open failed: database \"/nonexistent-etl-folder/w.db\" "
             + "cannot be created: the folder \"/nonexistent-etl-folder\" does not exist; create it first (the "
             + "database file itself is created by the first load) [ETL_ERR_NOT_FOUND (3)]")
     }
@@ -77,7 +77,7 @@ struct OpenAndLimitsTests {
         try Data(String(repeating: "these are not the pages you are looking for\n", count: 100).utf8)
             .write(to: URL(fileURLWithPath: path))
         #expect(hostError { _ = try open(#"{"path": "\#(path)"}"#) }?.message
-            == "plugin 'sqlite': open failed: sqlite: opening database \"\(path)\" failed: file is not a database "
+            == "plugin 'sqlite': open failed: opening database \"\(path)\" failed: file is not a database "
             + "(SQLITE_NOTADB) [ETL_ERR_IO (4)]")
     }
 
@@ -92,7 +92,7 @@ struct OpenAndLimitsTests {
             _ = try instance.begin(table: "t", schema: ArrowBatchSchema([ArrowField("x", .int64)]), mode: .replace,
                                    runID: "r")
         }
-        #expect(failure?.message == "plugin 'sqlite': begin replace of table 't' failed: sqlite: table \"t\": "
+        #expect(failure?.message == "plugin 'sqlite': begin replace of table 't' failed: table \"t\": "
             + "starting the load transaction (BEGIN IMMEDIATE) failed: database is locked (SQLITE_BUSY) [ETL_ERR_IO (4)]")
         #expect(failure?.retryable == true)
         try other.execute("ROLLBACK")
@@ -121,7 +121,7 @@ struct OpenAndLimitsTests {
         let schema = ArrowBatchSchema([ArrowField("x", .int64)])
         let first = try warehouse.instance.begin(table: "a", schema: schema, mode: .append, runID: "r")
         #expect(hostError { _ = try warehouse.instance.begin(table: "b", schema: schema, mode: .append, runID: "r") }?
-            .message == "plugin 'sqlite': begin append of table 'b' failed: sqlite: table \"b\": this instance is "
+            .message == "plugin 'sqlite': begin append of table 'b' failed: table \"b\": this instance is "
             + "still loading table \"a\"; commit or roll it back first (one load per instance at a time) "
             + "[ETL_ERR_INVALID_ARGUMENT (2)]")
         first.rollback()
@@ -138,18 +138,18 @@ struct OpenAndLimitsTests {
                                                  mode: .replace, runID: "r")
             }?.message
         }
-        #expect(begin("_ETL_state", ["x"]) == "plugin 'sqlite': begin replace of table '_ETL_state' failed: sqlite: "
+        #expect(begin("_ETL_state", ["x"]) == "plugin 'sqlite': begin replace of table '_ETL_state' failed: "
             + "table \"_ETL_state\": names beginning with \"_etl_\" are reserved for the warehouse's own tables "
             + "(_etl_state, _etl_runs, _etl_schemas, _etl_rejects, staging) [ETL_ERR_INVALID_ARGUMENT (2)]")
-        #expect(begin("sqlite_x", ["x"]) == "plugin 'sqlite': begin replace of table 'sqlite_x' failed: sqlite: "
+        #expect(begin("sqlite_x", ["x"]) == "plugin 'sqlite': begin replace of table 'sqlite_x' failed: "
             + "table \"sqlite_x\": names beginning with \"sqlite_\" are reserved by SQLite [ETL_ERR_INVALID_ARGUMENT (2)]")
-        #expect(begin("t", ["Name", "NAME"]) == "plugin 'sqlite': begin replace of table 't' failed: sqlite: "
+        #expect(begin("t", ["Name", "NAME"]) == "plugin 'sqlite': begin replace of table 't' failed: "
             + "table \"t\": columns \"Name\" and \"NAME\" are the same column in SQLite (names differ only in ASCII "
             + "case); rename one [ETL_ERR_INVALID_ARGUMENT (2)]")
-        #expect(begin("t", []) == "plugin 'sqlite': begin replace of table 't' failed: sqlite: table \"t\": the "
+        #expect(begin("t", []) == "plugin 'sqlite': begin replace of table 't' failed: table \"t\": the "
             + "schema has no columns; a SQLite table needs at least one [ETL_ERR_INVALID_ARGUMENT (2)]")
         try warehouse.database().execute("CREATE VIEW v AS SELECT 1 AS x")
-        #expect(begin("V", ["x"]) == "plugin 'sqlite': begin replace of table 'V' failed: sqlite: \"V\" is a view, "
+        #expect(begin("V", ["x"]) == "plugin 'sqlite': begin replace of table 'V' failed: \"V\" is a view, "
             + "not a table; choose another table name or drop the view [ETL_ERR_INVALID_ARGUMENT (2)]")
         // Non-ASCII letters are distinct in SQLite, so these are two columns.
         #expect(begin("t", ["é", "É"]) == nil)

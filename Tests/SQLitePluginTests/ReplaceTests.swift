@@ -49,7 +49,7 @@ struct ReplaceTests {
             [.text("index"), .text("people_name")],
         ])
         #expect(warehouse.logs.warnings == [
-            "warn: sqlite: table \"people\": not recreating index \"people_amount\": the new table has no column \"amount\"",
+            "warn: table \"people\": not recreating index \"people_amount\": the new table has no column \"amount\"",
         ])
         try db.execute("INSERT INTO people (id) VALUES (9)")
         #expect(try db.rows("SELECT n FROM audit") == [[.integer(9)]])
@@ -92,7 +92,7 @@ struct ReplaceTests {
         let failure = hostError {
             try writer.commit(stateKey: "k", stateJSON: "1", runJSON: #"{"status":"succeeded"}"#, schemaJSON: "{}")
         }
-        #expect(failure?.message == "plugin 'sqlite': commit of table 'people' failed: sqlite: table \"people\": "
+        #expect(failure?.message == "plugin 'sqlite': commit of table 'people' failed: table \"people\": "
             + "recreating index \"people_id\" failed: UNIQUE constraint failed: people.id (SQLITE_CONSTRAINT_UNIQUE) "
             + "[ETL_ERR_DATA (10)]")
         #expect(failure?.pluginStatus == 10)
@@ -151,7 +151,7 @@ struct ReplaceTests {
         try warehouse.load("people", Self.fields, [Self.rows])
         #expect(try db.tables() == ["_etl_staging_people_x_old-1", "people"])
         #expect(warehouse.logs.warnings == [
-            "warn: sqlite: table \"people\": dropping the stale staging table \"_etl_staging_people_old-1\"",
+            "warn: table \"people\": dropping the stale staging table \"_etl_staging_people_old-1\"",
         ])
     }
 

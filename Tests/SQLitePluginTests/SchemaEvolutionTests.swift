@@ -13,7 +13,7 @@ struct SchemaEvolutionTests {
         let db = try warehouse.database()
         #expect(try db.columns("t") == ["text:\"id INTEGER\"", "text:\"tags JSON_TEXT\""])
         #expect(try db.rows("SELECT * FROM t ORDER BY rowid") == [[.integer(1), .null], [.integer(2), .text("[1]")]])
-        #expect(warehouse.logs.messages.contains("info: sqlite: table \"t\": adding column \"tags\" JSON_TEXT"))
+        #expect(warehouse.logs.messages.contains("info: table \"t\": adding column \"tags\" JSON_TEXT"))
     }
 
     @Test("INTEGER widened to TEXT keeps the old values exact and the new ones as sent (007)")
@@ -37,7 +37,7 @@ struct SchemaEvolutionTests {
             == [[.text("_etl_key_t")], [.text("t_code")]])
         #expect(try db.tables() == ["t"])
         #expect(warehouse.logs.messages.contains(
-            "info: sqlite: table \"t\": widening column \"code\" from INTEGER to TEXT (the table is rebuilt)"))
+            "info: table \"t\": widening column \"code\" from INTEGER to TEXT (the table is rebuilt)"))
     }
 
     @Test("BOOLEAN < INTEGER < REAL widen in place of one another; narrower loads need no change")
@@ -64,7 +64,7 @@ struct SchemaEvolutionTests {
         try warehouse.load("ints", [ArrowField("x", .int64)], [[[.int(9_007_199_254_740_993)]]])
         let before = try db.dump()
         #expect(hostError { try warehouse.load("ints", [ArrowField("x", .float64)], [[[.real(1)]]], mode: .append) }?
-            .message == "plugin 'sqlite': begin append of table 'ints' failed: sqlite: table \"ints\": column \"x\" "
+            .message == "plugin 'sqlite': begin append of table 'ints' failed: table \"ints\": column \"x\" "
             + "cannot widen from INTEGER to REAL: it holds integers that REAL cannot represent exactly (beyond 2^53); "
             + "load the column as text instead [ETL_ERR_DATA (10)]")
         #expect(try db.dump() == before)
@@ -73,7 +73,7 @@ struct SchemaEvolutionTests {
         let writer = try warehouse.instance.begin(table: "reals", schema: ArrowBatchSchema([ArrowField("x", .int64)]),
                                                   mode: .append, runID: "r")
         #expect(hostError { try writer.write(try makeBatch([ArrowField("x", .int64)], [[.int(2)], [.int(Int64.max)]])) }?
-            .message == "plugin 'sqlite': write to table 'reals' failed: sqlite: table \"reals\": column \"x\" is REAL "
+            .message == "plugin 'sqlite': write to table 'reals' failed: table \"reals\": column \"x\" is REAL "
             + "but row 2 holds an integer that REAL cannot represent exactly (beyond 2^53); load the column as text "
             + "instead [ETL_ERR_DATA (10)]")
         writer.rollback()

@@ -82,7 +82,7 @@ struct TypeMappingTests {
         let refusal = #expect(throws: (any Error).self) {
             try warehouse.load("d", [ArrowField("x", .float64)], [[[.real(2)], [.real(.nan)]]], mode: .append)
         }
-        #expect("\(refusal!)".contains("sqlite: table \"d\": column \"x\" is REAL but row 2 holds NaN, which SQLite cannot store "
+        #expect("\(refusal!)".contains("table \"d\": column \"x\" is REAL but row 2 holds NaN, which SQLite cannot store "
             + "(a REAL NaN reads back as NULL); the row is refused [ETL_ERR_DATA (10)]"), "\(refusal!)")
         #expect(try warehouse.database().rows("SELECT count(*) FROM d") == [[.integer(3)]])
     }

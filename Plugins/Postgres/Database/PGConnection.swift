@@ -63,7 +63,7 @@ final class PGConnection {
         PQsetNoticeReceiver(connection, { context, result in
             guard let context, let result, let message = PQresultErrorField(result, fieldMessage) else { return }
             Unmanaged<HostContext>.fromOpaque(context).takeUnretainedValue()
-                .log(.debug, "postgres: server notice: \(String(cString: message))")
+                .log(.debug, "server notice: \(String(cString: message))")
         }, Unmanaged.passUnretained(host).toOpaque())
         refreshCancelToken()
     }
@@ -102,11 +102,11 @@ final class PGConnection {
     /// - Throws: ``PostgresError`` as for the first connection (`io`,
     ///   retryable, while the server is still unreachable).
     func reconnect(because reason: String) throws(PostgresError) {
-        host.log(.info, "postgres: the connection to \(server) was lost (\(reason)); opening a new connection")
+        host.log(.info, "the connection to \(server) was lost (\(reason)); opening a new connection")
         PQreset(handle)
         guard PQstatus(handle) == CONNECTION_OK else { throw connectFailure() }
         refreshCancelToken()
-        host.log(.info, "postgres: opened a new connection to \(server) (server process \(serverProcess))")
+        host.log(.info, "opened a new connection to \(server) (server process \(serverProcess))")
     }
 
     /// Reopens the connection if libpq already knows it is lost (a failed

@@ -11,14 +11,14 @@ import ETLPluginKit
 /// DETAIL (it quotes row values).
 ///
 /// ```swift
-/// // postgres: table "orders": loading rows 1-65536 (COPY) failed: invalid input syntax for
+/// // table "orders": loading rows 1-65536 (COPY) failed: invalid input syntax for
 /// // type json (SQLSTATE 22P02; column "doc", row 3)
 /// throw PostgresError.server(result: failed, what: "table \"orders\": loading rows 1-65536 (COPY)")
 /// ```
 struct PostgresError: Error, CustomStringConvertible {
     /// The contract's status for the failure.
     var code: PluginError.Code
-    /// The whole message, beginning with `postgres: `.
+    /// The whole message (the host names the plugin; it does not).
     var message: String
     /// The server's five-character SQLSTATE, when the server reported one.
     var sqlState: String?
@@ -27,22 +27,24 @@ struct PostgresError: Error, CustomStringConvertible {
 
     init(_ code: PluginError.Code, _ message: String, sqlState: String? = nil, retryable: Bool = false) {
         self.code = code
-        self.message = message.hasPrefix("postgres: ") ? message : "postgres: " + message
+        self.message = message
         self.sqlState = sqlState
         self.retryable = retryable
     }
 
     var description: String { message }
 
-    /// The kit's error, with the same code, message and retryability.
-    var pluginError: PluginError { PluginError(code, message, retryable: retryable) }
+    /// The kit's error, with the same code, message and retryability, and
+    /// the SQLSTATE as ABI 1.2's error detail (`etl_error_detail.sqlstate`),
+    /// so the host can show and match it without parsing the message.
+    var pluginError: PluginError { PluginError(code, message, retryable: retryable, sqlstate: sqlState) }
 
     /// This error, or a ``PluginError`` from the kit (config parsing)
     /// carried over; anything else is unknown.
     static func wrapping(_ error: any Error) -> PostgresError {
         switch error {
         case let error as PostgresError: error
-        case let error as PluginError: PostgresError(error.code, error.message, retryable: error.retryable)
+        case let error as PluginError: PostgresError(error.code, error.message, sqlState: error.sqlstate, retryable: error.retryable)
         default: PostgresError(.unknown, String(describing: error))
         }
     }

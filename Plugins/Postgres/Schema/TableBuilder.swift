@@ -44,7 +44,7 @@ struct TableBuilder {
         for field in fields {
             let incoming = PGType(field)
             guard let index = existing.columns.firstIndex(where: { $0.name == field.name }) else {
-                host.log(.info, "postgres: \(what): adding column \"\(field.name)\" \(incoming.declaration)")
+                host.log(.info, "\(what): adding column \"\(field.name)\" \(incoming.declaration)")
                 actions.append("ADD COLUMN \(PGName.quoted(field.name)) \(incoming.declaration)")
                 result.columns.append(ColumnInfo(name: field.name, declared: incoming.declaration))
                 continue
@@ -58,7 +58,7 @@ struct TableBuilder {
             guard wanted != family else { continue }
             if family == .bigint, wanted == .double { try checkExactAsDouble(column.name) }
             if family == .double || family == .numeric, wanted == .jsonb { try checkFiniteForJSON(column.name) }
-            host.log(.info, "postgres: \(what): widening column \"\(column.name)\" from \(column.declared) to "
+            host.log(.info, "\(what): widening column \"\(column.name)\" from \(column.declared) to "
                 + "\(wanted.declaration)")
             let quoted = PGName.quoted(column.name)
             actions.append("ALTER COLUMN \(quoted) TYPE \(wanted.declaration) USING "
@@ -144,7 +144,7 @@ struct TableBuilder {
         for object in dependents.objects {
             let missing = object.columns.filter { !fresh.contains($0) }
             guard missing.isEmpty else {
-                host.log(.warn, "postgres: \(what): not recreating \(object.what): the new table has no column "
+                host.log(.warn, "\(what): not recreating \(object.what): the new table has no column "
                     + missing.map { "\"\($0)\"" }.joined(separator: ", "))
                 continue
             }

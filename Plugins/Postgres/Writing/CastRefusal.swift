@@ -12,7 +12,7 @@
 /// only after a failure.
 ///
 /// ```swift
-/// // postgres: table "people": merging the loaded rows (INSERT ... SELECT) failed: integer out of
+/// // table "people": merging the loaded rows (INSERT ... SELECT) failed: integer out of
 /// // range (SQLSTATE 22003; column "id", row 2 of the load)
 /// let place = CastRefusal(db: db, temporary: temp, ordinal: "_etl_row", columns: casts, rows: 2).locate()
 /// ```

@@ -249,7 +249,7 @@ final class PostgresTableWriter: TableWriter {
         do {
             try checkUsable("record present keys")
             guard let presentKeys else {
-                throw PostgresError.invalidArgument("postgres: table \"\(request.table)\": present keys were given to a "
+                throw PostgresError.invalidArgument("table \"\(request.table)\": present keys were given to a "
                     + "load begun without deletions")
             }
             // One COPY at a time per connection: the rows' COPY ends here
@@ -281,7 +281,7 @@ final class PostgresTableWriter: TableWriter {
                     // Before the merge, which drops the loaded rows equal to the stored ones.
                     let changed = try presentKeys.apply(request.deletions, live: PGName.qualified(schema, table),
                                                         loaded: temporary, db: db)
-                    host.log(.info, "postgres: table \"\(table)\": \(request.deletions == .remove ? "removed" : "flagged") "
+                    host.log(.info, "table \"\(table)\": \(request.deletions == .remove ? "removed" : "flagged") "
                         + "\(changed) row\(changed == 1 ? "" : "s") no longer at the source")
                 }
                 try merge(statement, temporary: temporary, analyze: analyze, ordinal: ordinal, casts: casts)
@@ -294,7 +294,7 @@ final class PostgresTableWriter: TableWriter {
             failure = error
             throw error.pluginError
         }
-        host.log(.debug, "postgres: table \"\(table)\": committed \(rowsWritten) rows (\(request.mode))")
+        host.log(.debug, "table \"\(table)\": committed \(rowsWritten) rows (\(request.mode))")
         end()
     }
 
@@ -397,7 +397,7 @@ final class PostgresTableWriter: TableWriter {
 
     /// The error for a value the encoder refused, naming column and row.
     private func refusal(_ refusal: ColumnEncoder.Refusal, column: String, row: Int64) -> PostgresError {
-        let place = "postgres: table \"\(request.table)\": column \"\(column)\", row \(row) of the load"
+        let place = "table \"\(request.table)\": column \"\(column)\", row \(row) of the load"
         switch refusal {
         case .inexactDouble:
             return .data("\(place): an integer that double precision cannot represent exactly (beyond 2^53); "

@@ -54,14 +54,14 @@ final class PresentKeys {
             for (position, encoder) in encoders.enumerated() {
                 if batch.isNull(row: row, column: position) {
                     db.abortCopy("a null key")
-                    throw PostgresError.data("postgres: table \"\(table)\": key column \"\(keys[position])\" is null "
+                    throw PostgresError.data("table \"\(table)\": key column \"\(keys[position])\" is null "
                         + "in row \(row + 1) of a batch of present keys")
                 }
                 do throws(ColumnEncoder.Refusal) {
                     try encoder.encode(batch, row: row, into: buffer, scratch: scratch)
                 } catch {
                     db.abortCopy("a key that does not fit")
-                    throw PostgresError.data("postgres: table \"\(table)\": key column \"\(keys[position])\" of row "
+                    throw PostgresError.data("table \"\(table)\": key column \"\(keys[position])\" of row "
                         + "\(row + 1) of a batch of present keys does not fit the column")
                 }
             }
@@ -79,7 +79,7 @@ final class PresentKeys {
     /// in `loaded` (the load's temporary table); returns how many changed.
     func apply(_ mode: DeletionMode, live: String, loaded: String, db: PGConnection) throws(PostgresError) -> Int {
         guard received else {
-            throw PostgresError.invalidArgument("postgres: table \"\(table)\": deletions (\(mode)) were requested but "
+            throw PostgresError.invalidArgument("table \"\(table)\": deletions (\(mode)) were requested but "
                 + "no present keys were given (write_present_keys was never called); nothing was deleted")
         }
         func matches(_ other: String, _ alias: String) -> String {

@@ -68,7 +68,7 @@ final class SQLiteConnection {
         // The first read of the header: a file that is not a database fails here.
         _ = try rows("SELECT count(*) FROM sqlite_master", [], opening)
         guard sqlite3_db_readonly(handle, "main") != 1 else {
-            throw PluginError(.permissionDenied, "sqlite: database \"\(path)\" is read-only; check the "
+            throw PluginError(.permissionDenied, "database \"\(path)\" is read-only; check the "
                 + "permissions of the file and of its folder (SQLite writes a -wal file next to it)")
         }
         // After a checkpoint, shrink the -wal file a large load grew.
@@ -97,7 +97,7 @@ final class SQLiteConnection {
     var inTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     /// The error for a failed call that returned `code`, with SQLite's
-    /// message and the code's name, e.g. `sqlite: table "t": INSERT failed:
+    /// message and the code's name, e.g. `table "t": INSERT failed:
     /// NOT NULL constraint failed: t.id (SQLITE_CONSTRAINT_NOTNULL)`.
     ///
     /// - Parameter what: what was being done, e.g. `table "t": INSERT`.
@@ -177,7 +177,7 @@ final class SQLiteStatement {
 }
 
 extension PluginError {
-    /// The error for a SQLite failure: `sqlite: <what> failed: <message>
+    /// The error for a SQLite failure: `<what> failed: <message>
     /// (<SQLITE_NAME>)`, with the contract's code for it. SQLITE_BUSY and
     /// SQLITE_LOCKED are retryable.
     static func sqlite(code: Int32, message: String, what: String) -> PluginError {
@@ -191,7 +191,7 @@ extension PluginError {
         case SQLITE_MISUSE, SQLITE_INTERNAL: status = .internal
         default: status = .io
         }
-        return PluginError(status, "sqlite: \(what) failed: \(message) (\(SQLiteResultCode.name(code)))",
+        return PluginError(status, "\(what) failed: \(message) (\(SQLiteResultCode.name(code)))",
                            retryable: SQLiteResultCode.isBusy(code))
     }
 }

@@ -39,7 +39,7 @@ struct TableBuilder {
     /// `ALTER TABLE table ADD COLUMN column type`: the column is nullable,
     /// and existing rows get NULL.
     func addColumn(_ column: ColumnDefinition, to table: String) throws(PluginError) {
-        host.log(.info, "sqlite: table \"\(table)\": adding column \"\(column.name)\" "
+        host.log(.info, "table \"\(table)\": adding column \"\(column.name)\" "
             + "\(column.declared.isEmpty ? "(no type)" : column.declared)")
         try db.execute("ALTER TABLE \(SQLName.quoted(table)) ADD COLUMN \(column.sql)",
                        "table \"\(table)\": adding column \"\(column.name)\"")
@@ -48,7 +48,7 @@ struct TableBuilder {
     /// Drops staging tables of `table` that a previous load left behind.
     func dropStaleStaging(of table: String) throws(PluginError) {
         for stale in try TableCatalog.staleStagingTables(of: table, in: db) {
-            host.log(.warn, "sqlite: table \"\(table)\": dropping the stale staging table \"\(stale)\"")
+            host.log(.warn, "table \"\(table)\": dropping the stale staging table \"\(stale)\"")
             try db.execute("DROP TABLE \(SQLName.quoted(stale))",
                            "table \"\(table)\": dropping the stale staging table \"\(stale)\"")
         }
@@ -85,7 +85,7 @@ struct TableBuilder {
             if let skippedIndex, SQLName.key(index.name) == SQLName.key(skippedIndex) { continue }
             let missing = index.columns.compactMap { $0 }.filter { fresh?.column($0) == nil }
             guard missing.isEmpty else {
-                host.log(.warn, "sqlite: \(what): not recreating index \"\(index.name)\": the new table has no "
+                host.log(.warn, "\(what): not recreating index \"\(index.name)\": the new table has no "
                     + "column \(missing.map { "\"\($0)\"" }.joined(separator: ", "))")
                 continue
             }
@@ -120,7 +120,7 @@ struct TableBuilder {
             var definition = ColumnDefinition(name: column.name, declared: column.declared,
                                               notNull: column.notNull, defaultSQL: column.defaultSQL)
             if let wanted = types[SQLName.key(column.name)], wanted != column.type {
-                host.log(.info, "sqlite: table \"\(table)\": widening column \"\(column.name)\" from "
+                host.log(.info, "table \"\(table)\": widening column \"\(column.name)\" from "
                     + "\(column.type) to \(wanted) (the table is rebuilt)")
                 if column.type == .integer && wanted == .real {
                     try checkExactAsReal(column.name, in: old.name, table: table)
@@ -177,7 +177,7 @@ struct TableBuilder {
             + "AND (\(quoted) > 9223372036854774784 OR CAST(CAST(\(quoted) AS REAL) AS INTEGER) <> \(quoted)) LIMIT 1",
             [], "table \"\(table)\": checking column \"\(column)\" before widening it to REAL")
         guard inexact.isEmpty else {
-            throw PluginError.data("sqlite: table \"\(table)\": column \"\(column)\" cannot widen from INTEGER "
+            throw PluginError.data("table \"\(table)\": column \"\(column)\" cannot widen from INTEGER "
                 + "to REAL: it holds integers that REAL cannot represent exactly (beyond 2^53); load the "
                 + "column as text instead")
         }

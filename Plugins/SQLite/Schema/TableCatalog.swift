@@ -70,7 +70,7 @@ enum TableCatalog {
             + "AND name = ?1 COLLATE NOCASE", [.text(name)], what)
         guard let object = objects.first, let stored = object[0].text else { return nil }
         guard object[1].text == "table" else {
-            throw PluginError.invalidArgument("sqlite: \"\(name)\" is a view, not a table; choose another "
+            throw PluginError.invalidArgument("\"\(name)\" is a view, not a table; choose another "
                 + "table name or drop the view")
         }
         let columns = try db.rows("SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?1)",

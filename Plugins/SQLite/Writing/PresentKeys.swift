@@ -75,7 +75,7 @@ final class PresentKeys {
         for row in 0..<batch.rowCount {
             for (position, binder) in binders.enumerated() {
                 if batch.isNull(row: row, column: binder.column) {
-                    throw PluginError.data("sqlite: table \"\(table)\": key column \"\(keyNames[position])\" is "
+                    throw PluginError.data("table \"\(table)\": key column \"\(keyNames[position])\" is "
                         + "null in row \(row + 1) of a batch of present keys")
                 }
                 guard let status = binder.bind(batch, row: row, to: statement, parameter: Int32(position + 1),
@@ -95,7 +95,7 @@ final class PresentKeys {
     /// then drops the temporary table; returns how many rows changed.
     func apply(_ mode: DeletionMode, to target: String) throws(PluginError) -> Int {
         guard received else {
-            throw PluginError.invalidArgument("sqlite: table \"\(table)\": deletions (\(mode)) were requested but "
+            throw PluginError.invalidArgument("table \"\(table)\": deletions (\(mode)) were requested but "
                 + "no present keys were given (write_present_keys was never called); nothing was deleted")
         }
         let live = SQLName.quoted(target)

@@ -155,7 +155,7 @@ final class SQLiteTableWriter: TableWriter {
     func writePresentKeys(batch: ImportedBatch) throws {
         try checkUsable("record present keys")
         guard let presentKeys else {
-            throw PluginError.invalidArgument("sqlite: table \"\(request.table)\": present keys were given to a load "
+            throw PluginError.invalidArgument("table \"\(request.table)\": present keys were given to a load "
                 + "begun without deletions")
         }
         do {
@@ -179,7 +179,7 @@ final class SQLiteTableWriter: TableWriter {
             }
             if let presentKeys {
                 let changed = try presentKeys.apply(request.deletions, to: target)
-                host.log(.info, "sqlite: table \"\(table)\": \(request.deletions == .remove ? "removed" : "flagged") "
+                host.log(.info, "table \"\(table)\": \(request.deletions == .remove ? "removed" : "flagged") "
                     + "\(changed) row\(changed == 1 ? "" : "s") no longer at the source")
             }
             try Bookkeeping.write(commit, for: request, in: db)
@@ -190,7 +190,7 @@ final class SQLiteTableWriter: TableWriter {
             failure = error
             throw error
         }
-        host.log(.debug, "sqlite: table \"\(table)\": committed \(rowsWritten) rows (\(request.mode))")
+        host.log(.debug, "table \"\(table)\": committed \(rowsWritten) rows (\(request.mode))")
         end(committed: true)
     }
 
@@ -218,11 +218,11 @@ final class SQLiteTableWriter: TableWriter {
     /// multi-row INSERT, the rest one by one.
     private func insert(_ batch: ImportedBatch) throws(PluginError) {
         guard let single = statement?.handle else {
-            throw PluginError.internalError("sqlite: table \"\(request.table)\": the INSERT is gone")
+            throw PluginError.internalError("table \"\(request.table)\": the INSERT is gone")
         }
         for key in keyColumns where batch.nullCount(column: key) > 0 {
             let row = (0..<batch.rowCount).first { batch.isNull(row: $0, column: key) } ?? 0
-            throw PluginError.data("sqlite: table \"\(request.table)\": upsert key column "
+            throw PluginError.data("table \"\(request.table)\": upsert key column "
                 + "\"\(batch.schema.fields[key].name)\" is null in row \(rowsWritten + Int64(row) + 1) of the load "
                 + "(row \(row + 1) of its batch); every row needs a key to be merged on")
         }
@@ -317,7 +317,7 @@ final class SQLiteTableWriter: TableWriter {
     }
 
     private func inexact(_ binder: ColumnBinder, row: Int, batch: ImportedBatch) -> PluginError {
-        PluginError.data("sqlite: table \"\(request.table)\": column \"\(batch.schema.fields[binder.column].name)\" "
+        PluginError.data("table \"\(request.table)\": column \"\(batch.schema.fields[binder.column].name)\" "
             + "is REAL but row \(rowsWritten + Int64(row) + 1) \(binder.unstorable(batch, row: row))")
     }
 
@@ -329,14 +329,14 @@ final class SQLiteTableWriter: TableWriter {
     private func checkUsable(_ operation: String) throws(PluginError) {
         let table = request.table
         guard !ended else {
-            throw PluginError.internalError("sqlite: table \"\(table)\": \(operation) after the load ended")
+            throw PluginError.internalError("table \"\(table)\": \(operation) after the load ended")
         }
         if let failure {
-            throw PluginError(failure.code, "sqlite: table \"\(table)\": cannot \(operation) after a failed "
+            throw PluginError(failure.code, "table \"\(table)\": cannot \(operation) after a failed "
                 + "write (\(failure.message)); roll the load back")
         }
         guard db.inTransaction else {
-            throw PluginError.io("sqlite: table \"\(table)\": the load's transaction was rolled back by SQLite "
+            throw PluginError.io("table \"\(table)\": the load's transaction was rolled back by SQLite "
                 + "after an earlier error; nothing was written")
         }
     }
@@ -353,36 +353,36 @@ final class SQLiteTableWriter: TableWriter {
     /// and columns that SQLite would see as the same.
     private static func validate(_ request: TableRequest) throws(PluginError) {
         let table = request.table
-        guard !table.isEmpty else { throw PluginError.invalidArgument("sqlite: the table name is empty") }
+        guard !table.isEmpty else { throw PluginError.invalidArgument("the table name is empty") }
         let key = SQLName.key(table)
         // The host's rejects table is the one _etl_ table loaded through begin().
         guard !key.hasPrefix(SQLName.reservedPrefix) || key == "_etl_rejects" else {
-            throw PluginError.invalidArgument("sqlite: table \"\(table)\": names beginning with \"_etl_\" are "
+            throw PluginError.invalidArgument("table \"\(table)\": names beginning with \"_etl_\" are "
                 + "reserved for the warehouse's own tables (_etl_state, _etl_runs, _etl_schemas, _etl_rejects, staging)")
         }
         guard !key.hasPrefix("sqlite_") else {
-            throw PluginError.invalidArgument("sqlite: table \"\(table)\": names beginning with \"sqlite_\" "
+            throw PluginError.invalidArgument("table \"\(table)\": names beginning with \"sqlite_\" "
                 + "are reserved by SQLite")
         }
         guard !request.schema.fields.isEmpty else {
-            throw PluginError.invalidArgument("sqlite: table \"\(table)\": the schema has no columns; a SQLite "
+            throw PluginError.invalidArgument("table \"\(table)\": the schema has no columns; a SQLite "
                 + "table needs at least one")
         }
         var seen: [String: String] = [:]
         for field in request.schema.fields {
             if let other = seen[SQLName.key(field.name)] {
-                throw PluginError.invalidArgument("sqlite: table \"\(table)\": columns \"\(other)\" and "
+                throw PluginError.invalidArgument("table \"\(table)\": columns \"\(other)\" and "
                     + "\"\(field.name)\" are the same column in SQLite (names differ only in ASCII case); "
                     + "rename one")
             }
             seen[SQLName.key(field.name)] = field.name
         }
         for key in request.keyColumns where seen[SQLName.key(key)] == nil {
-            throw PluginError.invalidArgument("sqlite: table \"\(table)\": key column \"\(key)\" is not in the "
+            throw PluginError.invalidArgument("table \"\(table)\": key column \"\(key)\" is not in the "
                 + "schema; its columns are \(request.schema.fields.map { "\"\($0.name)\"" }.joined(separator: ", "))")
         }
         if request.mode == .upsert, request.keyColumns.isEmpty {
-            throw PluginError.invalidArgument("sqlite: table \"\(table)\": upsert needs key columns")
+            throw PluginError.invalidArgument("table \"\(table)\": upsert needs key columns")
         }
     }
 

@@ -243,6 +243,16 @@ struct ArrowArrayStream {
  * The struct array itself has no nulls (null_count 0, validity NULL);
  * batches of zero rows are allowed.
  *
+ * A "u" or "z" column whose ArrowArray.offset is 0 starts its values at
+ * byte 0 of its data: offsets[0] == 0. This is stricter than Arrow, which
+ * allows offsets that start past 0: a slice of a larger array must say so
+ * with ArrowArray.offset (as pyarrow and DuckDB export slices), not with
+ * offsets that start past 0 (as arrow-rs exports them: copy such a slice
+ * first). Otherwise an off-by-one in the offsets, which shifts every value
+ * and stays valid UTF-8, could not be told from a slice. The host refuses
+ * such a batch as a broken one (ETL_ERR_INTERNAL, exit 2), and `etl-host
+ * plugins test` fails its check "values".
+ *
  * Field metadata (Arrow's binary key/value encoding) carries meaning that the
  * format alone does not:
  *   ARROW:extension:name = arrow.json   the utf8 values are JSON documents
@@ -297,12 +307,14 @@ struct ArrowArrayStream {
  *
  * OPERATION STATUSES (etl_status_code) as the host reads them: an error
  * with retryable set is retried by the host's RetryPolicy (honouring
- * etl_error_detail.retry_after_seconds, since 1.2); ETL_ERR_DATA from a
- * warehouse's begin, write, write_present_keys or commit is bad data
- * (exit 65, never retried); ETL_ERR_NOT_FOUND from state_get, schema_get
- * and table_schema means "none"; ETL_ERR_INVALID_ARGUMENT from open or
- * discover is a bad config (exit 64); ETL_ERR_CANCELLED after cancel() is
- * a cancelled run (130); any other failure fails the stream (exit 1).
+ * etl_error_detail.retry_after_seconds, since 1.2); ETL_ERR_DATA from any
+ * operation (an extractor's open, check, discover, read or checkpoint as a
+ * warehouse's begin, write, write_present_keys or commit) is bad data
+ * (exit 65, never retried, whatever retryable says); ETL_ERR_NOT_FOUND
+ * from state_get, schema_get and table_schema means "none";
+ * ETL_ERR_INVALID_ARGUMENT from open or discover is a bad config (exit
+ * 64); ETL_ERR_CANCELLED after cancel() is a cancelled run (130); any
+ * other failure fails the stream (exit 1).
  */
 /** Transient: the host may retry the stream from its last state. */
 #define ETL_STREAM_ERR_TRANSIENT EAGAIN

@@ -188,14 +188,20 @@ extension LoadedPlugin {
 
     /// Calls a plugin operation and turns a failure into a HostError carrying
     /// the plugin's message, code and retryability (the error is released).
+    ///
+    /// `ETL_ERR_DATA` from any operation, an extractor's as a warehouse's,
+    /// is `.badData` (exit 65) and never retried, whatever its retryable
+    /// flag says; every other failure is `.operationFailed`.
     func call(_ operation: String, _ body: (UnsafeMutablePointer<etl_error>) -> etl_status) throws {
         var error = emptyError()
         let status = body(&error)
         guard status != ETL_OK.rawValue else { return }
         let failure = PluginError(taking: &error, status: status, detail: raw.error_detail)
-        throw HostError(.operationFailed, "plugin '\(descriptor.name)': \(operation) failed: \(failure.message) [\(PluginStatusCode.name(status))]",
-                        pluginStatus: status, retryable: failure.retryable, retryAfterSeconds: failure.retryAfterSeconds,
-                        sqlstate: failure.sqlstate, vendorCode: failure.vendorCode)
+        let isBadData = status == ETL_ERR_DATA.rawValue
+        throw HostError(isBadData ? .badData : .operationFailed,
+                        "plugin '\(descriptor.name)': \(operation) failed: \(failure.message) [\(PluginStatusCode.name(status))]",
+                        pluginStatus: status, retryable: failure.retryable && !isBadData,
+                        retryAfterSeconds: failure.retryAfterSeconds, sqlstate: failure.sqlstate, vendorCode: failure.vendorCode)
     }
 
     /// Calls an operation that fills an etl_buffer and returns its text.

@@ -4,7 +4,9 @@
 /// Checks that the structure matches the schema (buffer and child counts),
 /// that lengths and offsets are consistent and in range, that null_count
 /// agrees with the validity bitmap (or is -1, unknown), that utf8 offsets
-/// are monotonic and the bytes valid UTF-8.
+/// are monotonic and the bytes valid UTF-8, and that utf8 and binary
+/// offsets start at 0 in an array of offset 0 (the contract's rule, stricter
+/// than Arrow: a slice says so with its offset).
 ///
 /// Before a buffer is read, the extent its column declares (a validity
 /// bitmap of `offset + length` bits, `offset + length + 1` offsets, the bytes
@@ -176,6 +178,13 @@ enum ArrayValidator {
         let first = Int(offsets[offset])
         guard first >= 0 else {
             throw PluginError.data("offset \(offset) is negative (\(first))")
+        }
+        // The contract (etl_plugin.h, "BATCHES IN ABI v1"): an array of offset
+        // 0 starts at offsets[0] == 0; a slice says so with its offset.
+        guard offset > 0 || length == 0 || first == 0 else {
+            throw PluginError.data("offset[0]=\(first), not 0, in an array of offset 0: every value is shifted by "
+                + "\(first) byte\(first == 1 ? "" : "s") (an off-by-one in the offsets?); a slice of a larger array "
+                + "must say so with the array's offset, as etl_plugin.h requires")
         }
         var previous = first
         for index in 0..<length {

@@ -211,7 +211,7 @@ static etl_status parse_config(const char* json, etl_instance* inst, etl_error* 
   const char* p = skip_ws(json == NULL ? "" : json);
   int have_rows = 0;
   char key[64];
-  if (*p != '{') return fail(error, ETL_ERR_INVALID_ARGUMENT, "%s: the config is not a JSON object", FIXTURE_NAME);
+  if (*p != '{') return fail(error, ETL_ERR_INVALID_ARGUMENT, "the config is not a JSON object");
   p = skip_ws(p + 1);
   while (*p == '"') {
     p = read_string(p, key, sizeof key);
@@ -223,8 +223,7 @@ static etl_status parse_config(const char* json, etl_instance* inst, etl_error* 
       char* end;
       long long value = strtoll(p, &end, 10);
       if (end == p || value < 0 || *end == '.' || *end == 'e' || *end == 'E') {
-        return fail(error, ETL_ERR_INVALID_ARGUMENT, "%s: config \"rows\" must be an integer of 0 or more",
-                    FIXTURE_NAME);
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "config \"rows\" must be an integer of 0 or more");
       }
       inst->rows = value;
       have_rows = 1;
@@ -232,21 +231,19 @@ static etl_status parse_config(const char* json, etl_instance* inst, etl_error* 
     } else if (strcmp(key, "label") == 0) {
       p = read_string(p, inst->label, sizeof inst->label);
       if (p == NULL) {
-        return fail(error, ETL_ERR_INVALID_ARGUMENT, "%s: config \"label\" must be a string", FIXTURE_NAME);
+        return fail(error, ETL_ERR_INVALID_ARGUMENT, "config \"label\" must be a string");
       }
     } else {
-      return fail(error, ETL_ERR_INVALID_ARGUMENT, "%s: unknown config key \"%s\"; valid keys: rows, label",
-                  FIXTURE_NAME, key);
+      return fail(error, ETL_ERR_INVALID_ARGUMENT, "unknown config key \"%s\"; valid keys: rows, label", key);
     }
     p = skip_ws(p);
     if (*p == ',') p = skip_ws(p + 1);
   }
   if (p == NULL || *p != '}') {
-    return fail(error, ETL_ERR_INVALID_ARGUMENT, "%s: the config is not a flat JSON object", FIXTURE_NAME);
+    return fail(error, ETL_ERR_INVALID_ARGUMENT, "the config is not a flat JSON object");
   }
   if (!have_rows) {
-    return fail(error, ETL_ERR_INVALID_ARGUMENT, "%s: config \"rows\" is missing (the number of rows)",
-                FIXTURE_NAME);
+    return fail(error, ETL_ERR_INVALID_ARGUMENT, "config \"rows\" is missing (the number of rows)");
   }
   return ETL_OK;
 }
@@ -258,9 +255,9 @@ static etl_status parse_config(const char* json, etl_instance* inst, etl_error* 
 static etl_status fixture_open(const etl_open_request* request, etl_instance** out, etl_error* error) {
   etl_instance* inst;
   etl_status status;
-  if (request == NULL || out == NULL) return fail(error, ETL_ERR_INVALID_ARGUMENT, "%s: no request", FIXTURE_NAME);
+  if (request == NULL || out == NULL) return fail(error, ETL_ERR_INVALID_ARGUMENT, "no request");
   inst = (etl_instance*)calloc(1, sizeof *inst);
-  if (inst == NULL) return fail(error, ETL_ERR_RESOURCE_EXHAUSTED, "%s: out of memory", FIXTURE_NAME);
+  if (inst == NULL) return fail(error, ETL_ERR_RESOURCE_EXHAUSTED, "out of memory");
   status = parse_config(request->config_json, inst, error);
   if (status != ETL_OK) {
     free(inst);
@@ -308,7 +305,7 @@ static void release_buffer(etl_buffer* buffer) {
 static etl_status fill_buffer(etl_buffer* buffer, const char* text, etl_error* error) {
   size_t n = strlen(text);
   char* data = (char*)malloc(n + 1);
-  if (data == NULL) return fail(error, ETL_ERR_RESOURCE_EXHAUSTED, "%s: out of memory", FIXTURE_NAME);
+  if (data == NULL) return fail(error, ETL_ERR_RESOURCE_EXHAUSTED, "out of memory");
   memcpy(data, text, n + 1);
   buffer->data = data;
   buffer->length = (int64_t)n;
@@ -330,7 +327,7 @@ static etl_status fixture_checkpoint(etl_instance* inst, const char* stream, etl
   } else if (stream != NULL && strcmp(stream, "ticker") == 0) {
     after = inst->last_tick;
   } else {
-    return fail(error, ETL_ERR_INVALID_ARGUMENT, "%s: unknown stream '%s'", FIXTURE_NAME, stream ? stream : "");
+    return fail(error, ETL_ERR_INVALID_ARGUMENT, "unknown stream '%s'", stream ? stream : "");
   }
 #ifdef BROKEN_CHECKPOINT_NOT_JSON
   snprintf(text, sizeof text, "after=%lld", after); /* BUG: not JSON */
@@ -481,7 +478,7 @@ static void plant_bugs(struct ArrowArray* out, long long batch) {
 static int stream_get_schema(struct ArrowArrayStream* stream, struct ArrowSchema* out) {
   fixture_stream* s = (fixture_stream*)stream->private_data;
   if (etl_batch_get_schema(s->builder, out) != ETL_OK) {
-    snprintf(s->error, sizeof s->error, "%s: %s", FIXTURE_NAME, etl_batch_last_error(s->builder));
+    snprintf(s->error, sizeof s->error, "%s", etl_batch_last_error(s->builder));
     return ENOMEM;
   }
   return 0;
@@ -496,7 +493,7 @@ static int stream_get_next(struct ArrowArrayStream* stream, struct ArrowArray* o
 #else
   if (cancelled(inst)) {
 #endif
-    snprintf(s->error, sizeof s->error, "%s: reading stream '%s' was cancelled", FIXTURE_NAME,
+    snprintf(s->error, sizeof s->error, "reading stream '%s' was cancelled",
              s->ticker ? "ticker" : "numbers");
     return ECANCELED;
   }
@@ -504,7 +501,7 @@ static int stream_get_next(struct ArrowArrayStream* stream, struct ArrowArray* o
     struct timespec pause = {0, 1000000};
     nanosleep(&pause, NULL);
     if (etl_batch_append_int64(b, s->next_id) || etl_batch_end_row(b) || etl_batch_finish(b, out, NULL)) {
-      snprintf(s->error, sizeof s->error, "%s: %s", FIXTURE_NAME, etl_batch_last_error(b));
+      snprintf(s->error, sizeof s->error, "%s", etl_batch_last_error(b));
       return ENOMEM;
     }
     inst->last_tick = s->next_id++;
@@ -531,7 +528,7 @@ static int stream_get_next(struct ArrowArrayStream* stream, struct ArrowArray* o
         s->next_id++; /* set aside by the host */
         continue;
       }
-      snprintf(s->error, sizeof s->error, "%s: stream 'numbers' row 2: the field ok is not a boolean", FIXTURE_NAME);
+      snprintf(s->error, sizeof s->error, "row 2: the field ok is not a boolean");
       return EBADMSG;
     }
 #endif
@@ -539,14 +536,14 @@ static int stream_get_next(struct ArrowArrayStream* stream, struct ArrowArray* o
     if (etl_batch_append_int64(b, id) || etl_batch_append_string(b, label) || etl_batch_append_bool(b, id % 2) ||
         (id % 3 == 0 ? etl_batch_append_null(b) : etl_batch_append_double(b, (double)id * 0.5)) ||
         etl_batch_end_row(b)) {
-      snprintf(s->error, sizeof s->error, "%s: %s", FIXTURE_NAME, etl_batch_last_error(b));
+      snprintf(s->error, sizeof s->error, "%s", etl_batch_last_error(b));
       etl_batch_discard_row(b);
       return ENOMEM;
     }
     s->next_id++;
   }
   if (etl_batch_finish(b, out, NULL)) {
-    snprintf(s->error, sizeof s->error, "%s: %s", FIXTURE_NAME, etl_batch_last_error(b));
+    snprintf(s->error, sizeof s->error, "%s", etl_batch_last_error(b));
     return ENOMEM;
   }
   s->batch++;
@@ -583,7 +580,7 @@ static etl_status fixture_read(etl_instance* inst, const etl_read_request* reque
   int ticker;
 #ifdef BROKEN_READS_PAST_STRUCT_SIZE
   if (request->keys_only) { /* BUG: keys_only is a 1.1 field: check ETL_HAS_FIELD first */
-    return fail(error, ETL_ERR_NOT_IMPLEMENTED, "%s: keys_only is not supported", FIXTURE_NAME);
+    return fail(error, ETL_ERR_NOT_IMPLEMENTED, "keys_only is not supported");
   }
 #endif
   if (request->stream != NULL && strcmp(request->stream, "numbers") == 0) {
@@ -591,8 +588,8 @@ static etl_status fixture_read(etl_instance* inst, const etl_read_request* reque
   } else if (request->stream != NULL && strcmp(request->stream, "ticker") == 0) {
     ticker = 1;
   } else {
-    return fail(error, ETL_ERR_INVALID_ARGUMENT, "%s: unknown stream '%s' (the streams are numbers and ticker)",
-                FIXTURE_NAME, request->stream ? request->stream : "(null)");
+    return fail(error, ETL_ERR_INVALID_ARGUMENT, "unknown stream '%s' (the streams are numbers and ticker)",
+                request->stream ? request->stream : "(null)");
   }
   s = (fixture_stream*)calloc(1, sizeof *s);
   b = etl_batch_new();
@@ -602,7 +599,7 @@ static etl_status fixture_read(etl_instance* inst, const etl_read_request* reque
                    etl_batch_add_column(b, "score", ETL_TYPE_FLOAT64, 0)))) {
     free(s);
     etl_batch_free(b);
-    return fail(error, ETL_ERR_RESOURCE_EXHAUSTED, "%s: out of memory", FIXTURE_NAME);
+    return fail(error, ETL_ERR_RESOURCE_EXHAUSTED, "out of memory");
   }
   s->inst = inst;
   s->builder = b;
@@ -639,7 +636,7 @@ ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* hos
 #ifndef BROKEN_ACCEPTS_ANY_ABI
   if (ETL_ABI_MAJOR(host_abi) != ETL_ABI_VERSION_MAJOR) {
     if (ETL_HAS_FIELD(out, etl_plugin, abi_version)) out->abi_version = ETL_ABI_VERSION;
-    return fail(error, ETL_ERR_ABI_MISMATCH, "%s: built for ABI %u.%u, the host offers %u.%u", FIXTURE_NAME,
+    return fail(error, ETL_ERR_ABI_MISMATCH, "built for ABI %u.%u, the host offers %u.%u",
                 (unsigned)ETL_ABI_VERSION_MAJOR, (unsigned)ETL_ABI_VERSION_MINOR, (unsigned)ETL_ABI_MAJOR(host_abi),
                 (unsigned)ETL_ABI_MINOR(host_abi));
   }

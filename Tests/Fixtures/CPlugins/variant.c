@@ -24,13 +24,14 @@
  * KNOBS (all optional; without any, a well-behaved ABI 1.0 extractor)
  *
  *   -DVARIANT_NAME="\"name\""
- *       The plugin's name (default "variant"). Error messages start with it.
+ *       The plugin's name (default "variant"). Error messages do not repeat
+ *       it: the host names the plugin.
  *
  *   -DVARIANT_ABI_MAJOR=N -DVARIANT_ABI_MINOR=M
  *       The ABI version it was "built for" and reports in abi_version
  *       (default: the header's). When N differs from the host's major, init
  *       sets out->abi_version and returns ETL_ERR_ABI_MISMATCH with the
- *       message "<name>: built for ABI N.M, host offers A.B".
+ *       message "built for ABI N.M, host offers A.B".
  *
  *   -DVARIANT_DESCRIPTOR_SIZE=<bytes>   e.g. ETL_PLUGIN_SIZE_1_0
  *       The value it writes to out->struct_size, verbatim: it is NOT
@@ -58,7 +59,7 @@
  *
  *   -DVARIANT_INIT_FAILS
  *       etl_plugin_init returns ETL_ERR_INVALID_ARGUMENT with the message
- *       "<name>: refusing to start: the test asked me to".
+ *       "refusing to start: the test asked me to".
  *
  *   -DVARIANT_KIND=ETL_KIND_WAREHOUSE
  *       Reports this kind (default ETL_KIND_EXTRACTOR) but keeps its
@@ -80,7 +81,12 @@
  *       (SQLSTATE 40001)", whose detail (etl_plugin.error_detail) is
  *       retry_after_seconds 0.3, vendor_code 7, sqlstate "40001".
  *
- * With the default name, the messages above read "variant: ...".
+ * RUN-TIME SWITCH (environment, read at each call)
+ *
+ *   VARIANT_DATA_ERROR_IN=open|check|discover|read
+ *       That operation fails with ETL_ERR_DATA and the message
+ *       "row 2 of the source is malformed (asked for in <op>)": bad data
+ *       from an extractor operation, which the host ends with exit 65.
  */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 
@@ -282,11 +288,20 @@ struct etl_instance {
 /** The host's table, kept from init. */
 static const etl_host_api* g_host;
 
+/** Fails `operation` with ETL_ERR_DATA when VARIANT_DATA_ERROR_IN names it;
+ *  returns ETL_OK otherwise. */
+static etl_status data_error_if_asked(const char* operation, etl_error* error) {
+  const char* where = getenv("VARIANT_DATA_ERROR_IN");
+  if (where == NULL || strcmp(where, operation) != 0) return ETL_OK;
+  return fail(error, ETL_ERR_DATA, "row 2 of the source is malformed (asked for in %s)", operation);
+}
+
 static etl_status variant_open(const etl_open_request* request, etl_instance** out,
                                etl_error* error) {
   etl_instance* inst;
+  if (data_error_if_asked("open", error) != ETL_OK) return ETL_ERR_DATA;
   inst = (etl_instance*)calloc(1, sizeof *inst);
-  if (inst == NULL) return fail(error, ETL_ERR_UNKNOWN, "%s: out of memory", VARIANT_NAME);
+  if (inst == NULL) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
   inst->context = request->host_context;
   *out = inst;
   return ETL_OK;
@@ -294,8 +309,7 @@ static etl_status variant_open(const etl_open_request* request, etl_instance** o
 
 static etl_status variant_check(etl_instance* inst, etl_error* error) {
   (void)inst;
-  (void)error;
-  return ETL_OK;
+  return data_error_if_asked("check", error);
 }
 
 static void variant_cancel(etl_instance* inst) {
@@ -328,8 +342,9 @@ static void release_buffer(etl_buffer* buffer) {
 static etl_status variant_discover(etl_instance* inst, etl_buffer* catalog, etl_error* error) {
   char* data;
   (void)inst;
+  if (data_error_if_asked("discover", error) != ETL_OK) return ETL_ERR_DATA;
   data = (char*)malloc(sizeof k_catalog);
-  if (data == NULL) return fail(error, ETL_ERR_UNKNOWN, "%s: out of memory", VARIANT_NAME);
+  if (data == NULL) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
   memcpy(data, k_catalog, sizeof k_catalog);
   catalog->data = data;
   catalog->length = (int64_t)(sizeof k_catalog - 1);
@@ -349,7 +364,7 @@ typedef struct variant_stream {
 static int stream_get_schema(struct ArrowArrayStream* stream, struct ArrowSchema* out) {
   variant_stream* s = (variant_stream*)stream->private_data;
   if (etl_batch_get_schema(s->builder, out) != ETL_OK) {
-    snprintf(s->error, sizeof s->error, "%s: %s", VARIANT_NAME, etl_batch_last_error(s->builder));
+    snprintf(s->error, sizeof s->error, "%s", etl_batch_last_error(s->builder));
     return ENOMEM;
   }
   return 0;
@@ -359,7 +374,7 @@ static int stream_get_next(struct ArrowArrayStream* stream, struct ArrowArray* o
   variant_stream* s = (variant_stream*)stream->private_data;
   etl_batch_builder* b = s->builder;
   if (is_cancelled(s->inst)) {
-    snprintf(s->error, sizeof s->error, "%s: cancelled", VARIANT_NAME);
+    snprintf(s->error, sizeof s->error, "cancelled");
     return ECANCELED;
   }
   if (s->done) {
@@ -388,7 +403,7 @@ static int stream_get_next(struct ArrowArrayStream* stream, struct ArrowArray* o
       etl_batch_append_int64(b, 3) || etl_batch_append_string(b, "three") ||
       etl_batch_append_bool(b, 1) || etl_batch_append_null(b) || etl_batch_end_row(b) ||
       etl_batch_finish(b, out, NULL)) {
-    snprintf(s->error, sizeof s->error, "%s: %s", VARIANT_NAME, etl_batch_last_error(b));
+    snprintf(s->error, sizeof s->error, "%s", etl_batch_last_error(b));
     etl_batch_discard_row(b);
     return ENOMEM;
   }
@@ -413,9 +428,10 @@ static etl_status variant_read(etl_instance* inst, const etl_read_request* reque
                                struct ArrowArrayStream* out, etl_error* error) {
   variant_stream* s;
   etl_batch_builder* b;
+  if (data_error_if_asked("read", error) != ETL_OK) return ETL_ERR_DATA;
   if (request->stream == NULL || strcmp(request->stream, k_stream) != 0) {
-    return fail(error, ETL_ERR_INVALID_ARGUMENT, "%s: unknown stream '%s' (the only stream is '%s')",
-                VARIANT_NAME, request->stream ? request->stream : "(null)", k_stream);
+    return fail(error, ETL_ERR_INVALID_ARGUMENT, "unknown stream '%s' (the only stream is '%s')",
+                request->stream ? request->stream : "(null)", k_stream);
   }
   s = (variant_stream*)calloc(1, sizeof *s);
   b = etl_batch_new();
@@ -425,7 +441,7 @@ static etl_status variant_read(etl_instance* inst, const etl_read_request* reque
       etl_batch_add_column(b, "score", ETL_TYPE_FLOAT64, 0)) {
     free(s);
     etl_batch_free(b);
-    return fail(error, ETL_ERR_UNKNOWN, "%s: out of memory", VARIANT_NAME);
+    return fail(error, ETL_ERR_UNKNOWN, "out of memory");
   }
   s->inst = inst;
   s->builder = b;
@@ -507,15 +523,14 @@ ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* hos
 
   if (ETL_ABI_MAJOR(host_abi) != ETL_ABI_MAJOR(mine)) {
     if (ETL_HAS_FIELD(out, etl_plugin, abi_version)) out->abi_version = mine;
-    return fail(error, ETL_ERR_ABI_MISMATCH, "%s: built for ABI %u.%u, host offers %u.%u",
-                VARIANT_NAME, (unsigned)ETL_ABI_MAJOR(mine), (unsigned)ETL_ABI_MINOR(mine),
+    return fail(error, ETL_ERR_ABI_MISMATCH, "built for ABI %u.%u, host offers %u.%u",
+                (unsigned)ETL_ABI_MAJOR(mine), (unsigned)ETL_ABI_MINOR(mine),
                 (unsigned)ETL_ABI_MAJOR(host_abi), (unsigned)ETL_ABI_MINOR(host_abi));
   }
 
 #ifdef VARIANT_INIT_FAILS
   if (out != NULL) { /* always true; keeps the code below compiled and warning-free */
-    return fail(error, ETL_ERR_INVALID_ARGUMENT, "%s: refusing to start: the test asked me to",
-                VARIANT_NAME);
+    return fail(error, ETL_ERR_INVALID_ARGUMENT, "refusing to start: the test asked me to");
   }
 #endif
 

@@ -237,7 +237,7 @@ unsafe extern "C" fn release_error(error: *mut etl_error) {
 fn guarded(error: *mut etl_error, what: &str, body: impl FnOnce() -> etl_status) -> etl_status {
     match catch_unwind(AssertUnwindSafe(body)) {
         Ok(status) => status,
-        Err(_) => unsafe { fail(error, ETL_ERR_INTERNAL, &format!("passwd: internal error (a panic) in {what}")) },
+        Err(_) => unsafe { fail(error, ETL_ERR_INTERNAL, &format!("internal error (a panic) in {what}")) },
     }
 }
 // end-snippet
@@ -418,7 +418,7 @@ unsafe extern "C" fn passwd_open(request: *const etl_open_request, out: *mut *mu
             || out.is_null()
             || !has_field((*request).struct_size, offset_of!(etl_open_request, host_context), size_of::<usize>())
         {
-            return fail(error, ETL_ERR_INVALID_ARGUMENT, "passwd: open() got no request");
+            return fail(error, ETL_ERR_INVALID_ARGUMENT, "open() got no request");
         }
         let json = if (*request).config_json.is_null() { "{}".into() } else { CStr::from_ptr((*request).config_json).to_string_lossy() };
         let mut instance = Instance {
@@ -429,7 +429,7 @@ unsafe extern "C" fn passwd_open(request: *const etl_open_request, out: *mut *mu
         };
         let members = match parse_config(&json) {
             Ok(members) => members,
-            Err(why) => return fail(error, ETL_ERR_INVALID_ARGUMENT, &format!("passwd: bad config: {why}")),
+            Err(why) => return fail(error, ETL_ERR_INVALID_ARGUMENT, &format!("bad config: {why}")),
         };
         for (key, value) in members {
             match key.as_str() {
@@ -439,12 +439,12 @@ unsafe extern "C" fn passwd_open(request: *const etl_open_request, out: *mut *mu
                     return fail(
                         error,
                         ETL_ERR_INVALID_ARGUMENT,
-                        &format!("passwd: unknown config key \"{key}\"; valid keys are \"group_file\", \"passwd_file\""),
+                        &format!("unknown config key \"{key}\"; valid keys are \"group_file\", \"passwd_file\""),
                     )
                 }
             }
         }
-        host_log(instance.ctx, ETL_LOG_INFO, &format!("passwd: reading {} and {}", instance.passwd_file, instance.group_file));
+        host_log(instance.ctx, ETL_LOG_INFO, &format!("reading {} and {}", instance.passwd_file, instance.group_file));
         *out = Box::into_raw(Box::new(instance));
         ETL_OK
     })
@@ -455,7 +455,7 @@ unsafe extern "C" fn passwd_check(instance: *mut Instance, error: *mut etl_error
         let instance = &*instance;
         for path in [&instance.passwd_file, &instance.group_file] {
             if let Err(e) = std::fs::File::open(path) {
-                return fail(error, ETL_ERR_NOT_FOUND, &format!("passwd: cannot read '{path}': {e}"));
+                return fail(error, ETL_ERR_NOT_FOUND, &format!("cannot read '{path}': {e}"));
             }
         }
         ETL_OK
@@ -504,7 +504,7 @@ unsafe extern "C" fn release_buffer(buffer: *mut etl_buffer) {
 unsafe extern "C" fn passwd_discover(_instance: *mut Instance, catalog: *mut etl_buffer, error: *mut etl_error) -> etl_status {
     guarded(error, "discover", || unsafe {
         if catalog.is_null() {
-            return fail(error, ETL_ERR_INVALID_ARGUMENT, "passwd: no catalog buffer");
+            return fail(error, ETL_ERR_INVALID_ARGUMENT, "no catalog buffer");
         }
         let text = CString::new(CATALOG).expect("the catalog has no NUL");
         (*catalog).length = CATALOG.len() as i64;
@@ -856,7 +856,7 @@ impl Stream {
     fn next_batch(&mut self) -> Result<Option<ArrowArray>, (c_int, String)> {
         let instance = unsafe { &*self.instance };
         if instance.cancelled() {
-            return Err((ETL_STREAM_ERR_CANCELLED, "passwd: cancelled".into()));
+            return Err((ETL_STREAM_ERR_CANCELLED, "cancelled".into()));
         }
         let mut columns = self.kind.columns();
         let mut rows = 0usize;
@@ -886,7 +886,7 @@ impl Stream {
                     if host_reject(instance.ctx, self.kind.name(), &location, raw, &reason) {
                         continue;
                     }
-                    return Err((ETL_STREAM_ERR_BAD_DATA, format!("passwd: {location}: {reason}")));
+                    return Err((ETL_STREAM_ERR_BAD_DATA, format!("{location}: {reason}")));
                 }
             }
         }
@@ -959,7 +959,7 @@ unsafe extern "C" fn stream_get_next(stream: *mut ArrowArrayStream, out: *mut Ar
         }
     }));
     result.unwrap_or_else(|_| {
-        unsafe { stream_state(stream).last_error = Some(c"passwd: internal error (a panic) in get_next".into()) };
+        unsafe { stream_state(stream).last_error = Some(c"internal error (a panic) in get_next".into()) };
         ETL_STREAM_ERR_IO
     })
 }
@@ -990,7 +990,7 @@ unsafe extern "C" fn passwd_read(
             || !has_field((*request).struct_size, offset_of!(etl_read_request, stream), size_of::<usize>())
             || (*request).stream.is_null()
         {
-            return fail(error, ETL_ERR_INVALID_ARGUMENT, "passwd: read() needs a stream name");
+            return fail(error, ETL_ERR_INVALID_ARGUMENT, "read() needs a stream name");
         }
         let name = CStr::from_ptr((*request).stream).to_string_lossy();
         let kind = match name.as_ref() {
@@ -1000,7 +1000,7 @@ unsafe extern "C" fn passwd_read(
                 return fail(
                     error,
                     ETL_ERR_INVALID_ARGUMENT,
-                    &format!("passwd: unknown stream '{other}' (the streams are 'users' and 'groups')"),
+                    &format!("unknown stream '{other}' (the streams are 'users' and 'groups')"),
                 )
             }
         };
@@ -1009,9 +1009,9 @@ unsafe extern "C" fn passwd_read(
         let text = match std::fs::read(path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return fail(error, ETL_ERR_NOT_FOUND, &format!("passwd: cannot read '{path}': {e}"))
+                return fail(error, ETL_ERR_NOT_FOUND, &format!("cannot read '{path}': {e}"))
             }
-            Err(e) => return fail(error, ETL_ERR_IO, &format!("passwd: cannot read '{path}': {e}")),
+            Err(e) => return fail(error, ETL_ERR_IO, &format!("cannot read '{path}': {e}")),
         };
         let state = Box::new(Stream {
             instance,
@@ -1059,7 +1059,7 @@ pub unsafe extern "C" fn etl_plugin_init(
                 (*out).abi_version = ETL_ABI_VERSION;
             }
             let message = format!(
-                "passwd: built for ABI {}.{}, host offers {}.{}",
+                "built for ABI {}.{}, host offers {}.{}",
                 ETL_ABI_VERSION_MAJOR,
                 ETL_ABI_VERSION_MINOR,
                 host_abi >> 16,
