@@ -36,6 +36,7 @@ struct DataRefusalTests {
         #expect(failure?.kind == .badData)
         #expect(failure?.exitStatus == .badData)
         #expect(failure?.pluginStatus == 10 && failure?.retryable == false)
+        #expect(failure?.sqlstate == "22021")  // the error detail survives the bad-data mapping
         #expect(try warehouse.dump() == before)
     }
 

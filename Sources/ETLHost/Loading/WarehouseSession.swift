@@ -243,7 +243,8 @@ public final class WarehouseWriter: @unchecked Sendable {
     /// stay as they are.
     static func refusedValue(_ failure: any Error) -> any Error {
         guard let error = failure as? HostError, error.pluginStatus == Int32(PluginError.Code.data.rawValue) else { return failure }
-        return HostError(.badData, error.message, pluginStatus: error.pluginStatus, retryable: error.retryable)
+        return HostError(.badData, error.message, pluginStatus: error.pluginStatus, retryable: error.retryable,
+                         retryAfterSeconds: error.retryAfterSeconds, sqlstate: error.sqlstate, vendorCode: error.vendorCode)
     }
 
     /// Records keys still present at the source, for a writer begun with
@@ -364,7 +365,8 @@ extension LoadedPlugin {
         do {
             try call(operation, body)
         } catch let error as HostError where error.pluginStatus == Int32(ETL_ERR_DATA.rawValue) {
-            throw HostError(.badData, error.message, pluginStatus: error.pluginStatus)
+            throw HostError(.badData, error.message, pluginStatus: error.pluginStatus, retryable: error.retryable,
+                            retryAfterSeconds: error.retryAfterSeconds, sqlstate: error.sqlstate, vendorCode: error.vendorCode)
         }
     }
 
