@@ -82,14 +82,7 @@ final class SQLiteWarehouse: Warehouse {
             throw PluginError.invalidArgument("table \"\(request.table)\": this instance is still loading "
                 + "table \"\(loading)\"; commit or roll it back first (one load per instance at a time)")
         }
-        let db: SQLiteConnection
-        if let opened {
-            db = opened
-        } else {
-            let existed = DatabaseFile.exists(config.path)
-            db = try open(creating: true)
-            createdUnused = !existed
-        }
+        let db = try databaseCreatingIt()
         sequence += 1
         let writer = try SQLiteTableWriter.begin(
             request, db: db, host: host,
@@ -100,6 +93,17 @@ final class SQLiteWarehouse: Warehouse {
             })
         loading = request.table
         return writer
+    }
+
+    /// The open database, opening it first (and creating the file when
+    /// there is none: remembered, so a file this run made and never
+    /// committed to is removed at close).
+    private func databaseCreatingIt() throws -> SQLiteConnection {
+        if let opened { return opened }
+        let existed = DatabaseFile.exists(config.path)
+        let db = try open(creating: true)
+        createdUnused = !existed
+        return db
     }
 
     func stateGet(key: String) throws -> String? {
@@ -121,14 +125,7 @@ final class SQLiteWarehouse: Warehouse {
     /// file if there is none yet (a `CREATE TABLE` is a fine first thing to
     /// run). The kit refuses it while a load of this instance is open.
     func execute(sql: String) throws -> Int64? {
-        let db: SQLiteConnection
-        if let opened {
-            db = opened
-        } else {
-            let existed = DatabaseFile.exists(config.path)
-            db = try open(creating: true)
-            createdUnused = !existed
-        }
+        let db = try databaseCreatingIt()
         return try Self.execute(sql, on: db)
     }
 
