@@ -343,7 +343,7 @@ public final class SyncRunner: @unchecked Sendable {
                 tokens.forEach(cancellation.remove)
                 pool.forEach { $0.close() }
             }
-            let board = JobBoard(count: jobs.count)
+            let board = StreamJobBoard(count: jobs.count)
             let workers = pool
             DispatchQueue.concurrentPerform(iterations: workers.count) { slot in
                 while let index = board.take() {
@@ -353,26 +353,6 @@ public final class SyncRunner: @unchecked Sendable {
             reports = board.reports
         }
         return reports.compactMap { $0 }
-    }
-
-    /// The streams of a parallel run: which is next, and the reports so far.
-    private final class JobBoard: @unchecked Sendable {
-        private let lock = NSLock()
-        private let count: Int
-        private var next = 0
-        private(set) var reports: [StreamReport?]
-        init(count: Int) {
-            self.count = count
-            reports = Array(repeating: nil, count: count)
-        }
-        func take() -> Int? {
-            lock.withLock {
-                guard next < count else { return nil }
-                next += 1
-                return next - 1
-            }
-        }
-        func finish(_ index: Int, _ report: StreamReport) { lock.withLock { reports[index] = report } }
     }
 
     /// How many streams may run at once: 1 unless both sides declare
@@ -622,170 +602,5 @@ public final class SyncRunner: @unchecked Sendable {
             rowsWritten: written, rowsRejected: setAside.count, newColumns: resolution.newColumns,
             widenedColumns: resolution.widened, seconds: 0, error: nil, committed: true
         )
-    }
-
-    /// Reads the keys of every record of `stream` at the source into a spool
-    /// (before the load begins, so no transaction waits on the source) and
-    /// returns how many there are.
-    private func spoolKeys(of stream: SourceCatalog.Stream, from source: PluginInstance, into path: String) throws -> Int {
-        guard !stream.primaryKey.isEmpty, request.primaryKey == nil || request.primaryKey == stream.primaryKey else {
-            throw HostError(.invalidArgument, "stream '\(stream.name)': --deletions with --incremental lists the stream's own primary key (\(stream.primaryKey.isEmpty ? "none" : stream.primaryKey.joined(separator: ","))); drop --primary-key or --incremental")
-        }
-        let spool = try SpoolWriter(path: path)
-        var flattener = BatchFlattener(stream: stream.name)
-        let reader = try source.read(stream: stream.name, keysOnly: true)
-        try flattener.register(reader.schema)
-        while let batch = try reader.next() {
-            try spool.append(try flattener.flatten(batch), rows: batch.rowCount)
-            observer?.streamProgress(stream.name, phase: "listing keys", rows: flattener.rowCount)
-            try cancellation.check("listing the keys of stream '\(stream.name)'")
-        }
-        try spool.finish()
-        return flattener.rowCount
-    }
-
-    /// Tells the writer which keys are still at the source: the spooled key
-    /// listing, or (after a full read, `keySpool` nil) none beyond the rows
-    /// written, which the warehouse counts as present.
-    private func writePresentKeys(_ keySpool: String?, keys: [String], schema: TableSchema, stream: String, writer: WarehouseWriter) throws {
-        let keyColumns = keys.compactMap { key in schema.columns.first { $0.name == key } }
-        let converter = try BatchConverter(schema: TableSchema(table: schema.table, stream: stream, columns: keyColumns), stream: stream)
-        let array = UnsafeMutablePointer<ArrowArray>.allocate(capacity: 1)
-        defer { array.deallocate() }
-        var sent = false
-        if let keySpool {
-            let spooled = try SpoolReader(path: keySpool)
-            while let batch = try spooled.next() {
-                array.initialize(to: ArrowArray())
-                try converter.convert(batch, into: array)
-                try writer.writePresentKeys(array)
-                sent = true
-            }
-        }
-        if !sent {
-            let empty = try ArrowBatchBuilder(schema: writer.keySchema, capacity: 1)
-            array.initialize(to: ArrowArray())
-            try empty.finish(into: array)
-            try writer.writePresentKeys(array)
-        }
-    }
-
-    /// The columns of `_etl_rejects`: one row per record an extractor set
-    /// aside, with its text (`raw`, invalid UTF-8 replaced by U+FFFD, and
-    /// `raw_bytes`, exactly as read) and the reason.
-    static let rejectsSchema = ArrowBatchSchema([
-        ArrowField("run_id", .utf8), ArrowField("stream", .utf8), ArrowField("table_name", .utf8),
-        ArrowField("location", .utf8), ArrowField("reason", .utf8), ArrowField("raw", .utf8),
-        ArrowField("raw_bytes", .binary), ArrowField("rejected_at", .utf8),
-    ])
-
-    /// Appends the stream's rejects to `_etl_rejects`, after its data
-    /// committed (the caller reports a failure as a committed stream's).
-    private func storeRejects(_ rejects: [PluginContext.Reject], table: String, destination: PluginInstance) throws {
-        let builder = try ArrowBatchBuilder(schema: Self.rejectsSchema, capacity: rejects.count)
-        let now = Self.now()
-        for reject in rejects {
-            builder.appendText(runID)
-            builder.appendText(reject.stream)
-            builder.appendText(table)
-            builder.appendText(reject.location)
-            builder.appendText(reject.reason)
-            builder.appendText(String(decoding: reject.raw, as: UTF8.self))
-            builder.appendBinary(reject.raw)
-            builder.appendText(now)
-            try builder.endRow()
-        }
-        let writer = try destination.begin(table: "_etl_rejects", schema: Self.rejectsSchema, mode: .append, runID: runID)
-        do {
-            try writer.write(builder)
-            try writer.commit()
-        } catch {
-            writer.rollback()
-            throw error
-        }
-    }
-
-    struct Resolution {
-        var schema: TableSchema
-        var newColumns: [String]
-        var widened: [String]
-    }
-
-    /// Merges what pass 1 saw with the stored schema: stored names are kept,
-    /// types only widen (append, upsert), new fields get new names.
-    func resolveSchema(stream: SourceCatalog.Stream, table: String, flattener: BatchFlattener, stored: TableSchema?) -> Resolution {
-        var names = NameNormalizer()
-        for column in stored?.columns ?? [] { names.reserve(source: column.source, identifier: column.name) }
-        let storedBySource = Dictionary((stored?.columns ?? []).map { ($0.source, $0) }, uniquingKeysWith: { first, _ in first })
-        var columns: [TableSchema.Column] = []
-        var newColumns: [String] = []
-        var widened: [String] = []
-        var placed = Set<String>()
-        if request.mode != .replace {
-            for column in stored?.columns ?? [] {
-                var type = column.type
-                if let seen = flattener.inference[column.source] { type = seen.joined(withStored: type, declared: stream.hints[column.source]) }
-                if type != column.type { widened.append("\(column.name): \(column.type.rawValue) -> \(type.rawValue)") }
-                columns.append(TableSchema.Column(name: column.name, source: column.source, type: type))
-                placed.insert(column.source)
-            }
-        }
-        for source in flattener.fieldOrder where !placed.contains(source) {
-            let name = names.assign(source, normalizing: flattener.columnBase(of: source))
-            var type = stream.hints[source] ?? flattener.inference[source]?.type ?? .null
-            if type == .null { type = .text }
-            if let previous = storedBySource[source], previous.type != type, request.mode != .replace {
-                widened.append("\(name): \(previous.type.rawValue) -> \(type.rawValue)")
-            }
-            if storedBySource[source] == nil || stored == nil { newColumns.append(name) }
-            columns.append(TableSchema.Column(name: name, source: source, type: type))
-        }
-        if request.deletions == .flag, !columns.contains(where: { $0.name == DeletionMode.flagColumn }) {
-            // The host's own column: no source field feeds it, so every
-            // batch sends NULL and the warehouse sets it at commit.
-            columns.append(TableSchema.Column(name: DeletionMode.flagColumn, source: TableSchema.deletedAtSource, type: .timestamp))
-            if stored != nil { newColumns.append(DeletionMode.flagColumn) }
-        }
-        return Resolution(schema: TableSchema(table: table, stream: stream.name, columns: columns), newColumns: stored == nil ? [] : newColumns, widened: widened)
-    }
-
-    private func upsertKeys(stream: SourceCatalog.Stream, schema: TableSchema) throws -> [String] {
-        guard request.mode == .upsert else { return [] }
-        let wanted = request.primaryKey ?? stream.primaryKey
-        guard !wanted.isEmpty else {
-            throw HostError(.invalidArgument, "stream '\(stream.name)': --mode upsert needs a primary key; pass --primary-key COLUMN[,COLUMN] (the source defines none)")
-        }
-        return try wanted.map { key in
-            if let column = schema.columns.first(where: { $0.name == key }) ?? schema.columns.first(where: { $0.source == key }) {
-                return column.name
-            }
-            throw HostError(.invalidArgument, "stream '\(stream.name)': primary key column '\(key)' does not exist; columns: \(schema.columns.map(\.name).joined(separator: ", "))")
-        }
-    }
-
-    static func capabilityName(_ mode: WriteMode) -> String {
-        switch mode {
-        case .replace: "replace"
-        case .append: "append"
-        case .upsert: "upsert"
-        }
-    }
-
-    /// A new run id: UTC time to the millisecond and a random suffix, so
-    /// ids sort in start order, e.g. `20261122T101500123Z-0a1b2c3d`.
-    public static func newRunID() -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmssSSS'Z'"
-        let suffix = String(UInt32.random(in: 0 ... .max), radix: 16)
-        return formatter.string(from: Date()) + "-" + String(repeating: "0", count: 8 - suffix.count) + suffix
-    }
-
-    /// The current time, ISO 8601 UTC with milliseconds.
-    static func now() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
     }
 }
