@@ -46,8 +46,15 @@ public enum DoubleExactness {
         return nil
     }
 
-    /// Whether a double holds `literal` (see ``heldDouble(_:)``).
-    public static func isHeld(_ literal: UnsafeRawBufferPointer) -> Bool { heldDouble(literal) != nil }
+    /// Whether a double holds `literal` (see ``heldDouble(_:)``). Inference
+    /// asks this for every number cell: the common case (at most fifteen
+    /// significant digits in the normal range) is answered from the
+    /// literal's shape alone, without converting it.
+    public static func isHeld(_ literal: UnsafeRawBufferPointer) -> Bool {
+        guard let shape = CanonicalDecimal(literal, keepingDigits: false) else { return false }
+        if shape.isZero || (shape.digitCount <= 15 && shape.exponent > -307 && shape.exponent < 309) { return true }
+        return heldDouble(literal) != nil
+    }
 
     /// Whether a double holds the integer `value` exactly (every integer
     /// up to 2^53 in magnitude, and beyond that those a double can spell).
