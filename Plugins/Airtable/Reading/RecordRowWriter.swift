@@ -8,16 +8,17 @@ import ETLPluginKit
 ///
 /// The fields' values are copied byte for byte; field names follow
 /// ``ColumnNames`` (`id` -> `id (field)`); a formula's special value
-/// (`{"specialValue": "NaN"}`, `{"error": "#ERROR!"}`) is left out, so it
-/// loads as NULL. Without the schema, omitted cells (empty ones, unchecked
-/// boxes) are simply missing: NULL, and a field no record has gets no column.
+/// (`{"specialValue": "NaN"}`, `{"error": "#ERROR!"}`) is kept as the
+/// object Airtable sent (JSON has no NaN: the host types a column holding
+/// one as JSON, nothing is lost). Without the schema, omitted cells (empty
+/// ones, unchecked boxes) are simply missing: NULL, and a field no record
+/// has gets no column.
 final class RecordRowWriter {
     /// The name of the record column.
     static let recordColumn = "_record"
     static let schema = ArrowBatchSchema([ArrowField(recordColumn, .utf8, annotation: .record, nullable: false)])
 
     private let fieldsScanner = JSONObjectScanner()
-    private let valueScanner = JSONObjectScanner(maxDepth: 4)
     private var buffer: [UInt8] = []
     private let table: String
 
@@ -44,7 +45,6 @@ final class RecordRowWriter {
                     + "\(String(decoding: id.stringBytes, as: UTF8.self)) are not valid JSON: \(error.description)")
             }
             for field in fields {
-                if field.kind == .object, isSpecialValue(field.raw) { continue }
                 buffer.append(UInt8(ascii: ","))
                 if ColumnNames.needsRenaming(field.key) {
                     var name = Array(field.key)
@@ -60,12 +60,5 @@ final class RecordRowWriter {
         buffer.append(UInt8(ascii: "}"))
         buffer.withUnsafeBytes { builder.appendUTF8($0, validate: false) }
         try builder.endRow()
-    }
-
-    private func isSpecialValue(_ raw: UnsafeRawBufferPointer) -> Bool {
-        guard let members = try? valueScanner.scan(raw), members.count == 1,
-              members[0].keyEquals("specialValue") || members[0].keyEquals("error")
-        else { return false }
-        return members[0].kind == .string
     }
 }

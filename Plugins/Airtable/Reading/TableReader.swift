@@ -156,7 +156,7 @@ final class TableReader: BatchSource {
                 return
             }
             switch rows {
-            case .typed(let writer): try writer.append(record, id: id, into: builder)
+            case .typed(let writer): guard try writer.append(record, raw: element, id: id, into: builder) else { return }
             case .records(let writer): try writer.append(record, id: id, into: builder)
             case .keys: try KeyRowWriter.append(id: id, into: builder)
             }
@@ -181,8 +181,15 @@ final class TableReader: BatchSource {
         }
         if restarts > 0 { notes.append("\(restarts) \(restarts == 1 ? "restart" : "restarts") after an expired iterator") }
         if duplicates > 0 { notes.append("\(duplicates) records seen twice skipped") }
-        if case .typed(let writer) = rows, writer.mismatchCount > 0 {
-            notes.append("\(writer.mismatchCount) values that did not fit their field's type loaded as NULL")
+        if case .typed(let writer) = rows {
+            if writer.setAside > 0 {
+                notes.append("\(writer.setAside) \(writer.setAside == 1 ? "record" : "records") with a value that did not "
+                    + "fit its field's type set aside")
+            }
+            if writer.formulaErrorCount > 0 {
+                notes.append("\(writer.formulaErrorCount) formula \(writer.formulaErrorCount == 1 ? "error" : "errors") "
+                    + "loaded as NULL")
+            }
         }
         host.log(.info, "table \"\(tableName)\": \(records) \(records == 1 ? "record" : "records") in \(pages) "
             + "\(pages == 1 ? "page" : "pages")\(notes.isEmpty ? "" : " (" + notes.joined(separator: ", ") + ")")")
