@@ -90,4 +90,25 @@ struct ValueFitTests {
         #expect(log.messages(.info) == ["table \"Fit\": 1 record in 1 page (\(Self.misfits.count) records with a value "
             + "that did not fit its field's type set aside)"])
     }
+
+    static let arguments = ["-s", "base=\(base)", "-s", "token=\(AirtableServer.defaultToken)", "-s", "requests_per_second=50"]
+
+    @Test("through the host: exit 65 and no table without --max-bad-rows; with it the records land in _etl_rejects")
+    func throughTheHost() throws {
+        let server = try Self.server()
+        let sandbox = try AirtableSandbox(server: server)
+        let refused = try sandbox.sync(Self.arguments)
+        #expect(refused.status == 65, "\(refused.stderr)")
+        #expect(refused.stderr.contains(#"table "Fit", record \#(Self.recordID(1)): \#(Self.misfits[0].reason)"#),
+                "\(refused.stderr)")
+        // The extraction failed before any load began: the warehouse was never opened.
+        #expect(FileManager.default.fileExists(atPath: sandbox.database) == false)
+
+        let loaded = try sandbox.sync(Self.arguments + ["--max-bad-rows", "20"])
+        #expect(loaded.status == 0, "\(loaded.stderr)")
+        let database = try SQLiteInspector(path: sandbox.database)
+        #expect(try database.rows("SELECT id, count, calc FROM fit") == [[Self.recordID(0), "3", "1.5"]])
+        #expect(try database.rows("SELECT stream, location, reason FROM _etl_rejects ORDER BY location")
+            == Self.misfits.indices.map { ["Fit", #"table "Fit", record \#(Self.recordID($0 + 1))"#, Self.misfits[$0].reason] })
+    }
 }
