@@ -330,4 +330,28 @@ struct SQLOperationsTests {
         #expect(try warehouse.rows("SELECT count(*)::text FROM pg_namespace WHERE nspname = "
             + PostgresInspector.literal(warehouse.schema)) == [["1"]])
     }
+
+    @Test("a connection the server dropped: query reconnects and answers; execute fails retryable, the next reconnects")
+    func lostConnection() throws {
+        let name = "etl-sqlops-\(getpid())-\(UUID().uuidString.prefix(8))"
+        let warehouse = try TestWarehouse("sqllost", extraConfig: #", "application_name": "\#(name)""#)
+        let backend = "SELECT pid FROM pg_stat_activity WHERE application_name = '\(name)'"
+        func terminate() throws {
+            #expect(try warehouse.db.rows("SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity WHERE "
+                + "application_name = '\(name)'") == [["t"]])
+        }
+        let first = try #require(try warehouse.db.scalar(backend))
+        try terminate()
+        #expect(try queryRows(warehouse.instance, "SELECT 1 AS one").rows == [[.int(1)]])
+        let second = try #require(try warehouse.db.scalar(backend))
+        #expect(second != first)
+        try terminate()
+        let lost = hostError { _ = try warehouse.instance.execute(sql: "SELECT 1") }
+        #expect(lost?.sqlstate == "57P01")
+        #expect(lost?.retryable == true)
+        #expect(lost?.description == "plugin 'postgres': execute failed: terminating connection due to administrator "
+            + "command (SQLSTATE 57P01) [ETL_ERR_IO (4)]")
+        #expect(try warehouse.instance.execute(sql: "SELECT 1") == nil)
+        #expect(try warehouse.db.scalar(backend) != second)
+    }
 }
