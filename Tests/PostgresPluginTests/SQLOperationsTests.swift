@@ -208,8 +208,11 @@ struct SQLOperationsTests {
         // The edges that fit are exact; the instance is usable after a failed stream.
         #expect(try queryRows(warehouse.instance, """
             SELECT '4713-01-01 BC'::date AS first, '5874897-12-31'::date AS last,
-                   '294247-01-10 04:00:54.775807+00'::timestamptz AS latest
-            """).rows == [[.date(days(-4712, 1, 1)), .date(days(5_874_897, 12, 31)), .timestamp(Int64.max)]])
+                   '294247-01-10 04:00:54.775807+00'::timestamptz AS latest,
+                   '0044-03-15 12:00:00.5+00 BC'::timestamptz AS ides, '0001-12-31 23:59:59 BC'::timestamp AS eve
+            """).rows == [[.date(days(-4712, 1, 1)), .date(days(5_874_897, 12, 31)), .timestamp(Int64.max),
+                           .timestamp(Int64(days(-43, 3, 15)) * 86_400_000_000 + 43_200_500_000),
+                           .timestamp(Int64(days(0, 12, 31)) * 86_400_000_000 + 86_399_000_000)]])
     }
 
     @Test("a statement failing in its first batch fails the query call; later, the stream, and the instance goes on")
