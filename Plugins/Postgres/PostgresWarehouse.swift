@@ -27,7 +27,8 @@ final class PostgresWarehouse: Warehouse {
         description: "PostgreSQL database (libpq): binary COPY, replace (atomic swap), append and upsert, with "
             + "state in the same transaction",
         configSchema: PostgresConfig.schema,
-        capabilities: [.modeReplace, .modeAppend, .modeUpsert, .transactionalState, .parallelStreams, .deletions])
+        capabilities: [.modeReplace, .modeAppend, .modeUpsert, .transactionalState, .parallelStreams, .deletions,
+                       .sqlExecute, .sqlQuery])
 
     private let config: PostgresConfig
     private let host: HostContext
@@ -137,6 +138,27 @@ final class PostgresWarehouse: Warehouse {
             }
             guard let info = found else { return nil }
             return ArrowBatchSchema(info.columns.map(\.arrowField))
+        } catch {
+            throw error.pluginError
+        }
+    }
+
+    /// Runs one statement in its own transaction (see ``PGExecution``). The
+    /// kit refuses it while a load of this instance is open.
+    func execute(sql: String) throws -> Int64? {
+        do {
+            return try PGExecution.run(sql, on: db)
+        } catch {
+            throw error.pluginError
+        }
+    }
+
+    /// Runs one read-only query, read through a cursor in batches of 1024
+    /// rows from one snapshot (see ``PGQuerySource``, and ``QueryColumn``
+    /// for the column types).
+    func query(sql: String) throws -> any BatchSource {
+        do {
+            return try PGQuerySource(sql: sql, db: db)
         } catch {
             throw error.pluginError
         }

@@ -15,12 +15,13 @@ struct OpenAndErrorsTests {
         try PostgresInspector.serverURL().replacingOccurrences(of: "postgres@", with: "\(user):\(password)@")
     }
 
-    @Test("the descriptor: a warehouse with every write mode, transactional state and parallel streams; url is a secret")
+    @Test("the descriptor: a warehouse with every write mode, transactional state, parallel streams and SQL; url is a secret")
     func descriptor() throws {
         let plugin = try PostgresPlugin.load()
         #expect(plugin.descriptor.name == "postgres")
         #expect(plugin.descriptor.kind == .warehouse)
-        #expect(plugin.descriptor.capabilities == ["parallel_streams", "replace", "append", "upsert", "transactional_state", "deletions"])
+        #expect(plugin.descriptor.capabilities == ["parallel_streams", "replace", "append", "upsert", "transactional_state", "deletions",
+                                                  "sql_execute", "sql_query"])
         let schema = try JSONSerialization.jsonObject(with: Data(plugin.descriptor.configSchema.utf8)) as? [String: Any]
         #expect(schema?["additionalProperties"] as? Bool == false)
         let properties = schema?["properties"] as? [String: [String: Any]]

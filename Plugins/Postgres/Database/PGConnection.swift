@@ -386,7 +386,8 @@ final class CopySink {
 /// The rows of a successful result, read as text (`nil` for NULL); frees
 /// the result when released.
 final class PGRows {
-    private let result: OpaquePointer
+    /// The `PGresult*`, for reading its cells without copies.
+    let result: OpaquePointer
 
     init(_ result: OpaquePointer) { self.result = result }
 
