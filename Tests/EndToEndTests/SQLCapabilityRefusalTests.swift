@@ -47,6 +47,18 @@ import Testing
         #expect(result.stdout.split(separator: "\n").map(String.init).contains(load), "\(result.stdout)")
     }
 
+    /// The SQL bits came with 1.2; in a 1.1 plugin they were unknown bits,
+    /// which the header says hosts ignore: such a plugin loads without them.
+    @Test func aPluginBuiltFor11LoadsWithTheSQLBitsIgnored() throws {
+        let sandbox = try HostSandbox("sqlcap-11")
+        let library = try sandbox.compile(["Tests/Fixtures/BrokenPlugins/memory_warehouse.c"], defines: ["MEMWH_ABI_1_1"],
+                                          name: "libmemwh11.so")
+        let plugin = try PluginLoader().load(libraryAt: library)
+        #expect(plugin.descriptor.abi == "1.1")
+        #expect(plugin.descriptor.capabilities == ["replace", "append", "upsert", "transactional_state"])
+        #expect(!plugin.descriptor.optionalOperations.contains("query"))
+    }
+
     @Test func theHealthyFixtureDeclaresExactlyTheQueryItImplements() throws {
         let sandbox = try HostSandbox("sqlcap-healthy")
         let library = try sandbox.compile(["Tests/Fixtures/BrokenPlugins/memory_warehouse.c"], name: "libmemwh.so")

@@ -37,6 +37,8 @@
  *                                execute NULL (the loader refuses it)
  *   BROKEN_QUERY_WITHOUT_CAPABILITY  sets query but does not declare
  *                                sql_query (the loader refuses it)
+ *
+ * MEMWH_ABI_1_1 builds it as an ABI 1.1 plugin (see k_warehouse).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -422,8 +424,19 @@ static etl_status wh_table_schema(etl_instance* inst, const char* name, struct A
   return ETL_OK;
 }
 
+/* MEMWH_ABI_1_1 builds it as a 1.1 plugin: its operations end at 1.1's
+ * size (no query), and ETL_CAP_SQL_QUERY, an unknown bit in 1.1, stays set
+ * (hosts ignore unknown bits). */
+#ifdef MEMWH_ABI_1_1
+#define MEMWH_OPS_SIZE ETL_WAREHOUSE_OPS_SIZE_1_1
+#define MEMWH_ABI ETL_ABI_MAKE_VERSION(1, 1)
+#else
+#define MEMWH_OPS_SIZE sizeof(etl_warehouse_ops)
+#define MEMWH_ABI ETL_ABI_VERSION
+#endif
+
 static const etl_warehouse_ops k_warehouse = {
-    sizeof(etl_warehouse_ops), wh_begin, wh_write, wh_commit, wh_rollback, wh_state_get, wh_table_schema,
+    MEMWH_OPS_SIZE, wh_begin, wh_write, wh_commit, wh_rollback, wh_state_get, wh_table_schema,
     wh_schema_get, NULL, NULL,
 #ifdef BROKEN_SQL_CAPABILITY_WITHOUT_EXECUTE
     wh_query}; /* BUG: sql_execute is declared below, but execute is NULL */
@@ -449,7 +462,7 @@ ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* hos
                 (unsigned)ETL_ABI_MINOR(host_abi));
   }
   memset(&d, 0, sizeof d);
-  d.abi_version = ETL_ABI_VERSION;
+  d.abi_version = MEMWH_ABI;
   d.kind = ETL_KIND_WAREHOUSE;
   d.name = "memwh";
   d.version = "1.0.0";
