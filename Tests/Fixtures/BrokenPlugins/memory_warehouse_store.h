@@ -173,7 +173,8 @@ static void apply(struct etl_writer* w) {
     if (fresh) target = new_row();
     if (target == NULL) continue;
     for (i = 0; i < w->load.column_count; i++) {
-      set_cell(target, column_index(t, w->load.columns[i].name), &incoming->cells[i]);
+      int slot = column_index(t, w->load.columns[i].name);
+      if (slot >= 0) set_cell(target, slot, &incoming->cells[i]); /* < 0: no room for the column */
     }
     if (fresh && !add_row(t, target)) free_row(target);
   }
