@@ -99,7 +99,10 @@ import Testing
         Broken(file: "replace_deletes_rows_at_begin", check: "replace",
                detail: "_replace' during the second replace (begun, batches written, not yet committed), read from a "
                    + "second instance, which must see the old rows until the commit: the query returned 0 rows; 5 were "
-                   + "written; missing ids 1, 2, 3, 4, 5", options: warehouseOptions),
+                   + "expected; missing ids 1, 2, 3, 4, 5", options: warehouseOptions),
+        Broken(file: "upsert_appends", check: "upsert",
+               detail: "_upsert' after the second upsert was committed (ids 1, 2, 3, then 2, 3, 4): the query returned "
+                   + "6 rows; 4 were expected; ids in the order 1, 2, 2, 3, 3, 4", options: warehouseOptions),
         Broken(file: "write_mangles_values", check: "read-back",
                detail: "_read_back' after the replace was committed, row 7 (id 102), column 'name' (utf8): wrote \"long "
                    + "text, long text, long text,…\" (347 bytes), read back \"long text, long text, long text,…\" (255 "

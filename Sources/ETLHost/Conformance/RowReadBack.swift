@@ -92,7 +92,7 @@ struct RowReadBack {
         if readIDs != expectedIDs.map(Optional.some) {
             let missing = expectedIDs.filter { !readIDs.contains($0) }
             let extra = readIDs.compactMap { $0 }.filter { !expectedIDs.contains($0) }
-            var parts = ["the query returned \(read.rows.count) rows; \(expectedIDs.count) were written"]
+            var parts = ["the query returned \(read.rows.count) rows; \(expectedIDs.count) were expected"]
             if !missing.isEmpty { parts.append("missing ids \(Self.list(missing))") }
             if !extra.isEmpty { parts.append("ids never written (or not of this load) \(Self.list(extra))") }
             if missing.isEmpty, extra.isEmpty { parts.append("ids in the order \(Self.list(readIDs.map { $0 ?? -1 }))") }

@@ -224,7 +224,8 @@ enum WarehouseChecks {
         session.noteRows(table)
     }
 
-    /// `append`: creates the table, then adds to it.
+    /// `append`: creates the table, then adds to it (with sql_query: the
+    /// rows of both read back).
     static func append(_ environment: WorkerEnvironment) throws {
         let session = try Session(environment, needs: .append)
         defer { session.close() }
@@ -234,11 +235,15 @@ enum WarehouseChecks {
         try session.verify(table, .first, previous: nil, step: 1)
         try session.load(table, .first, batches: [[4, 5], [6]], mode: .append, step: 2)
         try session.verify(table, .first, previous: nil, step: 2)
+        let rows = session.readRows(session.instance, table, .first, ids: [1, 2, 3, 4, 5, 6],
+                                    when: "after the second append was committed", passing: "its query read the 6 rows")
         environment.recorder.passDetail = "two appends to '\(table)' (created by the first): columns, state and schema as committed"
+            + rows
         session.noteRows(table)
     }
 
-    /// `upsert`: twice on the key column `id`, with overlapping keys.
+    /// `upsert`: twice on the key column `id`, with overlapping keys (with
+    /// sql_query: one row per key read back).
     static func upsert(_ environment: WorkerEnvironment) throws {
         let session = try Session(environment, needs: .upsert)
         defer { session.close() }
@@ -248,7 +253,11 @@ enum WarehouseChecks {
         try session.verify(table, .first, previous: nil, step: 1)
         try session.load(table, .first, batches: [[2, 3, 4]], mode: .upsert, step: 2)
         try session.verify(table, .first, previous: nil, step: 2)
+        let rows = session.readRows(session.instance, table, .first, ids: [1, 2, 3, 4],
+                                    when: "after the second upsert was committed (ids 1, 2, 3, then 2, 3, 4)",
+                                    passing: "its query read 4 rows, one per key")
         environment.recorder.passDetail = "two upserts on key id into '\(table)': columns, state and schema as committed"
+            + rows
         session.noteRows(table)
     }
 

@@ -33,6 +33,8 @@
  *                                (rollback puts them back)
  *   BROKEN_WRITE_MANGLES_VALUES  write() stores text cut to 255 bytes (a
  *                                VARCHAR(255) in disguise)
+ *   BROKEN_UPSERT_APPENDS        upsert adds rows whose key the table
+ *                                already has, instead of replacing them
  *   BROKEN_SQL_CAPABILITY_WITHOUT_EXECUTE  declares sql_execute but leaves
  *                                execute NULL (the loader refuses it)
  *   BROKEN_QUERY_WITHOUT_CAPABILITY  sets query but does not declare
