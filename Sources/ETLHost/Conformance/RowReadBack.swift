@@ -85,8 +85,11 @@ struct RowReadBack {
         }
         let expectedIDs = ids.sorted()
         let readIDs = read.rows.map { row -> Int64? in
-            if case .int(let id)? = row[0] { return id }
-            return nil
+            switch row[0] {
+            case .int(let id)?: id
+            case .text(let text)?: Int64(text)  // an integer may come back as its text (ReadBackEquality)
+            default: nil
+            }
         }
         var found: [String] = []
         if readIDs != expectedIDs.map(Optional.some) {

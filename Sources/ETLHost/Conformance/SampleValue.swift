@@ -35,7 +35,7 @@ enum SampleValue: Equatable, CustomStringConvertible {
         }
     }
 
-    /// What a column of the Arrow type `type` holds, as a phrase.
+    /// The Arrow type `value` came in (`int64`, `utf8`, ...), for messages.
     static func typeName(of value: SampleValue) -> String {
         switch value {
         case .bool: "bool"
