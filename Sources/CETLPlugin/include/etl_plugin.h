@@ -924,7 +924,8 @@ typedef struct etl_execute_result {
  * plugin, never behind its back. Both are optional; a warehouse that has
  * them sets them AND the matching capability bit (ETL_CAP_SQL_EXECUTE,
  * ETL_CAP_SQL_QUERY), so that the registry can list them without loading
- * the library. The rules both follow:
+ * the library; the host refuses to load a warehouse whose bit and pointer
+ * disagree. The rules both follow:
  *
  *   - `sql` is ONE statement in the warehouse's own dialect (a trailing
  *     ';' and whitespace are allowed). More than one statement, or none:

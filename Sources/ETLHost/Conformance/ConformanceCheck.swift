@@ -48,7 +48,8 @@ public enum ConformanceCheck: String, CaseIterable, Codable, Sendable {
     case cancel
     /// checkpoint returns valid JSON that read() accepts as a state.
     case checkpoint
-    /// replace loads, then a second replace swaps the table's columns.
+    /// replace loads, then a second replace swaps the table's columns;
+    /// another connection reads the old rows until it commits.
     case replace
     /// append creates the table, then adds to it.
     case append
@@ -56,13 +57,16 @@ public enum ConformanceCheck: String, CaseIterable, Codable, Sendable {
     case upsert
     /// rollback leaves nothing behind: no new table, no state, no schema.
     case rollback
+    /// The rows written (every v1 type, nulls, edge values) read back
+    /// equal through the warehouse's query (warehouses with sql_query).
+    case readBack = "read-back"
 
     /// The checks for a kind of plugin, in the order they run.
     public static func sequence(for kind: PluginKind) -> [ConformanceCheck] {
         let common: [ConformanceCheck] = [.load, .abiNegotiation, .structSize, .configSchema, .open, .openBadConfig, .errors]
         switch kind {
         case .extractor: return common + [.discover, .arrow, .values, .declaredTypes, .release, .cancel, .checkpoint]
-        case .warehouse: return common + [.release, .replace, .append, .upsert, .rollback]
+        case .warehouse: return common + [.release, .readBack, .replace, .append, .upsert, .rollback]
         }
     }
 
@@ -83,10 +87,11 @@ public enum ConformanceCheck: String, CaseIterable, Codable, Sendable {
         case .release: "each release called exactly once; parents release children"
         case .cancel: "cancel() from another thread ends a read within the bound"
         case .checkpoint: "checkpoint returns JSON that read() accepts as a state"
-        case .replace: "two replaces: exactly the columns, state and schema sent"
+        case .replace: "two replaces: columns, state, schema; old rows until commit"
         case .append: "append creates, then adds to, the table; state and schema"
         case .upsert: "two upserts on a key column; state and schema as sent"
         case .rollback: "rollback leaves no table, state or schema; old ones intact"
+        case .readBack: "rows written read back equal through query (sql_query)"
         }
     }
 

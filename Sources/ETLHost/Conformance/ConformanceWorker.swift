@@ -78,6 +78,7 @@ public enum ConformanceWorker {
         case .append: try WarehouseChecks.append(environment)
         case .upsert: try WarehouseChecks.upsert(environment)
         case .rollback: try WarehouseChecks.rollback(environment)
+        case .readBack: try ReadBackCheck.run(environment)
         }
     }
 }

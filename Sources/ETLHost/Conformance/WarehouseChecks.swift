@@ -3,15 +3,15 @@ import ETLPluginKit
 import Foundation
 
 /// The checks of a warehouse: errors, release, replace, append, upsert and
-/// rollback.
+/// rollback (`read-back` is ``ReadBackCheck``).
 ///
-/// The contract has no read operation, so rows are not read back: a load
-/// is verified through what the contract allows, the table's columns
-/// (table_schema), the state (state_get) and the schema document
-/// (schema_get) committed with it. Every table the checks create is named
-/// `<tag>_<check>` (e.g. `etl_conformance_1a2b3c4d_replace`) and stays in
-/// the warehouse: the contract has no drop operation. Nothing else is
-/// touched.
+/// A load is verified through what the contract allows: the table's
+/// columns (table_schema), the state (state_get) and the schema document
+/// (schema_get) committed with it, and, when the warehouse answers queries
+/// (sql_query), its rows (``RowReadBack``). Every table the checks create
+/// is named `<tag>_<check>` (e.g. `etl_conformance_1a2b3c4d_replace`) and
+/// stays in the warehouse: the contract has no drop operation. Nothing
+/// else is touched.
 enum WarehouseChecks {
     // MARK: errors
 
@@ -75,7 +75,8 @@ enum WarehouseChecks {
                 }
                 refused.append("a mismatched batch")
             } else {
-                recorder.fail("write of a batch with 3 columns into a table begun with 7 succeeded; it must fail "
+                recorder.fail("write of a batch with \(WarehouseSample.second.schema.fields.count) columns into a table begun with "
+                    + "\(schema.fields.count) succeeded; it must fail "
                     + "with a message naming the mismatch")
             }
             if outcome.notTaken {
@@ -194,6 +195,9 @@ enum WarehouseChecks {
 
     /// `replace`: a load, then a second with other columns; the table has
     /// exactly the columns of each, and the state and schema committed.
+    /// A second instance (another connection) sees the old table, and
+    /// reads its old rows, until the second replace commits, then the new
+    /// rows.
     static func replace(_ environment: WorkerEnvironment) throws {
         let session = try Session(environment, needs: .replace)
         defer { session.close() }
@@ -201,17 +205,27 @@ enum WarehouseChecks {
         try session.expectAbsent(table)
         try session.load(table, .first, batches: [[1, 2, 3], [4, 5]], mode: .replace, step: 1)
         try session.verify(table, .first, previous: nil, step: 1)
+        let observer = session.openSecondInstance(for: "the second replace of '\(table)'")
+        defer { observer?.close() }
         var seen = ""
         try session.load(table, .second, batches: [[1, 2, 3, 4]], mode: .replace, step: 2) {
-            seen = try session.observeFromSecondInstance(table, expected: .first, during: "the second replace")
+            seen = session.observeFromSecondInstance(observer, table, expected: .first, during: "the second replace")
+            seen += session.readRows(observer, table, .first, ids: [1, 2, 3, 4, 5],
+                                     when: "during the second replace (begun, batches written, not yet committed), "
+                                         + "read from a second instance, which must see the old rows until the commit",
+                                     passing: "its query read the 5 old rows then")
         }
         try session.verify(table, .second, previous: .first, step: 2)
+        seen += session.readRows(observer, table, .second, ids: [1, 2, 3, 4],
+                                 when: "after the second replace was committed, read from the second instance",
+                                 passing: "and the 4 new rows after the commit")
         environment.recorder.passDetail = "two replaces of '\(table)': its columns, state and schema are those of each commit"
             + seen
         session.noteRows(table)
     }
 
-    /// `append`: creates the table, then adds to it.
+    /// `append`: creates the table, then adds to it (with sql_query: the
+    /// rows of both read back).
     static func append(_ environment: WorkerEnvironment) throws {
         let session = try Session(environment, needs: .append)
         defer { session.close() }
@@ -221,11 +235,15 @@ enum WarehouseChecks {
         try session.verify(table, .first, previous: nil, step: 1)
         try session.load(table, .first, batches: [[4, 5], [6]], mode: .append, step: 2)
         try session.verify(table, .first, previous: nil, step: 2)
+        let rows = session.readRows(session.instance, table, .first, ids: [1, 2, 3, 4, 5, 6],
+                                    when: "after the second append was committed", passing: "its query read the 6 rows")
         environment.recorder.passDetail = "two appends to '\(table)' (created by the first): columns, state and schema as committed"
+            + rows
         session.noteRows(table)
     }
 
-    /// `upsert`: twice on the key column `id`, with overlapping keys.
+    /// `upsert`: twice on the key column `id`, with overlapping keys (with
+    /// sql_query: one row per key read back).
     static func upsert(_ environment: WorkerEnvironment) throws {
         let session = try Session(environment, needs: .upsert)
         defer { session.close() }
@@ -235,7 +253,11 @@ enum WarehouseChecks {
         try session.verify(table, .first, previous: nil, step: 1)
         try session.load(table, .first, batches: [[2, 3, 4]], mode: .upsert, step: 2)
         try session.verify(table, .first, previous: nil, step: 2)
+        let rows = session.readRows(session.instance, table, .first, ids: [1, 2, 3, 4],
+                                    when: "after the second upsert was committed (ids 1, 2, 3, then 2, 3, 4)",
+                                    passing: "its query read 4 rows, one per key")
         environment.recorder.passDetail = "two upserts on key id into '\(table)': columns, state and schema as committed"
+            + rows
         session.noteRows(table)
     }
 
@@ -270,218 +292,5 @@ enum WarehouseChecks {
         try session.verify(kept, .first, previous: second == .second ? .second : nil, step: 1)
         recorder.passDetail = "a rolled back \(mode) leaves no table '\(fresh)', state or schema; '\(kept)' keeps "
             + "its columns, state and schema"
-    }
-
-    // MARK: Session
-
-    /// An open warehouse instance and the round-trip helpers of the checks.
-    final class Session {
-        let environment: WorkerEnvironment
-        let instance: OpenedInstance
-        let driver: WarehouseDriver
-        private var recorder: CheckRecorder { environment.recorder }
-        private var tag: String { environment.options.tag }
-        private var memory = MemoryMap()
-        private var audit = ArrowAudit()
-        private var notedUnsupported = Set<String>()
-
-        init(_ environment: WorkerEnvironment, needs mode: WriteMode? = nil) throws {
-            self.environment = environment
-            let plugin = try environment.plugin()
-            if let mode, !plugin.descriptor.capabilities.contains("\(mode)") {
-                throw SkipCheck("the warehouse does not declare the \(mode) capability")
-            }
-            instance = try environment.openInstance()
-            driver = WarehouseDriver(instance)
-        }
-
-        func close() { instance.close() }
-
-        /// A mode the warehouse declares: replace, else append, else upsert.
-        var anyMode: WriteMode {
-            let capabilities = instance.plugin.descriptor.capabilities
-            return capabilities.contains("replace") ? .replace : capabilities.contains("append") ? .append : .upsert
-        }
-
-        func stateKey(_ table: String) -> String { "\(tag)/\(table)" }
-
-        /// Fails unless table_schema says `table` does not exist.
-        func expectAbsent(_ table: String) throws {
-            recorder.phase("table_schema of the new table '\(table)'")
-            switch driver.tableSchema(table, audit: &audit, memory: &memory) {
-            case .found: recorder.fail("table_schema of '\(table)', a table that was never created, answered ETL_OK; "
-                + "it must answer ETL_ERR_NOT_FOUND")
-            case .failed(let text): recorder.fail("table_schema of a table that does not exist must answer ETL_ERR_NOT_FOUND: \(text)")
-            case .unsupported: noteUnsupported("table_schema")
-            case .notFound: break
-            }
-        }
-
-        /// begin, write `batches` (lists of ids), then commit with this
-        /// step's state, run and schema (or roll back).
-        ///
-        /// - Parameter beforeCommit: runs after the writes, while the
-        ///   load is still open (not for `rollBack`).
-        func load(_ table: String, _ sample: WarehouseSample, batches: [[Int64]], mode: WriteMode, step: Int,
-                  rollBack: Bool = false, beforeCommit: () throws -> Void = {}) throws {
-            let keys = mode == .upsert ? ["id"] : []
-            recorder.phase("begin \(mode) of table '\(table)' (step \(step))")
-            let writer: OpaquePointer
-            switch driver.begin(table: table, schema: sample.schema, mode: mode, keys: keys, runID: "\(tag)-\(step)") {
-            case .success(let opened): writer = opened
-            case .failure(let failure):
-                recorder.fail("begin \(mode) of table '\(table)' failed: \(failure.summary)")
-                throw StopCheck()
-            }
-            var rows = 0
-            for (index, ids) in batches.enumerated() {
-                let array = UnsafeMutablePointer<ArrowArray>.allocate(capacity: 1)
-                defer { array.deallocate() }
-                try sample.batch(ids: ids, into: array)
-                recorder.phase("write of batch \(index + 1) to table '\(table)' (step \(step))")
-                let outcome = driver.write(writer, array)
-                if let failure = outcome.failure {
-                    recorder.fail("write of batch \(index + 1) (\(ids.count) rows) to table '\(table)' failed: \(failure.summary)")
-                    recorder.phase("rollback of table '\(table)'")
-                    driver.rollback(writer)
-                    throw StopCheck()
-                }
-                rows += ids.count
-            }
-            if rollBack {
-                recorder.phase("rollback of table '\(table)' (step \(step))")
-                driver.rollback(writer)
-                return
-            }
-            do { try beforeCommit() } catch {
-                recorder.phase("rollback of table '\(table)' (step \(step))")
-                driver.rollback(writer)
-                throw error
-            }
-            recorder.phase("commit of table '\(table)' (step \(step))")
-            if let failure = driver.commit(writer, stateKey: stateKey(table), stateJSON: WarehouseSample.stateJSON(tag: tag, step: step),
-                                           runJSON: WarehouseSample.runJSON(tag: tag, table: table, mode: mode, step: step, rows: rows),
-                                           schemaJSON: sample.schemaJSON(tag: tag, table: table, step: step)) {
-                recorder.fail("commit of table '\(table)' (step \(step)) failed: \(failure.summary)")
-                recorder.phase("rollback of table '\(table)' after a failed commit")
-                driver.rollback(writer)
-                throw StopCheck()
-            }
-        }
-
-        /// What a second instance (another connection) sees of `table`
-        /// while this one holds a load open: the committed table, with
-        /// `expected`'s columns. Returns a phrase for the pass detail; a
-        /// warehouse without table_schema, or whose second instance cannot
-        /// open or answer meanwhile (a lock), is noted, not failed.
-        func observeFromSecondInstance(_ table: String, expected: WarehouseSample, during what: String) throws -> String {
-            guard instance.plugin.raw.warehouse?.pointee.table_schema != nil else {
-                noteUnsupported("table_schema")
-                return ""
-            }
-            recorder.phase("open of a second instance during \(what) of '\(table)'")
-            let second: OpenedInstance
-            switch OpenedInstance.open(instance.plugin, configJSON: environment.options.configJSON ?? "{}") {
-            case .success(let opened): second = opened
-            case .failure(let failure):
-                recorder.note("a second instance could not be opened during \(what) (\(failure.summary)): what other "
-                    + "connections see before commit was not verified")
-                return ""
-            }
-            defer { second.close() }
-            recorder.phase("table_schema of '\(table)' from a second instance during \(what) (begun, written, not committed)")
-            var secondMemory = MemoryMap()
-            var secondAudit = ArrowAudit()
-            let during = "during \(what) of '\(table)' (begun, batches written, not yet committed)"
-            switch WarehouseDriver(second).tableSchema(table, audit: &secondAudit, memory: &secondMemory) {
-            case .unsupported: return ""
-            case .failed(let text):
-                recorder.note("table_schema from a second instance \(during) failed (\(text)): what other connections "
-                    + "see before commit was not verified")
-                return ""
-            case .notFound:
-                recorder.fail("\(during), a second instance's table_schema says the table does not exist: the replace "
-                    + "removed or emptied the live table before commit; other connections must see the old table until "
-                    + "the commit swaps the new one in")
-            case .found(let got):
-                let names = got.fields.map(\.name)
-                if names != expected.schema.fields.map(\.name) {
-                    recorder.fail("\(during), a second instance's table_schema lists \(names.joined(separator: ", ")); "
-                        + "other connections must see the committed table (\(expected.schema.fields.map(\.name).joined(separator: ", "))) "
-                        + "until the commit")
-                }
-            }
-            return "; a second instance saw the old table during \(what)"
-        }
-
-        /// Checks the table's columns against `sample` (and that none of
-        /// `previous`'s that `sample` lacks survived), and the state and
-        /// schema committed at `step`.
-        func verify(_ table: String, _ sample: WarehouseSample, previous: WarehouseSample?, step: Int) throws {
-            recorder.phase("table_schema of '\(table)' after step \(step)")
-            switch driver.tableSchema(table, audit: &audit, memory: &memory) {
-            case .unsupported: noteUnsupported("table_schema")
-            case .notFound: recorder.fail("after step \(step) was committed, table_schema says '\(table)' does not exist")
-            case .failed(let text): recorder.fail(text)
-            case .found(let got): compare(table, sent: sample.schema, got: got, previous: previous?.schema, step: step)
-            }
-            recorder.phase("state_get('\(stateKey(table))') after step \(step)")
-            let state = WarehouseSample.stateJSON(tag: tag, step: step)
-            check("state_get('\(stateKey(table))')", driver.stateGet(stateKey(table), memory: &memory), expected: state, step: step)
-            recorder.phase("schema_get('\(table)') after step \(step)")
-            check("schema_get('\(table)')", driver.schemaGet(table, memory: &memory),
-                  expected: sample.schemaJSON(tag: tag, table: table, step: step), step: step)
-        }
-
-        private func check(_ what: String, _ lookup: WarehouseDriver.Lookup<String>, expected: String, step: Int) {
-            switch lookup {
-            case .unsupported: noteUnsupported(String(what.prefix { $0 != "(" }))
-            case .notFound: recorder.fail("\(what) after step \(step) was committed answers ETL_ERR_NOT_FOUND; "
-                + "it must return what the commit stored")
-            case .failed(let text): recorder.fail(text)
-            case .found(let text):
-                if !WarehouseSample.sameJSON(text, expected) {
-                    recorder.fail("\(what) after step \(step) returns \(text.prefix(120)); the commit stored \(expected)")
-                }
-            }
-        }
-
-        private func compare(_ table: String, sent: ArrowBatchSchema, got: ArrowBatchSchema, previous: ArrowBatchSchema?, step: Int) {
-            for field in sent.fields {
-                guard let found = got.fields.first(where: { $0.name == field.name }) else {
-                    recorder.fail("after step \(step), table '\(table)' has no column '\(field.name)' (written as \(field.type)); "
-                        + "table_schema lists \(got.fields.map(\.name).joined(separator: ", "))")
-                    continue
-                }
-                if found.type != field.type {
-                    recorder.fail("after step \(step), column '\(field.name)' of table '\(table)' was written as "
-                        + "\(field.type) but table_schema says \(found.type)")
-                }
-            }
-            let sentNames = Set(sent.fields.map(\.name))
-            for field in got.fields where !sentNames.contains(field.name) {
-                if previous?.fields.contains(where: { $0.name == field.name }) == true {
-                    recorder.fail("after step \(step), table '\(table)' still has column '\(field.name)' of the table it "
-                        + "replaced (or of the load rolled back); it must have exactly the columns written")
-                } else {
-                    recorder.note("table '\(table)' has column '\(field.name)', which was not written (the warehouse's own?)")
-                }
-            }
-            let order = got.fields.map(\.name).filter(sentNames.contains)
-            if order != sent.fields.map(\.name), Set(order) == sentNames {
-                recorder.note("table '\(table)' lists its columns in another order than written")
-            }
-        }
-
-        private func noteUnsupported(_ operation: String) {
-            guard notedUnsupported.insert(operation).inserted else { return }
-            recorder.note("the warehouse has no \(operation): what it would show was not verified")
-        }
-
-        /// The note every round trip carries: rows are not read back.
-        func noteRows(_ table: String) {
-            recorder.note("rows are not read back (the contract has no read operation); left table '\(table)' in the "
-                + "warehouse (the contract has no drop)")
-        }
     }
 }

@@ -161,6 +161,26 @@ final class WarehouseDriver {
         }
     }
 
+    /// query(): the rows of `sql`, read through the host's validating
+    /// reader; nil when the warehouse has no query operation.
+    func query(_ sql: String) -> Result<ArrowStreamReader, CallFailure>? {
+        guard let query = ops.query else { return nil }
+        let handle = instance.live
+        let stream = UnsafeMutablePointer<ArrowArrayStream>.allocate(capacity: 1)
+        stream.initialize(to: ArrowArrayStream())
+        defer { stream.deallocate() }  // the reader moves the stream out
+        if let failure = sql.withCString({ text in CallFailure.calling { query(handle, text, stream, $0) } }) {
+            if let release = stream.pointee.release { release(stream) }
+            return .failure(failure)
+        }
+        do {
+            return .success(try ArrowStreamReader(taking: stream))
+        } catch {
+            return .failure(CallFailure(status: 0, filledCode: nil, message: nil, releaseSet: false,
+                                        extra: "query returned ETL_OK with a stream the host cannot read: \(error.message)"))
+        }
+    }
+
     /// state_get().
     func stateGet(_ key: String, memory: inout MemoryMap, releaseProblems: (String) -> Void = { _ in }) -> Lookup<String> {
         guard let stateGet = ops.state_get else { return .unsupported }

@@ -3,8 +3,9 @@ import ETLPluginKit
 import Foundation
 
 /// The tables the warehouse checks write: a schema with every ABI v1 type
-/// but null, a second one for the replace that swaps columns, and rows
-/// made from their ids (with nulls and non-ASCII text).
+/// but null, a second one for the replace that swaps columns, one with
+/// decimal and JSON too for `read-back`, and rows made from their ids (with
+/// nulls, non-ASCII text and, from id 101, edge values).
 struct WarehouseSample: Equatable {
     /// The columns.
     let schema: ArrowBatchSchema
@@ -27,35 +28,68 @@ struct WarehouseSample: Equatable {
         ArrowField("score", .float64),
     ]))
 
+    /// Every ABI v1 type, decimal and JSON: the columns `read-back` writes
+    /// and reads back (id, name, active, total, amount, price, doc, day,
+    /// seen_at, payload).
+    static let readBack = WarehouseSample(schema: ArrowBatchSchema([
+        ArrowField("id", .int64, nullable: false),
+        ArrowField("name", .utf8),
+        ArrowField("active", .bool),
+        ArrowField("total", .int64),
+        ArrowField("amount", .float64),
+        ArrowField("price", .utf8, annotation: .decimal(precision: 38, scale: 9)),
+        ArrowField("doc", .utf8, annotation: .json),
+        ArrowField("day", .date32),
+        ArrowField("seen_at", .timestampMicrosecondsUTC),
+        ArrowField("payload", .binary),
+    ]))
+
+    /// The ids of the rows `read-back` writes: ordinary rows (id 4 all
+    /// null), then one row per edge value of ``SampleEdges``.
+    static let readBackBatches: [[Int64]] = [[1, 2, 3, 4, 5], Array(SampleEdges.ids)]
+
     /// Builds the batch of the rows with `ids` into `array` (which the
-    /// caller then hands to write()). Every fifth row has nulls.
+    /// caller then hands to write()). Its values are ``value(of:id:)``.
     func batch(ids: [Int64], into array: UnsafeMutablePointer<ArrowArray>) throws {
         let builder = try ArrowBatchBuilder(schema: schema, capacity: max(1, ids.count))
         for id in ids {
-            let sparse = id % 5 == 4
             for field in schema.fields {
-                if field.name == "id" {
-                    builder.append(id)
-                    continue
-                }
-                if sparse {
-                    builder.appendNull()
-                    continue
-                }
-                switch field.type {
-                case .int64: builder.append(id * 10)
-                case .utf8: builder.appendText("row \(id): Zoë ☕ 🚀")
-                case .bool: builder.append(id % 2 == 0)
-                case .float64: builder.append(Double(id) * 1.25)
-                case .date32: builder.appendDate32(daysSinceEpoch: Int32(19_000 + id))
-                case .timestampMicrosecondsUTC: builder.appendTimestamp(microsecondsSinceEpoch: 1_700_000_000_000_000 + id * 1_000_001)
-                case .binary: builder.appendBinary((0 ..< UInt8(truncatingIfNeeded: id % 7 + 1)).map { $0 &* 37 })
-                case .null: builder.appendNull()
+                switch Self.value(of: field, id: id) {
+                case nil: builder.appendNull()
+                case .bool(let value): builder.append(value)
+                case .int(let value): builder.append(value)
+                case .double(let value): builder.append(value)
+                case .text(let value): builder.appendText(value)
+                case .bytes(let value): builder.appendBinary(value)
+                case .date(let value): builder.appendDate32(daysSinceEpoch: value)
+                case .timestamp(let value): builder.appendTimestamp(microsecondsSinceEpoch: value)
                 }
             }
             try builder.endRow()
         }
         try builder.finish(into: array)
+    }
+
+    /// The value the checks write in column `field` of the row `id` (nil:
+    /// null). Ordinary rows (ids below ``SampleEdges/ids``) derive it from
+    /// the id, with non-ASCII text; every fifth of them is null but for its
+    /// id. Edge rows take ``SampleEdges``.
+    static func value(of field: ArrowField, id: Int64) -> SampleValue? {
+        if field.name == "id" { return .int(id) }
+        if SampleEdges.ids.contains(id) { return SampleEdges.value(of: field, id: id) }
+        if id % 5 == 4 { return nil }
+        switch (field.type, field.annotation) {
+        case (.utf8, .decimal?): return .text("\(id * 10).25")
+        case (.utf8, .json?): return .text(#"{"id":\#(id),"tags":["a","b"]}"#)
+        case (.utf8, _): return .text("row \(id): Zoë ☕ 🚀")
+        case (.int64, _): return .int(id * 10)
+        case (.bool, _): return .bool(id % 2 == 0)
+        case (.float64, _): return .double(Double(id) * 1.25)
+        case (.date32, _): return .date(Int32(19_000 + id))
+        case (.timestampMicrosecondsUTC, _): return .timestamp(1_700_000_000_000_000 + id * 1_000_001)
+        case (.binary, _): return .bytes((0 ..< UInt8(truncatingIfNeeded: id % 7 + 1)).map { $0 &* 37 })
+        case (.null, _): return nil
+        }
     }
 
     /// A resolved-schema document to commit as schema_json.

@@ -46,6 +46,10 @@ public final class LoadedPlugin: @unchecked Sendable {
               schemaObject is [String: Any]
         else { throw fail("config_schema must be a JSON Schema object") }
 
+        // The SQL capability bits came with ABI 1.2; before it, they were
+        // unknown bits, which the header says are ignored.
+        let sqlBits = UInt64(ETL_CAP_SQL_EXECUTE.rawValue | ETL_CAP_SQL_QUERY.rawValue)
+        let capabilities = raw.abi_version & 0xFFFF >= 2 ? raw.capabilities : raw.capabilities & ~sqlBits
         let kind: PluginKind
         var optional: [String] = []
         if raw.check != nil { optional.append("check") }
@@ -72,6 +76,7 @@ public final class LoadedPlugin: @unchecked Sendable {
             if ops.schema_get != nil { optional.append("schema_get") }
             if ops.execute != nil { optional.append("execute") }
             if ops.query != nil { optional.append("query") }
+            if let problem = Self.checkSQLCapabilities(capabilities, ops, plugin: name) { throw fail(problem) }
             extractorOps = nil
             warehouseOps = ops
         default:
@@ -82,9 +87,31 @@ public final class LoadedPlugin: @unchecked Sendable {
         descriptor = PluginDescriptor(
             name: name, kind: kind, version: version, description: string(raw.description) ?? "",
             language: language, toolchain: toolchain, abi: HostABI.string(raw.abi_version),
-            negotiatedABI: HostABI.string(negotiatedABI), capabilities: PluginCapabilities.names(raw.capabilities),
+            negotiatedABI: HostABI.string(negotiatedABI), capabilities: PluginCapabilities.names(capabilities),
             configSchema: schemaText, optionalOperations: optional
         )
+    }
+
+    /// The problem with a warehouse's SQL operations, or nil: each is set
+    /// exactly when its capability bit is (etl_plugin.h, SQL OPERATIONS),
+    /// since the registry lists capabilities without loading the library.
+    static func checkSQLCapabilities(_ capabilities: UInt64, _ ops: etl_warehouse_ops, plugin name: String) -> String? {
+        let pairs: [(bit: UInt32, capability: String, macro: String, operation: String, isSet: Bool)] = [
+            (ETL_CAP_SQL_EXECUTE.rawValue, "sql_execute", "ETL_CAP_SQL_EXECUTE", "execute", ops.execute != nil),
+            (ETL_CAP_SQL_QUERY.rawValue, "sql_query", "ETL_CAP_SQL_QUERY", "query", ops.query != nil),
+        ]
+        for pair in pairs {
+            let declared = capabilities & UInt64(pair.bit) != 0
+            if declared, !pair.isSet {
+                return "warehouse '\(name)' declares the capability \(pair.capability) (\(pair.macro)) but "
+                    + "etl_warehouse_ops.\(pair.operation) is NULL: set both, or neither"
+            }
+            if pair.isSet, !declared {
+                return "warehouse '\(name)' sets etl_warehouse_ops.\(pair.operation) but does not declare the capability "
+                    + "\(pair.capability) (\(pair.macro)): set both, or neither"
+            }
+        }
+        return nil
     }
 
     /// Throws unless the plugin is of `kind`, naming what it is instead.

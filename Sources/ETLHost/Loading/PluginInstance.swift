@@ -58,6 +58,27 @@ public final class PluginInstance: @unchecked Sendable {
         return handle
     }
 
+    /// Set while a ``QueryStream`` of this instance is alive: its C stream
+    /// is not yet released, and the contract allows no other call on the
+    /// instance but cancel() until it is.
+    var queryStreamIsAlive = false
+
+    /// The live handle for a call of `operation`, refused while a
+    /// ``QueryStream`` of this instance is alive.
+    ///
+    /// - Throws: `.invalidArgument` once closed, or naming `operation`
+    ///   and the live stream.
+    func usableHandle(for operation: String) throws -> OpaquePointer {
+        let handle = try liveHandle()
+        guard !queryStreamIsAlive else {
+            throw HostError(.invalidArgument, "plugin '\(plugin.descriptor.name)': \(operation) refused: the rows of a "
+                + "query on this instance are still being read (a QueryStream is alive); until its stream is released, "
+                + "the contract allows no other call on the instance: read it to the end and close it "
+                + "(QueryStream.close()), or use another instance")
+        }
+        return handle
+    }
+
     /// Asks the plugin to stop what it is doing; safe from any thread.
     public func cancel() {
         context.cancel()

@@ -26,7 +26,7 @@ extension PluginInstance {
     public func execute(sql: String) throws -> Int64? {
         let ops = try plugin.warehouse()
         guard let execute = ops.execute else { throw plugin.unsupported("execute (running SQL)") }
-        let handle = try liveHandle()
+        let handle = try usableHandle(for: "execute")
         var result = etl_execute_result()
         result.struct_size = UInt32(MemoryLayout<etl_execute_result>.size)
         result.rows_affected = -1
@@ -39,17 +39,20 @@ extension PluginInstance {
     /// Runs one read-only query: the plugin's `query`. Its stream is
     /// validated on import like an extractor's (schema, every batch).
     ///
-    /// While the returned stream is alive, make no other call on this
-    /// instance (the contract's rule), except ``cancel()``.
+    /// While the returned stream is alive (until it is closed or goes
+    /// away), the contract allows no other call on this instance except
+    /// ``cancel()``: begin, execute, query, state_get, schema_get and
+    /// table_schema are refused with `.invalidArgument` meanwhile.
     ///
-    /// - Throws: `.operationFailed` with status `ETL_ERR_NOT_IMPLEMENTED`
+    /// - Throws: `.invalidArgument` while another QueryStream of this
+    ///   instance is alive; `.operationFailed` with status `ETL_ERR_NOT_IMPLEMENTED`
     ///   when the warehouse has no query; `.operationFailed` with the
     ///   plugin's message and status when the query is refused;
     ///   `.pluginFailed` when the stream's schema breaks the Arrow rules.
     public func query(sql: String) throws -> QueryStream {
         let ops = try plugin.warehouse()
         guard let query = ops.query else { throw plugin.unsupported("query (answering SQL queries)") }
-        let handle = try liveHandle()
+        let handle = try usableHandle(for: "query")
         let arrowStream = UnsafeMutablePointer<ArrowArrayStream>.allocate(capacity: 1)
         arrowStream.initialize(to: ArrowArrayStream())
         defer { arrowStream.deallocate() }  // the reader moves the stream out
@@ -69,28 +72,45 @@ extension PluginInstance {
 /// and every batch validated on import (see `ArrowStreamReader`), and
 /// failures turned into ``HostError``s that name the plugin.
 public final class QueryStream: @unchecked Sendable {
-    private let reader: ArrowStreamReader
+    /// The result's columns, as the stream's get_schema returned them.
+    public let schema: ArrowBatchSchema
+    private var reader: ArrowStreamReader?
     private let pluginName: String
     private let instance: PluginInstance  // keeps the instance open while the rows are read
 
     init(taking stream: UnsafeMutablePointer<ArrowArrayStream>, instance: PluginInstance) throws {
         pluginName = instance.plugin.descriptor.name
         self.instance = instance
+        let reader: ArrowStreamReader
         do { reader = try ArrowStreamReader(taking: stream) } catch {
             throw Self.hostError(error, plugin: pluginName)
         }
+        self.reader = reader
+        schema = reader.schema
+        instance.queryStreamIsAlive = true
     }
 
-    /// The result's columns, as the stream's get_schema returned them.
-    public var schema: ArrowBatchSchema { reader.schema }
+    deinit { close() }
 
     /// The next batch of rows, or nil after the last one.
     ///
     /// - Throws: `.badData` when a value does not fit its column's type
     ///   (the plugin's EBADMSG), `.pluginFailed` when a batch breaks the
-    ///   Arrow rules, `.operationFailed` otherwise.
+    ///   Arrow rules, `.operationFailed` otherwise; `.invalidArgument`
+    ///   after ``close()``.
     public func next() throws -> ImportedBatch? {
+        guard let reader else {
+            throw HostError(.invalidArgument, "plugin '\(pluginName)': query: the stream is closed")
+        }
         do { return try reader.next() } catch { throw Self.hostError(error, plugin: pluginName) }
+    }
+
+    /// Releases the plugin's stream now (once; later calls do nothing):
+    /// the instance takes other calls again. Going away closes it too.
+    public func close() {
+        guard reader != nil else { return }
+        reader = nil
+        instance.queryStreamIsAlive = false
     }
 
     private static func hostError(_ error: PluginError, plugin: String) -> HostError {

@@ -43,7 +43,7 @@ extension PluginInstance {
     public func begin(table: String, schema: ArrowBatchSchema, mode: WriteMode, keyColumns: [String] = [],
                       runID: String, deletions: DeletionMode = .keep) throws -> WarehouseWriter {
         let ops = try plugin.warehouse()
-        let handle = try liveHandle()
+        let handle = try usableHandle(for: "begin of table '\(table)'")
         let cSchema = UnsafeMutablePointer<ArrowSchema>.allocate(capacity: 1)
         schema.export(to: cSchema)
         defer {
@@ -89,7 +89,7 @@ extension PluginInstance {
     public func stateGet(key: String) throws -> String? {
         let ops = try plugin.warehouse()
         guard let stateGet = ops.state_get else { throw plugin.unsupported("state_get") }
-        let handle = try liveHandle()
+        let handle = try usableHandle(for: "state_get")
         return try plugin.nilWhenNotFound {
             try key.withCString { cKey in
                 try plugin.callReturningBuffer("state_get '\(key)'") { buffer, error in
@@ -108,7 +108,7 @@ extension PluginInstance {
     public func schemaGet(table: String) throws -> String? {
         let ops = try plugin.warehouse()
         guard let schemaGet = ops.schema_get else { throw plugin.unsupported("schema_get") }
-        let handle = try liveHandle()
+        let handle = try usableHandle(for: "schema_get")
         return try plugin.nilWhenNotFound {
             try table.withCString { cTable in
                 try plugin.callReturningBuffer("schema_get '\(table)'") { buffer, error in
@@ -127,7 +127,7 @@ extension PluginInstance {
     public func tableSchema(name: String) throws -> ArrowBatchSchema? {
         let ops = try plugin.warehouse()
         guard let tableSchema = ops.table_schema else { throw plugin.unsupported("table_schema") }
-        let handle = try liveHandle()
+        let handle = try usableHandle(for: "table_schema")
         let cSchema = UnsafeMutablePointer<ArrowSchema>.allocate(capacity: 1)
         cSchema.initialize(to: ArrowSchema())
         defer {
