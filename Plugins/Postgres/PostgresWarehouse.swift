@@ -47,7 +47,9 @@ final class PostgresWarehouse: Warehouse {
         do {
             self.config = try PostgresConfig(config)
             self.host = host
+            // Names in execute/query resolve in the configured schema first.
             db = try PGConnection(parameters: self.config.connectionParameters,
+                                  settings: [("search_path", PGName.quoted(self.config.schema) + ", public")],
                                   redactor: SecretRedactor(url: self.config.url), host: host)
             identifierLimit = Int(try db.execute("SHOW max_identifier_length", "reading max_identifier_length")
                 .scalar ?? "63") ?? 63

@@ -302,6 +302,21 @@ struct SQLOperationsTests {
         #expect(try queryRows(warehouse.instance, "SELECT id FROM \(t) ORDER BY id").rows == [[.int(3)]])
     }
 
+    @Test("unqualified names resolve in the configured schema first, then public; also after a reconnect")
+    func configuredSchemaFirst() throws {
+        let warehouse = try TestWarehouse("sqlsearchpath")
+        try warehouse.load("t", [ArrowField("id", .int64)], [[[.int(7)]]])
+        #expect(try queryRows(warehouse.instance, "SELECT id FROM t").rows == [[.int(7)]])
+        #expect(try warehouse.instance.execute(sql: "UPDATE t SET id = 8") == 1)
+        #expect(try queryRows(warehouse.instance, "SELECT pg_catalog.current_schema()::text").rows
+            == [[.text(warehouse.schema)]])
+        // A new server process (the old one terminated) gets the same search_path.
+        let pid = try #require(try queryRows(warehouse.instance, "SELECT pg_catalog.pg_backend_pid()").rows.first?.first)
+        guard case .int(let backend) = pid else { Issue.record("pid is \(pid)"); return }
+        _ = try warehouse.rows("SELECT pg_terminate_backend(\(backend), 10000)::text")
+        #expect(try queryRows(warehouse.instance, "SELECT id FROM t").rows == [[.int(8)]])
+    }
+
     @Test("a stream reads one snapshot: rows appended and committed while it is read are not in it")
     func oneSnapshot() throws {
         let warehouse = try TestWarehouse("sqlsnapshot")
@@ -324,9 +339,11 @@ struct SQLOperationsTests {
         do {
             let stream = try warehouse.instance.query(sql: "SELECT v FROM generate_series(1, 5000) AS v")
             #expect(try stream.next()?.rowCount == 1024)
+            // The host refuses first (the contract allows no other call while a stream lives).
             #expect(failure { _ = try warehouse.instance.execute(sql: "SELECT 1") }
-                == "plugin 'postgres': execute failed: a query stream of this instance is still open; release it "
-                + "first (one statement at a time per instance) [ETL_ERR_INVALID_ARGUMENT (2)]")
+                == "plugin 'postgres': execute refused: the rows of a query on this instance are still being read (a "
+                + "QueryStream is alive); until its stream is released, the contract allows no other call on the "
+                + "instance: read it to the end and close it (QueryStream.close()), or use another instance")
             withExtendedLifetime(stream) {}
         }  // the stream is released here, after 1024 of its 5000 rows
         #expect(try warehouse.instance.execute(sql: "CREATE SCHEMA \(PostgresInspector.quoted(warehouse.schema))") == nil)

@@ -38,9 +38,14 @@ final class PGConnection {
     ///   when the server refused the credentials, `notFound` for a missing
     ///   database, `io` (retryable) when it could not be reached,
     ///   `invalidArgument` for a malformed connection string.
-    init(parameters: [(String, String)], redactor: SecretRedactor, host: HostContext) throws(PostgresError) {
+    ///
+    /// `settings` (name, value) are set for the session after connecting,
+    /// and again after every reconnect (e.g. `search_path`).
+    init(parameters: [(String, String)], settings: [(String, String)] = [], redactor: SecretRedactor,
+         host: HostContext) throws(PostgresError) {
         self.redactor = redactor
         self.host = host
+        self.settings = settings
         let keywords = parameters.map { strdup($0.0) } + [nil]
         let values = parameters.map { strdup($0.1) } + [nil]
         defer {
@@ -66,6 +71,17 @@ final class PGConnection {
                 .log(.debug, "server notice: \(String(cString: message))")
         }, Unmanaged.passUnretained(host).toOpaque())
         refreshCancelToken()
+        try applySettings()
+    }
+
+    /// Session settings made after every connect.
+    private let settings: [(String, String)]
+
+    /// Sets ``settings`` for the session (`set_config(name, value, false)`).
+    private func applySettings() throws(PostgresError) {
+        for (name, value) in settings {
+            _ = try query("SELECT pg_catalog.set_config($1, $2, false)", [name, value], "setting \(name) on \(server)")
+        }
     }
 
     deinit {
@@ -106,6 +122,7 @@ final class PGConnection {
         PQreset(handle)
         guard PQstatus(handle) == CONNECTION_OK else { throw connectFailure() }
         refreshCancelToken()
+        try applySettings()
         host.log(.info, "opened a new connection to \(server) (server process \(serverProcess))")
     }
 
