@@ -23,10 +23,13 @@ extension PluginsCommand {
                 --lang swift: a Swift package whose Package.swift depends on ETLPluginKit in \
                 the etl-host checkout this etl-host was built from (or --sdk PATH); build it \
                 with the same Swift toolchain as etl-host.
-                --lang rust (extractors only, for now): src/lib.rs, the plugin with no FFI in \
-                it, over src/etl_ffi.rs (etl_plugin.h as #[repr(C)] Rust, ABI 1.1) and a safe \
-                layer (errors, config by key, Arrow batches, panics caught); make builds it with \
+                --lang rust: src/lib.rs, the plugin with no FFI in it, over src/etl_ffi.rs \
+                (etl_plugin.h as #[repr(C)] Rust, ABI 1.1) and a safe layer (errors, config by \
+                key, panics caught; Arrow batches built by src/etl_batch.rs for an extractor, \
+                read and checked by src/etl_reader.rs for a warehouse); make builds it with \
                 plain rustc (no cargo, no crates).
+                Every language writes both kinds. The C and Rust files come from the templates \
+                in Sources/ETLHost/Scaffold/Templates (installed: <prefix>/share/etl-host/templates).
                 In file names, '-' in NAME becomes '_'.
 
                 Next steps (printed when it is done):

@@ -13,10 +13,11 @@ import Foundation
 ///   anywhere with `cc`.
 /// - A Swift plugin is the same with ETLPluginKit: a package whose
 ///   `Package.swift` depends on the etl-host checkout by path.
-/// - A Rust extractor is the C extractor's twin, built by `make` with plain
-///   `rustc` (no cargo, no crates): the plugin in `src/lib.rs`, over a safe
-///   layer and `#[repr(C)]` mirrors of etl_plugin.h (ABI 1.1). A Rust
-///   warehouse is refused for now.
+/// - A Rust extractor or warehouse is the C one's twin, built by `make`
+///   with plain `rustc` (no cargo, no crates): the plugin in `src/lib.rs`
+///   (no FFI in it), over a safe layer and `#[repr(C)]` mirrors of
+///   etl_plugin.h (ABI 1.1). The warehouse reads batches with
+///   `src/etl_reader.rs`, as the C one does with `etl_reader.h`.
 ///
 /// The C and Rust files come from ``TemplateFolder`` (real files, compiled
 /// by the tests); the Swift ones from ``ScaffoldTemplates``.
@@ -34,7 +35,7 @@ public struct PluginScaffold: Sendable {
         case c
         /// Swift with ETLPluginKit, built by swift build.
         case swift
-        /// Rust (extractors only for now), built by make and plain rustc.
+        /// Rust, built by make and plain rustc (no cargo, no crates).
         case rust
 
         /// The language's name in messages: "C", "Swift", "Rust".
@@ -67,14 +68,9 @@ public struct PluginScaffold: Sendable {
     /// A scaffold for a valid name.
     ///
     /// - Throws: `.invalidArgument` for a name that is not lowercase
-    ///   letters, digits, `_` and `-` starting with a letter, and for a Rust
-    ///   warehouse (not available yet).
+    ///   letters, digits, `_` and `-` starting with a letter.
     public init(name: String, kind: PluginKind, language: Language) throws(HostError) {
         try Self.validate(name: name)
-        if language == .rust, kind == .warehouse {
-            throw HostError(.invalidArgument, "a Rust warehouse is not available yet (--lang rust writes "
-                + "extractors); write the warehouse with --lang c or --lang swift")
-        }
         self.name = name
         self.kind = kind
         self.language = language
@@ -262,8 +258,8 @@ public struct PluginScaffold: Sendable {
                 + "Swift toolchain of the etl-host that loads it."
         case .rust:
             "The plugin is src/lib.rs. src/etl_ffi.rs mirrors the contract (etl_plugin.h, ABI \(TemplateFolder.rustABI)); "
-                + "etl_sdk.rs, etl_batch.rs and etl_extractor.rs are a safe layer over it. make builds it with "
-                + "plain rustc: no cargo, no crates."
+                + (kind == .extractor ? "etl_sdk.rs, etl_batch.rs and etl_extractor.rs" : "etl_sdk.rs, etl_reader.rs and etl_warehouse.rs")
+                + " are a safe layer over it. make builds it with plain rustc: no cargo, no crates."
         }
     }
 

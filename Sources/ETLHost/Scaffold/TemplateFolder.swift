@@ -17,7 +17,7 @@ import Foundation
 /// The Swift templates are still Swift strings (``ScaffoldTemplates``).
 ///
 /// ```swift
-/// let template = try TemplateFolder.locate(.rust, kind: .extractor, sdk: sdk)
+/// let template = try TemplateFolder.locate(.rust, kind: .warehouse, sdk: sdk)
 /// template.folder   // ".../Sources/ETLHost/Scaffold/Templates/Rust"
 /// ```
 public struct TemplateFolder: Sendable, Equatable {
@@ -60,8 +60,18 @@ public struct TemplateFolder: Sendable, Equatable {
                 Entry(source: "src/etl_ffi.rs", destination: "src/etl_ffi.rs", purpose: "etl_plugin.h as #[repr(C)] Rust, ABI \(rustABI)"),
                 Entry(source: "Makefile", destination: "Makefile"),
             ]
-        case (.swift, _), (.rust, .warehouse):
-            []  // Swift: strings; a Rust warehouse is not written yet
+        case (.rust, .warehouse):
+            [
+                Entry(source: "warehouse/lib.rs", destination: "src/lib.rs"),
+                Entry(source: "src/etl_warehouse.rs", destination: "src/etl_warehouse.rs",
+                      purpose: "the C entry points, over the Warehouse and TableWriter traits"),
+                Entry(source: "src/etl_sdk.rs", destination: "src/etl_sdk.rs", purpose: "errors, host services, the config read by key"),
+                Entry(source: "src/etl_reader.rs", destination: "src/etl_reader.rs", purpose: "reads the cells of Arrow batches, checked"),
+                Entry(source: "src/etl_ffi.rs", destination: "src/etl_ffi.rs", purpose: "etl_plugin.h as #[repr(C)] Rust, ABI \(rustABI)"),
+                Entry(source: "Makefile", destination: "Makefile"),
+            ]
+        case (.swift, _):
+            []
         }
     }
 

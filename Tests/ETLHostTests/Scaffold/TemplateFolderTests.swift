@@ -23,8 +23,8 @@ import Testing
         #expect(result.stderr.isEmpty, "\(result.stderr)")
     }
 
-    @Test("every file of every C template is in the checkout",
-          arguments: [PluginScaffold.Language.c], [PluginKind.extractor, .warehouse])
+    @Test("every file of every C and Rust template is in the checkout",
+          arguments: [PluginScaffold.Language.c, .rust], [PluginKind.extractor, .warehouse])
     func everyTemplateFileExists(_ language: PluginScaffold.Language, _ kind: PluginKind) throws {
         let template = try TemplateFolder.locate(language, kind: kind, sdk: sdk)
         #expect(template.folder == templates + (language == .c ? "/C" : "/Rust"))
@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test("the generated C source is the template with its placeholders filled, and no placeholder survives anywhere",
-          arguments: [PluginScaffold.Language.c, .swift], [PluginKind.extractor, .warehouse])
+          arguments: [PluginScaffold.Language.c, .rust, .swift], [PluginKind.extractor, .warehouse])
     func placeholdersAreFilled(_ language: PluginScaffold.Language, _ kind: PluginKind) throws {
         let scaffold = try PluginScaffold(name: "my-plugin", kind: kind, language: language)
         let files = try scaffold.files(sdk: sdk)
