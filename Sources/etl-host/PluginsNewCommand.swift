@@ -16,10 +16,10 @@ extension PluginsCommand {
                   --kind warehouse  each table as JSON Lines in a directory (config dir),
                                     with atomic replace and append, state and schemas kept
 
-                --lang c: NAME.c, a Makefile, and include/ with copies of etl_plugin.h and its \
-                header-only helpers (etl_batch.h builds batches, etl_config.h reads the config, \
-                etl_reader.h reads batches), so that the project builds anywhere with make and a \
-                C compiler.
+                --lang c: NAME.c (a warehouse also json_text.h and atomic_files.h), a Makefile, \
+                and include/ with copies of etl_plugin.h and its header-only helpers (etl_batch.h \
+                builds batches, etl_config.h reads the config, etl_reader.h reads batches), so \
+                that the project builds anywhere with make and a C compiler.
                 --lang swift: a Swift package whose Package.swift depends on ETLPluginKit in \
                 the etl-host checkout this etl-host was built from (or --sdk PATH); build it \
                 with the same Swift toolchain as etl-host.

@@ -8,9 +8,10 @@ import Foundation
 ///   default 10, read with `etl_config.h`) built with `etl_batch.h`; a C
 ///   warehouse writes each table as JSON Lines in a directory (config
 ///   `dir`), reading batches with `etl_reader.h`, with atomic replace and
-///   append. The project gets a Makefile and a copy of `etl_plugin.h` and
-///   its helpers (``PluginSDK/headers``) in `include/`, so it builds
-///   anywhere with `cc`.
+///   append (its `json_text.h` and `atomic_files.h` beside it). The
+///   project gets a Makefile and a copy of `etl_plugin.h` and its helpers
+///   (``PluginSDK/headers``) in `include/`, so it builds anywhere with
+///   `cc`.
 /// - A Swift plugin is the same with ETLPluginKit: a package whose
 ///   `Package.swift` depends on the etl-host checkout by path.
 /// - A Rust extractor or warehouse is the C one's twin, built by `make`

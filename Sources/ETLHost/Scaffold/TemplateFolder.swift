@@ -49,7 +49,12 @@ public struct TemplateFolder: Sendable, Equatable {
         case (.c, .extractor):
             [Entry(source: "extractor.c", destination: "__IDENT__.c"), Entry(source: "Makefile", destination: "Makefile")]
         case (.c, .warehouse):
-            [Entry(source: "warehouse.c", destination: "__IDENT__.c"), Entry(source: "Makefile", destination: "Makefile")]
+            [
+                Entry(source: "warehouse.c", destination: "__IDENT__.c"),
+                Entry(source: "json_text.h", destination: "json_text.h", purpose: "each cell of a batch as JSON text"),
+                Entry(source: "atomic_files.h", destination: "atomic_files.h", purpose: "temporary files, fsync'ed and renamed"),
+                Entry(source: "Makefile", destination: "Makefile"),
+            ]
         case (.rust, .extractor):
             [
                 Entry(source: "src/lib.rs", destination: "src/lib.rs"),

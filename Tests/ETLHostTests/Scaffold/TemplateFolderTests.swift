@@ -53,6 +53,15 @@ import Testing
         }
     }
 
+    @Test("a C warehouse project is its source, the two headers beside it, the Makefile, the SDK headers and a README")
+    func cWarehouseProjectFiles() throws {
+        let files = try PluginScaffold(name: "my-sink", kind: .warehouse, language: .c).files(sdk: sdk)
+        #expect(files.map(\.path) == ["my_sink.c", "json_text.h", "atomic_files.h", "Makefile", "include/etl_plugin.h",
+                                      "include/etl_batch.h", "include/etl_config.h", "include/etl_reader.h", "README.md", ".gitignore"])
+        #expect(files.first { $0.path == "json_text.h" }?.contents
+            == (try String(contentsOfFile: templates + "/C/json_text.h", encoding: .utf8)))
+    }
+
     @Test("the Makefiles' recipes start with a tab, as make needs", arguments: ["C", "Rust"])
     func makefileRecipesStartWithATab(_ folder: String) throws {
         let makefile = try String(contentsOfFile: templates + "/" + folder + "/Makefile", encoding: .utf8)

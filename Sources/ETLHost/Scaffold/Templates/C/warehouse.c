@@ -21,7 +21,9 @@
  * Make it yours: write somewhere else in begin/write/commit/rollback,
  * marked TODO below. The contract is include/etl_plugin.h, copied from
  * etl-host with this project; include/etl_config.h reads the config and
- * include/etl_reader.h the cells of each batch (both header-only).
+ * include/etl_reader.h the cells of each batch (both header-only). Beside
+ * this file, json_text.h writes the cells as JSON and atomic_files.h the
+ * temporary files that replace the old ones.
  *
  *   make                                        -> libetl___IDENT__.so
  *   etl-host plugins test ./libetl___IDENT__.so -c dir=/tmp/__IDENT__-test
@@ -31,9 +33,6 @@
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
-#include <fcntl.h>
-#include <inttypes.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +44,9 @@
 #include "etl_config.h"
 #include "etl_plugin.h"
 #include "etl_reader.h"
+
+#include "atomic_files.h"
+#include "json_text.h"
 
 /* TODO: the config your plugin accepts (a JSON Schema; the host checks
  * configs against it before open()). */
@@ -116,141 +118,11 @@ static etl_status fail_errno(etl_error* error, int err, const char* what, const 
   return fail(error, code, "cannot %s '%s': %s", what, path, strerror(err));
 }
 
-/** A growable byte buffer, always NUL-terminated. */
-typedef struct text_buf {
-  char* data;
-  size_t size;
-  size_t capacity;
-} text_buf;
-
-/** Appends n bytes; returns 0 when out of memory. */
-static int buf_add(text_buf* b, const char* s, size_t n) {
-  if (b->size + n + 1 > b->capacity) {
-    size_t cap = b->capacity ? b->capacity : 256;
-    char* bigger;
-    while (cap < b->size + n + 1) cap *= 2;
-    bigger = (char*)realloc(b->data, cap);
-    if (bigger == NULL) return 0;
-    b->data = bigger;
-    b->capacity = cap;
-  }
-  memcpy(b->data + b->size, s, n);
-  b->size += n;
-  b->data[b->size] = '\0';
-  return 1;
-}
-
-static int buf_str(text_buf* b, const char* s) { return buf_add(b, s, strlen(s)); }
-
-/** Appends s[0..n) as a JSON string. */
-static int buf_json_string(text_buf* b, const char* s, size_t n) {
-  size_t i;
-  if (!buf_add(b, "\"", 1)) return 0;
-  for (i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    char esc[8];
-    if (c == '"' || c == '\\') {
-      esc[0] = '\\';
-      esc[1] = (char)c;
-      if (!buf_add(b, esc, 2)) return 0;
-    } else if (c < 0x20) {
-      snprintf(esc, sizeof esc, "\\u%04x", (unsigned)c);
-      if (!buf_add(b, esc, 6)) return 0;
-    } else if (!buf_add(b, s + i, 1)) {
-      return 0;
-    }
-  }
-  return buf_add(b, "\"", 1);
-}
-
-/** malloc'd "<a><b><c>". */
-static char* join3(const char* a, const char* b, const char* c) {
-  size_t na = strlen(a), nb = strlen(b), nc = strlen(c);
-  char* out = (char*)malloc(na + nb + nc + 1);
-  if (out == NULL) return NULL;
-  memcpy(out, a, na);
-  memcpy(out + na, b, nb);
-  memcpy(out + na + nb, c, nc + 1);
-  return out;
-}
-
 /* ------------------------------------------------------------------------ */
-/* Files                                                                     */
+/* Files (atomic_files.h has the rest)                                       */
 /* ------------------------------------------------------------------------ */
 
-/** mkdir -p. Returns 0 or an errno. */
-static int make_dirs(const char* path) {
-  char* copy = join3(path, "", "");
-  char* p;
-  int err = 0;
-  if (copy == NULL) return ENOMEM;
-  for (p = copy + 1; err == 0; p++) {
-    int end = *p == '\0';
-    if (*p != '/' && !end) continue;
-    *p = '\0';
-    if (mkdir(copy, 0777) != 0 && errno != EEXIST) err = errno;
-    if (end) break;
-    *p = '/';
-  }
-  free(copy);
-  return err;
-}
-
-static unsigned long g_temp_counter = 0;
-
-/** Creates "<dir>/.<base>.<pid>-<n>.tmp" for writing; sets *path. */
-static FILE* create_temp(const char* dir, const char* base, char** path, int* err) {
-  char suffix[64];
-  char* name;
-  int fd;
-  FILE* f;
-#if defined(__GNUC__) || defined(__clang__)
-  unsigned long n = __atomic_add_fetch(&g_temp_counter, 1, __ATOMIC_RELAXED);
-#else
-  unsigned long n = ++g_temp_counter;
-#endif
-  snprintf(suffix, sizeof suffix, ".%ld-%lu.tmp", (long)getpid(), n);
-  name = join3("/.", base, suffix);
-  *path = name == NULL ? NULL : join3(dir, name, "");
-  free(name);
-  if (*path == NULL) {
-    *err = ENOMEM;
-    return NULL;
-  }
-  fd = open(*path, O_WRONLY | O_CREAT | O_EXCL, 0644);
-  f = fd < 0 ? NULL : fdopen(fd, "wb");
-  if (f == NULL) {
-    *err = errno;
-    if (fd >= 0) {
-      close(fd);
-      unlink(*path);
-    }
-    free(*path);
-    *path = NULL;
-  }
-  return f;
-}
-
-/** Flushes, fsyncs and closes. Returns 0 or an errno. */
-static int finish_file(FILE* f) {
-  int err = 0;
-  if (fflush(f) != 0) err = errno ? errno : EIO;
-  if (err == 0 && fsync(fileno(f)) != 0) err = errno;
-  if (fclose(f) != 0 && err == 0) err = errno ? errno : EIO;
-  return err;
-}
-
-/** Appends the rest of `in` to `out`. Returns 0 or an errno. */
-static int copy_bytes(FILE* in, FILE* out) {
-  char chunk[65536];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, in)) > 0) {
-    if (fwrite(chunk, 1, n, out) != n) return errno ? errno : EIO;
-  }
-  return ferror(in) ? EIO : 0;
-}
-
-/** Writes `text` to a new temporary file next to `path`; sets *temp. */
+/** Writes `text` to a new temporary file in `dir`; sets *temp. */
 static etl_status write_temp(const char* dir, const char* base, const char* text, char** temp,
                              etl_error* error) {
   int err = 0;
@@ -354,86 +226,6 @@ static void plugin_close(etl_instance* inst) {
   free(inst->dir);
   free(inst->meta_dir);
   free(inst);
-}
-
-/* ------------------------------------------------------------------------ */
-/* Values                                                                    */
-/* ------------------------------------------------------------------------ */
-
-/** Civil date of a day count since 1970-01-01 (proleptic Gregorian). */
-static void civil_from_days(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  int64_t era, doe, yoe, doy, mp;
-  z += 719468;
-  era = (z >= 0 ? z : z - 146096) / 146097;
-  doe = z - era * 146097;
-  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  mp = (5 * doy + 2) / 153;
-  *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-  *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-  *y = yoe + era * 400 + (*m <= 2);
-}
-
-/** Appends `cell` as JSON; `json` when its column holds JSON documents
- *  (written as they are). 0: out of memory. */
-static int append_cell(text_buf* b, const etl_cell* cell, int json) {
-  char text[64];
-  size_t i;
-  if (cell->is_null) return buf_str(b, "null");
-  switch (cell->type) {
-    case ETL_TYPE_BOOL: return buf_str(b, cell->boolean ? "true" : "false");
-    case ETL_TYPE_INT64:
-      snprintf(text, sizeof text, "%" PRId64, cell->int64);
-      return buf_str(b, text);
-    case ETL_TYPE_FLOAT64: {
-      int precision;
-      if (isnan(cell->float64) || isinf(cell->float64)) return buf_str(b, "null"); /* JSON has neither */
-      for (precision = 1; precision <= 17; precision++) { /* the shortest exact form */
-        snprintf(text, sizeof text, "%.*g", precision, cell->float64);
-        if (strtod(text, NULL) == cell->float64) break;
-      }
-      return buf_str(b, text);
-    }
-    case ETL_TYPE_DATE32:
-    case ETL_TYPE_TIMESTAMP_US: {
-      int64_t days = cell->date32, rest = 0, micros = 0, y;
-      unsigned m, d;
-      if (cell->type == ETL_TYPE_TIMESTAMP_US) { /* floor division, for times before 1970 */
-        int64_t seconds = cell->timestamp_us / 1000000;
-        micros = cell->timestamp_us % 1000000;
-        if (micros < 0) {
-          micros += 1000000;
-          seconds--;
-        }
-        days = seconds / 86400;
-        rest = seconds % 86400;
-        if (rest < 0) {
-          rest += 86400;
-          days--;
-        }
-      }
-      civil_from_days(days, &y, &m, &d);
-      if (cell->type == ETL_TYPE_DATE32) {
-        snprintf(text, sizeof text, "\"%04" PRId64 "-%02u-%02u\"", y, m, d);
-      } else {
-        snprintf(text, sizeof text, "\"%04" PRId64 "-%02u-%02uT%02u:%02u:%02u.%06uZ\"", y, m, d,
-                 (unsigned)(rest / 3600), (unsigned)(rest / 60 % 60), (unsigned)(rest % 60),
-                 (unsigned)micros);
-      }
-      return buf_str(b, text);
-    }
-    case ETL_TYPE_UTF8:
-      return json ? buf_add(b, cell->bytes, cell->length) : buf_json_string(b, cell->bytes, cell->length);
-    case ETL_TYPE_BINARY:
-      if (!buf_add(b, "\"", 1)) return 0;
-      for (i = 0; i < cell->length; i++) {
-        snprintf(text, sizeof text, "%02x", (unsigned)(unsigned char)cell->bytes[i]);
-        if (!buf_add(b, text, 2)) return 0;
-      }
-      return buf_add(b, "\"", 1);
-    case ETL_TYPE_NULL: break;
-  }
-  return buf_str(b, "null");
 }
 
 /* ------------------------------------------------------------------------ */
