@@ -250,8 +250,8 @@ impl<'a> Batch<'a> {
         let mut views = Vec::with_capacity(columns.len());
         for (index, column) in columns.iter().enumerate() {
             let child = *array.children.add(index);
-            let view = if child.is_null() {
-                Err("missing".to_string())
+            let view = if child.is_null() || (*child).release.is_none() {
+                Err("it is missing from the batch".to_string())
             } else {
                 Self::check(column.column_type, &*child, array.offset as usize, rows)
             };
@@ -266,9 +266,6 @@ impl<'a> Batch<'a> {
         if child.offset < 0 || child.length < 0 || (child.length as usize) < parent_offset + rows {
             return Err(format!("its length {} is shorter than the batch's {}", child.length, parent_offset + rows));
         }
-        if child.n_buffers != column_type.buffer_count() {
-            return Err(format!("it has {} buffers, its type has {}", child.n_buffers, column_type.buffer_count()));
-        }
         let first = child.offset as usize + parent_offset;
         let end = child.offset as usize + child.length as usize; // the rows its buffers hold
         let buffer = |index: usize| -> *const u8 {
@@ -280,10 +277,10 @@ impl<'a> Batch<'a> {
         };
         let mut view = ColumnView { column_type, first, validity: None, offsets: &[], values: &[] };
         if column_type == ColumnType::Null {
-            return Ok(view);
+            return Ok(view); // every value is null, whatever its buffers
         }
-        if child.buffers.is_null() {
-            return Err("it has no buffers array".to_string());
+        if child.n_buffers != column_type.buffer_count() || child.buffers.is_null() {
+            return Err(format!("it has {} buffers, its type has {}", child.n_buffers, column_type.buffer_count()));
         }
         if !buffer(0).is_null() {
             view.validity = Some(slice::from_raw_parts(buffer(0), end.div_ceil(8)));
