@@ -51,7 +51,7 @@ let package = Package(
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq"),
         .target(name: "ETLPluginKit", dependencies: ["CETLPlugin"], path: "Sources/ETLPluginKit"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
-        // Scaffold/Templates: the Rust project of `plugins new --lang rust`, read at run time (RustTemplate).
+        // Scaffold/Templates: the C and Rust projects of `plugins new`, read at run time (TemplateFolder).
         .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit", "CZlib"], path: "Sources/ETLHost",
                 exclude: ["Scaffold/Templates"]),
         .target(name: "ETLExampleProcStats", dependencies: ["ETLPluginKit"], path: "Plugins/Examples/Swift/ProcStats"),

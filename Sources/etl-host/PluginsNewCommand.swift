@@ -16,17 +16,20 @@ extension PluginsCommand {
                   --kind warehouse  each table as JSON Lines in a directory (config dir),
                                     with atomic replace and append, state and schemas kept
 
-                --lang c: NAME.c, a Makefile, and include/ with copies of etl_plugin.h and its \
-                header-only helpers (etl_batch.h builds batches, etl_config.h reads the config, \
-                etl_reader.h reads batches), so that the project builds anywhere with make and a \
-                C compiler.
+                --lang c: NAME.c (a warehouse also json_text.h and atomic_files.h), a Makefile, \
+                and include/ with copies of etl_plugin.h and its header-only helpers (etl_batch.h \
+                builds batches, etl_config.h reads the config, etl_reader.h reads batches), so \
+                that the project builds anywhere with make and a C compiler.
                 --lang swift: a Swift package whose Package.swift depends on ETLPluginKit in \
                 the etl-host checkout this etl-host was built from (or --sdk PATH); build it \
                 with the same Swift toolchain as etl-host.
-                --lang rust (extractors only, for now): src/lib.rs, the plugin with no FFI in \
-                it, over src/etl_ffi.rs (etl_plugin.h as #[repr(C)] Rust, ABI 1.1) and a safe \
-                layer (errors, config by key, Arrow batches, panics caught); make builds it with \
+                --lang rust: src/lib.rs, the plugin with no FFI in it, over src/etl_ffi.rs \
+                (etl_plugin.h as #[repr(C)] Rust, ABI 1.1) and a safe layer (errors, config by \
+                key, panics caught; Arrow batches built by src/etl_batch.rs for an extractor, \
+                read and checked by src/etl_reader.rs for a warehouse); make builds it with \
                 plain rustc (no cargo, no crates).
+                Every language writes both kinds. The C and Rust files come from the templates \
+                in Sources/ETLHost/Scaffold/Templates (installed: <prefix>/share/etl-host/templates).
                 In file names, '-' in NAME becomes '_'.
 
                 Next steps (printed when it is done):

@@ -197,7 +197,7 @@ import Testing
           arguments: [Warehouse.Kind.sqlite, .postgres])
     func typedDoubles(_ kind: Warehouse.Kind) throws {
         let warehouse = try Warehouse(kind, "typed")
-        try warehouse.sandbox.install(try warehouse.sandbox.compile(["Tests/Fixtures/CPlugins/doubles.c"], name: "libdoubles.so"))
+        try warehouse.sandbox.install(try warehouse.sandbox.buildDoubles())
         let result = try warehouse.sync("doubles", ["-s", "count=5", "--quiet"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try warehouse.cells("numbers", ["v"], orderBy: "n") == [
@@ -211,13 +211,13 @@ import Testing
     @Test("NaN loads into PostgreSQL's double precision; SQLite, which has no NaN, refuses the row: exit 65, or --max-bad-rows")
     func notANumber() throws {
         let postgres = try Warehouse(.postgres, "nan")
-        try postgres.sandbox.install(try postgres.sandbox.compile(["Tests/Fixtures/CPlugins/doubles.c"], name: "libdoubles.so"))
+        try postgres.sandbox.install(try postgres.sandbox.buildDoubles())
         let loaded = try postgres.sync("doubles", ["-s", "count=7", "--quiet"])
         #expect(loaded.status == 0, "\(loaded.stderr)")
         #expect(try postgres.cells("numbers", ["v"], orderBy: "n").suffix(2) == [["double precision:NaN"], ["double precision:1.75"]])
 
         let sqlite = try Warehouse(.sqlite, "nan")
-        try sqlite.sandbox.install(try sqlite.sandbox.compile(["Tests/Fixtures/CPlugins/doubles.c"], name: "libdoubles.so"))
+        try sqlite.sandbox.install(try sqlite.sandbox.buildDoubles())
         #expect(try sqlite.sync("doubles", ["-s", "count=5", "--quiet"]).status == 0)
         let before = try SQLiteInspector(path: sqlite.sandbox.root + "/w.db").dump()
         let refused = try sqlite.sync("doubles", ["-s", "count=7", "--quiet"])
@@ -244,7 +244,7 @@ import Testing
     @Test("a value that breaks the source's declared type fails the stream blaming the source, or is set aside by --max-bad-rows")
     func declaredTypeMismatch() throws {
         let warehouse = try Warehouse(.sqlite, "hint")
-        try warehouse.sandbox.install(try warehouse.sandbox.compile(["Tests/Fixtures/CPlugins/doubles.c"], name: "libdoubles.so"))
+        try warehouse.sandbox.install(try warehouse.sandbox.buildDoubles())
         let failed = try warehouse.sync("doubles", ["-s", "count=9", "--quiet"])
         #expect(failed.status == 65)
         #expect(failed.stderr.contains("stream 'numbers' row 8, column 'code' (source field 'code'): the value is not a valid "

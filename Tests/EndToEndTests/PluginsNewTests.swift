@@ -251,18 +251,11 @@ import Testing
         try sandbox.expectConformance("./edited/libetl_edited.so")
     }
 
-    /// A Rust warehouse is refused (not written yet); an SDK without the
-    /// template is refused naming where it looked; an installed layout
-    /// (`<prefix>/include/etl-host` + `<prefix>/share/etl-host/templates/rust`)
-    /// is found.
-    @Test func rustRefusesAWarehouseAndFindsItsTemplate() throws {
+    /// An SDK without the template is refused naming where it looked; an
+    /// installed layout (`<prefix>/include/etl-host` +
+    /// `<prefix>/share/etl-host/templates/rust`) is found, for both kinds.
+    @Test func rustFindsItsTemplate() throws {
         let sandbox = try HostSandbox("new-rust-refuse")
-        let warehouse = try sandbox.etlHost("plugins", "new", "my-sink", "--kind", "warehouse", "--lang", "rust")
-        #expect(warehouse.status == 64)
-        #expect(warehouse.stderr == "etl-host: error: a Rust warehouse is not available yet (--lang rust writes "
-            + "extractors); write the warehouse with --lang c or --lang swift\n")
-        #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/my-sink"))
-
         let include = sandbox.root + "/prefix/include/etl-host"
         try FileManager.default.createDirectory(atPath: include, withIntermediateDirectories: true)
         for header in ["etl_plugin.h", "etl_batch.h", "etl_config.h", "etl_reader.h"] {
@@ -280,6 +273,9 @@ import Testing
         let installed = try sandbox.etlHost("plugins", "new", "rs", "--kind", "extractor", "--lang", "rust", "--sdk", include)
         #expect(installed.status == 0, "\(installed.stderr)")
         #expect(sandbox.text("rs/src/lib.rs")?.contains(#"name: c"rs","#) == true)
+        let warehouse = try sandbox.etlHost("plugins", "new", "rs-sink", "--kind", "warehouse", "--lang", "rust", "--sdk", include)
+        #expect(warehouse.status == 0, "\(warehouse.stderr)")
+        #expect(sandbox.text("rs-sink/src/lib.rs")?.contains(#"name: c"rs-sink","#) == true)
     }
 
     /// Both Swift templates compile against this checkout's ETLPluginKit

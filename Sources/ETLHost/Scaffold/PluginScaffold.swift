@@ -8,15 +8,20 @@ import Foundation
 ///   default 10, read with `etl_config.h`) built with `etl_batch.h`; a C
 ///   warehouse writes each table as JSON Lines in a directory (config
 ///   `dir`), reading batches with `etl_reader.h`, with atomic replace and
-///   append. The project gets a Makefile and a copy of `etl_plugin.h` and
-///   its helpers (``PluginSDK/headers``) in `include/`, so it builds
-///   anywhere with `cc`.
+///   append (its `json_text.h` and `atomic_files.h` beside it). The
+///   project gets a Makefile and a copy of `etl_plugin.h` and its helpers
+///   (``PluginSDK/headers``) in `include/`, so it builds anywhere with
+///   `cc`.
 /// - A Swift plugin is the same with ETLPluginKit: a package whose
 ///   `Package.swift` depends on the etl-host checkout by path.
-/// - A Rust extractor is the C extractor's twin, built by `make` with plain
-///   `rustc` (no cargo, no crates) from ``RustTemplate``'s files: the
-///   plugin in `src/lib.rs`, over a safe layer and `#[repr(C)]` mirrors of
-///   etl_plugin.h (ABI 1.1). A Rust warehouse is refused for now.
+/// - A Rust extractor or warehouse is the C one's twin, built by `make`
+///   with plain `rustc` (no cargo, no crates): the plugin in `src/lib.rs`
+///   (no FFI in it), over a safe layer and `#[repr(C)]` mirrors of
+///   etl_plugin.h (ABI 1.1). The warehouse reads batches with
+///   `src/etl_reader.rs`, as the C one does with `etl_reader.h`.
+///
+/// The C and Rust files come from ``TemplateFolder`` (real files, compiled
+/// by the tests); the Swift ones from ``ScaffoldTemplates``.
 ///
 /// ```swift
 /// let scaffold = try PluginScaffold(name: "my-source", kind: .extractor, language: .c)
@@ -31,7 +36,7 @@ public struct PluginScaffold: Sendable {
         case c
         /// Swift with ETLPluginKit, built by swift build.
         case swift
-        /// Rust (extractors only for now), built by make and plain rustc.
+        /// Rust, built by make and plain rustc (no cargo, no crates).
         case rust
 
         /// The language's name in messages: "C", "Swift", "Rust".
@@ -64,14 +69,9 @@ public struct PluginScaffold: Sendable {
     /// A scaffold for a valid name.
     ///
     /// - Throws: `.invalidArgument` for a name that is not lowercase
-    ///   letters, digits, `_` and `-` starting with a letter, and for a Rust
-    ///   warehouse (not available yet).
+    ///   letters, digits, `_` and `-` starting with a letter.
     public init(name: String, kind: PluginKind, language: Language) throws(HostError) {
         try Self.validate(name: name)
-        if language == .rust, kind == .warehouse {
-            throw HostError(.invalidArgument, "a Rust warehouse is not available yet (--lang rust writes "
-                + "extractors); write the warehouse with --lang c or --lang swift")
-        }
         self.name = name
         self.kind = kind
         self.language = language
@@ -115,32 +115,18 @@ public struct PluginScaffold: Sendable {
     ///
     /// - Throws: `.io` when a header or template cannot be read;
     ///   `.invalidArgument` for a Swift plugin when `sdk` has no checkout,
-    ///   and for a Rust plugin when the template cannot be found.
+    ///   and for a C or Rust plugin when its template cannot be found.
     public func files(sdk: PluginSDK) throws(HostError) -> [File] {
         switch language {
-        case .rust:
-            let template = try RustTemplate.locate(sdk: sdk)
+        case .c, .rust:
+            let template = try TemplateFolder.locate(language, kind: kind, sdk: sdk)
             var files: [File] = []
-            for (path, purpose) in RustTemplate.files {
-                let summary = purpose ?? (path == "Makefile" ? "make -> \(libraryFile)" : sourceSummary)
-                files.append(File(path: path, contents: fill(try template.text(path), sdk: sdk), summary: summary))
+            for entry in TemplateFolder.files(language: language, kind: kind) {
+                let summary = entry.purpose ?? (entry.source == "Makefile" ? "make -> \(libraryFile)" : sourceSummary)
+                files.append(File(path: fill(entry.destination, sdk: sdk), contents: fill(try template.text(entry.source), sdk: sdk),
+                                  summary: summary))
             }
-            return files + [readme(sdk: sdk), File(path: ".gitignore", contents: ScaffoldTemplates.gitignore, summary: "")]
-        case .c:
-            var files = [
-                File(path: "\(identifier).c", contents: fill(kind == .extractor ? ScaffoldTemplates.cExtractor
-                     : ScaffoldTemplates.cWarehouse, sdk: sdk) + "\n", summary: sourceSummary),
-                File(path: "Makefile", contents: fill(ScaffoldTemplates.makefile, sdk: sdk) + "\n",
-                     summary: "make -> \(libraryFile)"),
-            ]
-            for (header, purpose) in PluginSDK.headerPurposes {
-                let path = (sdk.includeDirectory as NSString).appendingPathComponent(header)
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw HostError(.io, "cannot read '\(path)': \(errnoDescription())")
-                }
-                files.append(File(path: "include/\(header)", contents: String(decoding: data, as: UTF8.self),
-                                  summary: header == "etl_plugin.h" ? "\(purpose), ABI \(abi(sdk))" : purpose))
-            }
+            if language == .c { files += try headerCopies(sdk: sdk) }
             return files + [readme(sdk: sdk), File(path: ".gitignore", contents: ScaffoldTemplates.gitignore, summary: "")]
         case .swift:
             guard sdk.checkout != nil else {
@@ -223,6 +209,20 @@ public struct PluginScaffold: Sendable {
             : "the warehouse: tables as JSON Lines in `dir`; edit the TODOs"
     }
 
+    /// The copies of the contract and its helpers a C project gets in `include/`.
+    private func headerCopies(sdk: PluginSDK) throws(HostError) -> [File] {
+        var files: [File] = []
+        for (header, purpose) in PluginSDK.headerPurposes {
+            let path = (sdk.includeDirectory as NSString).appendingPathComponent(header)
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw HostError(.io, "cannot read '\(path)': \(errnoDescription())")
+            }
+            files.append(File(path: "include/\(header)", contents: String(decoding: data, as: UTF8.self),
+                              summary: header == "etl_plugin.h" ? "\(purpose), ABI \(abi(sdk))" : purpose))
+        }
+        return files
+    }
+
     private func readme(sdk: PluginSDK) -> File {
         let steps = nextSteps(folder: ".").dropFirst()
         let width = steps.map(\.count).max() ?? 0
@@ -258,9 +258,9 @@ public struct PluginScaffold: Sendable {
             "It depends on ETLPluginKit from the etl-host checkout at \(sdk.checkout ?? "?"). Build it with the "
                 + "Swift toolchain of the etl-host that loads it."
         case .rust:
-            "The plugin is src/lib.rs. src/etl_ffi.rs mirrors the contract (etl_plugin.h, ABI \(RustTemplate.abi)); "
-                + "etl_sdk.rs, etl_batch.rs and etl_extractor.rs are a safe layer over it. make builds it with "
-                + "plain rustc: no cargo, no crates."
+            "The plugin is src/lib.rs. src/etl_ffi.rs mirrors the contract (etl_plugin.h, ABI \(TemplateFolder.rustABI)); "
+                + (kind == .extractor ? "etl_sdk.rs, etl_batch.rs and etl_extractor.rs" : "etl_sdk.rs, etl_reader.rs and etl_warehouse.rs")
+                + " are a safe layer over it. make builds it with plain rustc: no cargo, no crates."
         }
     }
 
@@ -270,7 +270,7 @@ public struct PluginScaffold: Sendable {
         let replacements: [(String, String)] = [
             ("__NAME__", name), ("__IDENT__", identifier), ("__TYPE__", typeName), ("__TARGET__", targetName),
             ("__KIND__", kind.rawValue), ("__ABI__", abi(sdk)), ("__SDK__", checkout),
-            ("__PACKAGE__", (checkout as NSString).lastPathComponent.lowercased()), ("__TAB__", "\t"),
+            ("__PACKAGE__", (checkout as NSString).lastPathComponent.lowercased()),
         ]
         return replacements.reduce(template) { $0.replacingOccurrences(of: $1.0, with: $1.1) }
     }

@@ -11,51 +11,12 @@
 /// | `__ABI__`   | the ABI of the copied headers, e.g. `1.1`         |
 /// | `__SDK__`   | the etl-host checkout (Swift: ETLPluginKit)       |
 /// | `__PACKAGE__` | that checkout's SwiftPM package identity        |
-/// | `__TAB__`   | a tab (Makefile recipes need one)                 |
 ///
-/// The plugin sources are in `ScaffoldTemplates+C.swift` and
-/// `ScaffoldTemplates+Swift.swift`. The Rust project is not here: it is
-/// real files in `Templates/Rust` (``RustTemplate``), with the same
-/// `__NAME__` and `__IDENT__` placeholders.
+/// Only the Swift project is here (`ScaffoldTemplates+Swift.swift`). The
+/// C and Rust projects are real files in `Templates/C` and
+/// `Templates/Rust` (``TemplateFolder``), compiled by the tests as they
+/// are, with the same placeholders in their comments and string literals.
 enum ScaffoldTemplates {
-    /// The Makefile of a C plugin.
-    static let makefile = ##"""
-    # Builds the __NAME__ etl-host __KIND__ with nothing but a C compiler.
-    #
-    #   make                      -> ./libetl___IDENT__.so
-    #   make OUT=/tmp/x           -> /tmp/x/libetl___IDENT__.so
-    #   make CC=clang CFLAGS=-O0  -> another compiler or flags
-    #   make clean
-    #
-    # include/ holds the contract (etl_plugin.h, ABI __ABI__) and its
-    # header-only helpers (etl_batch.h builds batches, etl_config.h reads the
-    # config, etl_reader.h reads batches), copied from etl-host when this
-    # project was made.
-    # To build against another etl-host, copy its headers over them, or run
-    # make INCLUDE=<etl-host checkout>/Sources/CETLPlugin/include.
-
-    HERE := $(dir $(abspath $(lastword $(MAKEFILE_LIST))))
-    INCLUDE ?= $(HERE)include
-
-    CC ?= cc
-    CFLAGS ?= -std=c99 -O2 -Wall -Wextra
-    OUT ?= .
-
-    LIB := $(OUT)/libetl___IDENT__.so
-
-    .PHONY: all clean
-
-    all: $(LIB)
-
-    # -fvisibility=hidden: export etl_plugin_init (ETL_EXPORT) and nothing else.
-    $(LIB): $(HERE)__IDENT__.c $(INCLUDE)/etl_plugin.h $(INCLUDE)/etl_batch.h $(INCLUDE)/etl_config.h $(INCLUDE)/etl_reader.h
-    __TAB__@mkdir -p $(OUT)
-    __TAB__$(CC) $(CFLAGS) -fPIC -shared -fvisibility=hidden -I$(INCLUDE) -o $@ $(HERE)__IDENT__.c $(LDFLAGS)
-
-    clean:
-    __TAB__rm -f $(LIB)
-    """##
-
     /// The Package.swift of a Swift plugin.
     static let packageManifest = ##"""
     // swift-tools-version:6.0

@@ -11,24 +11,14 @@
 
 use crate::etl_batch::{BatchBuilder, ColumnType};
 use crate::etl_ffi::*;
-use crate::etl_sdk::{guarded, panicked, Config, Host, PluginError, PluginResult};
+use crate::etl_sdk::{export_plugin, guarded, panicked, Config, Host, PluginError, PluginResult};
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::marker::PhantomData;
 use std::mem::{offset_of, size_of};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
 
-/// What the plugin says about itself in its descriptor. Every string is
-/// static (the host keeps the pointers).
-pub struct Descriptor {
-    pub name: &'static CStr,
-    pub version: &'static CStr,
-    pub description: &'static CStr,
-    /// The JSON Schema of the config; the host checks configs against it.
-    pub config_schema: &'static CStr,
-    /// ETL_CAP_* bits.
-    pub capabilities: u64,
-}
+pub use crate::etl_sdk::Descriptor;
 
 /// An extractor: opened with a config, it describes its streams and reads
 /// them. One instance is never called from two threads at once.
@@ -262,52 +252,14 @@ impl<E: Extractor> Operations<E> {
 pub unsafe fn export_extractor<E: Extractor>(
     descriptor: &Descriptor, host_abi: u32, host: *const etl_host_api, out: *mut etl_plugin, error: *mut etl_error,
 ) -> etl_status {
-    guarded(error, "etl_plugin_init", || unsafe {
-        if out.is_null() {
-            return Err(PluginError::invalid_argument("etl_plugin_init() got no descriptor"));
-        }
-        if host_abi >> 16 != ETL_ABI_VERSION_MAJOR {
-            if has_field((*out).struct_size, offset_of!(etl_plugin, abi_version), size_of::<u32>()) {
-                (*out).abi_version = ETL_ABI_VERSION;
-            }
-            return Err(PluginError::new(
-                ETL_ERR_ABI_MISMATCH,
-                format!(
-                    "built for ABI {}.{}, the host offers {}.{}",
-                    ETL_ABI_VERSION_MAJOR,
-                    ETL_ABI_VERSION_MINOR,
-                    host_abi >> 16,
-                    host_abi & 0xFFFF
-                ),
-            ));
-        }
-        Host::keep_api(host);
-        // A leaked copy of the table: the host keeps the pointer, and a
-        // plugin is never unloaded.
-        let operations: &'static etl_extractor_ops = Box::leak(Box::new(Operations::<E>::EXTRACTOR));
-        let filled = etl_plugin {
-            struct_size: size_of::<etl_plugin>() as u32,
-            abi_version: ETL_ABI_VERSION,
-            kind: ETL_KIND_EXTRACTOR,
-            reserved0: 0,
-            name: descriptor.name.as_ptr(),
-            version: descriptor.version.as_ptr(),
-            description: descriptor.description.as_ptr(),
-            language: c"rust".as_ptr(),
-            toolchain: ptr::null(), // the C ABI only: no runtime shared with the host
-            config_schema: descriptor.config_schema.as_ptr(),
-            capabilities: descriptor.capabilities,
-            open: Some(open::<E>),
-            check: Some(check::<E>),
-            cancel: Some(cancel::<E>),
-            close: Some(close::<E>),
-            extractor: operations,
-            warehouse: ptr::null(),
-        };
-        // Write no more than the host's struct, then say how much was filled.
-        let size = ((*out).struct_size as usize).min(size_of::<etl_plugin>());
-        ptr::copy_nonoverlapping((&filled as *const etl_plugin).cast::<u8>(), out.cast::<u8>(), size);
-        (*out).struct_size = size as u32;
-        Ok(())
-    })
+    let mut plugin: etl_plugin = std::mem::zeroed();
+    plugin.kind = ETL_KIND_EXTRACTOR;
+    plugin.open = Some(open::<E>);
+    plugin.check = Some(check::<E>);
+    plugin.cancel = Some(cancel::<E>);
+    plugin.close = Some(close::<E>);
+    // A leaked copy of the table: the host keeps the pointer, and a plugin
+    // is never unloaded.
+    plugin.extractor = Box::leak(Box::new(Operations::<E>::EXTRACTOR));
+    export_plugin(descriptor, plugin, host_abi, host, out, error)
 }

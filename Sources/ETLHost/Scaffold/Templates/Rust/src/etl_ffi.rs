@@ -1,7 +1,8 @@
 //! The C contract (etl_plugin.h), declared for Rust: `#[repr(C)]` mirrors
-//! of its structs and its constants. Made by `etl-host plugins new`; you
-//! should not need to edit it (your plugin is in lib.rs, the safe layer in
-//! etl_sdk.rs).
+//! of its structs and its constants, for extractors and warehouses alike.
+//! Made by `etl-host plugins new`; you should not need to edit it (your
+//! plugin is in lib.rs, the safe layer in etl_sdk.rs and the files beside
+//! it).
 //!
 //! Targets ABI 1.1. Later minor versions only append fields at the end of
 //! these structs, and every struct starts with `struct_size`, so a plugin
@@ -45,6 +46,17 @@ pub const ETL_KIND_WAREHOUSE: i32 = 2;
 pub const ETL_CAP_INCREMENTAL: u64 = 1 << 0;
 pub const ETL_CAP_SCHEMA_HINTS: u64 = 1 << 1;
 pub const ETL_CAP_PARALLEL_STREAMS: u64 = 1 << 2;
+pub const ETL_CAP_KEY_LISTING: u64 = 1 << 3;
+pub const ETL_CAP_MODE_REPLACE: u64 = 1 << 8;
+pub const ETL_CAP_MODE_APPEND: u64 = 1 << 9;
+pub const ETL_CAP_MODE_UPSERT: u64 = 1 << 10;
+pub const ETL_CAP_TRANSACTIONAL_STATE: u64 = 1 << 11;
+pub const ETL_CAP_DELETIONS: u64 = 1 << 12;
+
+/// `etl_table_request.mode`.
+pub const ETL_MODE_REPLACE: i32 = 1;
+pub const ETL_MODE_APPEND: i32 = 2;
+pub const ETL_MODE_UPSERT: i32 = 3;
 
 /// `etl_host_api.log` levels.
 pub const ETL_LOG_DEBUG: i32 = 1;
@@ -126,6 +138,8 @@ pub struct etl_buffer {
 pub enum etl_host_context {}
 /// The plugin's opaque instance.
 pub enum etl_instance {}
+/// A warehouse's opaque writer (one table being written).
+pub enum etl_writer {}
 
 /// The host's services.
 #[repr(C)]
@@ -170,6 +184,49 @@ pub struct etl_extractor_ops {
         Option<unsafe extern "C" fn(*mut etl_instance, *const c_char, *mut etl_buffer, *mut etl_error) -> etl_status>,
 }
 
+/// What a warehouse's `begin` gets.
+#[repr(C)]
+pub struct etl_table_request {
+    pub struct_size: u32,
+    pub table: *const c_char,
+    pub schema: *const ArrowSchema,
+    pub mode: i32,
+    pub key_column_count: i32,
+    pub key_columns: *const *const c_char,
+    pub run_id: *const c_char,
+    /// Since 1.1; non-zero only for warehouses with ETL_CAP_DELETIONS.
+    pub deletions: i32,
+}
+
+/// What a warehouse's `commit` gets.
+#[repr(C)]
+pub struct etl_commit_request {
+    pub struct_size: u32,
+    pub state_key: *const c_char,
+    pub state_json: *const c_char,
+    pub run_json: *const c_char,
+    pub schema_json: *const c_char,
+}
+
+/// The warehouse operations (through 1.1's `write_present_keys`).
+#[repr(C)]
+pub struct etl_warehouse_ops {
+    pub struct_size: u32,
+    pub begin: Option<
+        unsafe extern "C" fn(*mut etl_instance, *const etl_table_request, *mut *mut etl_writer, *mut etl_error) -> etl_status,
+    >,
+    pub write: Option<unsafe extern "C" fn(*mut etl_writer, *mut ArrowArray, *mut etl_error) -> etl_status>,
+    pub commit: Option<unsafe extern "C" fn(*mut etl_writer, *const etl_commit_request, *mut etl_error) -> etl_status>,
+    pub rollback: Option<unsafe extern "C" fn(*mut etl_writer)>,
+    pub state_get:
+        Option<unsafe extern "C" fn(*mut etl_instance, *const c_char, *mut etl_buffer, *mut etl_error) -> etl_status>,
+    pub table_schema:
+        Option<unsafe extern "C" fn(*mut etl_instance, *const c_char, *mut ArrowSchema, *mut etl_error) -> etl_status>,
+    pub schema_get:
+        Option<unsafe extern "C" fn(*mut etl_instance, *const c_char, *mut etl_buffer, *mut etl_error) -> etl_status>,
+    pub write_present_keys: Option<unsafe extern "C" fn(*mut etl_writer, *mut ArrowArray, *mut etl_error) -> etl_status>,
+}
+
 /// The descriptor `etl_plugin_init` fills.
 #[repr(C)]
 pub struct etl_plugin {
@@ -190,8 +247,7 @@ pub struct etl_plugin {
     pub cancel: Option<unsafe extern "C" fn(*mut etl_instance)>,
     pub close: Option<unsafe extern "C" fn(*mut etl_instance)>,
     pub extractor: *const etl_extractor_ops,
-    /// An `etl_warehouse_ops*` (not declared here: this project is an extractor).
-    pub warehouse: *const c_void,
+    pub warehouse: *const etl_warehouse_ops,
 }
 
 /// ETL_HAS_FIELD: whether a struct of `struct_size` bytes (as its allocator

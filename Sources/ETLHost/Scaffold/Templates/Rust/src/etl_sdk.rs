@@ -1,5 +1,6 @@
 //! A small safe layer over etl_ffi.rs, made by `etl-host plugins new`: your
-//! plugin (lib.rs) implements the `Extractor` trait and never touches a raw
+//! plugin (lib.rs) implements the `Extractor` trait (etl_extractor.rs) or
+//! the `Warehouse` trait (etl_warehouse.rs) and never touches a raw
 //! pointer. What it gives:
 //!
 //! - `PluginError`: a status and a message; it fills the host's etl_error
@@ -7,10 +8,10 @@
 //!   Messages do not name the plugin: the host adds `plugin 'x': ` once.
 //! - `Config`: reads the config JSON by key, with errors naming the key
 //!   ("config key 'count': must be an integer from 0 to 1000000000").
-//! - `BatchBuilder`: Arrow batches of int64, float64, bool and utf8 columns
-//!   with validity, built row by row.
-//! - `export_extractor`: fills the descriptor; every `extern "C"` function
-//!   runs under `catch_unwind`, so no panic crosses into the host.
+//! - `Descriptor` and `export_plugin`: the body of etl_plugin_init for
+//!   both kinds (`export_extractor` and `export_warehouse` call it); every
+//!   `extern "C"` function runs under `guarded` (`catch_unwind`), so no
+//!   panic crosses into the host.
 //!
 //! Everything handed to the host carries a `release` callback that frees it
 //! exactly once, and host structs are read or written only where their
@@ -19,7 +20,7 @@
 #![allow(dead_code)]
 
 use crate::etl_ffi::*;
-use std::ffi::{c_int, CString};
+use std::ffi::{c_int, CStr, CString};
 use std::mem::{offset_of, size_of};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
@@ -116,6 +117,67 @@ pub(crate) fn guarded(error: *mut etl_error, what: &str, body: impl FnOnce() -> 
         Ok(()) => ETL_OK,
         Err(failure) => unsafe { failure.fill(error) },
     }
+}
+
+// ---------------------------------------------------------------------------
+// The descriptor
+// ---------------------------------------------------------------------------
+
+/// What the plugin says about itself in its descriptor. Every string is
+/// static (the host keeps the pointers).
+pub struct Descriptor {
+    pub name: &'static CStr,
+    pub version: &'static CStr,
+    pub description: &'static CStr,
+    /// The JSON Schema of the config; the host checks configs against it.
+    pub config_schema: &'static CStr,
+    /// ETL_CAP_* bits.
+    pub capabilities: u64,
+}
+
+/// The body of `etl_plugin_init`, for either kind: checks the host's ABI,
+/// keeps its service table, and fills `out` from `plugin` (its kind, entry
+/// points and operation table, set by the caller) and `descriptor` (no
+/// more of it than the host's `struct_size` holds).
+pub(crate) unsafe fn export_plugin(
+    descriptor: &Descriptor, mut plugin: etl_plugin, host_abi: u32, host: *const etl_host_api, out: *mut etl_plugin,
+    error: *mut etl_error,
+) -> etl_status {
+    guarded(error, "etl_plugin_init", || unsafe {
+        if out.is_null() {
+            return Err(PluginError::invalid_argument("etl_plugin_init() got no descriptor"));
+        }
+        if host_abi >> 16 != ETL_ABI_VERSION_MAJOR {
+            if has_field((*out).struct_size, offset_of!(etl_plugin, abi_version), size_of::<u32>()) {
+                (*out).abi_version = ETL_ABI_VERSION;
+            }
+            return Err(PluginError::new(
+                ETL_ERR_ABI_MISMATCH,
+                format!(
+                    "built for ABI {}.{}, the host offers {}.{}",
+                    ETL_ABI_VERSION_MAJOR,
+                    ETL_ABI_VERSION_MINOR,
+                    host_abi >> 16,
+                    host_abi & 0xFFFF
+                ),
+            ));
+        }
+        Host::keep_api(host);
+        plugin.struct_size = size_of::<etl_plugin>() as u32;
+        plugin.abi_version = ETL_ABI_VERSION;
+        plugin.name = descriptor.name.as_ptr();
+        plugin.version = descriptor.version.as_ptr();
+        plugin.description = descriptor.description.as_ptr();
+        plugin.language = c"rust".as_ptr();
+        plugin.toolchain = ptr::null(); // the C ABI only: no runtime shared with the host
+        plugin.config_schema = descriptor.config_schema.as_ptr();
+        plugin.capabilities = descriptor.capabilities;
+        // Write no more than the host's struct, then say how much was filled.
+        let size = ((*out).struct_size as usize).min(size_of::<etl_plugin>());
+        ptr::copy_nonoverlapping((&plugin as *const etl_plugin).cast::<u8>(), out.cast::<u8>(), size);
+        (*out).struct_size = size as u32;
+        Ok(())
+    })
 }
 
 // ---------------------------------------------------------------------------

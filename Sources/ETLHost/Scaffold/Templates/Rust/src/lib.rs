@@ -25,9 +25,9 @@ mod etl_ffi;
 mod etl_sdk;
 
 use etl_batch::{BatchBuilder, ColumnType, Value};
-use etl_extractor::{export_extractor, Descriptor, Extractor, Stream};
+use etl_extractor::{export_extractor, Extractor, Stream};
 use etl_ffi::{etl_error, etl_host_api, etl_plugin, etl_status, ETL_CAP_SCHEMA_HINTS};
-use etl_sdk::{Config, Host, PluginError, PluginResult};
+use etl_sdk::{Config, Descriptor, Host, PluginError, PluginResult};
 
 /// Rows per batch.
 const BATCH_ROWS: usize = 1000;

@@ -1,47 +1,45 @@
 /*
- * doubles — a test fixture made with `etl-host plugins new doubles --kind
- * extractor --lang c`, its columns changed to typed doubles that text
- * formats have no single spelling for.
+ * __NAME__ — an etl-host extractor in C, made by `etl-host plugins new`.
  *
  * It reads one stream, "numbers", of `count` rows (config; default 10):
  *
- *   n       int64    1, 2, ..., count
- *   v       float64  row 1: 1.5, 2: +Infinity, 3: -Infinity, 4: -0.0,
- *                    5: 1e-320 (subnormal), 6: NaN, then n / 4.0
- *   code    utf8     untyped text the catalog declares integer: n, but
- *                    "8x" in row 8 (the source's hint is wrong there)
+ *   n       int64  1, 2, ..., count
+ *   square  int64  n * n
+ *   even    bool   whether n is even
+ *   label   utf8   "row <n>"
  *
  * Make it yours: change the config schema, the catalog, the columns
  * (declare_columns) and the rows (append_row), marked TODO below.
  *
  * The contract is include/etl_plugin.h, copied from etl-host with this
- * project; include/etl_batch.h builds the Arrow batches. The rules that
+ * project; include/etl_config.h reads the config and include/etl_batch.h
+ * builds the Arrow batches (both header-only). The rules that
  * matter most: whoever allocates frees (everything handed to the host has
  * a release callback), inputs are borrowed for the call only, and a field
  * of a host struct is touched only when its struct_size covers it
  * (ETL_HAS_FIELD).
  *
- *   make                                        -> libetl_doubles.so
- *   etl-host plugins test ./libetl_doubles.so   the conformance checks
- *   etl-host plugins install ./libetl_doubles.so
- *   etl-host sync doubles sqlite -s count=5
+ *   make                                        -> libetl___IDENT__.so
+ *   etl-host plugins test ./libetl___IDENT__.so   the conformance checks
+ *   etl-host plugins install ./libetl___IDENT__.so
+ *   etl-host sync __NAME__ sqlite -s count=5
  */
 #define _POSIX_C_SOURCE 200809L
 
 #include <errno.h>
 #include <stdarg.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "etl_batch.h"
+#include "etl_config.h"
 #include "etl_plugin.h"
 
 /** Rows per batch. */
 #define BATCH_ROWS 1000
 /** The largest count the config accepts. */
-#define MAX_COUNT 1000000000LL
+#define MAX_COUNT INT64_C(1000000000)
 
 /* TODO: the config your plugin accepts (a JSON Schema; the host checks
  * configs against it before open()). */
@@ -54,8 +52,8 @@ static const char k_config_schema[] =
 /* TODO: your streams, their keys and column types. */
 static const char k_catalog[] =
     "{\"streams\": [{\"name\": \"numbers\", \"primary_key\": [\"n\"], \"fields\": ["
-    "{\"name\": \"n\", \"type\": \"integer\"}, {\"name\": \"v\", \"type\": \"number\"}, "
-    "{\"name\": \"code\", \"type\": \"integer\"}]}]}";
+    "{\"name\": \"n\", \"type\": \"integer\"}, {\"name\": \"square\", \"type\": \"integer\"}, "
+    "{\"name\": \"even\", \"type\": \"boolean\"}, {\"name\": \"label\", \"type\": \"string\"}]}]}";
 
 static const char k_stream[] = "numbers";
 
@@ -88,7 +86,7 @@ static etl_status fail(etl_error* error, etl_status code, const char* fmt, ...) 
 /** Fills `error` (allocated by the host) with `code` and a message the
  *  host frees through release_error; returns `code`. */
 static etl_status fail(etl_error* error, etl_status code, const char* fmt, ...) {
-  static char out_of_memory[] = "doubles: out of memory";
+  static char out_of_memory[] = "out of memory";
   va_list ap;
   int n;
   char* message;
@@ -136,78 +134,35 @@ struct etl_instance {
   int cancelled; /* set by cancel() from any thread */
 };
 
-static const char* skip_ws(const char* p) {
-  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
-  return p;
-}
-
 /**
- * Reads {"count": N} (every key optional). The host has checked the config
- * against k_config_schema; this still refuses anything else, with a reason
- * in *why. TODO: read your own keys.
+ * Reads {"count": N} (every key optional) with etl_config.h. The host has
+ * checked the config against k_config_schema; this still refuses anything
+ * else, naming the key ("config key 'count': must be an integer from 0 to
+ * 1000000000"). TODO: read your own keys.
  */
-static int read_config(const char* json, long long* count, const char** why) {
-  const char* p = skip_ws(json == NULL ? "" : json);
-  *count = 10;
-  *why = "the config is not a JSON object";
-  if (*p != '{') return 0;
-  p = skip_ws(p + 1);
-  if (*p == '}') return 1;
-  for (;;) {
-    const char* key;
-    size_t key_length;
-    char* end;
-    long long value;
-    *why = "the config is not valid JSON";
-    if (*p != '"') return 0;
-    key = ++p;
-    while (*p != '"') {
-      if (*p == '\0') return 0;
-      if (*p == '\\' && p[1] != '\0') p++;
-      p++;
-    }
-    key_length = (size_t)(p - key);
-    p = skip_ws(p + 1);
-    if (*p != ':') return 0;
-    p = skip_ws(p + 1);
-    if (key_length != 5 || memcmp(key, "count", 5) != 0) {
-      *why = "unknown key (the only key is \"count\")";
-      return 0;
-    }
-    *why = "\"count\" must be an integer from 0 to 1000000000";
-    if (*p != '-' && (*p < '0' || *p > '9')) return 0;
-    errno = 0;
-    value = strtoll(p, &end, 10);
-    if (end == p || errno != 0 || value < 0 || value > MAX_COUNT || *end == '.' || *end == 'e' ||
-        *end == 'E') {
-      return 0;
-    }
-    *count = value;
-    p = skip_ws(end);
-    if (*p == ',') {
-      p = skip_ws(p + 1);
-      continue;
-    }
-    *why = "the config is not valid JSON";
-    return *p == '}';
+static etl_status read_config(const char* json, int64_t* count, etl_error* error) {
+  static const char* const keys[] = {"count"};
+  etl_config config;
+  *count = 10; /* the default */
+  if (etl_config_parse(&config, json) != ETL_OK || etl_config_check_keys(&config, keys, 1) != ETL_OK ||
+      etl_config_get_int(&config, "count", ETL_CONFIG_OPTIONAL, 0, MAX_COUNT, count) != ETL_OK) {
+    return fail(error, ETL_ERR_INVALID_ARGUMENT, "%s", etl_config_last_error(&config));
   }
+  return ETL_OK;
 }
 
 static etl_status plugin_open(const etl_open_request* request, etl_instance** out,
                               etl_error* error) {
-  const char* why = NULL;
-  long long count;
+  int64_t count;
   etl_instance* inst;
   if (request == NULL || out == NULL ||
       !ETL_HAS_FIELD(request, etl_open_request, host_context)) {
-    return fail(error, ETL_ERR_INVALID_ARGUMENT, "doubles: open() got no request");
+    return fail(error, ETL_ERR_INVALID_ARGUMENT, "open() got no request");
   }
-  if (!read_config(request->config_json, &count, &why)) {
-    return fail(error, ETL_ERR_INVALID_ARGUMENT, "doubles: bad config: %s", why);
-  }
+  if (read_config(request->config_json, &count, error) != ETL_OK) return ETL_ERR_INVALID_ARGUMENT;
   inst = (etl_instance*)calloc(1, sizeof *inst);
-  if (inst == NULL) return fail(error, ETL_ERR_UNKNOWN, "doubles: out of memory");
-  inst->count = count;
+  if (inst == NULL) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
+  inst->count = (long long)count;
   inst->ctx = request->host_context;
   *out = inst; /* set only on success; the host calls close() once */
   return ETL_OK;
@@ -232,9 +187,9 @@ static void release_buffer(etl_buffer* buffer) {
 static etl_status plugin_discover(etl_instance* inst, etl_buffer* catalog, etl_error* error) {
   char* data;
   (void)inst;
-  if (catalog == NULL) return fail(error, ETL_ERR_INVALID_ARGUMENT, "doubles: no catalog buffer");
+  if (catalog == NULL) return fail(error, ETL_ERR_INVALID_ARGUMENT, "no catalog buffer");
   data = (char*)malloc(sizeof k_catalog);
-  if (data == NULL) return fail(error, ETL_ERR_UNKNOWN, "doubles: out of memory");
+  if (data == NULL) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
   memcpy(data, k_catalog, sizeof k_catalog); /* with its NUL */
   catalog->data = data;
   catalog->length = (int64_t)(sizeof k_catalog - 1);
@@ -255,30 +210,22 @@ typedef struct stream_state {
   char error[512]; /* the last error, for get_last_error */
 } stream_state;
 
-/** The columns, in order. */
+/** TODO: your columns, in order. */
 static etl_status declare_columns(etl_batch_builder* b) {
   etl_status st = etl_batch_add_column(b, "n", ETL_TYPE_INT64, 0);
-  if (st == ETL_OK) st = etl_batch_add_column(b, "v", ETL_TYPE_FLOAT64, 0);
-  if (st == ETL_OK) st = etl_batch_add_column(b, "code", ETL_TYPE_UTF8, ETL_COLUMN_UNTYPED);
+  if (st == ETL_OK) st = etl_batch_add_column(b, "square", ETL_TYPE_INT64, 0);
+  if (st == ETL_OK) st = etl_batch_add_column(b, "even", ETL_TYPE_BOOL, 0);
+  if (st == ETL_OK) st = etl_batch_add_column(b, "label", ETL_TYPE_UTF8, 0);
   return st;
 }
 
-/** Row n: the doubles of the header comment. */
+/** TODO: one row of your data: one value per column, then end the row. */
 static etl_status append_row(etl_batch_builder* b, long long n) {
-  double v;
-  char code[32];
-  snprintf(code, sizeof code, n == 8 ? "%lldx" : "%lld", n);
-  switch (n) {
-    case 1: v = 1.5; break;
-    case 2: v = HUGE_VAL; break;
-    case 3: v = -HUGE_VAL; break;
-    case 4: v = -0.0; break;
-    case 5: v = 1e-320; break;
-    case 6: v = NAN; break;
-    default: v = (double)n / 4.0; break;
-  }
-  if (etl_batch_append_int64(b, n) != ETL_OK || etl_batch_append_double(b, v) != ETL_OK ||
-      etl_batch_append_string(b, code) != ETL_OK) {
+  char label[32];
+  snprintf(label, sizeof label, "row %lld", n);
+  if (etl_batch_append_int64(b, n) != ETL_OK || etl_batch_append_int64(b, n * n) != ETL_OK ||
+      etl_batch_append_bool(b, n % 2 == 0) != ETL_OK ||
+      etl_batch_append_string(b, label) != ETL_OK) {
     etl_batch_discard_row(b);
     return ETL_ERR_UNKNOWN;
   }
@@ -288,7 +235,7 @@ static etl_status append_row(etl_batch_builder* b, long long n) {
 static int stream_get_schema(struct ArrowArrayStream* stream, struct ArrowSchema* out) {
   stream_state* s = (stream_state*)stream->private_data;
   if (etl_batch_get_schema(s->builder, out) != ETL_OK) {
-    snprintf(s->error, sizeof s->error, "doubles: %s", etl_batch_last_error(s->builder));
+    snprintf(s->error, sizeof s->error, "%s", etl_batch_last_error(s->builder));
     return ENOMEM;
   }
   return 0;
@@ -299,12 +246,12 @@ static int stream_get_next(struct ArrowArrayStream* stream, struct ArrowArray* o
   etl_instance* inst = s->inst;
   if (host_cancelled(inst->ctx)) FLAG_SET(&inst->cancelled);
   if (FLAG_GET(&inst->cancelled)) {
-    snprintf(s->error, sizeof s->error, "doubles: cancelled");
+    snprintf(s->error, sizeof s->error, "cancelled");
     return ECANCELED;
   }
   while (s->next <= inst->count && etl_batch_row_count(s->builder) < BATCH_ROWS) {
     if (append_row(s->builder, s->next) != ETL_OK) {
-      snprintf(s->error, sizeof s->error, "doubles: %s", etl_batch_last_error(s->builder));
+      snprintf(s->error, sizeof s->error, "%s", etl_batch_last_error(s->builder));
       return ENOMEM;
     }
     s->next++;
@@ -314,7 +261,7 @@ static int stream_get_next(struct ArrowArrayStream* stream, struct ArrowArray* o
     return 0;
   }
   if (etl_batch_finish(s->builder, out, NULL) != ETL_OK) {
-    snprintf(s->error, sizeof s->error, "doubles: %s", etl_batch_last_error(s->builder));
+    snprintf(s->error, sizeof s->error, "%s", etl_batch_last_error(s->builder));
     return ENOMEM;
   }
   s->rows_done += out->length;
@@ -341,23 +288,23 @@ static etl_status plugin_read(etl_instance* inst, const etl_read_request* reques
                               struct ArrowArrayStream* out, etl_error* error) {
   stream_state* s;
   if (request == NULL || out == NULL || request->stream == NULL) {
-    return fail(error, ETL_ERR_INVALID_ARGUMENT, "doubles: read() needs a stream name");
+    return fail(error, ETL_ERR_INVALID_ARGUMENT, "read() needs a stream name");
   }
   if (strcmp(request->stream, k_stream) != 0) {
     return fail(error, ETL_ERR_INVALID_ARGUMENT,
-                "doubles: unknown stream '%s' (the only stream is '%s')", request->stream,
+                "unknown stream '%s' (the only stream is '%s')", request->stream,
                 k_stream);
   }
   /* request->state_json is ignored: every read is a full read. */
   s = (stream_state*)calloc(1, sizeof *s);
-  if (s == NULL) return fail(error, ETL_ERR_UNKNOWN, "doubles: out of memory");
+  if (s == NULL) return fail(error, ETL_ERR_UNKNOWN, "out of memory");
   s->inst = inst;
   s->next = 1;
   s->builder = etl_batch_new();
   if (s->builder == NULL || declare_columns(s->builder) != ETL_OK) {
     etl_batch_free(s->builder);
     free(s);
-    return fail(error, ETL_ERR_UNKNOWN, "doubles: out of memory");
+    return fail(error, ETL_ERR_UNKNOWN, "out of memory");
   }
   out->get_schema = stream_get_schema;
   out->get_next = stream_get_next;
@@ -386,7 +333,7 @@ ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* hos
   if (out == NULL) return ETL_ERR_INVALID_ARGUMENT;
   if (ETL_ABI_MAJOR(host_abi) != ETL_ABI_VERSION_MAJOR) {
     if (ETL_HAS_FIELD(out, etl_plugin, abi_version)) out->abi_version = ETL_ABI_VERSION;
-    return fail(error, ETL_ERR_ABI_MISMATCH, "doubles: built for ABI %u.%u, host offers %u.%u",
+    return fail(error, ETL_ERR_ABI_MISMATCH, "built for ABI %u.%u, host offers %u.%u",
                 (unsigned)ETL_ABI_VERSION_MAJOR, (unsigned)ETL_ABI_VERSION_MINOR,
                 (unsigned)ETL_ABI_MAJOR(host_abi), (unsigned)ETL_ABI_MINOR(host_abi));
   }
@@ -395,9 +342,9 @@ ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* hos
   memset(&d, 0, sizeof d);
   d.abi_version = ETL_ABI_VERSION;
   d.kind = ETL_KIND_EXTRACTOR;
-  d.name = "doubles";
+  d.name = "__NAME__";
   d.version = "0.1.0";
-  d.description = "Test fixture: typed doubles, infinities, NaN, -0.0 and a subnormal.";
+  d.description = "TODO: say what __NAME__ reads (now: a stream of `count` numbers).";
   d.language = "c";
   d.toolchain = NULL;
   d.config_schema = k_config_schema;
