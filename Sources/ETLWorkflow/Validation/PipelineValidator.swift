@@ -19,7 +19,9 @@ public struct PipelineValidator {
     public var registry: PluginRegistry
     /// The environment `@env:` references are resolved from.
     public var environment: [String: String]
-    /// Also open every connection and call its plugin's `check`.
+    /// Also open every connection and call its plugin's `check`, with the
+    /// pipeline file's folder as the process's current folder (so relative
+    /// paths in configs mean the same as in the file; restored afterwards).
     public var connect: Bool
 
     /// A validator.
@@ -61,8 +63,8 @@ public struct PipelineValidator {
             switch step.kind {
             case .sync(let sync):
                 let source = plugin(sync.from), target = plugin(sync.to)
-                let sourceFits = source.map { require(.extractor, $0, reference: sync.from, role: "\(what): from", log: log) } ?? false
-                let targetFits = target.map { require(.warehouse, $0, reference: sync.to, role: "\(what): to", log: log) } ?? false
+                let sourceFits = source.map { require(.extractor, $0, reference: sync.from, role: "\(what): sync: from", log: log) } ?? false
+                let targetFits = target.map { require(.warehouse, $0, reference: sync.to, role: "\(what): sync: to", log: log) } ?? false
                 if sourceFits, targetFits, let source, let target {
                     do {
                         try SyncOptionsCheck.check(mode: sync.mode, incremental: sync.incremental, deletions: sync.deletions,
@@ -80,7 +82,7 @@ public struct PipelineValidator {
                 }
             case .check(let check):
                 if let target = plugin(check.warehouse),
-                   require(.warehouse, target, reference: check.warehouse, role: "\(what): warehouse", log: log) {
+                   require(.warehouse, target, reference: check.warehouse, role: "\(what): check: warehouse", log: log) {
                     requireSQL(capability: "sql_query", operation: "query", target, reference: check.warehouse,
                                purpose: "\(what) queries table '\(check.table)'", log: log)
                 }
@@ -89,6 +91,10 @@ public struct PipelineValidator {
             }
         }
         if connect {
+            // Relative paths in connection configs are relative to the pipeline file's folder.
+            let previous = FileManager.default.currentDirectoryPath
+            _ = FileManager.default.changeCurrentDirectoryPath(pipeline.folder)
+            defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
             for connection in pipeline.connections + inline {
                 guard let entry = opened[connection.name], let plugin = entry.plugin, entry.configValid else { continue }
                 reach(connection, plugin: plugin, log: log)
