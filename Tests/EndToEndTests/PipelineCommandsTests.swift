@@ -105,8 +105,10 @@ import Testing
         let result = try sandbox.etlHost("validate")
         #expect(result.status == 64)
         let registry = TestSupport.repositoryRoot + "/registry.json"
+        let bundled = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: registry))) as? [String: Any])
+        let names = ((bundled["plugins"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }.sorted().joined(separator: ", ")
         #expect(result.stderr == """
-            etl.yaml:5:3: connection 'crm': no plugin named 'airtabel' (did you mean 'airtable'?) in \(registry); available: airtable, csv, jsonl, postgres, sqlite
+            etl.yaml:5:3: connection 'crm': no plugin named 'airtabel' (did you mean 'airtable'?) in \(registry); available: \(names)
             etl.yaml:6:3: connection 'nopath': csv: missing required config key 'path' (set it with -s KEY=VALUE for a source, -d KEY=VALUE for a destination); valid keys: batch_rows, delimiter, encoding, has_header, path, quote, stream
             etl.yaml:8:28: step 'wrong_way': sync: from: connection 'dwh' uses plugin 'sqlite', which is a warehouse; an extractor (a source to read) is needed here
             etl.yaml:8:37: step 'wrong_way': sync: to: connection 'files' uses plugin 'csv', which is an extractor; a warehouse (a destination to write) is needed here
@@ -115,6 +117,28 @@ import Testing
             etl.yaml:11:34: step 'build' materializes a table in connection 'pg', but warehouse 'postgres' cannot run SQL for it: it does not announce sql_execute (contract 1.2's execute operation)
             etl.yaml:12:59: step 'test_it' queries table 't' in connection 'pg', but warehouse 'postgres' cannot run SQL for it: it does not announce sql_query (contract 1.2's query operation)
             etl.yaml: 8 errors
+
+            """)
+    }
+
+    @Test func aRefusedPluginIsExit2() throws {
+        let sandbox = try sandbox("""
+            connections:
+              src: {plugin: mine, path: a.csv}
+              dwh: {plugin: sqlite, path: w.db}
+            steps:
+              a: {sync: {from: src, to: dwh}}
+            """, files: ["registry.json": """
+                {"registry_version": 1, "plugins": [{"name": "mine", "kind": "extractor", "version": "1", "abi": "1.2",
+                 "entry": "etl_plugin_init", "library": "libmine.so", "sha256": null, "language": "c", "capabilities": [],
+                 "description": "an unpinned copy of the csv plugin"}]}
+                """])
+        try FileManager.default.copyItem(atPath: TestSupport.productsDirectory + "/libetl_csv.so", toPath: sandbox.root + "/libmine.so")
+        let result = try sandbox.etlHost("validate")
+        #expect(result.status == 2)
+        #expect(result.stderr == """
+            etl.yaml:2:3: connection 'src': plugin 'mine': refusing to load '\(sandbox.root)/libmine.so': the project registry \(sandbox.root)/registry.json does not pin it by sha256 ("sha256": null), and only libraries built with this etl-host (@host/) run unpinned. To trust this file, run `etl-host plugins install \(sandbox.root)/libmine.so --name mine`, which probes it in a child process and pins it
+            etl.yaml: 1 error
 
             """)
     }
