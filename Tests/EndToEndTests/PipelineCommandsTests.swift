@@ -92,15 +92,12 @@ import Testing
             connections:
               files: {plugin: csv, path: rates.csv}
               dwh:   {plugin: sqlite, path: dwh.db}
-              pg:    {plugin: postgres, url: "postgresql://localhost:1/x"}
               crm:   {plugin: airtabel, base: app1}
               nopath: {plugin: csv}
             steps:
               wrong_way: {sync: {from: dwh, to: files}}
               not_incremental: {sync: {from: files, to: dwh, mode: upsert, incremental: true}}
               deletions_append: {sync: {from: files, to: dwh, mode: append, deletions: remove}}
-              build: {query: SELECT 1, into: pg}
-              test_it: {check: {table: t, row_count: ">0", warehouse: pg}}
             """, files: ["rates.csv": "id\n1\n"])
         let result = try sandbox.etlHost("validate")
         #expect(result.status == 64)
@@ -108,15 +105,38 @@ import Testing
         let bundled = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: registry))) as? [String: Any])
         let names = ((bundled["plugins"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String }.sorted().joined(separator: ", ")
         #expect(result.stderr == """
-            etl.yaml:5:3: connection 'crm': no plugin named 'airtabel' (did you mean 'airtable'?) in \(registry); available: \(names)
-            etl.yaml:6:3: connection 'nopath': csv: missing required config key 'path' (set it with -s KEY=VALUE for a source, -d KEY=VALUE for a destination); valid keys: batch_rows, delimiter, encoding, has_header, path, quote, stream
-            etl.yaml:8:28: step 'wrong_way': sync: from: connection 'dwh' uses plugin 'sqlite', which is a warehouse; an extractor (a source to read) is needed here
-            etl.yaml:8:37: step 'wrong_way': sync: to: connection 'files' uses plugin 'csv', which is an extractor; a warehouse (a destination to write) is needed here
-            etl.yaml:9:3: step 'not_incremental': extractor 'csv' is not incremental: drop --incremental to read everything
-            etl.yaml:10:3: step 'deletions_append': --deletions remove needs --mode upsert: replace already drops what the source no longer has, and append never changes existing rows
-            etl.yaml:11:34: step 'build' materializes a table in connection 'pg', but warehouse 'postgres' cannot run SQL for it: it does not announce sql_execute (contract 1.2's execute operation)
-            etl.yaml:12:59: step 'test_it' queries table 't' in connection 'pg', but warehouse 'postgres' cannot run SQL for it: it does not announce sql_query (contract 1.2's query operation)
-            etl.yaml: 8 errors
+            etl.yaml:4:3: connection 'crm': no plugin named 'airtabel' (did you mean 'airtable'?) in \(registry); available: \(names)
+            etl.yaml:5:3: connection 'nopath': csv: missing required config key 'path' (set it with -s KEY=VALUE for a source, -d KEY=VALUE for a destination); valid keys: batch_rows, delimiter, encoding, has_header, path, quote, stream
+            etl.yaml:7:28: step 'wrong_way': sync: from: connection 'dwh' uses plugin 'sqlite', which is a warehouse; an extractor (a source to read) is needed here
+            etl.yaml:7:37: step 'wrong_way': sync: to: connection 'files' uses plugin 'csv', which is an extractor; a warehouse (a destination to write) is needed here
+            etl.yaml:8:3: step 'not_incremental': extractor 'csv' is not incremental: drop --incremental to read everything
+            etl.yaml:9:3: step 'deletions_append': --deletions remove needs --mode upsert: replace already drops what the source no longer has, and append never changes existing rows
+            etl.yaml: 6 errors
+
+            """)
+    }
+
+    @Test func sqlAndCheckStepsNeedAWarehouseThatRunsSQL() throws {
+        let sandbox = try sandbox("""
+            connections:
+              dwh:  {plugin: sqlite, path: dwh.db}
+              text: {plugin: textwarehouse, dir: out}
+            steps:
+              build:   {query: SELECT 1 AS id, into: text}
+              test_it: {needs: [build], check: {table: build, row_count: ">0", warehouse: text}}
+              fine:    {query: SELECT 1 AS id, into: dwh}
+              fine_ok: {needs: [fine], check: {table: fine, unique: [id], warehouse: dwh}}
+            """)
+        // A C warehouse with only the required operations (no execute, no query).
+        let library = try sandbox.compile(["Tests/Fixtures/CPlugins/textwarehouse.c"], name: "libtextwarehouse.so")
+        let install = try sandbox.etlHost("plugins", "install", library)
+        #expect(install.status == 0, "\(install.stderr)")
+        let result = try sandbox.etlHost("validate")
+        #expect(result.status == 64)
+        #expect(result.stderr == """
+            etl.yaml:5:42: step 'build' materializes a table in connection 'text', but warehouse 'textwarehouse' cannot run SQL for it: it does not announce sql_execute (contract 1.2's execute operation)
+            etl.yaml:6:79: step 'test_it' queries table 'build' in connection 'text', but warehouse 'textwarehouse' cannot run SQL for it: it does not announce sql_query (contract 1.2's query operation)
+            etl.yaml: 2 errors
 
             """)
     }
