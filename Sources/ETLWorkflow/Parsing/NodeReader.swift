@@ -115,10 +115,16 @@ struct NodeReader {
 
     // MARK: Scalars
 
+    /// Whether `node` is a plain null scalar (`null`, `~` or nothing).
+    func isNull(_ node: Node) -> Bool {
+        guard case .scalar(let scalar) = node, scalar.style == .plain || scalar.style == .any else { return false }
+        return ScalarValue.plain(scalar.string) == .null
+    }
+
     /// The text of a scalar after `${VAR}` substitution, or nil (and a
     /// problem) for anything else.
     func text(_ node: Node, what: String) -> String? {
-        guard case .scalar(let scalar) = node, describe(node) != "empty", describe(node) != "a mapping" else {
+        guard case .scalar(let scalar) = node, !isNull(node) else {
             log.error(location(node), "\(what) must be text, not \(describe(node))")
             return nil
         }
@@ -209,20 +215,12 @@ struct NodeReader {
     func textMap(_ node: Node, what: String) -> [String: String]? {
         guard let fields = fields(node, what: what) else { return nil }
         var map: [String: String] = [:]
+        var complete = true
         for pair in fields.pairs {
-            guard case .scalar = pair.value, let value = scalar(pair.value) else {
-                log.error(location(pair.value), "\(what): '\(pair.key)' must be text, not \(describe(pair.value))")
-                continue
-            }
-            switch value {
-            case .text(let text): map[pair.key] = text
-            case .integer(let number): map[pair.key] = String(number)
-            case .number: map[pair.key] = (pair.value.scalar?.string).flatMap { interpolate($0, at: pair.value) } ?? ""
-            case .boolean(let flag): map[pair.key] = flag ? "true" : "false"
-            case .null: log.error(location(pair.value), "\(what): '\(pair.key)' has no value")
-            }
+            // Numbers and booleans are taken as written (`PORT: 8080` is "8080").
+            if let text = text(pair.value, what: "\(what): '\(pair.key)'") { map[pair.key] = text } else { complete = false }
         }
-        return map
+        return complete ? map : nil
     }
 
     /// A config value: scalars typed, lists and mappings recursively.
