@@ -23,6 +23,10 @@ public struct SyncStep: Sendable {
     public var allowEmpty: Bool
     /// Keep a raw snapshot of what the extractor returned (`snapshot:`).
     public var snapshot: Bool
+    /// Snapshots kept, this run's included (`keep_snapshots:`, as `--keep-snapshots`).
+    public var keepSnapshots: Int
+    /// Streams loaded at once when both plugins allow it (`parallel:`, as `--parallel`).
+    public var parallel: Int
     /// Target table names (`table:` or `tables:`).
     public var tables: TableNaming
     /// Column selection and renames per stream (`columns:`).
@@ -42,6 +46,8 @@ public struct SyncStep: Sendable {
         maxBadRows = 0
         allowEmpty = false
         snapshot = true
+        keepSnapshots = 10
+        parallel = 1
         tables = TableNaming()
         columns = [:]
         contract = SchemaContractSettings()

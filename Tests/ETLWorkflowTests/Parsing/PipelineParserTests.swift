@@ -22,6 +22,8 @@ import Testing
               incremental: true
               deletions: flag
               primary_key: id
+              parallel: 2
+              keep_snapshots: 3
               tables: {prefix: "crm_", names: {Orders: orders_raw}}
               columns: {Orders: {exclude: [Notes], rename: {"Order ID": order_id}}, Customers: {select: [id, name]}}
               contract: {columns: freeze, types: widen, streams: {Orders: {columns: discard}}}
@@ -60,6 +62,7 @@ import Testing
         #expect(sync.mode == .upsert && sync.incremental && sync.deletions == .flag)
         #expect(sync.primaryKey == ["id"])
         #expect(sync.maxBadRows == 2 && sync.snapshot == false && sync.allowEmpty == false)
+        #expect(sync.parallel == 2 && sync.keepSnapshots == 3)
         #expect(sync.tables == TableNaming(prefix: "crm_", names: ["Orders": "orders_raw"]))
         #expect(sync.columns["Orders"] == ColumnShaping(selection: .allExcept(["Notes"]), renames: ["Order ID": "order_id"]))
         #expect(sync.columns["Customers"] == ColumnShaping(selection: .only(["id", "name"])))
@@ -129,7 +132,7 @@ import Testing
             "etl.yaml:2:1: unknown key 'conections' in the pipeline file (did you mean 'connections'?); valid keys: name, connections, defaults, steps",
             "etl.yaml:6:5: unknown key 'matrialize' in step 'build' (did you mean 'materialize'?); valid keys: needs, retries, sql, query, materialize, into, target",
             "etl.yaml:8:50: step 'load': sync: to: unknown connection 'dwh'; the file defines no connections",
-            "etl.yaml:8:55: unknown key 'mdoe' in step 'load': sync (did you mean 'mode'?); valid keys: from, to, streams, mode, incremental, deletions, primary_key, max_bad_rows, allow_empty, snapshot, table, tables, columns, contract",
+            "etl.yaml:8:55: unknown key 'mdoe' in step 'load': sync (did you mean 'mode'?); valid keys: from, to, streams, mode, incremental, deletions, primary_key, max_bad_rows, allow_empty, snapshot, keep_snapshots, parallel, table, tables, columns, contract",
         ])
     }
 
