@@ -64,7 +64,9 @@ public struct PipelineParser: Sendable {
         }
         let decoder = PipelineDecoder(reader: reader, path: path, folder: folder.isEmpty ? "." : folder)
         let (pipeline, outlines) = decoder.decode(root)
-        for problem in StepGraph.problems(in: outlines) { log.error(problem.location, problem.message) }
+        for problem in StepGraph.problems(in: outlines) + TargetConflicts.problems(in: pipeline?.steps ?? []) {
+            log.error(problem.location, problem.message)
+        }
         guard let pipeline, log.isEmpty else { throw PipelineDiagnostics(log.items) }
         return pipeline
     }

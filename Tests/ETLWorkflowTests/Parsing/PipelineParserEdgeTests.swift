@@ -137,4 +137,23 @@ import Testing
             "etl.yaml:16:14: step 'c': check asserts nothing: give at least one of not_null, unique, accepted_values, row_count, freshness, sql",
         ])
     }
+
+    @Test func twoStepsWritingOneTableAreRefused() throws {
+        let fixture = try PipelineFixture("""
+            connections:
+              dwh: {plugin: sqlite, path: w.db}
+              other: {plugin: sqlite, path: o.db}
+            steps:
+              load: {sync: {from: {plugin: csv, path: a.csv}, to: dwh, table: orders}}
+              build: {query: SELECT 1, into: dwh, target: Orders}
+              elsewhere: {query: SELECT 1, into: other, target: orders}
+              again: {query: SELECT 2, into: other, target: orders}
+              rates: {sync: {from: {plugin: csv, path: r.csv}, to: dwh, tables: {names: {a: rates, b: rates}}}}
+            """)
+        #expect(fixture.problems() == [
+            "etl.yaml:6:3: steps 'load' and 'build' both write dwh.Orders: give one of them another name",
+            "etl.yaml:8:3: steps 'elsewhere' and 'again' both write other.orders: give one of them another name",
+            "etl.yaml:9:3: step 'rates' names dwh.rates for two streams: give each stream its own table",
+        ])
+    }
 }
