@@ -149,10 +149,12 @@ import Testing
               elsewhere: {query: SELECT 1, into: other, target: orders}
               again: {query: SELECT 2, into: other, target: orders}
               rates: {sync: {from: {plugin: csv, path: r.csv}, to: dwh, tables: {names: {a: rates, b: rates}}}}
+              log_a: {sync: {from: {plugin: csv, path: a.csv}, to: dwh, table: log, mode: append}}
+              log_b: {sync: {from: {plugin: csv, path: b.csv}, to: dwh, table: log, mode: append}}
             """)
         #expect(fixture.problems() == [
-            "etl.yaml:6:3: steps 'load' and 'build' both write dwh.Orders: give one of them another name",
-            "etl.yaml:8:3: steps 'elsewhere' and 'again' both write other.orders: give one of them another name",
+            "etl.yaml:6:3: steps 'load' and 'build' both write dwh.Orders, and one replaces it: give one of them another name",
+            "etl.yaml:8:3: steps 'elsewhere' and 'again' both write other.orders, and one replaces it: give one of them another name",
             "etl.yaml:9:3: step 'rates' names dwh.rates for two streams: give each stream its own table",
         ])
     }
