@@ -54,24 +54,21 @@ public struct PipelineDiagnostic: Error, Equatable, Sendable, CustomStringConver
 
 /// Every problem found in a pipeline file, in file order.
 public struct PipelineDiagnostics: Error, Sendable, CustomStringConvertible {
-    /// The problems, sorted by place (problems without a place first).
+    /// The problems, sorted by place: problems without a place first, then
+    /// by file (in the order files first appear), line, column.
     public var items: [PipelineDiagnostic]
 
     /// A list of diagnostics, sorted by place.
     public init(_ items: [PipelineDiagnostic]) {
-        self.items = items.enumerated().sorted { lhs, rhs in
-            let left = lhs.element.location, right = rhs.element.location
-            switch (left, right) {
-            case (nil, nil): return lhs.offset < rhs.offset
-            case (nil, _): return true
-            case (_, nil): return false
-            case let (left?, right?):
-                if left.file != right.file { return lhs.offset < rhs.offset }
-                if left.line != right.line { return left.line < right.line }
-                if left.column != right.column { return left.column < right.column }
-                return lhs.offset < rhs.offset
-            }
-        }.map(\.element)
+        var fileRank: [String: Int] = [:]
+        for item in items { if let file = item.location?.file, fileRank[file] == nil { fileRank[file] = fileRank.count } }
+        func key(_ offset: Int, _ item: PipelineDiagnostic) -> [Int] {
+            guard let location = item.location else { return [-1, 0, 0, offset] }
+            return [fileRank[location.file]!, location.line, location.column, offset]
+        }
+        self.items = items.enumerated()
+            .sorted { key($0.offset, $0.element).lexicographicallyPrecedes(key($1.offset, $1.element)) }
+            .map(\.element)
     }
 
     /// One diagnostic per line.
