@@ -35,7 +35,7 @@ public struct PipelineValidator {
     private struct Opened {
         var connection: Connection
         var plugin: LoadedPlugin?
-        var configValid = false
+        var resolved: ResolvedConnection?
     }
 
     /// Every problem found, in file order (empty when the pipeline is fine).
@@ -96,8 +96,8 @@ public struct PipelineValidator {
             _ = FileManager.default.changeCurrentDirectoryPath(pipeline.folder)
             defer { _ = FileManager.default.changeCurrentDirectoryPath(previous) }
             for connection in pipeline.connections + inline {
-                guard let entry = opened[connection.name], let plugin = entry.plugin, entry.configValid else { continue }
-                reach(connection, plugin: plugin, log: log)
+                guard let resolved = opened[connection.name]?.resolved else { continue }
+                reach(resolved, log: log)
             }
         }
         return log.items
@@ -106,22 +106,14 @@ public struct PipelineValidator {
     /// Loads the connection's plugin and validates its config.
     private func load(_ connection: Connection, log: DiagnosticLog) -> Opened {
         var entry = Opened(connection: connection)
-        let what = "connection '\(connection.name)'"
-        guard registry.plugins.contains(where: { $0.entry.name == connection.plugin }) else {
-            let names = registry.plugins.map(\.entry.name).sorted()
-            log.error(connection.location, "\(what): no plugin named '\(connection.plugin)'\(KeySuggestion.hint(for: connection.plugin, in: names)) in \(registry.searchedDescription); available: \(names.isEmpty ? "none" : names.joined(separator: ", "))")
-            return entry
-        }
         do {
-            let plugin = try registry.load(named: connection.plugin)
+            let plugin = try ResolvedConnection.loadPlugin(for: connection, registry: registry)
             entry.plugin = plugin
-            let resolver = try ConfigResolver(plugin: connection.plugin, schemaJSON: plugin.descriptor.configSchema)
-            _ = try resolver.resolve(settings: [], file: connection.config.mapValues(\.foundationValue), environment: environment)
-            entry.configValid = true
+            entry.resolved = try ResolvedConnection(connection, plugin: plugin, environment: environment)
         } catch let error as HostError {
-            log.error(connection.location, "\(what): \(error.message)", status: error.exitStatus == .usage ? .usage : error.exitStatus)
+            log.error(connection.location, "connection '\(connection.name)': \(error.message)", status: error.exitStatus)
         } catch {
-            log.error(connection.location, "\(what): \(error)", status: .failure)
+            log.error(connection.location, "connection '\(connection.name)': \(error)", status: .failure)
         }
         return entry
     }
@@ -147,13 +139,10 @@ public struct PipelineValidator {
     }
 
     /// Opens the connection and calls its plugin's `check`.
-    private func reach(_ connection: Connection, plugin: LoadedPlugin, log: DiagnosticLog) {
+    private func reach(_ resolved: ResolvedConnection, log: DiagnosticLog) {
+        let connection = resolved.connection
         do {
-            let resolver = try ConfigResolver(plugin: connection.plugin, schemaJSON: plugin.descriptor.configSchema)
-            let config = try resolver.resolve(settings: [], file: connection.config.mapValues(\.foundationValue), environment: environment)
-            let instance = try PluginInstance(plugin: plugin, configJSON: try ConfigResolver.json(config))
-            defer { instance.close() }
-            try instance.check()
+            try resolved.check()
         } catch let error as HostError {
             log.error(connection.location, "connection '\(connection.name)' is not reachable: \(error.message)", status: .failure)
         } catch {
