@@ -6,7 +6,7 @@ import Foundation
 /// `-f FILE`: the pipeline file of `validate` and `plan`.
 struct PipelineFileOptions: ParsableArguments {
     @Option(name: [.customShort("f"), .customLong("file")],
-            help: ArgumentHelp("The pipeline file (YAML or JSON; default: etl.yaml in the current folder).", valueName: "file"))
+            help: ArgumentHelp("The pipeline file (YAML or JSON).", valueName: "file"))
     var file: String = PipelineParser.defaultFileName
 
     /// Parses the file; on problems prints each and exits 64.

@@ -34,7 +34,7 @@ struct PlanCommand: ParsableCommand {
     )
 
     @OptionGroup var pipelineFile: PipelineFileOptions
-    @Option(help: ArgumentHelp("text (default), dot (Graphviz) or json.", valueName: "format"))
+    @Option(help: ArgumentHelp("text, dot (Graphviz) or json.", valueName: "format"))
     var format: PipelinePlan.Format = .text
     @Option(help: ArgumentHelp("Only these steps: STEP, STEP+ (and downstream), +STEP (and upstream). Repeatable.", valueName: "step"))
     var select: [String] = []

@@ -13,8 +13,9 @@ struct ValidateCommand: ParsableCommand {
             Checks the file's keys and types (an unknown key is named with the \
             closest valid one), ${VAR} references (from the environment, else the \
             .env file next to the pipeline), connection and step names, the steps \
-            each step needs (unknown names, cycles such as a -> b -> a), and that \
-            every sql: file exists. Then loads each connection's plugin from the \
+            each step needs (unknown names, cycles such as a -> b -> a), that \
+            every sql: file exists, and that no two steps replace one table. Once \
+            the file itself is valid, loads each connection's plugin from the \
             registries: it must exist, load, be an extractor where a sync reads \
             (from:) and a warehouse where steps write (to:, into:) or check \
             (warehouse:), and its config must fit the plugin's config schema \
