@@ -187,6 +187,24 @@ import Testing
             """)
     }
 
+    @Test func theSamplePipelineValidatesWithItsConnectionsAndPlans() throws {
+        let sandbox = try HostSandbox("pipeline-samples")
+        let file = TestSupport.repositoryRoot + "/samples/etl.yaml"
+        let result = try sandbox.etlHost("validate", "-f", file, "--connect")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "\(file): OK (4 steps, 1 connection)\n")
+        #expect(!FileManager.default.fileExists(atPath: TestSupport.repositoryRoot + "/samples/warehouse.db"))
+        let plan = try sandbox.etlHost("plan", "-f", file, "--select", "+orders_ok")
+        #expect(plan.stdout == """
+            samples (\(file)): 2 steps in 2 layers
+            layer 1
+              raw_orders  sync     reads inline csv (all streams); writes dwh.orders
+            layer 2
+              orders_ok   check    needs raw_orders; checks dwh.orders (3 assertions, severity error)
+
+            """)
+    }
+
     @Test func aMissingFileAndTheDefaultName() throws {
         let sandbox = try HostSandbox("pipeline-missing")
         let result = try sandbox.etlHost("validate")
