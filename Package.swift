@@ -38,11 +38,14 @@ let package = Package(
     products: [
         .executable(name: "etl-host", targets: ["etl-host"]),
         .library(name: "ETLPluginKit", targets: ["ETLPluginKit"]),
+        // Pipeline files (etl.yaml): model, parser, step graph, static validation.
+        .library(name: "ETLWorkflow", targets: ["ETLWorkflow"]),
         // An example plugin built with the SDK (not bundled: not in registry.json).
         .library(name: "etl_example_procstats", type: .dynamic, targets: ["ETLExampleProcStats"]),
     ] + plugins.map(\.0),
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .target(name: "CETLPlugin", path: "Sources/CETLPlugin"),
@@ -54,11 +57,14 @@ let package = Package(
         // Scaffold/Templates: the C and Rust projects of `plugins new`, read at run time (TemplateFolder).
         .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit", "CZlib"], path: "Sources/ETLHost",
                 exclude: ["Scaffold/Templates"]),
+        .target(name: "ETLWorkflow", dependencies: ["ETLHost", "ETLPluginKit", .product(name: "Yams", package: "Yams")],
+                path: "Sources/ETLWorkflow"),
         .target(name: "ETLExampleProcStats", dependencies: ["ETLPluginKit"], path: "Plugins/Examples/Swift/ProcStats"),
         .executableTarget(
             name: "etl-host",
             dependencies: [
                 "ETLHost",
+                "ETLWorkflow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/etl-host"
@@ -66,6 +72,7 @@ let package = Package(
         .target(name: "ETLTestSupport", dependencies: ["CSQLite", "CPostgres"], path: "Tests/ETLTestSupport"),
         .testTarget(name: "ETLPluginKitTests", dependencies: ["ETLPluginKit"], path: "Tests/ETLPluginKitTests"),
         .testTarget(name: "ETLHostTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/ETLHostTests"),
+        .testTarget(name: "ETLWorkflowTests", dependencies: ["ETLWorkflow", "ETLHost", "ETLTestSupport"], path: "Tests/ETLWorkflowTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/EndToEndTests"),
         .testTarget(name: "SQLitePluginTests", dependencies: ["ETLHost", "ETLTestSupport", "CSQLite"], path: "Tests/SQLitePluginTests"),
         .testTarget(name: "JSONLPluginTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/JSONLPluginTests"),

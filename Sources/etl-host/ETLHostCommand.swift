@@ -24,11 +24,13 @@ struct ETLHostCommand: ParsableCommand {
               etl-host plugins info csv     its description and config schema
               etl-host plugins install ./libmy.so
                                             add your own plugin
+              etl-host validate             check the pipeline file etl.yaml
+              etl-host plan                 its steps, in the order they run
 
             \(ExitStatus.documentation)
             """,
         version: "etl-host \(HostEnvironment.version) (plugin ABI \(HostABI.string(HostABI.current)), \(ETLToolchain.current))",
-        subcommands: [SyncCommand.self, RunsCommand.self, ReplayCommand.self, PluginsCommand.self]
+        subcommands: [SyncCommand.self, RunsCommand.self, ReplayCommand.self, PluginsCommand.self, ValidateCommand.self, PlanCommand.self]
     )
 }
 

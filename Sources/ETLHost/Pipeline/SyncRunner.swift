@@ -129,34 +129,13 @@ public final class SyncRunner: @unchecked Sendable {
                 log: RunLog, store: RunStore?, observer: (any SyncObserver)? = nil,
                 cancellation: Cancellation = Cancellation()) throws {
         try warehouse.require(kind: .warehouse)
+        var extractorDescriptor: PluginDescriptor?
         if case .plugin(let extractor) = source {
             try extractor.require(kind: .extractor)
-            if request.incremental {
-                guard extractor.descriptor.capabilities.contains("incremental"), extractor.descriptor.optionalOperations.contains("checkpoint") else {
-                    throw HostError(.invalidArgument, "extractor '\(extractor.descriptor.name)' is not incremental: drop --incremental to read everything")
-                }
-            }
-            if request.deletions != .keep, request.incremental, !extractor.descriptor.capabilities.contains("key_listing") {
-                throw HostError(.invalidArgument, "extractor '\(extractor.descriptor.name)' cannot list the keys of its records, so --incremental cannot see deletions; drop --incremental (a full upsert sees them) or --deletions")
-            }
+            extractorDescriptor = extractor.descriptor
         }
-        if request.incremental, !warehouse.descriptor.optionalOperations.contains("state_get") {
-            throw HostError(.invalidArgument, "warehouse '\(warehouse.descriptor.name)' cannot read back a stored state (it does not implement state_get), so --incremental cannot continue where the last run stopped; drop --incremental")
-        }
-        if request.incremental, request.mode == .replace {
-            throw HostError(.invalidArgument, "--incremental reads only what changed, so it needs --mode upsert (or append); --mode replace would drop every row not read again")
-        }
-        guard warehouse.descriptor.capabilities.contains(Self.capabilityName(request.mode)) else {
-            throw HostError(.invalidArgument, "warehouse '\(warehouse.descriptor.name)' does not support --mode \(request.mode) (it supports: \(warehouse.descriptor.capabilities.filter { ["replace", "append", "upsert"].contains($0) }.joined(separator: ", ")))")
-        }
-        if request.deletions != .keep {
-            guard request.mode == .upsert else {
-                throw HostError(.invalidArgument, "--deletions \(request.deletions) needs --mode upsert: replace already drops what the source no longer has, and append never changes existing rows")
-            }
-            guard warehouse.descriptor.capabilities.contains("deletions") else {
-                throw HostError(.invalidArgument, "warehouse '\(warehouse.descriptor.name)' cannot detect deleted rows (no deletions capability); drop --deletions")
-            }
-        }
+        try SyncOptionsCheck.check(mode: request.mode, incremental: request.incremental, deletions: request.deletions,
+                                   extractor: extractorDescriptor, warehouse: warehouse.descriptor)
         guard request.parallel >= 1 else { throw HostError(.invalidArgument, "--parallel must be 1 or more") }
         self.request = request
         self.source = source
