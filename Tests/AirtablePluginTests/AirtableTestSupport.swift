@@ -41,9 +41,26 @@ enum AirtablePlugin {
 /// Keeps what a plugin logs.
 final class LogCapture: PluginLogSink {
     private let entries = Mutex<[(LogLevel, String)]>([])
+    /// Broadcast after each message, for ``waitForMessage(containing:timeout:)``.
+    private let arrived = NSCondition()
 
     func log(plugin: String, level: LogLevel, message: String) {
         entries.withLock { $0.append((level, message)) }
+        arrived.lock()
+        arrived.broadcast()
+        arrived.unlock()
+    }
+
+    /// Blocks until a message containing `text` was logged (true), or `timeout` passed (false):
+    /// a test waits for the moment the plugin reports instead of guessing a delay.
+    func waitForMessage(containing text: String, timeout: TimeInterval = 60) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        arrived.lock()
+        defer { arrived.unlock() }
+        while !entries.withLock({ $0.contains { $0.1.contains(text) } }) {
+            guard arrived.wait(until: deadline) else { return entries.withLock { $0.contains { $0.1.contains(text) } } }
+        }
+        return true
     }
 
     /// The messages at `level`.

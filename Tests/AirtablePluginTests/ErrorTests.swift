@@ -155,13 +155,17 @@ struct ErrorTests {
         let server = try AirtableServer.start(Self.fixture(), rateLimited: true)
         try server.setRateLimit(perSecond: 5, penaltySeconds: 30)
         try server.addFaults(.init(.rateLimit, endpoint: "list"))
-        let (instance, _) = try AirtablePlugin.open(server, base: Self.base, ["rate_limit_wait_seconds": .integer(30)])
+        let (instance, log) = try AirtablePlugin.open(server, base: Self.base, ["rate_limit_wait_seconds": .integer(30)])
         let reader = try instance.read(stream: "T")
+        // Cancel once the plugin has announced the 30-second wait (its retry report comes right before it).
+        DispatchQueue.global().async {
+            if log.waitForMessage(containing: "; retry 1 of 4 in 30 s") { instance.cancel() }
+        }
         let started = Date()
-        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { instance.cancel() }
         let error = hostError { _ = try reader.next() }
         #expect(error?.pluginStatus == 7)
         #expect(Date().timeIntervalSince(started) < 5)
+        #expect(log.messages(.warn).contains { $0.hasSuffix("; retry 1 of 4 in 30 s") }, "\(log.all)")
         #expect(try server.log().count == 2)
     }
 }

@@ -39,9 +39,9 @@ struct IncrementalTests {
         try server.updateRecords(base: Self.base, table: "T", [["id": "recINCR0000000002", "fields": ["Name": "changed"]]])
         try server.addRecords(base: Self.base, table: "T", [["id": "recINCR0000000004", "fields": ["Name": "new", "N": 4]]])
         try server.deleteRecords(base: Self.base, table: "T", ids: ["recINCR0000000003"])
-        // The cursor comes from the server's Date header, whole seconds: start the next read in a later second
-        // than the changes, so that the read after it has nothing new.
-        Thread.sleep(forTimeInterval: 1.1)
+        // The cursor comes from the server's Date header, whole seconds: the server's clock moves to a later
+        // second than the changes (and stops), so that the read after the next one has nothing new.
+        try server.advanceClock(by: 1)
 
         let changed = try instance.readAll("T", state: state)
         #expect(changed.column("id") == [.string("recINCR0000000002"), .string("recINCR0000000004")])

@@ -6,18 +6,17 @@ import Testing
 
 @Suite("airtable: pagination and pacing")
 struct PaginationTests {
-    @Test("a 20,000-record table: every record once with exact values, paced under the limit, no 429")
+    /// Unpaced (the server's limits off): the paced read of this table, its speed against the
+    /// 5 requests/s ceiling, is SlowTierAirtablePacingTests.
+    @Test("a 20,000-record table: every record once with exact values, in 200 pages of 100")
     func twentyThousand() throws {
         let base = "appBig00000000001"
         let server = try AirtableServer.start(["bases": [["id": base, "tables": [
             ["generate": ["table": "Big", "records": 20_000, "seed": 7]],
-        ]]]], rateLimited: true)
-        try server.setRateLimit(perSecond: 5, penaltySeconds: 30)
-        let (instance, log) = try AirtablePlugin.open(server, base: base)
+        ]]]])
+        let (instance, log) = try AirtablePlugin.open(server, base: base, ["requests_per_second": .integer(1000)])
         _ = try instance.discover()
-        let started = Date()
         let result = try instance.readAll("Big")
-        let seconds = Date().timeIntervalSince(started)
 
         #expect(result.columnNames == ["id", "createdTime", "Name", "Amount", "Quantity", "Done", "Notes", "Status", "Due"])
         #expect(result.rows.count == 20_000)
@@ -39,21 +38,13 @@ struct PaginationTests {
         }
         #expect(wrong.isEmpty, "records with wrong values: \(wrong.prefix(10))")
 
-        // The server's view: 1 schema request + 200 pages, all 200, never over 5 in a second.
+        // The server's view: 1 schema request + 200 pages of 100, all 200.
         let requests = try server.log()
         #expect(requests.count == 201)
-        #expect(requests.allSatisfy { $0.status == 200 && !$0.penalty && !$0.rateLimited })
-        #expect(maxRequestsPerSecond(requests) <= 5)
+        #expect(requests.allSatisfy { $0.status == 200 })
         #expect(requests.dropFirst().allSatisfy { $0.params?.pageSize == 100 })
         #expect(log.messages(.warn).isEmpty)
         #expect(log.messages(.info) == ["table \"Big\": 20000 records in 200 pages"])
-
-        // 5 requests a second of 100 records: 500 records a second at most; the pacer spaces requests
-        // 220 ms apart (a 100 ms margin in every 6), so 0.91 of it at best.
-        let ratio = 20_000.0 / seconds / 500.0
-        print("airtable: 20,000 records in \(String(format: "%.2f", seconds)) s: "
-            + "\(String(format: "%.0f", 20_000 / seconds)) records/s, \(String(format: "%.3f", ratio)) of the 500/s ceiling")
-        #expect(ratio >= 0.85)
     }
 
     @Test("a field that first appears on page 3 has its column from the start; one that never appears too")

@@ -37,6 +37,8 @@ public final class AirtableServer: @unchecked Sendable {
     private let session: URLSession
     private let lock = NSLock()
     private var stopped = false
+    /// Signalled once, when the server process has exited.
+    private let exited = DispatchSemaphore(value: 0)
 
     /// Starts the server and waits for it to listen.
     ///
@@ -64,6 +66,7 @@ public final class AirtableServer: @unchecked Sendable {
         process.standardInput = input       // kept open: the server exits when it closes
         process.standardOutput = output
         process.standardError = FileHandle.standardError
+        process.terminationHandler = { [exited] _ in exited.signal() }
         try process.run()
 
         let line = Self.readLine(output.fileHandleForReading, timeout: timeout)
@@ -95,9 +98,7 @@ public final class AirtableServer: @unchecked Sendable {
         // SIGKILL instead of waiting forever.
         try? input.fileHandleForWriting.close()
         if process.isRunning { process.terminate() }
-        let deadline = Date().addingTimeInterval(5)
-        while process.isRunning, Date() < deadline { usleep(20_000) }
-        if process.isRunning {
+        if exited.wait(timeout: .now() + 5) == .timedOut {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
@@ -247,6 +248,42 @@ public final class AirtableServer: @unchecked Sendable {
 
     /// Bases, tables (name -> id and record count), penalties, iterators and settings.
     public func status() throws -> [String: Any] { try controlObject("GET", "status") }
+
+    // MARK: - Clock
+
+    /// Sets the server's wall clock (record created and modified times, the HTTP `Date`
+    /// header that incremental cursors come from) to `date`, where it stands still until
+    /// moved. Rate limits and penalties keep real time.
+    public func setClock(to date: Date) throws {
+        try control("POST", "clock", ["now": Self.airtableTime(date)])
+    }
+
+    /// Moves the server's wall clock `seconds` forward and stops it there (a clock that
+    /// followed real time stops at real now + `seconds`). With whole seconds, a read
+    /// after this starts in a later second of the `Date` header than every change made
+    /// before it: no `Thread.sleep` for whole-second cursors.
+    public func advanceClock(by seconds: Double) throws {
+        try control("POST", "clock", ["advance": seconds])
+    }
+
+    /// `2024-01-05T09:30:00.000Z`, the form of Airtable's times.
+    private static func airtableTime(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+
+    /// Gives the server's wall clock back to real time.
+    public func useRealClock() throws { try control("POST", "clock", ["now": NSNull()]) }
+
+    /// The server's wall clock: its time (Airtable's form, milliseconds) and whether it stands still.
+    public func clock() throws -> (now: String, stopped: Bool) {
+        let answer = try controlObject("GET", "clock")
+        guard let now = answer["now"] as? String, let stopped = answer["stopped"] as? Bool else {
+            throw TestFailure("airtable test server: clock answered \(answer)")
+        }
+        return (now, stopped)
+    }
 
     // MARK: - Faults, limits, log
 

@@ -35,13 +35,27 @@ public enum TestSupport {
         return path
     }
 
-    /// Compiles C sources into a shared library with `cc`.
+    /// Writes a shared library built from C sources with `cc` to `output` (replacing
+    /// any file there with a new one). Each set of sources and defines is compiled
+    /// once per test process (``CompiledCPlugins``); every call gets its own copy.
     ///
     /// - Parameters:
     ///   - sources: paths relative to the repository root.
     ///   - defines: `-D` arguments without the `-D`, e.g. `VARIANT_ABI_MAJOR=2`.
     ///   - output: the `.so` to write.
     public static func compileCPlugin(_ sources: [String], defines: [String] = [], output: String) throws {
+        let library = try CompiledCPlugins.shared.library(sources: sources, defines: defines)
+        let partial = output + ".partial-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.copyItem(atPath: library, toPath: partial)
+        guard rename(partial, output) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: partial)
+            throw TestFailure("cannot write \(output): \(reason)")
+        }
+    }
+
+    /// Compiles C sources into a shared library at `output` with `cc`, every time.
+    public static func compileCPluginNow(_ sources: [String], defines: [String] = [], output: String) throws {
         let arguments = ["-std=c99", "-O1", "-fPIC", "-shared", "-Wall", "-Wextra", "-Werror", "-I", includeDirectory]
             + defines.map { "-D\($0)" } + sources.map { repositoryRoot + "/" + $0 } + ["-o", output]
         let result = try run("/usr/bin/env", ["cc"] + arguments)

@@ -45,22 +45,26 @@ import Testing
         let process = Process()
         process.executableURL = URL(fileURLWithPath: TestSupport.hostExecutable)
         process.arguments = ["sync", "airtable", "sqlite", "-s", "base=\(Self.base)", "-s", "api_url=\(server.url)",
-                             "-s", "requests_per_second=2", "--quiet"]
+                             "-s", "requests_per_second=2", "--quiet", "--log-level", "debug"]
         process.environment = Self.environment(sandbox)
         process.currentDirectoryURL = URL(fileURLWithPath: sandbox.root)
         let errors = Pipe()
         process.standardError = errors
         try process.run()
-        // Wait until the first page was served, so the read is under way.
-        let deadline = Date().addingTimeInterval(20)
-        while try server.log().filter({ $0.endpoint == "list" }).isEmpty, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        // Wait (a blocking read of its standard error) until the plugin says the read is under way.
+        var early = Data()
+        while !String(decoding: early, as: UTF8.self).contains("reading table \"Slow\"") {
+            let chunk = errors.fileHandleForReading.availableData
+            try #require(!chunk.isEmpty, "etl-host ended before reading: \(String(decoding: early, as: UTF8.self))")
+            early.append(chunk)
+        }
         // Never kill(0, ...): that would signal this whole process group.
         let pid = process.processIdentifier
         try #require(pid > 0 && process.isRunning, "etl-host is not running: \(process.terminationStatus)")
         let sent = Date()
         kill(pid, signal)
         process.waitUntilExit()
-        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: early + errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationReason == .exit && process.terminationStatus == 130, "\(stderr)")
         #expect(Date().timeIntervalSince(sent) < 5, "cancellation took \(Date().timeIntervalSince(sent)) s")
         let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
@@ -119,11 +123,13 @@ import Testing
                          "-s", "incremental_lookback_seconds=0", "--mode", "upsert", "--incremental", "--quiet"]
         #expect(try TestSupport.run(TestSupport.hostExecutable, arguments, environment: Self.environment(sandbox),
                                     currentDirectory: sandbox.root).status == 0)
-        Thread.sleep(forTimeInterval: 1.1)
+        // Cursors have whole seconds (the server's Date header): the changes happen in a later second on the
+        // server's clock than the first sync's cursor, and each later sync starts in a later second still.
+        try server.advanceClock(by: 1)
         try server.updateRecords(base: Self.base, table: "A", [["id": Self.id("A", 5), "fields": ["Name": "A5 changed"]]])
         try server.updateRecords(base: Self.base, table: "B", [["id": Self.id("B", 7), "fields": ["Name": "B7 changed"]]])
         _ = try server.addRecords(base: Self.base, table: "B", [["id": Self.id("B", 121), "fields": ["Name": "B121", "N": 121]]])
-        Thread.sleep(forTimeInterval: 1.1)
+        try server.advanceClock(by: 1)
 
         // Killed right after table A committed, before B did.
         let killed = try TestSupport.run(TestSupport.hostExecutable, arguments,
@@ -134,7 +140,7 @@ import Testing
         #expect(try db.scalar("SELECT name FROM b WHERE n = 7") == "B7")
         #expect(try Self.runs(sandbox).last?["status"] as? String == "interrupted")
 
-        Thread.sleep(forTimeInterval: 1.1)
+        try server.advanceClock(by: 1)
         try server.clearLog()
         #expect(try TestSupport.run(TestSupport.hostExecutable, arguments, environment: Self.environment(sandbox),
                                     currentDirectory: sandbox.root).status == 0)

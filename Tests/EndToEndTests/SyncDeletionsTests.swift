@@ -37,11 +37,13 @@ import Testing
         let db = try SQLiteInspector(path: sandbox.root + "/warehouse.db")
         #expect(try db.scalar("SELECT count(*) FROM people") == "150")
 
-        Thread.sleep(forTimeInterval: 1.1) // the cursor has whole seconds
+        // The cursor has whole seconds (the server's Date header): the changes happen in a later second on the
+        // server's clock, and the next sync starts in a later one still.
+        try server.advanceClock(by: 1)
         try server.updateRecords(base: Self.base, table: "People", [["id": Self.id(2), "fields": ["Name": "changed"]]])
         _ = try server.addRecords(base: Self.base, table: "People", [["id": Self.id(151), "fields": ["Name": "new", "Age": 151]]])
         _ = try server.deleteRecords(base: Self.base, table: "People", ids: [Self.id(3), Self.id(120)])
-        Thread.sleep(forTimeInterval: 1.1)
+        try server.advanceClock(by: 1)
         try server.clearLog()
         _ = try sync(sandbox, server, "--mode", "upsert", "--incremental", "--deletions", "remove")
 
@@ -65,7 +67,6 @@ import Testing
         #expect(try db.scalar("SELECT count(*) FROM people WHERE _etl_deleted_at IS NULL") == "5")
 
         _ = try server.deleteRecords(base: Self.base, table: "People", ids: [Self.id(4)])
-        Thread.sleep(forTimeInterval: 1.1) // a new rate-limit second: the pacer's memory ends with the process
         let before = Date()
         _ = try sync(sandbox, server, "--mode", "upsert", "--incremental", "--deletions", "flag")
         #expect(try db.rows("SELECT id, name, _etl_deleted_at IS NOT NULL FROM people ORDER BY id") == (1...5).map { n in

@@ -177,7 +177,18 @@ struct OpenAndErrorsTests {
         let locker = try PostgresInspector()
         try locker.execute("BEGIN; LOCK TABLE \(warehouse.qualified("t")) IN ACCESS EXCLUSIVE MODE")
         let instance = warehouse.instance
-        DispatchQueue.global().asyncAfter(deadline: .now() + 0.5) { instance.cancel() }
+        // Cancel once the load's statement waits for the lock: the server says so in pg_locks
+        // (checked by the server every 10 ms, for at most a minute).
+        let table = warehouse.qualified("t")
+        DispatchQueue.global().async {
+            _ = try? PostgresInspector().execute("""
+                DO $$ BEGIN FOR i IN 1..6000 LOOP
+                  EXIT WHEN EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND relation = '\(table)'::regclass);
+                  PERFORM pg_sleep(0.01);
+                END LOOP; END $$
+                """)
+            instance.cancel()
+        }
         let started = Date()
         let failure = hostError { try warehouse.load("t", fields, [[[.int(2)]]], mode: .append) }
         #expect(Date().timeIntervalSince(started) < 10)

@@ -130,12 +130,14 @@ struct ReplaceTests {
             let count = round % 2 == 0 ? 1000 : 2000
             try warehouse.load("t", fields, [rows(0 ..< count / 2, batch: round), rows(count / 2 ..< count, batch: round)],
                                runID: "run-\(round)")
-            Thread.sleep(forTimeInterval: 0.02)
+            // The reader sees each committed round before the next replace starts.
+            #expect(reader.waitForResult("\(count):\(round):\(round)"), "round \(round) was never seen")
         }
         let seen = try reader.stop()
         let allowed = Set([0, 2, 4, 6, 8].map { "1000:\($0):\($0)" } + [1, 3, 5, 7].map { "2000:\($0):\($0)" })
         #expect(seen.count > 10, "the reader ran \(seen.count) queries")
         #expect(seen.allSatisfy { allowed.contains($0) }, "\(Set(seen).subtracting(allowed))")
+        #expect(Set(seen) == allowed)
     }
 
     @Test("a view on the table makes replace fail with the server's reason; the table is unchanged")
@@ -193,23 +195,46 @@ final class QueryLoop: @unchecked Sendable {
     private var failure: (any Error)?
     private var stopped = false
     private let done = DispatchSemaphore(value: 0)
+    /// Broadcast after each result (and when the loop ends), for ``waitForResult(_:timeout:)``.
+    private let arrived = NSCondition()
 
     /// Starts running `sql` on a new connection to `url`; each result is
     /// the first value of the first row (`"NULL"` for none).
     init(url: String, sql: String) {
         let thread = Thread { [self] in
-            defer { done.signal() }
+            defer {
+                arrived.lock()
+                lock.withLock { stopped = true }
+                arrived.broadcast()
+                arrived.unlock()
+                done.signal()
+            }
             do {
                 let db = try PostgresInspector(url: url)
                 while !lock.withLock({ stopped }) {
                     let value = (try db.rows(sql).first?.first ?? nil) ?? "NULL"
+                    arrived.lock()
                     lock.withLock { results.append(value) }
+                    arrived.broadcast()
+                    arrived.unlock()
                 }
             } catch {
                 lock.withLock { failure = error }
             }
         }
         thread.start()
+    }
+
+    /// Blocks until the loop got `value` as a result (true), or it ended or `timeout` passed (false).
+    func waitForResult(_ value: String, timeout: TimeInterval = 60) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        arrived.lock()
+        defer { arrived.unlock() }
+        while true {
+            let (seen, ended) = lock.withLock { (results.contains(value), stopped) }
+            if seen { return true }
+            if ended || !arrived.wait(until: deadline) { return false }
+        }
     }
 
     /// Stops the loop and returns every result, or throws its error.

@@ -32,6 +32,8 @@ Faithful to Airtable's public Web API reference:
 Simplified, or chosen where the public reference is silent:
 - Read-only: no record writes, comments, webhooks or single-record GET. Data changes go
   through the control API, which keeps a per-record last-modified time.
+- Record times and the Date header come from a wall clock that tests can set and move
+  (``/_test/clock``); it follows real time until they do.
 - filterByFormula is a subset: literals, {Field} references, = != < > <= >=, &, and
   AND OR NOT IF TRUE FALSE BLANK RECORD_ID CREATED_TIME LAST_MODIFIED_TIME IS_AFTER
   IS_BEFORE IS_SAME DATETIME_PARSE. Anything else is 422 INVALID_FILTER_BY_FORMULA.
@@ -201,8 +203,65 @@ def format_time(moment):
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (moment.microsecond // 1000)
 
 
+class WallClock:
+    """The server's wall clock: the time records are created and modified at, and the
+    HTTP Date header (whole seconds; clients take their incremental cursor from it).
+
+    It follows the real clock until a test sets it (``POST /_test/clock``); from then on
+    it stands still at the time set and moves only when told, so "changed after the
+    cursor" is decided by the test, never by how fast it ran. Rate limits, penalties,
+    iterator lifetimes and the log's ``time`` keep the real monotonic clock."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.fixed = None  # a datetime while set; None: the real clock
+
+    def now(self):
+        with self.lock:
+            if self.fixed is not None:
+                return self.fixed
+        return datetime.now(timezone.utc)
+
+    def control(self, body):
+        """``{"now": "<ISO time>"}`` sets it, ``{"advance": seconds}`` moves it forward
+        (a clock that still follows the real one stops at real now + seconds),
+        ``{"now": null}`` gives it back to the real clock. Answers the clock's state."""
+        if not isinstance(body, dict) or not body or set(body) - {"now", "advance"} or len(body) != 1:
+            raise ControlError('the clock takes one of {"now": "<ISO time>" or null} or {"advance": <seconds>}')
+        with self.lock:
+            if "now" in body:
+                if body["now"] is None:
+                    self.fixed = None
+                else:
+                    moment = parse_time(body["now"]) if isinstance(body["now"], str) else None
+                    if moment is None:
+                        raise ControlError("clock: now %r is not an ISO 8601 time" % (body["now"],))
+                    self.fixed = moment
+            else:
+                seconds = body["advance"]
+                if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0 \
+                        or math.isinf(seconds):
+                    raise ControlError("clock: advance %r is not a number of seconds >= 0" % (seconds,))
+                start = self.fixed if self.fixed is not None else datetime.now(timezone.utc)
+                self.fixed = start + timedelta(seconds=seconds)
+        return self.describe()
+
+    def describe(self):
+        now = self.now()
+        with self.lock:
+            stopped = self.fixed is not None
+        return {"now": format_time(now), "stopped": stopped}
+
+    def release(self):
+        with self.lock:
+            self.fixed = None
+
+
+CLOCK = WallClock()
+
+
 def utc_now():
-    now = datetime.now(timezone.utc)
+    now = CLOCK.now()
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
@@ -1200,6 +1259,12 @@ class Handler(BaseHTTPRequestHandler):
     def version_string(self):
         return "AirtableTestServer/1.0"
 
+    def date_time_string(self, timestamp=None):
+        """The Date header, from the server's clock (settable by tests)."""
+        if timestamp is None:
+            timestamp = CLOCK.now().timestamp()
+        return BaseHTTPRequestHandler.date_time_string(self, timestamp)
+
     def do_GET(self):
         self.dispatch()
 
@@ -1383,7 +1448,12 @@ class Handler(BaseHTTPRequestHandler):
             STATE.faults = []
             STATE.log = []
             STATE.settings = dict(STATE.initial_settings)
+            CLOCK.release()
             return {"ok": True}
+        if route == ("GET", "/_test/clock"):
+            return CLOCK.describe()
+        if route == ("POST", "/_test/clock"):
+            return CLOCK.control(payload)
         if route == ("GET", "/_test/status"):
             return STATE.status(now)
         if route == ("GET", "/_test/settings"):

@@ -264,14 +264,14 @@ def test_rate_limit_and_penalty(server):
     server.control("POST", "settings", {"rateLimitBody": "error"})
     assert server.api("/v0/%s/Big" % BASE)[1] == {"error": {"type": "RATE_LIMIT_REACHED",
                                                             "message": "Rate limit exceeded. Please try again later"}}
-    time.sleep(1.6)
+    time.sleep(1.6)  # the penalty runs on the real clock
     assert server.api("/v0/%s/Big?pageSize=1" % BASE)[0] == 200
     log = [e for e in server.control("GET", "log")["requests"] if e["base"] == BASE]
     assert [(e["status"], e["rateLimited"], e["penalty"]) for e in log] == \
         [(200, False, False)] * 5 + [(429, True, False), (429, False, True), (429, False, True), (200, False, False)]
     assert log[-1]["time"] - log[5]["time"] >= 1.5
-    # Pacing at the limit never triggers it.
-    time.sleep(1.0)
+    # Pacing at the limit never triggers it (from empty rate windows).
+    server.control("POST", "penalty/clear")
     server.control("POST", "log/clear")
     for _ in range(12):
         start = time.monotonic()
@@ -433,6 +433,47 @@ def test_filter_by_formula_incremental(server):
         status, body = server.api("/v0/%s/People?%s" % (BASE, urlencode({"filterByFormula": bad})))
         assert status == 422 and body["error"]["type"] == "INVALID_FILTER_BY_FORMULA", (bad, body)
         assert body["error"]["message"].startswith("The formula for filtering records is invalid: ")
+
+
+def test_clock(server):
+    auth = {"Authorization": "Bearer " + TOKEN}
+    path = "/v0/%s/People" % BASE
+    real = server.control("GET", "clock")
+    assert real["stopped"] is False
+    # Set: the Date header and new record times come from it, and it stands still.
+    assert server.control("POST", "clock", {"now": "2030-01-02T03:04:05.000Z"}) == \
+        {"now": "2030-01-02T03:04:05.000Z", "stopped": True}
+    assert server.raw("GET", path, headers=auth)[1]["Date"] == "Wed, 02 Jan 2030 03:04:05 GMT"
+    added = server.control("POST", "records/add", {"base": BASE, "table": "People", "records": [
+        {"fields": {"Name": "A"}}, {"fields": {"Name": "B"}}]})["records"]
+    assert [r["createdTime"] for r in added] == ["2030-01-02T03:04:05.000Z", "2030-01-02T03:04:05.001Z"]
+    server.control("POST", "records/update", {"base": BASE, "table": "People", "records": [
+        {"id": "recPeople00000002", "fields": {"Name": "changed"}}]})
+    records = {r["id"]: r for r in server.control("GET", "records?base=%s&table=People" % BASE)["records"]}
+    assert records["recPeople00000002"]["lastModifiedTime"] == "2030-01-02T03:04:05.000Z"
+    # Advance: a cursor taken from the Date header is later than every change made before.
+    assert server.control("POST", "clock", {"advance": 1.5})["now"] == "2030-01-02T03:04:06.500Z"
+    assert server.raw("GET", path, headers=auth)[1]["Date"] == "Wed, 02 Jan 2030 03:04:06 GMT"
+    cursor = "2030-01-02T03:04:06.000Z"
+    assert server.list_all("People", filterByFormula="IS_AFTER(LAST_MODIFIED_TIME(), '%s')" % cursor)[0] == []
+    server.control("POST", "records/update", {"base": BASE, "table": "People", "records": [
+        {"id": "recPeople00000001", "fields": {"Name": "later"}}]})
+    changed = server.list_all("People", filterByFormula="IS_AFTER(LAST_MODIFIED_TIME(), '%s')" % cursor)[0]
+    assert [r["id"] for r in changed] == ["recPeople00000001"]
+    # Mistakes are refused and leave it as it was.
+    for bad in ({}, {"now": "soon"}, {"now": 5}, {"advance": -1}, {"advance": "1"}, {"advance": True},
+                {"now": None, "advance": 1}, {"later": 1}, [1]):
+        status, _, body = server.raw("POST", "/_test/clock", bad)
+        assert status == 400 and json.loads(body.decode())["error"].startswith(("the clock takes", "clock: ")), \
+            (bad, status, body)
+    assert server.control("GET", "clock") == {"now": "2030-01-02T03:04:06.500Z", "stopped": True}
+    # null gives it back to the real clock; so does a reset.
+    assert server.control("POST", "clock", {"now": None})["stopped"] is False
+    assert server.raw("GET", path, headers=auth)[1]["Date"][-17:-13] == time.strftime("%Y", time.gmtime())
+    server.control("POST", "clock", {"advance": 3600})
+    assert server.control("GET", "clock")["stopped"] is True
+    server.control("POST", "reset")
+    assert server.control("GET", "clock")["stopped"] is False
 
 
 def test_iteration_snapshot(server):
