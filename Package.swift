@@ -51,8 +51,10 @@ let package = Package(
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq"),
         .target(name: "ETLPluginKit", dependencies: ["CETLPlugin"], path: "Sources/ETLPluginKit"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4"),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
         // Scaffold/Templates: the Rust project of `plugins new --lang rust`, read at run time (RustTemplate).
-        .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit", "CZlib"], path: "Sources/ETLHost",
+        .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit", "CZlib", "CLZ4", "CZstd"], path: "Sources/ETLHost",
                 exclude: ["Scaffold/Templates"]),
         .target(name: "ETLExampleProcStats", dependencies: ["ETLPluginKit"], path: "Plugins/Examples/Swift/ProcStats"),
         .executableTarget(
