@@ -514,7 +514,6 @@ public final class SyncRunner: @unchecked Sendable {
             }
         }
         if let skipReason {
-            try streamSnapshot?.waitFinished()
             committed = true
             return StreamReport(stream: stream.name, table: table, status: "skipped", rowsRead: flattener.rowCount, rowsWritten: 0,
                                 rowsRejected: 0, newColumns: [], widenedColumns: [], seconds: 0,
@@ -565,9 +564,8 @@ public final class SyncRunner: @unchecked Sendable {
                 "started_at": startedAt, "finished_at": Self.now(), "extractor": extractorName,
                 "warehouse": warehouse.descriptor.name,
             ]
-            if let streamSnapshot {
-                // The snapshot encoder ran alongside the load; it is complete before the data commits.
-                try streamSnapshot.waitFinished()
+            if streamSnapshot != nil {
+                // The snapshot was finished with pass 1; it is complete before the data commits.
                 lock.withLock { record.snapshot = true }
                 CrashPoint.reach("snapshot-written")
             }
