@@ -21,7 +21,14 @@ struct BatchFlattener {
     private var sourceNames: [String] = []
     private var repeated = RepeatedFieldNames()
 
-    init(stream: String) { self.stream = stream }
+    /// Whether ``flatten(_:)`` feeds the cells to inference (pass 1) or
+    /// only returns them (pass 2, which reads the spool again).
+    let infers: Bool
+
+    init(stream: String, infers: Bool = true) {
+        self.stream = stream
+        self.infers = infers
+    }
 
     /// Registers the stream's own columns (in schema order) so that fields
     /// exist even when the stream has no rows. Record columns register
@@ -64,7 +71,7 @@ struct BatchFlattener {
                 inference[column.name] = ColumnInference()
                 fieldOrder.append(column.name)
             }
-            observe(column)
+            if infers { observe(column) }
         }
         rowCount += rows
         return columns

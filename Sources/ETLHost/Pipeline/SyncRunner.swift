@@ -457,26 +457,29 @@ public final class SyncRunner: @unchecked Sendable {
         let stored = destination.plugin.descriptor.optionalOperations.contains("schema_get")
             ? try destination.schemaGet(table: table).map(TableSchema.decode) : nil
 
-        // Pass 1: extract into the spool (and the snapshot), inferring types.
-        let spoolPath = (request.workDirectory as NSString).appendingPathComponent("\(table).spool")
-        let spool = try SpoolWriter(path: spoolPath)
+        // Pass 1: extract into the spool, inferring types. The spool is an
+        // Arrow IPC file of the batches as they came: the run's snapshot
+        // when one is kept, else a file of the run's spool folder.
         var flattener = BatchFlattener(stream: stream.name)
         worker.source?.context.allowRejects(request.maxBadRows)
         _ = worker.source?.context.takeRejects()
         let reader = try open(stream, worker: worker, state: previousState)
         try flattener.register(reader.schema)
         let streamSnapshot = try snapshot?.begin(stream: stream.name, schema: reader.schema, catalogEntry: stream.entryJSON)
+        let spoolFile = streamSnapshot == nil
+            ? try ArrowIPCFileWriter(path: (request.workDirectory as NSString).appendingPathComponent("\(table).arrow"), schema: reader.schema)
+            : nil
+        let spoolPath = streamSnapshot?.path ?? spoolFile!.path
         var committed = false
         defer { if !committed { streamSnapshot?.discard() } }
         while let batch = try reader.next() {
             CrashPoint.reach("batch-read")
-            try streamSnapshot?.append(batch)
-            let columns = try flattener.flatten(batch)
-            try spool.append(columns, rows: batch.rowCount)
+            if let streamSnapshot { try streamSnapshot.append(batch) } else { try spoolFile!.append(batch) }
+            _ = try flattener.flatten(batch)
             observer?.streamProgress(stream.name, phase: "reading", rows: flattener.rowCount)
             try cancellation.check("reading stream '\(stream.name)'")
         }
-        try spool.finish()
+        _ = try spoolFile?.finish()
         let state: String?
         let rejects: [PluginContext.Reject]
         switch source {
@@ -492,7 +495,7 @@ public final class SyncRunner: @unchecked Sendable {
         CrashPoint.reach("spooled")
 
         // Deletions after an incremental read: every key still at the source.
-        let keySpoolPath = (request.workDirectory as NSString).appendingPathComponent("\(table).keys.spool")
+        let keySpoolPath = (request.workDirectory as NSString).appendingPathComponent("\(table).keys.arrow")
         let listsKeys = request.deletions != .keep && request.incremental
         var keysListed: Int?
         if listsKeys {
@@ -536,13 +539,13 @@ public final class SyncRunner: @unchecked Sendable {
         do {
             let converter = try BatchConverter(schema: resolution.schema, stream: stream.name, declared: stream.hints)
             converter.rejectAllowance = max(0, request.maxBadRows - rejects.count)
-            let spooled = try SpoolReader(path: spoolPath)
+            let spooled = try SpoolCellReader(path: spoolPath, stream: stream.name)
             let array = UnsafeMutablePointer<ArrowArray>.allocate(capacity: 1)
             defer { array.deallocate() }
-            while let batch = try spooled.next() {
+            while let cells = try spooled.next() {
                 try cancellation.check("loading stream '\(stream.name)'")
                 array.initialize(to: ArrowArray())
-                let converted = try converter.convert(batch, into: array)
+                let converted = try converter.convert(cells.batch, into: array)
                 destination.context.allowRejects(converter.rejectAllowance)
                 try writer.write(array)
                 let refused = destination.context.takeRejects().map { PluginContext.Reject(stream: stream.name, location: $0.location, reason: $0.reason, raw: $0.raw) }

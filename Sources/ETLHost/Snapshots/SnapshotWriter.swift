@@ -22,16 +22,31 @@ final class SnapshotWriter {
     private var sequence = 0
     private let lock = NSLock()
 
-    init(folder: String, runID: String, extractor: String, compression: IPCCompression = .default) throws {
+    /// A writer into `folder`; `compression` defaults to
+    /// `ETL_SNAPSHOT_COMPRESSION` (`none`, `lz4`, `zstd`) when set, else
+    /// ``IPCCompression/default``.
+    ///
+    /// - Throws: `.invalidArgument` for an unknown `ETL_SNAPSHOT_COMPRESSION`;
+    ///   `.io` when the folder cannot be made.
+    init(folder: String, runID: String, extractor: String, compression: IPCCompression? = nil) throws {
         self.folder = folder
         self.runID = runID
         self.extractor = extractor
-        self.compression = compression
+        self.compression = try compression ?? Self.configuredCompression()
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {
             throw HostError(.io, "cannot create the snapshot folder '\(folder)': \(error.localizedDescription)")
         }
+    }
+
+    /// The codec `ETL_SNAPSHOT_COMPRESSION` names, or the default.
+    static func configuredCompression(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> IPCCompression {
+        guard let name = environment["ETL_SNAPSHOT_COMPRESSION"], !name.isEmpty else { return .default }
+        guard let compression = IPCCompression(rawValue: name) else {
+            throw HostError(.invalidArgument, "ETL_SNAPSHOT_COMPRESSION is '\(name)'; use one of \(IPCCompression.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return compression
     }
 
     /// Starts the snapshot of one stream (any number may be open at once).
