@@ -84,10 +84,10 @@ extension ExtractorStream: BatchStream {}
 
 /// Runs extract -> transform -> load for every selected stream.
 ///
-/// Per stream: pass 1 reads every batch from the extractor into a spool file
-/// (and into the run's snapshot) while inferring each field's type; the
+/// Per stream: pass 1 writes every batch from the extractor to a spool file
+/// (an Arrow IPC file, the run's snapshot) while inferring each field's type; the
 /// table schema is resolved against the one stored by the last run (names
-/// kept, types only widened); pass 2 converts the spool into typed batches
+/// kept, types only widened); pass 2 reads the spool back, converts it into typed batches
 /// and writes them; commit stores the data, the extractor's state, the run
 /// record and the schema in one transaction. A failing stream is rolled
 /// back (the warehouse is exactly as before) and, when the failure is
@@ -475,7 +475,7 @@ public final class SyncRunner: @unchecked Sendable {
         while let batch = try reader.next() {
             CrashPoint.reach("batch-read")
             if let streamSnapshot { try streamSnapshot.append(batch) } else { try spoolFile!.append(batch) }
-            _ = try flattener.flatten(batch)
+            try flattener.infer(batch)
             observer?.streamProgress(stream.name, phase: "reading", rows: flattener.rowCount)
             try cancellation.check("reading stream '\(stream.name)'")
         }
