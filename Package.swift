@@ -53,8 +53,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
+        .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto"),
         // Scaffold/Templates: the Rust project of `plugins new --lang rust`, read at run time (RustTemplate).
-        .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit", "CZlib", "CLZ4", "CZstd"], path: "Sources/ETLHost",
+        .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit", "CZlib", "CLZ4", "CZstd", "CLibCrypto"], path: "Sources/ETLHost",
                 exclude: ["Scaffold/Templates"]),
         .target(name: "ETLExampleProcStats", dependencies: ["ETLPluginKit"], path: "Plugins/Examples/Swift/ProcStats"),
         .executableTarget(

@@ -59,6 +59,17 @@ import Testing
         #expect(dump.rows == expected)
     }
 
+    @Test func withoutASnapshotTheSpoolGoesWithTheRun() throws {
+        let pipeline = try Pipeline("snapshot-none")
+        try pipeline.write("id,name\n1,a\n2,b\n", to: "t.csv")
+        let sync = try pipeline.etlHost("sync", "csv", "sqlite", "-s", "path=t.csv", "--no-snapshot", "--quiet")
+        #expect(sync.status == 0, "\(sync.stderr)")
+        let id = try #require(try pipeline.runIDs().last)
+        #expect(!FileManager.default.fileExists(atPath: pipeline.state + "/runs/\(id)/snapshot"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: pipeline.state + "/spool") == [])
+        #expect(try SQLiteInspector(path: pipeline.sandbox.root + "/warehouse.db").rows("SELECT * FROM t ORDER BY id") == [["1", "a"], ["2", "b"]])
+    }
+
     @Test func aJSONLinesSnapshotHoldsEachRecordAsItsLine() throws {
         let pipeline = try Pipeline("snapshot-jsonl")
         let lines = [#"{"id": 1, "tags": ["a", "b"], "ok": true, "note": "line\nbreak 🙂"}"#,

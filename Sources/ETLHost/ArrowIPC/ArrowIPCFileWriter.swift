@@ -40,7 +40,7 @@ public final class ArrowIPCFileWriter {
     private let compression: IPCCompression
     private let codec: IPCCodec
     private let descriptor: Int32
-    private var hasher = SHA256()
+    private let hasher = FileDigest()
     private var written = 0
     private var rows = 0
     private var blocks: [IPCMessage.Block] = []

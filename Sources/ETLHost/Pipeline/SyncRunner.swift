@@ -467,7 +467,8 @@ public final class SyncRunner: @unchecked Sendable {
         try flattener.register(reader.schema)
         let streamSnapshot = try snapshot?.begin(stream: stream.name, schema: reader.schema, catalogEntry: stream.entryJSON)
         let spoolFile = streamSnapshot == nil
-            ? try ArrowIPCFileWriter(path: (request.workDirectory as NSString).appendingPathComponent("\(table).arrow"), schema: reader.schema)
+            ? try ArrowIPCFileWriter(path: (request.workDirectory as NSString).appendingPathComponent("\(table).arrow"), schema: reader.schema,
+                                     compression: SnapshotWriter.configuredCompression())
             : nil
         let spoolPath = streamSnapshot?.path ?? spoolFile!.path
         var committed = false

@@ -39,7 +39,7 @@ public struct Snapshot: Sendable {
         guard let size else {
             throw HostError(.io, "snapshot of stream '\(manifest.stream)': the data file '\(path)' is missing")
         }
-        guard size == manifest.bytes, try SHA256.hexDigest(ofFileAt: path) == manifest.sha256 else {
+        guard size == manifest.bytes, try FileDigest.hexDigest(ofFileAt: path) == manifest.sha256 else {
             throw HostError(.io, "snapshot of stream '\(manifest.stream)': '\(path)' does not match its manifest (\(size) bytes, expected \(manifest.bytes), or a different SHA-256); it was changed or damaged and is not replayed")
         }
         switch manifest.format {
