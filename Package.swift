@@ -54,8 +54,11 @@ let package = Package(
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq"),
         .target(name: "ETLPluginKit", dependencies: ["CETLPlugin"], path: "Sources/ETLPluginKit"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CLZ4", path: "Sources/CLZ4"),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
+        .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto"),
         // Scaffold/Templates: the C and Rust projects of `plugins new`, read at run time (TemplateFolder).
-        .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit", "CZlib"], path: "Sources/ETLHost",
+        .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit", "CZlib", "CLZ4", "CZstd", "CLibCrypto"], path: "Sources/ETLHost",
                 exclude: ["Scaffold/Templates"]),
         .target(name: "ETLWorkflow", dependencies: ["ETLHost", "ETLPluginKit", .product(name: "Yams", package: "Yams")],
                 path: "Sources/ETLWorkflow"),

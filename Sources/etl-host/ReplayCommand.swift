@@ -9,9 +9,10 @@ struct ReplayCommand: ParsableCommand {
         commandName: "replay",
         abstract: "Load a past run's snapshot into a warehouse again, without contacting the source.",
         discussion: """
-            Each run keeps what its extractor returned (gzip JSON Lines plus a \
-            manifest with the schema, row count and SHA-256, under \
-            runs/<id>/snapshot/ in the state folder). Replay feeds those records \
+            Each run keeps what its extractor returned (an Arrow IPC file per stream \
+            plus a manifest with the schema, row count and SHA-256, under \
+            runs/<id>/snapshot/ in the state folder; snapshots of earlier versions \
+            are gzip JSON Lines and replay too). Replay feeds those batches \
             through the same pipeline: same inference, same names, same mode, so a \
             replay of a replace run rebuilds the table exactly as that run loaded it. \
             The extractor's checkpoint of that run is committed with the data, so an \

@@ -9,8 +9,9 @@ struct SyncCommand: ParsableCommand {
         commandName: "sync",
         abstract: "Load every stream of an extractor into a warehouse.",
         discussion: """
-            Each stream is read completely into a spool file while the host infers \
-            its column types, then loaded into a table named after the stream. \
+            Each stream is read completely into a spool file (an Arrow IPC file, \
+            kept as the run's snapshot) while the host infers its column types, \
+            then loaded into a table named after the stream. \
             Column names become snake_case; the resolved schema is stored in the \
             warehouse (_etl_schemas) and reused by the next run.
 
@@ -22,8 +23,8 @@ struct SyncCommand: ParsableCommand {
 
             Every run is recorded in the state folder ($ETL_STATE_DIR, else \
             $XDG_STATE_HOME/etl-host, else ~/.local/state/etl-host) with its log, and \
-            keeps a gzip JSON Lines snapshot of what the extractor returned: see \
-            `etl-host runs` and `etl-host replay`. Transient failures (network, rate \
+            keeps a snapshot of what the extractor returned (Arrow IPC: see \
+            docs/SNAPSHOTS.md), `etl-host runs` and `etl-host replay`. Transient failures (network, rate \
             limits, a busy database) are retried with backoff (--max-attempts). \
             Ctrl-C (SIGINT) or SIGTERM cancels cleanly: the stream being loaded \
             rolls back, later streams do not start, the run is recorded as \

@@ -59,18 +59,18 @@ import Testing
         #expect(show.status == 0, "\(show.stderr)")
         #expect(show.stdout.hasPrefix("Run \(id)\n  pipeline:  shop\n  from -> to: csv -> sqlite (replace)\n  status:    succeeded\n"), "\(show.stdout)")
         #expect(show.stdout.contains("Retries: none"))
-        #expect(show.stdout.contains("  orders: 3 rows, 1.jsonl.gz"), "\(show.stdout)")
+        #expect(show.stdout.contains("  orders: 3 rows, 1.arrow"), "\(show.stdout)")
         #expect(show.stdout.contains("info  (orders) loaded 3 rows into 'orders' (replace)"), "\(show.stdout)")
 
-        // The snapshot is gzip JSON Lines that common tools read, with a manifest that checks it.
+        // The snapshot is an Arrow IPC file that common tools read, with a manifest that checks it.
         let folder = pipeline.state + "/runs/\(id)/snapshot"
-        let lines = try TestSupport.run("/bin/sh", ["-c", "zcat '\(folder)/1.jsonl.gz'"]).stdout
-        #expect(lines == #"{"id":"1","name":"apple","price":"1.5","day":"2024-01-02"}"# + "\n"
-            + #"{"id":"2","name":"pear, green","price":"2","day":"2024-02-03"}"# + "\n"
-            + #"{"id":"3","name":"fig","price":null,"day":"2024-03-04"}"# + "\n")
+        let dump = try SnapshotDump(folder + "/1.arrow")
+        #expect(dump.names == ["id", "name", "price", "day"])
+        #expect(dump.rows == [["1", "apple", "1.5", "2024-01-02"], ["2", "pear, green", "2", "2024-02-03"], ["3", "fig", nil, "2024-03-04"]])
         let manifest = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/1.manifest.json"))) as? [String: Any])
         #expect(manifest["rows"] as? Int == 3 && manifest["stream"] as? String == "orders" && manifest["run_id"] as? String == id)
-        let digest = try TestSupport.run("/usr/bin/sha256sum", [folder + "/1.jsonl.gz"]).stdout.prefix(64)
+        #expect(manifest["format"] as? String == "arrow_ipc_file" && manifest["compression"] as? String == "zstd")
+        let digest = try TestSupport.run("/usr/bin/sha256sum", [folder + "/1.arrow"]).stdout.prefix(64)
         #expect(manifest["sha256"] as? String == String(digest))
     }
 
@@ -118,7 +118,7 @@ import Testing
         #expect(none.status == 64)
         #expect(none.stderr == "etl-host: error: run \(ids[1]) has no snapshot to replay (it ran with --no-snapshot, read nothing, or its snapshot was pruned by --keep-snapshots)\n")
 
-        let data = pipeline.state + "/runs/\(ids[0])/snapshot/1.jsonl.gz"
+        let data = pipeline.state + "/runs/\(ids[0])/snapshot/1.arrow"
         var bytes = try Data(contentsOf: URL(fileURLWithPath: data))
         bytes[bytes.count / 2] ^= 0xFF
         try bytes.write(to: URL(fileURLWithPath: data))

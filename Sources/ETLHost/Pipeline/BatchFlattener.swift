@@ -1,8 +1,12 @@
 import ETLPluginKit
 
-/// Pass 1 of a sync: turns each extracted Arrow batch into spool columns of
-/// (kind, bytes) cells, one per source field, and feeds every cell to the
-/// stream's type inference.
+/// The stream's fields and their inference, and the cells of a batch.
+///
+/// Pass 1 of a sync calls ``infer(_:)`` on each extracted Arrow batch: every
+/// value goes to the stream's type inference, read off the Arrow buffers.
+/// Pass 2 calls ``flatten(_:)`` on each batch read back from the spool:
+/// (kind, bytes) cells, one column per source field, for
+/// ``BatchConverter``.
 ///
 /// Typed columns keep their type (as a kind); untyped text (CSV) and JSON
 /// records are classified value by value. A record column (`etl.record`)
@@ -21,7 +25,14 @@ struct BatchFlattener {
     private var sourceNames: [String] = []
     private var repeated = RepeatedFieldNames()
 
-    init(stream: String) { self.stream = stream }
+    /// Whether ``flatten(_:)`` feeds the cells to inference (pass 1) or
+    /// only returns them (pass 2, which reads the spool again).
+    let infers: Bool
+
+    init(stream: String, infers: Bool = true) {
+        self.stream = stream
+        self.infers = infers
+    }
 
     /// Registers the stream's own columns (in schema order) so that fields
     /// exist even when the stream has no rows. Record columns register
@@ -64,10 +75,92 @@ struct BatchFlattener {
                 inference[column.name] = ColumnInference()
                 fieldOrder.append(column.name)
             }
-            observe(column)
+            if infers { observe(column) }
         }
         rowCount += rows
         return columns
+    }
+
+    /// Pass 1: feeds every value of `batch` to inference without making
+    /// cells of the batch's own columns: their values are read off the
+    /// Arrow buffers (text as it is, integers as digits, other typed
+    /// values by their kind alone). A record column (`etl.record`) is
+    /// flattened as ``flatten(_:)`` does: its source gave JSON text.
+    /// Infers exactly what ``flatten(_:)`` infers.
+    mutating func infer(_ batch: ImportedBatch) throws {
+        let recordColumn = batch.schema.fields.firstIndex { $0.annotation == .record }
+        for (index, field) in batch.schema.fields.enumerated() {
+            if index == recordColumn || (recordColumn != nil && field.name == "_line") { continue }
+            let name = index < sourceNames.count ? sourceNames[index] : field.name
+            if inference[name] == nil {
+                inference[name] = ColumnInference()
+                fieldOrder.append(name)
+            }
+            Self.observe(batch, column: index, field: field, into: &inference[name]!)
+        }
+        if let recordColumn {
+            let lines = batch.schema.fields.firstIndex { $0.name == "_line" && $0.type == .int64 }
+            for column in try records.flatten(batch, column: recordColumn, lineColumn: lines, stream: stream, firstRow: rowCount) {
+                if inference[column.name] == nil {
+                    inference[column.name] = ColumnInference()
+                    fieldOrder.append(column.name)
+                }
+                observe(column)
+            }
+        }
+        rowCount += batch.rowCount
+    }
+
+    /// Feeds one Arrow column to `state`, as ``fill(_:from:column:field:)``
+    /// would spell its cells.
+    private static func observe(_ batch: ImportedBatch, column index: Int, field: ArrowField, into state: inout ColumnInference) {
+        let rows = batch.rowCount
+        let none = UnsafeRawBufferPointer(start: nil, count: 0)
+        switch field.type {
+        case .null:
+            return
+        case .utf8:
+            let kind: CellKind = switch field.annotation {
+            case .untyped?: .untyped
+            case .json?: .json
+            case .decimal?: .decimal
+            default: .string
+            }
+            for row in 0 ..< rows {
+                if let value = batch.utf8(row: row, column: index) { state.observe(kind, value) }
+            }
+        case .int64:
+            var digits = [UInt8](repeating: 0, count: 20)
+            for row in 0 ..< rows {
+                guard let value = batch.int64(row: row, column: index) else { continue }
+                digits.withUnsafeMutableBytes { buffer in
+                    var magnitude = value.magnitude
+                    var start = buffer.count
+                    repeat {
+                        start -= 1
+                        buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                        magnitude /= 10
+                    } while magnitude > 0
+                    if value < 0 {
+                        start -= 1
+                        buffer[start] = UInt8(ascii: "-")
+                    }
+                    state.observe(.integer, UnsafeRawBufferPointer(rebasing: buffer[start...]))
+                }
+            }
+        case .float64, .bool, .date32, .timestampMicrosecondsUTC, .binary:
+            // The kind alone decides: the bytes of these cells are not read.
+            let kind: CellKind = switch field.type {
+            case .float64: .double
+            case .bool: .boolean
+            case .date32: .date
+            case .timestampMicrosecondsUTC: .timestamp
+            default: .binary
+            }
+            for row in 0 ..< rows where !batch.isNull(row: row, column: index) {
+                state.observe(kind, none)
+            }
+        }
     }
 
     private mutating func observe(_ column: CellColumn) {

@@ -12,17 +12,17 @@ extension SyncRunner {
         guard !stream.primaryKey.isEmpty, request.primaryKey == nil || request.primaryKey == stream.primaryKey else {
             throw HostError(.invalidArgument, "stream '\(stream.name)': --deletions with --incremental lists the stream's own primary key (\(stream.primaryKey.isEmpty ? "none" : stream.primaryKey.joined(separator: ","))); drop --primary-key or --incremental")
         }
-        let spool = try SpoolWriter(path: path)
-        var flattener = BatchFlattener(stream: stream.name)
         let reader = try source.read(stream: stream.name, keysOnly: true)
-        try flattener.register(reader.schema)
+        let spool = try ArrowIPCFileWriter(path: path, schema: reader.schema)
+        var rows = 0
         while let batch = try reader.next() {
-            try spool.append(try flattener.flatten(batch), rows: batch.rowCount)
-            observer?.streamProgress(stream.name, phase: "listing keys", rows: flattener.rowCount)
+            try spool.append(batch)
+            rows += batch.rowCount
+            observer?.streamProgress(stream.name, phase: "listing keys", rows: rows)
             try cancellation.check("listing the keys of stream '\(stream.name)'")
         }
-        try spool.finish()
-        return flattener.rowCount
+        _ = try spool.finish()
+        return rows
     }
 
     /// Tells the writer which keys are still at the source: the spooled key
@@ -35,10 +35,10 @@ extension SyncRunner {
         defer { array.deallocate() }
         var sent = false
         if let keySpool {
-            let spooled = try SpoolReader(path: keySpool)
-            while let batch = try spooled.next() {
+            let spooled = try SpoolCellReader(path: keySpool, stream: stream)
+            while let cells = try spooled.next() {
                 array.initialize(to: ArrowArray())
-                try converter.convert(batch, into: array)
+                try converter.convert(cells.batch, into: array)
                 try writer.writePresentKeys(array)
                 sent = true
             }

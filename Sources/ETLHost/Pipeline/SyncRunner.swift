@@ -84,10 +84,10 @@ extension ExtractorStream: BatchStream {}
 
 /// Runs extract -> transform -> load for every selected stream.
 ///
-/// Per stream: pass 1 reads every batch from the extractor into a spool file
-/// (and into the run's snapshot) while inferring each field's type; the
+/// Per stream: pass 1 writes every batch from the extractor to a spool file
+/// (an Arrow IPC file, the run's snapshot) while inferring each field's type; the
 /// table schema is resolved against the one stored by the last run (names
-/// kept, types only widened); pass 2 converts the spool into typed batches
+/// kept, types only widened); pass 2 reads the spool back, converts it into typed batches
 /// and writes them; commit stores the data, the extractor's state, the run
 /// record and the schema in one transaction. A failing stream is rolled
 /// back (the warehouse is exactly as before) and, when the failure is
@@ -436,26 +436,30 @@ public final class SyncRunner: @unchecked Sendable {
         let stored = destination.plugin.descriptor.optionalOperations.contains("schema_get")
             ? try destination.schemaGet(table: table).map(TableSchema.decode) : nil
 
-        // Pass 1: extract into the spool (and the snapshot), inferring types.
-        let spoolPath = (request.workDirectory as NSString).appendingPathComponent("\(table).spool")
-        let spool = try SpoolWriter(path: spoolPath)
+        // Pass 1: extract into the spool, inferring types. The spool is an
+        // Arrow IPC file of the batches as they came: the run's snapshot
+        // when one is kept, else a file of the run's spool folder.
         var flattener = BatchFlattener(stream: stream.name)
         worker.source?.context.allowRejects(request.maxBadRows)
         _ = worker.source?.context.takeRejects()
         let reader = try open(stream, worker: worker, state: previousState)
         try flattener.register(reader.schema)
         let streamSnapshot = try snapshot?.begin(stream: stream.name, schema: reader.schema, catalogEntry: stream.entryJSON)
+        let spoolFile = streamSnapshot == nil
+            ? try ArrowIPCFileWriter(path: (request.workDirectory as NSString).appendingPathComponent("\(table).arrow"), schema: reader.schema,
+                                     compression: SnapshotWriter.configuredCompression())
+            : nil
+        let spoolPath = streamSnapshot?.path ?? spoolFile!.path
         var committed = false
         defer { if !committed { streamSnapshot?.discard() } }
         while let batch = try reader.next() {
             CrashPoint.reach("batch-read")
-            try streamSnapshot?.append(batch)
-            let columns = try flattener.flatten(batch)
-            try spool.append(columns, rows: batch.rowCount)
+            if let streamSnapshot { try streamSnapshot.append(batch) } else { try spoolFile!.append(batch) }
+            try flattener.infer(batch)
             observer?.streamProgress(stream.name, phase: "reading", rows: flattener.rowCount)
             try cancellation.check("reading stream '\(stream.name)'")
         }
-        try spool.finish()
+        _ = try spoolFile?.finish()
         let state: String?
         let rejects: [PluginContext.Reject]
         switch source {
@@ -471,7 +475,7 @@ public final class SyncRunner: @unchecked Sendable {
         CrashPoint.reach("spooled")
 
         // Deletions after an incremental read: every key still at the source.
-        let keySpoolPath = (request.workDirectory as NSString).appendingPathComponent("\(table).keys.spool")
+        let keySpoolPath = (request.workDirectory as NSString).appendingPathComponent("\(table).keys.arrow")
         let listsKeys = request.deletions != .keep && request.incremental
         var keysListed: Int?
         if listsKeys {
@@ -493,7 +497,6 @@ public final class SyncRunner: @unchecked Sendable {
             }
         }
         if let skipReason {
-            try streamSnapshot?.waitFinished()
             committed = true
             return StreamReport(stream: stream.name, table: table, status: "skipped", rowsRead: flattener.rowCount, rowsWritten: 0,
                                 rowsRejected: 0, newColumns: [], widenedColumns: [], seconds: 0,
@@ -516,13 +519,13 @@ public final class SyncRunner: @unchecked Sendable {
         do {
             let converter = try BatchConverter(schema: resolution.schema, stream: stream.name, declared: stream.hints)
             converter.rejectAllowance = max(0, request.maxBadRows - rejects.count)
-            let spooled = try SpoolReader(path: spoolPath)
+            let spooled = try SpoolCellReader(path: spoolPath, stream: stream.name)
             let array = UnsafeMutablePointer<ArrowArray>.allocate(capacity: 1)
             defer { array.deallocate() }
-            while let batch = try spooled.next() {
+            while let cells = try spooled.next() {
                 try cancellation.check("loading stream '\(stream.name)'")
                 array.initialize(to: ArrowArray())
-                let converted = try converter.convert(batch, into: array)
+                let converted = try converter.convert(cells.batch, into: array)
                 destination.context.allowRejects(converter.rejectAllowance)
                 try writer.write(array)
                 let refused = destination.context.takeRejects().map { PluginContext.Reject(stream: stream.name, location: $0.location, reason: $0.reason, raw: $0.raw) }
@@ -544,9 +547,8 @@ public final class SyncRunner: @unchecked Sendable {
                 "started_at": startedAt, "finished_at": Self.now(), "extractor": extractorName,
                 "warehouse": warehouse.descriptor.name,
             ]
-            if let streamSnapshot {
-                // The snapshot encoder ran alongside the load; it is complete before the data commits.
-                try streamSnapshot.waitFinished()
+            if streamSnapshot != nil {
+                // The snapshot was finished with pass 1; it is complete before the data commits.
                 lock.withLock { record.snapshot = true }
                 CrashPoint.reach("snapshot-written")
             }

@@ -1,56 +1,6 @@
 import CZlib
 import Foundation
 
-/// Writes a gzip file (zlib's gzip format, readable by `zcat`, `gzip -d`,
-/// pandas, DuckDB, ...). Not thread-safe.
-final class GzipWriter {
-    let path: String
-    private var file: gzFile?
-    /// Bytes handed to ``write(_:)`` so far (uncompressed).
-    private(set) var uncompressedBytes = 0
-
-    /// Creates (or truncates) `path`, compression level 1: snapshots are
-    /// written while the load runs, so speed wins over size (JSON Lines
-    /// still shrink about 4x).
-    init(path: String) throws {
-        self.path = path
-        guard let file = gzopen(path, "wb1") else {
-            throw HostError(.io, "cannot create the snapshot file '\(path)': \(errnoDescription())")
-        }
-        self.file = file
-        gzbuffer(file, 1 << 17)
-    }
-
-    deinit { if let file { gzclose(file) } }
-
-    /// Appends `bytes`.
-    func write(_ bytes: [UInt8]) throws {
-        guard let file else { throw HostError(.io, "snapshot file '\(path)' is already closed") }
-        guard !bytes.isEmpty else { return }
-        let written = bytes.withUnsafeBytes { gzwrite(file, $0.baseAddress, UInt32($0.count)) }
-        guard written == Int32(bytes.count) else { throw failure("write") }
-        uncompressedBytes += bytes.count
-    }
-
-    /// Flushes and closes the file, then fsyncs it.
-    func close() throws {
-        guard let file else { return }
-        self.file = nil
-        let status = gzclose(file)
-        guard status == Z_OK else {
-            throw HostError(.io, "cannot finish the snapshot file '\(path)' (zlib status \(status)); the disk may be full")
-        }
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd >= 0 { fsync(fd); Foundation.close(fd) }
-    }
-
-    private func failure(_ operation: String) -> HostError {
-        var code: Int32 = 0
-        let message = file.flatMap { gzerror($0, &code) }.map { String(cString: $0) } ?? "unknown"
-        return HostError(.io, "cannot \(operation) the snapshot file '\(path)': \(code == Z_ERRNO ? errnoDescription() : message)")
-    }
-}
-
 /// Reads the lines of a gzip file, one at a time, without holding the file.
 final class GzipLineReader {
     let path: String

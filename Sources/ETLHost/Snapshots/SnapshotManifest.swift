@@ -2,22 +2,25 @@ import ETLPluginKit
 import Foundation
 
 /// The manifest of one stream of a run's snapshot,
-/// `<run>/snapshot/<n>.manifest.json`, next to its data file
-/// `<n>.jsonl.gz`: what is needed to rebuild the load without the source.
+/// `<run>/snapshot/<n>.manifest.json`, next to its data file: what is
+/// needed to rebuild the load without the source.
 ///
 /// ```json
-/// {"version": 1, "run_id": "…", "stream": "orders", "extractor": "csv",
-///  "file": "1.jsonl.gz", "rows": 3, "sha256": "…", "bytes": 123,
+/// {"version": 1, "format": "arrow_ipc_file", "compression": "zstd",
+///  "run_id": "…", "stream": "orders", "extractor": "csv",
+///  "file": "1.arrow", "rows": 3, "sha256": "…", "bytes": 123,
 ///  "schema": [{"name": "id", "format": "u", "nullable": true, "metadata": []}],
 ///  "catalog": "{\"name\":\"orders\",\"primary_key\":[\"id\"]}",
 ///  "state": "{\"since\":\"…\"}"}
 /// ```
 ///
-/// The data file holds one JSON object per record, the fields of the
-/// extractor's Arrow batches in schema order: text as strings, numbers and
-/// booleans as JSON, dates as `YYYY-MM-DD`, timestamps as
+/// The data file is an Arrow IPC file of the extractor's batches as they
+/// came (``ArrowIPCFileWriter``). Manifests written before that have no
+/// `format`: their data file `<n>.jsonl.gz` holds one JSON object per
+/// record (text as strings, dates as `YYYY-MM-DD`, timestamps as
 /// `YYYY-MM-DDTHH:MM:SS.ffffffZ`, binary as base64, non-finite doubles as
-/// the strings `NaN`, `Infinity`, `-Infinity`.
+/// the strings `NaN`, `Infinity`, `-Infinity`), read by
+/// ``JSONLinesSnapshotStream``.
 public struct SnapshotManifest: Codable, Sendable, Equatable {
     /// One column of the extractor's batches.
     public struct Field: Codable, Sendable, Equatable {
@@ -45,9 +48,14 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
     public var catalog: String
     /// The extractor's checkpoint after the read, if any (JSON text).
     public var state: String?
+    /// How the data file is encoded; `nil` in manifests of earlier
+    /// versions (gzip JSON Lines).
+    public var format: SnapshotFormat?
+    /// The compression of the IPC file's buffers (`nil` for JSON Lines).
+    public var compression: IPCCompression?
 
     enum CodingKeys: String, CodingKey {
-        case version, stream, extractor, file, rows, sha256, bytes, schema, catalog, state
+        case version, stream, extractor, file, rows, sha256, bytes, schema, catalog, state, format, compression
         case runID = "run_id"
     }
 
@@ -63,6 +71,15 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
         })
     }
 
+    /// The manifest of a snapshot in `format` (the memberwise initializer
+    /// with the format last).
+    init(runID: String, stream: String, extractor: String, file: String, rows: Int, sha256: String, bytes: Int,
+         schema: [Field], catalog: String, state: String?, format: SnapshotFormat?, compression: IPCCompression?) {
+        (self.runID, self.stream, self.extractor, self.file, self.rows) = (runID, stream, extractor, file, rows)
+        (self.sha256, self.bytes, self.schema, self.catalog, self.state) = (sha256, bytes, schema, catalog, state)
+        (self.format, self.compression) = (format, compression)
+    }
+
     static func fields(of schema: ArrowBatchSchema) -> [Field] {
         schema.fields.map { field in
             Field(name: field.name, format: field.type.format, nullable: field.nullable,
@@ -70,3 +87,11 @@ public struct SnapshotManifest: Codable, Sendable, Equatable {
         }
     }
 }
+
+/// How a snapshot's data file is encoded.
+public enum SnapshotFormat: String, Codable, Sendable {
+    /// An Arrow IPC file (since the typed snapshot).
+    case arrowIPCFile = "arrow_ipc_file"
+}
+
+extension IPCCompression: Codable {}

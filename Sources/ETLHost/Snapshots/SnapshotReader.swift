@@ -33,21 +33,65 @@ public struct Snapshot: Sendable {
 
     /// The batches of one stream, after checking the data file against the
     /// manifest (size and SHA-256).
-    func open(_ manifest: SnapshotManifest) throws -> SnapshotStream {
+    func open(_ manifest: SnapshotManifest) throws -> BatchStream {
         let path = (folder as NSString).appendingPathComponent(manifest.file)
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)??.intValue
         guard let size else {
             throw HostError(.io, "snapshot of stream '\(manifest.stream)': the data file '\(path)' is missing")
         }
-        guard size == manifest.bytes, try SHA256.hexDigest(ofFileAt: path) == manifest.sha256 else {
+        guard size == manifest.bytes, try FileDigest.hexDigest(ofFileAt: path) == manifest.sha256 else {
             throw HostError(.io, "snapshot of stream '\(manifest.stream)': '\(path)' does not match its manifest (\(size) bytes, expected \(manifest.bytes), or a different SHA-256); it was changed or damaged and is not replayed")
         }
-        return try SnapshotStream(path: path, manifest: manifest)
+        switch manifest.format {
+        case .arrowIPCFile?: return try IPCSnapshotStream(path: path, manifest: manifest)
+        case nil: return try JSONLinesSnapshotStream(path: path, manifest: manifest)
+        }
     }
 }
 
-/// Rebuilds the extractor's batches of one stream from a snapshot file.
-final class SnapshotStream: BatchStream {
+/// The extractor's batches of one stream, read back from an Arrow IPC
+/// snapshot: as they were, no decoding beyond decompression.
+final class IPCSnapshotStream: BatchStream {
+    let schema: ArrowBatchSchema
+    private let manifest: SnapshotManifest
+    private let reader: ArrowIPCFileReader
+    private var rows = 0
+
+    init(path: String, manifest: SnapshotManifest) throws {
+        self.manifest = manifest
+        schema = try manifest.arrowSchema()
+        do {
+            reader = try ArrowIPCFileReader(path: path)
+        } catch let error as ArrowIPCError {
+            throw HostError(.io, "snapshot of stream '\(manifest.stream)': '\(path)' is not a readable Arrow IPC file: \(error)")
+        }
+        guard reader.schema == schema else {
+            throw HostError(.io, "snapshot of stream '\(manifest.stream)': the columns of '\(path)' (\(reader.schema)) differ from its manifest's (\(schema))")
+        }
+    }
+
+    func next() throws -> ImportedBatch? {
+        let batch: ImportedBatch?
+        do {
+            batch = try reader.next()
+        } catch let error as ArrowIPCError {
+            throw HostError(.io, "snapshot of stream '\(manifest.stream)': '\(reader.path)': \(error)")
+        }
+        guard let batch else {
+            guard rows == manifest.rows else {
+                throw HostError(.io, "snapshot of stream '\(manifest.stream)': \(rows) rows, but the manifest says \(manifest.rows)")
+            }
+            return nil
+        }
+        rows += batch.rowCount
+        return batch
+    }
+}
+
+/// Rebuilds the extractor's batches of one stream from a snapshot written
+/// before snapshots were Arrow IPC files (gzip JSON Lines, a manifest
+/// without `format`).
+final class JSONLinesSnapshotStream: BatchStream {
     let schema: ArrowBatchSchema
     private let manifest: SnapshotManifest
     private let reader: GzipLineReader

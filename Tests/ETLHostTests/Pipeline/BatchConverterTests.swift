@@ -10,20 +10,16 @@ import Testing
     /// Converts one column of `cells` (kind, text) typed `type`; the
     /// converted values as the Arrow batch holds them, as text.
     private func convert(_ cells: [(CellKind, String)], as type: ColumnType, declared: ColumnType? = nil) throws -> [String?] {
-        let path = try TestSupport.temporaryDirectory("convert") + "/s.spool"
-        let writer = try SpoolWriter(path: path)
         var column = CellColumn(name: "Value")
         for (kind, text) in cells { kind == .null ? column.appendNull() : column.append(kind, text) }
-        try writer.append([column], rows: cells.count)
-        try writer.finish()
-        let reader = try SpoolReader(path: path)  // the batch's cells live in the reader's buffer
-        let batch = try #require(try reader.next())
+        let pinned = PinnedCellBatch([column], rows: cells.count, firstRow: 0)  // the batch's cells live in it
+        let batch = pinned.batch
         let schema = TableSchema(table: "t", stream: "s", columns: [TableSchema.Column(name: "value", source: "Value", type: type)])
         let converter = try BatchConverter(schema: schema, stream: "s", declared: declared.map { ["Value": $0] } ?? [:])
         let array = UnsafeMutablePointer<ArrowArray>.allocate(capacity: 1)
         defer { array.deallocate() }
         array.initialize(to: ArrowArray())
-        _ = try withExtendedLifetime(reader) { try converter.convert(batch, into: array) }
+        _ = try withExtendedLifetime(pinned) { try converter.convert(batch, into: array) }
         let imported = try ImportedBatch(taking: array, schema: schema.arrowSchema)
         return (0 ..< imported.rowCount).map { row in
             if imported.isNull(row: row, column: 0) { return nil }

@@ -1,0 +1,2 @@
+/* libzstd (libzstd-dev), for ZSTD-compressed Arrow IPC buffers. */
+#include <zstd.h>
