@@ -52,9 +52,12 @@ extension PostgresTableWriter {
     /// The last row of each key wins; rows equal to the stored ones are
     /// left out before the conflict handling, which would otherwise lock
     /// (and write) every existing row it meets; the rest are inserted or
-    /// updated.
+    /// updated. Into a table this load created (`intoNewTable`, empty and
+    /// without its key index yet), the last row of each key is inserted
+    /// as it is: `INSERT INTO live AS t (columns) SELECT columns FROM
+    /// (SELECT DISTINCT ON (keys) ...) AS s`.
     static func mergeSQL(_ request: TableRequest, schema: String, temporary: String, targets: [ColumnInfo?],
-                                 ordinalName: String) -> String {
+                         ordinalName: String, intoNewTable: Bool = false) -> String {
         let fields = request.schema.fields
         let live = PGName.qualified(schema, request.table)
         let source = "pg_temp.\(PGName.quoted(temporary))"
@@ -72,6 +75,11 @@ extension PostgresTableWriter {
         }
         let keySet = Set(request.keyColumns)
         let keys = request.keyColumns.map(PGName.quoted)
+        let last = "(SELECT DISTINCT ON (\(keys.joined(separator: ", "))) * FROM \(source) "
+            + "ORDER BY \(keys.joined(separator: ", ")), \(PGName.quoted(ordinalName)) DESC) AS s"
+        if intoNewTable {
+            return "\(into) SELECT \(values.joined(separator: ", ")) FROM \(last)"
+        }
         let keyMatch = request.keyColumns.map { key -> String in
             let index = fields.firstIndex { $0.name == key }!
             return "t.\(PGName.quoted(key)) = \(values[index])"
@@ -97,8 +105,6 @@ extension PostgresTableWriter {
                 + "(\(excluded.map(\.1).joined(separator: ", ")))"
         }
         filter += ")"
-        let last = "(SELECT DISTINCT ON (\(keys.joined(separator: ", "))) * FROM \(source) "
-            + "ORDER BY \(keys.joined(separator: ", ")), \(PGName.quoted(ordinalName)) DESC) AS s"
         return "\(into) SELECT \(values.joined(separator: ", ")) FROM \(last) WHERE \(filter)\(conflict)"
     }
 }

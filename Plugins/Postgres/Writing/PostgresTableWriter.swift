@@ -11,7 +11,9 @@ import ETLPluginKit
 ///   table lacks are added, and columns too narrow are widened.
 /// - upsert: as append, but rows go into a temporary table; commit merges
 ///   them with `INSERT ... SELECT ... ON CONFLICT (keys) DO UPDATE`, which
-///   rewrites only the rows that changed.
+///   rewrites only the rows that changed. Into a table the load creates,
+///   commit inserts the last row of each key and then builds the unique
+///   key index (one sort, instead of keeping the index up row by row).
 ///
 /// A table column of another type than the plugin's own (`integer`,
 /// `varchar(20)`, `uuid`, ...) is filled through a temporary table too,
@@ -28,8 +30,11 @@ final class PostgresTableWriter: TableWriter {
         /// COPY into a temporary table; commit runs `statement` (after
         /// ANALYZE of the temporary table, for an upsert). Each row carries
         /// its number in the load in `ordinal`; `casts` are the columns a
-        /// cast converts, searched when the merge refuses a value.
-        case merge(temporary: String, statement: String, analyze: Bool, ordinal: String, casts: [CastRefusal.Column])
+        /// cast converts, searched when the merge refuses a value;
+        /// `buildsKeyIndex`: the upsert's key index is made after the
+        /// merge (a table created by this load).
+        case merge(temporary: String, statement: String, analyze: Bool, ordinal: String, casts: [CastRefusal.Column],
+                   buildsKeyIndex: Bool)
     }
 
     private let request: TableRequest
@@ -170,7 +175,7 @@ final class PostgresTableWriter: TableWriter {
             var ordinal = false
             if request.mode == .upsert || !exact {
                 guard let info else { throw PostgresError.internalError("\(what): no table to merge into") }
-                if request.mode == .upsert {
+                if request.mode == .upsert, !createdNow {
                     try builder.ensureKeyIndex(on: info, keys: request.keyColumns, index: keyIndex)
                 }
                 // The last row of a key wins an upsert; a refused cast is
@@ -193,8 +198,10 @@ final class PostgresTableWriter: TableWriter {
                 }
                 plan = .merge(temporary: temporaryName,
                               statement: Self.mergeSQL(request, schema: config.schema, temporary: temporaryName,
-                                                       targets: targets, ordinalName: ordinalName),
-                              analyze: request.mode == .upsert, ordinal: ordinalName, casts: casts)
+                                                       targets: targets, ordinalName: ordinalName,
+                                                       intoNewTable: createdNow),
+                              analyze: request.mode == .upsert, ordinal: ordinalName, casts: casts,
+                              buildsKeyIndex: request.mode == .upsert && createdNow)
             } else {
                 if case .swap(let staging) = plan { copyTarget = staging }
                 copySQL = "COPY \(PGName.qualified(config.schema, copyTarget)) (\(columnList)) FROM STDIN "
@@ -276,7 +283,7 @@ final class PostgresTableWriter: TableWriter {
                     .swap(staging, into: table, replacing: old, skippingIndex: skippedIndex)
             case .direct:
                 break
-            case .merge(let temporary, let statement, let analyze, let ordinal, let casts):
+            case .merge(let temporary, let statement, let analyze, let ordinal, let casts, let buildsKeyIndex):
                 if let presentKeys {
                     // Before the merge, which drops the loaded rows equal to the stored ones.
                     let changed = try presentKeys.apply(request.deletions, live: PGName.qualified(schema, table),
@@ -285,6 +292,10 @@ final class PostgresTableWriter: TableWriter {
                         + "\(changed) row\(changed == 1 ? "" : "s") no longer at the source")
                 }
                 try merge(statement, temporary: temporary, analyze: analyze, ordinal: ordinal, casts: casts)
+                if buildsKeyIndex, let info = try TableCatalog.read(table, schema: schema, in: db) {
+                    try TableBuilder(db: db, host: host, schema: schema, table: table)
+                        .ensureKeyIndex(on: info, keys: request.keyColumns, index: skippedIndex)
+                }
             }
             try Bookkeeping.write(commit, for: request, schema: schema, in: db)
             try db.execute("COMMIT", "table \"\(table)\": COMMIT")

@@ -12,7 +12,9 @@ import ETLPluginKit
 ///   table lacks are added, and columns whose type is too narrow are
 ///   widened (the table is rebuilt).
 /// - upsert: as append, plus a unique index on the key columns and
-///   `INSERT ... ON CONFLICT (keys) DO UPDATE`.
+///   `INSERT ... ON CONFLICT (keys) DO UPDATE`; into a table the load
+///   creates, a plain INSERT and the index built at commit
+///   (``DeferredKeyIndex``).
 ///
 /// Commit writes the state, run record and schema in the same transaction
 /// and then commits. A failed write poisons the load: only a rollback is
@@ -39,6 +41,9 @@ final class SQLiteTableWriter: TableWriter {
     private let pragmas: LoadPragmas
     /// Upsert with deletions: the keys still at the source.
     private let presentKeys: PresentKeys?
+    /// Upsert into a table created by this load: the key index to build
+    /// at commit.
+    private let deferredKeyIndex: DeferredKeyIndex?
     /// Called once when the load ends (committed or rolled back).
     private let onEnd: (_ committed: Bool) -> Void
     private var rowsWritten: Int64 = 0
@@ -48,7 +53,7 @@ final class SQLiteTableWriter: TableWriter {
     private init(request: TableRequest, db: SQLiteConnection, host: HostContext, staging: String?, target: String,
                  statement: SQLiteStatement, groupStatement: SQLiteStatement?, groupRows: Int, binders: [ColumnBinder],
                  keyColumns: [Int], pragmas: LoadPragmas, presentKeys: PresentKeys?,
-                 onEnd: @escaping (_ committed: Bool) -> Void) {
+                 deferredKeyIndex: DeferredKeyIndex?, onEnd: @escaping (_ committed: Bool) -> Void) {
         self.request = request
         self.db = db
         self.host = host
@@ -61,6 +66,7 @@ final class SQLiteTableWriter: TableWriter {
         self.keyColumns = keyColumns
         self.pragmas = pragmas
         self.presentKeys = presentKeys
+        self.deferredKeyIndex = deferredKeyIndex
         self.onEnd = onEnd
         scratch = .allocate(capacity: DateText.capacity)
     }
@@ -95,6 +101,7 @@ final class SQLiteTableWriter: TableWriter {
             var staging: String?
             var target = table
             var types = incoming
+            var deferredKeyIndex: DeferredKeyIndex?
             switch request.mode {
             case .replace:
                 try builder.dropStaleStaging(of: table)
@@ -108,20 +115,25 @@ final class SQLiteTableWriter: TableWriter {
                     types = try evolve(existing, to: request, builder: builder, stagingName: stagingName)
                 } else {
                     try builder.create(table, columns: definitions(request.schema), for: table)
+                    if request.mode == .upsert {
+                        deferredKeyIndex = DeferredKeyIndex(
+                            request: request, uniqueSuffix: stagingName.dropFirst(SQLName.reservedPrefix.count))
+                    }
                 }
-                if request.mode == .upsert {
+                if request.mode == .upsert, deferredKeyIndex == nil {
                     try builder.ensureKeyIndex(on: table, keys: request.keyColumns)
                 }
             }
             let binders = request.schema.fields.enumerated().map { index, field in
                 ColumnBinder(column: index, type: field.type, target: types[index])
             }
-            let statement = try db.prepare(insertSQL(request, into: target, rows: 1),
+            let merging = request.mode == .upsert && deferredKeyIndex == nil
+            let statement = try db.prepare(insertSQL(request, into: target, rows: 1, merging: merging),
                                            "table \"\(table)\": preparing the INSERT")
             let limit = Int(sqlite3_limit(db.handle, SQLITE_LIMIT_VARIABLE_NUMBER, -1))
             let groupRows = min(maximumGroupRows, limit / request.schema.count)
             let groupStatement = groupRows > 1
-                ? try db.prepare(insertSQL(request, into: target, rows: groupRows),
+                ? try db.prepare(insertSQL(request, into: target, rows: groupRows, merging: merging),
                                  "table \"\(table)\": preparing the INSERT of \(groupRows) rows") : nil
             let keys = request.mode == .upsert ? request.keyColumns.compactMap { request.schema.index(of: $0) } : []
             let presentKeys = request.deletions == .keep ? nil
@@ -130,7 +142,7 @@ final class SQLiteTableWriter: TableWriter {
             return SQLiteTableWriter(request: request, db: db, host: host, staging: staging, target: target,
                                      statement: statement, groupStatement: groupStatement, groupRows: groupRows,
                                      binders: binders, keyColumns: keys, pragmas: pragmas, presentKeys: presentKeys,
-                                     onEnd: onEnd)
+                                     deferredKeyIndex: deferredKeyIndex, onEnd: onEnd)
         } catch {
             if db.inTransaction { try? db.execute("ROLLBACK", "") }
             pragmas.restore(on: db)
@@ -177,6 +189,7 @@ final class SQLiteTableWriter: TableWriter {
                 try TableBuilder(db: db, host: host).swap(staging, into: table, replacing: old,
                                                           skippingIndex: SQLName.keyIndex(for: table))
             }
+            try deferredKeyIndex?.build(db: db, host: host)
             if let presentKeys {
                 let changed = try presentKeys.apply(request.deletions, to: target)
                 host.log(.info, "table \"\(table)\": \(request.deletions == .remove ? "removed" : "flagged") "
@@ -432,16 +445,16 @@ final class SQLiteTableWriter: TableWriter {
     }
 
     /// `INSERT INTO target (columns) VALUES (?1, ...), ...` for `rows`
-    /// rows, and for upsert
+    /// rows, and when `merging` (an upsert into an indexed table)
     /// `ON CONFLICT (keys) DO UPDATE SET column = excluded.column, ...`.
-    private static func insertSQL(_ request: TableRequest, into target: String, rows: Int) -> String {
+    private static func insertSQL(_ request: TableRequest, into target: String, rows: Int, merging: Bool) -> String {
         let names = request.schema.fields.map(\.name)
         let values = (0..<rows).map { row in
             "(" + (1...names.count).map { "?\(row * names.count + $0)" }.joined(separator: ", ") + ")"
         }
         var sql = "INSERT INTO \(SQLName.quoted(target)) (\(names.map(SQLName.quoted).joined(separator: ", "))) "
             + "VALUES \(values.joined(separator: ", "))"
-        guard request.mode == .upsert else { return sql }
+        guard merging else { return sql }
         let keys = Set(request.keyColumns.map(SQLName.key))
         let updates = names.filter { !keys.contains(SQLName.key($0)) }
             .map { "\(SQLName.quoted($0)) = excluded.\(SQLName.quoted($0))" }
