@@ -125,7 +125,8 @@ struct TableBuilder {
     /// Makes `staging` the table `live`: drops `old` (the current table,
     /// if any), renames `staging` into its place, then recreates `old`'s
     /// constraints and indexes (those whose columns still exist), triggers,
-    /// privileges, owner and comment. Inside the load's transaction: other
+    /// privileges, owner and comment, and the views that read it
+    /// (``DependentViews``: dropped with it and recreated on the new table). Inside the load's transaction: other
     /// sessions see the old table until the commit and the new one after;
     /// readers that come during the swap wait for the commit (DROP and
     /// RENAME hold an ACCESS EXCLUSIVE lock).
@@ -133,8 +134,11 @@ struct TableBuilder {
               skippingIndex skipped: String) throws(PostgresError) {
         let qualified = PGName.qualified(schema, live)
         var dependents = Dependents()
+        var views = DependentViews()
         if let old {
             dependents = try TableCatalog.dependents(of: old, qualifiedName: qualified, skippedIndex: skipped, in: db)
+            views = try DependentViews.read(of: old, in: db)
+            try views.drop(in: db, what)
             try db.execute("DROP TABLE \(qualified)", "\(what): dropping the old table")
         }
         try db.execute("ALTER TABLE \(PGName.qualified(schema, staging)) RENAME TO \(PGName.quoted(live))",
@@ -150,6 +154,7 @@ struct TableBuilder {
             }
             try db.execute(object.sql, "\(what): recreating \(object.what)")
         }
+        try views.recreate(onColumns: fresh, in: db, what)
         for trigger in dependents.triggers {
             try db.execute("SAVEPOINT etl_trigger", "\(what): recreating \(trigger.what)")
             do {
