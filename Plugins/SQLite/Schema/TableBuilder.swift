@@ -57,11 +57,13 @@ struct TableBuilder {
     /// Makes `staging` the table `live`: drops `old` (the current `live`,
     /// if any), renames `staging`, then recreates `old`'s indexes (those
     /// whose columns still exist, except `skippedIndex`)
-    /// and triggers. Inside the load's transaction, so readers see the old
-    /// table or the new one and never neither.
+    /// and triggers, and checks that the views which worked still do
+    /// (``WorkingViews``). Inside the load's transaction, so readers see the
+    /// old table or the new one and never neither.
     func swap(_ staging: String, into live: String, replacing old: TableInfo?,
               skippingIndex skippedIndex: String? = nil) throws(PluginError) {
         let what = "table \"\(live)\""
+        let views = old == nil ? WorkingViews() : try WorkingViews.read(in: db, what)
         if let old {
             try db.execute("DROP TABLE \(SQLName.quoted(old.name))", "\(what): dropping the old table")
         }
@@ -79,6 +81,7 @@ struct TableBuilder {
             throw error
         }
         try db.execute("PRAGMA legacy_alter_table = \(legacy)", "\(what): restoring legacy_alter_table")
+        try views.check(in: db, what)
         guard let old else { return }
         let fresh = try TableCatalog.read(live, in: db)
         for index in old.indexes {
