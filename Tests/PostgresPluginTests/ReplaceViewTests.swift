@@ -70,6 +70,51 @@ struct ReplaceViewTests {
         #expect(try warehouse.rows("SELECT * FROM \(top)") == [["Hedy"]])
     }
 
+    @Test("a recreated view keeps its owner, its check option and its INSTEAD OF trigger")
+    func ownerCheckOptionAndTriggerKept() throws {
+        let warehouse = try TestWarehouse("viewowner")
+        try warehouse.load("people", Self.fields, [Self.rows])
+        let role = "etl_view_owner_\(getpid())_\(UInt32.random(in: 0 ... .max))"
+        let named = warehouse.qualified("named")
+        let function = warehouse.qualified("insert_named")
+        try warehouse.db.execute("""
+            CREATE ROLE \(PostgresInspector.quoted(role)) NOLOGIN;
+            GRANT USAGE ON SCHEMA \(PostgresInspector.quoted(warehouse.schema)) TO \(PostgresInspector.quoted(role));
+            GRANT SELECT ON \(warehouse.qualified("people")) TO \(PostgresInspector.quoted(role));
+            CREATE VIEW \(named) AS SELECT id, name FROM \(warehouse.qualified("people")) WHERE id < 100 WITH LOCAL CHECK OPTION;
+            ALTER VIEW \(named) OWNER TO \(PostgresInspector.quoted(role));
+            CREATE FUNCTION \(function)() RETURNS trigger LANGUAGE plpgsql AS $$
+              BEGIN INSERT INTO \(warehouse.qualified("people")) (id, name) VALUES (NEW.id, 'via ' || NEW.name); RETURN NEW; END $$;
+            """)
+        defer { try? warehouse.db.execute("DROP OWNED BY \(PostgresInspector.quoted(role)); DROP ROLE \(PostgresInspector.quoted(role))") }
+        let properties = "SELECT pg_get_userbyid(c.relowner)::text, array_to_string(c.reloptions, ','), "
+            + "(SELECT string_agg(tgname, ',') FROM pg_trigger WHERE tgrelid = c.oid) FROM pg_class c WHERE c.oid = '\(named)'::regclass"
+        try warehouse.db.execute("CREATE TRIGGER named_insert INSTEAD OF INSERT ON \(named) FOR EACH ROW EXECUTE FUNCTION \(function)()")
+        let before = try warehouse.rows(properties)
+        #expect(before == [[role, "check_option=local", "named_insert"]])
+        try warehouse.load("people", Self.fields, [[[.int(4), .text("Hedy"), .real(5)]]], runID: "run-2")
+        #expect(try warehouse.rows(properties) == before)
+        try warehouse.db.execute("INSERT INTO \(named) VALUES (5, 'Joan')")
+        #expect(try warehouse.rows("SELECT * FROM \(named) ORDER BY id") == [["4", "Hedy"], ["5", "via Joan"]])
+    }
+
+    @Test("a view the new column types no longer fit fails the replace with the server's reason and the view's name; nothing changes")
+    func viewBrokenByATypeChange() throws {
+        let warehouse = try TestWarehouse("viewtype")
+        try warehouse.load("people", Self.fields, [Self.rows])
+        try warehouse.db.execute("CREATE VIEW \(warehouse.qualified("ada")) AS "
+            + "SELECT id FROM \(warehouse.qualified("people")) WHERE name = 'Ada'")
+        let before = try warehouse.dump()
+        // "name" comes back as a number.
+        let fields = [ArrowField("id", .int64), ArrowField("name", .int64)]
+        let failure = hostError { try warehouse.load("people", fields, [[[.int(5), .int(7)]]], runID: "run-2") }
+        #expect(failure?.message.hasPrefix("plugin 'postgres': commit of table 'people' failed: table \"people\": "
+            + "recreating view \"\(warehouse.schema)\".\"ada\" failed: operator does not exist: bigint = text") == true,
+            "\(failure?.message ?? "")")
+        #expect(try warehouse.dump() == before)
+        #expect(try warehouse.rows("SELECT * FROM \(warehouse.qualified("ada"))") == [["1"]])
+    }
+
     @Test("a view that reads a column the new rows lack fails the replace, naming the view and the column; nothing changes")
     func brokenViewFailsTheReplace() throws {
         let warehouse = try Self.warehouseWithViews("brokenview")
