@@ -126,13 +126,32 @@ struct ReplaceViewTests {
         let viewsBefore = try warehouse.rows(views)
         let fields = [ArrowField("id", .int64), ArrowField("name", .utf8)]
         let failure = hostError { try warehouse.load("people", fields, [[[.int(5), .text("new")]]], runID: "run-2") }
-        #expect(failure?.message == "plugin 'postgres': commit of table 'people' failed: table \"people\": "
+        #expect(failure?.message == "plugin 'postgres': begin replace of table 'people' failed: table \"people\": "
             + "view \"\(warehouse.schema)\".\"spend\" uses column \"amount\", which the new rows do not have; "
             + "change or drop the view, or load the column again [ETL_ERR_INVALID_ARGUMENT (2)]")
         #expect(try warehouse.dump() == before)
         #expect(try warehouse.rows(views) == viewsBefore)
         #expect(try warehouse.rows("SELECT * FROM \(warehouse.qualified("spend")) ORDER BY id")
             == [["1", "10.5"], ["2", nil], ["3", "-1"]])
+    }
+
+    @Test("a view the new columns break, created while the replace loads, fails it at commit; nothing changes")
+    func viewBrokenDuringTheLoad() throws {
+        let warehouse = try Self.warehouseWithViews("lateview")
+        let fields = [ArrowField("id", .int64), ArrowField("name", .utf8)]
+        let writer = try warehouse.instance.begin(table: "people", schema: ArrowBatchSchema(fields), mode: .replace,
+                                                  runID: "run-2")
+        try writer.write(try makeBatch(fields, [[.int(5), .text("new")]]))
+        try warehouse.db.execute("CREATE VIEW \(warehouse.qualified("spend")) AS "
+            + "SELECT id, amount FROM \(warehouse.qualified("people"))")
+        let before = try warehouse.dump()
+        #expect(hostError { try writer.commit() }?.message == "plugin 'postgres': commit of table 'people' failed: "
+            + "table \"people\": view \"\(warehouse.schema)\".\"spend\" uses column \"amount\", which the new rows "
+            + "do not have; change or drop the view, or load the column again [ETL_ERR_INVALID_ARGUMENT (2)]")
+        writer.rollback()
+        #expect(try warehouse.dump() == before)
+        #expect(try warehouse.rows("SELECT * FROM \(warehouse.qualified("shouting")) ORDER BY id")
+            == [["1", "ADA"], ["2", "GRACE"]])
     }
 
     @Test("a reader looping over a view on a view during replaces sees the old or the new rows, never an error or an empty result")
@@ -168,7 +187,7 @@ struct ReplaceViewTests {
             + "SELECT count(*) AS n FROM \(warehouse.qualified("named"))")
         let before = try warehouse.dump()
         let failure = hostError { try warehouse.load("people", Self.fields, [[[.int(5), .null, .null]]], runID: "run-2") }
-        #expect(failure?.message == "plugin 'postgres': commit of table 'people' failed: table \"people\": "
+        #expect(failure?.message == "plugin 'postgres': begin replace of table 'people' failed: table \"people\": "
             + "materialized view \"\(warehouse.schema)\".\"counted\" depends on it, and a replace would have to "
             + "recompute it inside the swap; drop it (and create it again after the load), or load the table with "
             + "append or upsert [ETL_ERR_INVALID_ARGUMENT (2)]")
@@ -189,7 +208,7 @@ struct ReplaceViewTests {
             """)
         let before = try warehouse.dump()
         let failure = hostError { try warehouse.load("people", Self.fields, [[[.int(5), .null, .null]]], runID: "run-2") }
-        #expect(failure?.message == "plugin 'postgres': commit of table 'people' failed: table \"people\": "
+        #expect(failure?.message == "plugin 'postgres': begin replace of table 'people' failed: table \"people\": "
             + "foreign key \"orders_person\" of table \(warehouse.schema).orders references it, and a replace may "
             + "remove the rows it points at; drop the foreign key, or load the table with upsert "
             + "[ETL_ERR_INVALID_ARGUMENT (2)]")

@@ -146,6 +146,19 @@ struct DependentViews {
         }
     }
 
+    /// Throws for the first view that reads a column not in `columns`
+    /// (the new table's): ``PostgresError`` (invalidArgument) naming the
+    /// view and the column. Run at begin, to fail before the rows are
+    /// loaded, and again at commit.
+    func check(columns: Set<String>, _ what: String) throws(PostgresError) {
+        for view in views {
+            if let missing = view.tableColumns.first(where: { !columns.contains($0) }) {
+                throw PostgresError.invalidArgument("\(what): \(view.what) uses column \"\(missing)\", which the "
+                    + "new rows do not have; change or drop the view, or load the column again")
+            }
+        }
+    }
+
     /// Recreates the views on the new table, whose columns are `columns`.
     ///
     /// - Throws: ``PostgresError`` (invalidArgument) naming the first view
@@ -153,12 +166,7 @@ struct DependentViews {
     ///   the server's error for one it refuses otherwise (a column's type
     ///   that no longer fits, say). The transaction then rolls back.
     func recreate(onColumns columns: Set<String>, in db: PGConnection, _ what: String) throws(PostgresError) {
-        for view in views {
-            if let missing = view.tableColumns.first(where: { !columns.contains($0) }) {
-                throw PostgresError.invalidArgument("\(what): \(view.what) uses column \"\(missing)\", which the "
-                    + "new rows do not have; change or drop the view, or load the column again")
-            }
-        }
+        try check(columns: columns, what)
         for view in views {
             try db.execute(view.create, "\(what): recreating \(view.what)")
             for statement in view.extras {

@@ -133,9 +133,14 @@ final class PostgresTableWriter: TableWriter {
             switch request.mode {
             case .replace:
                 // Refuses a view now rather than at commit.
-                if let existing = try TableCatalog.read(table, schema: config.schema, in: db), existing.isPartitioned {
+                let existing = try TableCatalog.read(table, schema: config.schema, in: db)
+                if let existing, existing.isPartitioned {
                     throw PostgresError.invalidArgument("\(what): it is a partitioned table, and replace would swap a "
                         + "plain table in for it; load it with append or upsert")
+                }
+                // Refuses what the swap would refuse (checked again at commit) before any row is loaded.
+                if let existing {
+                    try DependentViews.read(of: existing, in: db).check(columns: Set(fields.map(\.name)), what)
                 }
                 try builder.create(stagingName, fields: fields)
                 plan = .swap(staging: stagingName)
