@@ -44,18 +44,35 @@ struct ArrowCast {
         }
     }
 
-    /// Calls `body` with the non-null value in `row` of `column` as a cell:
-    /// its kind and bytes (valid during the call only).
-    mutating func cell(row: Int, column: Int, field: ArrowField, of batch: ImportedBatch,
-                       _ body: (CellKind, UnsafeRawBufferPointer) -> Void) {
+    /// The kind of the cells of a column of `field`: utf8 text by its
+    /// annotation (untyped CSV text, JSON, decimal, else a string), typed
+    /// values by their type.
+    static func cellKind(of field: ArrowField) -> CellKind {
         switch field.type {
         case .utf8:
-            let kind: CellKind = switch field.annotation {
+            switch field.annotation {
             case .untyped?: .untyped
             case .json?: .json
             case .decimal?: .decimal
             default: .string
             }
+        case .binary: .binary
+        case .int64: .integer
+        case .float64: .double
+        case .bool: .boolean
+        case .date32: .date
+        case .timestampMicrosecondsUTC: .timestamp
+        case .null: .null
+        }
+    }
+
+    /// Calls `body` with the non-null value in `row` of `column` (of `type`)
+    /// as a cell: `kind` (``cellKind(of:)``) and its bytes (valid during
+    /// the call only).
+    mutating func cell(row: Int, column: Int, type: ArrowColumnType, kind: CellKind, of batch: ImportedBatch,
+                       _ body: (CellKind, UnsafeRawBufferPointer) -> Void) {
+        switch type {
+        case .utf8:
             body(kind, batch.utf8(row: row, column: column)!)
         case .binary:
             body(.binary, batch.binary(row: row, column: column)!)

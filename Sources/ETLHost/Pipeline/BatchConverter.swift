@@ -52,16 +52,19 @@ final class BatchConverter {
     /// to number or decimal, anything widened to text or json).
     @discardableResult
     func convert(_ batch: SpooledBatch, into array: UnsafeMutablePointer<ArrowArray>) throws -> Int {
-        var sources: [String: ColumnInput] = [:]
-        for own in batch.ownColumns where sources[own.source] == nil {
-            sources[own.source] = .arrow(own.index, own.field)
+        var own: [String: SpooledBatch.OwnColumn] = [:]
+        for column in batch.ownColumns where own[column.source] == nil {
+            own[column.source] = column
         }
-        for column in batch.records?.batch.columns ?? [] where sources[column.name] == nil {
-            sources[column.name] = .cells(column)
+        var cells: [String: CellBatch.Column] = [:]
+        for column in batch.records?.batch.columns ?? [] where own[column.name] == nil && cells[column.name] == nil {
+            cells[column.name] = column
         }
         let inputs: [ColumnInput?] = schema.columns.map { column in
-            guard case .arrow(let index, let field)? = sources[column.source] else { return sources[column.source] }
-            return ArrowCast.arrives(as: column.type, from: field.type) ? .arrived(index, field.type) : .arrow(index, field)
+            guard let arrived = own[column.source] else { return cells[column.source].map { .cells($0) } }
+            let type = arrived.field.type
+            return ArrowCast.arrives(as: column.type, from: type)
+                ? .arrived(arrived.index, type) : .arrow(arrived.index, type, ArrowCast.cellKind(of: arrived.field))
         }
         return try withExtendedLifetime(batch) {
             try convert(rows: batch.rowCount, firstRow: batch.firstRow, inputs: inputs, arrow: batch.arrow, into: array)
@@ -72,8 +75,9 @@ final class BatchConverter {
     private enum ColumnInput {
         /// Cells (kind, bytes), converted by ``CellConversion``.
         case cells(CellBatch.Column)
-        /// An Arrow column of a type other than the resolved one: cast.
-        case arrow(Int, ArrowField)
+        /// An Arrow column of a type other than the resolved one, and the
+        /// kind of its cells: cast.
+        case arrow(Int, ArrowColumnType, CellKind)
         /// An Arrow column already of the resolved type: copied as it is.
         case arrived(Int, ArrowColumnType)
     }
@@ -99,12 +103,12 @@ final class BatchConverter {
                     if failure != nil { raw = Array(cells.value(row)) }
                 case .arrived(let column, let type):
                     ArrowCast.copy(row: row, column: column, type: type, of: arrow!, to: builder)
-                case .arrow(let column, let field):
-                    if field.type == .null || arrow!.isNull(row: row, column: column) {
+                case .arrow(let column, let type, let kind):
+                    if type == .null || arrow!.isNull(row: row, column: column) {
                         builder.appendNull()
                         continue
                     }
-                    cast.cell(row: row, column: column, field: field, of: arrow!) { kind, value in
+                    cast.cell(row: row, column: column, type: type, kind: kind, of: arrow!) { kind, value in
                         failure = conversion.append(kind, value, as: types[position], to: builder)
                         if failure != nil { raw = Array(value) }
                     }
