@@ -50,7 +50,8 @@ final class SpoolBatchReader {
         guard let batch else { return nil }
         let first = flattener.rowCount
         let records = try flattener.recordCells(batch)
-        return SpooledBatch(arrow: batch, ownColumns: ownColumns,
+        // A batch of records alone is not kept while it loads: its cells hold all of it.
+        return SpooledBatch(arrow: ownColumns.isEmpty ? nil : batch, rowCount: batch.rowCount, ownColumns: ownColumns,
                             records: records.isEmpty ? nil : PinnedCellBatch(records, rows: batch.rowCount, firstRow: first),
                             firstRow: first)
     }
@@ -69,8 +70,9 @@ final class SpooledBatch {
         let source: String
     }
 
-    /// The batch as the extractor gave it.
-    let arrow: ImportedBatch
+    /// The batch as the extractor gave it (nil when it has no columns of
+    /// its own, only records).
+    let arrow: ImportedBatch?
     /// Its columns other than a record column, in batch order.
     let ownColumns: [OwnColumn]
     /// The record column's fields as cells (nil without one).
@@ -79,10 +81,11 @@ final class SpooledBatch {
     let firstRow: Int
 
     /// The number of rows.
-    var rowCount: Int { arrow.rowCount }
+    let rowCount: Int
 
-    init(arrow: ImportedBatch, ownColumns: [OwnColumn], records: PinnedCellBatch?, firstRow: Int) {
+    init(arrow: ImportedBatch?, rowCount: Int, ownColumns: [OwnColumn], records: PinnedCellBatch?, firstRow: Int) {
         self.arrow = arrow
+        self.rowCount = rowCount
         self.ownColumns = ownColumns
         self.records = records
         self.firstRow = firstRow
