@@ -1,7 +1,8 @@
 import ETLPluginKit
 
-/// Pass 2 of a sync: converts spooled cells into typed Arrow batches of the
-/// resolved table schema.
+/// Pass 2 of a sync: converts spooled batches into typed Arrow batches of
+/// the resolved table schema. Columns that arrived in their resolved type
+/// are copied as they are; the others, and record fields (cells), are cast.
 ///
 /// Missing fields and empty untyped text in non-text columns load as NULL.
 /// Inference saw every value, so conversions succeed, and they are exact
@@ -20,6 +21,7 @@ final class BatchConverter {
     private(set) var rejected: [PluginContext.Reject] = []
     private let builder: ArrowBatchBuilder
     private var conversion = CellConversion()
+    private var cast = ArrowCast()
 
     init(schema: TableSchema, stream: String, declared: [String: ColumnType] = [:]) throws {
         self.schema = schema
@@ -32,38 +34,99 @@ final class BatchConverter {
     /// returns the number of rows exported (rows set aside are not).
     @discardableResult
     func convert(_ batch: CellBatch, into array: UnsafeMutablePointer<ArrowArray>) throws -> Int {
-        var exported = 0
         var sourceIndex: [String: Int] = [:]
         for (index, column) in batch.columns.enumerated() where sourceIndex[column.name] == nil {
             sourceIndex[column.name] = index
         }
-        let inputs: [CellBatch.Column?] = schema.columns.map { column in sourceIndex[column.source].map { batch.columns[$0] } }
+        let inputs: [ColumnInput?] = schema.columns.map { column in sourceIndex[column.source].map { .cells(batch.columns[$0]) } }
+        return try convert(rows: batch.rowCount, firstRow: batch.firstRow, inputs: inputs, arrow: nil, into: array)
+    }
+
+    /// Converts a batch read back from the spool and exports it into
+    /// `array` (the caller owns it); returns the number of rows exported.
+    ///
+    /// A column whose resolved type is the type it arrived in is copied
+    /// off the Arrow buffers as it is (a double keeps its bits, NaN
+    /// payloads included; -0.0 loads as 0); only the others are cast, by
+    /// the rules of ``CellConversion`` (CSV text parsed, integers widened
+    /// to number or decimal, anything widened to text or json).
+    @discardableResult
+    func convert(_ batch: SpooledBatch, into array: UnsafeMutablePointer<ArrowArray>) throws -> Int {
+        var own: [String: SpooledBatch.OwnColumn] = [:]
+        for column in batch.ownColumns where own[column.source] == nil {
+            own[column.source] = column
+        }
+        var cells: [String: CellBatch.Column] = [:]
+        for column in batch.records?.batch.columns ?? [] where own[column.name] == nil && cells[column.name] == nil {
+            cells[column.name] = column
+        }
+        let inputs: [ColumnInput?] = schema.columns.map { column in
+            guard let arrived = own[column.source] else { return cells[column.source].map { .cells($0) } }
+            let type = arrived.field.type
+            return ArrowCast.arrives(as: column.type, from: type)
+                ? .arrived(arrived.index, type) : .arrow(arrived.index, type, ArrowCast.cellKind(of: arrived.field))
+        }
+        return try withExtendedLifetime(batch) {
+            try convert(rows: batch.rowCount, firstRow: batch.firstRow, inputs: inputs, arrow: batch.arrow, into: array)
+        }
+    }
+
+    /// Where a table column's values come from in one batch.
+    private enum ColumnInput {
+        /// Cells (kind, bytes), converted by ``CellConversion``.
+        case cells(CellBatch.Column)
+        /// An Arrow column of a type other than the resolved one, and the
+        /// kind of its cells: cast.
+        case arrow(Int, ArrowColumnType, CellKind)
+        /// An Arrow column already of the resolved type: copied as it is.
+        case arrived(Int, ArrowColumnType)
+    }
+
+    private func convert(rows rowCount: Int, firstRow: Int, inputs: [ColumnInput?], arrow: ImportedBatch?,
+                         into array: UnsafeMutablePointer<ArrowArray>) throws -> Int {
+        var exported = 0
         let types = schema.columns.map(\.type)
-        rows: for row in 0 ..< batch.rowCount {
+        rows: for row in 0 ..< rowCount {
             for (position, input) in inputs.enumerated() {
-                guard let input else {
+                var failure: CellConversion.Failure?
+                var raw: [UInt8] = []
+                switch input {
+                case nil:
                     builder.appendNull()
-                    continue
+                case .cells(let cells):
+                    let kind = cells.kind(row)
+                    if kind == .null {
+                        builder.appendNull()
+                        continue
+                    }
+                    failure = conversion.append(kind, cells.value(row), as: types[position], to: builder)
+                    if failure != nil { raw = Array(cells.value(row)) }
+                case .arrived(let column, let type):
+                    ArrowCast.copy(row: row, column: column, type: type, of: arrow!, to: builder)
+                case .arrow(let column, let type, let kind):
+                    if type == .null || arrow!.isNull(row: row, column: column) {
+                        builder.appendNull()
+                        continue
+                    }
+                    cast.cell(row: row, column: column, type: type, kind: kind, of: arrow!) { kind, value in
+                        failure = conversion.append(kind, value, as: types[position], to: builder)
+                        if failure != nil { raw = Array(value) }
+                    }
                 }
-                let kind = input.kind(row)
-                if kind == .null {
-                    builder.appendNull()
-                    continue
-                }
-                if let failure = conversion.append(kind, input.value(row), as: types[position], to: builder) {
+                if let failure {
                     builder.discardRow()
                     let column = schema.columns[position]
-                    let message = message(failure, row: batch.firstRow + row + 1, column: column)
+                    let message = message(failure, row: firstRow + row + 1, column: column)
                     guard rejectAllowance > 0 else { throw HostError(.badData, message) }
                     rejectAllowance -= 1
                     rejected.append(PluginContext.Reject(
-                        stream: stream, location: "stream '\(stream)' row \(batch.firstRow + row + 1), column '\(column.name)'",
-                        reason: message, raw: Array(input.value(row))))
+                        stream: stream, location: "stream '\(stream)' row \(firstRow + row + 1), column '\(column.name)'",
+                        reason: message, raw: raw))
                     continue rows
                 }
             }
             do { try builder.endRow() } catch {
-                throw HostError(.badData, "stream '\(stream)' row \(batch.firstRow + row + 1): \(error.message)")
+                throw HostError(.badData, "stream '\(stream)' row \(firstRow + row + 1): \(error.message)")
             }
             exported += 1
         }

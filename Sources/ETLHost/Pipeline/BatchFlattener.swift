@@ -4,9 +4,11 @@ import ETLPluginKit
 ///
 /// Pass 1 of a sync calls ``infer(_:)`` on each extracted Arrow batch: every
 /// value goes to the stream's type inference, read off the Arrow buffers.
-/// Pass 2 calls ``flatten(_:)`` on each batch read back from the spool:
-/// (kind, bytes) cells, one column per source field, for
-/// ``BatchConverter``.
+/// Pass 2 calls ``recordCells(_:)`` on each batch read back from the spool:
+/// a record column's fields as (kind, bytes) cells for ``BatchConverter``
+/// (the batch's own columns it reads off their Arrow buffers).
+/// ``flatten(_:)`` makes cells of every column (the reference that
+/// ``infer(_:)`` infers the same as).
 ///
 /// Typed columns keep their type (as a kind); untyped text (CSV) and JSON
 /// records are classified value by value. A record column (`etl.record`)
@@ -25,13 +27,8 @@ struct BatchFlattener {
     private var sourceNames: [String] = []
     private var repeated = RepeatedFieldNames()
 
-    /// Whether ``flatten(_:)`` feeds the cells to inference (pass 1) or
-    /// only returns them (pass 2, which reads the spool again).
-    let infers: Bool
-
-    init(stream: String, infers: Bool = true) {
+    init(stream: String) {
         self.stream = stream
-        self.infers = infers
     }
 
     /// Registers the stream's own columns (in schema order) so that fields
@@ -75,10 +72,28 @@ struct BatchFlattener {
                 inference[column.name] = ColumnInference()
                 fieldOrder.append(column.name)
             }
-            if infers { observe(column) }
+            observe(column)
         }
         rowCount += rows
         return columns
+    }
+
+    /// The source name of the batch's own column `index` (not a record
+    /// column): the registered one (`name#2` for a repeat), else the
+    /// field's name.
+    func sourceName(ofColumn index: Int, field: ArrowField) -> String {
+        index < sourceNames.count ? sourceNames[index] : field.name
+    }
+
+    /// Pass 2: the cells of the batch's record column (`etl.record`), if
+    /// any, flattened as ``flatten(_:)`` does; the batch's own columns are
+    /// not made into cells (pass 2 reads their Arrow buffers). Counts the
+    /// batch's rows either way.
+    mutating func recordCells(_ batch: ImportedBatch) throws -> [CellColumn] {
+        defer { rowCount += batch.rowCount }
+        guard let recordColumn = batch.schema.fields.firstIndex(where: { $0.annotation == .record }) else { return [] }
+        let lines = batch.schema.fields.firstIndex { $0.name == "_line" && $0.type == .int64 }
+        return try records.flatten(batch, column: recordColumn, lineColumn: lines, stream: stream, firstRow: rowCount)
     }
 
     /// Pass 1: feeds every value of `batch` to inference without making

@@ -2,18 +2,23 @@ import ETLPluginKit
 import Foundation
 
 /// Reads a stream's spool, an Arrow IPC file of the extractor's batches as
-/// they came (the run's snapshot when one is kept), back as cells for
-/// ``BatchConverter``, one batch at a time: each batch is flattened
-/// again (``BatchFlattener``, without inference, which pass 1 did) in
-/// memory, so no second file holds the cells.
+/// they came (the run's snapshot when one is kept), back for
+/// ``BatchConverter``, one batch at a time. The batch's own columns stay
+/// Arrow buffers (pass 2 casts only those whose resolved type differs);
+/// only a record column (`etl.record`, JSON text from the source) is
+/// flattened into cells again (``BatchFlattener``, without inference,
+/// which pass 1 did), in memory, so no second file holds them.
 ///
 /// ```swift
-/// let spool = try SpoolCellReader(path: spoolPath, stream: "orders")
-/// while let cells = try spool.next() { try converter.convert(cells.batch, into: array) }
+/// let spool = try SpoolBatchReader(path: spoolPath, stream: "orders")
+/// while let batch = try spool.next() { try converter.convert(batch, into: array) }
 /// ```
-final class SpoolCellReader {
+final class SpoolBatchReader {
     private let reader: ArrowIPCFileReader
     private var flattener: BatchFlattener
+    /// The columns of every batch that load as they are: all but a record
+    /// column and, beside one, its `_line`.
+    private let ownColumns: [SpooledBatch.OwnColumn]
 
     /// Opens the spool at `path` of `stream`.
     ///
@@ -24,12 +29,18 @@ final class SpoolCellReader {
         } catch let error as ArrowIPCError {
             throw HostError(.io, "the spool file '\(path)' is damaged: \(error)")
         }
-        flattener = BatchFlattener(stream: stream, infers: false)
+        flattener = BatchFlattener(stream: stream)
         try flattener.register(reader.schema)
+        let fields = reader.schema.fields
+        let recordColumn = fields.firstIndex { $0.annotation == .record }
+        ownColumns = fields.enumerated().compactMap { [flattener] index, field in
+            if index == recordColumn || (recordColumn != nil && field.name == "_line") { return nil }
+            return SpooledBatch.OwnColumn(index: index, field: field, source: flattener.sourceName(ofColumn: index, field: field))
+        }
     }
 
-    /// The next batch as cells, or `nil` after the last.
-    func next() throws -> PinnedCellBatch? {
+    /// The next batch, or `nil` after the last.
+    func next() throws -> SpooledBatch? {
         let batch: ImportedBatch?
         do {
             batch = try reader.next()
@@ -38,7 +49,46 @@ final class SpoolCellReader {
         }
         guard let batch else { return nil }
         let first = flattener.rowCount
-        return PinnedCellBatch(try flattener.flatten(batch), rows: batch.rowCount, firstRow: first)
+        let records = try flattener.recordCells(batch)
+        // A batch of records alone is not kept while it loads: its cells hold all of it.
+        return SpooledBatch(arrow: ownColumns.isEmpty ? nil : batch, rowCount: batch.rowCount, ownColumns: ownColumns,
+                            records: records.isEmpty ? nil : PinnedCellBatch(records, rows: batch.rowCount, firstRow: first),
+                            firstRow: first)
+    }
+}
+
+/// One batch read back from a spool: the extractor's Arrow batch as it
+/// came, and the cells of its record column's fields, if it has one.
+final class SpooledBatch {
+    /// A column of the Arrow batch that loads as it is.
+    struct OwnColumn {
+        /// Its index in the batch.
+        let index: Int
+        /// Its Arrow field.
+        let field: ArrowField
+        /// Its source name (``BatchFlattener/sourceName(ofColumn:field:)``).
+        let source: String
+    }
+
+    /// The batch as the extractor gave it (nil when it has no columns of
+    /// its own, only records).
+    let arrow: ImportedBatch?
+    /// Its columns other than a record column, in batch order.
+    let ownColumns: [OwnColumn]
+    /// The record column's fields as cells (nil without one).
+    let records: PinnedCellBatch?
+    /// The stream row number of the first row (0-based).
+    let firstRow: Int
+
+    /// The number of rows.
+    let rowCount: Int
+
+    init(arrow: ImportedBatch?, rowCount: Int, ownColumns: [OwnColumn], records: PinnedCellBatch?, firstRow: Int) {
+        self.arrow = arrow
+        self.rowCount = rowCount
+        self.ownColumns = ownColumns
+        self.records = records
+        self.firstRow = firstRow
     }
 }
 

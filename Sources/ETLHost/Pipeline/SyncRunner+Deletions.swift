@@ -35,10 +35,10 @@ extension SyncRunner {
         defer { array.deallocate() }
         var sent = false
         if let keySpool {
-            let spooled = try SpoolCellReader(path: keySpool, stream: stream)
-            while let cells = try spooled.next() {
+            let spooled = try SpoolBatchReader(path: keySpool, stream: stream)
+            while let batch = try spooled.next() {
                 array.initialize(to: ArrowArray())
-                try converter.convert(cells.batch, into: array)
+                try converter.convert(batch, into: array)
                 try writer.writePresentKeys(array)
                 sent = true
             }

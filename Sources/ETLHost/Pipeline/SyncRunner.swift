@@ -87,8 +87,8 @@ extension ExtractorStream: BatchStream {}
 /// Per stream: pass 1 writes every batch from the extractor to a spool file
 /// (an Arrow IPC file, the run's snapshot) while inferring each field's type; the
 /// table schema is resolved against the one stored by the last run (names
-/// kept, types only widened); pass 2 reads the spool back, converts it into typed batches
-/// and writes them; commit stores the data, the extractor's state, the run
+/// kept, types only widened); pass 2 reads the spool back, casts the columns whose resolved type differs
+/// from the one they arrived in, and writes the batches; commit stores the data, the extractor's state, the run
 /// record and the schema in one transaction. A failing stream is rolled
 /// back (the warehouse is exactly as before) and, when the failure is
 /// transient, run again (``RetryPolicy``); the other streams still run.
@@ -519,13 +519,13 @@ public final class SyncRunner: @unchecked Sendable {
         do {
             let converter = try BatchConverter(schema: resolution.schema, stream: stream.name, declared: stream.hints)
             converter.rejectAllowance = max(0, request.maxBadRows - rejects.count)
-            let spooled = try SpoolCellReader(path: spoolPath, stream: stream.name)
+            let spooled = try SpoolBatchReader(path: spoolPath, stream: stream.name)
             let array = UnsafeMutablePointer<ArrowArray>.allocate(capacity: 1)
             defer { array.deallocate() }
-            while let cells = try spooled.next() {
+            while let batch = try spooled.next() {
                 try cancellation.check("loading stream '\(stream.name)'")
                 array.initialize(to: ArrowArray())
-                let converted = try converter.convert(cells.batch, into: array)
+                let converted = try converter.convert(batch, into: array)
                 destination.context.allowRejects(converter.rejectAllowance)
                 try writer.write(array)
                 let refused = destination.context.takeRejects().map { PluginContext.Reject(stream: stream.name, location: $0.location, reason: $0.reason, raw: $0.raw) }
