@@ -57,6 +57,7 @@ struct ReplayCommand: ParsableCommand {
             }
             let registry = try registryOptions.load()
             let warehousePlugin = try registry.load(named: warehouseName, kind: .warehouse)
+            let shadowing = registry.shadowingNotices(for: [warehouseName])
             let resolver = try ConfigResolver(plugin: warehouseName, schemaJSON: warehousePlugin.descriptor.configSchema)
             var recorded: [String: Any] = [:]
             if dest.isEmpty, warehouseName == original.warehouse {
@@ -82,7 +83,8 @@ struct ReplayCommand: ParsableCommand {
             request.allowEmpty = allowEmpty
             request.recordedDestinationConfig = resolver.recordable(settings: dest, file: recorded)
             try RunDriver.execute(options: runOptions, cancellation: cancellation, makeRunner: { log, store, runID, progress in
-                try SyncRunner(request: request, source: .snapshot(snapshot), warehouse: warehousePlugin, runID: runID,
+                for notice in shadowing { log.write(.warn, plugin: nil, stream: nil, notice) }
+                return try SyncRunner(request: request, source: .snapshot(snapshot), warehouse: warehousePlugin, runID: runID,
                                log: log, store: store, observer: progress, cancellation: cancellation)
             }, secrets: resolver.secretValues(destinationConfig))
         }

@@ -127,6 +127,24 @@ import Testing
         #expect(try project.listed("crashy")?.first == "probe failed: SIGSEGV")
     }
 
+    @Test func replayAnnouncesAWarehouseThatShadowsTheBundledOne() throws {
+        let project = try Project("trust-shadow-replay")
+        let library = TestSupport.productsDirectory + "/libetl_sqlite.so"
+        try project.writeRegistry([("sqlite", library, try SHA256.hexDigest(ofFileAt: library))], kind: "warehouse")
+        let sample = "path=\(TestSupport.repositoryRoot)/samples/orders.csv"
+        let sync = try project.etlHost("sync", "csv", "sqlite", "-s", sample, "-d", "path=\(project.root)/w.db", "--quiet")
+        #expect(sync.status == 0, "\(sync.stderr)")
+        let bundled = try #require(RegistrySearchPath(currentDirectory: project.root, hostDirectory: TestSupport.productsDirectory).locations.first { $0.scope == .bundled }?.path)
+        let notice = "etl-host: warn: plugin 'sqlite' comes from the project registry \(project.root)/registry.json "
+            + "(library \(library)), which shadows the bundled 'sqlite' of \(bundled)\n"
+        #expect(sync.stderr == notice)
+        let runs = try FileManager.default.contentsOfDirectory(atPath: project.state + "/runs").filter { !$0.hasPrefix(".") }
+        let id = try #require(runs.first)
+        let replay = try project.etlHost("replay", id, "sqlite", "-d", "path=\(project.root)/again.db", "--quiet")
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(replay.stderr == notice)
+    }
+
     @Test func aGoodLibraryIsProbedOnceRememberedAndItsShadowingAnnouncedOnceInTheRunLog() throws {
         let project = try Project("trust-shadow")
         let library = TestSupport.productsDirectory + "/libetl_csv.so"
