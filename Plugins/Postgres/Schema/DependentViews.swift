@@ -41,14 +41,69 @@ struct DependentViews {
     private static let rewrite = "'pg_catalog.pg_rewrite'::pg_catalog.regclass"
     private static let relation = "'pg_catalog.pg_class'::pg_catalog.regclass"
 
+    /// Why the views are saved: the table is swapped out by a replace, or
+    /// columns it has are widened in place (`ALTER COLUMN TYPE`, which
+    /// PostgreSQL refuses while a view uses the column).
+    enum Purpose {
+        /// A replace drops the table: foreign keys to it are refused too.
+        case replace
+        /// An append or upsert widens columns: foreign keys follow the
+        /// type change on their own (PostgreSQL rebuilds them).
+        case widening
+
+        /// The refusal of a materialized view on `table`.
+        func materializedViewRefusal(table: String, view: String) -> PostgresError {
+            switch self {
+            case .replace:
+                PostgresError.invalidArgument("table \"\(table)\": materialized \(view) depends on "
+                    + "it, and a replace would have to recompute it inside the swap; drop it (and create it again "
+                    + "after the load), or load the table with append or upsert")
+            case .widening:
+                PostgresError.invalidArgument("table \"\(table)\": materialized \(view) depends on "
+                    + "it, and widening its columns would have to recompute it inside the load; drop it (and create "
+                    + "it again after the load)")
+            }
+        }
+    }
+
     /// Reads the views that depend on `table` (directly or through other
     /// views).
     ///
     /// - Throws: ``PostgresError`` (invalidArgument) naming a materialized
-    ///   view that depends on the table or a foreign key of another table
-    ///   that references it.
-    static func read(of table: TableInfo, in db: PGConnection) throws(PostgresError) -> DependentViews {
+    ///   view that depends on the table, or (for a replace) a foreign key
+    ///   of another table that references it.
+    static func read(of table: TableInfo, in db: PGConnection,
+                     for purpose: Purpose = .replace) throws(PostgresError) -> DependentViews {
         let what = "table \"\(table.name)\": reading the views that depend on it"
+        if purpose == .replace { try refuseForeignKeys(to: table, in: db, what) }
+        let rows = try viewRows(of: table, in: db, what)
+        var result = DependentViews()
+        for row in 0..<rows.count {
+            guard let oid = rows[row, 0], let qualified = rows[row, 1], let schema = rows[row, 2],
+                  let name = rows[row, 3], let definition = rows[row, 5] else { continue }
+            let named = "view \"\(schema)\".\"\(name)\""
+            guard rows[row, 4] == "v" else { throw purpose.materializedViewRefusal(table: table.name, view: named) }
+            var body = Substring(definition)
+            while let last = body.last, last == ";" || last.isWhitespace { body = body.dropLast() }
+            let options = rows[row, 6].flatMap { $0.isEmpty ? nil : " WITH (\($0))" } ?? ""
+            var extras = try grants(of: oid, qualified: qualified, in: db, what)
+            if let owner = rows[row, 7] { extras.append("ALTER VIEW \(qualified) OWNER TO \(owner)") }
+            if let comment = rows[row, 8] { extras.append("COMMENT ON VIEW \(qualified) IS \(PGName.literal(comment))") }
+            extras += try db.query("""
+                SELECT pg_catalog.pg_get_triggerdef(t.oid) FROM pg_catalog.pg_trigger t
+                WHERE t.tgrelid = $1::pg_catalog.oid AND NOT t.tgisinternal ORDER BY t.oid
+                """, [oid], what).all.compactMap { $0[0] }
+            result.views.append(View(what: named, qualified: qualified,
+                                     create: "CREATE VIEW \(qualified)\(options) AS \(body)",
+                                     tableColumns: TableCatalog.textArray(rows[row, 9]), extras: extras))
+        }
+        return result
+    }
+
+    /// Throws for a foreign key of another table that references `table`
+    /// (a replace may remove the rows it points at).
+    private static func refuseForeignKeys(to table: TableInfo, in db: PGConnection,
+                                          _ what: String) throws(PostgresError) {
         let references = try db.query("""
             SELECT c.conname, pg_catalog.format('%I.%I', n.nspname, r.relname)
             FROM pg_catalog.pg_constraint c
@@ -62,7 +117,14 @@ struct DependentViews {
                 + "\(other) references it, and a replace may remove the rows it points at; drop the foreign key, "
                 + "or load the table with upsert")
         }
-        let rows = try db.query("""
+    }
+
+    /// The rows describing the views on `table`, deepest last: oid,
+    /// qualified name, schema, name, relkind, definition, options, owner
+    /// (when not the current user), comment, the table's columns read.
+    private static func viewRows(of table: TableInfo, in db: PGConnection,
+                                 _ what: String) throws(PostgresError) -> PGRows {
+        try db.query("""
             WITH RECURSIVE dependent(oid, depth) AS (
                 SELECT r.ev_class, 1
                 FROM pg_catalog.pg_depend d JOIN pg_catalog.pg_rewrite r ON r.oid = d.objid
@@ -94,31 +156,6 @@ struct DependentViews {
             JOIN pg_catalog.pg_roles o ON o.oid = c.relowner
             ORDER BY deepest.depth, c.oid
             """, [table.oid], what)
-        var result = DependentViews()
-        for row in 0..<rows.count {
-            guard let oid = rows[row, 0], let qualified = rows[row, 1], let schema = rows[row, 2],
-                  let name = rows[row, 3], let definition = rows[row, 5] else { continue }
-            let named = "view \"\(schema)\".\"\(name)\""
-            guard rows[row, 4] == "v" else {
-                throw PostgresError.invalidArgument("table \"\(table.name)\": materialized \(named) depends on "
-                    + "it, and a replace would have to recompute it inside the swap; drop it (and create it again "
-                    + "after the load), or load the table with append or upsert")
-            }
-            var body = Substring(definition)
-            while let last = body.last, last == ";" || last.isWhitespace { body = body.dropLast() }
-            let options = rows[row, 6].flatMap { $0.isEmpty ? nil : " WITH (\($0))" } ?? ""
-            var extras = try grants(of: oid, qualified: qualified, in: db, what)
-            if let owner = rows[row, 7] { extras.append("ALTER VIEW \(qualified) OWNER TO \(owner)") }
-            if let comment = rows[row, 8] { extras.append("COMMENT ON VIEW \(qualified) IS \(PGName.literal(comment))") }
-            extras += try db.query("""
-                SELECT pg_catalog.pg_get_triggerdef(t.oid) FROM pg_catalog.pg_trigger t
-                WHERE t.tgrelid = $1::pg_catalog.oid AND NOT t.tgisinternal ORDER BY t.oid
-                """, [oid], what).all.compactMap { $0[0] }
-            result.views.append(View(what: named, qualified: qualified,
-                                     create: "CREATE VIEW \(qualified)\(options) AS \(body)",
-                                     tableColumns: TableCatalog.textArray(rows[row, 9]), extras: extras))
-        }
-        return result
     }
 
     /// GRANT statements that give the view's privileges (other than its
@@ -142,7 +179,7 @@ struct DependentViews {
     /// Drops the views, the ones that read others first.
     func drop(in db: PGConnection, _ what: String) throws(PostgresError) {
         for view in views.reversed() {
-            try db.execute("DROP VIEW \(view.qualified)", "\(what): dropping \(view.what) for the swap")
+            try db.execute("DROP VIEW \(view.qualified)", "\(what): dropping \(view.what) to recreate it")
         }
     }
 

@@ -37,9 +37,13 @@ struct TableBuilder {
     /// Widening follows ``PGType/widened(toHold:)`` and converts every
     /// stored value exactly (``PGType/conversion(of:to:)``); a bigint column
     /// holding an integer that double precision cannot represent exactly is
-    /// not widened to it: the load fails.
+    /// not widened to it: the load fails. Views that depend on the table
+    /// (``DependentViews``) are dropped before a widening and recreated
+    /// after it, in the load's transaction; a materialized view on it
+    /// fails the load, naming it.
     func evolve(_ existing: TableInfo, to fields: [ArrowField]) throws(PostgresError) -> TableInfo {
         var actions: [String] = []
+        var widened = false
         var result = existing
         for field in fields {
             let incoming = PGType(field)
@@ -61,13 +65,20 @@ struct TableBuilder {
             host.log(.info, "\(what): widening column \"\(column.name)\" from \(column.declared) to "
                 + "\(wanted.declaration)")
             let quoted = PGName.quoted(column.name)
+            widened = true
             actions.append("ALTER COLUMN \(quoted) TYPE \(wanted.declaration) USING "
                 + family.conversion(of: quoted, to: wanted))
             result.columns[index] = ColumnInfo(name: column.name, declared: wanted.declaration)
         }
         guard !actions.isEmpty else { return existing }
+        // PostgreSQL refuses ALTER COLUMN TYPE on a column a view uses: the
+        // views are dropped and recreated around it, in the load's
+        // transaction (readers see the old views until the commit).
+        let views = widened ? try DependentViews.read(of: existing, in: db, for: .widening) : DependentViews()
+        try views.drop(in: db, what)
         try db.execute("ALTER TABLE \(PGName.qualified(schema, existing.name)) \(actions.joined(separator: ", "))",
                        "\(what): adding and widening columns")
+        try views.recreate(onColumns: Set(result.columns.map(\.name)), in: db, what)
         return result
     }
 
