@@ -1,0 +1,177 @@
+import ETLHost
+import ETLPluginKit
+import Foundation
+
+/// Runs a `sql` step: its SELECT materialized in the warehouse as a table
+/// or a view.
+///
+/// **Table**: the SELECT runs through the warehouse's `query` (an Arrow
+/// stream, one snapshot) on one instance, and its rows are written by a
+/// second instance's `begin(mode: replace)` writer, then committed: the
+/// warehouse's own atomic replace (staging table swapped in at commit),
+/// so readers see the old table or the new one, never an empty or
+/// half-built one, views on the table keep working, and a failure at any
+/// point leaves the old table as it was. The columns take the query's
+/// types (decimals with their precision and scale, timestamps, dates,
+/// JSON; a column the warehouse returns as text with `etl.source_type`
+/// becomes a text column).
+///
+/// **View**: see ``ViewMaterializer``.
+///
+/// ```swift
+/// let result = try SQLMaterializer.run(step: step, name: "orders", warehouse: dwh)
+/// print(result.rows!, result.sqlSHA256)
+/// ```
+public enum SQLMaterializer {
+    /// Runs `step` (named `name`) in `warehouse`.
+    ///
+    /// - Parameters:
+    ///   - runID: the run id the warehouse's bookkeeping records.
+    ///   - log: the run's log (what the step did, at info level).
+    ///   - cancellation: checked between batches; a cancelled step rolls
+    ///     back (the old table stays).
+    /// - Returns: rows written, the SQL text and its SHA-256, seconds.
+    /// - Throws: ``HostError`` naming the step and the SQL's place (file
+    ///   or `query:`): the file cannot be read; the warehouse refused the
+    ///   SELECT (its message, with the position it gives); a row the
+    ///   warehouse refused to store; `.cancelled`.
+    public static func run(step: SQLStep, name: String, warehouse: StepWarehouse, runID: String = "",
+                           log: RunLog? = nil, cancellation: Cancellation? = nil) throws -> SQLStepResult {
+        let started = Date()
+        let place = StepPlace(step: name, source: step.source)
+        let sql = try place.readSQL()
+        var hasher = SHA256()
+        hasher.update(Array(sql.utf8))
+        let digest = hasher.finalizeHex()
+        var result = SQLStepResult(target: step.target, materialize: step.materialize, rows: nil, sql: sql,
+                                   sqlSHA256: digest, seconds: 0)
+        switch step.materialize {
+        case .table:
+            result.rows = try materializeTable(sql: sql, target: step.target, place: place, warehouse: warehouse,
+                                               runID: runID, cancellation: cancellation)
+            log?.write(.info, plugin: nil, stream: nil, "step '\(name)': table \"\(step.target)\" replaced with "
+                + "\(result.rows!) rows from \(place.source) (sha256 \(digest))")
+        case .view:
+            result.viewUnchanged = try ViewMaterializer.run(sql: sql, target: step.target, place: place,
+                                                            warehouse: warehouse, log: log)
+        }
+        result.seconds = Date().timeIntervalSince(started)
+        return result
+    }
+
+    /// Writes the rows of `sql` as table `target` with a replace; returns
+    /// the rows written.
+    static func materializeTable(sql: String, target: String, place: StepPlace, warehouse: StepWarehouse,
+                                 runID: String, cancellation: Cancellation?) throws -> Int64 {
+        let reader = try warehouse.open()
+        defer { reader.close() }
+        let rows: QueryStream
+        do {
+            rows = try reader.query(sql: sql)
+        } catch {
+            throw place.refused(error, doing: "the warehouse refused the SELECT")
+        }
+        defer { rows.close() }
+        let writer = try warehouse.open()
+        defer { writer.close() }
+        let load: WarehouseWriter
+        do {
+            load = try writer.begin(table: target, schema: rows.schema, mode: .replace, runID: runID)
+        } catch {
+            throw place.refused(error, doing: "the warehouse cannot replace table \"\(target)\" with the SELECT's columns")
+        }
+        do {
+            let builder = try ArrowBatchBuilder(schema: rows.schema)
+            while true {
+                if let cancellation, cancellation.isCancelled {
+                    throw HostError(.cancelled, "\(place): cancelled (\(cancellation.reason)) while writing table "
+                        + "\"\(target)\"; it is unchanged")
+                }
+                let batch: ImportedBatch?
+                do { batch = try rows.next() } catch {
+                    throw place.refused(error, doing: "reading the SELECT's rows failed")
+                }
+                guard let batch else { break }
+                guard batch.rowCount > 0 else { continue }
+                try BatchCopier.append(batch, to: builder)
+                do { try load.write(builder) } catch {
+                    throw place.refused(error, doing: "writing table \"\(target)\" failed")
+                }
+            }
+            // The snapshot the rows came from is released before the swap,
+            // which may need the old table's exclusive lock.
+            rows.close()
+            do { try load.commit() } catch {
+                throw place.refused(error, doing: "committing table \"\(target)\" failed")
+            }
+            return load.rowsWritten
+        } catch {
+            load.rollback()
+            if let error = error as? PluginError { throw place.refused(error, doing: "copying the rows failed") }
+            throw error
+        }
+    }
+}
+
+/// Where a step's SQL comes from, for reading it and for messages:
+/// `step 'orders' (sql/orders.sql)` or `step 'orders' (query:)`.
+struct StepPlace: CustomStringConvertible {
+    /// The step's name.
+    var step: String
+    /// Where the SQL is written.
+    var source: String
+    /// The file to read, if any.
+    var file: String?
+
+    init(step: String, source: SQLStep.Source) {
+        self.step = step
+        switch source {
+        case .file(let written, let resolved):
+            self.source = written
+            file = resolved
+        case .inline:
+            self.source = "query:"
+            file = nil
+        }
+        inline = if case .inline(let text) = source { text } else { nil }
+    }
+
+    private var inline: String?
+
+    var description: String { "step '\(step)' (\(source))" }
+
+    /// The SQL text: the file's, read now, or the inline query.
+    func readSQL() throws -> String {
+        if let inline { return inline }
+        guard let file else { return "" }
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: file))
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw HostError(.invalidArgument, "\(self): \(file) is not UTF-8 text")
+            }
+            guard !text.allSatisfy({ $0.isWhitespace }) else {
+                throw HostError(.invalidArgument, "\(self): \(file) is empty; write one SELECT in it")
+            }
+            return text
+        } catch let error as HostError {
+            throw error
+        } catch {
+            throw HostError(.io, "\(self): cannot read \(file): \((error as NSError).localizedDescription)")
+        }
+    }
+
+    /// `error` with this place and what was being done in front of its
+    /// message, and `advice` after it; kind, status and SQLSTATE kept.
+    func refused(_ error: any Error, doing what: String, then advice: String = "") -> HostError {
+        switch error {
+        case let error as HostError:
+            return HostError(error.kind, "\(self): \(what): \(error.message)\(advice)", pluginStatus: error.pluginStatus,
+                             retryable: error.retryable, retryAfterSeconds: error.retryAfterSeconds,
+                             sqlstate: error.sqlstate, vendorCode: error.vendorCode)
+        case let error as PluginError:
+            return HostError(.badData, "\(self): \(what): \(error.message)")
+        default:
+            return HostError(.operationFailed, "\(self): \(what): \(error)")
+        }
+    }
+}

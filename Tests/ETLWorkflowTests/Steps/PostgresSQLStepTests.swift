@@ -1,0 +1,105 @@
+import ETLHost
+import ETLPluginKit
+import ETLTestSupport
+@testable import ETLWorkflow
+import Foundation
+import Testing
+
+@Suite("sql steps in PostgreSQL: tables and views materialized through the plugin")
+struct PostgresSQLStepTests {
+    /// `src` with PostgreSQL's own types, made directly on the server.
+    static func warehouse(_ label: String) throws -> StepTestWarehouse {
+        let warehouse = try StepTestWarehouse(.postgres, label)
+        _ = try warehouse.rows("""
+            CREATE TABLE src (id bigint, amount numeric(12,2), at timestamptz, day date, doc jsonb, ref uuid,
+                              name text, ok boolean, ratio double precision);
+            INSERT INTO src VALUES
+              (1, 10.50, '2026-12-05 10:00:00.123456+00', '2024-10-04', '{"a": 1}', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11',
+               'Ada', true, 0.1),
+              (2, -3.00, NULL, '1969-12-31', '[1, 2]', NULL, 'Grace', false, -2.5e300),
+              (3, NULL, '1970-01-01 00:00:00+00', NULL, NULL, NULL, NULL, NULL, NULL);
+            """)
+        return warehouse
+    }
+
+    @Test("materialize table: the SELECT's rows and PostgreSQL types kept (numeric, timestamptz, date, jsonb; uuid as text)")
+    func tableKeepsTypesAndValues() throws {
+        let warehouse = try Self.warehouse("table")
+        let step = warehouse.step("SELECT id, amount, at, day, doc, ref, name, ok, ratio, id * 2 AS twice FROM src",
+                                  target: "orders")
+        let result = try SQLMaterializer.run(step: step, name: "orders", warehouse: warehouse.warehouse)
+        #expect(result.rows == 3)
+        let columns = try warehouse.columns("orders")
+        // Decimals load as numeric without precision and scale (the writer never rounds); values stay exact.
+        #expect(columns == ["id bigint", "amount numeric", "at timestamp with time zone",
+                                                     "day date", "doc jsonb", "ref text", "name text", "ok boolean",
+                                                     "ratio double precision", "twice bigint"])
+        let all = "SELECT id, amount, at, day, doc, ref::text, name, ok, ratio, twice FROM orders ORDER BY id"
+        #expect(try warehouse.rows(all) == [
+            ["1", "10.50", "2026-12-05 10:00:00.123456+00", "2024-10-04", "{\"a\": 1}",
+             "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11", "Ada", "t", "0.1", "2"],
+            ["2", "-3.00", nil, "1969-12-31", "[1, 2]", nil, "Grace", "f", "-2.5e+300", "4"],
+            ["3", nil, "1970-01-01 00:00:00+00", nil, nil, nil, nil, nil, nil, "6"],
+        ])
+    }
+
+    @Test("a view on the materialized table survives a re-run (it reads the new rows); a reader never sees it empty")
+    func viewOnTheTableAndConcurrentReader() throws {
+        let warehouse = try Self.warehouse("tableview")
+        func step(_ rows: Int, round: Int) -> SQLStep {
+            warehouse.step("SELECT i AS id, \(round) AS round FROM generate_series(1, \(rows)) AS i", target: "numbers")
+        }
+        _ = try SQLMaterializer.run(step: step(1000, round: 0), name: "numbers", warehouse: warehouse.warehouse)
+        _ = try warehouse.rows("CREATE VIEW summary AS SELECT count(*) AS n, min(round) AS lo, max(round) AS hi FROM numbers")
+        let reader = ReaderLoop(warehouse, sql: "SELECT n || ':' || lo || ':' || hi FROM summary")
+        for round in 1...6 {
+            let rows = round % 2 == 0 ? 1000 : 3000
+            let result = try SQLMaterializer.run(step: step(rows, round: round), name: "numbers", warehouse: warehouse.warehouse)
+            #expect(result.rows == Int64(rows))
+            #expect(reader.waitFor("\(rows):\(round):\(round)"), "round \(round) was never seen")
+        }
+        let (seen, failure) = reader.stop()
+        #expect(failure == nil)
+        let allowed = Set([0, 2, 4, 6].map { "1000:\($0):\($0)" } + [1, 3, 5].map { "3000:\($0):\($0)" })
+        #expect(seen.allSatisfy { allowed.contains($0) }, "\(Set(seen).subtracting(allowed))")
+        #expect(Set(seen) == allowed)
+    }
+
+    @Test("a SELECT PostgreSQL refuses names the step and the server's message with its position; the table stays")
+    func badSelectIsNamed() throws {
+        let warehouse = try Self.warehouse("badselect")
+        _ = try SQLMaterializer.run(step: warehouse.step("SELECT id FROM src", target: "orders"), name: "orders",
+                                    warehouse: warehouse.warehouse)
+        let error = try #require(throws: HostError.self) {
+            try SQLMaterializer.run(step: warehouse.step("SELECT id FORM src", target: "orders"), name: "orders",
+                                    warehouse: warehouse.warehouse)
+        }
+        #expect(error.message == "step 'orders' (query:): the warehouse refused the SELECT: plugin 'postgres': query "
+            + "failed: syntax error at or near \"src\" at offset 15 (SQLSTATE 42601) [ETL_ERR_INVALID_ARGUMENT (2)]")
+        #expect(error.sqlstate == "42601" && error.kind == .operationFailed)
+        #expect(try warehouse.rows("SELECT count(*) FROM orders") == [["3"]])
+    }
+
+    @Test("materialize view: CREATE OR REPLACE VIEW, atomic; a change PostgreSQL cannot make in place fails naming the view")
+    func viewIsCreatedOrReplaced() throws {
+        let warehouse = try Self.warehouse("view")
+        let first = try SQLMaterializer.run(step: warehouse.step("SELECT id, name FROM src", .view, target: "people"),
+                                            name: "people", warehouse: warehouse.warehouse)
+        #expect(first.rows == nil && !first.viewUnchanged)
+        _ = try warehouse.rows("CREATE VIEW loud AS SELECT upper(name) AS shout FROM people")
+        // Adding a column at the end is a replace in place; the view on it stays.
+        _ = try SQLMaterializer.run(step: warehouse.step("SELECT id, name, ok FROM src WHERE id > 1", .view, target: "people"),
+                                    name: "people", warehouse: warehouse.warehouse)
+        #expect(try warehouse.rows("SELECT * FROM people ORDER BY id") == [["2", "Grace", "f"], ["3", nil, nil]])
+        #expect(try warehouse.rows("SELECT shout FROM loud ORDER BY 1") == [["GRACE"], [nil]])
+        let error = try #require(throws: HostError.self) {
+            try SQLMaterializer.run(step: warehouse.step("SELECT name FROM src", .view, target: "people"),
+                                    name: "people", warehouse: warehouse.warehouse)
+        }
+        #expect(error.message == "step 'people' (query:): view \"people\" cannot be replaced in place (CREATE OR "
+            + "REPLACE VIEW keeps the old columns' names, order and types, and may only add columns at the end): plugin "
+            + "'postgres': execute failed: cannot drop columns from view (SQLSTATE 42P16) [ETL_ERR_INVALID_ARGUMENT (2)]; "
+            + "the old view stays: to change its columns, drop it once by hand (with the views built on it)")
+        #expect(try warehouse.rows("SELECT count(*) FROM people") == [["2"]])
+    }
+}
