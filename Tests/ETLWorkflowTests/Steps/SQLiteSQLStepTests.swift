@@ -174,4 +174,33 @@ struct SQLiteSQLStepTests {
             + "no such column: nope at offset 7 (SQLITE_ERROR) [ETL_ERR_INVALID_ARGUMENT (2)]")
         #expect(try warehouse.rows("SELECT count(*) FROM ids") == [["3"]])
     }
+
+    @Test("a SELECT that reads the table it replaces works (the snapshot is released before the swap)")
+    func selectReadingItsOwnTarget() throws {
+        let warehouse = try Self.warehouse("selfread")
+        _ = try SQLMaterializer.run(step: warehouse.step("SELECT id, name FROM src", target: "people"), name: "people",
+                                    warehouse: warehouse.warehouse)
+        let step = warehouse.step("SELECT id + 10 AS id, name FROM people UNION ALL SELECT id, name FROM people", target: "people")
+        #expect(try SQLMaterializer.run(step: step, name: "people", warehouse: warehouse.warehouse).rows == 6)
+        #expect(try warehouse.rows("SELECT id FROM people ORDER BY id") == [["1"], ["2"], ["3"], ["11"], ["12"], ["13"]])
+    }
+
+    @Test("a SELECT with no rows makes an empty table; one with two columns of one name is refused by the warehouse")
+    func emptyResultAndRepeatedNames() throws {
+        let warehouse = try Self.warehouse("emptyresult")
+        let empty = try SQLMaterializer.run(step: warehouse.step("SELECT id, name FROM src WHERE id > 100", target: "none"),
+                                            name: "none", warehouse: warehouse.warehouse)
+        #expect(empty.rows == 0)
+        #expect(try warehouse.columns("none") == ["id INTEGER", "name TEXT"])
+        #expect(try warehouse.rows("SELECT count(*) FROM none") == [["0"]])
+        let error = try #require(throws: HostError.self) {
+            try SQLMaterializer.run(step: warehouse.step("SELECT id, id FROM src", target: "twice"), name: "twice",
+                                    warehouse: warehouse.warehouse)
+        }
+        #expect(error.message == "step 'twice' (query:): the warehouse cannot replace table \"twice\" with the SELECT's "
+            + "columns: plugin 'sqlite': begin replace of table 'twice' failed: table \"twice\": columns \"id\" and "
+            + "\"id\" are the same column in SQLite (names differ only in ASCII case); rename one "
+            + "[ETL_ERR_INVALID_ARGUMENT (2)]")
+        #expect(try warehouse.rows("SELECT count(*) FROM sqlite_master WHERE name = 'twice'") == [["0"]])
+    }
 }
