@@ -33,9 +33,14 @@ struct SQLiteSQLStepTests {
         let file = try warehouse.file("sql/orders.sql", sql)
         let step = SQLStep(source: .file(written: "sql/orders.sql", resolved: file), materialize: .table,
                            into: .named("dwh", SourceLocation(file: "etl.yaml", line: 1, column: 1)), target: "orders")
-        let result = try SQLMaterializer.run(step: step, name: "orders", warehouse: warehouse.warehouse)
+        let logPath = warehouse.folder + "/log.jsonl"
+        let result = try SQLMaterializer.run(step: step, name: "orders", warehouse: warehouse.warehouse,
+                                             log: RunLog(runID: "r1", path: logPath, level: .info, echo: false))
         #expect(result.rows == 2)
         #expect(result.sql == sql)
+        let line = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: logPath))) as? [String: Any]
+        #expect(line?["message"] as? String == "step 'orders': table \"orders\" replaced with 2 rows from sql/orders.sql "
+            + "(sha256 4cf4b68bdf1a96230713a7d15598d35504fa22943be5047d897a2bca58daa633)")
         // sha256sum of the file.
         #expect(result.sqlSHA256 == "4cf4b68bdf1a96230713a7d15598d35504fa22943be5047d897a2bca58daa633")
         #expect(result.target == "orders" && result.materialize == .table)
@@ -144,9 +149,12 @@ struct SQLiteSQLStepTests {
         let again = try SQLMaterializer.run(step: warehouse.step("SELECT id, name FROM src;", .view, target: "people"),
                                             name: "people", warehouse: warehouse.warehouse, log: log)
         #expect(again.viewUnchanged)
+        try warehouse.execute("CREATE VIEW people_count AS SELECT count(*) AS n FROM people")
         _ = try SQLMaterializer.run(step: warehouse.step("SELECT id FROM src WHERE id > 1", .view, target: "people"),
                                     name: "people", warehouse: warehouse.warehouse, log: log)
         #expect(try warehouse.rows("SELECT * FROM people ORDER BY id") == [["2"], ["3"]])
+        // A view on the view works again once it is back.
+        #expect(try warehouse.rows("SELECT n FROM people_count") == [["2"]])
         let messages = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n").map { line in
             (try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])?["message"] as? String ?? ""
         }
@@ -202,5 +210,22 @@ struct SQLiteSQLStepTests {
             + "\"id\" are the same column in SQLite (names differ only in ASCII case); rename one "
             + "[ETL_ERR_INVALID_ARGUMENT (2)]")
         #expect(try warehouse.rows("SELECT count(*) FROM sqlite_master WHERE name = 'twice'") == [["0"]])
+    }
+
+    @Test("a cancelled run stops the step between batches and rolls the load back: the old table stays")
+    func cancellationRollsBack() throws {
+        let warehouse = try Self.warehouse("cancel")
+        _ = try SQLMaterializer.run(step: warehouse.step("SELECT id FROM src", target: "ids"), name: "ids",
+                                    warehouse: warehouse.warehouse)
+        let cancellation = Cancellation()
+        cancellation.cancel(reason: "received SIGINT")
+        let error = try #require(throws: HostError.self) {
+            try SQLMaterializer.run(step: warehouse.step("SELECT id * 10 AS id FROM src", target: "ids"), name: "ids",
+                                    warehouse: warehouse.warehouse, cancellation: cancellation)
+        }
+        #expect(error.kind == .cancelled)
+        #expect(error.message == "step 'ids' (query:): cancelled (received SIGINT) while writing table \"ids\"; it is "
+            + "unchanged")
+        #expect(try warehouse.rows("SELECT id FROM ids ORDER BY id") == [["1"], ["2"], ["3"]])
     }
 }
