@@ -113,4 +113,21 @@ struct PostgresSQLStepTests {
         #expect(try SQLMaterializer.run(step: step, name: "people", warehouse: warehouse.warehouse).rows == 6)
         #expect(try warehouse.rows("SELECT id FROM people ORDER BY id") == [["1"], ["2"], ["3"], ["11"], ["12"], ["13"]])
     }
+
+    @Test("a re-run whose columns break a view on the table fails before any row is written, naming the view; nothing changes")
+    func reRunThatBreaksAView() throws {
+        let warehouse = try Self.warehouse("breakview")
+        _ = try SQLMaterializer.run(step: warehouse.step("SELECT id, name FROM src", target: "people"), name: "people",
+                                    warehouse: warehouse.warehouse)
+        _ = try warehouse.rows("CREATE VIEW named AS SELECT name FROM people")
+        let error = try #require(throws: HostError.self) {
+            try SQLMaterializer.run(step: warehouse.step("SELECT id FROM src", target: "people"), name: "people",
+                                    warehouse: warehouse.warehouse)
+        }
+        #expect(error.message == "step 'people' (query:): the warehouse cannot replace table \"people\" with the "
+            + "SELECT's columns: plugin 'postgres': begin replace of table 'people' failed: table \"people\": view "
+            + "\"\(warehouse.schema)\".\"named\" uses column \"name\", which the new rows do not have; change or drop "
+            + "the view, or load the column again [ETL_ERR_INVALID_ARGUMENT (2)]")
+        #expect(try warehouse.rows("SELECT count(*) FROM named") == [["3"]])
+    }
 }
