@@ -6,10 +6,11 @@ import ETLPluginKit
 /// existing view is depends on the warehouse's SQL (``ViewReplacement``):
 ///
 /// - PostgreSQL: one `CREATE OR REPLACE VIEW`: readers see the old view
-///   or the new one, never none. PostgreSQL refuses it when the new
-///   columns do not extend the old ones (a column renamed, removed,
-///   reordered or of another type): the step then fails naming the view,
-///   and the old view stays.
+///   or the new one, never none. When PostgreSQL refuses it because the
+///   new columns do not extend the old ones (a column renamed, removed,
+///   reordered or of another type: SQLSTATE 42P16), one `DO` block drops
+///   and creates the view, still one transaction; when other views depend
+///   on it (2BP01) the step fails naming the view, and the old view stays.
 /// - SQLite (and any other warehouse): no `OR REPLACE`; when SQLite's
 ///   stored definition is already this one nothing is done, otherwise
 ///   `DROP VIEW IF EXISTS` then `CREATE VIEW`, two transactions: a reader
@@ -39,16 +40,29 @@ enum ViewMaterializer {
         case .createOrReplace:
             do {
                 _ = try instance.execute(sql: "CREATE OR REPLACE VIEW \(view) AS \(body)")
+                log?.write(.info, plugin: nil, stream: nil, "\(place): view \"\(target)\" created or replaced in one "
+                    + "statement (CREATE OR REPLACE VIEW)")
+                return false
             } catch let error as HostError where error.sqlstate == "42P16" {
-                throw place.refused(error, doing: "view \"\(target)\" cannot be replaced in place (CREATE OR REPLACE "
-                    + "VIEW keeps the old columns' names, order and types, and may only add columns at the end)",
-                    then: "; the old view stays: to change its columns, drop it once by hand (with the views built "
-                        + "on it)")
+                // The columns changed in a way OR REPLACE cannot take: drop
+                // and create in one statement (one transaction).
+                log?.write(.info, plugin: nil, stream: nil, "\(place): view \"\(target)\" has columns CREATE OR "
+                    + "REPLACE VIEW cannot take (\(error.message)); dropping and creating it in one transaction")
             } catch {
                 throw place.refused(error, doing: "creating view \"\(target)\" failed; the old view stays")
             }
-            log?.write(.info, plugin: nil, stream: nil, "\(place): view \"\(target)\" created or replaced in one "
-                + "statement (CREATE OR REPLACE VIEW)")
+            do {
+                _ = try instance.execute(sql: dropAndCreateInOneStatement(view: view, create: "CREATE VIEW \(view) AS \(body)"))
+            } catch let error as HostError where error.sqlstate == "2BP01" {
+                throw place.refused(error, doing: "view \"\(target)\" has new columns that CREATE OR REPLACE VIEW "
+                    + "cannot take, and objects depend on it, so it cannot be dropped and created again",
+                    then: "; the old view stays: drop the views that read it (and create them again after), or keep "
+                        + "its columns")
+            } catch {
+                throw place.refused(error, doing: "replacing view \"\(target)\" failed; the old view stays")
+            }
+            log?.write(.info, plugin: nil, stream: nil, "\(place): view \"\(target)\" dropped and created in one "
+                + "transaction (its privileges and comment are not carried over)")
             return false
         case .dropThenCreate:
             let create = "CREATE VIEW \(view) AS \(body)"
@@ -72,6 +86,26 @@ enum ViewMaterializer {
                 + "contract runs one statement per transaction): a reader between them found no view")
             return false
         }
+    }
+
+    /// A PostgreSQL `DO` block that drops `view` and runs `create`: one
+    /// statement, so one transaction (readers wait on the view's lock and
+    /// then see the new one). The statements are dollar-quoted with tags
+    /// that do not occur in them.
+    static func dropAndCreateInOneStatement(view: String, create: String) -> String {
+        let texts = [view, create]
+        func tag(_ base: String) -> String {
+            var candidate = base
+            var number = 0
+            while texts.contains(where: { $0.contains("$\(candidate)$") }) {
+                number += 1
+                candidate = "\(base)\(number)"
+            }
+            return "$\(candidate)$"
+        }
+        let outer = tag("etl_do")
+        let inner = tag("etl_sql")
+        return "DO \(outer) BEGIN EXECUTE \(inner)DROP VIEW \(view)\(inner); EXECUTE \(inner)\(create)\(inner); END \(outer)"
     }
 
     /// The `CREATE VIEW` text SQLite keeps for view `name`, if there is one.

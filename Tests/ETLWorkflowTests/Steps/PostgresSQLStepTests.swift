@@ -81,7 +81,7 @@ struct PostgresSQLStepTests {
         #expect(try warehouse.rows("SELECT count(*) FROM orders") == [["3"]])
     }
 
-    @Test("materialize view: CREATE OR REPLACE VIEW, atomic; a change PostgreSQL cannot make in place fails naming the view")
+    @Test("materialize view: CREATE OR REPLACE VIEW, or DROP + CREATE in one DO statement when the columns change; refused when views depend on it")
     func viewIsCreatedOrReplaced() throws {
         let warehouse = try Self.warehouse("view")
         let first = try SQLMaterializer.run(step: warehouse.step("SELECT id, name FROM src", .view, target: "people"),
@@ -93,15 +93,38 @@ struct PostgresSQLStepTests {
                                     name: "people", warehouse: warehouse.warehouse)
         #expect(try warehouse.rows("SELECT * FROM people ORDER BY id") == [["2", "Grace", "f"], ["3", nil, nil]])
         #expect(try warehouse.rows("SELECT shout FROM loud ORDER BY 1") == [["GRACE"], [nil]])
+        // Fewer columns: OR REPLACE refuses; the view cannot be dropped while "loud" reads it.
         let error = try #require(throws: HostError.self) {
             try SQLMaterializer.run(step: warehouse.step("SELECT name FROM src", .view, target: "people"),
                                     name: "people", warehouse: warehouse.warehouse)
         }
-        #expect(error.message == "step 'people' (query:): view \"people\" cannot be replaced in place (CREATE OR "
-            + "REPLACE VIEW keeps the old columns' names, order and types, and may only add columns at the end): plugin "
-            + "'postgres': execute failed: cannot drop columns from view (SQLSTATE 42P16) [ETL_ERR_INVALID_ARGUMENT (2)]; "
-            + "the old view stays: to change its columns, drop it once by hand (with the views built on it)")
+        #expect(error.message == "step 'people' (query:): view \"people\" has new columns that CREATE OR REPLACE VIEW "
+            + "cannot take, and objects depend on it, so it cannot be dropped and created again: plugin 'postgres': "
+            + "execute failed: cannot drop view people because other objects depend on it (SQLSTATE 2BP01; "
+            + "view loud depends on view people; hint: Use DROP ... CASCADE to drop the dependent objects too.) "
+            + "[ETL_ERR_INVALID_ARGUMENT (2)]; the old view stays: drop the views that read it (and create them again "
+            + "after), or keep its columns")
         #expect(try warehouse.rows("SELECT count(*) FROM people") == [["2"]])
+        // Without the view on it, the same change drops and creates it in one statement.
+        _ = try warehouse.rows("DROP VIEW loud")
+        let log = RunLog(runID: "r1", path: warehouse.folder + "/log.jsonl", level: .info, echo: false)
+        _ = try SQLMaterializer.run(step: warehouse.step("SELECT name FROM src -- just names\n;", .view, target: "people"),
+                                    name: "people", warehouse: warehouse.warehouse, log: log)
+        #expect(try warehouse.columns("people") == ["name text"])
+        #expect(try warehouse.rows("SELECT name FROM people ORDER BY 1") == [["Ada"], ["Grace"], [nil]])
+        // A SELECT holding the block's own quote tags still runs as written.
+        _ = try SQLMaterializer.run(step: warehouse.step("SELECT '$etl_sql$ $etl_do$' AS tags", .view, target: "people"),
+                                    name: "people", warehouse: warehouse.warehouse)
+        #expect(try warehouse.rows("SELECT tags FROM people") == [["$etl_sql$ $etl_do$"]])
+        let messages = try String(contentsOfFile: warehouse.folder + "/log.jsonl", encoding: .utf8).split(separator: "\n")
+            .map { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["message"] as! String }
+        #expect(messages == [
+            "step 'people' (query:): view \"people\" has columns CREATE OR REPLACE VIEW cannot take (plugin 'postgres': "
+                + "execute failed: cannot drop columns from view (SQLSTATE 42P16) [ETL_ERR_INVALID_ARGUMENT (2)]); "
+                + "dropping and creating it in one transaction",
+            "step 'people' (query:): view \"people\" dropped and created in one transaction (its privileges and "
+                + "comment are not carried over)",
+        ])
     }
 
     @Test("a SELECT that reads the table it replaces works: its snapshot (and lock) is released before the swap")
