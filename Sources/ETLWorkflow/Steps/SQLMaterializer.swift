@@ -27,6 +27,8 @@ public enum SQLMaterializer {
     ///
     /// - Parameters:
     ///   - runID: the run id the warehouse's bookkeeping records.
+    ///   - runJSON: a run record (JSON object) the warehouse stores with a
+    ///     table in the same commit, as a sync's (`nil`: none).
     ///   - log: the run's log (what the step did, at info level).
     ///   - cancellation: checked between batches; a cancelled step rolls
     ///     back (the old table stays).
@@ -36,7 +38,8 @@ public enum SQLMaterializer {
     ///   SELECT (its message, with the position it gives); a row the
     ///   warehouse refused to store; `.cancelled`.
     public static func run(step: SQLStep, name: String, warehouse: StepWarehouse, runID: String = "",
-                           log: RunLog? = nil, cancellation: Cancellation? = nil) throws -> SQLStepResult {
+                           runJSON: String? = nil, log: RunLog? = nil,
+                           cancellation: Cancellation? = nil) throws -> SQLStepResult {
         let started = Date()
         let place = StepPlace(step: name, source: step.source)
         let sql = try place.readSQL()
@@ -48,7 +51,7 @@ public enum SQLMaterializer {
         switch step.materialize {
         case .table:
             result.rows = try materializeTable(sql: sql, target: step.target, place: place, warehouse: warehouse,
-                                               runID: runID, cancellation: cancellation)
+                                               runID: runID, runJSON: runJSON, cancellation: cancellation)
             log?.write(.info, plugin: nil, stream: nil, "step '\(name)': table \"\(step.target)\" replaced with "
                 + "\(result.rows!) rows from \(place.source) (sha256 \(digest))")
         case .view:
@@ -62,7 +65,7 @@ public enum SQLMaterializer {
     /// Writes the rows of `sql` as table `target` with a replace; returns
     /// the rows written.
     static func materializeTable(sql: String, target: String, place: StepPlace, warehouse: StepWarehouse,
-                                 runID: String, cancellation: Cancellation?) throws -> Int64 {
+                                 runID: String, runJSON: String?, cancellation: Cancellation?) throws -> Int64 {
         let reader = try warehouse.open()
         defer { reader.close() }
         let rows: QueryStream
@@ -101,7 +104,7 @@ public enum SQLMaterializer {
             // The snapshot the rows came from is released before the swap,
             // which may need the old table's exclusive lock.
             rows.close()
-            do { try load.commit() } catch {
+            do { try load.commit(runJSON: runJSON) } catch {
                 throw place.refused(error, doing: "committing table \"\(target)\" failed")
             }
             return load.rowsWritten

@@ -228,4 +228,14 @@ struct SQLiteSQLStepTests {
             + "unchanged")
         #expect(try warehouse.rows("SELECT id FROM ids ORDER BY id") == [["1"], ["2"], ["3"]])
     }
+
+    @Test("a run record given to the step is stored by the warehouse in the table's commit")
+    func runRecordCommittedWithTheTable() throws {
+        let warehouse = try Self.warehouse("runrecord")
+        let record = #"{"run_id":"run-7","stream":"step:ids","status":"succeeded","rows_written":3}"#
+        _ = try SQLMaterializer.run(step: warehouse.step("SELECT id FROM src", target: "ids"), name: "ids",
+                                    warehouse: warehouse.warehouse, runID: "run-7", runJSON: record)
+        #expect(try warehouse.rows("SELECT run_id, stream, table_name, mode, status, rows_written, record_json FROM _etl_runs")
+            == [["run-7", "step:ids", "ids", "replace", "succeeded", "3", record]])
+    }
 }
