@@ -31,7 +31,7 @@ public final class Cancellation: @unchecked Sendable {
     /// Registers `handler` to run on cancellation (at once if it already
     /// happened); returns a token for ``remove(_:)``.
     @discardableResult
-    func onCancel(_ handler: @escaping () -> Void) -> Int {
+    public func onCancel(_ handler: @escaping () -> Void) -> Int {
         let (token, already): (Int, Bool) = lock.withLock {
             nextHandler += 1
             handlers[nextHandler] = handler
@@ -41,7 +41,8 @@ public final class Cancellation: @unchecked Sendable {
         return token
     }
 
-    func remove(_ token: Int) {
+    /// Unregisters the handler of `token` (from ``onCancel(_:)``).
+    public func remove(_ token: Int) {
         _ = lock.withLock { handlers.removeValue(forKey: token) }
     }
 

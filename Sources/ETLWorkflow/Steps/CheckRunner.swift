@@ -23,19 +23,22 @@ public enum CheckRunner {
     /// passed, warn when it failed (error when the step fails).
     ///
     /// - Throws: ``HostError`` naming the step, the assertion and the
-    ///   warehouse's message; `.cancelled` between assertions.
+    ///   warehouse's message; `.cancelled` when `cancellation` is raised
+    ///   (the running query is cancelled through the plugin).
     public static func run(step: CheckStep, name: String, warehouse: StepWarehouse, clock: () -> Date = Date.init,
                            log: RunLog? = nil, cancellation: Cancellation? = nil) throws -> CheckReport {
+        let cancel = StepCancellation(cancellation: cancellation, place: "step '\(name)'")
+        let doing = "while checking table \"\(step.table)\""
+        try cancel.check(doing)
         let instance = try warehouse.open()
         defer { instance.close() }
         var checker = Checker(step: name, table: step.table, instance: instance, queries: CheckQueries(table: step.table))
         var results: [CheckResult] = []
-        for assertion in step.assertions {
-            if let cancellation, cancellation.isCancelled {
-                throw HostError(.cancelled, "step '\(name)': cancelled (\(cancellation.reason)) while checking table "
-                    + "\"\(step.table)\"")
+        try cancel.guarding([instance], doing) {
+            for assertion in step.assertions {
+                try cancel.check(doing)
+                results += try checker.check(assertion, now: clock())
             }
-            results += try checker.check(assertion, now: clock())
         }
         let report = CheckReport(step: name, table: step.table, severity: step.severity, results: results)
         for result in results {

@@ -30,8 +30,9 @@ public enum SQLMaterializer {
     ///   - runJSON: a run record (JSON object) the warehouse stores with a
     ///     table in the same commit, as a sync's (`nil`: none).
     ///   - log: the run's log (what the step did, at info level).
-    ///   - cancellation: checked between batches; a cancelled step rolls
-    ///     back (the old table stays).
+    ///   - cancellation: cancels the step's running statements (through
+    ///     the plugins' cancel) and is checked between batches; a cancelled
+    ///     step rolls back (the old table or view stays).
     /// - Returns: rows written, the SQL text and its SHA-256, seconds.
     /// - Throws: ``HostError`` naming the step and the SQL's place (file
     ///   or `query:`): the file cannot be read; the warehouse refused the
@@ -56,7 +57,7 @@ public enum SQLMaterializer {
                 + "\(result.rows!) rows from \(place.source) (sha256 \(digest))")
         case .view:
             result.viewUnchanged = try ViewMaterializer.run(sql: sql, target: step.target, place: place,
-                                                            warehouse: warehouse, log: log)
+                                                            warehouse: warehouse, log: log, cancellation: cancellation)
         }
         result.seconds = Date().timeIntervalSince(started)
         return result
@@ -66,52 +67,62 @@ public enum SQLMaterializer {
     /// the rows written.
     static func materializeTable(sql: String, target: String, place: StepPlace, warehouse: StepWarehouse,
                                  runID: String, runJSON: String?, cancellation: Cancellation?) throws -> Int64 {
+        let cancel = StepCancellation(cancellation: cancellation, place: "\(place)")
+        let unchanged = "while writing table \"\(target)\"; it is unchanged"
+        try cancel.check(unchanged)
         let reader = try warehouse.open()
         defer { reader.close() }
-        let rows: QueryStream
-        do {
-            rows = try reader.query(sql: sql)
-        } catch {
-            throw place.refused(error, doing: "the warehouse refused the SELECT")
-        }
-        defer { rows.close() }
         let writer = try warehouse.open()
         defer { writer.close() }
-        let load: WarehouseWriter
-        do {
-            load = try writer.begin(table: target, schema: rows.schema, mode: .replace, runID: runID)
-        } catch {
-            throw place.refused(error, doing: "the warehouse cannot replace table \"\(target)\" with the SELECT's columns")
+        return try cancel.guarding([reader, writer], unchanged) {
+            let rows: QueryStream
+            do {
+                rows = try reader.query(sql: sql)
+            } catch {
+                throw place.refused(error, doing: "the warehouse refused the SELECT")
+            }
+            defer { rows.close() }
+            let load: WarehouseWriter
+            do {
+                load = try writer.begin(table: target, schema: rows.schema, mode: .replace, runID: runID)
+            } catch {
+                throw place.refused(error, doing: "the warehouse cannot replace table \"\(target)\" with the "
+                    + "SELECT's columns")
+            }
+            do {
+                try copy(rows, into: load, place: place, cancel: cancel, unchanged)
+                // The snapshot the rows came from is released before the
+                // swap, which may need the old table's exclusive lock.
+                rows.close()
+                do { try load.commit(runJSON: runJSON) } catch {
+                    throw place.refused(error, doing: "committing table \"\(target)\" failed")
+                }
+                return load.rowsWritten
+            } catch {
+                load.rollback()
+                throw error
+            }
         }
-        do {
-            let builder = try ArrowBatchBuilder(schema: rows.schema)
-            while true {
-                if let cancellation, cancellation.isCancelled {
-                    throw HostError(.cancelled, "\(place): cancelled (\(cancellation.reason)) while writing table "
-                        + "\"\(target)\"; it is unchanged")
-                }
-                let batch: ImportedBatch?
-                do { batch = try rows.next() } catch {
-                    throw place.refused(error, doing: "reading the SELECT's rows failed")
-                }
-                guard let batch else { break }
-                guard batch.rowCount > 0 else { continue }
-                try BatchCopier.append(batch, to: builder)
-                do { try load.write(builder) } catch {
-                    throw place.refused(error, doing: "writing table \"\(target)\" failed")
-                }
+    }
+
+    /// Writes every batch of `rows` with `load`.
+    private static func copy(_ rows: QueryStream, into load: WarehouseWriter, place: StepPlace,
+                             cancel: StepCancellation, _ unchanged: String) throws {
+        let builder = try ArrowBatchBuilder(schema: rows.schema)
+        while true {
+            try cancel.check(unchanged)
+            let batch: ImportedBatch?
+            do { batch = try rows.next() } catch {
+                throw place.refused(error, doing: "reading the SELECT's rows failed")
             }
-            // The snapshot the rows came from is released before the swap,
-            // which may need the old table's exclusive lock.
-            rows.close()
-            do { try load.commit(runJSON: runJSON) } catch {
-                throw place.refused(error, doing: "committing table \"\(target)\" failed")
+            guard let batch else { return }
+            guard batch.rowCount > 0 else { continue }
+            do { try BatchCopier.append(batch, to: builder) } catch {
+                throw place.refused(error, doing: "copying the rows failed")
             }
-            return load.rowsWritten
-        } catch {
-            load.rollback()
-            if let error = error as? PluginError { throw place.refused(error, doing: "copying the rows failed") }
-            throw error
+            do { try load.write(builder) } catch {
+                throw place.refused(error, doing: "writing table \"\(load.table)\" failed")
+            }
         }
     }
 }

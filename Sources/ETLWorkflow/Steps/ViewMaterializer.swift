@@ -23,16 +23,21 @@ import ETLPluginKit
 enum ViewMaterializer {
     /// Builds view `target` from `sql`; returns true when the view was
     /// already exactly this one and was left alone.
-    static func run(sql: String, target: String, place: StepPlace, warehouse: StepWarehouse,
-                    log: RunLog?) throws -> Bool {
+    static func run(sql: String, target: String, place: StepPlace, warehouse: StepWarehouse, log: RunLog?,
+                    cancellation: Cancellation?) throws -> Bool {
+        let cancel = StepCancellation(cancellation: cancellation, place: "\(place)")
+        let unchanged = "while checking the SELECT of view \"\(target)\"; the view is unchanged"
+        try cancel.check(unchanged)
         let instance = try warehouse.open()
         defer { instance.close() }
-        do {
-            let rows = try instance.query(sql: sql)
-            defer { rows.close() }
-            _ = try rows.next()
-        } catch {
-            throw place.refused(error, doing: "the warehouse refused the SELECT")
+        try cancel.guarding([instance], unchanged) {
+            do {
+                let rows = try instance.query(sql: sql)
+                defer { rows.close() }
+                _ = try rows.next()
+            } catch {
+                throw place.refused(error, doing: "the warehouse refused the SELECT")
+            }
         }
         let body = SQLText.withoutTerminator(sql)
         let view = SQLText.identifier(target)

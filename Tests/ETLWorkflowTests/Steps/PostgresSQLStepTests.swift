@@ -153,4 +153,51 @@ struct PostgresSQLStepTests {
             + "the view, or load the column again [ETL_ERR_INVALID_ARGUMENT (2)]")
         #expect(try warehouse.rows("SELECT count(*) FROM named") == [["3"]])
     }
+
+    /// Raises `cancellation` once a statement of another session waits for
+    /// the lock on `src` (the server checks pg_locks every 10 ms, for at most
+    /// a minute), as a SIGINT during a long statement would.
+    static func cancelWhenBlocked(_ warehouse: StepTestWarehouse, _ cancellation: Cancellation) {
+        let table = "\(PostgresInspector.qualified(warehouse.schema, "src"))"
+        DispatchQueue.global().async {
+            _ = try? PostgresInspector().execute("""
+                DO $$ BEGIN FOR i IN 1..6000 LOOP
+                  EXIT WHEN EXISTS (SELECT 1 FROM pg_locks WHERE NOT granted AND relation = '\(table)'::regclass);
+                  PERFORM pg_sleep(0.01);
+                END LOOP; END $$
+                """)
+            cancellation.cancel(reason: "received SIGINT")
+        }
+    }
+
+    @Test("a cancellation stops a running SELECT on the server (sql and check steps); the table stays")
+    func cancellationStopsTheRunningStatement() throws {
+        let warehouse = try Self.warehouse("cancel")
+        _ = try SQLMaterializer.run(step: warehouse.step("SELECT id FROM src", target: "ids"), name: "ids",
+                                    warehouse: warehouse.warehouse)
+        let locker = try PostgresInspector()
+        try locker.execute("SET search_path = \(PostgresInspector.quoted(warehouse.schema)); BEGIN; "
+            + "LOCK TABLE src IN ACCESS EXCLUSIVE MODE")
+        let cancellation = Cancellation()
+        Self.cancelWhenBlocked(warehouse, cancellation)
+        let started = Date()
+        let error = try #require(throws: HostError.self) {
+            try SQLMaterializer.run(step: warehouse.step("SELECT id * 10 AS id FROM src", target: "ids"), name: "ids",
+                                    warehouse: warehouse.warehouse, cancellation: cancellation)
+        }
+        #expect(Date().timeIntervalSince(started) < 30)
+        #expect(error.kind == .cancelled)
+        #expect(error.message == "step 'ids' (query:): cancelled (received SIGINT) while writing table \"ids\"; it is "
+            + "unchanged")
+        let checking = Cancellation()
+        Self.cancelWhenBlocked(warehouse, checking)
+        let checkError = try #require(throws: HostError.self) {
+            try CheckRunner.run(step: warehouse.check("src", [.rowCount(RowCountRule(.greaterThan, 0))]), name: "src_ok",
+                                warehouse: warehouse.warehouse, cancellation: checking)
+        }
+        #expect(checkError.kind == .cancelled)
+        #expect(checkError.message == "step 'src_ok': cancelled (received SIGINT) while checking table \"src\"")
+        try locker.execute("ROLLBACK")
+        #expect(try warehouse.rows("SELECT id FROM ids ORDER BY id") == [["1"], ["2"], ["3"]])
+    }
 }
