@@ -78,13 +78,18 @@ struct CheckRunnerTests {
         // The same data an hour after the newest value: freshness holds.
         let fresh = try CheckRunner.run(
             step: warehouse.check("orders", [.freshness(column: "updated_at", maxAge: PipelineDuration(seconds: 26 * 3600)),
-                                             .freshness(column: "note", maxAge: PipelineDuration(seconds: 3600))]),
+                                             .freshness(column: "note", maxAge: PipelineDuration(seconds: 3600)),
+                                             .acceptedValues(column: "status", values: ["open", "paid", "lost", "it's"]),
+                                             .customSQL("SELECT id FROM orders WHERE total < -5")]),
             name: "orders_ok", warehouse: warehouse.warehouse, clock: Self.clock(hoursAfterNewest: -1))
         #expect(fresh.results.map(\.description) == [
             "freshness \"updated_at\": the newest value is in the future, at most 1d2h",
             "freshness \"note\": the newest value is 1h old, at most 1h",
+            "accepted_values \"status\": every value is one of the 4 accepted",
+            "sql: the query returned 0 rows",
         ])
-        #expect(fresh.succeeded && fresh.summary == "step 'orders_ok': all 2 checks on table \"orders\" passed")
+        #expect(fresh.results.map(\.offendingRows) == [nil, nil, 0, 0])
+        #expect(fresh.succeeded && fresh.summary == "step 'orders_ok': all 4 checks on table \"orders\" passed")
     }
 
     @Test("SQLite: each kind's count and message; dates and timestamps come back as ISO text and are read")
