@@ -12,9 +12,10 @@ import Foundation
 /// so readers see the old table or the new one, never an empty or
 /// half-built one, views on the table keep working, and a failure at any
 /// point leaves the old table as it was. The columns take the query's
-/// types (decimals with their precision and scale, timestamps, dates,
-/// JSON; a column the warehouse returns as text with `etl.source_type`
-/// becomes a text column).
+/// types as the warehouse's replace declares them (timestamps, dates,
+/// JSON, exact decimals: SQLite keeps their precision and scale,
+/// PostgreSQL declares plain `numeric`; a column the warehouse returns as
+/// text with `etl.source_type` becomes a text column).
 ///
 /// **View**: see ``ViewMaterializer``.
 ///
