@@ -30,7 +30,7 @@ struct ETLHostCommand: ParsableCommand {
             \(ExitStatus.documentation)
             """,
         version: "etl-host \(HostEnvironment.version) (plugin ABI \(HostABI.string(HostABI.current)), \(ETLToolchain.current))",
-        subcommands: [SyncCommand.self, RunsCommand.self, ReplayCommand.self, PluginsCommand.self, ValidateCommand.self, PlanCommand.self]
+        subcommands: [SyncCommand.self, RunCommand.self, RunsCommand.self, ReplayCommand.self, PluginsCommand.self, ValidateCommand.self, PlanCommand.self]
     )
 }
 
