@@ -26,6 +26,7 @@ struct ETLHostCommand: ParsableCommand {
                                             add your own plugin
               etl-host validate             check the pipeline file etl.yaml
               etl-host plan                 its steps, in the order they run
+              etl-host run                  run them, under one run id
 
             \(ExitStatus.documentation)
             """,

@@ -68,6 +68,9 @@ struct SyncCommand: ParsableCommand {
               {"extractor": "csv", "warehouse": "sqlite",
                "source": {"path": "data/orders.csv"}, "destination": {"path": "w.db"},
                "mode": "upsert", "primary_key": ["id"], "streams": ["orders"]}
+            --config keeps working for one sync. Several syncs, SQL steps, checks
+            and commands under one run id go in a pipeline file instead:
+              etl-host run -f etl.yaml     (see docs/PIPELINES.md)
 
             \(ExitStatus.documentation)
             """

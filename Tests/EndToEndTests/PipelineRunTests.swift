@@ -215,7 +215,7 @@ import Testing
     }
 
     @Test func aSecondRunExitsWithTheLockCodeOrWaitsForTheLock() throws {
-        let sandbox = try PipelineRunSandbox("run-lock", yaml: "name: shop\nsteps:\n  hello: {command: [sh, -c, 'echo hello >> ran.txt']}\n")
+        let sandbox = try PipelineRunSandbox("run-lock", yaml: "name: shop\nsteps:\n  hello: {command: [sh, -c, 'echo hello $ETL_STATE_DIR >> ran.txt']}\n")
         let lockPath = sandbox.state + "/locks/shop.lock"
         try FileManager.default.createDirectory(atPath: sandbox.state + "/locks", withIntermediateDirectories: true)
         let descriptor = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
@@ -254,7 +254,7 @@ import Testing
         _ = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(String(decoding: rest, as: UTF8.self))")
-        #expect(sandbox.read("ran.txt") == "hello\n")
+        #expect(sandbox.read("ran.txt") == "hello \(sandbox.state)\n")
     }
 
     @Test func dryRunPrintsThePlanAndChangesNothing() throws {
