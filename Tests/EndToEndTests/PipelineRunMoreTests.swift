@@ -25,6 +25,26 @@ import Testing
         #expect(PipelineRunSandbox.states(try sandbox.pipelineRuns().last!) == ["raw_rates=skipped/0", "raw_events=succeeded/1", "report=succeeded/1"])
     }
 
+    /// The command sends etl-host SIGTERM itself, then would run for a
+    /// minute: the run stops it (its process group gets SIGTERM) and
+    /// marks it and the step after it cancelled.
+    @Test func aSignalStopsARunningCommand() throws {
+        let sandbox = try PipelineRunSandbox("run-sigterm-command", yaml: """
+            name: stopper
+            steps:
+              long: {command: [sh, -c, 'kill -TERM $PPID; sleep 60; echo late >> ran.txt']}
+              next: {needs: [long], command: [sh, -c, 'echo next >> ran.txt']}
+            """)
+        let started = Date()
+        let result = try sandbox.run()
+        #expect(result.status == 130, "\(result.stderr)")
+        #expect(Date().timeIntervalSince(started) < 30)
+        let record = try #require(try sandbox.pipelineRuns().last)
+        #expect(PipelineRunSandbox.states(record) == ["long=cancelled/1", "next=cancelled/0"])
+        #expect((record["steps"] as? [[String: Any]])?.first?["error"] as? String == "command sh cancelled (received SIGTERM)")
+        #expect(sandbox.read("ran.txt") == nil)
+    }
+
     /// Two commands that can only finish together (one writes a FIFO the
     /// other reads): with --parallel 2 both run at once.
     @Test func independentStepsRunAtOnceWithParallel() throws {
