@@ -6,18 +6,21 @@ public struct EngineOptions: Sendable {
     /// Steps run at once at most (`--parallel`, default 1: one at a time,
     /// in plan order, so runs are deterministic).
     public var parallel = 1
-    /// The pipeline file as named, and the SHA-256 of its bytes.
+    /// The pipeline file as named.
     public var file = ""
+    /// The SHA-256 of the file's bytes (`--resume` compares it).
     public var fileSHA256 = ""
-    /// The run this one resumes, and its steps that are done (not run again: ``StepState/skipped``).
+    /// The run this one resumes.
     public var resumedFrom: String?
+    /// Steps done by the run it resumes: not run again (``StepState/skipped``).
     public var done: Set<String> = []
-    /// `--full-refresh` as written, and per step the streams to reload
-    /// (empty: every stream of the step).
+    /// `--full-refresh` as written, for the record.
     public var fullRefreshText: [String] = []
+    /// Per step, the streams to reload (empty: every stream of the step).
     public var fullRefresh: [String: Set<String>] = [:]
-    /// The state folder and the folder the run started in (see ``StepRunContext``).
+    /// The state folder (absolute).
     public var stateDirectory = HostEnvironment.stateDirectory()
+    /// The folder the run started in (see ``StepRunContext/startDirectory``).
     public var startDirectory = FileManager.default.currentDirectoryPath
 
     /// The defaults.

@@ -29,18 +29,21 @@ public struct PipelineRunRecord: Codable, Sendable, Equatable {
 
     /// The run's id (the same form as a sync run's).
     public var id: String
-    /// Always `pipeline` (a sync run's record has no kind).
-    public var kind = "pipeline"
+    /// What kind of run this is: always ``RunKind/pipeline`` (a sync run's record has no kind).
+    public var kind = RunKind.pipeline
     /// The pipeline's name.
     public var pipeline: String
     /// The pipeline file, as named on the command line.
     public var file: String
     /// SHA-256 of the file's bytes: `--resume` refuses a changed file.
     public var fileSHA256: String
+    /// How it ended, or `running`.
     public var status: Status
-    /// ISO 8601 UTC.
+    /// When it started, ISO 8601 UTC.
     public var startedAt: String
+    /// When it ended, ISO 8601 UTC.
     public var finishedAt: String?
+    /// From start to end.
     public var durationSeconds: Double?
     /// The process that ran it.
     public var pid: Int32
@@ -90,12 +93,19 @@ public struct PipelineRunRecord: Codable, Sendable, Equatable {
     public var stepsFailed: Int { steps.filter { $0.state == .failed }.count }
 }
 
+/// The kinds of run record that carry a `kind` key.
+public enum RunKind: String, Codable, Sendable {
+    /// A pipeline run (`pipeline.json`).
+    case pipeline
+}
+
 /// One step of a pipeline run.
 public struct StepRecord: Codable, Sendable, Equatable {
     /// The step's name.
     public var name: String
     /// sync, sql, check or command.
     public var kind: StepKindName
+    /// Where it stands.
     public var state: StepState
     /// Attempts made (0 when it did not start).
     public var attempts: Int

@@ -7,8 +7,7 @@ import Foundation
 /// host's environment plus the step's `env` and `ETL_RUN_ID` (the pipeline
 /// run), `ETL_STEP` (the step's name), `ETL_PIPELINE` and `ETL_STATE_DIR`.
 /// Its standard output and error are captured line by line into the
-/// pipeline run's log (info level, tagged with the step and the stream:
-/// `"step":"export","output":"stdout"`). Exit status 0 succeeds; any other
+/// pipeline run's log (info level, as `[export stdout] line`). Exit status 0 succeeds; any other
 /// status, or death by a signal, fails the step (exit code 1 of `run`).
 ///
 /// With `timeout`, a command still running then gets SIGTERM, and SIGKILL
@@ -22,6 +21,7 @@ public struct CommandStepExecutor: StepExecutor {
     /// An executor; `killGrace` seconds between SIGTERM and SIGKILL (default 10).
     public init(killGrace: Double = 10) { self.killGrace = killGrace }
 
+    /// Runs the step once (see the type's description).
     public func run(_ step: Step, in context: StepRunContext) throws -> StepOutcome {
         guard case .command(let command) = step.kind else {
             throw HostError(.invalidArgument, "step '\(step.name)' is not a command step")
@@ -85,8 +85,8 @@ public struct CommandStepExecutor: StepExecutor {
 }
 
 extension RunLog {
-    /// Writes a line of a step's program output: tagged `"step"` and
-    /// `"output"` (stdout or stderr).
+    /// Writes a line of a step's program output as `[STEP OUTPUT] line`
+    /// (OUTPUT: stdout or stderr).
     func writeStep(_ level: LogLevel, step: String, output: String, _ line: String) {
         write(level, plugin: nil, stream: nil, "[\(step) \(output)] \(line)", echo: true)
     }

@@ -18,8 +18,9 @@ import Foundation
 public struct SyncStepExecutor: StepExecutor {
     /// Where the step's plugins are looked up.
     public let registry: PluginRegistry
-    /// Lines of the sync runs' logs echoed to standard error.
+    /// The lowest level of the sync runs' log lines echoed to standard error.
     public let logLevel: LogLevel
+    /// How those lines look.
     public let logFormat: LogFormat
 
     /// An executor loading plugins from `registry`.
@@ -35,6 +36,7 @@ public struct SyncStepExecutor: StepExecutor {
         var fullRefresh: Bool
     }
 
+    /// Runs the step once (see the type's description).
     public func run(_ step: Step, in context: StepRunContext) throws -> StepOutcome {
         guard case .sync(let sync) = step.kind else {
             throw HostError(.invalidArgument, "step '\(step.name)' is not a sync step")
