@@ -204,7 +204,21 @@ struct RunCommand: ParsableCommand {
         let log = RunLog(runID: runID, path: runs.logPath(runID), level: level)
         let engine = PipelineEngine(pipeline: pipeline, graph: graph, executors: executors, runID: runID, log: log, store: store,
                                     cancellation: cancellation, options: options)
-        let record = try engine.run()
+        // A plugin that calls exit() during a step: the run and its sync runs are recorded as failed.
+        let syncExecutor = executors[.sync] as? SyncStepExecutor
+        ExitGuard.arm(.running)
+        ExitGuard.setRunHook { message in
+            syncExecutor?.recordProcessExit(message)
+            return engine.recordProcessExit(message)
+        }
+        let record: PipelineRunRecord
+        do {
+            record = try engine.run()
+        } catch {
+            ExitGuard.disarm()
+            throw error
+        }
+        ExitGuard.disarm()
         if json {
             say(try jsonLine(record))
         } else {

@@ -99,3 +99,31 @@ import Testing
         #expect(top.stdout.contains("\n  run                     Run a pipeline file (etl.yaml): its steps in order,\n"), "\(top.stdout)")
     }
 }
+
+/// A plugin that calls exit() during a pipeline's sync step.
+@Suite struct PipelineRunExitGuardTests {
+    @Test func aPluginThatCallsExitFailsTheRunAndItsRecords() throws {
+        let sandbox = try PipelineRunSandbox("run-exit", yaml: """
+            name: exiting
+            connections:
+              dwh: {plugin: sqlite, path: dwh.db}
+            steps:
+              load: {sync: {from: {plugin: exits, rows: 5}, to: dwh, streams: [numbers]}}
+              after: {needs: [load], command: [sh, -c, 'echo after >> ran.txt']}
+            """)
+        let library = try sandbox.sandbox.compile(["Tests/Fixtures/CPlugins/exits.c"], name: "libexits.so")
+        #expect(try sandbox.etlHost(["plugins", "install", library]).status == 0)
+        let result = try sandbox.run(environment: ["ETL_FIXTURE_EXIT_AT": "read"])
+        let message = "the process was ended by a call to exit() while the run was under way, not by etl-host: a plugin (or a library it uses) must return an error instead of exiting"
+        #expect(!result.signaled && result.status == 1, "\(result.status) \(result.stderr)")
+        #expect(result.stderr == "etl-host: error: \(message) (during step 'load')\n")
+        let record = try #require(try sandbox.pipelineRuns().last)
+        #expect(record["status"] as? String == "failed")
+        #expect(record["error"] as? String == "\(message) (during step 'load')")
+        #expect(PipelineRunSandbox.states(record) == ["load=failed/1", "after=pending/0"])
+        let sync = try #require(try sandbox.syncRuns().last)
+        #expect(sync["status"] as? String == "failed")
+        #expect(sync["error"] as? String == "\(message) (during stream 'numbers')")
+        #expect(sandbox.read("ran.txt") == nil)
+    }
+}

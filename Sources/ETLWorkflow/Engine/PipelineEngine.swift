@@ -116,6 +116,30 @@ public final class PipelineEngine: @unchecked Sendable {
         return result
     }
 
+    /// Records the run as failed because the process is exiting under it
+    /// (a plugin called `exit()`; see ``ETLHost/ExitGuard``): the running
+    /// steps fail with `message`. Returns where the run stood, e.g.
+    /// `during step 'raw_crm'`.
+    public func recordProcessExit(_ message: String) -> String? {
+        condition.withLock {
+            let now = RecordTime.text(clock.now())
+            var names: [String] = []
+            for index in record.steps.indices where record.steps[index].state == .running {
+                record.steps[index].state = .failed
+                record.steps[index].error = message
+                record.steps[index].exitCode = ExitStatus.failure.rawValue
+                record.steps[index].finishedAt = now
+                names.append(record.steps[index].name)
+            }
+            let place = names.isEmpty ? nil : "during step" + (names.count > 1 ? "s " : " ") + names.map { "'\($0)'" }.joined(separator: ", ")
+            record.status = .failed
+            record.error = message + (place.map { " (\($0))" } ?? "")
+            record.finishedAt = now
+            saveLocked()
+            return place
+        }
+    }
+
     /// The status of a run whose steps ended as `steps`.
     static func status(of steps: [StepRecord]) -> PipelineRunRecord.Status {
         if steps.contains(where: { $0.state == .cancelled }) { return .cancelled }

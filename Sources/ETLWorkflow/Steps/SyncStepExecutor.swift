@@ -22,6 +22,7 @@ public struct SyncStepExecutor: StepExecutor {
     public let logLevel: LogLevel
     /// How those lines look.
     public let logFormat: LogFormat
+    private let active = ActiveSyncRunners()
 
     /// An executor loading plugins from `registry`.
     public init(registry: PluginRegistry, logLevel: LogLevel = .warn, logFormat: LogFormat = .text) {
@@ -120,6 +121,8 @@ public struct SyncStepExecutor: StepExecutor {
         context.recordSyncRun(runID)
         context.log.write(.info, plugin: nil, stream: nil, "step '\(step.name)': sync run \(runID): \(setup.extractorName) -> \(setup.warehouseName)"
             + (part.fullRefresh ? " (full refresh of \(part.streams?.joined(separator: ", ") ?? "every stream"))" : ""))
+        active.add(runner)
+        defer { active.remove(runner) }
         let report: SyncReport
         do {
             report = try runner.run()
@@ -152,6 +155,13 @@ public struct SyncStepExecutor: StepExecutor {
         }
     }
 
+    /// Records the sync runs under way as failed because the process is
+    /// exiting under them (a plugin called `exit()`, see
+    /// ``ETLHost/ExitGuard``), as `etl-host sync` does.
+    public func recordProcessExit(_ message: String) {
+        for runner in active.all { _ = runner.recordProcessExit(message) }
+    }
+
     /// Notes the pipeline run in the sync run's record (the other half of
     /// the link; the pipeline record named the sync run before it started).
     private func linkToPipeline(_ runID: String, store: RunStore, pipelineRunID: String) {
@@ -159,4 +169,14 @@ public struct SyncStepExecutor: StepExecutor {
         record.pipelineRun = pipelineRunID
         try? store.save(record)
     }
+}
+
+/// The sync runners under way (several with `--parallel`).
+final class ActiveSyncRunners: @unchecked Sendable {
+    private let lock = NSLock()
+    private var runners: [ObjectIdentifier: SyncRunner] = [:]
+
+    func add(_ runner: SyncRunner) { lock.withLock { runners[ObjectIdentifier(runner)] = runner } }
+    func remove(_ runner: SyncRunner) { _ = lock.withLock { runners.removeValue(forKey: ObjectIdentifier(runner)) } }
+    var all: [SyncRunner] { lock.withLock { Array(runners.values) } }
 }
