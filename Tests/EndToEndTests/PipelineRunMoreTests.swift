@@ -97,6 +97,10 @@ import Testing
         let top = try sandbox.etlHost("--help")
         #expect(top.stdout.contains("\n  etl-host run                  run them, under one run id\n"), "\(top.stdout)")
         #expect(top.stdout.contains("\n  run                     Run a pipeline file (etl.yaml): its steps in order,\n"), "\(top.stdout)")
+        #expect(top.stdout.contains("\n  `etl-host run` adds 3 (a check step failed) and 75 (--no-wait, and\n  another run of the pipeline holds its lock): see `etl-host run --help`.\n"), "\(top.stdout)")
+        let run = try sandbox.etlHost("run", "--help")
+        #expect(run.stdout.contains("\n  3   a check step found failing rows (severity error)\n"), "\(run.stdout)")
+        #expect(run.stdout.contains("\n  75  --no-wait and another run of the pipeline holds its lock\n"), "\(run.stdout)")
     }
 }
 

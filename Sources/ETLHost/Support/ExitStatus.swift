@@ -44,6 +44,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
               record and summary name them (status "succeeded" per stream)
           When streams fail for different reasons, the code is the first of
           130, 64, 65, 2, 1 that applies.
+          `etl-host run` adds 3 (a check step failed) and 75 (--no-wait, and
+          another run of the pipeline holds its lock): see `etl-host run --help`.
         """
 
     /// The exit code of a run that ended as `status`, whose failed streams

@@ -58,6 +58,7 @@ public final class PipelineEngine: @unchecked Sendable {
     private var record: PipelineRunRecord
     private var running = 0
     private let started: Date
+    private let runID: String
 
     /// An engine for the steps of `graph` (a selection of `pipeline`'s
     /// steps; needs outside it count as done).
@@ -73,6 +74,7 @@ public final class PipelineEngine: @unchecked Sendable {
         self.cancellation = cancellation
         self.options = options
         started = clock.now()
+        self.runID = runID
         var steps = order.map { StepRecord(name: $0.name, kind: $0.kind.name) }
         for index in steps.indices where options.done.contains(steps[index].name) {
             steps[index].state = .skipped
@@ -215,7 +217,7 @@ public final class PipelineEngine: @unchecked Sendable {
             }
             log.write(.info, plugin: nil, stream: nil, "step '\(step.name)': \(step.kind.name.rawValue), attempt \(attempt) of \(step.retries.maxAttempts)")
             let context = StepRunContext(
-                pipeline: pipeline, runID: record.id, attempt: attempt, log: log, cancellation: cancellation,
+                pipeline: pipeline, runID: runID, attempt: attempt, log: log, cancellation: cancellation,
                 stateDirectory: options.stateDirectory, startDirectory: options.startDirectory,
                 fullRefresh: options.fullRefresh[step.name],
                 recordSyncRun: { [self] syncRunID in
