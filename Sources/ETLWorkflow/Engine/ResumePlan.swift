@@ -55,8 +55,12 @@ public enum FullRefreshSelection {
             guard let step = steps.first(where: { $0.name == name }) else {
                 throw HostError(.invalidArgument, "--full-refresh '\(item)': no step '\(name)' among the steps that run; steps: \(steps.map(\.name).joined(separator: ", "))")
             }
-            guard case .sync = step.kind else {
+            guard case .sync(let sync) = step.kind else {
                 throw HostError(.invalidArgument, "--full-refresh '\(item)': step '\(name)' is a \(step.kind.name.rawValue) step; only sync steps keep incremental state")
+            }
+            // A step that lists its streams is checked here; one that loads all is checked against the source's catalog when it runs.
+            if parts.count == 2, let streams = sync.streams, !streams.contains(parts[1]) {
+                throw HostError(.invalidArgument, "--full-refresh '\(item)': step '\(name)' has no stream '\(parts[1])'; its streams: \(streams.joined(separator: ", "))")
             }
             if parts.count == 2 {
                 if result[name] != [] { result[name, default: []].insert(parts[1]) }

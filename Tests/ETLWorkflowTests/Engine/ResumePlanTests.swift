@@ -42,13 +42,18 @@ import Testing
             steps:
               raw: {sync: {from: {plugin: csv, path: a.csv}, to: dwh}}
               cmd: {command: [x]}
+              listed: {sync: {from: {plugin: csv, path: a.csv}, to: dwh, streams: [a]}}
             """).parse()
         #expect(try FullRefreshSelection.parse(["raw.Orders", "raw.Items"], steps: pipeline.steps) == ["raw": ["Orders", "Items"]])
         #expect(try FullRefreshSelection.parse(["raw.Orders", "raw"], steps: pipeline.steps) == ["raw": []])
         #expect(throws: HostError(.invalidArgument, "--full-refresh 'cmd': step 'cmd' is a command step; only sync steps keep incremental state")) {
             try FullRefreshSelection.parse(["cmd"], steps: pipeline.steps)
         }
-        #expect(throws: HostError(.invalidArgument, "--full-refresh 'rw.Orders': no step 'rw' among the steps that run; steps: raw, cmd")) {
+        #expect(try FullRefreshSelection.parse(["listed.a"], steps: pipeline.steps) == ["listed": ["a"]])
+        #expect(throws: HostError(.invalidArgument, "--full-refresh 'listed.b': step 'listed' has no stream 'b'; its streams: a")) {
+            try FullRefreshSelection.parse(["listed.b"], steps: pipeline.steps)
+        }
+        #expect(throws: HostError(.invalidArgument, "--full-refresh 'rw.Orders': no step 'rw' among the steps that run; steps: raw, cmd, listed")) {
             try FullRefreshSelection.parse(["rw.Orders"], steps: pipeline.steps)
         }
     }
