@@ -26,11 +26,12 @@ struct ETLHostCommand: ParsableCommand {
                                             add your own plugin
               etl-host validate             check the pipeline file etl.yaml
               etl-host plan                 its steps, in the order they run
+              etl-host run                  run them, under one run id
 
             \(ExitStatus.documentation)
             """,
         version: "etl-host \(HostEnvironment.version) (plugin ABI \(HostABI.string(HostABI.current)), \(ETLToolchain.current))",
-        subcommands: [SyncCommand.self, RunsCommand.self, ReplayCommand.self, PluginsCommand.self, ValidateCommand.self, PlanCommand.self]
+        subcommands: [SyncCommand.self, RunCommand.self, RunsCommand.self, ReplayCommand.self, PluginsCommand.self, ValidateCommand.self, PlanCommand.self]
     )
 }
 

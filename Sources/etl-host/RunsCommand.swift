@@ -45,10 +45,12 @@ extension RunsCommand {
                     say(try jsonText(runs))
                     return
                 }
-                guard !runs.isEmpty else {
+                let pipelineRuns = RunsCommand.pipelineRunsTable(last: last)
+                guard !runs.isEmpty || pipelineRuns != nil else {
                     say("No runs yet in \(RunStore().root).")
                     return
                 }
+                defer { if let pipelineRuns { say("\n" + pipelineRuns) } }
                 say(table(["ID", "PIPELINE", "FROM -> TO", "MODE", "STATUS", "ROWS", "STARTED", "SECONDS", "ERROR"], runs.map { run in
                     [run.id, run.pipeline, "\(run.extractor) -> \(run.warehouse)", run.mode, run.status.rawValue,
                      run.streams.isEmpty ? "-" : run.streams.map { "\($0.stream)=\($0.rowsWritten)" }.joined(separator: " "),
@@ -76,13 +78,18 @@ extension RunsCommand {
         func run() throws {
             try reportingErrors {
                 let store = RunStore()
-                let run = try store.load(id)
+                guard let minimum = LogLevel.allCases.first(where: { $0.name == logLevel }) else {
+                    throw HostError(.invalidArgument, "unknown --log-level '\(logLevel)'; use \(LogLevel.allCases.map(\.name).joined(separator: ", "))")
+                }
+                let syncRun = Result { try store.load(id) }
+                if let pipelineRun = try RunsCommand.pipelineRun(id, syncMatches: (try? syncRun.get()) != nil) {
+                    say(json ? try jsonText(pipelineRun) : RunsCommand.showPipelineRun(pipelineRun, minimum: minimum))
+                    return
+                }
+                let run = try syncRun.get()
                 if json {
                     say(try jsonText(run))
                     return
-                }
-                guard let minimum = LogLevel.allCases.first(where: { $0.name == logLevel }) else {
-                    throw HostError(.invalidArgument, "unknown --log-level '\(logLevel)'; use \(LogLevel.allCases.map(\.name).joined(separator: ", "))")
                 }
                 var lines = [
                     "Run \(run.id)" + (run.replayOf.map { " (replay of \($0))" } ?? ""),

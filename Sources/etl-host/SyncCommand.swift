@@ -68,6 +68,9 @@ struct SyncCommand: ParsableCommand {
               {"extractor": "csv", "warehouse": "sqlite",
                "source": {"path": "data/orders.csv"}, "destination": {"path": "w.db"},
                "mode": "upsert", "primary_key": ["id"], "streams": ["orders"]}
+            --config keeps working for one sync. Several syncs, SQL steps, checks
+            and commands under one run id go in a pipeline file instead:
+              etl-host run -f etl.yaml     (see docs/PIPELINES.md)
 
             \(ExitStatus.documentation)
             """
@@ -111,21 +114,11 @@ struct SyncCommand: ParsableCommand {
             guard let writeMode = WriteMode.allCases.first(where: { "\($0)" == modeName }) else {
                 throw HostError(.invalidArgument, "unknown --mode '\(modeName)'; use replace, append or upsert")
             }
-            let registry = try registryOptions.load()
-            let extractorPlugin = try registry.load(named: extractorName, kind: .extractor)
-            let warehousePlugin = try registry.load(named: warehouseName, kind: .warehouse)
-            let shadowing = registry.shadowingNotices(for: [extractorName, warehouseName])
-            let sourceResolver = try ConfigResolver(plugin: extractorName, schemaJSON: extractorPlugin.descriptor.configSchema)
-            let sourceConfig = try sourceResolver.resolve(settings: source, file: file.source)
-            let destinationResolver = try ConfigResolver(plugin: warehouseName, schemaJSON: warehousePlugin.descriptor.configSchema)
-            let destinationConfig = try destinationResolver.resolve(settings: dest, file: file.destination)
-
-            var request = SyncRequest(
-                extractor: extractorName, warehouse: warehouseName, sourceConfig: sourceConfig,
-                destinationConfig: destinationConfig, mode: writeMode,
-                primaryKey: primaryKey.map(Self.list) ?? file.primaryKey, streams: streams.map(Self.list) ?? file.streams,
-                workDirectory: SpoolDirectory.forThisRun()
-            )
+            let setup = try SyncSetup(registry: try registryOptions.load(), extractor: extractorName, warehouse: warehouseName,
+                                      source: .init(settings: source, file: file.source),
+                                      destination: .init(settings: dest, file: file.destination))
+            var request = setup.request(mode: writeMode, primaryKey: primaryKey.map(Self.list) ?? file.primaryKey,
+                                        streams: streams.map(Self.list) ?? file.streams, workDirectory: SpoolDirectory.forThisRun())
             guard maxBadRows >= 0 else { throw HostError(.invalidArgument, "--max-bad-rows must be 0 or more") }
             request.maxBadRows = maxBadRows
             request.incremental = incremental || (file.incremental ?? false)
@@ -141,14 +134,11 @@ struct SyncCommand: ParsableCommand {
             request.keepSnapshots = keepSnapshots
             request.parallel = runOptions.parallel
             request.retry = RetryPolicy(maxAttempts: runOptions.maxAttempts)
-            request.recordedSourceConfig = sourceResolver.recordable(settings: source, file: file.source)
-            request.recordedDestinationConfig = destinationResolver.recordable(settings: dest, file: file.destination)
-            let secrets = sourceResolver.secretValues(sourceConfig) + destinationResolver.secretValues(destinationConfig)
             try RunDriver.execute(options: runOptions, cancellation: cancellation, makeRunner: { log, store, runID, progress in
-                for notice in shadowing { log.write(.warn, plugin: nil, stream: nil, notice) }
-                return try SyncRunner(request: request, source: .plugin(extractorPlugin), warehouse: warehousePlugin, runID: runID,
+                for notice in setup.shadowingNotices { log.write(.warn, plugin: nil, stream: nil, notice) }
+                return try SyncRunner(request: request, source: .plugin(setup.extractor), warehouse: setup.warehouse, runID: runID,
                                log: log, store: store, observer: progress, cancellation: cancellation)
-            }, secrets: secrets)
+            }, secrets: setup.secrets)
         }
     }
 

@@ -86,6 +86,9 @@ public struct RunRecord: Codable, Sendable {
     public var snapshot: Bool
     /// The run this one replayed, if it is a replay.
     public var replayOf: String?
+    /// The pipeline run whose sync step ran this sync (`etl-host run`),
+    /// set when the sync ends.
+    public var pipelineRun: String?
 
     enum CodingKeys: String, CodingKey {
         case id, pipeline, extractor, warehouse, mode, status, streams, error, retries, pid, incremental, deletions
@@ -97,6 +100,7 @@ public struct RunRecord: Codable, Sendable {
         case destinationConfig = "destination_config"
         case primaryKey = "primary_key"
         case replayOf = "replay_of"
+        case pipelineRun = "pipeline_run"
     }
 
     /// Rows written over all streams.

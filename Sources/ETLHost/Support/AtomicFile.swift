@@ -3,9 +3,9 @@ import Foundation
 /// Writes files so that readers see the old content or the new content,
 /// never a mix: write a temporary file in the same folder, fsync it, rename
 /// it over the target, fsync the folder.
-enum AtomicFile {
+public enum AtomicFile {
     /// Replaces the file at `path` with `data` atomically and durably.
-    static func write(_ data: Data, to path: String) throws {
+    public static func write(_ data: Data, to path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = "\(path).tmp-\(getpid())-\(UInt32.random(in: 0 ... .max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)

@@ -7,12 +7,18 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     /// A plugin was refused: not a plugin, ABI or toolchain mismatch, crash
     /// or failure in init, invalid descriptor, checksum mismatch.
     case pluginRefused = 2
+    /// A pipeline's check step found failing rows (severity error); the
+    /// steps that need it did not run (`etl-host run`).
+    case checkFailed = 3
     /// The command line or a config was invalid (as swift-argument-parser's
     /// validation failures).
     case usage = 64
     /// Input data was malformed or did not fit (EX_DATAERR); the warehouse
     /// is unchanged.
     case badData = 65
+    /// Another run of the same pipeline holds its lock and `--no-wait` was
+    /// given (EX_TEMPFAIL: try again later); nothing ran (`etl-host run`).
+    case locked = 75
     /// Cancelled by SIGINT or SIGTERM (128 + SIGINT, as shells report it);
     /// the stream being loaded was rolled back.
     case cancelled = 130
@@ -38,6 +44,8 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
               record and summary name them (status "succeeded" per stream)
           When streams fail for different reasons, the code is the first of
           130, 64, 65, 2, 1 that applies.
+          `etl-host run` adds 3 (a check step failed) and 75 (--no-wait, and
+          another run of the pipeline holds its lock): see `etl-host run --help`.
         """
 
     /// The exit code of a run that ended as `status`, whose failed streams

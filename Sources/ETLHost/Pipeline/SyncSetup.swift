@@ -1,0 +1,90 @@
+import ETLPluginKit
+import Foundation
+
+/// What a sync needs before it can run, composed from plugin names and
+/// config settings: both plugins loaded from the registry (trust checks,
+/// probe), each config resolved (`@env:`/`@file:`) and validated against
+/// its plugin's schema, the configs to record (references as written,
+/// secrets as `***`), the secret values to scrub from the log, and the
+/// notices about plugins that shadow bundled ones.
+///
+/// `etl-host sync` and the pipeline engine's sync steps both start here,
+/// so a sync step loads and checks its plugins exactly as `sync` does.
+///
+/// ```swift
+/// let setup = try SyncSetup(registry: registry, extractor: "csv", warehouse: "sqlite",
+///                           source: .init(settings: ["path=orders.csv"]),
+///                           destination: .init(settings: ["path=w.db"]))
+/// var request = setup.request(mode: .replace, workDirectory: SpoolDirectory.forThisRun())
+/// ```
+public struct SyncSetup: @unchecked Sendable {
+    /// One side's config as given: `KEY=VALUE` settings (command line) over
+    /// a config object (a file's, or a pipeline connection's).
+    public struct ConfigInput: @unchecked Sendable {
+        /// `KEY=VALUE` settings; they win over ``file``.
+        public var settings: [String]
+        /// A config object (JSON-compatible Foundation values).
+        public var file: [String: Any]
+
+        /// A config input.
+        public init(settings: [String] = [], file: [String: Any] = [:]) {
+            self.settings = settings
+            self.file = file
+        }
+    }
+
+    /// The extractor's registry name.
+    public let extractorName: String
+    /// The warehouse's registry name.
+    public let warehouseName: String
+    /// The extractor, loaded.
+    public let extractor: LoadedPlugin
+    /// The warehouse, loaded.
+    public let warehouse: LoadedPlugin
+    /// Lines announcing a plugin that shadows a bundled one (to log as warnings).
+    public let shadowingNotices: [String]
+    /// The extractor's config, resolved and validated (may hold secrets).
+    public let sourceConfig: [String: Any]
+    /// The warehouse's config, resolved and validated (may hold secrets).
+    public let destinationConfig: [String: Any]
+    /// The extractor's config to record.
+    public let recordedSourceConfig: [String: Any]
+    /// The warehouse's config to record.
+    public let recordedDestinationConfig: [String: Any]
+    /// The resolved values of secret keys of both configs.
+    public let secrets: [String]
+
+    /// Loads both plugins and resolves both configs, in this order:
+    /// extractor, warehouse, the extractor's config, the warehouse's.
+    ///
+    /// - Throws: the registry's errors (no such plugin, refused, wrong
+    ///   kind) and ``ConfigResolver``'s (exit 64).
+    public init(registry: PluginRegistry, extractor extractorName: String, warehouse warehouseName: String,
+                source: ConfigInput, destination: ConfigInput,
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        self.extractorName = extractorName
+        self.warehouseName = warehouseName
+        extractor = try registry.load(named: extractorName, kind: .extractor)
+        warehouse = try registry.load(named: warehouseName, kind: .warehouse)
+        shadowingNotices = registry.shadowingNotices(for: [extractorName, warehouseName])
+        let sourceResolver = try ConfigResolver(plugin: extractorName, schemaJSON: extractor.descriptor.configSchema)
+        sourceConfig = try sourceResolver.resolve(settings: source.settings, file: source.file, environment: environment)
+        let destinationResolver = try ConfigResolver(plugin: warehouseName, schemaJSON: warehouse.descriptor.configSchema)
+        destinationConfig = try destinationResolver.resolve(settings: destination.settings, file: destination.file, environment: environment)
+        recordedSourceConfig = sourceResolver.recordable(settings: source.settings, file: source.file)
+        recordedDestinationConfig = destinationResolver.recordable(settings: destination.settings, file: destination.file)
+        secrets = sourceResolver.secretValues(sourceConfig) + destinationResolver.secretValues(destinationConfig)
+    }
+
+    /// A request for these plugins and configs (the recorded configs set);
+    /// the caller sets the remaining options.
+    public func request(mode: WriteMode, primaryKey: [String]? = nil, streams: [String]? = nil, workDirectory: String) -> SyncRequest {
+        var request = SyncRequest(
+            extractor: extractorName, warehouse: warehouseName, sourceConfig: sourceConfig,
+            destinationConfig: destinationConfig, mode: mode, primaryKey: primaryKey, streams: streams,
+            workDirectory: workDirectory)
+        request.recordedSourceConfig = recordedSourceConfig
+        request.recordedDestinationConfig = recordedDestinationConfig
+        return request
+    }
+}
