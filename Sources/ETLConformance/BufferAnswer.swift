@@ -1,4 +1,5 @@
 import CETLPlugin
+import ETLHost
 import ETLPluginKit
 import Foundation
 

@@ -1,3 +1,4 @@
+import ETLHost
 import Foundation
 
 /// Checks the JSON catalog discover() returns against the format in

@@ -1,3 +1,4 @@
+import ETLHost
 import Foundation
 
 /// Checks a plugin's `config_schema` against the JSON Schema rules for

@@ -1,3 +1,4 @@
+import ETLHost
 /// One check of the conformance suite (`etl-host plugins test`): a rule of
 /// `etl_plugin.h` that a plugin is tested against.
 ///

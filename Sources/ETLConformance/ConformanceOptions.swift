@@ -1,3 +1,4 @@
+import ETLHost
 import Foundation
 
 /// What the suite needs besides the plugin: the config to open it with,

@@ -1,3 +1,4 @@
+import ETLHost
 import Foundation
 
 /// The outcome of one ``ConformanceCheck``.

@@ -1,3 +1,4 @@
+import ETLHost
 import Foundation
 
 /// The conformance suite of `etl-host plugins test`: runs every check of

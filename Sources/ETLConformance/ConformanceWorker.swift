@@ -1,3 +1,4 @@
+import ETLHost
 import Foundation
 
 /// The child-process side of the suite: `etl-host plugins test-worker`

@@ -1,4 +1,5 @@
 import CETLPlugin
+import ETLHost
 import ETLPluginKit
 import Foundation
 
@@ -436,10 +437,10 @@ enum ExtractorChecks {
         let discover = instance.extractor.discover!
         let handle = instance.live
         guard let text = BufferAnswer.call("discover", memory: &memory, { buffer, error in discover(handle, buffer, error) }).text,
-              let catalog = try? SourceCatalog(json: text, plugin: "")
+              let streams = try? CatalogStreamHints.read(json: text, plugin: "")
         else { return [:] }
         var fields: [String: String] = [:]
-        for stream in catalog.streams { fields[stream.name] = stream.cursorField }
+        for stream in streams { fields[stream.name] = stream.cursorField }
         return fields
     }
 

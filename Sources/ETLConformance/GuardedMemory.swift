@@ -1,3 +1,4 @@
+import ETLHost
 import Foundation
 
 /// Memory for one struct the host allocates, placed so that the struct's

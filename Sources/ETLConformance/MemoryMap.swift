@@ -1,3 +1,4 @@
+import ETLHost
 import Foundation
 
 /// Which addresses of this process are readable, from `/proc/self/maps`:

@@ -1,4 +1,5 @@
 import CETLPlugin
+import ETLHost
 import Foundation
 
 /// The release callback of an `ArrowArray`.

@@ -1,4 +1,5 @@
 import CETLPlugin
+import ETLHost
 import ETLPluginKit
 import Foundation
 
@@ -85,18 +86,18 @@ enum ValueChecks {
     /// `declared-types`: each field the catalog gives a type hint is a
     /// column whose Arrow type fits the hint, and every value of it
     /// converts to the hinted type by the host's own conversion
-    /// (``CellConversion``): what `sync` does, so a wrong hint fails here
+    /// (``DeclaredValueConversion``): what `sync` does, so a wrong hint fails here
     /// instead of failing every sync with exit 65.
     static func declaredTypes(_ environment: WorkerEnvironment) throws {
         let recorder = environment.recorder
         var hints: [String: [String: ColumnType]] = [:]
         var declaredCount = 0
         var reported = Set<String>()
-        var conversion = CellConversion()
+        var conversion = DeclaredValueConversion()
         var builders: [ColumnType: ArrowBatchBuilder] = [:]
         let walk = try StreamWalk.run(environment, catalog: { text in
-            guard let catalog = try? SourceCatalog(json: text, plugin: environment.request.library) else { return }
-            for stream in catalog.streams {
+            guard let streams = try? CatalogStreamHints.read(json: text, plugin: environment.request.library) else { return }
+            for stream in streams {
                 hints[stream.name] = stream.hints
                 declaredCount += stream.hints.count
             }
@@ -135,9 +136,9 @@ enum ValueChecks {
                 }
                 for row in 0 ..< batch.rowCount {
                     guard let value = batch.utf8(row: row, column: column) else { continue }
-                    let failure = conversion.append(kind, value, as: hint, to: builder)
+                    let converted = conversion.append(kind, value, as: hint, to: builder)
                     builder.discardRow()
-                    if failure != nil {
+                    if !converted {
                         reported.insert(key)
                         recorder.fail("\(label): the catalog declares \(hint.rawValue), but batch \(index), row \(row + 1) "
                             + "carries a \(field.type) value that is not a valid \(hint.rawValue); sync would fail this "
@@ -158,7 +159,7 @@ enum ValueChecks {
     }
 
     /// Whether a typed column of type `carried` loads into a column of
-    /// the declared `hint` (the conversions of ``CellConversion``).
+    /// the declared `hint` (the conversions of ``DeclaredValueConversion``).
     static func fits(_ carried: ColumnType, into hint: ColumnType) -> Bool {
         if carried == hint || carried == .null { return true }
         switch hint {

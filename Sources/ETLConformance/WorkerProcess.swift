@@ -1,3 +1,4 @@
+import ETLHost
 import Foundation
 
 /// Runs one check in a child `etl-host plugins test-worker`, with a time

@@ -1,3 +1,4 @@
+import ETLHost
 import Foundation
 
 /// Where `etl-host plugins new` finds what a new plugin project builds

@@ -1,3 +1,4 @@
+import ETLHost
 import Foundation
 
 /// A new plugin project, as `etl-host plugins new` writes it: a plugin that

@@ -1,3 +1,4 @@
+import ETLHost
 // The source templates of `etl-host plugins new` for Swift plugins (with
 // ETLPluginKit). Placeholders: __NAME__ (the plugin name), __TYPE__ (the
 // plugin's class). PluginsNewTests type-checks both kinds against the kit

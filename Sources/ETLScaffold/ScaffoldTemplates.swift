@@ -1,3 +1,4 @@
+import ETLHost
 /// The text of the files `etl-host plugins new` writes, with placeholders
 /// that ``PluginScaffold`` fills:
 ///

@@ -1,3 +1,4 @@
+import ETLHost
 import Foundation
 
 /// The project template of one language of `etl-host plugins new`: real
@@ -9,16 +10,16 @@ import Foundation
 /// comments and string literals, so a template compiles before they are
 /// filled.
 ///
-/// | language | folder in the checkout                    | installed                                  |
-/// | -------- | ----------------------------------------- | ------------------------------------------ |
-/// | C        | `Sources/ETLHost/Scaffold/Templates/C`    | `<prefix>/share/etl-host/templates/c`      |
-/// | Rust     | `Sources/ETLHost/Scaffold/Templates/Rust` | `<prefix>/share/etl-host/templates/rust`   |
+/// | language | folder in the checkout               | installed                                  |
+/// | -------- | ------------------------------------ | ------------------------------------------ |
+/// | C        | `Sources/ETLScaffold/Templates/C`    | `<prefix>/share/etl-host/templates/c`      |
+/// | Rust     | `Sources/ETLScaffold/Templates/Rust` | `<prefix>/share/etl-host/templates/rust`   |
 ///
 /// The Swift templates are still Swift strings (``ScaffoldTemplates``).
 ///
 /// ```swift
 /// let template = try TemplateFolder.locate(.rust, kind: .warehouse, sdk: sdk)
-/// template.folder   // ".../Sources/ETLHost/Scaffold/Templates/Rust"
+/// template.folder   // ".../Sources/ETLScaffold/Templates/Rust"
 /// ```
 public struct TemplateFolder: Sendable, Equatable {
     /// One file of a template.
@@ -90,14 +91,14 @@ public struct TemplateFolder: Sendable, Equatable {
     }
 
     /// Where the template of `language` is looked for, first match wins:
-    /// the etl-host checkout (`Sources/ETLHost/Scaffold/Templates/<Lang>`),
+    /// the etl-host checkout (`Sources/ETLScaffold/Templates/<Lang>`),
     /// then beside an installed SDK's headers
     /// (`<prefix>/share/etl-host/templates/<lang>` for headers in
     /// `<prefix>/include/etl-host`).
     public static func candidates(_ language: PluginScaffold.Language, sdk: PluginSDK) -> [String] {
         var folders: [String] = []
         if let checkout = sdk.checkout {
-            folders.append((checkout as NSString).appendingPathComponent("Sources/ETLHost/Scaffold/Templates/" + folderName(language)))
+            folders.append((checkout as NSString).appendingPathComponent("Sources/ETLScaffold/Templates/" + folderName(language)))
         }
         folders.append(((sdk.includeDirectory as NSString)
             .appendingPathComponent("../../share/etl-host/templates/" + language.rawValue) as NSString).standardizingPath)

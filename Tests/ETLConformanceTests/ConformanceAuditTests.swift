@@ -1,5 +1,6 @@
 import CETLPlugin
-@testable import ETLHost
+@testable import ETLConformance
+import ETLHost
 import ETLPluginKit
 import Foundation
 import Testing

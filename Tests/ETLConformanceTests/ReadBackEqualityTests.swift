@@ -1,4 +1,5 @@
-@testable import ETLHost
+@testable import ETLConformance
+import ETLHost
 import ETLPluginKit
 import Foundation
 import Testing

@@ -1,15 +1,16 @@
 import ETLHost
+@testable import ETLScaffold
 import ETLTestSupport
 import Foundation
 import Testing
 
 /// The C and Rust templates of `etl-host plugins new` are real files in
-/// Sources/ETLHost/Scaffold/Templates: the C ones compile as they are
+/// Sources/ETLScaffold/Templates: the C ones compile as they are
 /// (placeholders only in comments and string literals), every file a kind
 /// needs is there, and the scaffold fills every placeholder.
 @Suite struct TemplateFolderTests {
     private let sdk = PluginSDK(includeDirectory: TestSupport.includeDirectory, checkout: TestSupport.repositoryRoot)
-    private let templates = TestSupport.repositoryRoot + "/Sources/ETLHost/Scaffold/Templates"
+    private let templates = TestSupport.repositoryRoot + "/Sources/ETLScaffold/Templates"
 
     @Test("the C templates compile as they are, before any placeholder is filled, with every warning an error",
           arguments: ["extractor.c", "warehouse.c"])
