@@ -1,3 +1,5 @@
+import ETLPluginKit
+
 /// The raw Arrow buffers of one column of an ``ImportedBatch``, for code
 /// that copies columns as they are (the host's Arrow IPC writer) instead of
 /// reading them value by value.
@@ -26,7 +28,7 @@ public struct ImportedColumnBuffers {
 extension ImportedBatch {
     /// The raw buffers of column `index` (see ``ImportedColumnBuffers``).
     public func buffers(column index: Int) -> ImportedColumnBuffers {
-        let view = views[index]
+        let view = columnView(index)
         return ImportedColumnBuffers(type: view.type, start: view.start, rows: view.rows, validity: view.validity,
                                      values: view.values, data: view.data, nullCount: view.nullCount)
     }

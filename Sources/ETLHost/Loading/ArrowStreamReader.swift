@@ -1,3 +1,6 @@
+import CETLPlugin
+import ETLPluginKit
+
 /// Consumes an Arrow C `ArrowArrayStream` of `"+s"` batches: the host's
 /// side of an extractor's read(), and a test's.
 ///
