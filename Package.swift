@@ -78,7 +78,7 @@ let package = Package(
             ],
             path: "Sources/etl-host"
         ),
-        .target(name: "ETLTestSupport", dependencies: ["CSQLite", "CPostgres"], path: "Tests/ETLTestSupport"),
+        .target(name: "ETLTestSupport", dependencies: ["CSQLite", "CPostgres", "ETLHost", "ETLPluginKit"], path: "Tests/ETLTestSupport"),
         .testTarget(name: "ETLPluginKitTests", dependencies: ["ETLPluginKit", "ETLHost"], path: "Tests/ETLPluginKitTests"),
         .testTarget(name: "ETLHostTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/ETLHostTests"),
         .testTarget(name: "ETLConformanceTests", dependencies: ["ETLConformance", "ETLHost", "ETLPluginKit", "ETLTestSupport"], path: "Tests/ETLConformanceTests"),
