@@ -5,8 +5,11 @@
 // Layout (see docs and ../shared/DESIGN.md):
 //   Sources/CETLPlugin     the C contract (etl_plugin.h) and the C batch helper (etl_batch.h)
 //   Sources/ETLPluginKit   the Swift SDK for plugin authors (also used by the host for Arrow)
-//   Sources/ETLHost        the host library: registry, loading, pipeline
-//   Sources/etl-host       the command-line interface
+//   Sources/ETLHost        the host library (the runtime): registry, loading, pipeline
+//   Sources/ETLConformance `plugins test`: the conformance suite (depends on ETLHost)
+//   Sources/ETLScaffold    `plugins new`: the scaffold and its templates (depends on ETLHost)
+//   Sources/ETLWorkflow    pipeline files (depends on ETLHost)
+//   Sources/etl-host       the command-line interface, which composes the libraries above
 //   Plugins/<Name>         one folder per bundled plugin, each a dynamic library
 //   Plugins/Examples       example plugins built with their own compilers (cc, rustc)
 import PackageDescription
@@ -57,9 +60,10 @@ let package = Package(
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
         .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto"),
-        // Scaffold/Templates: the C and Rust projects of `plugins new`, read at run time (TemplateFolder).
-        .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit", "CZlib", "CLZ4", "CZstd", "CLibCrypto"], path: "Sources/ETLHost",
-                exclude: ["Scaffold/Templates"]),
+        .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit", "CZlib", "CLZ4", "CZstd", "CLibCrypto"], path: "Sources/ETLHost"),
+        .target(name: "ETLConformance", dependencies: ["ETLHost", "CETLPlugin", "ETLPluginKit"], path: "Sources/ETLConformance"),
+        // Templates: the C and Rust projects of `plugins new`, read at run time (TemplateFolder).
+        .target(name: "ETLScaffold", dependencies: ["ETLHost"], path: "Sources/ETLScaffold", exclude: ["Templates"]),
         .target(name: "ETLWorkflow", dependencies: ["ETLHost", "ETLPluginKit", .product(name: "Yams", package: "Yams")],
                 path: "Sources/ETLWorkflow"),
         .target(name: "ETLExampleProcStats", dependencies: ["ETLPluginKit"], path: "Plugins/Examples/Swift/ProcStats"),
@@ -67,16 +71,20 @@ let package = Package(
             name: "etl-host",
             dependencies: [
                 "ETLHost",
+                "ETLConformance",
+                "ETLScaffold",
                 "ETLWorkflow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/etl-host"
         ),
-        .target(name: "ETLTestSupport", dependencies: ["CSQLite", "CPostgres"], path: "Tests/ETLTestSupport"),
-        .testTarget(name: "ETLPluginKitTests", dependencies: ["ETLPluginKit"], path: "Tests/ETLPluginKitTests"),
+        .target(name: "ETLTestSupport", dependencies: ["CSQLite", "CPostgres", "ETLHost", "ETLPluginKit"], path: "Tests/ETLTestSupport"),
+        .testTarget(name: "ETLPluginKitTests", dependencies: ["ETLPluginKit", "ETLHost"], path: "Tests/ETLPluginKitTests"),
         .testTarget(name: "ETLHostTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/ETLHostTests"),
+        .testTarget(name: "ETLConformanceTests", dependencies: ["ETLConformance", "ETLHost", "ETLPluginKit", "ETLTestSupport"], path: "Tests/ETLConformanceTests"),
+        .testTarget(name: "ETLScaffoldTests", dependencies: ["ETLScaffold", "ETLHost", "ETLTestSupport"], path: "Tests/ETLScaffoldTests"),
         .testTarget(name: "ETLWorkflowTests", dependencies: ["ETLWorkflow", "ETLHost", "ETLTestSupport"], path: "Tests/ETLWorkflowTests"),
-        .testTarget(name: "EndToEndTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/EndToEndTests"),
+        .testTarget(name: "EndToEndTests", dependencies: ["ETLHost", "ETLConformance", "ETLTestSupport"], path: "Tests/EndToEndTests"),
         .testTarget(name: "SQLitePluginTests", dependencies: ["ETLHost", "ETLTestSupport", "CSQLite"], path: "Tests/SQLitePluginTests"),
         .testTarget(name: "JSONLPluginTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/JSONLPluginTests"),
         .testTarget(name: "AirtablePluginTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/AirtablePluginTests"),

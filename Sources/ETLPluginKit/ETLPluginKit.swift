@@ -11,7 +11,8 @@
 //             the toolchain identity
 //   Arrow/    building ("+s" batches, schemas, metadata) and reading
 //             (validated import) of Arrow C Data Interface structs
-//   Stream/   ArrowArrayStream export from a Swift batch source, and import
+//   Stream/   ArrowArrayStream export from a Swift batch source (the host
+//             reads streams with its own ArrowStreamReader)
 //   Plugin/   the Extractor and Warehouse protocols, the entry point and
 //             the C trampolines behind them
 //   CSV/      a fast RFC 4180 reader that fills batch builders

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ETLHost
+import ETLScaffold
 import Foundation
 
 extension PluginsCommand {
@@ -29,7 +30,7 @@ extension PluginsCommand {
                 read and checked by src/etl_reader.rs for a warehouse); make builds it with \
                 plain rustc (no cargo, no crates).
                 Every language writes both kinds. The C and Rust files come from the templates \
-                in Sources/ETLHost/Scaffold/Templates (installed: <prefix>/share/etl-host/templates).
+                in Sources/ETLScaffold/Templates (installed: <prefix>/share/etl-host/templates).
                 In file names, '-' in NAME becomes '_'.
 
                 Next steps (printed when it is done):

@@ -1,4 +1,5 @@
 import ArgumentParser
+import ETLConformance
 import ETLHost
 import Foundation
 

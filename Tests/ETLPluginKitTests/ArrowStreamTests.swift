@@ -1,3 +1,4 @@
+import ETLHost
 import ETLPluginKit
 import Glibc
 import Testing

@@ -1,3 +1,4 @@
+import ETLHost
 @testable import ETLPluginKit
 import Glibc
 import Testing

@@ -253,7 +253,8 @@ public final class AirtableServer: @unchecked Sendable {
 
     /// Sets the server's wall clock (record created and modified times, the HTTP `Date`
     /// header that incremental cursors come from) to `date`, where it stands still until
-    /// moved. Rate limits and penalties keep real time.
+    /// moved. The 429 penalty follows it too (``advanceClock(by:)`` past its end ends
+    /// it); the rate windows keep real time.
     public func setClock(to date: Date) throws {
         try control("POST", "clock", ["now": Self.airtableTime(date)])
     }

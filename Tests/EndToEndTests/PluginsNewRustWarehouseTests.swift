@@ -53,7 +53,7 @@ import Testing
 
             """)
         // The files are the template's, with the name filled in; the plugin is warehouse/lib.rs.
-        let template = TestSupport.repositoryRoot + "/Sources/ETLHost/Scaffold/Templates/Rust/"
+        let template = TestSupport.repositoryRoot + "/Sources/ETLScaffold/Templates/Rust/"
         let sources = ["src/lib.rs": "warehouse/lib.rs", "src/etl_warehouse.rs": "src/etl_warehouse.rs", "src/etl_sdk.rs": "src/etl_sdk.rs",
                        "src/etl_reader.rs": "src/etl_reader.rs", "src/etl_ffi.rs": "src/etl_ffi.rs", "Makefile": "Makefile"]
         for (file, source) in sources {

@@ -162,7 +162,7 @@ import Testing
 
             """)
         // The files are the template's, with the name filled in.
-        let template = TestSupport.repositoryRoot + "/Sources/ETLHost/Scaffold/Templates/Rust/"
+        let template = TestSupport.repositoryRoot + "/Sources/ETLScaffold/Templates/Rust/"
         for file in ["src/lib.rs", "src/etl_extractor.rs", "src/etl_sdk.rs", "src/etl_batch.rs", "src/etl_ffi.rs", "Makefile"] {
             let expected = (sandbox.text(template + file) ?? "?")
                 .replacingOccurrences(of: "__NAME__", with: "my-numbers").replacingOccurrences(of: "__IDENT__", with: "my_numbers")
@@ -268,7 +268,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/rs"))
 
         try FileManager.default.createDirectory(atPath: sandbox.root + "/prefix/share/etl-host/templates", withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: TestSupport.repositoryRoot + "/Sources/ETLHost/Scaffold/Templates/Rust",
+        try FileManager.default.copyItem(atPath: TestSupport.repositoryRoot + "/Sources/ETLScaffold/Templates/Rust",
                                          toPath: sandbox.root + "/prefix/share/etl-host/templates/rust")
         let installed = try sandbox.etlHost("plugins", "new", "rs", "--kind", "extractor", "--lang", "rust", "--sdk", include)
         #expect(installed.status == 0, "\(installed.stderr)")

@@ -1,3 +1,4 @@
+import ETLConformance
 import ETLHost
 import ETLTestSupport
 import Foundation

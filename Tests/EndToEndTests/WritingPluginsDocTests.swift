@@ -100,7 +100,7 @@ import Testing
         // the Rust scaffold template (PluginsNewTests builds it), the contract
         // they compile against and the manifest that builds the Swift one.
         let built = ["Plugins/Examples/C/dirlist/", "Plugins/Examples/C/csvdir/", "Plugins/Examples/Rust/passwd/",
-                     "Plugins/Examples/Swift/ProcStats/", "Sources/ETLHost/Scaffold/Templates/Rust/"]
+                     "Plugins/Examples/Swift/ProcStats/", "Sources/ETLScaffold/Templates/Rust/"]
         for path in sources {
             #expect(built.contains { path.hasPrefix($0) } || ["Sources/CETLPlugin/include/etl_plugin.h", "Package.swift"].contains(path),
                     "\(path) is not an example the tests build")

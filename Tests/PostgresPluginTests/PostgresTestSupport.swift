@@ -29,18 +29,6 @@ final class CollectingLogSink: PluginLogSink, @unchecked Sendable {
     var warnings: [String] { messages.filter { $0.hasPrefix("warn: ") || $0.hasPrefix("error: ") } }
 }
 
-/// One cell of a test row.
-enum Cell: Hashable {
-    case null
-    case bool(Bool)
-    case int(Int64)
-    case real(Double)
-    case text(String)
-    case bytes([UInt8])
-    case date(Int32)
-    case timestamp(Int64)
-}
-
 /// A schema of its own on the test server (dropped at deinit), with an
 /// open instance of the plugin loading into it.
 final class TestWarehouse {

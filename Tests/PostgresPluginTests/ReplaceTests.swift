@@ -124,8 +124,8 @@ struct ReplaceTests {
         func rows(_ ids: Range<Int>, batch: Int) -> [[Cell]] { ids.map { [.int(Int64($0)), .int(Int64(batch))] } }
         try warehouse.load("t", fields, [rows(0 ..< 1000, batch: 0)])
         let table = warehouse.qualified("t")
-        let reader = QueryLoop(url: try PostgresInspector.serverURL(),
-                               sql: "SELECT count(*)::text || ':' || min(batch)::text || ':' || max(batch)::text FROM \(table)")
+        let reader = QueryLoop(postgresURL: try PostgresInspector.serverURL(),
+                                       sql: "SELECT count(*)::text || ':' || min(batch)::text || ':' || max(batch)::text FROM \(table)")
         for round in 1 ... 8 {
             let count = round % 2 == 0 ? 1000 : 2000
             try warehouse.load("t", fields, [rows(0 ..< count / 2, batch: round), rows(count / 2 ..< count, batch: round)],
@@ -166,66 +166,5 @@ struct ReplaceTests {
         try warehouse.load("empty", Self.fields, [[]])
         #expect(try warehouse.tables() == ["empty"])
         #expect(try warehouse.rows("SELECT count(*) FROM \(warehouse.qualified("empty"))") == [["0"]])
-    }
-}
-
-/// A query run over and over on its own thread (not the test's task pool,
-/// which blocking test bodies can fill), until stopped.
-final class QueryLoop: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [String] = []
-    private var failure: (any Error)?
-    private var stopped = false
-    private let done = DispatchSemaphore(value: 0)
-    /// Broadcast after each result (and when the loop ends), for ``waitForResult(_:timeout:)``.
-    private let arrived = NSCondition()
-
-    /// Starts running `sql` on a new connection to `url`; each result is
-    /// the first value of the first row (`"NULL"` for none).
-    init(url: String, sql: String) {
-        let thread = Thread { [self] in
-            defer {
-                arrived.lock()
-                lock.withLock { stopped = true }
-                arrived.broadcast()
-                arrived.unlock()
-                done.signal()
-            }
-            do {
-                let db = try PostgresInspector(url: url)
-                while !lock.withLock({ stopped }) {
-                    let value = (try db.rows(sql).first?.first ?? nil) ?? "NULL"
-                    arrived.lock()
-                    lock.withLock { results.append(value) }
-                    arrived.broadcast()
-                    arrived.unlock()
-                }
-            } catch {
-                lock.withLock { failure = error }
-            }
-        }
-        thread.start()
-    }
-
-    /// Blocks until the loop got `value` as a result (true), or it ended or `timeout` passed (false).
-    func waitForResult(_ value: String, timeout: TimeInterval = 60) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        arrived.lock()
-        defer { arrived.unlock() }
-        while true {
-            let (seen, ended) = lock.withLock { (results.contains(value), stopped) }
-            if seen { return true }
-            if ended || !arrived.wait(until: deadline) { return false }
-        }
-    }
-
-    /// Stops the loop and returns every result, or throws its error.
-    func stop() throws -> [String] {
-        lock.withLock { stopped = true }
-        done.wait()
-        return try lock.withLock {
-            if let failure { throw failure }
-            return results
-        }
     }
 }

@@ -164,7 +164,7 @@ struct ReplaceViewTests {
             CREATE VIEW \(warehouse.qualified("v")) AS SELECT id, batch FROM \(warehouse.qualified("t"));
             CREATE VIEW \(warehouse.qualified("vv")) AS SELECT batch FROM \(warehouse.qualified("v"));
             """)
-        let reader = QueryLoop(url: try PostgresInspector.serverURL(), sql: "SELECT count(*)::text || ':' || "
+        let reader = QueryLoop(postgresURL: try PostgresInspector.serverURL(), sql: "SELECT count(*)::text || ':' || "
             + "min(batch)::text || ':' || max(batch)::text FROM \(warehouse.qualified("vv"))")
         for round in 1 ... 8 {
             let count = round % 2 == 0 ? 1000 : 2000

@@ -1,5 +1,6 @@
 import ETLHost
 import ETLPluginKit
+import ETLTestSupport
 import Testing
 
 @Suite("SQLite warehouse: upsert with deletions (ABI 1.1)")

@@ -1,5 +1,6 @@
 import ETLHost
 import ETLPluginKit
+import ETLTestSupport
 import Testing
 
 /// The first upsert into a table the load creates: rows go in without the

@@ -1,5 +1,6 @@
 import ETLHost
 import ETLPluginKit
+import ETLTestSupport
 import Foundation
 import Testing
 
@@ -75,7 +76,14 @@ struct ReplaceViewTests {
             CREATE VIEW v AS SELECT id, batch FROM t;
             CREATE VIEW vv AS SELECT batch FROM v;
             """)
-        let reader = ViewReaderLoop(path: warehouse.path, sql: "SELECT count(*) || ':' || min(batch) || ':' || max(batch) FROM vv")
+        let path = warehouse.path
+        let reader = QueryLoop {
+            let db = try TestDatabase(path)
+            return {
+                let stored = try db.scalar("SELECT count(*) || ':' || min(batch) || ':' || max(batch) FROM vv")
+                return if case .text(let text) = stored { text } else { stored?.description ?? "NULL" }
+            }
+        }
         for round in 1 ... 8 {
             let count = round % 2 == 0 ? 1000 : 2000
             try warehouse.load("t", fields, [rows(0 ..< count / 2, batch: round), rows(count / 2 ..< count, batch: round)],
@@ -88,67 +96,5 @@ struct ReplaceViewTests {
         #expect(seen.count > 10, "the reader ran \(seen.count) queries")
         #expect(seen.allSatisfy { allowed.contains($0) }, "\(Set(seen).subtracting(allowed))")
         #expect(Set(seen) == allowed)
-    }
-}
-
-/// A query run over and over on its own connection and thread until
-/// stopped; any error ends it and is thrown by ``stop()``.
-final class ViewReaderLoop: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [String] = []
-    private var failure: (any Error)?
-    private var stopped = false
-    private let done = DispatchSemaphore(value: 0)
-    /// Broadcast after each result (and when the loop ends).
-    private let arrived = NSCondition()
-
-    /// Starts running `sql` on a new connection to the database at `path`;
-    /// each result is the first value of the first row as text.
-    init(path: String, sql: String) {
-        let thread = Thread { [self] in
-            defer {
-                arrived.lock()
-                lock.withLock { stopped = true }
-                arrived.broadcast()
-                arrived.unlock()
-                done.signal()
-            }
-            do {
-                let db = try TestDatabase(path)
-                while !lock.withLock({ stopped }) {
-                    let stored = try db.scalar(sql)
-                    let value = if case .text(let text) = stored { text } else { stored?.description ?? "NULL" }
-                    arrived.lock()
-                    lock.withLock { results.append(value) }
-                    arrived.broadcast()
-                    arrived.unlock()
-                }
-            } catch {
-                lock.withLock { failure = error }
-            }
-        }
-        thread.start()
-    }
-
-    /// Blocks until the loop got `value` as a result (true), or it ended or `timeout` passed (false).
-    func waitForResult(_ value: String, timeout: TimeInterval = 60) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        arrived.lock()
-        defer { arrived.unlock() }
-        while true {
-            let (seen, ended) = lock.withLock { (results.contains(value), stopped) }
-            if seen { return true }
-            if ended || !arrived.wait(until: deadline) { return false }
-        }
-    }
-
-    /// Stops the loop and returns every result, or throws its error.
-    func stop() throws -> [String] {
-        lock.withLock { stopped = true }
-        done.wait()
-        return try lock.withLock {
-            if let failure { throw failure }
-            return results
-        }
     }
 }

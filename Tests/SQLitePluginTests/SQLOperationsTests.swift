@@ -4,35 +4,6 @@ import ETLTestSupport
 import Foundation
 import Testing
 
-/// Every row of `sql` through the plugin's `query`, as cells typed by the
-/// result's Arrow schema, with the size of each batch.
-private func queryRows(_ instance: PluginInstance, _ sql: String) throws
-    -> (fields: [String], rows: [[Cell]], batchSizes: [Int])
-{
-    let stream = try instance.query(sql: sql)
-    var rows: [[Cell]] = []
-    var sizes: [Int] = []
-    while let batch = try stream.next() {
-        sizes.append(batch.rowCount)
-        for row in 0..<batch.rowCount {
-            rows.append(batch.schema.fields.indices.map { column -> Cell in
-                if batch.isNull(row: row, column: column) { return .null }
-                switch batch.schema.fields[column].type {
-                case .bool: return .bool(batch.bool(row: row, column: column)!)
-                case .int64: return .int(batch.int64(row: row, column: column)!)
-                case .float64: return .real(batch.double(row: row, column: column)!)
-                case .utf8: return .text(batch.string(row: row, column: column)!)
-                case .binary: return .bytes(Array(batch.binary(row: row, column: column)!))
-                case .date32: return .date(batch.date32(row: row, column: column)!)
-                case .timestampMicrosecondsUTC: return .timestamp(batch.timestamp(row: row, column: column)!)
-                case .null: return .null
-                }
-            })
-        }
-    }
-    return (stream.schema.fields.map(\.description), rows, sizes)
-}
-
 /// The message of the HostError `body` throws.
 private func failure(_ body: () throws -> Void) -> String {
     do {

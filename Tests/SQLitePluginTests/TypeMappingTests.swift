@@ -1,5 +1,6 @@
 import ETLHost
 import ETLPluginKit
+import ETLTestSupport
 import Testing
 
 @Suite("SQLite warehouse: types, values and names")

@@ -135,7 +135,7 @@ public final class PluginContext: Sendable {
     }
 
     /// The opaque pointer handed to the plugin. Valid while `self` is alive.
-    var opaquePointer: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
+    package var opaquePointer: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
 
     static func from(_ pointer: OpaquePointer?) -> PluginContext? {
         guard let pointer else { return nil }
@@ -144,14 +144,16 @@ public final class PluginContext: Sendable {
 }
 
 /// The host's `etl_host_api` table, allocated once and never freed (plugins
-/// may keep the pointer for the life of the process).
-enum HostServices {
+/// may keep the pointer for the life of the process). Package: the
+/// conformance suite hands plugins copies of it.
+package enum HostServices {
     /// Attribution for messages logged with a NULL context (during init).
     static let initializingPlugin = Mutex<String>("plugin")
     /// Where messages logged with a NULL context go.
     static let defaultSink = Mutex<any PluginLogSink>(StandardErrorLogSink())
 
-    nonisolated(unsafe) static let table: UnsafePointer<etl_host_api> = {
+    /// The table itself, filled once.
+    nonisolated(unsafe) package static let table: UnsafePointer<etl_host_api> = {
         let table = UnsafeMutablePointer<etl_host_api>.allocate(capacity: 1)
         table.initialize(to: etl_host_api())
         table.pointee.struct_size = UInt32(MemoryLayout<etl_host_api>.size)

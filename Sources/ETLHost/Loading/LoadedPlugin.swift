@@ -13,14 +13,20 @@ public final class LoadedPlugin: @unchecked Sendable {
     public let descriptor: PluginDescriptor
     /// The ABI version in use: min(host, plugin).
     public let negotiatedABI: UInt32
-    /// The raw descriptor, bytes past the plugin's struct_size zeroed.
-    let raw: etl_plugin
+    /// The raw descriptor, bytes past the plugin's struct_size zeroed
+    /// (package: the conformance suite calls the plugin through it).
+    package let raw: etl_plugin
     /// The extractor operations, when the plugin is an extractor.
-    let extractorOps: etl_extractor_ops?
+    package let extractorOps: etl_extractor_ops?
     /// The warehouse operations, when the plugin is a warehouse.
-    let warehouseOps: etl_warehouse_ops?
+    package let warehouseOps: etl_warehouse_ops?
 
-    init(path: String, descriptor raw: etl_plugin, negotiatedABI: UInt32, hostToolchain: String) throws {
+    /// Validates the descriptor `raw` that the library at `path` returned
+    /// from init and copies its operation tables; throws naming the field
+    /// that breaks the contract, or a Swift toolchain other than
+    /// `hostToolchain`. (Package: the conformance suite's struct-size check
+    /// builds descriptors cut at older sizes.)
+    package init(path: String, descriptor raw: etl_plugin, negotiatedABI: UInt32, hostToolchain: String) throws {
         self.path = path
         self.raw = raw
         self.negotiatedABI = negotiatedABI

@@ -237,7 +237,7 @@ extension LoadedPlugin {
 }
 
 /// Runs `body` with a C string for `text`, or NULL when it is nil.
-func withOptionalCString<T>(_ text: String?, _ body: (UnsafePointer<CChar>?) throws -> T) rethrows -> T {
+package func withOptionalCString<T>(_ text: String?, _ body: (UnsafePointer<CChar>?) throws -> T) rethrows -> T {
     guard let text else { return try body(nil) }
     return try text.withCString { try body($0) }
 }

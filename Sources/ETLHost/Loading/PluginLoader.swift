@@ -98,7 +98,7 @@ public struct PluginLoader: Sendable {
     /// Refuses files that are missing, are not regular files (a FIFO,
     /// `/dev/zero`: see ``LibraryFile``) or are not ELF shared objects, with
     /// a clearer message than dlopen's.
-    static func checkIsSharedLibrary(_ path: String) throws {
+    package static func checkIsSharedLibrary(_ path: String) throws {
         let header = try LibraryFile.header(ofLibraryAt: path, count: 18)
         guard header.count >= 18, header.prefix(4) == [0x7F, 0x45, 0x4C, 0x46] else {
             throw HostError(.notAPlugin, "cannot load plugin '\(path)': not a shared library (no ELF header)")

@@ -68,7 +68,7 @@ public struct HostError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String { message }
 }
 
-/// The text of the current `errno`.
-func errnoDescription(_ code: Int32 = errno) -> String {
+/// The text of the current `errno` (or of `code`), as `strerror` gives it.
+package func errnoDescription(_ code: Int32 = errno) -> String {
     String(cString: strerror(code))
 }

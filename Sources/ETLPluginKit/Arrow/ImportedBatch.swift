@@ -29,6 +29,10 @@ public final class ImportedBatch: @unchecked Sendable {
     private let array: UnsafeMutablePointer<ArrowArray>
     let views: [ColumnView]
 
+    /// The validated pointers of column `index`, for the host's code that
+    /// copies whole buffers (package: not part of the SDK plugins see).
+    package func columnView(_ index: Int) -> ColumnView { views[index] }
+
     /// Takes ownership of `array` and validates it against `schema`.
     ///
     /// - Throws: ``PluginError/Code/data`` naming the offending column; the

@@ -32,8 +32,8 @@ Faithful to Airtable's public Web API reference:
 Simplified, or chosen where the public reference is silent:
 - Read-only: no record writes, comments, webhooks or single-record GET. Data changes go
   through the control API, which keeps a per-record last-modified time.
-- Record times and the Date header come from a wall clock that tests can set and move
-  (``/_test/clock``); it follows real time until they do.
+- Record times, the Date header and the 429 penalty follow a wall clock that tests can
+  set and move (``/_test/clock``); it follows real time until they do.
 - filterByFormula is a subset: literals, {Field} references, = != < > <= >=, &, and
   AND OR NOT IF TRUE FALSE BLANK RECORD_ID CREATED_TIME LAST_MODIFIED_TIME IS_AFTER
   IS_BEFORE IS_SAME DATETIME_PARSE. Anything else is 422 INVALID_FILTER_BY_FORMULA.
@@ -209,7 +209,8 @@ class WallClock:
 
     It follows the real clock until a test sets it (``POST /_test/clock``); from then on
     it stands still at the time set and moves only when told, so "changed after the
-    cursor" is decided by the test, never by how fast it ran. Rate limits, penalties,
+    cursor" is decided by the test, never by how fast it ran. The 429 penalty follows it
+    too (a test ends a penalty by moving the clock, not by waiting); the rate windows,
     iterator lifetimes and the log's ``time`` keep the real monotonic clock."""
 
     def __init__(self):
@@ -221,6 +222,10 @@ class WallClock:
             if self.fixed is not None:
                 return self.fixed
         return datetime.now(timezone.utc)
+
+    def seconds(self):
+        """The clock's time as seconds since the epoch (what penalties are measured in)."""
+        return self.now().timestamp()
 
     def control(self, body):
         """``{"now": "<ISO time>"}`` sets it, ``{"advance": seconds}`` moves it forward
@@ -784,7 +789,8 @@ def compile_formula(text, table):
 # ---------------------------------------------------------------------------
 
 class Limiter:
-    """A sliding one-second window plus the penalty that follows going over it."""
+    """A sliding one-second window (real monotonic seconds) plus the penalty that follows
+    going over it (``penalty_until``: seconds of the server's clock, ``CLOCK.seconds()``)."""
 
     def __init__(self):
         self.times = deque()
@@ -1087,16 +1093,17 @@ class State:
     def rate_limit(self, request, now, entry):
         base_limiter = self.base_limiters.setdefault(request.base.id, Limiter())
         token_limiter = self.token_limiters.setdefault(request.token.token, Limiter())
-        if base_limiter.in_penalty(now) or token_limiter.in_penalty(now):
+        wall = CLOCK.seconds()
+        if base_limiter.in_penalty(wall) or token_limiter.in_penalty(wall):
             entry["penalty"] = True
             raise self.rate_limit_error()
         over = not base_limiter.admit(now, self.settings.get("rateLimitPerSecond"))
         if not over and not token_limiter.admit(now, self.settings.get("tokenRateLimitPerSecond")):
             over = True
             base_limiter.times.pop()
-            token_limiter.penalty_until = now + float(self.settings.get("penaltySeconds") or 0)
+            token_limiter.penalty_until = wall + float(self.settings.get("penaltySeconds") or 0)
         elif over:
-            base_limiter.penalty_until = now + float(self.settings.get("penaltySeconds") or 0)
+            base_limiter.penalty_until = wall + float(self.settings.get("penaltySeconds") or 0)
         if over:
             entry["rateLimited"] = True
             raise self.rate_limit_error()
@@ -1228,7 +1235,7 @@ class State:
             limiter = self.base_limiters.get(base.id)
             bases[base.id] = {
                 "name": base.name,
-                "penaltyRemaining": max(0.0, limiter.penalty_until - now) if limiter else 0.0,
+                "penaltyRemaining": max(0.0, limiter.penalty_until - CLOCK.seconds()) if limiter else 0.0,
                 "tables": {table.name: {"id": table.id, "records": len(table.records)} for table in base.tables},
             }
         return {"bases": bases, "iterators": len(self.iterators), "requests": len(self.log),
@@ -1382,7 +1389,7 @@ class Handler(BaseHTTPRequestHandler):
         if fault.kind == "429":
             with STATE.lock:
                 limiter = STATE.base_limiters.setdefault(request.base.id, Limiter())
-                limiter.penalty_until = now + float(STATE.settings.get("penaltySeconds") or 0)
+                limiter.penalty_until = CLOCK.seconds() + float(STATE.settings.get("penaltySeconds") or 0)
                 error = STATE.rate_limit_error()
             entry["rateLimited"] = True
             return self.finish_api(entry, 429, error.body)

@@ -254,6 +254,7 @@ def test_auth_errors(server):
 
 def test_rate_limit_and_penalty(server):
     server.control("POST", "settings", {"rateLimitPerSecond": 5, "tokenRateLimitPerSecond": 50, "penaltySeconds": 1.5})
+    server.control("POST", "clock", {"now": "2030-01-02T03:04:05.000Z"})  # the penalty follows this clock
     server.control("POST", "log/clear")
     statuses = [server.api("/v0/%s/Big?pageSize=1" % BASE)[0] for _ in range(6)]
     assert statuses == [200] * 5 + [429], statuses
@@ -264,12 +265,22 @@ def test_rate_limit_and_penalty(server):
     server.control("POST", "settings", {"rateLimitBody": "error"})
     assert server.api("/v0/%s/Big" % BASE)[1] == {"error": {"type": "RATE_LIMIT_REACHED",
                                                             "message": "Rate limit exceeded. Please try again later"}}
-    time.sleep(1.6)  # the penalty runs on the real clock
+    assert server.control("GET", "status")["bases"][BASE]["penaltyRemaining"] == 1.5  # the clock stands still
+    server.control("POST", "clock", {"advance": 1.4})
+    assert abs(server.control("GET", "status")["bases"][BASE]["penaltyRemaining"] - 0.1) < 1e-6
+    assert server.api("/v0/%s/Big?pageSize=1" % BASE)[0] == 429  # 1.4 s of the server's clock: still in it
+    # The window of requests per second is on the real clock: switch it off so that only
+    # the penalty decides the next answer.
+    server.control("POST", "settings", {"rateLimitPerSecond": 0})
+    assert server.api("/v0/%s/Big?pageSize=1" % BASE)[0] == 429
+    server.control("POST", "clock", {"advance": 0.1})
+    assert server.control("GET", "status")["bases"][BASE]["penaltyRemaining"] == 0.0
     assert server.api("/v0/%s/Big?pageSize=1" % BASE)[0] == 200
     log = [e for e in server.control("GET", "log")["requests"] if e["base"] == BASE]
     assert [(e["status"], e["rateLimited"], e["penalty"]) for e in log] == \
-        [(200, False, False)] * 5 + [(429, True, False), (429, False, True), (429, False, True), (200, False, False)]
-    assert log[-1]["time"] - log[5]["time"] >= 1.5
+        [(200, False, False)] * 5 + [(429, True, False)] + [(429, False, True)] * 4 + [(200, False, False)]
+    server.control("POST", "clock", {"now": None})
+    server.control("POST", "settings", {"rateLimitPerSecond": 5})
     # Pacing at the limit never triggers it (from empty rate windows).
     server.control("POST", "penalty/clear")
     server.control("POST", "log/clear")
@@ -357,11 +368,13 @@ def test_faults(server):
     fault(server, kind="slow", delay=0.5)
     start = time.monotonic()
     assert server.raw("GET", path, headers=auth)[0] == 200 and time.monotonic() - start >= 0.5
-    # A 429 fault starts the penalty.
-    server.control("POST", "settings", {"penaltySeconds": 0.5})
+    # A 429 fault starts the penalty, which lasts 0.5 s of the server's clock (the rate
+    # window, on the real clock, is switched off so that only the penalty decides).
+    server.control("POST", "settings", {"penaltySeconds": 0.5, "rateLimitPerSecond": 0})
+    server.control("POST", "clock", {"now": "2030-01-02T03:04:05.000Z"})
     fault(server, kind="429", endpoint="list")
     assert [server.raw("GET", path, headers=auth)[0] for _ in range(2)] == [429, 429]
-    time.sleep(0.6)
+    server.control("POST", "clock", {"advance": 0.5})
     assert server.raw("GET", path, headers=auth)[0] == 200
     fault(server, kind="500", endpoint="meta")
     assert server.raw("GET", path, headers=auth)[0] == 200

@@ -1,15 +1,15 @@
 //! Unit test of the Rust warehouse template's batch reader
-//! (Sources/ETLHost/Scaffold/Templates/Rust/src/etl_reader.rs), built by
+//! (Sources/ETLScaffold/Templates/Rust/src/etl_reader.rs), built by
 //! RustReaderTemplateTests with plain rustc and run: schemas and batches
 //! made by hand, every v1 type read back (with nulls, a sliced column and a
 //! sliced batch), the metadata flags, and every refusal with its message.
 //! Prints "N checks passed" and exits 0, or prints each failure and exits 1.
 
-#[path = "../../../Sources/ETLHost/Scaffold/Templates/Rust/src/etl_ffi.rs"]
+#[path = "../../../Sources/ETLScaffold/Templates/Rust/src/etl_ffi.rs"]
 mod etl_ffi;
-#[path = "../../../Sources/ETLHost/Scaffold/Templates/Rust/src/etl_reader.rs"]
+#[path = "../../../Sources/ETLScaffold/Templates/Rust/src/etl_reader.rs"]
 mod etl_reader;
-#[path = "../../../Sources/ETLHost/Scaffold/Templates/Rust/src/etl_sdk.rs"]
+#[path = "../../../Sources/ETLScaffold/Templates/Rust/src/etl_sdk.rs"]
 mod etl_sdk;
 
 use etl_ffi::{ArrowArray, ArrowSchema, ETL_ERR_INVALID_ARGUMENT};

@@ -34,9 +34,11 @@
  * (etl_commit_request.run_json) are not kept.
  *
  * It uses nothing but etl_plugin.h, its header-only helpers (etl_config.h
- * reads the config, etl_reader.h the cells of each batch) and the C
- * library (POSIX for files). Error messages do not name the plugin: the
- * host puts "plugin 'csvdir': " before them. Build it with `make`.
+ * reads the config, etl_reader.h the cells of each batch), two headers of
+ * the C warehouse template (json_text.h, atomic_files.h: one copy of that
+ * C for the template and this example) and the C library (POSIX for
+ * files). Error messages do not name the plugin: the host puts
+ * "plugin 'csvdir': " before them. Build it with `make`.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -56,6 +58,13 @@
 #include "etl_config.h"
 #include "etl_plugin.h"
 #include "etl_reader.h"
+
+/* Shared with the C warehouse template of `etl-host plugins new`
+ * (Sources/ETLScaffold/Templates/C, on the include path): the growable
+ * text buffer, JSON strings and civil dates (json_text.h), and files
+ * replaced atomically: mkdir -p, hidden temporary files, fsync (atomic_files.h). */
+#include "atomic_files.h"
+#include "json_text.h"
 
 /** The state file, in the directory. Tables never collide with it: their
  *  files end in ".csv". */
@@ -165,66 +174,9 @@ static char* copy_text(const char* s, size_t n) {
   return out;
 }
 
-/** malloc'd "<a><b><c>". */
-static char* join3(const char* a, const char* b, const char* c) {
-  size_t na = strlen(a), nb = strlen(b), nc = strlen(c);
-  char* out = (char*)malloc(na + nb + nc + 1);
-  if (out == NULL) return NULL;
-  memcpy(out, a, na);
-  memcpy(out + na, b, nb);
-  memcpy(out + na + nb, c, nc + 1);
-  return out;
-}
-
-/** A growable text buffer. */
-typedef struct text_buf {
-  char* data;
-  size_t size;
-  size_t capacity;
-} text_buf;
-
-/** Appends n bytes; returns 0 when out of memory. */
-static int buf_add(text_buf* b, const char* s, size_t n) {
-  if (b->size + n + 1 > b->capacity) {
-    size_t cap = b->capacity ? b->capacity : 256;
-    char* bigger;
-    while (cap < b->size + n + 1) cap *= 2;
-    bigger = (char*)realloc(b->data, cap);
-    if (bigger == NULL) return 0;
-    b->data = bigger;
-    b->capacity = cap;
-  }
-  memcpy(b->data + b->size, s, n);
-  b->size += n;
-  b->data[b->size] = '\0';
-  return 1;
-}
-
-static int buf_str(text_buf* b, const char* s) { return buf_add(b, s, strlen(s)); }
-
 /* ------------------------------------------------------------------------ */
-/* A little JSON: writing the state file                                    */
+/* Files (the rest is in atomic_files.h)                                    */
 /* ------------------------------------------------------------------------ */
-
-/** Appends s as a JSON string (quoted, escaped); 0 when out of memory. */
-static int buf_json_string(text_buf* b, const char* s) {
-  const unsigned char* u = (const unsigned char*)s;
-  if (!buf_add(b, "\"", 1)) return 0;
-  for (; *u; u++) {
-    char esc[8];
-    if (*u == '"' || *u == '\\') {
-      esc[0] = '\\';
-      esc[1] = (char)*u;
-      if (!buf_add(b, esc, 2)) return 0;
-    } else if (*u < 0x20) {
-      snprintf(esc, sizeof esc, "\\u%04x", (unsigned)*u);
-      if (!buf_add(b, esc, 6)) return 0;
-    } else if (!buf_add(b, (const char*)u, 1)) {
-      return 0;
-    }
-  }
-  return buf_add(b, "\"", 1);
-}
 
 /** Reads a whole file into a malloc'd NUL-terminated string. Returns 0 and
  *  sets *err (ENOENT when it does not exist). */
@@ -259,34 +211,6 @@ static char* read_file(const char* path, int* err) {
   return b.data;
 }
 
-/* ------------------------------------------------------------------------ */
-/* Files                                                                     */
-/* ------------------------------------------------------------------------ */
-
-/** Creates `path` and its parents (mkdir -p). Returns 0 or an errno. */
-static int make_dirs(const char* path) {
-  char* copy = copy_text(path, strlen(path));
-  char* p;
-  if (copy == NULL) return ENOMEM;
-  for (p = copy + 1; *p; p++) {
-    if (*p != '/') continue;
-    *p = '\0';
-    if (mkdir(copy, 0777) != 0 && errno != EEXIST) {
-      int err = errno;
-      free(copy);
-      return err;
-    }
-    *p = '/';
-  }
-  if (mkdir(copy, 0777) != 0 && errno != EEXIST) {
-    int err = errno;
-    free(copy);
-    return err;
-  }
-  free(copy);
-  return 0;
-}
-
 /** fsyncs a directory so that a rename in it survives a crash. */
 static int sync_dir(const char* dir) {
   int fd = open(dir, O_RDONLY);
@@ -294,60 +218,6 @@ static int sync_dir(const char* dir) {
   if (fd < 0) return errno;
   if (fsync(fd) != 0 && errno != EINVAL) err = errno; /* some filesystems refuse */
   close(fd);
-  return err;
-}
-
-/** A counter making temporary names unique within the process. */
-static unsigned long g_temp_counter = 0;
-
-/**
- * Creates a new hidden temporary file "<dir>/.<base>.<pid>-<n>.tmp" for
- * writing. Returns the open FILE and sets *path (malloc'd), or NULL and
- * an errno in *err.
- */
-static FILE* create_temp(const char* dir, const char* base, char** path, int* err) {
-  char suffix[64];
-  char* name;
-  char* full;
-  int fd;
-  FILE* f;
-#if defined(__GNUC__) || defined(__clang__)
-  unsigned long n = __atomic_add_fetch(&g_temp_counter, 1, __ATOMIC_RELAXED);
-#else
-  unsigned long n = ++g_temp_counter;
-#endif
-  snprintf(suffix, sizeof suffix, ".%ld-%lu.tmp", (long)getpid(), n);
-  name = join3("/.", base, suffix);
-  full = name == NULL ? NULL : join3(dir, name, "");
-  free(name);
-  if (full == NULL) {
-    *err = ENOMEM;
-    return NULL;
-  }
-  fd = open(full, O_WRONLY | O_CREAT | O_EXCL, 0644);
-  if (fd < 0) {
-    *err = errno;
-    free(full);
-    return NULL;
-  }
-  f = fdopen(fd, "wb");
-  if (f == NULL) {
-    *err = errno;
-    close(fd);
-    unlink(full);
-    free(full);
-    return NULL;
-  }
-  *path = full;
-  return f;
-}
-
-/** Flushes, fsyncs and closes `f`. Returns 0 or an errno. */
-static int finish_file(FILE* f) {
-  int err = 0;
-  if (fflush(f) != 0) err = errno ? errno : EIO;
-  if (err == 0 && fsync(fileno(f)) != 0) err = errno;
-  if (fclose(f) != 0 && err == 0) err = errno ? errno : EIO;
   return err;
 }
 
@@ -499,21 +369,6 @@ static void format_double(double v, char* out, size_t size) {
   if (strpbrk(out, ".eE") == NULL) strncat(out, ".0", size - strlen(out) - 1);
 }
 
-/** Civil date of a day count since 1970-01-01 (proleptic Gregorian; the
- *  "days from civil" algorithm run backwards, in 400-year eras). */
-static void civil_from_days(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
-  int64_t era, doe, yoe, doy, mp;
-  z += 719468; /* days from 0000-03-01 */
-  era = (z >= 0 ? z : z - 146096) / 146097;
-  doe = z - era * 146097;                                        /* [0, 146096] */
-  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  /* [0, 399] */
-  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                 /* [0, 365] */
-  mp = (5 * doy + 2) / 153;                                      /* March = 0 */
-  *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-  *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-  *y = yoe + era * 400 + (*m <= 2);
-}
-
 /** "YYYY-MM-DD" of a day count. */
 static void format_date(int64_t days, char* out, size_t size) {
   int64_t y;
@@ -650,7 +505,7 @@ oom:
 
 /** Appends `cell` to `line` as a CSV field (NULL is an empty field).
  *  Returns 0 when out of memory. */
-static int append_cell(text_buf* line, const etl_cell* cell) {
+static int append_csv_cell(text_buf* line, const etl_cell* cell) {
   char text[64];
   size_t k;
   if (cell->is_null) return 1;
@@ -696,7 +551,7 @@ static etl_status write_rows(etl_writer* w, const struct ArrowArray* batch, etl_
     for (col = 0; col < reader->column_count; col++) {
       etl_cell cell;
       etl_reader_get(reader, row, col, &cell); /* in range: it cannot fail */
-      if ((col > 0 && !buf_add(&w->line, ",", 1)) || !append_cell(&w->line, &cell)) {
+      if ((col > 0 && !buf_add(&w->line, ",", 1)) || !append_csv_cell(&w->line, &cell)) {
         return fail(error, ETL_ERR_UNKNOWN, "out of memory");
       }
     }
@@ -800,16 +655,6 @@ static int copy_records(FILE* in, FILE* out, size_t extra) {
   return 0;
 }
 
-/** Copies the rest of `in` to `out`. Returns 0 or an errno. */
-static int copy_bytes(FILE* in, FILE* out) {
-  char chunk[65536];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, in)) > 0) {
-    if (fwrite(chunk, 1, n, out) != n) return errno ? errno : EIO;
-  }
-  return ferror(in) ? EIO : 0;
-}
-
 /**
  * Append: writes "<header>, the old file's records, the new rows" to a new
  * temporary file and returns its path in *merged (the caller renames it).
@@ -878,10 +723,10 @@ static int buf_section(text_buf* b, const char* name, const etl_config_member* m
                        const char* key, const char* value) {
   size_t i;
   int first = 1, replaced = 0;
-  if (!buf_str(b, "  ") || !buf_json_string(b, name) || !buf_str(b, ": {")) return 0;
+  if (!buf_str(b, "  ") || !buf_json_string(b, name, strlen(name)) || !buf_str(b, ": {")) return 0;
   for (i = 0; i < count; i++) {
     int is_key = key != NULL && value != NULL && strcmp(members[i].key, key) == 0;
-    if (!buf_str(b, first ? "\n    " : ",\n    ") || !buf_json_string(b, members[i].key) ||
+    if (!buf_str(b, first ? "\n    " : ",\n    ") || !buf_json_string(b, members[i].key, strlen(members[i].key)) ||
         !buf_str(b, ": ")) {
       return 0;
     }
@@ -892,7 +737,7 @@ static int buf_section(text_buf* b, const char* name, const etl_config_member* m
     first = 0;
   }
   if (key != NULL && value != NULL && !replaced) {
-    if (!buf_str(b, first ? "\n    " : ",\n    ") || !buf_json_string(b, key) ||
+    if (!buf_str(b, first ? "\n    " : ",\n    ") || !buf_json_string(b, key, strlen(key)) ||
         !buf_str(b, ": ") || !buf_str(b, value)) {
       return 0;
     }
