@@ -42,6 +42,14 @@ extension RunsCommand {
         for step in run.steps {
             if let error = step.error { lines.append("  \(step.name): \(error)") }
         }
+        for step in run.steps {
+            if let sql = step.sql {
+                lines.append("  \(step.name): \(sql.materialize.rawValue) \"\(sql.target)\" from \(sql.source) (sha256 \(sql.sha256.prefix(12))…)")
+            }
+            for check in step.checks ?? [] {
+                lines.append("  \(step.name): \(check.passed ? "passed" : "FAILED"): \(check.description)")
+            }
+        }
         for step in run.steps where !step.syncRuns.isEmpty {
             lines.append("")
             for syncRun in step.syncRuns {

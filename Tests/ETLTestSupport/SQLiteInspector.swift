@@ -5,9 +5,10 @@ import Foundation
 public final class SQLiteInspector {
     private var db: OpaquePointer?
 
-    /// Opens `path` read-only.
-    public init(path: String) throws {
-        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else {
+    /// Opens `path` read-only, or read-write when `writable` (a test that
+    /// changes a warehouse's data behind etl-host's back, as a user would).
+    public init(path: String, writable: Bool = false) throws {
+        guard sqlite3_open_v2(path, &db, writable ? SQLITE_OPEN_READWRITE : SQLITE_OPEN_READONLY, nil) == SQLITE_OK else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close(db)
             throw TestFailure("cannot open \(path): \(message)")

@@ -225,6 +225,13 @@ public final class PipelineEngine: @unchecked Sendable {
                         record.steps[index].syncRuns.append(syncRunID)
                         saveLocked()
                     }
+                },
+                recordDetail: { [self] detail in
+                    condition.withLock {
+                        record.steps[index].sql = detail.sql ?? record.steps[index].sql
+                        record.steps[index].checks = detail.checks ?? record.steps[index].checks
+                        saveLocked()
+                    }
                 })
             do {
                 switch try executor.run(step, in: context) {

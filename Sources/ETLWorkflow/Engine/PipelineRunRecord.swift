@@ -126,9 +126,13 @@ public struct StepRecord: Codable, Sendable, Equatable {
     public var syncRuns: [String]
     /// Failed assertions of a check step.
     public var checkFailures: Int?
+    /// The SQL a `sql` step ran (file, text, SHA-256).
+    public var sql: StepSQLRecord?
+    /// Every assertion of a `check` step, passed or failed.
+    public var checks: [StepCheckRecord]?
 
     enum CodingKeys: String, CodingKey {
-        case name, kind, state, attempts, seconds, rows, error
+        case name, kind, state, attempts, seconds, rows, error, sql, checks
         case startedAt = "started_at"
         case finishedAt = "finished_at"
         case exitCode = "exit_code"

@@ -2,7 +2,8 @@ import ETLHost
 
 /// What the engine cannot run yet, found before anything starts, so a
 /// pipeline never runs half-way because of it: steps of a kind without an
-/// executor (`sql` and `check` until their executors are plugged in), and
+/// executor (a program that hands the engine fewer executors than
+/// ``StepExecutors/standard(registry:logLevel:logFormat:)``), and
 /// sync-step keys the host does not apply yet (`table`, `tables`,
 /// `columns`, `contract`). Each problem names the step and its place.
 public enum RunSupport {

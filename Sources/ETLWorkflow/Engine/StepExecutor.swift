@@ -7,7 +7,8 @@ import Foundation
 /// whose kind and `retryable` flag decide the exit code and whether the
 /// engine tries again, as for sync streams).
 ///
-/// The bundled executors: ``SyncStepExecutor``, ``CommandStepExecutor``.
+/// The bundled executors (``StepExecutors/standard(registry:logLevel:logFormat:)``):
+/// ``SyncStepExecutor``, ``SQLStepExecutor``, ``CheckStepExecutor``, ``CommandStepExecutor``.
 public protocol StepExecutor: Sendable {
     /// Runs `step` once.
     func run(_ step: Step, in context: StepRunContext) throws -> StepOutcome
@@ -46,10 +47,14 @@ public struct StepRunContext: @unchecked Sendable {
     /// Records a sync run this step starts (before it starts), so the
     /// pipeline record names it even when the process dies during it.
     public let recordSyncRun: @Sendable (String) -> Void
+    /// Keeps what the step did besides rows (its SQL, its checks) in its
+    /// record; the last call of an attempt wins.
+    public let recordDetail: @Sendable (StepDetail) -> Void
 
     /// A context.
     public init(pipeline: PipelineFile, runID: String, attempt: Int, log: RunLog, cancellation: Cancellation, stateDirectory: String,
-                startDirectory: String, fullRefresh: Set<String>?, recordSyncRun: @escaping @Sendable (String) -> Void) {
+                startDirectory: String, fullRefresh: Set<String>?, recordSyncRun: @escaping @Sendable (String) -> Void,
+                recordDetail: @escaping @Sendable (StepDetail) -> Void = { _ in }) {
         self.pipeline = pipeline
         self.runID = runID
         self.attempt = attempt
@@ -59,6 +64,7 @@ public struct StepRunContext: @unchecked Sendable {
         self.startDirectory = startDirectory
         self.fullRefresh = fullRefresh
         self.recordSyncRun = recordSyncRun
+        self.recordDetail = recordDetail
     }
 
     /// `path` (as resolved at parse time) made absolute.
