@@ -51,7 +51,7 @@ struct ReplayCommand: ParsableCommand {
             let original = try store.load(id)
             let snapshot = try Snapshot(folder: store.snapshotFolder(original.id), runID: original.id)
             let warehouseName = warehouse ?? original.warehouse
-            let modeName = mode ?? original.mode
+            let modeName = mode ?? original.mode.description
             guard let writeMode = WriteMode.allCases.first(where: { "\($0)" == modeName }) else {
                 throw HostError(.invalidArgument, "unknown --mode '\(modeName)'; use replace, append or upsert")
             }
@@ -72,8 +72,8 @@ struct ReplayCommand: ParsableCommand {
                 mode: writeMode, primaryKey: original.primaryKey, streams: streams.map(SyncCommand.list),
                 workDirectory: SpoolDirectory.forThisRun()
             )
-            if let deletions = DeletionMode.allCases.first(where: { "\($0)" == original.deletions }), !original.incremental, writeMode == .upsert {
-                request.deletions = deletions
+            if !original.incremental, writeMode == .upsert {
+                request.deletions = original.deletions
             }
             request.pipeline = runOptions.pipeline ?? original.pipeline
             request.snapshot = false

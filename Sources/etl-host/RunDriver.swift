@@ -149,7 +149,7 @@ enum RunDriver {
         }
         if format == .text {
             // With --log-format json the run's log has echoed these lines already.
-            for stream in report.streams where stream.status == "failed" {
+            for stream in report.streams where stream.status == .failed {
                 // The error names the plugin, stream or table and the place already.
                 FileHandle.standardError.write(Data("etl-host: error: \(stream.error ?? "stream '\(stream.stream)' failed")\n".utf8))
             }

@@ -50,7 +50,7 @@ extension RunsCommand {
                     return
                 }
                 say(table(["ID", "PIPELINE", "FROM -> TO", "MODE", "STATUS", "ROWS", "STARTED", "SECONDS", "ERROR"], runs.map { run in
-                    [run.id, run.pipeline, "\(run.extractor) -> \(run.warehouse)", run.mode, run.status.rawValue,
+                    [run.id, run.pipeline, "\(run.extractor) -> \(run.warehouse)", run.mode.description, run.status.rawValue,
                      run.streams.isEmpty ? "-" : run.streams.map { "\($0.stream)=\($0.rowsWritten)" }.joined(separator: " "),
                      run.startedAt, run.durationSeconds.map { String(format: "%.2f", $0) } ?? "-",
                      Self.firstError(run).map { String($0.prefix(80)) } ?? ""]
@@ -59,7 +59,7 @@ extension RunsCommand {
         }
 
         static func firstError(_ run: RunRecord) -> String? {
-            run.error ?? run.streams.first(where: { $0.status == "failed" || $0.status == "cancelled" })?.error
+            run.error ?? run.streams.first(where: { $0.status == .failed || $0.status == .cancelled })?.error
         }
     }
 
@@ -87,7 +87,7 @@ extension RunsCommand {
                 var lines = [
                     "Run \(run.id)" + (run.replayOf.map { " (replay of \($0))" } ?? ""),
                     "  pipeline:  \(run.pipeline)",
-                    "  from -> to: \(run.extractor) -> \(run.warehouse) (\(run.mode)\(run.incremental ? ", incremental" : "")\(run.deletions != "keep" ? ", deletions \(run.deletions)" : ""))",
+                    "  from -> to: \(run.extractor) -> \(run.warehouse) (\(run.mode)\(run.incremental ? ", incremental" : "")\(run.deletions != .keep ? ", deletions \(run.deletions)" : ""))",
                     "  status:    \(run.status.rawValue)",
                     "  started:   \(run.startedAt)",
                     "  finished:  \(run.finishedAt ?? "-")" + (run.durationSeconds.map { " (\(String(format: "%.2f", $0)) s)" } ?? ""),
@@ -101,7 +101,7 @@ extension RunsCommand {
                 lines.append(run.streams.isEmpty ? "Streams: none finished" : "Streams:")
                 if !run.streams.isEmpty {
                     lines.append(table(["STREAM", "TABLE", "STATUS", "READ", "WRITTEN", "REJECTED", "ATTEMPTS", "SECONDS"], run.streams.map { stream in
-                        [stream.stream, stream.table, stream.status, "\(stream.rowsRead)", "\(stream.rowsWritten)", "\(stream.rowsRejected)",
+                        [stream.stream, stream.table, stream.status.rawValue, "\(stream.rowsRead)", "\(stream.rowsWritten)", "\(stream.rowsRejected)",
                          "\(stream.attempts ?? 1)", String(format: "%.3f", stream.seconds)]
                     }).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
                     for stream in run.streams {

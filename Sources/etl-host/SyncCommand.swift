@@ -160,7 +160,7 @@ struct SyncCommand: ParsableCommand {
         let seconds = report.streams.reduce(0) { $0 + $1.seconds }
         let header = "Run \(report.runID): \(report.extractor) -> \(report.warehouse) (\(report.mode)), \(report.status) in \(String(format: "%.2f", seconds)) s"
         let rows = report.streams.map { stream in
-            [stream.stream, stream.table, stream.status, "\(stream.rowsRead)", "\(stream.rowsWritten)", "\(stream.rowsRejected)",
+            [stream.stream, stream.table, stream.status.rawValue, "\(stream.rowsRead)", "\(stream.rowsWritten)", "\(stream.rowsRejected)",
              "\(stream.newColumns.count)", String(format: "%.3f", stream.seconds)]
         }
         let streams = table(["STREAM", "TABLE", "STATUS", "READ", "WRITTEN", "REJECTED", "NEW COLUMNS", "SECONDS"], rows)
