@@ -71,7 +71,7 @@ extension RunsCommand {
         @Argument(help: "The run's id, or a unique beginning of it.") var id: String
         @Flag(help: "Print the run record as JSON.") var json = false
         @Option(name: .customLong("log-level"), help: ArgumentHelp("Log lines shown: debug, info (default), warn or error.", valueName: "level"))
-        var logLevel: String = "info"
+        var logLevel: Choice<LogLevel> = Choice("info")
 
         func run() throws {
             try reportingErrors {
@@ -81,9 +81,7 @@ extension RunsCommand {
                     say(try jsonText(run))
                     return
                 }
-                guard let minimum = LogLevel.allCases.first(where: { $0.name == logLevel }) else {
-                    throw HostError(.invalidArgument, "unknown --log-level '\(logLevel)'; use \(LogLevel.allCases.map(\.name).joined(separator: ", "))")
-                }
+                let minimum = try logLevel.value()
                 var lines = [
                     "Run \(run.id)" + (run.replayOf.map { " (replay of \($0))" } ?? ""),
                     "  pipeline:  \(run.pipeline)",
