@@ -110,7 +110,15 @@ struct StreamLoad: @unchecked Sendable {
         }
 
         // Resolve the table schema.
-        var resolution = resolver.resolve(stream: stream.name, table: table, hints: stream.hints, fields: flattener.observedFields, stored: stored)
+        let shaping = request.shaping[stream.name] ?? StreamShaping()
+        try resolver.checkRenames(shaping.renames, stored: stored, stream: stream.name)
+        var resolution = resolver.resolve(stream: stream.name, table: table, hints: stream.hints,
+                                          fields: try shaping.select(flattener.observedFields, stream: stream.name), stored: stored,
+                                          renames: shaping.renames)
+        let discarded = try resolver.enforce(shaping.contract, on: &resolution, stored: stored, stream: stream.name)
+        for column in discarded {
+            log.write(.warn, plugin: nil, stream: stream.name, "table '\(table)' has no column '\(column)': the schema contract discards new columns, so it is not loaded")
+        }
         var skipReason: String? = resolution.schema.columns.isEmpty ? "the stream has no fields; no table was created" : nil
         if let loss = EmptySourceRule.loss(mode: request.mode, deletions: request.deletions, rowsRead: flattener.rowCount, keysListed: keysListed) {
             switch try EmptySourceRule.decide(stream: stream.name, table: table, loss: loss, resolved: resolution.schema, stored: stored,
@@ -202,10 +210,12 @@ struct StreamLoad: @unchecked Sendable {
             }
         }
         log.write(.info, plugin: nil, stream: stream.name, "loaded \(written) rows into '\(table)' (\(request.mode))")
-        return StreamReport(
+        var report = StreamReport(
             stream: stream.name, table: table, status: .succeeded, rowsRead: flattener.rowCount + rejects.count,
             rowsWritten: written, rowsRejected: setAside.count, newColumns: resolution.newColumns,
             widenedColumns: resolution.widened, seconds: 0, error: nil, committed: true
         )
+        report.discardedColumns = discarded.isEmpty ? nil : discarded
+        return report
     }
 }

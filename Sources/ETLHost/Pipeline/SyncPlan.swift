@@ -39,11 +39,23 @@ struct SyncPlan {
         }
     }
 
-    /// The tables the streams load into: each stream's name normalized,
-    /// collision-free across the run.
-    func tables(for streams: [SourceCatalog.Stream]) -> [String] {
+    /// The tables the streams load into: a name the request's shaping
+    /// gives, as written; else the request's table prefix and the
+    /// stream's name, normalized, collision-free across the run.
+    ///
+    /// - Throws: `.invalidArgument` when two streams are given one table.
+    func tables(for streams: [SourceCatalog.Stream]) throws -> [String] {
         var names = NameNormalizer()
-        return streams.map { names.assign($0.name) }
+        var given: [String: String] = [:]
+        for stream in streams {
+            guard let table = request.shaping[stream.name]?.table else { continue }
+            if let other = given[table] {
+                throw HostError(.invalidArgument, "streams '\(other)' and '\(stream.name)' are both given table '\(table)'")
+            }
+            given[table] = stream.name
+            names.reserve(source: "\u{0}table:" + stream.name, identifier: table)
+        }
+        return streams.map { request.shaping[$0.name]?.table ?? names.assign((request.tablePrefix ?? "") + $0.name) }
     }
 
     /// Whether both sides allow streams to load at once: both declare

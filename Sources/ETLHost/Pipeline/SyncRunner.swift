@@ -48,6 +48,12 @@ public struct SyncRequest: @unchecked Sendable {
     /// Let a stream that returned no rows empty an existing table (replace,
     /// upsert with deletions; --allow-empty); see ``EmptySourceRule``.
     public var allowEmpty = false
+    /// Put before every table name the stream's name makes (a pipeline's
+    /// `tables.prefix`), e.g. `crm_`.
+    public var tablePrefix: String?
+    /// Per stream name: its table name, columns and schema contract (a
+    /// pipeline's `sync` step); streams not named load as `etl-host sync` does.
+    public var shaping: [String: StreamShaping] = [:]
 
     /// A request.
     public init(
@@ -242,7 +248,7 @@ public final class SyncRunner: @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: request.workDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: request.workDirectory) }
 
-        let tables = plan.tables(for: selected)
+        let tables = try plan.tables(for: selected)
         if let warning = plan.parallelWarning { log.write(.warn, plugin: nil, stream: nil, warning) }
         let load = StreamLoad(request: request, source: source, warehouse: warehouse, runID: runID, snapshot: snapshot,
                               observer: observer, cancellation: cancellation, log: log, clock: clock, recorder: recorder)

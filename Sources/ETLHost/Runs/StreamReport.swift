@@ -36,6 +36,9 @@ public struct StreamReport: Codable, Sendable, Equatable {
     public var newColumns: [String]
     /// Columns whose type this run widened, as `name: old -> new`.
     public var widenedColumns: [String]
+    /// New columns left out by a `discard` schema contract
+    /// (``StreamShaping/Contract``); nil (and absent from JSON) when none.
+    public var discardedColumns: [String]?
     /// Wall-clock seconds for the stream.
     public var seconds: Double
     /// Why the stream failed or was skipped.
@@ -56,6 +59,7 @@ public struct StreamReport: Codable, Sendable, Equatable {
         case rowsRejected = "rows_rejected"
         case newColumns = "new_columns"
         case widenedColumns = "widened_columns"
+        case discardedColumns = "discarded_columns"
     }
 }
 
