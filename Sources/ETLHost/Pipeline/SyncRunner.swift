@@ -156,6 +156,10 @@ public final class SyncRunner: @unchecked Sendable {
     /// A new run id (``RunID/make()``), e.g. `20261122T101500123Z-0a1b2c3d`.
     public static func newRunID() -> String { RunID.make() }
 
+    /// The current time as run records write it (kept for callers of
+    /// before the split; new code uses ``Timestamp/now()`` or a ``RunClock``).
+    static func now() -> String { Timestamp.now() }
+
     /// The extractor's name (the plugin's, or the snapshot's).
     var extractorName: String { request.extractor }
 
