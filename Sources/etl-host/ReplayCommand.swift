@@ -36,7 +36,7 @@ struct ReplayCommand: ParsableCommand {
     @Argument(help: "The warehouse plugin (default: the run's own).") var warehouse: String?
     @Option(name: [.customShort("d"), .customLong("dest")], help: ArgumentHelp("Warehouse config, KEY=VALUE (repeatable); replaces the run's own.", valueName: "key=value"))
     var dest: [String] = []
-    @Option(help: "replace, append or upsert (default: the run's own mode).") var mode: String?
+    @Option(help: "replace, append or upsert (default: the run's own mode).") var mode: Choice<WriteMode>?
     @Option(help: ArgumentHelp("Only these streams, comma-separated (default: all the snapshot holds).", valueName: "a,b")) var streams: String?
     @Flag(name: .customLong("allow-empty"), help: "Let a stream whose snapshot holds no rows empty an existing table (replace, or upsert with --deletions).")
     var allowEmpty = false
@@ -51,10 +51,7 @@ struct ReplayCommand: ParsableCommand {
             let original = try store.load(id)
             let snapshot = try Snapshot(folder: store.snapshotFolder(original.id), runID: original.id)
             let warehouseName = warehouse ?? original.warehouse
-            let modeName = mode ?? original.mode
-            guard let writeMode = WriteMode.allCases.first(where: { "\($0)" == modeName }) else {
-                throw HostError(.invalidArgument, "unknown --mode '\(modeName)'; use replace, append or upsert")
-            }
+            let writeMode = try mode?.value() ?? original.mode
             let registry = try registryOptions.load()
             let warehousePlugin = try registry.load(named: warehouseName, kind: .warehouse)
             let shadowing = registry.shadowingNotices(for: [warehouseName])
@@ -72,8 +69,8 @@ struct ReplayCommand: ParsableCommand {
                 mode: writeMode, primaryKey: original.primaryKey, streams: streams.map(SyncCommand.list),
                 workDirectory: SpoolDirectory.forThisRun()
             )
-            if let deletions = DeletionMode.allCases.first(where: { "\($0)" == original.deletions }), !original.incremental, writeMode == .upsert {
-                request.deletions = deletions
+            if !original.incremental, writeMode == .upsert {
+                request.deletions = original.deletions
             }
             request.pipeline = runOptions.pipeline ?? original.pipeline
             request.snapshot = false

@@ -8,9 +8,9 @@ struct RunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The pipeline's name in the run history (default: <extractor>_to_<warehouse>).", valueName: "name"))
     var pipeline: String?
     @Option(name: .customLong("log-level"), help: ArgumentHelp("Messages shown on standard error: debug, info, warn (default) or error. The run's log file keeps every level.", valueName: "level"))
-    var logLevel: String = "warn"
+    var logLevel: Choice<LogLevel> = Choice("warn")
     @Option(name: .customLong("log-format"), help: ArgumentHelp("text (default) or json: one JSON object per line on standard error, for log collectors.", valueName: "format"))
-    var logFormat: String = "text"
+    var logFormat: Choice<LogFormat> = Choice("text")
     @Option(help: ArgumentHelp("Streams loaded at once when both plugins allow it (default 1).", valueName: "n"))
     var parallel: Int = 1
     @Option(name: .customLong("max-attempts"), help: ArgumentHelp("Attempts per stream when a failure is transient (network, rate limit, busy database); 1 never retries (default 3).", valueName: "n"))
@@ -18,19 +18,9 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Print the summary as one line of JSON (also when the run fails before any stream: run_id, status, error).") var json = false
     @Flag(help: "No progress and no summary; errors only.") var quiet = false
 
-    func level() throws -> LogLevel {
-        guard let level = LogLevel.allCases.first(where: { $0.name == logLevel }) else {
-            throw HostError(.invalidArgument, "unknown --log-level '\(logLevel)'; use \(LogLevel.allCases.map(\.name).joined(separator: ", "))")
-        }
-        return level
-    }
+    func level() throws -> LogLevel { try logLevel.value() }
 
-    func format() throws -> LogFormat {
-        guard let format = LogFormat(rawValue: logFormat) else {
-            throw HostError(.invalidArgument, "unknown --log-format '\(logFormat)'; use text or json")
-        }
-        return format
-    }
+    func format() throws -> LogFormat { try logFormat.value() }
 
     func validate() throws {
         guard parallel >= 1 else { throw ValidationError("--parallel must be 1 or more") }
@@ -149,7 +139,7 @@ enum RunDriver {
         }
         if format == .text {
             // With --log-format json the run's log has echoed these lines already.
-            for stream in report.streams where stream.status == "failed" {
+            for stream in report.streams where stream.status == .failed {
                 // The error names the plugin, stream or table and the place already.
                 FileHandle.standardError.write(Data("etl-host: error: \(stream.error ?? "stream '\(stream.stream)' failed")\n".utf8))
             }

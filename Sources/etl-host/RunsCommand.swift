@@ -52,7 +52,7 @@ extension RunsCommand {
                 }
                 defer { if let pipelineRuns { say("\n" + pipelineRuns) } }
                 say(table(["ID", "PIPELINE", "FROM -> TO", "MODE", "STATUS", "ROWS", "STARTED", "SECONDS", "ERROR"], runs.map { run in
-                    [run.id, run.pipeline, "\(run.extractor) -> \(run.warehouse)", run.mode, run.status.rawValue,
+                    [run.id, run.pipeline, "\(run.extractor) -> \(run.warehouse)", run.mode.description, run.status.rawValue,
                      run.streams.isEmpty ? "-" : run.streams.map { "\($0.stream)=\($0.rowsWritten)" }.joined(separator: " "),
                      run.startedAt, run.durationSeconds.map { String(format: "%.2f", $0) } ?? "-",
                      Self.firstError(run).map { String($0.prefix(80)) } ?? ""]
@@ -61,7 +61,7 @@ extension RunsCommand {
         }
 
         static func firstError(_ run: RunRecord) -> String? {
-            run.error ?? run.streams.first(where: { $0.status == "failed" || $0.status == "cancelled" })?.error
+            run.error ?? run.streams.first(where: { $0.status == .failed || $0.status == .cancelled })?.error
         }
     }
 
@@ -73,14 +73,12 @@ extension RunsCommand {
         @Argument(help: "The run's id, or a unique beginning of it.") var id: String
         @Flag(help: "Print the run record as JSON.") var json = false
         @Option(name: .customLong("log-level"), help: ArgumentHelp("Log lines shown: debug, info (default), warn or error.", valueName: "level"))
-        var logLevel: String = "info"
+        var logLevel: Choice<LogLevel> = Choice("info")
 
         func run() throws {
             try reportingErrors {
                 let store = RunStore()
-                guard let minimum = LogLevel.allCases.first(where: { $0.name == logLevel }) else {
-                    throw HostError(.invalidArgument, "unknown --log-level '\(logLevel)'; use \(LogLevel.allCases.map(\.name).joined(separator: ", "))")
-                }
+                let minimum = try logLevel.value()
                 let syncRun = Result { try store.load(id) }
                 if let pipelineRun = try RunsCommand.pipelineRun(id, syncMatches: (try? syncRun.get()) != nil) {
                     say(json ? try jsonText(pipelineRun) : RunsCommand.showPipelineRun(pipelineRun, minimum: minimum))
@@ -94,7 +92,7 @@ extension RunsCommand {
                 var lines = [
                     "Run \(run.id)" + (run.replayOf.map { " (replay of \($0))" } ?? ""),
                     "  pipeline:  \(run.pipeline)",
-                    "  from -> to: \(run.extractor) -> \(run.warehouse) (\(run.mode)\(run.incremental ? ", incremental" : "")\(run.deletions != "keep" ? ", deletions \(run.deletions)" : ""))",
+                    "  from -> to: \(run.extractor) -> \(run.warehouse) (\(run.mode)\(run.incremental ? ", incremental" : "")\(run.deletions != .keep ? ", deletions \(run.deletions)" : ""))",
                     "  status:    \(run.status.rawValue)",
                     "  started:   \(run.startedAt)",
                     "  finished:  \(run.finishedAt ?? "-")" + (run.durationSeconds.map { " (\(String(format: "%.2f", $0)) s)" } ?? ""),
@@ -108,7 +106,7 @@ extension RunsCommand {
                 lines.append(run.streams.isEmpty ? "Streams: none finished" : "Streams:")
                 if !run.streams.isEmpty {
                     lines.append(table(["STREAM", "TABLE", "STATUS", "READ", "WRITTEN", "REJECTED", "ATTEMPTS", "SECONDS"], run.streams.map { stream in
-                        [stream.stream, stream.table, stream.status, "\(stream.rowsRead)", "\(stream.rowsWritten)", "\(stream.rowsRejected)",
+                        [stream.stream, stream.table, stream.status.rawValue, "\(stream.rowsRead)", "\(stream.rowsWritten)", "\(stream.rowsRejected)",
                          "\(stream.attempts ?? 1)", String(format: "%.3f", stream.seconds)]
                     }).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
                     for stream in run.streams {

@@ -82,7 +82,7 @@ struct SyncCommand: ParsableCommand {
     var source: [String] = []
     @Option(name: [.customShort("d"), .customLong("dest")], help: ArgumentHelp("Warehouse config, KEY=VALUE (repeatable).", valueName: "key=value"))
     var dest: [String] = []
-    @Option(help: "replace (default), append or upsert.") var mode: String?
+    @Option(help: "replace (default), append or upsert.") var mode: Choice<WriteMode>?
     @Option(name: .customLong("primary-key"), help: ArgumentHelp("Upsert key column(s), comma-separated; default: the stream's own key.", valueName: "col[,col]"))
     var primaryKey: String?
     @Option(help: ArgumentHelp("Only these streams, comma-separated (default: all).", valueName: "a,b")) var streams: String?
@@ -92,7 +92,7 @@ struct SyncCommand: ParsableCommand {
     @Option(name: .customLong("max-bad-rows"), help: ArgumentHelp("Set up to N malformed records per stream aside in _etl_rejects instead of failing (default 0).", valueName: "n"))
     var maxBadRows: Int = 0
     @Option(help: ArgumentHelp("With --mode upsert: keep (default), remove or flag rows whose key the source no longer has.", valueName: "keep|remove|flag"))
-    var deletions: String?
+    var deletions: Choice<DeletionMode>?
     @Flag(name: .customLong("allow-empty"), help: "Let a stream that returns no rows empty an existing table: replace it with an empty one, or with --deletions remove (flag) every row (without it such a stream fails, exit 65, and the table keeps its rows).")
     var allowEmpty = false
     @Flag(name: .customLong("no-snapshot"), help: "Do not keep a raw snapshot of what the extractor returned (replay then cannot rebuild this run).")
@@ -110,10 +110,7 @@ struct SyncCommand: ParsableCommand {
             guard let extractorName = extractor ?? file.extractor, let warehouseName = warehouse ?? file.warehouse else {
                 throw HostError(.invalidArgument, "name an extractor and a warehouse: etl-host sync <extractor> <warehouse> (see `etl-host plugins list`)")
             }
-            let modeName = mode ?? file.mode ?? "replace"
-            guard let writeMode = WriteMode.allCases.first(where: { "\($0)" == modeName }) else {
-                throw HostError(.invalidArgument, "unknown --mode '\(modeName)'; use replace, append or upsert")
-            }
+            let writeMode = try (mode ?? file.mode.map(Choice.init) ?? Choice("replace")).value()
             let setup = try SyncSetup(registry: try registryOptions.load(), extractor: extractorName, warehouse: warehouseName,
                                       source: .init(settings: source, file: file.source),
                                       destination: .init(settings: dest, file: file.destination))
@@ -122,11 +119,7 @@ struct SyncCommand: ParsableCommand {
             guard maxBadRows >= 0 else { throw HostError(.invalidArgument, "--max-bad-rows must be 0 or more") }
             request.maxBadRows = maxBadRows
             request.incremental = incremental || (file.incremental ?? false)
-            let deletionName = deletions ?? file.deletions ?? "keep"
-            guard let deletionMode = DeletionMode.allCases.first(where: { "\($0)" == deletionName }) else {
-                throw HostError(.invalidArgument, "unknown --deletions '\(deletionName)'; use keep, remove or flag")
-            }
-            request.deletions = deletionMode
+            request.deletions = try (deletions ?? file.deletions.map(Choice.init) ?? Choice("keep")).value()
             request.allowEmpty = allowEmpty || (file.allowEmpty ?? false)
             request.pipeline = runOptions.pipeline
             request.snapshot = !noSnapshot
@@ -150,7 +143,7 @@ struct SyncCommand: ParsableCommand {
         let seconds = report.streams.reduce(0) { $0 + $1.seconds }
         let header = "Run \(report.runID): \(report.extractor) -> \(report.warehouse) (\(report.mode)), \(report.status) in \(String(format: "%.2f", seconds)) s"
         let rows = report.streams.map { stream in
-            [stream.stream, stream.table, stream.status, "\(stream.rowsRead)", "\(stream.rowsWritten)", "\(stream.rowsRejected)",
+            [stream.stream, stream.table, stream.status.rawValue, "\(stream.rowsRead)", "\(stream.rowsWritten)", "\(stream.rowsRejected)",
              "\(stream.newColumns.count)", String(format: "%.3f", stream.seconds)]
         }
         let streams = table(["STREAM", "TABLE", "STATUS", "READ", "WRITTEN", "REJECTED", "NEW COLUMNS", "SECONDS"], rows)

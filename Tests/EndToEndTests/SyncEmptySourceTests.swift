@@ -36,7 +36,7 @@ import Testing
         #expect(try SQLiteInspector(path: db).dump() == before)
         let report = try JSONDecoder().decode(SyncReport.self, from: Data(refused.stdout.utf8))
         #expect(report.status == "failed")
-        #expect(report.streams.map(\.status) == ["failed"])
+        #expect(report.streams.map(\.status) == [.failed])
         #expect(report.streams.first?.error == Self.refusal("orders"))
         let show = try sandbox.etlHost("runs", "show", report.runID)
         #expect(show.status == 0, "\(show.stderr)")
@@ -61,7 +61,7 @@ import Testing
         let skipped = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=orders.csv", "--json")
         #expect(skipped.status == 0, "\(skipped.stderr)")
         let report = try JSONDecoder().decode(SyncReport.self, from: Data(skipped.stdout.utf8))
-        #expect(report.streams.map(\.status) == ["skipped"])
+        #expect(report.streams.map(\.status) == [.skipped])
         #expect(report.streams.first?.error == "the source returned no rows and no fields; no table was created")
 
         try write("id,name\n1,a\n", to: sandbox.root + "/orders.csv")
@@ -81,7 +81,7 @@ import Testing
         let skipped = try sandbox.etlHost("sync", "jsonl", "sqlite", "-s", "path=events.jsonl", "--json")
         #expect(skipped.status == 0, "\(skipped.stderr)")
         let report = try JSONDecoder().decode(SyncReport.self, from: Data(skipped.stdout.utf8))
-        #expect(report.streams.map(\.status) == ["skipped"])
+        #expect(report.streams.map(\.status) == [.skipped])
         #expect(report.streams.first?.error == "the source returned no rows and no fields; no table was created")
 
         try write(#"{"id": 1, "v": "x"}"# + "\n", to: sandbox.root + "/events.jsonl")

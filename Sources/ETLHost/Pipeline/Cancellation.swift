@@ -50,12 +50,4 @@ public final class Cancellation: @unchecked Sendable {
     func check(_ doing: @autoclosure () -> String) throws {
         if isCancelled { throw HostError(.cancelled, "cancelled (\(reason)) while \(doing())") }
     }
-
-    /// Sleeps `seconds`, waking early when cancelled.
-    func sleep(_ seconds: Double) {
-        let end = Date().addingTimeInterval(seconds)
-        while !isCancelled, Date() < end {
-            Thread.sleep(forTimeInterval: min(0.05, max(0, end.timeIntervalSinceNow)))
-        }
-    }
 }

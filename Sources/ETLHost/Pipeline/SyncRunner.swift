@@ -48,6 +48,12 @@ public struct SyncRequest: @unchecked Sendable {
     /// Let a stream that returned no rows empty an existing table (replace,
     /// upsert with deletions; --allow-empty); see ``EmptySourceRule``.
     public var allowEmpty = false
+    /// Put before every table name the stream's name makes (a pipeline's
+    /// `tables.prefix`), e.g. `crm_`.
+    public var tablePrefix: String?
+    /// Per stream name: its table name, columns and schema contract (a
+    /// pipeline's `sync` step); streams not named load as `etl-host sync` does.
+    public var shaping: [String: StreamShaping] = [:]
 
     /// A request.
     public init(
@@ -72,15 +78,6 @@ public enum SyncSource {
     /// The snapshot an earlier run kept (`etl-host replay`).
     case snapshot(Snapshot)
 }
-
-/// Something that yields Arrow batches of one stream: an extractor's
-/// stream or a snapshot.
-protocol BatchStream: AnyObject {
-    var schema: ArrowBatchSchema { get }
-    func next() throws -> ImportedBatch?
-}
-
-extension ExtractorStream: BatchStream {}
 
 /// Runs extract -> transform -> load for every selected stream.
 ///
@@ -107,16 +104,17 @@ public final class SyncRunner: @unchecked Sendable {
     public let cancellation: Cancellation
     /// The run's id.
     public let runID: String
+    /// Where the run reads the time and waits between attempts.
+    let clock: any RunClock
 
     /// The errors of failed streams, in order (for the exit code).
     public var failures: [any Error] { lock.withLock { failureList } }
     private var failureList: [any Error] = []
     private let lock = NSLock()
-    private var record: RunRecord
-    private var snapshot: SnapshotWriter?
+    private let plan: SyncPlan
+    private let recorder: RunRecorder
     /// The streams under way (for ``recordProcessExit(_:)``).
     private var activeStreams: [String] = []
-    private let startDate = Date()
 
     /// A runner for `request` with the plugins already loaded and checked.
     ///
@@ -125,18 +123,17 @@ public final class SyncRunner: @unchecked Sendable {
     ///     be made for the same id.
     ///   - store: where to record the run; nil records nothing (and keeps
     ///     no snapshot).
+    ///   - clock: the time of records and reports, and retry waits.
     public init(request: SyncRequest, source: SyncSource, warehouse: LoadedPlugin, runID: String = SyncRunner.newRunID(),
                 log: RunLog, store: RunStore?, observer: (any SyncObserver)? = nil,
-                cancellation: Cancellation = Cancellation()) throws {
+                cancellation: Cancellation = Cancellation(), clock: any RunClock = SystemClock()) throws {
         try warehouse.require(kind: .warehouse)
         var extractorDescriptor: PluginDescriptor?
         if case .plugin(let extractor) = source {
             try extractor.require(kind: .extractor)
             extractorDescriptor = extractor.descriptor
         }
-        try SyncOptionsCheck.check(mode: request.mode, incremental: request.incremental, deletions: request.deletions,
-                                   extractor: extractorDescriptor, warehouse: warehouse.descriptor)
-        guard request.parallel >= 1 else { throw HostError(.invalidArgument, "--parallel must be 1 or more") }
+        plan = try SyncPlan(request: request, extractor: extractorDescriptor, warehouse: warehouse.descriptor)
         self.request = request
         self.source = source
         self.warehouse = warehouse
@@ -145,15 +142,23 @@ public final class SyncRunner: @unchecked Sendable {
         self.store = store
         self.cancellation = cancellation
         self.runID = runID
-        record = RunRecord(
+        self.clock = clock
+        recorder = RunRecorder(RunRecord(
             id: runID, pipeline: request.pipeline ?? "\(request.extractor)_to_\(request.warehouse)",
-            extractor: request.extractor, warehouse: request.warehouse, mode: request.mode.description, status: .running,
-            startedAt: Self.now(), streams: [], retries: [], pid: getpid(),
+            extractor: request.extractor, warehouse: request.warehouse, mode: request.mode, status: .running,
+            startedAt: clock.timestamp(), streams: [], retries: [], pid: getpid(),
             sourceConfig: request.recordedSourceConfig.mapValues(JSONValue.from),
             destinationConfig: request.recordedDestinationConfig.mapValues(JSONValue.from),
-            incremental: request.incremental, deletions: request.deletions.description, primaryKey: request.primaryKey,
-            snapshot: false, replayOf: request.replayOf)
+            incremental: request.incremental, deletions: request.deletions, primaryKey: request.primaryKey,
+            snapshot: false, replayOf: request.replayOf), store: store, log: log, clock: clock)
     }
+
+    /// A new run id (``RunID/make()``), e.g. `20261122T101500123Z-0a1b2c3d`.
+    public static func newRunID() -> String { RunID.make() }
+
+    /// The current time as run records write it (kept for callers of
+    /// before the split; new code uses ``Timestamp/now()`` or a ``RunClock``).
+    static func now() -> String { Timestamp.now() }
 
     /// The extractor's name (the plugin's, or the snapshot's).
     var extractorName: String { request.extractor }
@@ -164,8 +169,7 @@ public final class SyncRunner: @unchecked Sendable {
     ///   (open, discover, unknown streams; recorded as the run's error).
     ///   Stream failures are in the report and in ``failures``.
     public func run() throws -> SyncReport {
-        let started = startDate
-        try saveRecord()
+        try recorder.save()
         CrashPoint.reach("run-recorded")
         log.write(.info, plugin: nil, stream: nil, "run \(runID): \(extractorName) -> \(warehouse.descriptor.name) (\(request.mode))"
             + (request.replayOf.map { ", replaying run \($0)" } ?? ""))
@@ -174,14 +178,14 @@ public final class SyncRunner: @unchecked Sendable {
             reports = try runStreams()
         } catch {
             let error = runLevelError(error)
-            finishRecord(started: started, status: (error as? HostError)?.kind == .cancelled ? .cancelled : .failed,
-                         error: "\(error)")
+            finishRecord(status: (error as? HostError)?.kind == .cancelled ? .cancelled : .failed, error: "\(error)")
             throw error
         }
         // From the streams, not from the cancellation: a signal that came
         // after the last commit returned changes nothing that happened.
         let status = RunRecord.Status(streams: reports)
-        finishRecord(started: started, status: status, error: nil)
+        finishRecord(status: status, error: nil)
+        let record = recorder.current
         if let store, request.snapshot, !record.snapshot {
             try? FileManager.default.removeItem(atPath: store.snapshotFolder(runID))
         }
@@ -192,14 +196,8 @@ public final class SyncRunner: @unchecked Sendable {
         return SyncReport(
             runID: runID, extractor: extractorName, warehouse: warehouse.descriptor.name,
             mode: request.mode.description, status: status.rawValue,
-            startedAt: record.startedAt, finishedAt: record.finishedAt ?? Self.now(), streams: reports
+            startedAt: record.startedAt, finishedAt: record.finishedAt ?? clock.timestamp(), streams: reports
         )
-    }
-
-    private func saveRecord() throws {
-        guard let store else { return }
-        let copy = lock.withLock { record }
-        try store.save(copy)
     }
 
     /// An error that stopped the run before its streams, as the exit code
@@ -207,7 +205,7 @@ public final class SyncRunner: @unchecked Sendable {
     /// (`ETL_ERR_INVALID_ARGUMENT`) is a config problem (64); a plugin's
     /// failure after a cancellation is the cancellation.
     private func runLevelError(_ error: any Error) -> any Error {
-        let error = classify(error)
+        let error = cancellation.attributing(error)
         guard let hostError = error as? HostError, hostError.kind == .operationFailed,
               hostError.pluginStatus == Int32(ETL_ERR_INVALID_ARGUMENT.rawValue) else { return error }
         return HostError(.invalidArgument, hostError.message, pluginStatus: hostError.pluginStatus)
@@ -219,66 +217,22 @@ public final class SyncRunner: @unchecked Sendable {
     public func recordProcessExit(_ message: String) -> String? {
         let active = lock.withLock { activeStreams }
         let place = active.isEmpty ? nil : "during stream" + (active.count > 1 ? "s " : " ") + active.map { "'\($0)'" }.joined(separator: ", ")
-        finishRecord(started: startDate, status: .failed, error: message + (place.map { " (\($0))" } ?? ""))
+        finishRecord(status: .failed, error: message + (place.map { " (\($0))" } ?? ""))
         return place
     }
 
-    private func finishRecord(started: Date, status: RunRecord.Status, error: String?) {
-        lock.withLock {
-            record.status = status
-            record.error = error
-            record.finishedAt = Self.now()
-            record.durationSeconds = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
-            record.retries = log.retries
-        }
-        do { try saveRecord() } catch {
-            log.write(.error, plugin: nil, stream: nil, "the run record could not be saved: \(error)")
-        }
+    private func finishRecord(status: RunRecord.Status, error: String?) {
+        recorder.finish(status: status, error: error)
         CrashPoint.reach("run-finished")
         log.write(.info, plugin: nil, stream: nil, "run \(runID) \(status.rawValue)")
     }
 
     // MARK: Streams
 
-    /// One worker's plugin instances (one pair per concurrent stream).
-    private final class Worker: @unchecked Sendable {
-        let source: PluginInstance?
-        let destination: PluginInstance
-        let sink: StreamLogSink
-        init(source: PluginInstance?, destination: PluginInstance, sink: StreamLogSink) {
-            self.source = source
-            self.destination = destination
-            self.sink = sink
-        }
-        func close() {
-            source?.close()
-            destination.close()
-        }
-    }
-
-    private func makeWorker() throws -> Worker {
-        let sink = log.sink()
-        var sourceInstance: PluginInstance?
-        if case .plugin(let extractor) = source {
-            sourceInstance = try PluginInstance(plugin: extractor, configJSON: ConfigResolver.json(request.sourceConfig), logSink: sink)
-        }
-        let destination: PluginInstance
-        do {
-            destination = try PluginInstance(plugin: warehouse, configJSON: ConfigResolver.json(request.destinationConfig), logSink: sink)
-        } catch {
-            sourceInstance?.close()
-            throw error
-        }
-        return Worker(source: sourceInstance, destination: destination, sink: sink)
-    }
-
     private func runStreams() throws -> [StreamReport] {
         try cancellation.check("starting")
-        let first = try makeWorker()
-        let cancelToken = cancellation.onCancel { [first] in
-            first.source?.cancel()
-            first.destination.cancel()
-        }
+        let first = try StreamWorker.open(for: request, source: source, warehouse: warehouse, log: log)
+        let cancelToken = cancellation.onCancel { [first] in first.cancel() }
         defer { cancellation.remove(cancelToken) }
         let catalog: SourceCatalog
         switch source {
@@ -289,66 +243,42 @@ public final class SyncRunner: @unchecked Sendable {
                                         plugin: "snapshot")
         }
         CrashPoint.reach("catalog")
-        let selected = try select(catalog)
+        let selected = try plan.streams(of: catalog)
 
+        var snapshot: SnapshotWriter?
         if let store, request.snapshot, case .plugin = source {
             snapshot = try SnapshotWriter(folder: store.snapshotFolder(runID), runID: runID, extractor: extractorName)
         }
         try FileManager.default.createDirectory(atPath: request.workDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: request.workDirectory) }
 
-        var tableNames = NameNormalizer()
-        let jobs = selected.map { (stream: $0, table: tableNames.assign($0.name)) }
-        var reports = [StreamReport?](repeating: nil, count: jobs.count)
-
-        let workers = min(max(1, request.parallel), jobs.count, parallelLimit())
-        if workers <= 1 {
-            defer { first.close() }
-            for (index, job) in jobs.enumerated() {
-                reports[index] = runStream(job.stream, table: job.table, worker: first)
+        let tables = try plan.tables(for: selected)
+        if let warning = plan.parallelWarning { log.write(.warn, plugin: nil, stream: nil, warning) }
+        let load = StreamLoad(request: request, source: source, warehouse: warehouse, runID: runID, snapshot: snapshot,
+                              observer: observer, cancellation: cancellation, log: log, clock: clock, recorder: recorder)
+        let scheduler = StreamScheduler(retry: request.retry, clock: clock, cancellation: cancellation, log: log)
+        var pool = [first]
+        do {
+            for _ in 1 ..< max(1, plan.workerCount(streamCount: selected.count)) {
+                pool.append(try StreamWorker.open(for: request, source: source, warehouse: warehouse, log: log))
             }
-        } else {
-            var pool = [first]
-            do {
-                for _ in 1..<workers { pool.append(try makeWorker()) }
-            } catch {
-                pool.forEach { $0.close() }
-                throw error
-            }
-            let tokens = pool.dropFirst().map { worker in
-                cancellation.onCancel { worker.source?.cancel(); worker.destination.cancel() }
-            }
-            defer {
-                tokens.forEach(cancellation.remove)
-                pool.forEach { $0.close() }
-            }
-            let board = StreamJobBoard(count: jobs.count)
-            let workers = pool
-            DispatchQueue.concurrentPerform(iterations: workers.count) { slot in
-                while let index = board.take() {
-                    board.finish(index, runStream(jobs[index].stream, table: jobs[index].table, worker: workers[slot]))
-                }
-            }
-            reports = board.reports
+        } catch {
+            pool.forEach { $0.close() }
+            throw error
         }
-        return reports.compactMap { $0 }
-    }
-
-    /// How many streams may run at once: 1 unless both sides declare
-    /// `parallel_streams` (a replay reads files, so only the warehouse counts).
-    private func parallelLimit() -> Int {
-        var allowed = warehouse.descriptor.capabilities.contains("parallel_streams")
-        if case .plugin(let extractor) = source {
-            allowed = allowed && extractor.descriptor.capabilities.contains("parallel_streams")
+        let tokens = pool.dropFirst().map { worker in cancellation.onCancel { worker.cancel() } }
+        defer {
+            tokens.forEach(cancellation.remove)
+            pool.forEach { $0.close() }
         }
-        if !allowed, request.parallel > 1 {
-            log.write(.warn, plugin: nil, stream: nil, "--parallel \(request.parallel): \(extractorName) and \(warehouse.descriptor.name) do not both declare parallel_streams; loading one stream at a time")
+        return scheduler.run(selected.count, on: pool) { index, worker in
+            runStream(selected[index], table: tables[index], worker: worker, load: load, scheduler: scheduler)
         }
-        return allowed ? request.parallel : 1
     }
 
     /// Runs one stream with the retry policy; never throws (the report says).
-    private func runStream(_ stream: SourceCatalog.Stream, table: String, worker: Worker) -> StreamReport {
+    private func runStream(_ stream: SourceCatalog.Stream, table: String, worker: StreamWorker, load: StreamLoad,
+                           scheduler: StreamScheduler) -> StreamReport {
         worker.sink.stream = stream.name
         lock.withLock { activeStreams.append(stream.name) }
         defer {
@@ -356,232 +286,31 @@ public final class SyncRunner: @unchecked Sendable {
             lock.withLock { activeStreams.removeAll { $0 == stream.name } }
         }
         observer?.streamStarted(stream.name)
-        let started = Date()
+        let started = clock.now()
+        let outcome = scheduler.attempts(stream: stream.name) { try load.sync(stream, into: table, worker: worker) }
         var report: StreamReport
-        var attempt = 1
-        while true {
-            do {
-                try cancellation.check("starting stream '\(stream.name)'")
-                report = try sync(stream, into: table, worker: worker)
-                if report.status == "failed" {
-                    // Committed, but what followed the commit failed.
-                    lock.withLock { failureList.append(HostError(.io, report.error ?? "stream '\(stream.name)' failed after its commit")) }
-                    log.write(.error, plugin: nil, stream: stream.name, report.error ?? "", echo: false)
-                }
-                break
-            } catch {
-                let error = classify(error)
-                if RetryPolicy.isTransient(error), attempt < request.retry.maxAttempts, !cancellation.isCancelled {
-                    let wait = request.retry.delay(afterAttempt: attempt, honouring: error)
-                    log.hostRetry(stream: stream.name, attempt: attempt, of: request.retry.maxAttempts, reason: "\(error)", wait: wait)
-                    cancellation.sleep(wait)
-                    attempt += 1
-                    continue
-                }
-                let cancelled = (error as? HostError)?.kind == .cancelled
-                report = StreamReport(
-                    stream: stream.name, table: table, status: cancelled ? "cancelled" : "failed", rowsRead: 0, rowsWritten: 0,
-                    rowsRejected: 0, newColumns: [], widenedColumns: [], seconds: 0, error: "\(error)", committed: false
-                )
-                if !cancelled { lock.withLock { failureList.append(error) } }
-                // The command prints stream failures itself (text); JSON collectors get the line.
-                log.write(cancelled ? .warn : .error, plugin: nil, stream: stream.name, "\(error)", echo: false)
-                break
+        switch outcome.result {
+        case .success(let loaded):
+            report = loaded
+            if report.status == .failed {
+                // Committed, but what followed the commit failed.
+                lock.withLock { failureList.append(HostError(.io, report.error ?? "stream '\(stream.name)' failed after its commit")) }
+                log.write(.error, plugin: nil, stream: stream.name, report.error ?? "", echo: false)
             }
+        case .failure(let error):
+            let cancelled = (error as? HostError)?.kind == .cancelled
+            report = StreamReport(
+                stream: stream.name, table: table, status: cancelled ? .cancelled : .failed, rowsRead: 0, rowsWritten: 0,
+                rowsRejected: 0, newColumns: [], widenedColumns: [], seconds: 0, error: "\(error)", committed: false
+            )
+            if !cancelled { lock.withLock { failureList.append(error) } }
+            // The command prints stream failures itself (text); JSON collectors get the line.
+            log.write(cancelled ? .warn : .error, plugin: nil, stream: stream.name, "\(error)", echo: false)
         }
-        report.attempts = attempt
-        report.seconds = (Date().timeIntervalSince(started) * 1000).rounded() / 1000
+        report.attempts = outcome.attempts
+        report.seconds = clock.secondsSince(started)
         observer?.streamFinished(report)
-        lock.withLock { record.streams.append(report); record.retries = log.retries }
-        try? saveRecord()
+        recorder.streamEnded(report)
         return report
-    }
-
-    /// A plugin's "cancelled" answer after a cancellation is the run's cancellation.
-    private func classify(_ error: any Error) -> any Error {
-        guard cancellation.isCancelled else { return error }
-        if let hostError = error as? HostError, hostError.kind == .cancelled { return error }
-        return HostError(.cancelled, "cancelled (\(cancellation.reason)): \(error)")
-    }
-
-    private func select(_ catalog: SourceCatalog) throws -> [SourceCatalog.Stream] {
-        guard let wanted = request.streams else { return catalog.streams }
-        return try wanted.map { name in
-            guard let stream = catalog.streams.first(where: { $0.name == name }) else {
-                throw HostError(.invalidArgument, "\(request.replayOf == nil ? "extractor '\(extractorName)'" : "the snapshot of run \(request.replayOf!)") has no stream '\(name)'; its streams: \(catalog.streams.map(\.name).joined(separator: ", "))")
-            }
-            return stream
-        }
-    }
-
-    /// Opens the batches of `stream`: from the extractor, or from the snapshot.
-    private func open(_ stream: SourceCatalog.Stream, worker: Worker, state: String?) throws -> BatchStream {
-        switch source {
-        case .plugin:
-            return try worker.source!.read(stream: stream.name, stateJSON: state)
-        case .snapshot(let snapshot):
-            guard let manifest = snapshot.manifests.first(where: { $0.stream == stream.name }) else {
-                throw HostError(.io, "the snapshot has no data for stream '\(stream.name)'")
-            }
-            return try snapshot.open(manifest)
-        }
-    }
-
-    private func sync(_ stream: SourceCatalog.Stream, into table: String, worker: Worker) throws -> StreamReport {
-        let startedAt = Self.now()
-        let destination = worker.destination
-        let stateKey = "\(extractorName)/\(stream.name)"
-        let previousState = request.incremental ? try destination.stateGet(key: stateKey) : nil
-        // Without schema_get (optional) nothing is carried over: infer afresh.
-        let stored = destination.plugin.descriptor.optionalOperations.contains("schema_get")
-            ? try destination.schemaGet(table: table).map(TableSchema.decode) : nil
-
-        // Pass 1: extract into the spool, inferring types. The spool is an
-        // Arrow IPC file of the batches as they came: the run's snapshot
-        // when one is kept, else a file of the run's spool folder.
-        var flattener = BatchFlattener(stream: stream.name)
-        worker.source?.context.allowRejects(request.maxBadRows)
-        _ = worker.source?.context.takeRejects()
-        let reader = try open(stream, worker: worker, state: previousState)
-        try flattener.register(reader.schema)
-        let streamSnapshot = try snapshot?.begin(stream: stream.name, schema: reader.schema, catalogEntry: stream.entryJSON)
-        let spoolFile = streamSnapshot == nil
-            ? try ArrowIPCFileWriter(path: (request.workDirectory as NSString).appendingPathComponent("\(table).arrow"), schema: reader.schema,
-                                     compression: SnapshotWriter.configuredCompression())
-            : nil
-        let spoolPath = streamSnapshot?.path ?? spoolFile!.path
-        var committed = false
-        defer { if !committed { streamSnapshot?.discard() } }
-        while let batch = try reader.next() {
-            CrashPoint.reach("batch-read")
-            if let streamSnapshot { try streamSnapshot.append(batch) } else { try spoolFile!.append(batch) }
-            try flattener.infer(batch)
-            observer?.streamProgress(stream.name, phase: "reading", rows: flattener.rowCount)
-            try cancellation.check("reading stream '\(stream.name)'")
-        }
-        _ = try spoolFile?.finish()
-        let state: String?
-        let rejects: [PluginContext.Reject]
-        switch source {
-        case .plugin:
-            state = try worker.source!.checkpoint(stream: stream.name)
-            rejects = worker.source!.context.takeRejects()
-            worker.source!.context.allowRejects(0)
-        case .snapshot(let snapshot):
-            state = snapshot.manifests.first(where: { $0.stream == stream.name })?.state
-            rejects = []
-        }
-        try streamSnapshot?.finish(state: state)
-        CrashPoint.reach("spooled")
-
-        // Deletions after an incremental read: every key still at the source.
-        let keySpoolPath = (request.workDirectory as NSString).appendingPathComponent("\(table).keys.arrow")
-        let listsKeys = request.deletions != .keep && request.incremental
-        var keysListed: Int?
-        if listsKeys {
-            guard let extractorInstance = worker.source else {
-                throw HostError(.invalidArgument, "--deletions with --incremental needs the source's key listing, which a snapshot does not hold; replay with --deletions keep")
-            }
-            keysListed = try spoolKeys(of: stream, from: extractorInstance, into: keySpoolPath)
-        }
-
-        // Resolve the table schema.
-        var resolution = resolveSchema(stream: stream, table: table, flattener: flattener, stored: stored)
-        var skipReason: String? = resolution.schema.columns.isEmpty ? "the stream has no fields; no table was created" : nil
-        if let loss = EmptySourceRule.loss(mode: request.mode, deletions: request.deletions, rowsRead: flattener.rowCount, keysListed: keysListed) {
-            switch try EmptySourceRule.decide(stream: stream.name, table: table, loss: loss, resolved: resolution.schema, stored: stored,
-                                              tableExists: destination.tableExists(table), rejected: rejects.count,
-                                              allowEmpty: request.allowEmpty) {
-            case .load(let schema): (resolution.schema, skipReason) = (schema, nil)
-            case .skip(let reason): skipReason = reason
-            }
-        }
-        if let skipReason {
-            committed = true
-            return StreamReport(stream: stream.name, table: table, status: "skipped", rowsRead: flattener.rowCount, rowsWritten: 0,
-                                rowsRejected: 0, newColumns: [], widenedColumns: [], seconds: 0,
-                                error: skipReason, committed: false)
-        }
-        let keys = try upsertKeys(stream: stream, schema: resolution.schema)
-
-        // Pass 2: convert and load, then commit everything at once.
-        try cancellation.check("loading stream '\(stream.name)'")
-        let writer = try destination.begin(table: table, schema: resolution.schema.arrowSchema, mode: request.mode, keyColumns: keys, runID: runID, deletions: request.deletions)
-        CrashPoint.reach("begun")
-        var written = 0
-        // What --max-bad-rows leaves after the extractor's rejects goes to
-        // rows whose value does not fit the source's declared type, and to
-        // rows the warehouse cannot store (SQLite: NaN; offered through
-        // `reject`).
-        var refusedRows: [PluginContext.Reject] = []
-        _ = destination.context.takeRejects()
-        defer { destination.context.allowRejects(0) }
-        do {
-            let converter = try BatchConverter(schema: resolution.schema, stream: stream.name, declared: stream.hints)
-            converter.rejectAllowance = max(0, request.maxBadRows - rejects.count)
-            let spooled = try SpoolBatchReader(path: spoolPath, stream: stream.name)
-            let array = UnsafeMutablePointer<ArrowArray>.allocate(capacity: 1)
-            defer { array.deallocate() }
-            while let batch = try spooled.next() {
-                try cancellation.check("loading stream '\(stream.name)'")
-                array.initialize(to: ArrowArray())
-                let converted = try converter.convert(batch, into: array)
-                destination.context.allowRejects(converter.rejectAllowance)
-                try writer.write(array)
-                let refused = destination.context.takeRejects().map { PluginContext.Reject(stream: stream.name, location: $0.location, reason: $0.reason, raw: $0.raw) }
-                converter.rejectAllowance -= refused.count
-                refusedRows += refused
-                written += converted - refused.count
-                CrashPoint.reach("batch-written")
-                observer?.streamProgress(stream.name, phase: "loading", rows: written)
-            }
-            refusedRows = converter.rejected + refusedRows
-            if request.deletions != .keep {
-                try writePresentKeys(listsKeys ? keySpoolPath : nil, keys: keys, schema: resolution.schema, stream: stream.name, writer: writer)
-                CrashPoint.reach("keys-written")
-            }
-            let run: [String: Any] = [
-                "run_id": runID, "stream": stream.name, "table_name": table, "mode": request.mode.description,
-                "status": "succeeded", "rows_read": flattener.rowCount + rejects.count, "rows_written": written,
-                "rows_rejected": rejects.count + refusedRows.count,
-                "started_at": startedAt, "finished_at": Self.now(), "extractor": extractorName,
-                "warehouse": warehouse.descriptor.name,
-            ]
-            if streamSnapshot != nil {
-                // The snapshot was finished with pass 1; it is complete before the data commits.
-                lock.withLock { record.snapshot = true }
-                CrashPoint.reach("snapshot-written")
-            }
-            CrashPoint.reach("committing")
-            try cancellation.check("committing stream '\(stream.name)'")
-            try writer.commit(stateKey: state == nil ? nil : stateKey, stateJSON: state, runJSON: ConfigResolver.json(run),
-                              schemaJSON: resolution.schema.json())
-            committed = true
-            CrashPoint.reach("committed")
-        } catch {
-            writer.rollback()
-            throw error
-        }
-        // The commit returned: from here on the stream is committed, and is
-        // never rolled back, retried (append would load it twice) or
-        // reported as cancelled.
-        let setAside = rejects + refusedRows
-        if !setAside.isEmpty {
-            do {
-                try storeRejects(setAside, table: table, destination: destination)
-            } catch {
-                let message = "the \(written) rows of '\(table)' were committed, but its \(setAside.count) rejected records could not be stored in _etl_rejects: \(error)"
-                return StreamReport(
-                    stream: stream.name, table: table, status: "failed", rowsRead: flattener.rowCount + rejects.count,
-                    rowsWritten: written, rowsRejected: setAside.count, newColumns: resolution.newColumns,
-                    widenedColumns: resolution.widened, seconds: 0, error: message, committed: true)
-            }
-        }
-        log.write(.info, plugin: nil, stream: stream.name, "loaded \(written) rows into '\(table)' (\(request.mode))")
-        return StreamReport(
-            stream: stream.name, table: table, status: "succeeded", rowsRead: flattener.rowCount + rejects.count,
-            rowsWritten: written, rowsRejected: setAside.count, newColumns: resolution.newColumns,
-            widenedColumns: resolution.widened, seconds: 0, error: nil, committed: true
-        )
     }
 }

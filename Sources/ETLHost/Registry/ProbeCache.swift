@@ -105,7 +105,7 @@ public struct ProbeCache: Sendable {
                          message: String? = nil) throws -> ProbeRecord {
         let record = ProbeRecord(
             probeVersion: ProbeRecord.currentVersion, library: Self.realPath(library), sha256: sha256,
-            toolchain: toolchain, abi: abi, probedAt: SyncRunner.now(), outcome: outcome, reason: reason, message: message
+            toolchain: toolchain, abi: abi, probedAt: Timestamp.now(), outcome: outcome, reason: reason, message: message
         )
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw HostError(.io, "cannot create the probe cache folder '\(directory)': \(error.localizedDescription)")

@@ -92,14 +92,6 @@ public struct RegistryEntry: Codable, Equatable, Sendable {
     }
 }
 
-/// What a plugin does.
-public enum PluginKind: String, Codable, Sendable, CaseIterable {
-    /// Reads streams from a source.
-    case extractor
-    /// Writes tables into a destination.
-    case warehouse
-}
-
 /// The registry document: `{"registry_version": 1, "plugins": [...]}`.
 public struct RegistryDocument: Codable, Equatable, Sendable {
     /// The format version this host writes and reads.

@@ -113,7 +113,7 @@ public final class RunLog: @unchecked Sendable {
         return result
     }
 
-    static func now() -> String { SyncRunner.now() }
+    static func now() -> String { Timestamp.now() }
 }
 
 /// Plugin messages into a ``RunLog``, tagged with the stream being worked on.

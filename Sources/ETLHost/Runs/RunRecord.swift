@@ -59,8 +59,8 @@ public struct RunRecord: Codable, Sendable {
     public var pipeline: String
     public var extractor: String
     public var warehouse: String
-    /// replace, append or upsert.
-    public var mode: String
+    /// How the tables were loaded (JSON: `replace`, `append` or `upsert`).
+    public var mode: WriteMode
     public var status: Status
     /// ISO 8601 UTC.
     public var startedAt: String
@@ -80,7 +80,9 @@ public struct RunRecord: Codable, Sendable {
     public var destinationConfig: [String: JSONValue]
     /// The options that shape the load, for `replay`.
     public var incremental: Bool
-    public var deletions: String
+    /// What happened to rows the source no longer has (JSON: `keep`,
+    /// `remove` or `flag`).
+    public var deletions: DeletionMode
     public var primaryKey: [String]?
     /// Whether a raw snapshot of the run was kept (see ``SnapshotStore``).
     public var snapshot: Bool
@@ -129,9 +131,9 @@ extension RunRecord.Status {
     /// one was cancelled, failed when one failed, else succeeded. Decided
     /// from what happened to each stream, never from whether a signal came.
     public init(streams: [StreamReport]) {
-        if streams.contains(where: { $0.status == "cancelled" }) {
+        if streams.contains(where: { $0.status == .cancelled }) {
             self = .cancelled
-        } else if streams.contains(where: { $0.status == "failed" }) {
+        } else if streams.contains(where: { $0.status == .failed }) {
             self = .failed
         } else {
             self = .succeeded

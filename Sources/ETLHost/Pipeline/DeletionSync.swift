@@ -4,14 +4,22 @@ import Foundation
 
 /// Deletions (`--deletions`): the key listing of an incremental read, and
 /// the keys the warehouse is told are still at the source.
-extension SyncRunner {
+struct DeletionSync {
+    /// The upsert keys asked for (`--primary-key`); a key listing must use the stream's own.
+    var primaryKey: [String]?
+    /// Stops the listing at its next batch.
+    var cancellation: Cancellation
+    /// Told how many keys are listed so far (phase `listing keys`).
+    weak var observer: (any SyncObserver)?
+
     /// Reads the keys of every record of `stream` at the source into a spool
     /// (before the load begins, so no transaction waits on the source) and
     /// returns how many there are.
+    ///
+    /// - Throws: `.invalidArgument` when the stream has no primary key of
+    ///   its own or `--primary-key` names another one (nothing is read).
     func spoolKeys(of stream: SourceCatalog.Stream, from source: PluginInstance, into path: String) throws -> Int {
-        guard !stream.primaryKey.isEmpty, request.primaryKey == nil || request.primaryKey == stream.primaryKey else {
-            throw HostError(.invalidArgument, "stream '\(stream.name)': --deletions with --incremental lists the stream's own primary key (\(stream.primaryKey.isEmpty ? "none" : stream.primaryKey.joined(separator: ","))); drop --primary-key or --incremental")
-        }
+        try checkKeyListing(stream)
         let reader = try source.read(stream: stream.name, keysOnly: true)
         let spool = try ArrowIPCFileWriter(path: path, schema: reader.schema)
         var rows = 0
@@ -23,6 +31,14 @@ extension SyncRunner {
         }
         _ = try spool.finish()
         return rows
+    }
+
+    /// Whether the source's key listing can stand for `stream`'s keys: the
+    /// stream has a primary key, and `--primary-key` is absent or the same.
+    func checkKeyListing(_ stream: SourceCatalog.Stream) throws {
+        guard !stream.primaryKey.isEmpty, primaryKey == nil || primaryKey == stream.primaryKey else {
+            throw HostError(.invalidArgument, "stream '\(stream.name)': --deletions with --incremental lists the stream's own primary key (\(stream.primaryKey.isEmpty ? "none" : stream.primaryKey.joined(separator: ","))); drop --primary-key or --incremental")
+        }
     }
 
     /// Tells the writer which keys are still at the source: the spooled key
