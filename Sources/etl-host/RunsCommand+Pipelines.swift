@@ -63,7 +63,7 @@ extension RunsCommand {
                     continue
                 }
                 lines.append(table(["STREAM", "TABLE", "STATUS", "READ", "WRITTEN", "REJECTED"], record.streams.map { stream in
-                    [stream.stream, stream.table, stream.status, "\(stream.rowsRead)", "\(stream.rowsWritten)", "\(stream.rowsRejected)"]
+                    [stream.stream, stream.table, stream.status.rawValue, "\(stream.rowsRead)", "\(stream.rowsWritten)", "\(stream.rowsRejected)"]
                 }).split(separator: "\n").map { "  " + $0 }.joined(separator: "\n"))
             }
         }

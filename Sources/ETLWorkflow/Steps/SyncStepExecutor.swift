@@ -107,6 +107,7 @@ public struct SyncStepExecutor: StepExecutor {
         request.pipeline = "\(context.pipeline.name).\(step.name)"
         // The engine retries the whole step (its `retries`); the runner tries each stream once.
         request.retry = RetryPolicy(maxAttempts: 1)
+        try SyncStepShaping.apply(sync, step: step.name, to: &request) { try streamNames(setup) }
         let runID = SyncRunner.newRunID()
         do {
             try FileManager.default.createDirectory(atPath: store.folder(runID), withIntermediateDirectories: true)
@@ -141,8 +142,12 @@ public struct SyncStepExecutor: StepExecutor {
     /// The step's error for a sync run that did not succeed: the first
     /// failed stream's message; transient when every failure was.
     static func failure(of report: SyncReport, errors: [any Error]) -> HostError {
-        let failed = report.streams.filter { $0.status == "failed" || $0.status == "cancelled" }
-        let message = "sync run \(report.runID): " + failed.map { "stream '\($0.stream)': \($0.error ?? $0.status)" }.joined(separator: "; ")
+        let failed = report.streams.filter { $0.status == .failed || $0.status == .cancelled }
+        let message = "sync run \(report.runID): " + failed.map { stream in
+            // Most errors name their stream already.
+            let error = stream.error ?? stream.status.rawValue
+            return error.hasPrefix("stream '\(stream.stream)'") ? error : "stream '\(stream.stream)': \(error)"
+        }.joined(separator: "; ")
         if report.status == "cancelled" { return HostError(.cancelled, message) }
         let hostErrors = errors.compactMap { $0 as? HostError }
         let exit = ExitStatus.of(run: .failed, failures: errors)
