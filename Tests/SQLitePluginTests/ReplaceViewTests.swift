@@ -84,6 +84,8 @@ struct ReplaceViewTests {
                 return if case .text(let text) = stored { text } else { stored?.description ?? "NULL" }
             }
         }
+        // The reader has seen the first table before the first replace starts.
+        #expect(reader.waitForResult("1000:0:0"), "the first table was never seen")
         for round in 1 ... 8 {
             let count = round % 2 == 0 ? 1000 : 2000
             try warehouse.load("t", fields, [rows(0 ..< count / 2, batch: round), rows(count / 2 ..< count, batch: round)],

@@ -17,7 +17,7 @@ import Testing
         "Registry": ["Loading", "Support"],
         "Snapshots": ["ArrowIPC", "Loading", "Support"],
         "Runs": ["Loading", "Support"],
-        "Pipeline": ["ArrowIPC", "Config", "Loading", "Runs", "Schema", "Snapshots", "Support"],
+        "Pipeline": ["ArrowIPC", "Config", "Loading", "Registry", "Runs", "Schema", "Snapshots", "Support"],
     ]
 
     /// The folders each folder's code names types of.
