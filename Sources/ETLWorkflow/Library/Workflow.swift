@@ -120,7 +120,7 @@ public struct Workflow: Sendable {
     ///   be read or written.
     public func run(_ options: WorkflowRunOptions = WorkflowRunOptions()) throws -> PipelineRunRecord {
         let registry = try options.registry ?? WorkflowPlugins.registry()
-        var executors = StepExecutors.standard(registry: registry, logLevel: options.logLevel)
+        var executors = StepExecutors.standard(registry: registry, logLevel: options.logLevel, logFormat: .text)
         executors[.swift] = SwiftStepExecutor()
         executors.merge(options.executors) { $1 }
         if let problems = problems(registry: registry, executors: Set(executors.keys)) {

@@ -163,6 +163,7 @@ private func states(_ record: PipelineRunRecord) -> [String] {
 
     @Test func aCycleAndAnUnknownNeedAreRefusedByTheGraph() throws {
         let sandbox = try WorkflowSandbox("cycle")
+        let line = #line + 2
         let workflow = Workflow("cycle", steps: [
             .run("a", needs: ["b"]) { _ in },
             .run("b", needs: ["a"]) { _ in },
@@ -170,10 +171,27 @@ private func states(_ record: PipelineRunRecord) -> [String] {
         ])
         #expect(throws: WorkflowError.self) { try workflow.run(sandbox.options) }
         let problems = workflow.problems(registry: try #require(sandbox.options.registry), executors: [.swift])
-        let text = try #require(problems).items.map(\.message)
-        #expect(text.contains { $0.contains("ghost") })
-        #expect(text.contains { $0.contains("cycle") })
+        let text = try #require(problems).items.map(\.description)
+        #expect(text == [
+            "ETLWorkflowTests/WorkflowTests.swift:\(line):1: the steps form a cycle: a -> b -> a (each needs the next)",
+            "ETLWorkflowTests/WorkflowTests.swift:\(line + 2):1: step 'c' needs an unknown step 'ghost'; steps: a, b, c",
+        ])
         #expect(sandbox.store.list().isEmpty)
+    }
+
+    @Test func theEtlHostFolderComesFromTheEnvironmentOrThePath() throws {
+        let root = try TestSupport.temporaryDirectory("host-dir")
+        let install = root + "/opt/etl/bin", bin = root + "/bin"
+        for folder in [install, bin, root + "/empty"] { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
+        FileManager.default.createFile(atPath: install + "/etl-host", contents: Data("#!/bin/sh\n".utf8), attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createSymbolicLink(atPath: bin + "/etl-host", withDestinationPath: install + "/etl-host")
+        #expect(WorkflowPlugins.hostDirectory(environment: ["PATH": "\(root)/empty:\(bin)"]) == install)
+        #expect(WorkflowPlugins.hostDirectory(environment: ["PATH": bin, "ETL_HOST_DIR": "/srv/etl"]) == "/srv/etl")
+        #expect(WorkflowPlugins.hostDirectory(environment: ["PATH": root + "/empty"]) == nil)
+        // The bundled registry and its @host/ plugins are those of the folder found.
+        let registry = try WorkflowPlugins.registry(environment: ["ETL_HOST_DIR": TestSupport.productsDirectory])
+        let csv = try registry.plugin(named: "csv")
+        #expect(csv.libraryPath == TestSupport.productsDirectory + "/libetl_csv.so")
     }
 
     @Test func anotherRunHoldingTheLockIsReportedWithoutWaiting() throws {
