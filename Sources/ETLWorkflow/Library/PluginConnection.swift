@@ -35,8 +35,9 @@ public struct PluginConnection: Sendable {
     }
 }
 
-/// Config values written as Swift literals: `["path": "dwh.db", "header": true, "limit": 10]`.
-extension ConfigValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
+/// Config values written as Swift literals: `["path": "dwh.db", "header": true, "limit": 10]`,
+/// strings with interpolation included (`"\(folder)/dwh.db"`).
+extension ConfigValue: ExpressibleByStringInterpolation, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
     ExpressibleByBooleanLiteral, ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral {
     /// A string.
     public init(stringLiteral value: String) { self = .string(value) }

@@ -25,6 +25,36 @@ import Testing
         #expect(runs.contains(first.id) && runs.contains(replaced.id))
     }
 
+    @Test func onlyTheNamedStreamsAreLoaded() throws {
+        let sandbox = try WorkflowSandbox("streams")
+        try Data("code,fee\nA,1\n".utf8).write(to: URL(fileURLWithPath: sandbox.root + "/fees.csv"))
+        let etl = ETLWorkflow(extractor: .plugin("csv", config: ["path": "\(sandbox.root)/*.csv"]),
+                              warehouse: .plugin("sqlite", config: ["path": "\(sandbox.warehouse)"]))
+        let record = try etl.run(dropTables: true, streams: ["fees"], options: sandbox.options)
+        #expect(record.status == .succeeded)
+        let tables = try sandbox.rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        #expect(tables == [["_etl_runs"], ["_etl_schemas"], ["fees"]], "\(tables)")  // no rates table
+        #expect(try sandbox.rows("SELECT code, fee FROM fees") == [["A", "1"]])
+    }
+
+    @Test func incrementalFromASourceWithoutItIsRefusedBeforeAnythingRuns() throws {
+        let sandbox = try WorkflowSandbox("incremental")
+        let line = #line + 1
+        let etl = ETLWorkflow(extractor: .plugin("csv", config: ["path": "\(sandbox.csv)"]),
+                              warehouse: .plugin("sqlite", config: ["path": "\(sandbox.warehouse)"]))
+        do {
+            _ = try etl.run(incremental: true, options: sandbox.options)
+            Issue.record("ran")
+        } catch let error as WorkflowError {
+            let lines = error.description.components(separatedBy: "\n")
+            #expect(lines.count == 2, "\(error)")
+            #expect(lines.last?.hasPrefix("ETLWorkflowTests/ETLWorkflowOneLinerTests.swift:\(line):1: step 'sync': ") == true, "\(error)")
+            #expect(lines.last?.contains("incremental") == true, "\(error)")
+        }
+        #expect(sandbox.store.list().isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: sandbox.warehouse))
+    }
+
     @Test func dropTablesWithAnotherModeIsRefused() throws {
         let etl = ETLWorkflow(extractor: .plugin("csv", config: ["path": "rates.csv"]), warehouse: .plugin("sqlite", config: ["path": "dwh.db"]))
         #expect(throws: HostError(.invalidArgument, "dropTables: true replaces the tables; it cannot be combined with mode upsert")) {

@@ -125,6 +125,29 @@ private func states(_ record: PipelineRunRecord) -> [String] {
         #expect(record.step("permanent")?.error == "no such account")
     }
 
+    @Test func aCancellationFromCodeStopsTheRunAndCancelsWhatIsPending() throws {
+        let sandbox = try WorkflowSandbox("cancel")
+        var options = sandbox.options
+        let cancellation = Cancellation()
+        options.cancellation = cancellation
+        let counter = CallCounter()
+        let workflow = Workflow("cancel", steps: [
+            .run("stop") { context in
+                cancellation.cancel(reason: "the operator asked")
+                #expect(context.cancellation.isCancelled)
+                throw HostError(.cancelled, "stopped on request")
+            },
+            .run("later", needs: ["stop"]) { _ in _ = counter.next() },
+            .run("other") { _ in _ = counter.next() },
+        ])
+        let record = try workflow.run(options)
+        #expect(states(record) == ["stop=swift/cancelled/1", "other=swift/cancelled/0", "later=swift/cancelled/0"])
+        #expect(record.status == .cancelled)
+        #expect(record.exitStatus == .cancelled)
+        #expect(record.step("other")?.error == "not started: the run was cancelled (the operator asked)")
+        #expect(counter.calls == 0)
+    }
+
     @Test func aTypeConformingToWorkflowTaskRunsAsAStep() throws {
         struct Mark: WorkflowTask {
             let counter: CallCounter
