@@ -29,7 +29,7 @@ extension RunsCommand {
         let runs = RunStore()
         var lines = [
             "Pipeline run \(run.id)" + (run.resumedFrom.map { " (resumed from \($0))" } ?? ""),
-            "  pipeline:  \(run.pipeline) (\(run.file)\(run.fileSHA256.isEmpty ? "" : ", sha256 \(run.fileSHA256.prefix(12))…"))",
+            "  pipeline:  \(run.pipeline) (\(run.file), sha256 \(run.fileSHA256.prefix(12))…)",
             "  status:    \(run.status.rawValue)",
             "  started:   \(run.startedAt)",
             "  finished:  \(run.finishedAt ?? "-")" + (run.durationSeconds.map { " (\(String(format: "%.2f", $0)) s)" } ?? ""),

@@ -55,6 +55,11 @@ public struct Workflow: Sendable {
                             steps: steps)
     }
 
+    /// The SHA-256 of the declaration (connections, steps, needs, what each
+    /// step does; not closures' code), recorded as the run's `file_sha256`:
+    /// a resume refuses a workflow whose fingerprint changed.
+    public var fingerprint: String { WorkflowFingerprint.of(self) }
+
     /// What the run record says in place of a pipeline file: the program.
     static var recordedFile: String { "swift:" + (CommandLine.arguments.first.map { ($0 as NSString).lastPathComponent } ?? "program") }
 
@@ -99,6 +104,17 @@ public struct Workflow: Sendable {
         return items
     }
 
+    /// What resuming run `id` of this workflow runs.
+    private func resumePlan(_ id: String, store: PipelineRunStore, graph: StepGraph) throws -> ResumePlan {
+        guard let previous = try store.load(id) else {
+            throw HostError(.invalidArgument, "no pipeline run '\(id)' in \(store.runs.root); `etl-host runs` lists them")
+        }
+        guard previous.pipeline == name else {
+            throw HostError(.invalidArgument, "cannot resume run \(previous.id): it is a run of '\(previous.pipeline)', not of workflow '\(name)'")
+        }
+        return try ResumePlan(previous: previous, graph: graph, currentSHA256: fingerprint)
+    }
+
     /// The connections a step names, with the key that names each.
     private static func references(of step: Step) -> [(String, ConnectionReference)] {
         switch step.kind {
@@ -140,6 +156,13 @@ public struct Workflow: Sendable {
         }
         defer { lock.release() }
         let store = PipelineRunStore(runs: RunStore(stateDirectory: stateDirectory))
+        var graph = try StepGraph(pipeline)
+        var resumePlan: ResumePlan?
+        if let resume = options.resume {
+            let plan = try self.resumePlan(resume, store: store, graph: graph)
+            graph = try graph.selecting(plan.selected.map { StepSelector(step: $0) })
+            resumePlan = plan
+        }
         do {
             try FileManager.default.createDirectory(atPath: store.runs.folder(runID), withIntermediateDirectories: true)
         } catch {
@@ -150,8 +173,11 @@ public struct Workflow: Sendable {
         engineOptions.file = pipeline.path
         engineOptions.stateDirectory = stateDirectory
         engineOptions.startDirectory = pipeline.folder
+        engineOptions.fileSHA256 = fingerprint
+        engineOptions.resumedFrom = resumePlan?.resumedFrom
+        engineOptions.done = resumePlan?.done ?? []
         let log = RunLog(runID: runID, path: store.runs.logPath(runID), level: options.logLevel)
-        let engine = PipelineEngine(pipeline: pipeline, graph: try StepGraph(pipeline), executors: executors, runID: runID, log: log,
+        let engine = PipelineEngine(pipeline: pipeline, graph: graph, executors: executors, runID: runID, log: log,
                                     store: store, clock: options.clock, cancellation: options.cancellation, options: engineOptions)
         return try engine.run()
     }

@@ -24,6 +24,12 @@ public struct WorkflowRunOptions: Sendable {
     public var cancellation = Cancellation()
     /// Executors added to (or replacing) the standard ones, by kind.
     public var executors: [StepKindName: any StepExecutor] = [:]
+    /// A run of this workflow to resume (its id, or a unique beginning of
+    /// one), as `etl-host run --resume`: the steps that did not succeed and
+    /// those downstream of them run again under a new run id; the others
+    /// are recorded as skipped. Refused when the workflow's declaration
+    /// changed since that run (see ``Workflow/fingerprint``).
+    public var resume: String?
     /// The engine's clock (tests move a fake one).
     public var clock: any EngineClock = SystemClock()
 

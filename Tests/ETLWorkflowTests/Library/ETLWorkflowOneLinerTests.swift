@@ -99,7 +99,7 @@ import Testing
         let show = try TestSupport.run(TestSupport.hostExecutable, ["runs", "show", record.id], environment: environment)
         #expect(show.status == 0, "\(show.stderr)")
         let lines = show.stdout.components(separatedBy: "\n")
-        #expect(lines.prefix(2) == ["Pipeline run \(record.id)", "  pipeline:  shown (\(record.file))"])
+        #expect(lines.prefix(2) == ["Pipeline run \(record.id)", "  pipeline:  shown (\(record.file), sha256 \(workflow.fingerprint.prefix(12))…)"])
         #expect(lines.contains { $0.hasPrefix("  announce   swift  succeeded  1         -") }, "\(show.stdout)")
         #expect(lines.contains { $0.hasPrefix("  raw_rates  sync   succeeded  1         3") }, "\(show.stdout)")
         let list = try TestSupport.run(TestSupport.hostExecutable, ["runs"], environment: environment)

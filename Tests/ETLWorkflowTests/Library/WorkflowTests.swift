@@ -148,6 +148,44 @@ private func states(_ record: PipelineRunRecord) -> [String] {
         #expect(counter.calls == 0)
     }
 
+    @Test func aResumeRerunsOnlyWhatDidNotSucceedAndRefusesAChangedWorkflow() throws {
+        let sandbox = try WorkflowSandbox("resume")
+        let first = CallCounter(), flaky = CallCounter(), last = CallCounter()
+        let fixed = Cancellation()  // raised: the data is fixed (any thread-safe flag would do)
+        let steps: [Step] = [
+            .run("load") { _ in _ = first.next() },
+            .run("check", needs: ["load"]) { _ in
+                _ = flaky.next()
+                guard fixed.isCancelled else { throw HostError(.operationFailed, "2 rows fail") }
+            },
+            .run("publish", needs: ["check"]) { _ in _ = last.next() },
+        ]
+        let failed = try Workflow("resume", steps: steps).run(sandbox.options)
+        #expect(states(failed) == ["load=swift/succeeded/1", "check=swift/failed/1", "publish=swift/upstream_failed/0"])
+
+        // Another declaration: refused, nothing runs.
+        var changed = sandbox.options
+        changed.resume = failed.id
+        #expect(throws: HostError(.invalidArgument, "cannot resume run \(failed.id): the pipeline file \(failed.file) changed since that run (sha256 \(failed.fileSHA256.prefix(12))… then, \(Workflow("resume", steps: steps.dropLast()).fingerprint.prefix(12))… now); a resume re-runs with the same inputs: restore the file, or start a new run without --resume")) {
+            _ = try Workflow("resume", steps: Array(steps.dropLast())).run(changed)
+        }
+        #expect(throws: HostError(.invalidArgument, "cannot resume run \(failed.id): it is a run of 'resume', not of workflow 'other'")) {
+            _ = try Workflow("other", steps: steps).run(changed)
+        }
+        #expect(flaky.calls == 1)
+
+        fixed.cancel(reason: "fixed")
+        var options = sandbox.options
+        options.resume = String(failed.id.prefix(24))
+        let resumed = try Workflow("resume", steps: steps).run(options)
+        #expect(states(resumed) == ["load=swift/skipped/0", "check=swift/succeeded/1", "publish=swift/succeeded/1"])
+        #expect(resumed.resumedFrom == failed.id)
+        #expect(resumed.fileSHA256 == failed.fileSHA256)
+        #expect(resumed.status == .succeeded)
+        #expect((first.calls, flaky.calls, last.calls) == (1, 2, 1))
+        #expect(sandbox.store.list().map(\.id) == [failed.id, resumed.id])
+    }
+
     @Test func aTypeConformingToWorkflowTaskRunsAsAStep() throws {
         struct Mark: WorkflowTask {
             let counter: CallCounter
