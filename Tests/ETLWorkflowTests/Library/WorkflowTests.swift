@@ -186,6 +186,20 @@ private func states(_ record: PipelineRunRecord) -> [String] {
         #expect(sandbox.store.list().map(\.id) == [failed.id, resumed.id])
     }
 
+    @Test func theFingerprintFollowsTheDeclarationNotTheLines() {
+        func workflow(_ path: String, retries: Int = 1) -> Workflow {
+            Workflow("f", connections: ["dwh": .plugin("sqlite", config: ["path": .string(path), "options": ["b": 1, "a": [true, nil]]])],
+                     steps: [.sync("s", from: "dwh", to: "dwh", retries: RetrySettings(maxAttempts: retries, delay: PipelineDuration(seconds: 1)))])
+        }
+        let one = workflow("a.db")
+        let same = workflow("a.db")  // another line
+        #expect(one.fingerprint == same.fingerprint)
+        #expect(one.fingerprint.count == 64)
+        #expect(workflow("b.db").fingerprint != one.fingerprint)
+        #expect(workflow("a.db", retries: 2).fingerprint != one.fingerprint)
+        #expect(Workflow("f", connections: one.connections, steps: [.command("s", ["true"])]).fingerprint != one.fingerprint)
+    }
+
     @Test func aTypeConformingToWorkflowTaskRunsAsAStep() throws {
         struct Mark: WorkflowTask {
             let counter: CallCounter
