@@ -140,7 +140,7 @@ struct RunCommand: ParsableCommand {
 
     /// The executors of the step kinds this version runs.
     static func executors(registry: PluginRegistry, level: LogLevel) -> [StepKindName: any StepExecutor] {
-        StepExecutors.standard(registry: registry, logLevel: level)
+        StepExecutors.standard(registry: registry, logLevel: level, logFormat: .text)
     }
 
     /// What `--dry-run` says would happen.

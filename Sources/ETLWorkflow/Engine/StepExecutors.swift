@@ -1,7 +1,8 @@
 import ETLHost
 import ETLPluginKit
 
-/// The executors of the step kinds etl-host runs.
+/// The executors of the step kinds the pipeline file has, as `etl-host
+/// run` composes them (a ``Workflow`` adds ``SwiftStepExecutor``).
 public enum StepExecutors {
     /// One executor per kind of the pipeline file (sync, sql, check,
     /// command), loading plugins from `registry`; sync runs' log lines at

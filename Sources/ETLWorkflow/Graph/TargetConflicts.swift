@@ -42,7 +42,7 @@ enum TargetConflicts {
             guard case .named(let warehouse, _) = sync.to else { return [] }
             let named = sync.tables.names.values.sorted() + (sync.tables.single.map { [$0] } ?? [])
             return named.map { (warehouse, $0, sync.mode == .replace) }
-        case .check, .command:
+        case .check, .command, .swift:
             return []
         }
     }

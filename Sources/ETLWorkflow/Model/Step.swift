@@ -25,7 +25,8 @@ public struct Step: Sendable {
     }
 }
 
-/// The four kinds of step.
+/// The kinds of step: the four of the pipeline file, and ``swift`` (Swift
+/// code, declared in a program; the file format has no key for it).
 public enum StepKind: Sendable {
     /// Load streams of a source into a warehouse (`sync:`).
     case sync(SyncStep)
@@ -35,14 +36,19 @@ public enum StepKind: Sendable {
     case check(CheckStep)
     /// An external program (`command:`).
     case command(CommandStep)
+    /// Swift code run in the process that runs the workflow (a closure or a
+    /// ``WorkflowTask``); only a ``Workflow`` declared in code has them.
+    case swift(SwiftStep)
 
-    /// The kind's name as written in the file: sync, sql, check, command.
+    /// The kind's name as written in the file: sync, sql, check, command
+    /// (and `swift` for steps declared in code).
     public var name: StepKindName {
         switch self {
         case .sync: .sync
         case .sql: .sql
         case .check: .check
         case .command: .command
+        case .swift: .swift
         }
     }
 }
@@ -57,6 +63,9 @@ public enum StepKindName: String, Sendable, CaseIterable, Codable {
     case check
     /// A command step.
     case command
+    /// A step of Swift code (``StepKind/swift(_:)``): not a key of the
+    /// pipeline file, shown as `swift` by `etl-host runs show`.
+    case swift
 }
 
 /// A reference to a connection: by name, or written inline in the step.

@@ -63,6 +63,7 @@ extension PipelineDecoder {
         case .sql: kind = decodeSQL(fields, step: name, context: context).map(StepKind.sql)
         case .check: kind = fields.value("check").flatMap { decodeCheck($0, step: name, context: context) }.map(StepKind.check)
         case .command: kind = decodeCommand(fields, step: name, context: context).map(StepKind.command)
+        case .swift: kind = nil  // code only: not among kindKeys, so a file never gets here
         }
         guard let kind else { return (nil, outline) }
         return (Step(name: name, needs: needs, retries: retries, kind: kind, location: location, needsLocations: needsLocations), outline)

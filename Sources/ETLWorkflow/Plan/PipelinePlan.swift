@@ -189,6 +189,8 @@ public struct PipelinePlan: Sendable {
         case .command(let command):
             let timeout = command.timeout.map { " (timeout \($0))" } ?? ""
             return ([], [], "runs \(command.arguments.joined(separator: " "))\(timeout)")
+        case .swift(let code):
+            return ([], [], "runs Swift code (\(code.summary))")
         }
     }
 }

@@ -86,7 +86,7 @@ public struct PipelineValidator {
                     requireSQL(capability: "sql_query", operation: "query", target, reference: check.warehouse,
                                purpose: "\(what) queries table '\(check.table)'", log: log)
                 }
-            case .command:
+            case .command, .swift:
                 continue
             }
         }
