@@ -16,6 +16,39 @@ extension RunsCommand {
         })
     }
 
+    /// The last `last` runs of both kinds, oldest first by start time, for `runs --json`.
+    static func listedRuns(syncRuns: [RunRecord], last: Int) -> [ListedRun] {
+        let listed = syncRuns.map(ListedRun.sync) + PipelineRunStore().list().suffix(last).map(ListedRun.pipeline)
+        return Array(listed.sorted { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }.suffix(last))
+    }
+
+    /// A record in `runs --json`: a sync run's or a pipeline run's, encoded as its own record.
+    enum ListedRun: Encodable {
+        case sync(RunRecord)
+        case pipeline(PipelineRunRecord)
+
+        var startedAt: String {
+            switch self {
+            case .sync(let run): run.startedAt
+            case .pipeline(let run): run.startedAt
+            }
+        }
+
+        var id: String {
+            switch self {
+            case .sync(let run): run.id
+            case .pipeline(let run): run.id
+            }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .sync(let run): try run.encode(to: encoder)
+            case .pipeline(let run): try run.encode(to: encoder)
+            }
+        }
+    }
+
     /// The pipeline run `id` names: an exact id, else (when no sync run
     /// matches) a unique beginning of a pipeline run's id.
     static func pipelineRun(_ id: String, syncMatches: Bool) throws -> PipelineRunRecord? {

@@ -35,14 +35,14 @@ extension RunsCommand {
         static let configuration = CommandConfiguration(commandName: "list", abstract: "List the most recent runs, oldest first.")
 
         @Option(help: ArgumentHelp("How many runs (default 20).", valueName: "n")) var last: Int = 20
-        @Flag(help: "Print a JSON array of run records.") var json = false
+        @Flag(help: "Print a JSON array of run records, sync and pipeline runs by start time (a pipeline run's record has \"kind\": \"pipeline\").") var json = false
 
         func run() throws {
             try reportingErrors {
                 guard last >= 1 else { throw HostError(.invalidArgument, "--last must be 1 or more") }
                 let runs = Array(RunStore().list().suffix(last))
                 if json {
-                    say(try jsonText(runs))
+                    say(try jsonText(RunsCommand.listedRuns(syncRuns: runs, last: last)))
                     return
                 }
                 let pipelineRuns = RunsCommand.pipelineRunsTable(last: last)

@@ -68,6 +68,12 @@ import Testing
 
             """)
 
+        // runs --json: both kinds by start time (the pipeline run started before its syncs).
+        let listed = try sandbox.etlHost(["runs", "--json"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let array = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        #expect(array.map { "\($0["id"] as? String ?? "?")/\($0["kind"] as? String ?? "sync")" } == ["\(id)/pipeline", "\(rates)/sync", "\(events)/sync"])
+
         let show = try sandbox.etlHost(["runs", "show", String(id.prefix(20))])
         #expect(show.status == 0, "\(show.stderr)")
         let text = PipelineRunSandbox.masked(show.stdout)
