@@ -203,6 +203,35 @@ import Testing
         #expect(sandbox.read("report.txt")?.hasPrefix("report ") == true)
     }
 
+    @Test func aRunKilledInsideASQLStepLeavesItsTableOldAndResumeCompletes() throws {
+        let sandbox = try PipelineRunSandbox("run-killed-sql", yaml: """
+            name: clean
+            connections:
+              dwh: {plugin: sqlite, path: dwh.db}
+            steps:
+              raw_rates: {sync: {from: {plugin: csv, path: rates.csv}, to: dwh}}
+              doubled:   {needs: [raw_rates], query: "SELECT id, rate * 2 AS rate FROM rates ORDER BY id", into: dwh}
+              view:      {needs: [doubled], query: "SELECT count(*) AS n FROM doubled", materialize: view, into: dwh}
+            """, files: ["rates.csv": Self.rates])
+        #expect(try sandbox.run().status == 0)
+        #expect(try sandbox.rows("SELECT id, rate FROM doubled ORDER BY id") == [["1", "5.0"], ["2", "6.0"]])
+        try sandbox.write("id,rate\n1,9.5\n2,1.0\n3,2.0\n", to: "rates.csv")
+        // Every row of the new table written, not committed: SIGKILL.
+        let killed = try sandbox.run(environment: ["ETL_CRASH_AT": "sql-written"])
+        #expect(killed.signaled && killed.status == SIGKILL)
+        #expect(try sandbox.rows("SELECT id, rate FROM rates ORDER BY id") == [["1", "9.5"], ["2", "1.0"], ["3", "2.0"]])
+        #expect(try sandbox.rows("SELECT id, rate FROM doubled ORDER BY id") == [["1", "5.0"], ["2", "6.0"]])
+        #expect(try sandbox.rows("SELECT n FROM view") == [["2"]])
+        let id = try #require(try sandbox.pipelineRuns().last?["id"] as? String)
+        #expect(PipelineRunSandbox.states(try sandbox.pipelineRuns().last!) == ["raw_rates=succeeded/1", "doubled=running/1", "view=pending/0"])
+
+        let resumed = try sandbox.run("--resume", id)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(PipelineRunSandbox.states(try sandbox.pipelineRuns().last!) == ["raw_rates=skipped/0", "doubled=succeeded/1", "view=succeeded/1"])
+        #expect(try sandbox.rows("SELECT id, rate FROM doubled ORDER BY id") == [["1", "19.0"], ["2", "2.0"], ["3", "4.0"]])
+        #expect(try sandbox.rows("SELECT n FROM view") == [["3"]])
+    }
+
     @Test func aCommandThatKillsTheHostIsRunAgainByResume() throws {
         let sandbox = try PipelineRunSandbox("run-command-kill", yaml: """
             name: killer

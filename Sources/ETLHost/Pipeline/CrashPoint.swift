@@ -19,11 +19,13 @@ import Foundation
 /// (the snapshot, encoded alongside, is complete), `committing` (the last
 /// moment before the commit; the host checks for a cancellation after it),
 /// `committed` (the commit returned), `run-finished`, `snapshots-pruned`.
+/// A pipeline's `sql` step (ETLWorkflow's SQLMaterializer) has its own:
+/// `sql-written` (every row written, not committed), `sql-committed`.
 ///
 /// With `ETL_CRASH_COMMAND` also set, a `kill` target runs that command at
 /// the point instead of dying (see ``strike(_:)``): the tests restart a
 /// database server at a known moment of a run that way.
-enum CrashPoint {
+package enum CrashPoint {
     /// What the host does to itself at the target point.
     enum Action: Equatable {
         /// SIGKILL: the process dies at once.
@@ -72,7 +74,7 @@ enum CrashPoint {
     private static let lock = NSLock()
 
     /// Acts if `name` is the target and this is its n-th time.
-    static func reach(_ name: String) {
+    package static func reach(_ name: String) {
         guard let target, target.name == name else { return }
         let count = lock.withLock { counts[name, default: 0] += 1; return counts[name]! }
         guard count == target.count else { return }

@@ -95,9 +95,11 @@ public enum SQLMaterializer {
                 // The snapshot the rows came from is released before the
                 // swap, which may need the old table's exclusive lock.
                 rows.close()
+                CrashPoint.reach("sql-written")
                 do { try load.commit(runJSON: runJSON) } catch {
                     throw place.refused(error, doing: "committing table \"\(target)\" failed")
                 }
+                CrashPoint.reach("sql-committed")
                 return load.rowsWritten
             } catch {
                 load.rollback()
