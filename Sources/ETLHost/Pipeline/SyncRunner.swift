@@ -457,17 +457,13 @@ public final class SyncRunner: @unchecked Sendable {
             if let streamSnapshot { try streamSnapshot.append(batch) } else { try spoolFile!.append(batch) }
         }
         defer { spoolWrites.close() }
-        // The extractor reads its next batch on a thread of its own while this one infers.
-        let extracted = ReadAhead(depth: 1) { try reader.next() }
-        defer { extracted.close() }
-        while let batch = try extracted.next() {
+        while let batch = try reader.next() {
             CrashPoint.reach("batch-read")
             try spoolWrites.submit(batch)
             try flattener.infer(batch)
             observer?.streamProgress(stream.name, phase: "reading", rows: flattener.rowCount)
             try cancellation.check("reading stream '\(stream.name)'")
         }
-        extracted.close()
         try spoolWrites.finish()
         _ = try spoolFile?.finish()
         let state: String?
