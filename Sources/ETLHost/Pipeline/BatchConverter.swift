@@ -86,6 +86,14 @@ final class BatchConverter {
                          into array: UnsafeMutablePointer<ArrowArray>) throws -> Int {
         var exported = 0
         let types = schema.columns.map(\.type)
+        // Local copies: a class's stored property mutated per cell costs a
+        // dynamic exclusivity check each time.
+        var conversion = self.conversion
+        var cast = self.cast
+        defer {
+            self.conversion = conversion
+            self.cast = cast
+        }
         rows: for row in 0 ..< rowCount {
             for (position, input) in inputs.enumerated() {
                 var failure: CellConversion.Failure?

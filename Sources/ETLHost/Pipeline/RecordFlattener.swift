@@ -19,6 +19,10 @@ struct RecordFlattener {
     /// Per column of the batch: made for a repeated key (`a#2`).
     private var madeForRepeat: [Bool] = []
     private var byHash: [UInt64: [Int]] = [:]
+    /// Per member position in a record, the column its key had in the
+    /// previous record: records mostly repeat their keys in the same
+    /// order, so a byte comparison finds the column without hashing.
+    private var columnAtPosition: [Int] = []
     /// The source names made for repeated keys so far in the stream.
     private(set) var repeated = RepeatedFieldNames()
     /// Every key seen so far in the stream.
@@ -31,6 +35,7 @@ struct RecordFlattener {
         keys.removeAll(keepingCapacity: true)
         madeForRepeat.removeAll(keepingCapacity: true)
         byHash.removeAll(keepingCapacity: true)
+        columnAtPosition.removeAll(keepingCapacity: true)
         let rows = batch.rowCount
         for row in 0 ..< rows {
             guard let record = batch.utf8(row: row, column: column) else {
@@ -44,9 +49,16 @@ struct RecordFlattener {
             do { members = try scanner.scan(record) } catch {
                 throw HostError(.badData, "stream '\(stream)' \(place()): \(error.message)")
             }
-            for member in members {
-                var index = try columnIndex(key: member.key, hash: member.keyHash, forRepeat: false, rows: rows, filledRows: row,
+            for (position, member) in members.enumerated() {
+                var index: Int
+                if position < columnAtPosition.count, case let guess = columnAtPosition[position], !madeForRepeat[guess],
+                   member.keyEquals(keys[guess]) {
+                    index = guess // what columnIndex would find
+                } else {
+                    index = try columnIndex(key: member.key, hash: member.keyHash, forRepeat: false, rows: rows, filledRows: row,
                                             stream: stream, place: place)
+                    if position < columnAtPosition.count { columnAtPosition[position] = index } else { columnAtPosition.append(index) }
+                }
                 var occurrence = 1
                 while columns[index].rowCount > row {
                     // The key already has a value in this record: this is its next occurrence.

@@ -76,13 +76,19 @@ struct StreamLoad: @unchecked Sendable {
         let spoolPath = streamSnapshot?.path ?? spoolFile!.path
         var committed = false
         defer { if !committed { streamSnapshot?.discard() } }
+        // The spool's compression and hashing run on a thread of their own, beside inference.
+        let spoolWrites = WriteBehind<ImportedBatch>(depth: 1) { batch in
+            if let streamSnapshot { try streamSnapshot.append(batch) } else { try spoolFile!.append(batch) }
+        }
+        defer { spoolWrites.close() }
         while let batch = try reader.next() {
             CrashPoint.reach("batch-read")
-            if let streamSnapshot { try streamSnapshot.append(batch) } else { try spoolFile!.append(batch) }
+            try spoolWrites.submit(batch)
             try flattener.infer(batch)
             observer?.streamProgress(stream.name, phase: "reading", rows: flattener.rowCount)
             try cancellation.check("reading stream '\(stream.name)'")
         }
+        try spoolWrites.finish()
         _ = try spoolFile?.finish()
         let state: String?
         let rejects: [PluginContext.Reject]
@@ -151,22 +157,21 @@ struct StreamLoad: @unchecked Sendable {
         do {
             let converter = try BatchConverter(schema: resolution.schema, stream: stream.name, declared: stream.hints)
             converter.rejectAllowance = max(0, request.maxBadRows - rejects.count)
-            let spooled = try SpoolBatchReader(path: spoolPath, stream: stream.name)
-            let array = UnsafeMutablePointer<ArrowArray>.allocate(capacity: 1)
-            defer { array.deallocate() }
-            while let batch = try spooled.next() {
+            // Read and converted on a thread of their own, one batch ahead of the writes.
+            let batches = ConvertedSpoolBatches(spool: try SpoolBatchReader(path: spoolPath, stream: stream.name), converter: converter)
+            defer { batches.close() }
+            while let batch = try batches.next() {
                 try cancellation.check("loading stream '\(stream.name)'")
-                array.initialize(to: ArrowArray())
-                let converted = try converter.convert(batch, into: array)
-                destination.context.allowRejects(converter.rejectAllowance)
-                try writer.write(array)
+                destination.context.allowRejects(batches.rejectAllowance)
+                try writer.write(batch.array)
                 let refused = destination.context.takeRejects().map { PluginContext.Reject(stream: stream.name, location: $0.location, reason: $0.reason, raw: $0.raw) }
-                converter.rejectAllowance -= refused.count
+                batches.spendAllowance(refused.count)
                 refusedRows += refused
-                written += converted - refused.count
+                written += batch.rows - refused.count
                 CrashPoint.reach("batch-written")
                 observer?.streamProgress(stream.name, phase: "loading", rows: written)
             }
+            batches.close()
             refusedRows = converter.rejected + refusedRows
             if request.deletions != .keep {
                 try deletionSync.writePresentKeys(listsKeys ? keySpoolPath : nil, keys: keys, schema: resolution.schema, stream: stream.name, writer: writer)
