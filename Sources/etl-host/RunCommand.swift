@@ -17,8 +17,11 @@ struct RunCommand: ParsableCommand {
             need it upstream_failed; independent steps still run. Transient \
             failures are retried per the step's retries (defaults.retries). Sync \
             steps run as `etl-host sync` runs (each a sync run of its own, linked \
-            to the pipeline run); command steps run without a shell, their output \
-            goes to the run's log. Plugins see the pipeline file's folder as the \
+            to the pipeline run); sql steps build a table from their SELECT \
+            (replaced atomically, as a replace load) or a view; check steps run \
+            their assertions and fail with 3 naming each failed one and its row \
+            count; command steps run without a shell, their output goes to the \
+            run's log. Plugins see the pipeline file's folder as the \
             current folder, so relative paths in connections mean the file's \
             neighbours. The run is recorded in the state folder \
             (runs/<id>/pipeline.json): `etl-host runs` lists it, `etl-host runs \
