@@ -208,7 +208,8 @@ public final class SyncRunner: @unchecked Sendable {
         let error = cancellation.attributing(error)
         guard let hostError = error as? HostError, hostError.kind == .operationFailed,
               hostError.pluginStatus == Int32(ETL_ERR_INVALID_ARGUMENT.rawValue) else { return error }
-        return HostError(.invalidArgument, hostError.message, pluginStatus: hostError.pluginStatus)
+        return HostError(.invalidArgument, hostError.message, pluginStatus: hostError.pluginStatus, plugin: hostError.plugin,
+                         stream: hostError.stream, table: hostError.table, location: hostError.location)
     }
 
     /// Records the run as failed because the process is exiting under it
@@ -294,14 +295,21 @@ public final class SyncRunner: @unchecked Sendable {
             report = loaded
             if report.status == .failed {
                 // Committed, but what followed the commit failed.
-                lock.withLock { failureList.append(HostError(.io, report.error ?? "stream '\(stream.name)' failed after its commit")) }
+                lock.withLock {
+                    failureList.append(HostError(.io, report.error ?? "stream '\(stream.name)' failed after its commit",
+                                                 stream: stream.name, table: table))
+                }
                 log.write(.error, plugin: nil, stream: stream.name, report.error ?? "", echo: false)
             }
-        case .failure(let error):
-            let cancelled = (error as? HostError)?.kind == .cancelled
+        case .failure(let failure):
+            // The stream and table are known here, whichever part of the load failed.
+            let hostError = (failure as? HostError)?.adding(stream: stream.name, table: table)
+            let error: any Error = hostError ?? failure
+            let cancelled = hostError?.kind == .cancelled
             report = StreamReport(
                 stream: stream.name, table: table, status: cancelled ? .cancelled : .failed, rowsRead: 0, rowsWritten: 0,
-                rowsRejected: 0, newColumns: [], widenedColumns: [], seconds: 0, error: "\(error)", committed: false
+                rowsRejected: 0, newColumns: [], widenedColumns: [], seconds: 0, error: "\(error)", committed: false,
+                errorDetail: hostError?.detail
             )
             if !cancelled { lock.withLock { failureList.append(error) } }
             // The command prints stream failures itself (text); JSON collectors get the line.
