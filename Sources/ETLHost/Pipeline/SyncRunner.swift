@@ -3,15 +3,15 @@ import ETLPluginKit
 import Foundation
 
 /// What to sync: the plugins, their configs, the mode and the streams.
-public struct SyncRequest: @unchecked Sendable {
+public struct SyncRequest: Sendable {
     /// Extractor plugin name (for a replay: the original run's extractor).
     public var extractor: String
     /// Warehouse plugin name.
     public var warehouse: String
     /// The extractor's config, validated.
-    public var sourceConfig: [String: Any]
+    public var sourceConfig: JSONObject
     /// The warehouse's config, validated.
-    public var destinationConfig: [String: Any]
+    public var destinationConfig: JSONObject
     /// How tables are loaded.
     public var mode: WriteMode
     /// Upsert keys (column or source field names); nil uses the stream's own.
@@ -41,8 +41,8 @@ public struct SyncRequest: @unchecked Sendable {
     /// What to do with transient failures.
     public var retry = RetryPolicy()
     /// The configs as given (references unresolved, secrets as `***`), for the run record.
-    public var recordedSourceConfig: [String: Any] = [:]
-    public var recordedDestinationConfig: [String: Any] = [:]
+    public var recordedSourceConfig: JSONObject = [:]
+    public var recordedDestinationConfig: JSONObject = [:]
     /// Set by replay: the run whose snapshot is loaded.
     public var replayOf: String?
     /// Let a stream that returned no rows empty an existing table (replace,
@@ -57,7 +57,7 @@ public struct SyncRequest: @unchecked Sendable {
 
     /// A request.
     public init(
-        extractor: String, warehouse: String, sourceConfig: [String: Any], destinationConfig: [String: Any],
+        extractor: String, warehouse: String, sourceConfig: JSONObject, destinationConfig: JSONObject,
         mode: WriteMode, primaryKey: [String]? = nil, streams: [String]? = nil, workDirectory: String
     ) {
         self.extractor = extractor
@@ -147,8 +147,8 @@ public final class SyncRunner: @unchecked Sendable {
             id: runID, pipeline: request.pipeline ?? "\(request.extractor)_to_\(request.warehouse)",
             extractor: request.extractor, warehouse: request.warehouse, mode: request.mode, status: .running,
             startedAt: clock.timestamp(), streams: [], retries: [], pid: getpid(),
-            sourceConfig: request.recordedSourceConfig.mapValues(JSONValue.from),
-            destinationConfig: request.recordedDestinationConfig.mapValues(JSONValue.from),
+            sourceConfig: request.recordedSourceConfig,
+            destinationConfig: request.recordedDestinationConfig,
             incremental: request.incremental, deletions: request.deletions, primaryKey: request.primaryKey,
             snapshot: false, replayOf: request.replayOf), store: store, log: log, clock: clock)
     }

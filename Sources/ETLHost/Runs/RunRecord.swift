@@ -109,23 +109,6 @@ public struct RunRecord: Codable, Sendable {
     public var rowsWritten: Int { streams.reduce(0) { $0 + $1.rowsWritten } }
 }
 
-extension JSONValue {
-    /// A JSON value from what JSONSerialization produces (String, NSNumber,
-    /// Bool, arrays, dictionaries, NSNull).
-    static func from(_ value: Any) -> JSONValue {
-        switch value {
-        case let text as String: return .string(text)
-        case let number as NSNumber:
-            if String(cString: number.objCType) == "c" { return .bool(number.boolValue) }
-            if let exact = Int64(exactly: number.doubleValue), !"\(number)".contains(".") { return .integer(exact) }
-            return .number(number.doubleValue)
-        case let list as [Any]: return .array(list.map(from))
-        case let object as [String: Any]: return .object(object.mapValues(from))
-        default: return .null
-        }
-    }
-}
-
 extension RunRecord.Status {
     /// The status of a run whose streams ended as `streams`: cancelled when
     /// one was cancelled, failed when one failed, else succeeded. Decided

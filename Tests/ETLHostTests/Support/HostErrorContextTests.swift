@@ -82,7 +82,7 @@ import Testing
         try TestSupport.compileCPlugin(["Tests/Fixtures/CPlugins/variant.c"], defines: ["VARIANT_STREAM_FAILS"], output: folder + "/libvariant.so")
         let variant = try PluginLoader().load(libraryAt: folder + "/libvariant.so")
         let sqlite = try PluginLoader().load(libraryAt: TestSupport.productsDirectory + "/libetl_sqlite.so")
-        var request = SyncRequest(extractor: "variant", warehouse: "sqlite", sourceConfig: [:], destinationConfig: ["path": folder + "/w.db"],
+        var request = SyncRequest(extractor: "variant", warehouse: "sqlite", sourceConfig: [:], destinationConfig: ["path": .string(folder + "/w.db")],
                                   mode: .replace, streams: ["numbers"], workDirectory: folder + "/spool")
         request.retry = RetryPolicy(maxAttempts: 1)
         let log = RunLog(runID: "r", path: folder + "/log.jsonl", echo: false)
@@ -99,8 +99,8 @@ import Testing
         try Data("id,name\n1,a\n".utf8).write(to: URL(fileURLWithPath: folder + "/items.csv"))
         let csv = try PluginLoader().load(libraryAt: TestSupport.productsDirectory + "/libetl_csv.so")
         let sqlite = try PluginLoader().load(libraryAt: TestSupport.productsDirectory + "/libetl_sqlite.so")
-        let request = SyncRequest(extractor: "csv", warehouse: "sqlite", sourceConfig: ["path": folder + "/items.csv"],
-                                  destinationConfig: ["path": folder + "/w.db"], mode: .upsert, workDirectory: folder + "/spool")
+        let request = SyncRequest(extractor: "csv", warehouse: "sqlite", sourceConfig: ["path": .string(folder + "/items.csv")],
+                                  destinationConfig: ["path": .string(folder + "/w.db")], mode: .upsert, workDirectory: folder + "/spool")
         let log = RunLog(runID: "r", path: folder + "/log.jsonl", echo: false)
         let runner = try SyncRunner(request: request, source: .plugin(csv), warehouse: sqlite, log: log, store: nil)
         let report = try runner.run()
