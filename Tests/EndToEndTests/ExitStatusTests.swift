@@ -77,6 +77,7 @@ import Testing
         let run = try #require(try Self.runs(sandbox).last)
         #expect(run["status"] as? String == "failed", "\(run)")
         #expect(run["error"] as? String == error)
+        #expect(run["error_detail"] == nil, "an exit() has no fields")
         // --json still gives its one line.
         let line = try #require(result.stdout.split(separator: "\n").first)
         let summary = try #require(Self.jsonObject(line))
@@ -114,6 +115,7 @@ import Testing
         #expect(detail["plugin_status"] as? Int == 2)
         #expect(run["status"] as? String == "failed")
         #expect(run["error"] as? String == error)
+        #expect(try Self.sortedJSON(run["error_detail"]) == #"{"kind":"invalidArgument","plugin":"exits","plugin_status":2}"#)
         let fatalLine = try #require(json.stderr.split(separator: "\n").last)
         let fatal = try #require(Self.jsonObject(fatalLine), "\(json.stderr)")
         #expect(fatal["level"] as? String == "error")

@@ -178,7 +178,9 @@ public final class SyncRunner: @unchecked Sendable {
             reports = try runStreams()
         } catch {
             let error = runLevelError(error)
-            finishRecord(status: (error as? HostError)?.kind == .cancelled ? .cancelled : .failed, error: "\(error)")
+            let detail = (error as? HostError)?.detail
+            finishRecord(status: (error as? HostError)?.kind == .cancelled ? .cancelled : .failed, error: "\(error)",
+                         errorDetail: detail?.isEmpty == false ? detail : nil)
             throw error
         }
         // From the streams, not from the cancellation: a signal that came
@@ -222,8 +224,8 @@ public final class SyncRunner: @unchecked Sendable {
         return place
     }
 
-    private func finishRecord(status: RunRecord.Status, error: String?) {
-        recorder.finish(status: status, error: error)
+    private func finishRecord(status: RunRecord.Status, error: String?, errorDetail: ErrorDetail? = nil) {
+        recorder.finish(status: status, error: error, errorDetail: errorDetail)
         CrashPoint.reach("run-finished")
         log.write(.info, plugin: nil, stream: nil, "run \(runID) \(status.rawValue)")
     }

@@ -70,6 +70,10 @@ public struct RunRecord: Codable, Sendable {
     public var streams: [StreamReport]
     /// What stopped the run, when it did not get to its streams.
     public var error: String?
+    /// The fields of ``error`` (plugin, stream, table, row, database
+    /// codes) when a ``HostError`` stopped the run and names any; nil (and
+    /// absent from JSON) otherwise and in records written before this field.
+    public var errorDetail: ErrorDetail?
     /// Every retry, by the host or a plugin.
     public var retries: [RetryEvent]
     /// The process that ran it.
@@ -94,6 +98,7 @@ public struct RunRecord: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case id, pipeline, extractor, warehouse, mode, status, streams, error, retries, pid, incremental, deletions
+        case errorDetail = "error_detail"
         case snapshot
         case startedAt = "started_at"
         case finishedAt = "finished_at"
