@@ -85,19 +85,6 @@ public enum ConfigValue: Sendable, Equatable {
     /// A mapping.
     case object([String: ConfigValue])
 
-    /// The value as Foundation objects, as ``ETLHost/ConfigResolver`` takes them.
-    public var foundationValue: Any {
-        switch self {
-        case .string(let value): value
-        case .integer(let value): value
-        case .number(let value): value
-        case .boolean(let value): value
-        case .null: NSNull()
-        case .array(let values): values.map(\.foundationValue)
-        case .object(let values): values.mapValues(\.foundationValue)
-        }
-    }
-
     /// The value as the host's JSON value, as ``ETLHost/ConfigResolver``
     /// takes it.
     public var jsonValue: JSONValue {
