@@ -1,4 +1,5 @@
 import ETLHost
+import ETLPluginKit
 import Foundation
 
 /// The conformance suite of `etl-host plugins test`: runs every check of
@@ -111,18 +112,18 @@ public struct ConformanceSuite: Sendable {
     /// `{}` or which option the skipped checks should name.
     private func resolveConfig(_ descriptor: PluginDescriptor, into options: inout ConformanceOptions) throws {
         let resolver = try ConfigResolver(plugin: descriptor.name, schemaJSON: descriptor.configSchema)
-        var fileObject: [String: Any] = [:]
+        var fileObject: JSONObject = [:]
         if let text = configFileJSON {
             guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
                 throw HostError(.invalidArgument, "the --config file is not a JSON object (the plugin's config)")
             }
-            fileObject = object
+            fileObject = object.mapValues(JSONValue.from)
         }
         let schema = (try? JSONSerialization.jsonObject(with: Data(descriptor.configSchema.utf8))) as? [String: Any] ?? [:]
         let required = schema["required"] as? [String] ?? []
         let properties = ((schema["properties"] as? [String: Any]) ?? [:]).keys.sorted()
         if !settings.isEmpty || configFileJSON != nil {
-            let config: [String: Any]
+            let config: JSONObject
             do {
                 config = try resolver.resolve(settings: settings, file: fileObject)
             } catch let error as HostError {

@@ -56,10 +56,10 @@ struct ReplayCommand: ParsableCommand {
             let warehousePlugin = try registry.load(named: warehouseName, kind: .warehouse)
             let shadowing = registry.shadowingNotices(for: [warehouseName])
             let resolver = try ConfigResolver(plugin: warehouseName, schemaJSON: warehousePlugin.descriptor.configSchema)
-            var recorded: [String: Any] = [:]
+            var recorded: JSONObject = [:]
             if dest.isEmpty, warehouseName == original.warehouse {
-                recorded = original.destinationConfig.mapValues(\.foundation)
-                for (key, value) in recorded where value as? String == ConfigResolver.redactedValue {
+                recorded = original.destinationConfig
+                for (key, value) in recorded.sorted(by: { $0.key < $1.key }) where value == .string(ConfigResolver.redactedValue) {
                     throw HostError(.invalidArgument, "run \(original.id) was loaded with a secret '\(key)' typed on the command line, which is not stored; pass it again: etl-host replay \(original.id) \(warehouseName) -d \(key)=... (or -d \(key)=@env:NAME)")
                 }
             }
@@ -84,21 +84,6 @@ struct ReplayCommand: ParsableCommand {
                 return try SyncRunner(request: request, source: .snapshot(snapshot), warehouse: warehousePlugin, runID: runID,
                                log: log, store: store, observer: progress, cancellation: cancellation)
             }, secrets: resolver.secretValues(destinationConfig))
-        }
-    }
-}
-
-extension JSONValue {
-    /// The value as JSONSerialization objects.
-    var foundation: Any {
-        switch self {
-        case .null: NSNull()
-        case .bool(let value): value
-        case .integer(let value): value
-        case .number(let value): value
-        case .string(let value): value
-        case .array(let values): values.map(\.foundation)
-        case .object(let members): members.mapValues(\.foundation)
         }
     }
 }

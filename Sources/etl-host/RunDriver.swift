@@ -127,7 +127,8 @@ enum RunDriver {
             // The run stopped before its streams; it is recorded with this error.
             let hostError = error as? HostError ?? HostError(.io, "\(error)")
             ExitGuard.disarm()
-            if options.json { say(FailureSummary(runID: runID, status: hostError.kind == .cancelled ? "cancelled" : "failed", error: hostError.message).line) }
+            if options.json { say(FailureSummary(runID: runID, status: hostError.kind == .cancelled ? "cancelled" : "failed", error: hostError.message,
+                                                errorDetail: hostError.detail.isEmpty ? nil : hostError.detail).line) }
             printFatal(hostError.message, format: format, log: log)
             throw ExitCode(hostError.exitStatus.rawValue)
         }
@@ -156,16 +157,19 @@ enum RunDriver {
 }
 
 /// The `--json` summary of a command that failed before its run had
-/// streams: `{"error": "...", "run_id": "..." or null, "status": "failed", "streams": []}`.
+/// streams: `{"error": "...", "run_id": "..." or null, "status": "failed", "streams": []}`,
+/// with `"error_detail"` when the error names a plugin, stream, table or row.
 struct FailureSummary: Encodable {
     var runID: String?
     var status: String
     var error: String
+    var errorDetail: ErrorDetail?
     var streams: [StreamReport] = []
 
     enum CodingKeys: String, CodingKey {
         case status, error, streams
         case runID = "run_id"
+        case errorDetail = "error_detail"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -173,6 +177,7 @@ struct FailureSummary: Encodable {
         try container.encode(runID, forKey: .runID)  // null, not left out
         try container.encode(status, forKey: .status)
         try container.encode(error, forKey: .error)
+        try container.encodeIfPresent(errorDetail, forKey: .errorDetail)
         try container.encode(streams, forKey: .streams)
     }
 

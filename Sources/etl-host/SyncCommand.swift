@@ -156,8 +156,8 @@ struct SyncCommand: ParsableCommand {
 struct SyncConfigFile {
     var extractor: String?
     var warehouse: String?
-    var source: [String: Any] = [:]
-    var destination: [String: Any] = [:]
+    var source: JSONObject = [:]
+    var destination: JSONObject = [:]
     var mode: String?
     var primaryKey: [String]?
     var streams: [String]?
@@ -180,7 +180,8 @@ struct SyncConfigFile {
         }
         return SyncConfigFile(
             extractor: object["extractor"] as? String, warehouse: object["warehouse"] as? String,
-            source: object["source"] as? [String: Any] ?? [:], destination: object["destination"] as? [String: Any] ?? [:],
+            source: (object["source"] as? [String: Any] ?? [:]).mapValues(JSONValue.from),
+            destination: (object["destination"] as? [String: Any] ?? [:]).mapValues(JSONValue.from),
             mode: object["mode"] as? String, primaryKey: object["primary_key"] as? [String], streams: object["streams"] as? [String],
             incremental: object["incremental"] as? Bool, deletions: object["deletions"] as? String,
             allowEmpty: object["allow_empty"] as? Bool

@@ -35,6 +35,12 @@ import Testing
         try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
     }
 
+    /// `value` as JSON text with sorted keys (nil when it is absent).
+    static func sortedJSON(_ value: Any?) throws -> String? {
+        guard let value else { return nil }
+        return String(decoding: try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys]), as: UTF8.self)
+    }
+
     static let message = "the process was ended by a call to exit() while %@, not by etl-host: a plugin (or a library it uses) must return an error instead of exiting"
 
     @Test func aPluginThatCallsExitZeroInInitIsRefusedWithExitCode2() throws {
@@ -71,6 +77,7 @@ import Testing
         let run = try #require(try Self.runs(sandbox).last)
         #expect(run["status"] as? String == "failed", "\(run)")
         #expect(run["error"] as? String == error)
+        #expect(run["error_detail"] == nil, "an exit() has no fields")
         // --json still gives its one line.
         let line = try #require(result.stdout.split(separator: "\n").first)
         let summary = try #require(Self.jsonObject(line))
@@ -100,8 +107,15 @@ import Testing
         #expect(summary["run_id"] as? String == run["id"] as? String)
         #expect(summary["status"] as? String == "failed")
         #expect(summary["error"] as? String == error)
+        // The error's fields beside its text (additive: `error` is unchanged).
+        let detail = try #require(summary["error_detail"] as? [String: Any], "\(line)")
+        #expect(detail.keys.sorted() == ["kind", "plugin", "plugin_status"])
+        #expect(detail["kind"] as? String == "invalidArgument")
+        #expect(detail["plugin"] as? String == "exits")
+        #expect(detail["plugin_status"] as? Int == 2)
         #expect(run["status"] as? String == "failed")
         #expect(run["error"] as? String == error)
+        #expect(try Self.sortedJSON(run["error_detail"]) == #"{"kind":"invalidArgument","plugin":"exits","plugin_status":2}"#)
         let fatalLine = try #require(json.stderr.split(separator: "\n").last)
         let fatal = try #require(Self.jsonObject(fatalLine), "\(json.stderr)")
         #expect(fatal["level"] as? String == "error")
@@ -117,6 +131,12 @@ import Testing
         #expect(result.stderr == "etl-host: error: stream 'items': --mode upsert needs a primary key; pass --primary-key COLUMN[,COLUMN] (the source defines none)\n")
         #expect(result.stdout.split(separator: "\n").count == 1, "\(result.stdout)")
         #expect(Self.jsonObject(result.stdout.dropLast())?["status"] as? String == "failed")
+        // The stream's error fields, in the summary and in the run record alike.
+        let expected = #"{"kind":"invalidArgument","stream":"items","table":"items"}"#
+        let summaryStream = try #require((Self.jsonObject(result.stdout.dropLast())?["streams"] as? [[String: Any]])?.first)
+        #expect(try Self.sortedJSON(summaryStream["error_detail"]) == expected)
+        let recordStream = try #require((try Self.runs(sandbox).last?["streams"] as? [[String: Any]])?.first)
+        #expect(try Self.sortedJSON(recordStream["error_detail"]) == expected)
         // With JSON logs the stream's error is one JSON line, not a JSON line and a text one.
         let logged = try Self.run(sandbox, ["sync", "csv", "sqlite", "-s", "path=items.csv", "--mode", "upsert", "--log-format", "json"])
         #expect(logged.status == 64)

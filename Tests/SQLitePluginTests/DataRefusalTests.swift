@@ -23,7 +23,7 @@ struct DataRefusalTests {
         }
         #expect(failure == HostError(.badData, "plugin 'sqlite': write to table 'people' failed: table "
             + "\"people\": INSERT of row 2 failed: UNIQUE constraint failed: people.id (SQLITE_CONSTRAINT_PRIMARYKEY) "
-            + "[ETL_ERR_DATA (10)]", pluginStatus: 10))
+            + "[ETL_ERR_DATA (10)]", pluginStatus: 10, plugin: "sqlite", table: "people"))
         #expect(failure?.exitStatus == .badData)
         writer.rollback()
         #expect(try db.dump() == before)

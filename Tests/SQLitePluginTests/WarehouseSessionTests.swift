@@ -129,7 +129,7 @@ struct WarehouseSessionTests {
         #expect(writer.rowsWritten == 4)
         let failure = hostError { try writer.write(try batch(rows: 3)) }
         #expect(failure == HostError(.badData, "plugin 'leaky': write to table 't' failed: row 3 is bad "
-            + "[ETL_ERR_DATA (10)]", pluginStatus: 10))
+            + "[ETL_ERR_DATA (10)]", pluginStatus: 10, plugin: "leaky", table: "t"))
         #expect(failure?.exitStatus == .badData)
         #expect(writer.rowsWritten == 4)
     }
@@ -139,7 +139,8 @@ struct WarehouseSessionTests {
         let instance = try openLeaky()
         let failing = try instance.begin(table: "t", schema: ArrowBatchSchema(Self.fields), mode: .append, runID: "r")
         #expect(hostError { try failing.commit(stateKey: "x") } == HostError(
-            .operationFailed, "plugin 'leaky': commit of table 't' failed: disk gone [ETL_ERR_IO (4)]", pluginStatus: 4))
+            .operationFailed, "plugin 'leaky': commit of table 't' failed: disk gone [ETL_ERR_IO (4)]", pluginStatus: 4,
+            plugin: "leaky", table: "t"))
         #expect(!failing.isFinished)
         failing.rollback()
 
@@ -162,7 +163,7 @@ struct WarehouseSessionTests {
         #expect(try instance.stateGet(key: "k") == #"{"n":42}"#)
         #expect(try instance.tableSchema(name: "t") == nil)
         #expect(hostError { _ = try instance.schemaGet(table: "t") } == HostError(
-            .operationFailed, "plugin 'leaky' does not implement schema_get", pluginStatus: 8))
+            .operationFailed, "plugin 'leaky' does not implement schema_get", pluginStatus: 8, plugin: "leaky"))
     }
 
     @Test("warehouse operations on an extractor are refused, naming what it is")

@@ -1,3 +1,4 @@
+import ETLPluginKit
 import Foundation
 
 /// Builds a plugin's config object from `KEY=VALUE` settings and a config
@@ -60,10 +61,10 @@ public struct ConfigResolver: Sendable {
     ///
     /// - Throws: `.invalidArgument` naming the key and listing the valid ones.
     public func resolve(
-        settings: [String], file: [String: Any] = [:],
+        settings: [String], file: JSONObject = [:],
         environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws -> [String: Any] {
-        var config: [String: Any] = [:]
+    ) throws -> JSONObject {
+        var config: JSONObject = [:]
         for (key, value) in file {
             config[key] = try resolveReferences(key: key, value: value, environment: environment)
         }
@@ -73,7 +74,7 @@ public struct ConfigResolver: Sendable {
             }
             let key = String(setting[..<equals])
             let text = String(setting[setting.index(after: equals)...])
-            let resolved = try resolveReferences(key: key, value: text, environment: environment)
+            let resolved = try resolveReferences(key: key, value: .string(text), environment: environment)
             config[key] = try coerce(key: key, resolved)
         }
         try validate(config)
@@ -81,7 +82,7 @@ public struct ConfigResolver: Sendable {
     }
 
     /// Checks keys, required keys, types and enums.
-    public func validate(_ config: [String: Any]) throws {
+    public func validate(_ config: JSONObject) throws {
         let valid = validKeys.joined(separator: ", ")
         if !allowsOtherKeys {
             for key in config.keys.sorted() where properties[key] == nil {
@@ -97,31 +98,42 @@ public struct ConfigResolver: Sendable {
             if let type = property.type, !Self.matches(value, type: type) {
                 throw HostError(.invalidArgument, "\(plugin): config key '\(key)' must be \(Self.article(type)) \(type)")
             }
-            if let allowed = property.allowed, !allowed.contains("\(value)") {
+            if let allowed = property.allowed, !allowed.contains(value.plainText) {
                 throw HostError(.invalidArgument, "\(plugin): config key '\(key)' must be one of: \(allowed.joined(separator: ", "))")
             }
         }
     }
 
-    /// The config as JSON text, for the plugin's open().
-    public static func json(_ config: [String: Any]) throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: config, options: [.sortedKeys, .withoutEscapingSlashes])
+    /// The config as JSON text, for the plugin's open(): sorted keys,
+    /// written by JSONSerialization as before configs were typed.
+    public static func json(_ config: JSONObject) throws -> String {
+        try json(foundationObject: config.mapValues(\.foundation))
+    }
+
+    /// A JSON object of Foundation values (such as the run row a stream
+    /// commits) as the same text: sorted keys, slashes unescaped.
+    public static func json(_ object: [String: Any]) throws -> String {
+        try json(foundationObject: object)
+    }
+
+    private static func json(foundationObject object: [String: Any]) throws -> String {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: data, as: UTF8.self)
     }
 
     /// The config as the user gave it, to record with a run so that it can
     /// be replayed: `@env:`/`@file:` references stay references, other
     /// values of secret keys become `***` (never stored).
-    public func recordable(settings: [String], file: [String: Any] = [:]) -> [String: Any] {
-        var config: [String: Any] = [:]
+    public func recordable(settings: [String], file: JSONObject = [:]) -> JSONObject {
+        var config: JSONObject = [:]
         for (key, value) in file { config[key] = value }
         for setting in settings {
             guard let equals = setting.firstIndex(of: "=") else { continue }
-            config[String(setting[..<equals])] = String(setting[setting.index(after: equals)...])
+            config[String(setting[..<equals])] = .string(String(setting[setting.index(after: equals)...]))
         }
         return config.reduce(into: [:]) { result, pair in
-            let isReference = (pair.value as? String).map { $0.hasPrefix("@env:") || $0.hasPrefix("@file:") } ?? false
-            result[pair.key] = properties[pair.key]?.secret == true && !isReference ? Self.redactedValue : pair.value
+            let isReference = if case .string(let text) = pair.value { text.hasPrefix("@env:") || text.hasPrefix("@file:") } else { false }
+            result[pair.key] = properties[pair.key]?.secret == true && !isReference ? .string(Self.redactedValue) : pair.value
         }
     }
 
@@ -130,28 +142,28 @@ public struct ConfigResolver: Sendable {
 
     /// The resolved values of the secret keys of `config` (at least 4
     /// characters long), for scrubbing log messages.
-    public func secretValues(_ config: [String: Any]) -> [String] {
+    public func secretValues(_ config: JSONObject) -> [String] {
         config.compactMap { key, value in
-            guard properties[key]?.secret == true, let text = value as? String, text.count >= 4 else { return nil }
+            guard properties[key]?.secret == true, case .string(let text) = value, text.count >= 4 else { return nil }
             return text
         }
     }
 
     /// The config with secret values replaced by `***`, for output and logs.
-    public func redacted(_ config: [String: Any]) -> [String: Any] {
+    public func redacted(_ config: JSONObject) -> JSONObject {
         config.reduce(into: [:]) { result, pair in
-            result[pair.key] = properties[pair.key]?.secret == true ? "***" : pair.value
+            result[pair.key] = properties[pair.key]?.secret == true ? .string("***") : pair.value
         }
     }
 
-    private func resolveReferences(key: String, value: Any, environment: [String: String]) throws -> Any {
-        guard let text = value as? String else { return value }
+    private func resolveReferences(key: String, value: JSONValue, environment: [String: String]) throws -> JSONValue {
+        guard case .string(let text) = value else { return value }
         if text.hasPrefix("@env:") {
             let name = String(text.dropFirst(5))
             guard let found = environment[name], !found.isEmpty else {
                 throw HostError(.invalidArgument, "\(plugin): config key '\(key)' comes from the environment variable \(name), which is not set")
             }
-            return found
+            return .string(found)
         }
         if text.hasPrefix("@file:") {
             let path = String(text.dropFirst(6))
@@ -160,59 +172,55 @@ public struct ConfigResolver: Sendable {
             }
             var content = String(decoding: data, as: UTF8.self)
             while content.hasSuffix("\n") || content.hasSuffix("\r") { content.removeLast() }
-            return content
+            return .string(content)
         }
-        return text
+        return value
     }
 
-    private func coerce(key: String, _ value: Any) throws -> Any {
-        guard let text = value as? String, let type = properties[key]?.type else { return value }
+    private func coerce(key: String, _ value: JSONValue) throws -> JSONValue {
+        guard case .string(let text) = value, let type = properties[key]?.type else { return value }
         func bad() -> HostError {
             HostError(.invalidArgument, "\(plugin): config key '\(key)' must be \(Self.article(type)) \(type), not '\(properties[key]?.secret == true ? "***" : text)'")
         }
         switch type {
         case "integer":
             guard let number = Int(text) else { throw bad() }
-            return number
+            return .integer(Int64(number))
         case "number":
             guard let number = Double(text), number.isFinite else { throw bad() }
-            return number
+            return .number(number)
         case "boolean":
             switch text.lowercased() {
-            case "true", "yes", "1", "on": return true
-            case "false", "no", "0", "off": return false
+            case "true", "yes", "1", "on": return .bool(true)
+            case "false", "no", "0", "off": return .bool(false)
             default: throw bad()
             }
         case "array":
             // A JSON array (`["Customers","Orders, 2024"]`) is taken as one, never as a single item.
             guard text.trimmingCharacters(in: .whitespaces).hasPrefix("[") else {
-                return text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                return .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
             }
-            guard let array = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [Any] else {
+            guard let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8)), case .array(let array) = JSONValue.from(parsed) else {
                 throw HostError(.invalidArgument, "\(plugin): config key '\(key)' starts with '[' but is not a JSON "
                     + "array: write comma-separated values (\(key)=a,b) or a JSON array (\(key)='[\"a\",\"b\"]')")
             }
-            return array
+            return .array(array)
         case "object":
-            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { throw bad() }
-            return object
+            guard let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8)), case .object(let object) = JSONValue.from(parsed) else {
+                throw bad()
+            }
+            return .object(object)
         default:
-            return text
+            return value
         }
     }
 
-    private static func matches(_ value: Any, type: String) -> Bool {
-        switch type {
-        case "string": return value is String
-        case "integer":
-            if value is Bool { return false }
-            if value is Int { return true }
-            if let number = value as? Double { return number.rounded() == number }
-            return false
-        case "number": return !(value is Bool) && (value is Double || value is Int)
-        case "boolean": return value is Bool
-        case "array": return value is [Any]
-        case "object": return value is [String: Any]
+    private static func matches(_ value: JSONValue, type: String) -> Bool {
+        switch (type, value) {
+        case ("string", .string), ("integer", .integer), ("number", .integer), ("number", .number),
+             ("boolean", .bool), ("array", .array), ("object", .object): return true
+        case ("integer", .number(let number)): return number.rounded() == number
+        case ("string", _), ("integer", _), ("number", _), ("boolean", _), ("array", _), ("object", _): return false
         default: return true
         }
     }

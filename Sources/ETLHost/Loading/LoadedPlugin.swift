@@ -31,7 +31,7 @@ public final class LoadedPlugin: @unchecked Sendable {
         self.raw = raw
         self.negotiatedABI = negotiatedABI
         func fail(_ problem: String) -> HostError {
-            HostError(.pluginFailed, "plugin '\(path)' has an invalid descriptor: \(problem)")
+            HostError(.pluginFailed, "plugin '\(path)' has an invalid descriptor: \(problem)", plugin: path)
         }
         func string(_ pointer: UnsafePointer<CChar>?) -> String? { pointer.map { String(cString: $0) } }
 
@@ -44,7 +44,7 @@ public final class LoadedPlugin: @unchecked Sendable {
         let toolchain = string(raw.toolchain)
         if language == "swift" {
             guard let toolchain, toolchain == hostToolchain else {
-                throw HostError(.abiMismatch, "plugin '\(path)' is a Swift plugin built with \(toolchain ?? "an unknown toolchain"); this etl-host was built with \(hostToolchain), and Swift has no stable ABI on Linux: rebuild the plugin with \(hostToolchain)")
+                throw HostError(.abiMismatch, "plugin '\(path)' is a Swift plugin built with \(toolchain ?? "an unknown toolchain"); this etl-host was built with \(hostToolchain), and Swift has no stable ABI on Linux: rebuild the plugin with \(hostToolchain)", plugin: path)
             }
         }
         guard let schemaText = string(raw.config_schema),
@@ -126,7 +126,7 @@ public final class LoadedPlugin: @unchecked Sendable {
     }
 
     func kindMismatch(needed kind: PluginKind) -> HostError {
-        HostError(.invalidArgument, "plugin '\(descriptor.name)' (\(path)) is \(descriptor.kind == .extractor ? "an extractor" : "a warehouse"), but \(kind == .extractor ? "an extractor" : "a warehouse") is needed here")
+        HostError(.invalidArgument, "plugin '\(descriptor.name)' (\(path)) is \(descriptor.kind == .extractor ? "an extractor" : "a warehouse"), but \(kind == .extractor ? "an extractor" : "a warehouse") is needed here", plugin: descriptor.name)
     }
 
     /// Valid plugin names: 1-64 of a-z, 0-9, '-', '_'.

@@ -37,7 +37,8 @@ public final class PluginInstance: @unchecked Sendable {
             try plugin.call("open") { error in plugin.raw.open!(&request, &opened, error) }
         }
         guard let opened else {
-            throw HostError(.pluginFailed, "plugin '\(plugin.descriptor.name)': open returned ETL_OK without an instance")
+            throw HostError(.pluginFailed, "plugin '\(plugin.descriptor.name)': open returned ETL_OK without an instance",
+                            plugin: plugin.descriptor.name)
         }
         handle = opened
     }
@@ -117,7 +118,7 @@ public final class PluginInstance: @unchecked Sendable {
                     request.stream = name
                     request.state_json = state
                     request.keys_only = keysOnly ? 1 : 0
-                    try plugin.call(keysOnly ? "read of the keys of '\(stream)'" : "read '\(stream)'") { error in ops.read!(handle, &request, arrowStream, error) }
+                    try plugin.call(keysOnly ? "read of the keys of '\(stream)'" : "read '\(stream)'", stream: stream) { error in ops.read!(handle, &request, arrowStream, error) }
                 }
             }
         } catch {
@@ -149,7 +150,7 @@ public final class PluginInstance: @unchecked Sendable {
         guard let checkpoint = ops.checkpoint else { return nil }
         let handle = try liveHandle()
         return try stream.withCString { name in
-            try plugin.callReturningBuffer("checkpoint '\(stream)'") { buffer, error in checkpoint(handle, name, buffer, error) }
+            try plugin.callReturningBuffer("checkpoint '\(stream)'", stream: stream) { buffer, error in checkpoint(handle, name, buffer, error) }
         }
     }
 }
@@ -196,7 +197,8 @@ public final class ExtractorStream: @unchecked Sendable {
         }
         return HostError(kind, "plugin '\(plugin)': stream '\(stream)': \(error.message) [\(error.code)]",
                          pluginStatus: error.code.rawValue, retryable: error.retryable,
-                         retryAfterSeconds: error.retryAfterSeconds, sqlstate: error.sqlstate, vendorCode: error.vendorCode)
+                         retryAfterSeconds: error.retryAfterSeconds, sqlstate: error.sqlstate, vendorCode: error.vendorCode,
+                         plugin: plugin, stream: stream)
     }
 }
 
@@ -213,7 +215,11 @@ extension LoadedPlugin {
     /// `ETL_ERR_DATA` from any operation, an extractor's as a warehouse's,
     /// is `.badData` (exit 65) and never retried, whatever its retryable
     /// flag says; every other failure is `.operationFailed`.
-    func call(_ operation: String, _ body: (UnsafeMutablePointer<etl_error>) -> etl_status) throws {
+    ///
+    /// The error names the plugin in its ``HostError/plugin`` field, and
+    /// `stream`/`table` when the caller gives them.
+    func call(_ operation: String, stream: String? = nil, table: String? = nil,
+              _ body: (UnsafeMutablePointer<etl_error>) -> etl_status) throws {
         var error = emptyError()
         let status = body(&error)
         guard status != ETL_OK.rawValue else { return }
@@ -222,14 +228,16 @@ extension LoadedPlugin {
         throw HostError(isBadData ? .badData : .operationFailed,
                         "plugin '\(descriptor.name)': \(operation) failed: \(failure.message) [\(PluginStatusCode.name(status))]",
                         pluginStatus: status, retryable: failure.retryable && !isBadData,
-                        retryAfterSeconds: failure.retryAfterSeconds, sqlstate: failure.sqlstate, vendorCode: failure.vendorCode)
+                        retryAfterSeconds: failure.retryAfterSeconds, sqlstate: failure.sqlstate, vendorCode: failure.vendorCode,
+                        plugin: descriptor.name, stream: stream, table: table)
     }
 
     /// Calls an operation that fills an etl_buffer and returns its text.
-    func callReturningBuffer(_ operation: String, _ body: (UnsafeMutablePointer<etl_buffer>, UnsafeMutablePointer<etl_error>) -> etl_status) throws -> String {
+    func callReturningBuffer(_ operation: String, stream: String? = nil, table: String? = nil,
+                             _ body: (UnsafeMutablePointer<etl_buffer>, UnsafeMutablePointer<etl_error>) -> etl_status) throws -> String {
         var buffer = etl_buffer()
         buffer.struct_size = UInt32(MemoryLayout<etl_buffer>.size)
-        try call(operation) { error in body(&buffer, error) }
+        try call(operation, stream: stream, table: table) { error in body(&buffer, error) }
         defer { if let release = buffer.release { release(&buffer) } }
         guard let data = buffer.data else { return "" }
         return String(decoding: UnsafeRawBufferPointer(start: data, count: Int(buffer.length)), as: UTF8.self)

@@ -45,11 +45,11 @@ public struct PluginLoader: Sendable {
         try Self.checkIsSharedLibrary(path)
         guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE) else {
             let reason = dlerror().map { String(cString: $0) } ?? "unknown reason"
-            throw HostError(.notAPlugin, "cannot load plugin '\(path)': \(reason)")
+            throw HostError(.notAPlugin, "cannot load plugin '\(path)': \(reason)", plugin: path)
         }
         // Never dlclose: see the type's documentation.
         guard let symbol = dlsym(handle, entrySymbol) else {
-            throw HostError(.notAPlugin, "'\(path)' is a shared library but not an etl-host plugin: it exports no entry symbol '\(entrySymbol)' (declare it with ETL_EXPORT in C or @_cdecl(\"\(entrySymbol)\") in Swift)")
+            throw HostError(.notAPlugin, "'\(path)' is a shared library but not an etl-host plugin: it exports no entry symbol '\(entrySymbol)' (declare it with ETL_EXPORT in C or @_cdecl(\"\(entrySymbol)\") in Swift)", plugin: path)
         }
         let initialize = unsafeBitCast(symbol, to: etl_plugin_init_fn.self)
         let plugin = try callInit(initialize, path: path)
@@ -73,21 +73,21 @@ public struct PluginLoader: Sendable {
         let pluginABI = descriptor.pointee.abi_version
         if status == ETL_ERR_ABI_MISMATCH.rawValue || (pluginABI != 0 && pluginABI >> 16 != hostABI >> 16) {
             let built = pluginABI == 0 ? "another ABI" : "ABI \(HostABI.string(pluginABI))"
-            throw HostError(.abiMismatch, "plugin '\(path)' was built for \(built); this etl-host speaks ABI \(HostABI.string(hostABI)) and needs the same major version: rebuild the plugin against this etl_plugin.h" + (message.map { " (the plugin says: \($0))" } ?? ""))
+            throw HostError(.abiMismatch, "plugin '\(path)' was built for \(built); this etl-host speaks ABI \(HostABI.string(hostABI)) and needs the same major version: rebuild the plugin against this etl_plugin.h" + (message.map { " (the plugin says: \($0))" } ?? ""), plugin: path)
         }
         guard status == ETL_OK.rawValue else {
-            throw HostError(.pluginFailed, "plugin '\(path)' failed to initialize: \(PluginStatusCode.name(status)): \(message ?? "no message")")
+            throw HostError(.pluginFailed, "plugin '\(path)' failed to initialize: \(PluginStatusCode.name(status)): \(message ?? "no message")", plugin: path)
         }
 
         // Treat everything past the size the plugin filled as absent.
         let filled = Int(descriptor.pointee.struct_size)
         let minimum = MemoryLayout<etl_plugin>.offset(of: \etl_plugin.warehouse)! + MemoryLayout<UnsafeRawPointer>.size
         guard filled >= minimum else {
-            throw HostError(.pluginFailed, "plugin '\(path)' filled a descriptor of \(filled) bytes; ABI 1.0 needs at least \(minimum) (set struct_size to the size you filled)")
+            throw HostError(.pluginFailed, "plugin '\(path)' filled a descriptor of \(filled) bytes; ABI 1.0 needs at least \(minimum) (set struct_size to the size you filled)", plugin: path)
         }
         if filled < hostSize { (raw + filled).initializeMemory(as: UInt8.self, repeating: 0, count: hostSize - filled) }
         guard pluginABI != 0 else {
-            throw HostError(.pluginFailed, "plugin '\(path)' did not set abi_version in its descriptor")
+            throw HostError(.pluginFailed, "plugin '\(path)' did not set abi_version in its descriptor", plugin: path)
         }
         return try LoadedPlugin(
             path: path, descriptor: descriptor.pointee,
@@ -101,12 +101,12 @@ public struct PluginLoader: Sendable {
     package static func checkIsSharedLibrary(_ path: String) throws {
         let header = try LibraryFile.header(ofLibraryAt: path, count: 18)
         guard header.count >= 18, header.prefix(4) == [0x7F, 0x45, 0x4C, 0x46] else {
-            throw HostError(.notAPlugin, "cannot load plugin '\(path)': not a shared library (no ELF header)")
+            throw HostError(.notAPlugin, "cannot load plugin '\(path)': not a shared library (no ELF header)", plugin: path)
         }
         // e_type at offset 16: 3 = ET_DYN (shared object or PIE).
         let type = UInt16(header[16]) | UInt16(header[17]) << 8
         guard type == 3 else {
-            throw HostError(.notAPlugin, "cannot load plugin '\(path)': an ELF file but not a shared library (build it with -shared -fPIC)")
+            throw HostError(.notAPlugin, "cannot load plugin '\(path)': an ELF file but not a shared library (build it with -shared -fPIC)", plugin: path)
         }
     }
 }

@@ -100,7 +100,7 @@ public final class QueryStream: @unchecked Sendable {
     ///   after ``close()``.
     public func next() throws -> ImportedBatch? {
         guard let reader else {
-            throw HostError(.invalidArgument, "plugin '\(pluginName)': query: the stream is closed")
+            throw HostError(.invalidArgument, "plugin '\(pluginName)': query: the stream is closed", plugin: pluginName)
         }
         do { return try reader.next() } catch { throw Self.hostError(error, plugin: pluginName) }
     }
@@ -120,6 +120,8 @@ public final class QueryStream: @unchecked Sendable {
         default: .operationFailed
         }
         return HostError(kind, "plugin '\(plugin)': query: \(error.message) [\(error.code)]",
-                         pluginStatus: error.code.rawValue, retryable: error.retryable)
+                         pluginStatus: error.code.rawValue, retryable: error.retryable,
+                         retryAfterSeconds: error.retryAfterSeconds, sqlstate: error.sqlstate, vendorCode: error.vendorCode,
+                         plugin: plugin)
     }
 }

@@ -65,7 +65,7 @@ extension PluginInstance {
                     request.key_columns = keys.isEmpty ? nil : keys.baseAddress
                     request.run_id = run
                     request.deletions = deletions.rawValue
-                    try plugin.callWarehouse("begin \(mode) of table '\(table)'") { error in
+                    try plugin.callWarehouse("begin \(mode) of table '\(table)'", table: table) { error in
                         ops.begin!(handle, &request, &writer, error)
                     }
                 }
@@ -111,7 +111,7 @@ extension PluginInstance {
         let handle = try usableHandle(for: "schema_get")
         return try plugin.nilWhenNotFound {
             try table.withCString { cTable in
-                try plugin.callReturningBuffer("schema_get '\(table)'") { buffer, error in
+                try plugin.callReturningBuffer("schema_get '\(table)'", table: table) { buffer, error in
                     schemaGet(handle, cTable, buffer, error)
                 }
             }
@@ -136,7 +136,7 @@ extension PluginInstance {
         }
         let found = try plugin.nilWhenNotFound { () -> Bool in
             try name.withCString { cName in
-                try plugin.call("table_schema '\(name)'") { error in tableSchema(handle, cName, cSchema, error) }
+                try plugin.call("table_schema '\(name)'", table: name) { error in tableSchema(handle, cName, cSchema, error) }
             }
             return true
         }
@@ -222,7 +222,7 @@ public final class WarehouseWriter: @unchecked Sendable {
         let rows = batch.pointee.length
         var failure: (any Error)?
         do {
-            try instance.plugin.callWarehouse("write to table '\(table)'") { error in ops.write!(handle, batch, error) }
+            try instance.plugin.callWarehouse("write to table '\(table)'", table: table) { error in ops.write!(handle, batch, error) }
         } catch {
             failure = error
         }
@@ -243,8 +243,7 @@ public final class WarehouseWriter: @unchecked Sendable {
     /// stay as they are.
     static func refusedValue(_ failure: any Error) -> any Error {
         guard let error = failure as? HostError, error.pluginStatus == Int32(PluginError.Code.data.rawValue) else { return failure }
-        return HostError(.badData, error.message, pluginStatus: error.pluginStatus, retryable: error.retryable,
-                         retryAfterSeconds: error.retryAfterSeconds, sqlstate: error.sqlstate, vendorCode: error.vendorCode)
+        return error.changingKind(to: .badData)
     }
 
     /// Records keys still present at the source, for a writer begun with
@@ -266,7 +265,7 @@ public final class WarehouseWriter: @unchecked Sendable {
         }
         var failure: (any Error)?
         do {
-            try instance.plugin.callWarehouse("present keys of table '\(table)'") { error in
+            try instance.plugin.callWarehouse("present keys of table '\(table)'", table: table) { error in
                 writePresentKeys(handle, batch, error)
             }
         } catch {
@@ -321,7 +320,7 @@ public final class WarehouseWriter: @unchecked Sendable {
                         request.state_json = state
                         request.run_json = run
                         request.schema_json = schema
-                        try instance.plugin.callWarehouse("commit of table '\(table)'") { error in
+                        try instance.plugin.callWarehouse("commit of table '\(table)'", table: table) { error in
                             ops.commit!(handle, &request, error)
                         }
                     }
@@ -361,19 +360,19 @@ extension LoadedPlugin {
     /// primary key in append mode) is `.badData`, which ends the command
     /// with exit code 65, as malformed source data does. The error keeps
     /// the plugin's message and status; it is never retried.
-    func callWarehouse(_ operation: String, _ body: (UnsafeMutablePointer<etl_error>) -> etl_status) throws {
+    func callWarehouse(_ operation: String, table: String? = nil,
+                       _ body: (UnsafeMutablePointer<etl_error>) -> etl_status) throws {
         do {
-            try call(operation, body)
+            try call(operation, table: table, body)
         } catch let error as HostError where error.pluginStatus == Int32(ETL_ERR_DATA.rawValue) {
-            throw HostError(.badData, error.message, pluginStatus: error.pluginStatus, retryable: error.retryable,
-                            retryAfterSeconds: error.retryAfterSeconds, sqlstate: error.sqlstate, vendorCode: error.vendorCode)
+            throw error.changingKind(to: .badData)
         }
     }
 
     /// The error for an optional operation the plugin does not implement.
     func unsupported(_ operation: String) -> HostError {
         HostError(.operationFailed, "plugin '\(descriptor.name)' does not implement \(operation)",
-                  pluginStatus: Int32(ETL_ERR_NOT_IMPLEMENTED.rawValue))
+                  pluginStatus: Int32(ETL_ERR_NOT_IMPLEMENTED.rawValue), plugin: descriptor.name)
     }
 
     /// Runs `body`, turning an `ETL_ERR_NOT_FOUND` answer into `nil`.

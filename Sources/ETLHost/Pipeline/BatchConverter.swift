@@ -125,7 +125,9 @@ final class BatchConverter {
                     builder.discardRow()
                     let column = schema.columns[position]
                     let message = message(failure, row: firstRow + row + 1, column: column)
-                    guard rejectAllowance > 0 else { throw HostError(.badData, message) }
+                    guard rejectAllowance > 0 else {
+                        throw HostError(.badData, message, stream: stream, location: "row \(firstRow + row + 1), column '\(column.name)'")
+                    }
                     rejectAllowance -= 1
                     rejected.append(PluginContext.Reject(
                         stream: stream, location: "stream '\(stream)' row \(firstRow + row + 1), column '\(column.name)'",
@@ -134,7 +136,8 @@ final class BatchConverter {
                 }
             }
             do { try builder.endRow() } catch {
-                throw HostError(.badData, "stream '\(stream)' row \(firstRow + row + 1): \(error.message)")
+                throw HostError(.badData, "stream '\(stream)' row \(firstRow + row + 1): \(error.message)", stream: stream,
+                                location: "row \(firstRow + row + 1)")
             }
             exported += 1
         }

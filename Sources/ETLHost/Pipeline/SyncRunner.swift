@@ -3,15 +3,15 @@ import ETLPluginKit
 import Foundation
 
 /// What to sync: the plugins, their configs, the mode and the streams.
-public struct SyncRequest: @unchecked Sendable {
+public struct SyncRequest: Sendable {
     /// Extractor plugin name (for a replay: the original run's extractor).
     public var extractor: String
     /// Warehouse plugin name.
     public var warehouse: String
     /// The extractor's config, validated.
-    public var sourceConfig: [String: Any]
+    public var sourceConfig: JSONObject
     /// The warehouse's config, validated.
-    public var destinationConfig: [String: Any]
+    public var destinationConfig: JSONObject
     /// How tables are loaded.
     public var mode: WriteMode
     /// Upsert keys (column or source field names); nil uses the stream's own.
@@ -41,8 +41,8 @@ public struct SyncRequest: @unchecked Sendable {
     /// What to do with transient failures.
     public var retry = RetryPolicy()
     /// The configs as given (references unresolved, secrets as `***`), for the run record.
-    public var recordedSourceConfig: [String: Any] = [:]
-    public var recordedDestinationConfig: [String: Any] = [:]
+    public var recordedSourceConfig: JSONObject = [:]
+    public var recordedDestinationConfig: JSONObject = [:]
     /// Set by replay: the run whose snapshot is loaded.
     public var replayOf: String?
     /// Let a stream that returned no rows empty an existing table (replace,
@@ -57,7 +57,7 @@ public struct SyncRequest: @unchecked Sendable {
 
     /// A request.
     public init(
-        extractor: String, warehouse: String, sourceConfig: [String: Any], destinationConfig: [String: Any],
+        extractor: String, warehouse: String, sourceConfig: JSONObject, destinationConfig: JSONObject,
         mode: WriteMode, primaryKey: [String]? = nil, streams: [String]? = nil, workDirectory: String
     ) {
         self.extractor = extractor
@@ -147,8 +147,8 @@ public final class SyncRunner: @unchecked Sendable {
             id: runID, pipeline: request.pipeline ?? "\(request.extractor)_to_\(request.warehouse)",
             extractor: request.extractor, warehouse: request.warehouse, mode: request.mode, status: .running,
             startedAt: clock.timestamp(), streams: [], retries: [], pid: getpid(),
-            sourceConfig: request.recordedSourceConfig.mapValues(JSONValue.from),
-            destinationConfig: request.recordedDestinationConfig.mapValues(JSONValue.from),
+            sourceConfig: request.recordedSourceConfig,
+            destinationConfig: request.recordedDestinationConfig,
             incremental: request.incremental, deletions: request.deletions, primaryKey: request.primaryKey,
             snapshot: false, replayOf: request.replayOf), store: store, log: log, clock: clock)
     }
@@ -178,7 +178,9 @@ public final class SyncRunner: @unchecked Sendable {
             reports = try runStreams()
         } catch {
             let error = runLevelError(error)
-            finishRecord(status: (error as? HostError)?.kind == .cancelled ? .cancelled : .failed, error: "\(error)")
+            let detail = (error as? HostError)?.detail
+            finishRecord(status: (error as? HostError)?.kind == .cancelled ? .cancelled : .failed, error: "\(error)",
+                         errorDetail: detail?.isEmpty == false ? detail : nil)
             throw error
         }
         // From the streams, not from the cancellation: a signal that came
@@ -208,7 +210,8 @@ public final class SyncRunner: @unchecked Sendable {
         let error = cancellation.attributing(error)
         guard let hostError = error as? HostError, hostError.kind == .operationFailed,
               hostError.pluginStatus == Int32(ETL_ERR_INVALID_ARGUMENT.rawValue) else { return error }
-        return HostError(.invalidArgument, hostError.message, pluginStatus: hostError.pluginStatus)
+        return HostError(.invalidArgument, hostError.message, pluginStatus: hostError.pluginStatus, plugin: hostError.plugin,
+                         stream: hostError.stream, table: hostError.table, location: hostError.location)
     }
 
     /// Records the run as failed because the process is exiting under it
@@ -221,8 +224,8 @@ public final class SyncRunner: @unchecked Sendable {
         return place
     }
 
-    private func finishRecord(status: RunRecord.Status, error: String?) {
-        recorder.finish(status: status, error: error)
+    private func finishRecord(status: RunRecord.Status, error: String?, errorDetail: ErrorDetail? = nil) {
+        recorder.finish(status: status, error: error, errorDetail: errorDetail)
         CrashPoint.reach("run-finished")
         log.write(.info, plugin: nil, stream: nil, "run \(runID) \(status.rawValue)")
     }
@@ -294,14 +297,21 @@ public final class SyncRunner: @unchecked Sendable {
             report = loaded
             if report.status == .failed {
                 // Committed, but what followed the commit failed.
-                lock.withLock { failureList.append(HostError(.io, report.error ?? "stream '\(stream.name)' failed after its commit")) }
+                lock.withLock {
+                    failureList.append(HostError(.io, report.error ?? "stream '\(stream.name)' failed after its commit",
+                                                 stream: stream.name, table: table))
+                }
                 log.write(.error, plugin: nil, stream: stream.name, report.error ?? "", echo: false)
             }
-        case .failure(let error):
-            let cancelled = (error as? HostError)?.kind == .cancelled
+        case .failure(let failure):
+            // The stream and table are known here, whichever part of the load failed.
+            let hostError = (failure as? HostError)?.adding(stream: stream.name, table: table)
+            let error: any Error = hostError ?? failure
+            let cancelled = hostError?.kind == .cancelled
             report = StreamReport(
                 stream: stream.name, table: table, status: cancelled ? .cancelled : .failed, rowsRead: 0, rowsWritten: 0,
-                rowsRejected: 0, newColumns: [], widenedColumns: [], seconds: 0, error: "\(error)", committed: false
+                rowsRejected: 0, newColumns: [], widenedColumns: [], seconds: 0, error: "\(error)", committed: false,
+                errorDetail: hostError?.detail
             )
             if !cancelled { lock.withLock { failureList.append(error) } }
             // The command prints stream failures itself (text); JSON collectors get the line.

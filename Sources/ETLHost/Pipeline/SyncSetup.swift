@@ -17,17 +17,17 @@ import Foundation
 ///                           destination: .init(settings: ["path=w.db"]))
 /// var request = setup.request(mode: .replace, workDirectory: SpoolDirectory.forThisRun())
 /// ```
-public struct SyncSetup: @unchecked Sendable {
+public struct SyncSetup: Sendable {
     /// One side's config as given: `KEY=VALUE` settings (command line) over
     /// a config object (a file's, or a pipeline connection's).
-    public struct ConfigInput: @unchecked Sendable {
+    public struct ConfigInput: Sendable {
         /// `KEY=VALUE` settings; they win over ``file``.
         public var settings: [String]
         /// A config object (JSON-compatible Foundation values).
-        public var file: [String: Any]
+        public var file: JSONObject
 
         /// A config input.
-        public init(settings: [String] = [], file: [String: Any] = [:]) {
+        public init(settings: [String] = [], file: JSONObject = [:]) {
             self.settings = settings
             self.file = file
         }
@@ -44,13 +44,13 @@ public struct SyncSetup: @unchecked Sendable {
     /// Lines announcing a plugin that shadows a bundled one (to log as warnings).
     public let shadowingNotices: [String]
     /// The extractor's config, resolved and validated (may hold secrets).
-    public let sourceConfig: [String: Any]
+    public let sourceConfig: JSONObject
     /// The warehouse's config, resolved and validated (may hold secrets).
-    public let destinationConfig: [String: Any]
+    public let destinationConfig: JSONObject
     /// The extractor's config to record.
-    public let recordedSourceConfig: [String: Any]
+    public let recordedSourceConfig: JSONObject
     /// The warehouse's config to record.
-    public let recordedDestinationConfig: [String: Any]
+    public let recordedDestinationConfig: JSONObject
     /// The resolved values of secret keys of both configs.
     public let secrets: [String]
 

@@ -66,7 +66,7 @@ public struct PluginInstaller: Sendable {
             descriptor = try PluginProbe.describe(libraryAt: incoming, entrySymbol: entrySymbol, executable: probeExecutable)
         } catch let error as HostError {
             // Name the file the user gave, not the temporary copy that was probed.
-            throw HostError(error.kind, error.message.replacingOccurrences(of: incoming, with: library))
+            throw HostError(error.kind, error.message.replacingOccurrences(of: incoming, with: library), plugin: library)
         }
         let pluginName = name ?? descriptor.name
         let finalPath = (directory as NSString).appendingPathComponent("\(pluginName)-\(sha256.prefix(16)).so")

@@ -124,7 +124,7 @@ public enum PluginProbe {
         }
         if let descriptor = report.descriptor { return .loaded(descriptor) }
         let kind = report.errorKind.flatMap(HostError.Kind.init(rawValue:)) ?? .pluginFailed
-        return .refused(HostError(kind, report.errorMessage ?? "probing plugin '\(path)' failed"))
+        return .refused(HostError(kind, report.errorMessage ?? "probing plugin '\(path)' failed", plugin: path))
     }
 
     /// The short name of a signal: `SIGSEGV`.

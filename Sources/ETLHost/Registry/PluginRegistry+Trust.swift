@@ -132,7 +132,8 @@ extension PluginRegistry {
         case .refused(let error) where error.kind == .io:
             throw error  // the probe could not run: nothing is known about the library
         case .refused(let error):
-            failure = (error.kind.rawValue, HostError(error.kind, "plugin '\(name)': refused by its probe in a child process: \(error.message)"))
+            failure = (error.kind.rawValue, HostError(error.kind, "plugin '\(name)': refused by its probe in a child process: \(error.message)",
+                                                        plugin: name))
         }
         if let sha256 {
             _ = try? probeCache.remember(library: path, sha256: sha256, outcome: .failed, reason: failure.reason,

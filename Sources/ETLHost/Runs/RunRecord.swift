@@ -70,6 +70,10 @@ public struct RunRecord: Codable, Sendable {
     public var streams: [StreamReport]
     /// What stopped the run, when it did not get to its streams.
     public var error: String?
+    /// The fields of ``error`` (plugin, stream, table, row, database
+    /// codes) when a ``HostError`` stopped the run and names any; nil (and
+    /// absent from JSON) otherwise and in records written before this field.
+    public var errorDetail: ErrorDetail?
     /// Every retry, by the host or a plugin.
     public var retries: [RetryEvent]
     /// The process that ran it.
@@ -94,6 +98,7 @@ public struct RunRecord: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case id, pipeline, extractor, warehouse, mode, status, streams, error, retries, pid, incremental, deletions
+        case errorDetail = "error_detail"
         case snapshot
         case startedAt = "started_at"
         case finishedAt = "finished_at"
@@ -107,23 +112,6 @@ public struct RunRecord: Codable, Sendable {
 
     /// Rows written over all streams.
     public var rowsWritten: Int { streams.reduce(0) { $0 + $1.rowsWritten } }
-}
-
-extension JSONValue {
-    /// A JSON value from what JSONSerialization produces (String, NSNumber,
-    /// Bool, arrays, dictionaries, NSNull).
-    static func from(_ value: Any) -> JSONValue {
-        switch value {
-        case let text as String: return .string(text)
-        case let number as NSNumber:
-            if String(cString: number.objCType) == "c" { return .bool(number.boolValue) }
-            if let exact = Int64(exactly: number.doubleValue), !"\(number)".contains(".") { return .integer(exact) }
-            return .number(number.doubleValue)
-        case let list as [Any]: return .array(list.map(from))
-        case let object as [String: Any]: return .object(object.mapValues(from))
-        default: return .null
-        }
-    }
 }
 
 extension RunRecord.Status {

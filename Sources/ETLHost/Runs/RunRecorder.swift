@@ -43,12 +43,14 @@ final class RunRecorder: @unchecked Sendable {
         lock.withLock { record.snapshot = true }
     }
 
-    /// Ends the record with `status` and `error`, its end time, duration
-    /// and retries, and saves it (a failure to save is logged).
-    func finish(status: RunRecord.Status, error: String?) {
+    /// Ends the record with `status` and `error` (and the error's fields),
+    /// its end time, duration and retries, and saves it (a failure to save
+    /// is logged).
+    func finish(status: RunRecord.Status, error: String?, errorDetail: ErrorDetail? = nil) {
         lock.withLock {
             record.status = status
             record.error = error
+            record.errorDetail = errorDetail
             record.finishedAt = clock.timestamp()
             record.durationSeconds = clock.secondsSince(started)
             record.retries = log.retries

@@ -51,9 +51,14 @@ public struct StreamReport: Codable, Sendable, Equatable {
     /// that failed only after its commit returned (its rejects could not
     /// be stored). Nil in records written before this field existed.
     public var committed: Bool?
+    /// The fields of ``error`` (plugin, stream, table, row, database
+    /// codes) when the stream failed with a ``HostError``; nil (and absent
+    /// from JSON) otherwise and in records written before this field.
+    public var errorDetail: ErrorDetail?
 
     enum CodingKeys: String, CodingKey {
         case stream, table, status, error, seconds, attempts, committed
+        case errorDetail = "error_detail"
         case rowsRead = "rows_read"
         case rowsWritten = "rows_written"
         case rowsRejected = "rows_rejected"

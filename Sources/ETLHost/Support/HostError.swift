@@ -53,9 +53,25 @@ public struct HostError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The vendor's own error code (`etl_error_detail.vendor_code`).
     public let vendorCode: Int32?
 
-    /// Creates an error of `kind` with `message`.
+    /// The plugin that failed or was being used: its registry name, or
+    /// the library's path when the error came before its descriptor was
+    /// read (loading, init). Also named in ``message``; nil when no plugin
+    /// was involved.
+    public private(set) var plugin: String?
+    /// The source stream being read or loaded, when there was one.
+    public private(set) var stream: String?
+    /// The warehouse table being written or read, when there was one.
+    public private(set) var table: String?
+    /// Where in the stream's data the failure is, as the message says it,
+    /// e.g. `row 3, column 'amount'`; nil when the error is not about one
+    /// row or record.
+    public private(set) var location: String?
+
+    /// Creates an error of `kind` with `message`, and the context fields
+    /// the place that makes it knows (each also named in `message`).
     public init(_ kind: Kind, _ message: String, pluginStatus: Int32? = nil, retryable: Bool = false,
-                retryAfterSeconds: Double? = nil, sqlstate: String? = nil, vendorCode: Int32? = nil) {
+                retryAfterSeconds: Double? = nil, sqlstate: String? = nil, vendorCode: Int32? = nil,
+                plugin: String? = nil, stream: String? = nil, table: String? = nil, location: String? = nil) {
         self.kind = kind
         self.message = message
         self.pluginStatus = pluginStatus
@@ -63,6 +79,43 @@ public struct HostError: Error, CustomStringConvertible, Equatable, Sendable {
         self.retryAfterSeconds = retryAfterSeconds
         self.sqlstate = sqlstate
         self.vendorCode = vendorCode
+        self.plugin = plugin
+        self.stream = stream
+        self.table = table
+        self.location = location
+    }
+
+    /// A copy of this error with the context fields that are still nil
+    /// set from the arguments (the place closest to the failure knows
+    /// best, so fields already set are kept). The message is unchanged.
+    ///
+    /// ```swift
+    /// catch let error as HostError { throw error.adding(stream: "orders", table: "orders") }
+    /// ```
+    public func adding(plugin: String? = nil, stream: String? = nil, table: String? = nil,
+                       location: String? = nil) -> HostError {
+        var copy = self
+        copy.plugin = self.plugin ?? plugin
+        copy.stream = self.stream ?? stream
+        copy.table = self.table ?? table
+        copy.location = self.location ?? location
+        return copy
+    }
+
+    /// A copy of this error with another message (the same failure told
+    /// from a wider place), with kind, codes and context kept.
+    public func replacingMessage(with message: String) -> HostError {
+        HostError(kind, message, pluginStatus: pluginStatus, retryable: retryable,
+                  retryAfterSeconds: retryAfterSeconds, sqlstate: sqlstate, vendorCode: vendorCode,
+                  plugin: plugin, stream: stream, table: table, location: location)
+    }
+
+    /// A copy of this error of another kind, with everything else (message,
+    /// plugin status, retry hints, database codes, context) kept.
+    public func changingKind(to kind: Kind, retryable: Bool? = nil) -> HostError {
+        HostError(kind, message, pluginStatus: pluginStatus, retryable: retryable ?? self.retryable,
+                  retryAfterSeconds: retryAfterSeconds, sqlstate: sqlstate, vendorCode: vendorCode,
+                  plugin: plugin, stream: stream, table: table, location: location)
     }
 
     public var description: String { message }

@@ -1,3 +1,4 @@
+import ETLPluginKit
 import Foundation
 
 /// A pipeline file (`etl.yaml`), decoded and statically checked: its
@@ -84,16 +85,17 @@ public enum ConfigValue: Sendable, Equatable {
     /// A mapping.
     case object([String: ConfigValue])
 
-    /// The value as Foundation objects, as ``ETLHost/ConfigResolver`` takes them.
-    public var foundationValue: Any {
+    /// The value as the host's JSON value, as ``ETLHost/ConfigResolver``
+    /// takes it.
+    public var jsonValue: JSONValue {
         switch self {
-        case .string(let value): value
-        case .integer(let value): value
-        case .number(let value): value
-        case .boolean(let value): value
-        case .null: NSNull()
-        case .array(let values): values.map(\.foundationValue)
-        case .object(let values): values.mapValues(\.foundationValue)
+        case .string(let value): .string(value)
+        case .integer(let value): .integer(Int64(value))
+        case .number(let value): .number(value)
+        case .boolean(let value): .bool(value)
+        case .null: .null
+        case .array(let values): .array(values.map(\.jsonValue))
+        case .object(let values): .object(values.mapValues(\.jsonValue))
         }
     }
 }

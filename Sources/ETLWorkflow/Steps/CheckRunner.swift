@@ -221,9 +221,7 @@ private struct Checker {
     private func refused(_ error: any Error, _ assertion: String) -> HostError {
         let prefix = "step '\(step)': \(assertion) on table \"\(table)\": the warehouse refused the query: "
         guard let error = error as? HostError else { return HostError(.operationFailed, prefix + "\(error)") }
-        return HostError(error.kind, prefix + error.message, pluginStatus: error.pluginStatus, retryable: error.retryable,
-                         retryAfterSeconds: error.retryAfterSeconds, sqlstate: error.sqlstate,
-                         vendorCode: error.vendorCode)
+        return error.replacingMessage(with: prefix + error.message).adding(table: table)
     }
 
     private static func name(_ column: String) -> String { "\"\(column)\"" }

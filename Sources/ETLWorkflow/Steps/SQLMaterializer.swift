@@ -182,9 +182,7 @@ struct StepPlace: CustomStringConvertible {
     func refused(_ error: any Error, doing what: String, then advice: String = "") -> HostError {
         switch error {
         case let error as HostError:
-            return HostError(error.kind, "\(self): \(what): \(error.message)\(advice)", pluginStatus: error.pluginStatus,
-                             retryable: error.retryable, retryAfterSeconds: error.retryAfterSeconds,
-                             sqlstate: error.sqlstate, vendorCode: error.vendorCode)
+            return error.replacingMessage(with: "\(self): \(what): \(error.message)\(advice)")
         case let error as PluginError:
             return HostError(.badData, "\(self): \(what): \(error.message)")
         default:

@@ -1,4 +1,5 @@
 import ETLHost
+import ETLPluginKit
 import Foundation
 
 /// The warehouse a `sql` or `check` step works in: its loaded plugin and
@@ -7,7 +8,7 @@ import Foundation
 ///
 /// ```swift
 /// let plugin = try PluginLoader().load(libraryAt: ".build/debug/libetl_sqlite.so")
-/// let dwh = try StepWarehouse(plugin: plugin, config: ["path": "dwh.db"])
+/// let dwh = try StepWarehouse(plugin: plugin, config: ["path": .string("dwh.db")])
 /// let result = try SQLMaterializer.run(step: sql, name: "orders", warehouse: dwh)
 /// ```
 public struct StepWarehouse: Sendable {
@@ -25,13 +26,15 @@ public struct StepWarehouse: Sendable {
         self.logSink = logSink
     }
 
-    /// A warehouse with its configuration as a JSON-compatible dictionary.
+    /// A warehouse with its configuration as a JSON object.
     ///
-    /// - Throws: `.invalidArgument` when `config` is not valid JSON.
-    public init(plugin: LoadedPlugin, config: [String: Any],
+    /// - Throws: `.invalidArgument` when `config` is not valid JSON (a
+    ///   NaN or infinite number).
+    public init(plugin: LoadedPlugin, config: JSONObject,
                 logSink: any PluginLogSink = StandardErrorLogSink()) throws {
-        guard JSONSerialization.isValidJSONObject(config),
-              let data = try? JSONSerialization.data(withJSONObject: config, options: [.sortedKeys]) else {
+        let object = config.mapValues(\.foundation)
+        guard JSONSerialization.isValidJSONObject(object),
+              let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
             throw HostError(.invalidArgument, "the configuration of warehouse '\(plugin.descriptor.name)' is not "
                 + "a JSON object")
         }

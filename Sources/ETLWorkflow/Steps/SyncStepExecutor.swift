@@ -45,8 +45,8 @@ public struct SyncStepExecutor: StepExecutor {
         let source = try Self.connection(sync.from, in: context.pipeline)
         let target = try Self.connection(sync.to, in: context.pipeline)
         let setup = try SyncSetup(registry: registry, extractor: source.plugin, warehouse: target.plugin,
-                                  source: .init(file: source.config.mapValues(\.foundationValue)),
-                                  destination: .init(file: target.config.mapValues(\.foundationValue)))
+                                  source: .init(file: source.config.mapValues(\.jsonValue)),
+                                  destination: .init(file: target.config.mapValues(\.jsonValue)))
         context.log.addSecrets(setup.secrets)
         var rows = 0
         for part in try parts(of: sync, setup: setup, refresh: context.fullRefresh) {

@@ -15,7 +15,7 @@ enum WarehouseConnection {
         let connection = try SyncStepExecutor.connection(reference, in: context.pipeline)
         let plugin = try registry.load(named: connection.plugin, kind: .warehouse)
         let resolver = try ConfigResolver(plugin: connection.plugin, schemaJSON: plugin.descriptor.configSchema)
-        let config = try resolver.resolve(settings: [], file: connection.config.mapValues(\.foundationValue))
+        let config = try resolver.resolve(settings: [], file: connection.config.mapValues(\.jsonValue))
         context.log.addSecrets(resolver.secretValues(config))
         return try StepWarehouse(plugin: plugin, config: config, logSink: context.log.sink())
     }

@@ -1,4 +1,5 @@
 import ETLHost
+import ETLPluginKit
 import Foundation
 
 /// A connection with its plugin loaded and its config resolved and
@@ -9,17 +10,17 @@ import Foundation
 /// let resolved = try ResolvedConnection(connection, plugin: plugin)
 /// try resolved.check()     // open an instance, call the plugin's check
 /// ```
-public struct ResolvedConnection: @unchecked Sendable {
+public struct ResolvedConnection: Sendable {
     /// The connection as written.
     public let connection: Connection
     /// Its plugin, loaded (trust checks and probe passed).
     public let plugin: LoadedPlugin
     /// The config with `@env:`/`@file:` resolved, for the plugin's `open`;
     /// it may hold secrets: never print or record it.
-    public let config: [String: Any]
+    public let config: JSONObject
     /// The config to record with a run: references kept as written, other
     /// values of secret keys as `***`.
-    public let recordedConfig: [String: Any]
+    public let recordedConfig: JSONObject
     /// The resolved values of secret keys, to scrub from log messages.
     public let secrets: [String]
 
@@ -42,7 +43,7 @@ public struct ResolvedConnection: @unchecked Sendable {
     public init(_ connection: Connection, plugin: LoadedPlugin,
                 environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let resolver = try ConfigResolver(plugin: connection.plugin, schemaJSON: plugin.descriptor.configSchema)
-        let written = connection.config.mapValues(\.foundationValue)
+        let written = connection.config.mapValues(\.jsonValue)
         self.connection = connection
         self.plugin = plugin
         config = try resolver.resolve(settings: [], file: written, environment: environment)

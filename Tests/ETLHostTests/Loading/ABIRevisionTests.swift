@@ -126,7 +126,8 @@ import Testing
         #expect(plugin.descriptor.optionalOperations == ["check", "cancel", "stream_error", "error_detail"])
         let stream = try PluginInstance(plugin: plugin, configJSON: "{}").read(stream: "numbers")
         #expect(throws: HostError(.operationFailed, "plugin 'variant': stream 'numbers': serialization failure (SQLSTATE 40001) [ETL_ERR_IO]",
-                                  pluginStatus: 4, retryable: true, retryAfterSeconds: 0.3, sqlstate: "40001", vendorCode: 7)) {
+                                  pluginStatus: 4, retryable: true, retryAfterSeconds: 0.3, sqlstate: "40001", vendorCode: 7,
+                                  plugin: "variant", stream: "numbers")) {
             try stream.next()
         }
     }
@@ -140,7 +141,7 @@ import Testing
         #expect(plugin.descriptor.optionalOperations == ["check", "cancel"])
         let stream = try PluginInstance(plugin: plugin, configJSON: "{}").read(stream: "numbers")
         #expect(throws: HostError(.operationFailed, "plugin 'v11': stream 'numbers': serialization failure [ETL_ERR_IO]",
-                                  pluginStatus: 4, retryable: true)) {
+                                  pluginStatus: 4, retryable: true, plugin: "v11", stream: "numbers")) {
             try stream.next()
         }
     }

@@ -31,7 +31,7 @@ import Testing
 
     @Test func differentMajorIsRefusedWithBothVersions() throws {
         let path = try build(["VARIANT_ABI_MAJOR=2", "VARIANT_ABI_MINOR=1"], "major2")
-        #expect(throws: HostError(.abiMismatch, "plugin '\(path)' was built for ABI 2.1; this etl-host speaks ABI 1.2 and needs the same major version: rebuild the plugin against this etl_plugin.h (the plugin says: built for ABI 2.1, host offers 1.2)")) {
+        #expect(throws: HostError(.abiMismatch, "plugin '\(path)' was built for ABI 2.1; this etl-host speaks ABI 1.2 and needs the same major version: rebuild the plugin against this etl_plugin.h (the plugin says: built for ABI 2.1, host offers 1.2)", plugin: path)) {
             try PluginLoader().load(libraryAt: path)
         }
         // A host of a newer major refuses a 1.x plugin the same way.
@@ -67,14 +67,14 @@ import Testing
 
     @Test func initFailureCarriesThePluginsMessage() throws {
         let path = try build(["VARIANT_INIT_FAILS"], "fails")
-        #expect(throws: HostError(.pluginFailed, "plugin '\(path)' failed to initialize: ETL_ERR_INVALID_ARGUMENT (2): refusing to start: the test asked me to")) {
+        #expect(throws: HostError(.pluginFailed, "plugin '\(path)' failed to initialize: ETL_ERR_INVALID_ARGUMENT (2): refusing to start: the test asked me to", plugin: path)) {
             try PluginLoader().load(libraryAt: path)
         }
     }
 
     @Test func wrongKindIsRefusedWhereAnotherIsNeeded() throws {
         let plugin = try PluginLoader().load(libraryAt: build([], "kind"))
-        #expect(throws: HostError(.invalidArgument, "plugin 'variant' (\(plugin.path)) is an extractor, but a warehouse is needed here")) {
+        #expect(throws: HostError(.invalidArgument, "plugin 'variant' (\(plugin.path)) is an extractor, but a warehouse is needed here", plugin: "variant")) {
             try plugin.require(kind: .warehouse)
         }
     }

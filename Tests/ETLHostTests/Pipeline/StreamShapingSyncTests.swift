@@ -24,8 +24,8 @@ import Testing
     }
 
     private func sync(_ mode: WriteMode, _ shaping: StreamShaping) throws -> (SyncReport, SyncRunner, RunLog) {
-        var request = SyncRequest(extractor: "csv", warehouse: "sqlite", sourceConfig: ["path": folder + "/people.csv"],
-                                  destinationConfig: ["path": folder + "/w.db"], mode: mode, workDirectory: folder + "/spool")
+        var request = SyncRequest(extractor: "csv", warehouse: "sqlite", sourceConfig: ["path": .string(folder + "/people.csv")],
+                                  destinationConfig: ["path": .string(folder + "/w.db")], mode: mode, workDirectory: folder + "/spool")
         request.shaping = ["people": shaping]
         let log = RunLog(runID: "r", path: folder + "/log.jsonl", echo: false)
         let runner = try SyncRunner(request: request, source: .plugin(csv), warehouse: sqlite, log: log, store: nil)

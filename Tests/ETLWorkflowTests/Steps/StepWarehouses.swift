@@ -46,7 +46,7 @@ final class StepTestWarehouse {
             schema = ""
             postgres = nil
             let plugin = try PluginLoader().load(libraryAt: TestSupport.productsDirectory + "/libetl_sqlite.so")
-            warehouse = try StepWarehouse(plugin: plugin, config: ["path": path], logSink: KeptLogs())
+            warehouse = try StepWarehouse(plugin: plugin, config: ["path": .string(path)], logSink: KeptLogs())
         case .postgres:
             path = ""
             schema = PostgresInspector.uniqueSchema("steps_\(label)")
@@ -54,7 +54,7 @@ final class StepTestWarehouse {
             postgres = try PostgresInspector(url: url)
             try postgres!.execute("CREATE SCHEMA \(PostgresInspector.quoted(schema))")
             let plugin = try PluginLoader().load(libraryAt: TestSupport.productsDirectory + "/libetl_postgres.so")
-            warehouse = try StepWarehouse(plugin: plugin, config: ["url": url, "schema": schema], logSink: KeptLogs())
+            warehouse = try StepWarehouse(plugin: plugin, config: ["url": .string(url), "schema": .string(schema)], logSink: KeptLogs())
         }
     }
 

@@ -1,4 +1,5 @@
 import ETLHost
+import ETLPluginKit
 import ETLTestSupport
 @testable import ETLWorkflow
 import Testing
@@ -17,13 +18,13 @@ import Testing
         let pipeline = try fixture.parse(environment: ["BASE": "appABC"])
         let plugin = try PluginLoader().load(libraryAt: TestSupport.productsDirectory + "/libetl_airtable.so")
         let crm = try ResolvedConnection(pipeline.connections[0], plugin: plugin, environment: ["AIRTABLE_TEST_TOKEN": "patSecretValue"])
-        #expect(crm.config["token"] as? String == "patSecretValue")
-        #expect(crm.config["base"] as? String == "appABC")
-        #expect(crm.config["timeout_seconds"] as? Int == 50)
-        #expect(crm.recordedConfig["token"] as? String == "@env:AIRTABLE_TEST_TOKEN")
+        #expect(crm.config["token"] == .string("patSecretValue"))
+        #expect(crm.config["base"] == .string("appABC"))
+        #expect(crm.config["timeout_seconds"] == .integer(50))
+        #expect(crm.recordedConfig["token"] == .string("@env:AIRTABLE_TEST_TOKEN"))
         #expect(crm.secrets == ["patSecretValue"])
         let raw = try ResolvedConnection(pipeline.connections[1], plugin: plugin, environment: [:])
-        #expect(raw.recordedConfig["token"] as? String == "***")
+        #expect(raw.recordedConfig["token"] == .string("***"))
 
         #expect(throws: HostError.self) {
             try ResolvedConnection(pipeline.connections[0], plugin: plugin, environment: [:])
