@@ -89,7 +89,7 @@ import Testing
         } catch {
             #expect(error as? HostError == HostError(.badData, "stream 's' row 4, column 'n' (source field 'n'): the value is not a valid "
                     + "integer, though the host inferred integer from every value of the stream and the stored table: a bug in etl-host, "
-                    + "please report it"))
+                    + "please report it", stream: "s", location: "row 4, column 'n'"))
         }
     }
 
