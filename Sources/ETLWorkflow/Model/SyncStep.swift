@@ -1,3 +1,4 @@
+import ETLHost
 import ETLPluginKit
 
 /// A sync step: everything `etl-host sync` does, plus naming the target
@@ -101,23 +102,16 @@ public struct ColumnShaping: Sendable, Equatable {
 /// What a load does when a stream's fields change (after dlt's schema
 /// contracts).
 public struct SchemaContract: Sendable, Equatable {
-    /// A field the table does not have yet.
-    public enum NewColumns: String, Sendable, CaseIterable {
-        /// Add the column (what `etl-host sync` does).
-        case evolve
-        /// Fail the stream, naming the column.
-        case freeze
-        /// Load the row without the new field.
-        case discard
-    }
+    /// A field the table does not have yet: evolve (add the column, what
+    /// `etl-host sync` does), freeze (fail the stream, naming the column),
+    /// discard (load without the field, warned and counted). The host's own
+    /// type, so a step's contract reaches the load as written.
+    public typealias NewColumns = StreamShaping.Contract.NewColumns
 
-    /// A value that needs a wider type than its column has.
-    public enum TypeChanges: String, Sendable, CaseIterable {
-        /// Widen the column (what `etl-host sync` does).
-        case widen
-        /// Fail the stream, naming the column and both types.
-        case freeze
-    }
+    /// A value that needs a wider type than its column has: widen (what
+    /// `etl-host sync` does) or freeze (fail the stream, naming the column
+    /// and both types).
+    public typealias TypeChanges = StreamShaping.Contract.TypeChanges
 
     /// New columns (`columns:`, default evolve).
     public var columns: NewColumns = .evolve

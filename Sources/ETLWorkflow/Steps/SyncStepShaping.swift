@@ -36,7 +36,7 @@ enum SyncStepShaping {
             let contract = sync.contract.contract(for: stream)
             request.shaping[stream] = StreamShaping(
                 table: tables[stream], columns: selection(columns.selection), renames: columns.renames,
-                contract: StreamShaping.Contract(newColumns: newColumns(contract.columns), typeChanges: typeChanges(contract.types)))
+                contract: StreamShaping.Contract(newColumns: contract.columns, typeChanges: contract.types))
         }
     }
 
@@ -45,21 +45,6 @@ enum SyncStepShaping {
         case .all: .all
         case .only(let fields): .only(fields)
         case .allExcept(let fields): .allExcept(fields)
-        }
-    }
-
-    private static func newColumns(_ rule: SchemaContract.NewColumns) -> StreamShaping.Contract.NewColumns {
-        switch rule {
-        case .evolve: .evolve
-        case .freeze: .freeze
-        case .discard: .discard
-        }
-    }
-
-    private static func typeChanges(_ rule: SchemaContract.TypeChanges) -> StreamShaping.Contract.TypeChanges {
-        switch rule {
-        case .widen: .widen
-        case .freeze: .freeze
         }
     }
 }
