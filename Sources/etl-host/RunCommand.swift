@@ -115,6 +115,9 @@ struct RunCommand: ParsableCommand {
                     guard let previous = try store.load(resume) else {
                         throw HostError(.invalidArgument, "no pipeline run '\(resume)' in \(store.runs.root); `etl-host runs` lists them")
                     }
+                    if previous.file.hasPrefix("swift:") {
+                        throw HostError(.invalidArgument, "cannot resume run \(previous.id) with a pipeline file: it ran a workflow declared in Swift (\(previous.file)); resume it from that program (WorkflowRunOptions.resume)")
+                    }
                     let plan = try ResumePlan(previous: previous, graph: whole, currentSHA256: fileSHA256)
                     resumePlan = plan
                     graph = try whole.selecting(plan.selected.map { StepSelector(step: $0) })

@@ -104,5 +104,12 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("  raw_rates  sync   succeeded  1         3") }, "\(show.stdout)")
         let list = try TestSupport.run(TestSupport.hostExecutable, ["runs"], environment: environment)
         #expect(list.stdout.contains("\(record.id)  shown "), "\(list.stdout)")
+        // A file cannot resume it: the program that declared it can.
+        try Data("name: shown\nsteps:\n  announce: {command: [\"true\"]}\n".utf8).write(to: URL(fileURLWithPath: sandbox.root + "/etl.yaml"))
+        let resume = try TestSupport.run(TestSupport.hostExecutable, ["run", "-f", sandbox.root + "/etl.yaml", "--resume", record.id],
+                                         environment: environment)
+        #expect(resume.status == 64)
+        #expect(resume.stderr == "etl-host: error: cannot resume run \(record.id) with a pipeline file: it ran a workflow declared in Swift "
+                + "(\(record.file)); resume it from that program (WorkflowRunOptions.resume)\n")
     }
 }
