@@ -67,13 +67,13 @@ public struct SyncSetup: Sendable {
         extractor = try registry.load(named: extractorName, kind: .extractor)
         warehouse = try registry.load(named: warehouseName, kind: .warehouse)
         shadowingNotices = registry.shadowingNotices(for: [extractorName, warehouseName])
-        let sourceResolver = try ConfigResolver(plugin: extractorName, schemaJSON: extractor.descriptor.configSchema)
-        sourceConfig = try sourceResolver.resolve(settings: source.settings, file: source.file, environment: environment)
-        let destinationResolver = try ConfigResolver(plugin: warehouseName, schemaJSON: warehouse.descriptor.configSchema)
-        destinationConfig = try destinationResolver.resolve(settings: destination.settings, file: destination.file, environment: environment)
-        recordedSourceConfig = sourceResolver.recordable(settings: source.settings, file: source.file)
-        recordedDestinationConfig = destinationResolver.recordable(settings: destination.settings, file: destination.file)
-        secrets = sourceResolver.secretValues(sourceConfig) + destinationResolver.secretValues(destinationConfig)
+        let sourceSide = try ResolvedPluginConfig(name: extractorName, plugin: extractor, input: source, environment: environment)
+        let destinationSide = try ResolvedPluginConfig(name: warehouseName, plugin: warehouse, input: destination, environment: environment)
+        sourceConfig = sourceSide.resolved
+        destinationConfig = destinationSide.resolved
+        recordedSourceConfig = sourceSide.recorded
+        recordedDestinationConfig = destinationSide.recorded
+        secrets = sourceSide.secrets + destinationSide.secrets
     }
 
     /// A request for these plugins and configs (the recorded configs set);

@@ -4,7 +4,7 @@ import Foundation
 /// The warehouse a `sql` or `check` step names (`into:` / `warehouse:`),
 /// loaded as `sync` loads one: the plugin from the registry (trust checks,
 /// kind), its config resolved (`@env:`/`@file:`) and validated against the
-/// plugin's schema, the resolved secrets added to the run's log so they
+/// plugin's schema (``ResolvedConnection``, as `validate` resolves it), the resolved secrets added to the run's log so they
 /// never appear in it.
 enum WarehouseConnection {
     /// The step's warehouse, ready to open instances from.
@@ -14,9 +14,8 @@ enum WarehouseConnection {
     static func open(_ reference: ConnectionReference, registry: PluginRegistry, context: StepRunContext) throws -> StepWarehouse {
         let connection = try SyncStepExecutor.connection(reference, in: context.pipeline)
         let plugin = try registry.load(named: connection.plugin, kind: .warehouse)
-        let resolver = try ConfigResolver(plugin: connection.plugin, schemaJSON: plugin.descriptor.configSchema)
-        let config = try resolver.resolve(settings: [], file: connection.config.mapValues(\.jsonValue))
-        context.log.addSecrets(resolver.secretValues(config))
-        return try StepWarehouse(plugin: plugin, config: config, logSink: context.log.sink())
+        let resolved = try ResolvedConnection(connection, plugin: plugin)
+        context.log.addSecrets(resolved.secrets)
+        return try StepWarehouse(plugin: plugin, config: resolved.config, logSink: context.log.sink())
     }
 }

@@ -42,13 +42,13 @@ public struct ResolvedConnection: Sendable {
     /// - Throws: ``ETLHost/ConfigResolver``'s errors (exit 64).
     public init(_ connection: Connection, plugin: LoadedPlugin,
                 environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        let resolver = try ConfigResolver(plugin: connection.plugin, schemaJSON: plugin.descriptor.configSchema)
-        let written = connection.config.mapValues(\.jsonValue)
+        let resolved = try ResolvedPluginConfig(name: connection.plugin, plugin: plugin, input: .init(file: connection.config.mapValues(\.jsonValue)),
+                                        environment: environment)
         self.connection = connection
         self.plugin = plugin
-        config = try resolver.resolve(settings: [], file: written, environment: environment)
-        recordedConfig = resolver.recordable(settings: [], file: written)
-        secrets = resolver.secretValues(config)
+        config = resolved.resolved
+        recordedConfig = resolved.recorded
+        secrets = resolved.secrets
     }
 
     /// Opens an instance and runs the plugin's `check` (nothing more when
