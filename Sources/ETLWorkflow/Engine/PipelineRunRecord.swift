@@ -47,6 +47,8 @@ public struct PipelineRunRecord: Codable, Sendable, Equatable {
     public var durationSeconds: Double?
     /// The process that ran it.
     public var pid: Int32
+    /// What started it (nil in records written before triggers were recorded: read as ``RunTrigger/cli``).
+    public var trigger: RunTrigger?
     /// The run this one resumes (`--resume`).
     public var resumedFrom: String?
     /// `--full-refresh` as given (`STEP` or `STEP.STREAM`).
@@ -59,7 +61,7 @@ public struct PipelineRunRecord: Codable, Sendable, Equatable {
     public var steps: [StepRecord]
 
     enum CodingKeys: String, CodingKey {
-        case id, kind, pipeline, file, status, pid, parallel, error, steps
+        case id, kind, pipeline, file, status, pid, parallel, error, steps, trigger
         case fileSHA256 = "file_sha256"
         case startedAt = "started_at"
         case finishedAt = "finished_at"
@@ -70,7 +72,7 @@ public struct PipelineRunRecord: Codable, Sendable, Equatable {
 
     /// A new record: every step pending.
     public init(id: String, pipeline: String, file: String, fileSHA256: String, startedAt: String, steps: [StepRecord],
-                parallel: Int = 1, resumedFrom: String? = nil, fullRefresh: [String] = []) {
+                parallel: Int = 1, resumedFrom: String? = nil, fullRefresh: [String] = [], trigger: RunTrigger = .cli) {
         self.id = id
         self.pipeline = pipeline
         self.file = file
@@ -79,6 +81,7 @@ public struct PipelineRunRecord: Codable, Sendable, Equatable {
         self.startedAt = startedAt
         pid = getpid()
         self.resumedFrom = resumedFrom
+        self.trigger = trigger
         self.fullRefresh = fullRefresh
         self.parallel = parallel
         self.steps = steps
