@@ -18,8 +18,10 @@ struct ReplayCommand: ParsableCommand {
             The extractor's checkpoint of that run is committed with the data, so an \
             incremental sync after a replay continues from that point.
 
-            By default the run's own warehouse and destination config are used; name \
-            another warehouse and pass -d to load somewhere else. Secrets that were \
+            By default the run's own warehouse and destination config are used, \
+            from any folder: relative paths in that config (path=warehouse.db) \
+            mean the folder the run ran in, as recorded. Name another warehouse \
+            and pass -d to load somewhere else (relative to the current folder). Secrets that were \
             typed on the command line are not stored: pass them again with -d (or use \
             @env:NAME, which is stored as a reference).
 
@@ -62,6 +64,7 @@ struct ReplayCommand: ParsableCommand {
                 for (key, value) in recorded.sorted(by: { $0.key < $1.key }) where value == .string(ConfigResolver.redactedValue) {
                     throw HostError(.invalidArgument, "run \(original.id) was loaded with a secret '\(key)' typed on the command line, which is not stored; pass it again: etl-host replay \(original.id) \(warehouseName) -d \(key)=... (or -d \(key)=@env:NAME)")
                 }
+                try Self.enterRunFolder(of: original, warehouse: warehouseName)
             }
             let destinationConfig = try resolver.resolve(settings: dest, file: recorded)
             var request = SyncRequest(
@@ -84,6 +87,19 @@ struct ReplayCommand: ParsableCommand {
                 return try SyncRunner(request: request, source: .snapshot(snapshot), warehouse: warehousePlugin, runID: runID,
                                log: log, store: store, observer: progress, cancellation: cancellation)
             }, secrets: resolver.secretValues(destinationConfig))
+        }
+    }
+
+    /// Makes the folder `original` ran in the current folder, so that its
+    /// recorded config's relative paths mean the warehouse it loaded.
+    ///
+    /// - Throws: `.invalidArgument` when that folder no longer exists.
+    static func enterRunFolder(of original: RunRecord, warehouse: String) throws {
+        guard let folder = original.workingDirectory, folder != FileManager.default.currentDirectoryPath else { return }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue,
+              FileManager.default.changeCurrentDirectoryPath(folder) else {
+            throw HostError(.invalidArgument, "run \(original.id) ran in the folder '\(folder)', which no longer exists, so its warehouse config cannot be found; name the warehouse to load: etl-host replay \(original.id) \(warehouse) -d KEY=VALUE")
         }
     }
 }

@@ -150,7 +150,8 @@ public final class SyncRunner: @unchecked Sendable {
             sourceConfig: request.recordedSourceConfig,
             destinationConfig: request.recordedDestinationConfig,
             incremental: request.incremental, deletions: request.deletions, primaryKey: request.primaryKey,
-            snapshot: false, replayOf: request.replayOf), store: store, log: log, clock: clock)
+            snapshot: false, replayOf: request.replayOf,
+            workingDirectory: FileManager.default.currentDirectoryPath), store: store, log: log, clock: clock)
     }
 
     /// A new run id (``RunID/make()``), e.g. `20261122T101500123Z-0a1b2c3d`.
@@ -192,7 +193,7 @@ public final class SyncRunner: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: store.snapshotFolder(runID))
         }
         if let store, request.snapshot {
-            store.pruneSnapshots(keep: request.keepSnapshots)
+            store.pruneSnapshots(keep: request.keepSnapshots, pipeline: record.pipeline)
             CrashPoint.reach("snapshots-pruned")
         }
         return SyncReport(

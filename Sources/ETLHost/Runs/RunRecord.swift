@@ -95,6 +95,11 @@ public struct RunRecord: Codable, Sendable {
     /// The pipeline run whose sync step ran this sync (`etl-host run`),
     /// set when the sync ends.
     public var pipelineRun: String?
+    /// The absolute folder the run ran in, which relative paths in its
+    /// configs (a SQLite `path=warehouse.db`) mean: `replay` loads into
+    /// that warehouse from any folder. Nil in records written before it
+    /// was recorded.
+    public var workingDirectory: String?
 
     enum CodingKeys: String, CodingKey {
         case id, pipeline, extractor, warehouse, mode, status, streams, error, retries, pid, incremental, deletions
@@ -108,6 +113,7 @@ public struct RunRecord: Codable, Sendable {
         case primaryKey = "primary_key"
         case replayOf = "replay_of"
         case pipelineRun = "pipeline_run"
+        case workingDirectory = "working_directory"
     }
 
     /// Rows written over all streams.

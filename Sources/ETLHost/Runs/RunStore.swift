@@ -79,21 +79,22 @@ public struct RunStore: Sendable {
         return record
     }
 
-    /// Removes the snapshots of all but the `keep` most recent runs that
-    /// have one (their records and logs stay); returns the run ids whose
-    /// snapshot was removed.
+    /// Removes the snapshots of all but the `keep` most recent runs of
+    /// `pipeline` that have one (their records and logs stay); returns the
+    /// run ids whose snapshot was removed. Runs of other pipelines are never
+    /// touched: ten runs of one pipeline do not delete another's only snapshot.
     @discardableResult
-    public func pruneSnapshots(keep: Int) -> [String] {
+    public func pruneSnapshots(keep: Int, pipeline: String) -> [String] {
         let withSnapshots = ids().filter { FileManager.default.fileExists(atPath: snapshotFolder($0)) }
+            .compactMap(read).filter { $0.pipeline == pipeline }
+            .sorted { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
         let doomed = withSnapshots.dropLast(max(keep, 0))
         var removed: [String] = []
-        for id in doomed {
-            if (try? FileManager.default.removeItem(atPath: snapshotFolder(id))) != nil {
-                removed.append(id)
-                if var record = read(id) {
-                    record.snapshot = false
-                    try? save(record)
-                }
+        for var record in doomed {
+            if (try? FileManager.default.removeItem(atPath: snapshotFolder(record.id))) != nil {
+                removed.append(record.id)
+                record.snapshot = false
+                try? save(record)
             }
         }
         return removed
