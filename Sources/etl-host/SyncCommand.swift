@@ -97,8 +97,10 @@ struct SyncCommand: ParsableCommand {
     var allowEmpty = false
     @Flag(name: .customLong("no-snapshot"), help: "Do not keep a raw snapshot of what the extractor returned (replay then cannot rebuild this run).")
     var noSnapshot = false
-    @Option(name: .customLong("keep-snapshots"), help: ArgumentHelp("Keep the snapshots of the last N runs that have one, this one included (default 10); older ones are deleted.", valueName: "n"))
+    @Option(name: .customLong("keep-snapshots"), help: ArgumentHelp("Keep the snapshots of this pipeline's last N runs that have one, this one included (default 10); older ones are deleted, except those a kept snapshot needs to be rebuilt from.", valueName: "n"))
     var keepSnapshots: Int = 10
+    @Option(name: .customLong("keep-for"), help: ArgumentHelp("Also keep every snapshot of this pipeline younger than this (30d, 12h, 1d12h), whatever their number.", valueName: "age"))
+    var keepFor: String?
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var registryOptions: RegistryOptions
 
@@ -125,6 +127,13 @@ struct SyncCommand: ParsableCommand {
             request.snapshot = !noSnapshot
             guard keepSnapshots >= 1 else { throw HostError(.invalidArgument, "--keep-snapshots must be 1 or more (use --no-snapshot to keep none)") }
             request.keepSnapshots = keepSnapshots
+            if let keepFor {
+                do {
+                    request.keepSnapshotsFor = Double(try PipelineDuration.parse(keepFor).seconds)
+                } catch {
+                    throw HostError(.invalidArgument, "--keep-for: \(error)")
+                }
+            }
             request.parallel = runOptions.parallel
             request.retry = RetryPolicy(maxAttempts: runOptions.maxAttempts)
             try RunDriver.execute(options: runOptions, cancellation: cancellation, makeRunner: { log, store, runID, progress in

@@ -36,6 +36,8 @@ public struct SyncRequest: Sendable {
     public var snapshot = true
     /// Snapshots kept in the state folder, this run's included (--keep-snapshots).
     public var keepSnapshots = 10
+    /// Seconds: snapshots younger than this are kept too, whatever their number (--keep-for).
+    public var keepSnapshotsFor: Double?
     /// Streams loaded at once (--parallel), when both plugins allow it.
     public var parallel = 1
     /// What to do with transient failures.
@@ -193,7 +195,8 @@ public final class SyncRunner: @unchecked Sendable {
             try? FileManager.default.removeItem(atPath: store.snapshotFolder(runID))
         }
         if let store, request.snapshot {
-            store.pruneSnapshots(keep: request.keepSnapshots, pipeline: record.pipeline)
+            store.pruneSnapshots(SnapshotRetention(keepCount: request.keepSnapshots, keepFor: request.keepSnapshotsFor),
+                                 pipeline: record.pipeline, now: clock.now())
             CrashPoint.reach("snapshots-pruned")
         }
         return SyncReport(

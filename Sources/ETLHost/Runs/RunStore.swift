@@ -79,18 +79,18 @@ public struct RunStore: Sendable {
         return record
     }
 
-    /// Removes the snapshots of all but the `keep` most recent runs of
-    /// `pipeline` that have one (their records and logs stay); returns the
-    /// run ids whose snapshot was removed. Runs of other pipelines are never
-    /// touched: ten runs of one pipeline do not delete another's only snapshot.
+    /// Removes the snapshots of `pipeline`'s runs that `retention` lets go
+    /// (their records and logs stay); returns the run ids whose snapshot
+    /// was removed. Runs of other pipelines are never touched: ten runs of
+    /// one pipeline do not delete another's only snapshot.
     @discardableResult
-    public func pruneSnapshots(keep: Int, pipeline: String) -> [String] {
+    public func pruneSnapshots(_ retention: SnapshotRetention, pipeline: String, now: Date = Date()) -> [String] {
         let withSnapshots = ids().filter { FileManager.default.fileExists(atPath: snapshotFolder($0)) }
             .compactMap(read).filter { $0.pipeline == pipeline }
             .sorted { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
-        let doomed = withSnapshots.dropLast(max(keep, 0))
+        let doomed = Set(retention.doomed(withSnapshots, now: now))
         var removed: [String] = []
-        for var record in doomed {
+        for var record in withSnapshots where doomed.contains(record.id) {
             if (try? FileManager.default.removeItem(atPath: snapshotFolder(record.id))) != nil {
                 removed.append(record.id)
                 record.snapshot = false

@@ -56,4 +56,14 @@ public enum Timestamp {
 
     /// The current time, ISO 8601 UTC with milliseconds.
     public static func now() -> String { iso8601(Date()) }
+
+    /// The instant `text` spells (ISO 8601, with or without fractional
+    /// seconds), or nil when it is not one.
+    public static func date(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
 }

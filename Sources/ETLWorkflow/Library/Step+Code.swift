@@ -1,3 +1,4 @@
+import ETLHost
 import ETLPluginKit
 
 /// Steps declared in Swift. Each is the same ``Step`` the pipeline file

@@ -1,3 +1,5 @@
+import ETLHost
+
 /// A check step: assertions on one table of a warehouse. Each assertion
 /// that fails is a failed check; ``severity`` decides whether that fails
 /// the step.

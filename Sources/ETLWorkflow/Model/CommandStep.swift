@@ -1,3 +1,5 @@
+import ETLHost
+
 /// A command step: an external program, run without a shell.
 public struct CommandStep: Sendable {
     /// The program and its arguments (`command: [python3, report.py]`).

@@ -26,6 +26,8 @@ public struct SyncStep: Sendable {
     public var snapshot: Bool
     /// Snapshots kept, this run's included (`keep_snapshots:`, as `--keep-snapshots`).
     public var keepSnapshots: Int
+    /// Snapshots younger than this are kept too, whatever their number (`keep_for:`, as `--keep-for`).
+    public var keepFor: PipelineDuration?
     /// Streams loaded at once when both plugins allow it (`parallel:`, as `--parallel`).
     public var parallel: Int
     /// Target table names (`table:` or `tables:`).

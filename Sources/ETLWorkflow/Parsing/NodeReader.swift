@@ -1,3 +1,4 @@
+import ETLHost
 import Yams
 
 /// The keys and values of one YAML mapping, with the place each is written

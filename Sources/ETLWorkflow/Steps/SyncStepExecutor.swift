@@ -103,6 +103,7 @@ public struct SyncStepExecutor: StepExecutor {
         request.allowEmpty = sync.allowEmpty
         request.snapshot = sync.snapshot
         request.keepSnapshots = sync.keepSnapshots
+        request.keepSnapshotsFor = sync.keepFor.map { Double($0.seconds) }
         request.parallel = sync.parallel
         request.pipeline = "\(context.pipeline.name).\(step.name)"
         // The engine retries the whole step (its `retries`); the runner tries each stream once.

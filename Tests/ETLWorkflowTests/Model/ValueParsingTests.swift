@@ -1,4 +1,5 @@
 @testable import ETLWorkflow
+import ETLHost
 import Testing
 
 /// Durations, row-count rules and "did you mean".

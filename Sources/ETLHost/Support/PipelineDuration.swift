@@ -16,6 +16,8 @@ public struct PipelineDuration: Sendable, Equatable, Hashable, CustomStringConve
     public struct ParseError: Error, Equatable, CustomStringConvertible {
         /// The text that was given.
         public var text: String
+        /// The error for `text`.
+        public init(text: String) { self.text = text }
         /// What a duration looks like.
         public var description: String {
             "'\(text)' is not a duration: write a whole number and a unit, s (seconds), m (minutes), h (hours) or d (days), e.g. 90s, 10m, 26h, 1h30m"

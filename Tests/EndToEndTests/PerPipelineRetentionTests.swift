@@ -5,7 +5,7 @@ import Testing
 
 /// Snapshots are kept per pipeline, and `replay` finds a run's warehouse
 /// from any folder (issue 16's trust fixes), through the built binary.
-@Suite struct SnapshotRetentionTests {
+@Suite struct PerPipelineRetentionTests {
     typealias Pipeline = RunHistoryTests.Pipeline
 
     static let orders = RunHistoryTests.orders
@@ -24,6 +24,20 @@ import Testing
         #expect(runs.map { $0["snapshot"] as? Bool } == [true, false, false, true])
         let onDisk = runs.map { FileManager.default.fileExists(atPath: pipeline.state + "/runs/\($0["id"] as! String)/snapshot") }
         #expect(onDisk == [true, false, false, true])
+    }
+
+    @Test func keepForKeepsYoungSnapshotsAndRefusesAnUnreadableAge() throws {
+        let pipeline = try Pipeline("retention-keep-for")
+        try pipeline.write(Self.orders, to: "orders.csv")
+        for _ in 0..<3 {
+            let sync = try pipeline.etlHost("sync", "csv", "sqlite", "-s", "path=orders.csv", "--keep-snapshots", "1", "--keep-for", "1d", "--quiet")
+            #expect(sync.status == 0, "\(sync.stderr)")
+        }
+        #expect(try pipeline.runs().map { $0["snapshot"] as? Bool } == [true, true, true])
+        let bad = try pipeline.etlHost("sync", "csv", "sqlite", "-s", "path=orders.csv", "--keep-for", "3x")
+        #expect(bad.status == 64)
+        #expect(bad.stderr == "etl-host: error: --keep-for: '3x' is not a duration: write a whole number and a unit, s (seconds), m (minutes), h (hours) or d (days), e.g. 90s, 10m, 26h, 1h30m\n")
+        #expect(try pipeline.runs().count == 3)
     }
 
     @Test func replayFromAnotherFolderLoadsTheRunsOwnWarehouse() throws {
