@@ -51,7 +51,7 @@ struct ReplayCommand: ParsableCommand {
         try RunDriver.guarded(runOptions) {
             let store = RunStore()
             let original = try store.load(id)
-            let snapshot = try Snapshot(folder: store.snapshotFolder(original.id), runID: original.id)
+            let snapshot = try Snapshot(folder: store.snapshotFolder(of: original), runID: original.id)
             let warehouseName = warehouse ?? original.warehouse
             let writeMode = try mode?.value() ?? original.mode
             let registry = try registryOptions.load()

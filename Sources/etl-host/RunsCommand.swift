@@ -120,7 +120,7 @@ extension RunsCommand {
                         + (retry.waitSeconds.map { ", waited \(String(format: "%.1f", $0)) s" } ?? "") + ": \(retry.reason)")
                 }
                 lines.append("")
-                if run.snapshot, let snapshot = try? Snapshot(folder: store.snapshotFolder(run.id), runID: run.id) {
+                if run.snapshot, let snapshot = try? Snapshot(folder: store.snapshotFolder(of: run), runID: run.id) {
                     lines.append("Snapshot: \(snapshot.folder) (replay with `etl-host replay \(run.id)`)")
                     for manifest in snapshot.manifests {
                         lines.append("  \(manifest.stream): \(manifest.rows) rows, \(manifest.file), \(manifest.bytes) bytes, sha256 \(manifest.sha256.prefix(16))…")

@@ -101,6 +101,8 @@ struct SyncCommand: ParsableCommand {
     var keepSnapshots: Int = 10
     @Option(name: .customLong("keep-for"), help: ArgumentHelp("Also keep every snapshot of this pipeline younger than this (30d, 12h, 1d12h), whatever their number.", valueName: "age"))
     var keepFor: String?
+    @Option(name: .customLong("snapshot-dir"), help: ArgumentHelp("Keep snapshots in this existing folder (<folder>/<run id>/) instead of the state folder: a mounted bucket, a NAS (default: $ETL_SNAPSHOT_DIR, else the state folder).", valueName: "folder"))
+    var snapshotDir: String?
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var registryOptions: RegistryOptions
 
@@ -127,6 +129,8 @@ struct SyncCommand: ParsableCommand {
             request.snapshot = !noSnapshot
             guard keepSnapshots >= 1 else { throw HostError(.invalidArgument, "--keep-snapshots must be 1 or more (use --no-snapshot to keep none)") }
             request.keepSnapshots = keepSnapshots
+            request.snapshotDirectory = try SnapshotFolderOption.resolve(snapshotDir ?? ProcessInfo.processInfo.environment["ETL_SNAPSHOT_DIR"],
+                                                                         option: snapshotDir == nil ? "ETL_SNAPSHOT_DIR" : "--snapshot-dir")
             if let keepFor {
                 do {
                     request.keepSnapshotsFor = Double(try PipelineDuration.parse(keepFor).seconds)

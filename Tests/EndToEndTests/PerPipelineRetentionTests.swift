@@ -40,6 +40,36 @@ import Testing
         #expect(try pipeline.runs().count == 3)
     }
 
+    @Test func snapshotsGoToTheSnapshotDirAndReplayAndPruneThere() throws {
+        let pipeline = try Pipeline("snapshot-dir")
+        try pipeline.write(Self.orders, to: "orders.csv")
+        let bucket = pipeline.sandbox.root + "/bucket"
+        try FileManager.default.createDirectory(atPath: bucket, withIntermediateDirectories: true)
+        for _ in 0..<3 {
+            let sync = try pipeline.etlHost("sync", "csv", "sqlite", "-s", "path=orders.csv", "--snapshot-dir", "bucket", "--keep-snapshots", "2", "--quiet")
+            #expect(sync.status == 0, "\(sync.stderr)")
+        }
+        let runs = try pipeline.runs()
+        let ids = runs.map { $0["id"] as! String }
+        #expect(runs.map { $0["snapshot_folder"] as? String } == ids.map { bucket + "/" + $0 })
+        #expect(try FileManager.default.contentsOfDirectory(atPath: bucket).sorted() == Array(ids.suffix(2)))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: bucket + "/" + ids[2]).sorted() == ["1.arrow", "1.manifest.json"])
+        #expect(!FileManager.default.fileExists(atPath: pipeline.state + "/runs/\(ids[2])/snapshot"))
+        #expect(runs.map { $0["snapshot"] as? Bool } == [false, true, true])
+
+        let replay = try pipeline.etlHost("replay", ids[2], "sqlite", "-d", "path=rebuilt.db", "--quiet")
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(try SQLiteInspector(path: pipeline.sandbox.root + "/rebuilt.db").rows("SELECT count(*) FROM orders") == [["3"]])
+        let show = try pipeline.etlHost("runs", "show", ids[2])
+        #expect(show.stdout.contains("Snapshot: \(bucket)/\(ids[2]) (replay with"), "\(show.stdout)")
+
+        let unmounted = try pipeline.etlHost("sync", "csv", "sqlite", "-s", "path=orders.csv", "--quiet",
+                                             environment: ["ETL_SNAPSHOT_DIR": pipeline.sandbox.root + "/nas"])
+        #expect(unmounted.status == 64)
+        #expect(unmounted.stderr == "etl-host: error: ETL_SNAPSHOT_DIR: the folder '\(pipeline.sandbox.root)/nas' does not exist (is it mounted?); create it first, snapshots never go to a folder made in its place\n")
+        #expect(!FileManager.default.fileExists(atPath: pipeline.sandbox.root + "/nas"))
+    }
+
     @Test func replayFromAnotherFolderLoadsTheRunsOwnWarehouse() throws {
         let pipeline = try Pipeline("replay-elsewhere")
         try pipeline.write(Self.orders, to: "orders.csv")

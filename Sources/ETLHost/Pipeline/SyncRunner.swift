@@ -38,6 +38,9 @@ public struct SyncRequest: Sendable {
     public var keepSnapshots = 10
     /// Seconds: snapshots younger than this are kept too, whatever their number (--keep-for).
     public var keepSnapshotsFor: Double?
+    /// An absolute folder to keep snapshots in (`<folder>/<run id>/`)
+    /// instead of the state folder (--snapshot-dir): a mounted bucket, a NAS.
+    public var snapshotDirectory: String?
     /// Streams loaded at once (--parallel), when both plugins allow it.
     public var parallel = 1
     /// What to do with transient failures.
@@ -153,7 +156,8 @@ public final class SyncRunner: @unchecked Sendable {
             destinationConfig: request.recordedDestinationConfig,
             incremental: request.incremental, deletions: request.deletions, primaryKey: request.primaryKey,
             snapshot: false, replayOf: request.replayOf,
-            workingDirectory: FileManager.default.currentDirectoryPath), store: store, log: log, clock: clock)
+            workingDirectory: FileManager.default.currentDirectoryPath,
+            snapshotFolder: request.snapshotDirectory.map { ($0 as NSString).appendingPathComponent(runID) }), store: store, log: log, clock: clock)
     }
 
     /// A new run id (``RunID/make()``), e.g. `20261122T101500123Z-0a1b2c3d`.
@@ -192,7 +196,7 @@ public final class SyncRunner: @unchecked Sendable {
         finishRecord(status: status, error: nil)
         let record = recorder.current
         if let store, request.snapshot, !record.snapshot {
-            try? FileManager.default.removeItem(atPath: store.snapshotFolder(runID))
+            try? FileManager.default.removeItem(atPath: store.snapshotFolder(of: record))
         }
         if let store, request.snapshot {
             store.pruneSnapshots(SnapshotRetention(keepCount: request.keepSnapshots, keepFor: request.keepSnapshotsFor),
@@ -254,7 +258,7 @@ public final class SyncRunner: @unchecked Sendable {
 
         var snapshot: SnapshotWriter?
         if let store, request.snapshot, case .plugin = source {
-            snapshot = try SnapshotWriter(folder: store.snapshotFolder(runID), runID: runID, extractor: extractorName)
+            snapshot = try SnapshotWriter(folder: store.snapshotFolder(of: recorder.current), runID: runID, extractor: extractorName)
         }
         try FileManager.default.createDirectory(atPath: request.workDirectory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: request.workDirectory) }

@@ -100,6 +100,9 @@ public struct RunRecord: Codable, Sendable {
     /// that warehouse from any folder. Nil in records written before it
     /// was recorded.
     public var workingDirectory: String?
+    /// Where the snapshot is kept when it is not in the run's folder
+    /// (`--snapshot-dir`): an absolute path. Nil: `runs/<id>/snapshot`.
+    public var snapshotFolder: String?
 
     enum CodingKeys: String, CodingKey {
         case id, pipeline, extractor, warehouse, mode, status, streams, error, retries, pid, incremental, deletions
@@ -114,6 +117,7 @@ public struct RunRecord: Codable, Sendable {
         case replayOf = "replay_of"
         case pipelineRun = "pipeline_run"
         case workingDirectory = "working_directory"
+        case snapshotFolder = "snapshot_folder"
     }
 
     /// Rows written over all streams.

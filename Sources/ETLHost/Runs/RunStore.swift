@@ -27,8 +27,10 @@ public struct RunStore: Sendable {
     public func folder(_ id: String) -> String { (root as NSString).appendingPathComponent(id) }
     /// The structured log of run `id`.
     public func logPath(_ id: String) -> String { (folder(id) as NSString).appendingPathComponent("log.jsonl") }
-    /// The snapshot folder of run `id`.
+    /// The snapshot folder of run `id` in the state folder (where it is unless `--snapshot-dir` named another).
     public func snapshotFolder(_ id: String) -> String { (folder(id) as NSString).appendingPathComponent("snapshot") }
+    /// Where `record`'s snapshot is: the folder `--snapshot-dir` named, or ``snapshotFolder(_:)``.
+    public func snapshotFolder(of record: RunRecord) -> String { record.snapshotFolder ?? snapshotFolder(record.id) }
 
     /// Creates the run's folder and writes its record.
     public func save(_ record: RunRecord) throws {
@@ -85,13 +87,13 @@ public struct RunStore: Sendable {
     /// one pipeline do not delete another's only snapshot.
     @discardableResult
     public func pruneSnapshots(_ retention: SnapshotRetention, pipeline: String, now: Date = Date()) -> [String] {
-        let withSnapshots = ids().filter { FileManager.default.fileExists(atPath: snapshotFolder($0)) }
-            .compactMap(read).filter { $0.pipeline == pipeline }
+        let withSnapshots = ids().compactMap(read)
+            .filter { $0.pipeline == pipeline && FileManager.default.fileExists(atPath: snapshotFolder(of: $0)) }
             .sorted { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }
         let doomed = Set(retention.doomed(withSnapshots, now: now))
         var removed: [String] = []
         for var record in withSnapshots where doomed.contains(record.id) {
-            if (try? FileManager.default.removeItem(atPath: snapshotFolder(record.id))) != nil {
+            if (try? FileManager.default.removeItem(atPath: snapshotFolder(of: record))) != nil {
                 removed.append(record.id)
                 record.snapshot = false
                 try? save(record)

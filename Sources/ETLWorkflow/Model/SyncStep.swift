@@ -28,6 +28,8 @@ public struct SyncStep: Sendable {
     public var keepSnapshots: Int
     /// Snapshots younger than this are kept too, whatever their number (`keep_for:`, as `--keep-for`).
     public var keepFor: PipelineDuration?
+    /// A folder for the snapshots (`snapshot_dir:`, as `--snapshot-dir`; relative to the pipeline file's folder).
+    public var snapshotDirectory: String?
     /// Streams loaded at once when both plugins allow it (`parallel:`, as `--parallel`).
     public var parallel: Int
     /// Target table names (`table:` or `tables:`).
