@@ -31,7 +31,7 @@ struct ETLHostCommand: ParsableCommand {
             \(ExitStatus.documentation)
             """,
         version: "etl-host \(HostEnvironment.version) (plugin ABI \(HostABI.string(HostABI.current)), \(ETLToolchain.current))",
-        subcommands: [SyncCommand.self, RunCommand.self, RunsCommand.self, ReplayCommand.self, RebuildCommand.self, PluginsCommand.self, ValidateCommand.self, PlanCommand.self]
+        subcommands: [SyncCommand.self, RunCommand.self, RunsCommand.self, ReplayCommand.self, RebuildCommand.self, DiffCommand.self, PluginsCommand.self, ValidateCommand.self, PlanCommand.self]
     )
 }
 

@@ -74,8 +74,7 @@ struct RebuildCommand: ParsableCommand {
             for (index, step) in plan.steps.enumerated() {
                 if !quiet { say("[\(index + 1)/\(plan.steps.count)] " + Self.describe(step)) }
                 let snapshot = try Snapshot(folder: store.snapshotFolder(of: step.run), runID: step.run.id)
-                var request = ReplayCommand.request(replaying: step.run, into: warehouse, destinationConfig: destinationConfig,
-                                                    mode: step.run.mode, streams: step.streams, options: options)
+                var request = SyncRequest.replaying(step.run, into: warehouse, destinationConfig: destinationConfig, streams: step.streams)
                 request.allowEmpty = true
                 request.recordedDestinationConfig = resolver.recordable(settings: dest, file: [:])
                 do {

@@ -67,8 +67,10 @@ struct ReplayCommand: ParsableCommand {
                 try Self.enterRunFolder(of: original, warehouse: warehouseName)
             }
             let destinationConfig = try resolver.resolve(settings: dest, file: recorded)
-            var request = Self.request(replaying: original, into: warehouseName, destinationConfig: destinationConfig, mode: writeMode,
-                                       streams: streams.map(SyncCommand.list), options: runOptions)
+            var request = SyncRequest.replaying(original, into: warehouseName, destinationConfig: destinationConfig, mode: writeMode,
+                                                streams: streams.map(SyncCommand.list))
+            request.parallel = runOptions.parallel
+            request.retry = RetryPolicy(maxAttempts: runOptions.maxAttempts)
             request.pipeline = runOptions.pipeline ?? original.pipeline
             request.allowEmpty = allowEmpty
             request.recordedDestinationConfig = resolver.recordable(settings: dest, file: recorded)
@@ -91,24 +93,5 @@ struct ReplayCommand: ParsableCommand {
               FileManager.default.changeCurrentDirectoryPath(folder) else {
             throw HostError(.invalidArgument, "run \(original.id) ran in the folder '\(folder)', which no longer exists, so its warehouse config cannot be found; name the warehouse to load: etl-host replay \(original.id) \(warehouse) -d KEY=VALUE")
         }
-    }
-
-    /// The request that loads `original`'s snapshot into `warehouse` as
-    /// that run loaded it (its key, and its deletions when it read every row).
-    static func request(replaying original: RunRecord, into warehouse: String, destinationConfig: JSONObject, mode: WriteMode,
-                        streams: [String]?, options: RunOptions) -> SyncRequest {
-        var request = SyncRequest(
-            extractor: original.extractor, warehouse: warehouse, sourceConfig: [:], destinationConfig: destinationConfig,
-            mode: mode, primaryKey: original.primaryKey, streams: streams, workDirectory: SpoolDirectory.forThisRun()
-        )
-        if !original.incremental, mode == .upsert {
-            request.deletions = original.deletions
-        }
-        request.pipeline = original.pipeline
-        request.snapshot = false
-        request.parallel = options.parallel
-        request.retry = RetryPolicy(maxAttempts: options.maxAttempts)
-        request.replayOf = original.id
-        return request
     }
 }

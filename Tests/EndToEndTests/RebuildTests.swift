@@ -76,4 +76,25 @@ import Testing
         #expect(bad.status == 64)
         #expect(bad.stderr == "etl-host: error: 'yesterday' is not a time or a run id: write an ISO 8601 time with its zone (2026-12-01T09:00:00Z, 2026-12-01T10:00:00+01:00), a day (2026-12-01, UTC) or a run id\n")
     }
+
+    @Test func diffListsExactlyTheMutatedKeys() throws {
+        let pipeline = try Pipeline("diff-runs")
+        let (ids, _) = try threeRuns(pipeline)
+        let text = try pipeline.etlHost("diff", ids[0], ids[1])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout == """
+            \(ids[0]) -> \(ids[1])
+            orders (key id): 1 added, 0 removed, 1 changed
+              + 4
+              ~ 2
+
+            """)
+        let keyed = try pipeline.etlHost("diff", ids[2], ids[1], "orders", "--json")
+        #expect(keyed.status == 0, "\(keyed.stderr)")
+        #expect(keyed.stdout == #"[{"added":[],"changed":["1"],"key":["id"],"removed":[],"table":"orders"}]"# + "\n")
+        let unknown = try pipeline.etlHost("diff", ids[0], ids[1], "nope")
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr == "etl-host: error: stream 'nope' is not a stream of run \(ids[0]) or \(ids[1])\n")
+        #expect(try pipeline.runs().count == 3)
+    }
 }
