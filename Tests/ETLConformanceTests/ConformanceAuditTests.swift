@@ -54,7 +54,7 @@ import Testing
             {"type": "object", "required": ["path"], "additionalProperties": false,
              "properties": {"path": {"type": "string"}, "size": {"type": "integer"}}}
             """#)
-        let withGood = audit.badConfigs(good: ["path": "a.csv", "size": 3])
+        let withGood = audit.badConfigs(good: ["path": .string("a.csv"), "size": .integer(3)])
         #expect(withGood.map(\.json) == [
             #"{"size":3}"#, #"{"path":42,"size":3}"#, #"{"_etl_conformance_unknown_key":true,"path":"a.csv","size":3}"#,
         ])

@@ -93,6 +93,7 @@ public enum SyncSource {
 /// The run is recorded in the state folder (``RunStore``) when it starts
 /// and when it ends, with its structured log (``RunLog``).
 public final class SyncRunner: @unchecked Sendable {
+    // @unchecked: `failureList` and `activeStreams` are guarded by `lock`; the rest is immutable after init.
     let request: SyncRequest
     let source: SyncSource
     let warehouse: LoadedPlugin

@@ -174,6 +174,7 @@ public struct SyncStepExecutor: StepExecutor {
 
 /// The sync runners under way (several with `--parallel`).
 final class ActiveSyncRunners: @unchecked Sendable {
+    // @unchecked: `runners` is guarded by `lock`.
     private let lock = NSLock()
     private var runners: [ObjectIdentifier: SyncRunner] = [:]
 
