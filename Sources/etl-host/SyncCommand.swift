@@ -172,7 +172,8 @@ struct SyncConfigFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw HostError(.invalidArgument, "cannot read the config file '\(path)'")
         }
-        guard let object = (try? JSONValue(jsonText: String(decoding: data, as: UTF8.self)))?.objectValue else {
+        // The bytes as they are: invalid UTF-8 is refused, not replaced.
+        guard let object = (try? data.withUnsafeBytes { bytes in try JSONValue(jsonBytes: bytes) })?.objectValue else {
             throw HostError(.invalidArgument, "the config file '\(path)' is not a JSON object")
         }
         for key in object.keys.sorted() where !keys.contains(key) {
