@@ -143,6 +143,7 @@ extension ExtractorChecks {
 /// thread can cancel the instance mid-read and wait a bounded time for
 /// the end.
 final class CancelledReader: @unchecked Sendable {
+    // @unchecked: the counters and `ending` are guarded by `lock`; `stream` is read only by the reading thread.
     /// How the stream ended.
     struct Ending {
         /// get_next's status: 0 (the end of the stream) or an errno.

@@ -1,5 +1,4 @@
-import ETLHost
-import Foundation
+import ETLPluginKit
 
 /// Checks the JSON catalog discover() returns against the format in
 /// `etl_plugin.h`: `{"streams": [{"name", "primary_key"?, "cursor_field"?,
@@ -15,30 +14,30 @@ struct CatalogAudit {
     private(set) var primaryKeys: [String: [String]] = [:]
 
     /// The type hints of the contract.
-    static let hints: Set<String> = ["null", "boolean", "integer", "number", "string", "date", "timestamp", "decimal", "json"]
+    static let hints = Set(FieldTypeHint.allCases.map(\.rawValue))
     /// Hints this host also understands, though the contract does not list them.
-    static let hostHints: Set<String> = ["text", "date-time", "object", "array", "binary"]
+    static let hostHints = Set(FieldTypeHint.aliases.keys)
 
     init(_ text: String) {
-        guard let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed]) else {
+        guard let parsed = try? JSONValue(jsonText: text) else {
             problems.append("the catalog is not valid JSON")
             return
         }
-        guard let object = parsed as? [String: Any] else {
+        guard case .object(let object) = parsed else {
             problems.append("the catalog must be a JSON object {\"streams\": [...]}")
             return
         }
-        guard let list = object["streams"] as? [Any] else {
+        guard case .array(let list)? = object["streams"] else {
             problems.append("the catalog has no \"streams\" array")
             return
         }
         if list.isEmpty { notes.append("the catalog lists no streams: nothing was read") }
         for (index, item) in list.enumerated() {
-            guard let stream = item as? [String: Any] else {
+            guard case .object(let stream) = item else {
                 problems.append("catalog stream \(index + 1) is not an object")
                 continue
             }
-            guard let name = stream["name"] as? String, !name.isEmpty else {
+            guard case .string(let name)? = stream["name"], !name.isEmpty else {
                 problems.append("catalog stream \(index + 1) has no name (a non-empty string)")
                 continue
             }
@@ -49,31 +48,30 @@ struct CatalogAudit {
                 notes.append("\(label): member \"\(key)\" is not part of the catalog format (ignored)")
             }
             if let key = stream["primary_key"] {
-                if let names = key as? [Any], names.allSatisfy({ ($0 as? String)?.isEmpty == false }) {
-                    let strings = names.map { $0 as! String }
+                if let strings = Self.columnNames(key) {
                     if Set(strings).count != strings.count { problems.append("\(label): primary_key lists a column twice") }
                     primaryKeys[name] = strings
                 } else {
                     problems.append("\(label): primary_key must be an array of column names")
                 }
             }
-            if let cursor = stream["cursor_field"], !(cursor is String) {
+            if let cursor = stream["cursor_field"], cursor.typeName != "string" {
                 problems.append("\(label): cursor_field must be a string")
             }
             guard let fields = stream["fields"] else { continue }
-            guard let fieldList = fields as? [Any] else {
+            guard case .array(let fieldList) = fields else {
                 problems.append("\(label): fields must be an array")
                 continue
             }
             var seen = Set<String>()
             for (position, entry) in fieldList.enumerated() {
-                guard let field = entry as? [String: Any], let fieldName = field["name"] as? String, !fieldName.isEmpty else {
+                guard case .string(let fieldName)? = entry["name"], !fieldName.isEmpty else {
                     problems.append("\(label): field \(position + 1) has no name")
                     continue
                 }
                 if !seen.insert(fieldName).inserted { problems.append("\(label): field \"\(fieldName)\" is listed twice") }
-                guard let type = field["type"] else { continue }
-                guard let hint = type as? String else {
+                guard let type = entry["type"] else { continue }
+                guard case .string(let hint) = type else {
                     problems.append("\(label): field \"\(fieldName)\": type must be a string")
                     continue
                 }
@@ -86,5 +84,15 @@ struct CatalogAudit {
                 }
             }
         }
+    }
+
+    /// The names of a `primary_key` array: non-empty strings; nil otherwise.
+    private static func columnNames(_ value: JSONValue) -> [String]? {
+        guard case .array(let items) = value else { return nil }
+        let names = items.compactMap { item -> String? in
+            if case .string(let name) = item, !name.isEmpty { return name }
+            return nil
+        }
+        return names.count == items.count ? names : nil
     }
 }

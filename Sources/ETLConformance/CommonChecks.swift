@@ -90,8 +90,8 @@ enum CommonChecks {
         let audit = ConfigSchemaAudit(plugin.descriptor.configSchema)
         for problem in audit.problems { environment.recorder.fail(problem) }
         for note in audit.notes { environment.recorder.note(note) }
-        let properties = (audit.root?["properties"] as? [String: Any])?.keys.sorted() ?? []
-        let required = (audit.root?["required"] as? [String]) ?? []
+        let properties = audit.root?["properties"]?.objectValue?.keys.sorted() ?? []
+        let required = audit.root?["required"]?.stringArrayValue ?? []
         environment.recorder.passDetail = "a valid JSON Schema of an object: "
             + (properties.isEmpty ? "no properties" : "properties \(properties.joined(separator: ", "))")
             + (required.isEmpty ? "" : "; required \(required.joined(separator: ", "))")
@@ -124,9 +124,7 @@ enum CommonChecks {
         let recorder = environment.recorder
         let plugin = try environment.plugin()
         let audit = ConfigSchemaAudit(plugin.descriptor.configSchema)
-        let good = environment.options.configJSON.flatMap {
-            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
-        }
+        let good = environment.options.configJSON.flatMap { (try? JSONValue(jsonText: $0))?.objectValue }
         var configs = audit.badConfigs(good: good)
         if good == nil, plugin.descriptor.kind == .warehouse {
             // Without a destination to point at, only try configs the plugin

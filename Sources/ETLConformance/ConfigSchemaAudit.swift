@@ -1,4 +1,5 @@
 import ETLHost
+import ETLPluginKit
 import Foundation
 
 /// Checks a plugin's `config_schema` against the JSON Schema rules for
@@ -17,7 +18,7 @@ struct ConfigSchemaAudit {
     /// Remarks.
     private(set) var notes: [String] = []
     /// The parsed schema, when it is a JSON object.
-    private(set) var root: [String: Any]?
+    private(set) var root: JSONObject?
 
     private static let typeNames: Set<String> = ["null", "boolean", "object", "array", "number", "string", "integer"]
     private static let known: Set<String> = [
@@ -32,29 +33,27 @@ struct ConfigSchemaAudit {
 
     /// Audits the schema text.
     init(_ text: String) {
-        guard let data = text.data(using: .utf8),
-              let parsed = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
-        else {
+        guard let parsed = try? JSONValue(jsonText: text) else {
             problems.append("config_schema is not valid JSON")
             return
         }
-        guard let object = parsed as? [String: Any] else {
+        guard let object = parsed.objectValue else {
             problems.append("config_schema must be a JSON object (a schema of the config object), got \(Self.kind(parsed))")
             return
         }
         root = object
         if let type = object["type"] {
-            if let name = type as? String, name != "object" {
+            if let name = type.stringValue, name != "object" {
                 problems.append("config_schema: \"type\" is \"\(name)\" but configs are JSON objects: use \"object\"")
-            } else if let names = type as? [Any], !names.contains(where: { $0 as? String == "object" }) {
+            } else if let names = type.arrayValue, !names.contains(.string("object")) {
                 problems.append("config_schema: \"type\" does not allow \"object\", but configs are JSON objects")
             }
         } else {
             notes.append("config_schema has no \"type\"; \"type\": \"object\" says what a config is")
         }
-        audit(object, at: "config_schema")
-        if let required = object["required"] as? [String], object["additionalProperties"] as? Bool == false {
-            let declared = (object["properties"] as? [String: Any]) ?? [:]
+        audit(parsed, at: "config_schema")
+        if let required = object["required"]?.stringArrayValue, object["additionalProperties"] == .bool(false) {
+            let declared = object["properties"]?.objectValue ?? [:]
             for key in required where declared[key] == nil {
                 problems.append("config_schema: required key \"\(key)\" is not in \"properties\" while "
                     + "\"additionalProperties\" is false: no config can be valid")
@@ -62,9 +61,9 @@ struct ConfigSchemaAudit {
         }
     }
 
-    private mutating func audit(_ schema: Any, at path: String) {
-        if schema is Bool { return }
-        guard let schema = schema as? [String: Any] else {
+    private mutating func audit(_ schema: JSONValue, at path: String) {
+        if schema.boolValue != nil { return }
+        guard let schema = schema.objectValue else {
             problems.append("\(path) must be a schema (an object or a boolean), got \(Self.kind(schema))")
             return
         }
@@ -73,17 +72,17 @@ struct ConfigSchemaAudit {
             let here = "\(path).\(key)"
             switch key {
             case "type":
-                if let name = value as? String {
+                if let name = value.stringValue {
                     if !Self.typeNames.contains(name) { problems.append("\(here): \"\(name)\" is not a JSON Schema type (\(Self.typeNames.sorted().joined(separator: ", ")))") }
-                } else if let names = value as? [Any], !names.isEmpty {
-                    for name in names where !(name is String) || !Self.typeNames.contains(name as! String) {
+                } else if let names = value.arrayValue, !names.isEmpty {
+                    for name in names where !Self.typeNames.contains(name.stringValue ?? "") {
                         problems.append("\(here): \(Self.show(name)) is not a JSON Schema type")
                     }
                 } else {
                     problems.append("\(here) must be a type name or a non-empty array of them, got \(Self.kind(value))")
                 }
             case "properties", "patternProperties", "$defs", "definitions", "dependentSchemas":
-                guard let members = value as? [String: Any] else {
+                guard let members = value.objectValue else {
                     problems.append("\(here) must be an object of schemas, got \(Self.kind(value))")
                     continue
                 }
@@ -94,28 +93,27 @@ struct ConfigSchemaAudit {
                     audit(members[name]!, at: "\(here).\(name)")
                 }
             case "required":
-                guard let names = value as? [Any], names.allSatisfy({ $0 is String }) else {
+                guard let strings = value.stringArrayValue else {
                     problems.append("\(here) must be an array of key names (strings), got \(Self.show(value))")
                     continue
                 }
-                let strings = names.map { $0 as! String }
                 if Set(strings).count != strings.count { problems.append("\(here) lists a key twice") }
             case "additionalProperties", "items", "not", "if", "then", "else", "contains", "propertyNames":
                 audit(value, at: here)
             case "allOf", "anyOf", "oneOf", "prefixItems":
-                guard let list = value as? [Any], !list.isEmpty else {
+                guard let list = value.arrayValue, !list.isEmpty else {
                     problems.append("\(here) must be a non-empty array of schemas, got \(Self.kind(value))")
                     continue
                 }
                 for (index, item) in list.enumerated() { audit(item, at: "\(here)[\(index)]") }
             case "enum", "examples":
-                guard let list = value as? [Any] else {
+                guard let list = value.arrayValue else {
                     problems.append("\(here) must be an array, got \(Self.kind(value))")
                     continue
                 }
                 if key == "enum", list.isEmpty { notes.append("\(here) is empty: no value can match") }
             case "description", "title", "$comment", "$schema", "$id", "$ref", "$anchor", "format", "pattern":
-                guard let text = value as? String else {
+                guard let text = value.stringValue else {
                     problems.append("\(here) must be a string, got \(Self.kind(value))")
                     continue
                 }
@@ -125,17 +123,15 @@ struct ConfigSchemaAudit {
             case "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum":
                 if !Self.isNumber(value) { problems.append("\(here) must be a number, got \(Self.kind(value))") }
             case "multipleOf":
-                if !Self.isNumber(value) || ((value as? NSNumber)?.doubleValue ?? 0) <= 0 {
+                if (Self.double(value) ?? 0) <= 0 {
                     problems.append("\(here) must be a number greater than 0, got \(Self.show(value))")
                 }
             case "minLength", "maxLength", "minItems", "maxItems", "minProperties", "maxProperties", "minContains", "maxContains":
                 if !Self.isCount(value) { problems.append("\(here) must be a non-negative integer, got \(Self.show(value))") }
             case "uniqueItems", "deprecated", "readOnly", "writeOnly", "x-secret":
-                if !Self.isBool(value) { problems.append("\(here) must be true or false, got \(Self.show(value))") }
+                if value.boolValue == nil { problems.append("\(here) must be true or false, got \(Self.show(value))") }
             case "dependentRequired":
-                guard let members = value as? [String: Any],
-                      members.values.allSatisfy({ ($0 as? [Any])?.allSatisfy { $0 is String } == true })
-                else {
+                guard let members = value.objectValue, members.values.allSatisfy({ $0.stringArrayValue != nil }) else {
                     problems.append("\(here) must map keys to arrays of key names")
                     continue
                 }
@@ -147,10 +143,10 @@ struct ConfigSchemaAudit {
                 }
             }
         }
-        if let type = schema["type"] as? String, let fallback = schema["default"], !Self.matches(fallback, type: type) {
+        if let type = schema["type"]?.stringValue, let fallback = schema["default"], !Self.matches(fallback, type: type) {
             notes.append("\(path).default is \(Self.show(fallback)), not \(Self.article(type)) \(type)")
         }
-        if let type = schema["type"] as? String, let values = schema["enum"] as? [Any] {
+        if let type = schema["type"]?.stringValue, let values = schema["enum"]?.arrayValue {
             for value in values where !Self.matches(value, type: type) {
                 problems.append("\(path).enum: \(Self.show(value)) is not \(Self.article(type)) \(type), so it can never be valid")
             }
@@ -175,15 +171,14 @@ struct ConfigSchemaAudit {
     /// Configs that break the schema, derived from it and from the good
     /// config when there is one: each required key left out, a key of the
     /// wrong type, an unknown key when `additionalProperties` is false.
-    func badConfigs(good: [String: Any]?) -> [BadConfig] {
+    func badConfigs(good: JSONObject?) -> [BadConfig] {
         guard let root else { return [] }
-        let properties = (root["properties"] as? [String: Any]) ?? [:]
-        let required = (root["required"] as? [String]) ?? []
+        let properties = root["properties"]?.objectValue ?? [:]
+        let required = root["required"]?.stringArrayValue ?? []
         let base = good ?? [:]
         var configs: [BadConfig] = []
-        func add(_ description: String, _ config: [String: Any], mustFail: Bool) {
-            guard let data = try? JSONSerialization.data(withJSONObject: config, options: [.sortedKeys]) else { return }
-            configs.append(BadConfig(description: description, json: String(decoding: data, as: UTF8.self), mustFail: mustFail))
+        func add(_ description: String, _ config: JSONObject, mustFail: Bool) {
+            configs.append(BadConfig(description: description, json: JSONValue.object(config).jsonText, mustFail: mustFail))
         }
         for key in required {
             var config = base
@@ -191,17 +186,17 @@ struct ConfigSchemaAudit {
             add("without required key \"\(key)\"", config, mustFail: true)
         }
         // A wrong type: the first required key with a declared type, else the first typed key.
-        let typed = properties.keys.sorted().filter { ((properties[$0] as? [String: Any])?["type"] as? String) != nil }
+        let typed = properties.keys.sorted().filter { properties[$0]?["type"]?.stringValue != nil }
         if let key = typed.first(where: required.contains) ?? (good == nil ? nil : typed.first),
-           let type = (properties[key] as? [String: Any])?["type"] as? String {
+           let type = properties[key]?["type"]?.stringValue {
             var config = base
             config[key] = Self.wrongValue(for: type)
             add("with \"\(key)\" of the wrong type (\(Self.show(config[key]!)) instead of \(Self.article(type)) \(type))",
                 config, mustFail: required.contains(key))
         }
-        if good != nil, root["additionalProperties"] as? Bool == false {
+        if good != nil, root["additionalProperties"] == .bool(false) {
             var config = base
-            config["_etl_conformance_unknown_key"] = true
+            config["_etl_conformance_unknown_key"] = .bool(true)
             add("with the unknown key \"_etl_conformance_unknown_key\" (additionalProperties is false)",
                 config, mustFail: false)
         }
@@ -210,58 +205,55 @@ struct ConfigSchemaAudit {
 
     // MARK: Helpers
 
-    private static func wrongValue(for type: String) -> Any {
+    private static func wrongValue(for type: String) -> JSONValue {
         switch type {
-        case "string": 42
-        case "object", "array": "not-\(type)"
-        default: ["not", "a", type]
+        case "string": .integer(42)
+        case "object", "array": .string("not-\(type)")
+        default: .array([.string("not"), .string("a"), .string(type)])
         }
     }
 
-    static func matches(_ value: Any, type: String) -> Bool {
-        switch type {
-        case "string": value is String
-        case "boolean": isBool(value)
-        case "integer": isNumber(value) && ((value as? NSNumber).map { $0.doubleValue.rounded() == $0.doubleValue } ?? false)
-        case "number": isNumber(value)
-        case "array": value is [Any]
-        case "object": value is [String: Any]
-        case "null": value is NSNull
+    static func matches(_ value: JSONValue, type: String) -> Bool {
+        switch (type, value) {
+        case ("string", .string), ("boolean", .bool), ("integer", .integer), ("number", .integer), ("number", .number),
+             ("array", .array), ("object", .object), ("null", .null): true
+        case ("integer", .number(let number)): number.rounded() == number
+        case ("string", _), ("boolean", _), ("integer", _), ("number", _), ("array", _), ("object", _), ("null", _): false
         default: true
         }
     }
 
-    private static func isBool(_ value: Any) -> Bool {
-        if value is Bool, !(value is NSNumber) { return true }
-        guard let number = value as? NSNumber else { return false }
-        // JSONSerialization makes booleans NSNumbers of type "c" (char).
-        return String(cString: number.objCType) == "c"
-    }
-
-    private static func isNumber(_ value: Any) -> Bool {
-        value is NSNumber && !isBool(value)
-    }
-
-    private static func isCount(_ value: Any) -> Bool {
-        guard isNumber(value), let number = value as? NSNumber else { return false }
-        return number.doubleValue >= 0 && number.doubleValue.rounded() == number.doubleValue
-    }
-
-    private static func kind(_ value: Any) -> String {
-        if value is NSNull { return "null" }
-        if isBool(value) { return "a boolean" }
-        if value is NSNumber { return "a number" }
-        if value is String { return "a string" }
-        if value is [Any] { return "an array" }
-        if value is [String: Any] { return "an object" }
-        return "\(type(of: value))"
-    }
-
-    private static func show(_ value: Any) -> String {
-        if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) {
-            return String(decoding: data, as: UTF8.self)
+    /// A number's value; nil for anything else.
+    private static func double(_ value: JSONValue) -> Double? {
+        switch value {
+        case .integer(let number): Double(number)
+        case .number(let number): number
+        default: nil
         }
-        return "\(value)"
+    }
+
+    private static func isNumber(_ value: JSONValue) -> Bool {
+        double(value) != nil
+    }
+
+    private static func isCount(_ value: JSONValue) -> Bool {
+        guard let number = double(value) else { return false }
+        return number >= 0 && number.rounded() == number
+    }
+
+    private static func kind(_ value: JSONValue) -> String {
+        switch value {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .integer, .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+
+    private static func show(_ value: JSONValue) -> String {
+        value.jsonText
     }
 
     private static func article(_ type: String) -> String {

@@ -114,14 +114,14 @@ public struct ConformanceSuite: Sendable {
         let resolver = try ConfigResolver(plugin: descriptor.name, schemaJSON: descriptor.configSchema)
         var fileObject: JSONObject = [:]
         if let text = configFileJSON {
-            guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            guard let object = (try? JSONValue(jsonText: text))?.objectValue else {
                 throw HostError(.invalidArgument, "the --config file is not a JSON object (the plugin's config)")
             }
-            fileObject = object.mapValues(JSONValue.from)
+            fileObject = object
         }
-        let schema = (try? JSONSerialization.jsonObject(with: Data(descriptor.configSchema.utf8))) as? [String: Any] ?? [:]
-        let required = schema["required"] as? [String] ?? []
-        let properties = ((schema["properties"] as? [String: Any]) ?? [:]).keys.sorted()
+        let schema = (try? JSONValue(jsonText: descriptor.configSchema))?.objectValue ?? [:]
+        let required = schema["required"]?.stringArrayValue ?? []
+        let properties = (schema["properties"]?.objectValue ?? [:]).keys.sorted()
         if !settings.isEmpty || configFileJSON != nil {
             let config: JSONObject
             do {

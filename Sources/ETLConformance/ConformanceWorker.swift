@@ -95,7 +95,7 @@ struct StopCheck: Error {}
 
 /// The protocol channel of a worker: a private copy of its original
 /// standard output.
-final class WorkerChannel: @unchecked Sendable {
+final class WorkerChannel: Sendable {
     private let descriptor: Int32
 
     private init(descriptor: Int32) { self.descriptor = descriptor }
@@ -129,6 +129,7 @@ final class WorkerChannel: @unchecked Sendable {
 
 /// What one check found so far, and its channel for phases.
 final class CheckRecorder: @unchecked Sendable {
+    // @unchecked: problems and notes change only under `lock`; passDetail and abandon belong to the worker's main thread.
     /// Every problem, in order; the first one is the failure's detail.
     private(set) var problems: [String] = []
     /// Remarks.

@@ -437,7 +437,7 @@ enum ExtractorChecks {
         let discover = instance.extractor.discover!
         let handle = instance.live
         guard let text = BufferAnswer.call("discover", memory: &memory, { buffer, error in discover(handle, buffer, error) }).text,
-              let streams = try? CatalogStreamHints.read(json: text, plugin: "")
+              let streams = try? CatalogReading(discovered: text, plugin: "").catalog.streams
         else { return [:] }
         var fields: [String: String] = [:]
         for stream in streams { fields[stream.name] = stream.cursorField }

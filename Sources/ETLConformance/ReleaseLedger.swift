@@ -22,6 +22,7 @@ typealias SchemaRelease = @convention(c) (UnsafeMutablePointer<ArrowSchema>?) ->
 /// Entries are keyed by the child's address: the host never moves a child,
 /// and ``settle(_:)`` forgets them before the plugin may reuse the memory.
 final class ReleaseLedger: @unchecked Sendable {
+    // @unchecked: `entries` and `strays` are guarded by `lock`.
     /// The one ledger of the process (the trampolines are C functions).
     static let shared = ReleaseLedger()
 
@@ -174,6 +175,7 @@ private let countingSchemaRelease: SchemaRelease = { schema in
 /// and a release through a second copy of the same struct is a double
 /// release the trampoline reports instead of forwarding.
 final class HandedBatches: @unchecked Sendable {
+    // @unchecked: `nodes`, `nextToken` and `strays` are guarded by `lock`.
     /// The one ledger of the process.
     static let shared = HandedBatches()
 

@@ -96,7 +96,7 @@ enum ValueChecks {
         var conversion = DeclaredValueConversion()
         var builders: [ColumnType: ArrowBatchBuilder] = [:]
         let walk = try StreamWalk.run(environment, catalog: { text in
-            guard let streams = try? CatalogStreamHints.read(json: text, plugin: environment.request.library) else { return }
+            guard let streams = try? CatalogReading(discovered: text, plugin: environment.request.library).catalog.streams else { return }
             for stream in streams {
                 hints[stream.name] = stream.hints
                 declaredCount += stream.hints.count

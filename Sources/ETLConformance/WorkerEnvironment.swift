@@ -6,6 +6,7 @@ import Foundation
 /// What a check in a worker works with: the request, the recorder, and
 /// the plugin loaded (once) into this process.
 final class WorkerEnvironment: @unchecked Sendable {
+    // @unchecked: owned by the worker's main thread; other threads only use `recorder`, which locks.
     /// The check, library and options.
     let request: WorkerRequest
     /// Where the check records what it finds.
@@ -67,6 +68,7 @@ final class WorkerEnvironment: @unchecked Sendable {
 
 /// An instance opened through the raw `open`, closed exactly once.
 final class OpenedInstance: @unchecked Sendable {
+    // @unchecked: used by one thread at a time, as the contract requires; only cancel() may come from another.
     /// The plugin.
     let plugin: LoadedPlugin
     /// The host context handed to open.

@@ -111,6 +111,7 @@ struct WorkerProcess {
 
 /// A flag set from another thread.
 private final class TimeoutFlag: @unchecked Sendable {
+    // @unchecked: `value` is guarded by `lock`.
     private let lock = NSLock()
     private var value = false
     func set() { lock.withLock { value = true } }
@@ -119,5 +120,6 @@ private final class TimeoutFlag: @unchecked Sendable {
 
 /// Bytes filled on another thread, read after it is joined.
 private final class DataBox: @unchecked Sendable {
+    // @unchecked: written by one reader thread, read only after that thread is joined.
     var data = Data()
 }

@@ -48,9 +48,8 @@ enum RunDriver {
             FileHandle.standardError.write(Data("etl-host: \(level == "error" ? "error: " : "")\(message)\n".utf8))
             return
         }
-        let object: [String: Any] = ["time": isoTimestamp(), "level": level, "message": message]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
-        FileHandle.standardError.write(data + Data("\n".utf8))
+        let object: JSONObject = ["time": .string(isoTimestamp()), "level": .string(level), "message": .string(message)]
+        FileHandle.standardError.write(Data((JSONValue.object(object).jsonText + "\n").utf8))
     }
 
     /// Runs `body` (a command that loads: sync, replay) with the process

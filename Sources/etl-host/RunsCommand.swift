@@ -139,12 +139,12 @@ extension RunsCommand {
         static func logLines(path: String, minimum: LogLevel) -> [String] {
             guard let data = FileManager.default.contents(atPath: path) else { return ["  (no log)"] }
             return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
-                guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                      let levelName = object["level"] as? String,
+                guard let object = try? JSONValue(jsonText: String(line)), case .object(let members) = object,
+                      let levelName = members["level"]?.stringValue,
                       let level = LogLevel.allCases.first(where: { $0.name == levelName }), level >= minimum else { return nil }
-                let who = (object["plugin"] as? String).map { "[\($0)] " } ?? ""
-                let stream = (object["stream"] as? String).map { "(\($0)) " } ?? ""
-                return "  \(object["time"] as? String ?? "")  \(levelName)  \(who)\(stream)\(object["message"] as? String ?? "")"
+                let who = members["plugin"]?.stringValue.map { "[\($0)] " } ?? ""
+                let stream = members["stream"]?.stringValue.map { "(\($0)) " } ?? ""
+                return "  \(members["time"]?.stringValue ?? "")  \(levelName)  \(who)\(stream)\(members["message"]?.stringValue ?? "")"
             }
         }
     }

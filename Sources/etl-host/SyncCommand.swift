@@ -185,19 +185,19 @@ struct SyncConfigFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw HostError(.invalidArgument, "cannot read the config file '\(path)'")
         }
-        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+        // The bytes as they are: invalid UTF-8 is refused, not replaced.
+        guard let object = (try? data.withUnsafeBytes { bytes in try JSONValue(jsonBytes: bytes) })?.objectValue else {
             throw HostError(.invalidArgument, "the config file '\(path)' is not a JSON object")
         }
         for key in object.keys.sorted() where !keys.contains(key) {
             throw HostError(.invalidArgument, "the config file '\(path)' has an unknown key '\(key)'; valid keys: \(keys.sorted().joined(separator: ", "))")
         }
         return SyncConfigFile(
-            extractor: object["extractor"] as? String, warehouse: object["warehouse"] as? String,
-            source: (object["source"] as? [String: Any] ?? [:]).mapValues(JSONValue.from),
-            destination: (object["destination"] as? [String: Any] ?? [:]).mapValues(JSONValue.from),
-            mode: object["mode"] as? String, primaryKey: object["primary_key"] as? [String], streams: object["streams"] as? [String],
-            incremental: object["incremental"] as? Bool, deletions: object["deletions"] as? String,
-            allowEmpty: object["allow_empty"] as? Bool
+            extractor: object["extractor"]?.stringValue, warehouse: object["warehouse"]?.stringValue,
+            source: object["source"]?.objectValue ?? [:], destination: object["destination"]?.objectValue ?? [:],
+            mode: object["mode"]?.stringValue, primaryKey: object["primary_key"]?.stringArrayValue,
+            streams: object["streams"]?.stringArrayValue, incremental: object["incremental"]?.boolValue,
+            deletions: object["deletions"]?.stringValue, allowEmpty: object["allow_empty"]?.boolValue
         )
     }
 }
@@ -207,6 +207,7 @@ struct SyncConfigFile {
 /// `orders: loading 120000 rows (310000 rows/s) | items: reading 4000 rows`.
 /// Called from the worker threads.
 final class ProgressPrinter: SyncObserver, @unchecked Sendable {
+    // @unchecked: `streams` and `lastPrint` are guarded by `lock`; `enabled` is immutable.
     private let enabled = isatty(STDERR_FILENO) == 1
     private let lock = NSLock()
     private var streams: [(name: String, started: Date, text: String)] = []

@@ -54,7 +54,7 @@ import Testing
             {"type": "object", "required": ["path"], "additionalProperties": false,
              "properties": {"path": {"type": "string"}, "size": {"type": "integer"}}}
             """#)
-        let withGood = audit.badConfigs(good: ["path": "a.csv", "size": 3])
+        let withGood = audit.badConfigs(good: ["path": .string("a.csv"), "size": .integer(3)])
         #expect(withGood.map(\.json) == [
             #"{"size":3}"#, #"{"path":42,"size":3}"#, #"{"_etl_conformance_unknown_key":true,"path":"a.csv","size":3}"#,
         ])
@@ -81,8 +81,8 @@ import Testing
             """#)
         #expect(bad.problems == [
             "catalog stream 'a': primary_key must be an array of column names",
-            "catalog stream 'a': field \"x\": type \"int\" is not a type hint of the contract (boolean, date, decimal, "
-                + "integer, json, null, number, string, timestamp)",
+            "catalog stream 'a': field \"x\": type \"int\" is not a type hint of the contract (binary, boolean, date, "
+                + "decimal, integer, json, null, number, string, timestamp)",
             "catalog stream 'a': field 2 has no name",
             "catalog stream 'a' is listed twice",
             "catalog stream 3 has no name (a non-empty string)",

@@ -768,8 +768,13 @@ struct etl_extractor_ops {
    *                 "fields": [{"name": "id", "type": "integer"}, ...]}]}
    *
    * `fields` are type hints (null, boolean, integer, number, string, date,
-   * timestamp, decimal, json) that win over the host's inference; it may be
-   * omitted. On success fills *catalog (host calls its release).
+   * timestamp, decimal, json, binary) that win over the host's inference; it
+   * may be omitted, and so may a field's "type". The host reads a catalog
+   * leniently: it also takes text, date-time, object and array for string,
+   * timestamp, json and json; it skips a field without a name, ignores a
+   * hint it does not know, a primary_key that is not an array of strings
+   * and a cursor_field that is not a string, each with a warning in the
+   * run's log. On success fills *catalog (host calls its release).
    */
   etl_status (*discover)(etl_instance* instance, etl_buffer* catalog,
                          etl_error* error);

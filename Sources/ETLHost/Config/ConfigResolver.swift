@@ -36,21 +36,20 @@ public struct ConfigResolver: Sendable {
     /// additionalProperties).
     public init(plugin: String, schemaJSON: String) throws {
         self.plugin = plugin
-        guard let schema = try? JSONSerialization.jsonObject(with: Data(schemaJSON.utf8)) as? [String: Any] else {
+        guard let schema = try? JSONValue(jsonText: schemaJSON), case .object = schema else {
             throw HostError(.pluginFailed, "plugin '\(plugin)': its config schema is not a JSON object")
         }
         var properties: [String: Property] = [:]
-        for (name, value) in schema["properties"] as? [String: Any] ?? [:] {
-            let property = value as? [String: Any] ?? [:]
+        for (name, property) in schema["properties"]?.objectValue ?? [:] {
             properties[name] = Property(
-                type: property["type"] as? String,
-                allowed: (property["enum"] as? [Any])?.map { "\($0)" },
-                secret: property["x-secret"] as? Bool ?? false
+                type: property["type"]?.stringValue,
+                allowed: property["enum"]?.arrayValue?.map(\.plainText),
+                secret: property["x-secret"]?.boolValue ?? false
             )
         }
         self.properties = properties
-        required = schema["required"] as? [String] ?? []
-        allowsOtherKeys = schema["additionalProperties"] as? Bool ?? true
+        required = schema["required"]?.stringArrayValue ?? []
+        allowsOtherKeys = schema["additionalProperties"]?.boolValue ?? true
     }
 
     /// The keys the schema declares, sorted.
@@ -200,13 +199,13 @@ public struct ConfigResolver: Sendable {
             guard text.trimmingCharacters(in: .whitespaces).hasPrefix("[") else {
                 return .array(text.split(separator: ",").map { .string($0.trimmingCharacters(in: .whitespaces)) })
             }
-            guard let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8)), case .array(let array) = JSONValue.from(parsed) else {
+            guard let array = (try? JSONValue(jsonText: text))?.arrayValue else {
                 throw HostError(.invalidArgument, "\(plugin): config key '\(key)' starts with '[' but is not a JSON "
                     + "array: write comma-separated values (\(key)=a,b) or a JSON array (\(key)='[\"a\",\"b\"]')")
             }
             return .array(array)
         case "object":
-            guard let parsed = try? JSONSerialization.jsonObject(with: Data(text.utf8)), case .object(let object) = JSONValue.from(parsed) else {
+            guard let object = (try? JSONValue(jsonText: text))?.objectValue else {
                 throw bad()
             }
             return .object(object)

@@ -6,21 +6,6 @@ import Foundation
 public typealias JSONObject = [String: JSONValue]
 
 extension JSONValue {
-    /// A JSON value from what JSONSerialization produces (String, NSNumber,
-    /// Bool, arrays, dictionaries, NSNull).
-    public static func from(_ value: Any) -> JSONValue {
-        switch value {
-        case let text as String: return .string(text)
-        case let number as NSNumber:
-            if String(cString: number.objCType) == "c" { return .bool(number.boolValue) }
-            if let exact = Int64(exactly: number.doubleValue), !"\(number)".contains(".") { return .integer(exact) }
-            return .number(number.doubleValue)
-        case let list as [Any]: return .array(list.map(from))
-        case let object as [String: Any]: return .object(object.mapValues(from))
-        default: return .null
-        }
-    }
-
     /// The value as JSONSerialization takes it (String, Int64, Double,
     /// Bool, arrays, dictionaries, NSNull), so that text written from it is
     /// byte for byte what the host wrote before configs were typed.

@@ -1,4 +1,5 @@
 import CETLPlugin
+import ETLPluginKit
 import Foundation
 
 /// A plugin library that is loaded, initialized and validated.
@@ -7,6 +8,7 @@ import Foundation
 /// the size the plugin declared, so that an operation a plugin built against
 /// an older minor version does not have reads as `nil`.
 public final class LoadedPlugin: @unchecked Sendable {
+    // @unchecked: immutable after init; the C tables it copies hold function pointers and static strings.
     /// Absolute path of the library.
     public let path: String
     /// What the plugin says about itself.
@@ -47,9 +49,7 @@ public final class LoadedPlugin: @unchecked Sendable {
                 throw HostError(.abiMismatch, "plugin '\(path)' is a Swift plugin built with \(toolchain ?? "an unknown toolchain"); this etl-host was built with \(hostToolchain), and Swift has no stable ABI on Linux: rebuild the plugin with \(hostToolchain)", plugin: path)
             }
         }
-        guard let schemaText = string(raw.config_schema),
-              let schemaObject = try? JSONSerialization.jsonObject(with: Data(schemaText.utf8)),
-              schemaObject is [String: Any]
+        guard let schemaText = string(raw.config_schema), case .object? = try? JSONValue(jsonText: schemaText)
         else { throw fail("config_schema must be a JSON Schema object") }
 
         // The SQL capability bits came with ABI 1.2; before it, they were

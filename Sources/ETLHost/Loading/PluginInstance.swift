@@ -15,6 +15,7 @@ import Foundation
 /// Not thread-safe, as the contract says: one instance is used by one thread
 /// at a time, except ``cancel()``, which any thread may call.
 public final class PluginInstance: @unchecked Sendable {
+    // @unchecked: used by one thread at a time, as the contract requires; only cancel() may come from another.
     /// The plugin this is an instance of.
     public let plugin: LoadedPlugin
     /// The host context the plugin logs and reports progress through.
@@ -160,6 +161,7 @@ public final class PluginInstance: @unchecked Sendable {
 /// (see `ArrowStreamReader`), and failures turned into ``HostError``s that
 /// name the plugin and the stream.
 public final class ExtractorStream: @unchecked Sendable {
+    // @unchecked: owned by one thread at a time (the contract allows no concurrent calls on a stream).
     /// The stream's name.
     public let name: String
     private let reader: ArrowStreamReader

@@ -72,6 +72,7 @@ extension PluginInstance {
 /// and every batch validated on import (see `ArrowStreamReader`), and
 /// failures turned into ``HostError``s that name the plugin.
 public final class QueryStream: @unchecked Sendable {
+    // @unchecked: owned by one thread at a time (the contract allows no concurrent calls on a stream).
     /// The result's columns, as the stream's get_schema returned them.
     public let schema: ArrowBatchSchema
     private var reader: ArrowStreamReader?

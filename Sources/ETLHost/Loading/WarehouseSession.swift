@@ -171,6 +171,7 @@ extension PluginInstance {
 /// of it is open (the contract frees writers before their instance).
 /// Not thread-safe: one thread at a time, as the contract says.
 public final class WarehouseWriter: @unchecked Sendable {
+    // @unchecked: owned by one thread at a time (the contract allows no concurrent calls on a writer).
     /// The table being written.
     public let table: String
     /// How the table is written.

@@ -4,6 +4,7 @@ import Foundation
 /// asks every open plugin instance to cancel and stops the run at its next
 /// check; the stream being loaded rolls back.
 public final class Cancellation: @unchecked Sendable {
+    // @unchecked: every stored property but `lock` is guarded by `lock`.
     private let lock = NSLock()
     private var raised = false
     private var reasonText = ""

@@ -18,7 +18,7 @@ struct DeletionSync {
     ///
     /// - Throws: `.invalidArgument` when the stream has no primary key of
     ///   its own or `--primary-key` names another one (nothing is read).
-    func spoolKeys(of stream: SourceCatalog.Stream, from source: PluginInstance, into path: String) throws -> Int {
+    func spoolKeys(of stream: CatalogStream, from source: PluginInstance, into path: String) throws -> Int {
         try checkKeyListing(stream)
         let reader = try source.read(stream: stream.name, keysOnly: true)
         let spool = try ArrowIPCFileWriter(path: path, schema: reader.schema)
@@ -35,9 +35,10 @@ struct DeletionSync {
 
     /// Whether the source's key listing can stand for `stream`'s keys: the
     /// stream has a primary key, and `--primary-key` is absent or the same.
-    func checkKeyListing(_ stream: SourceCatalog.Stream) throws {
-        guard !stream.primaryKey.isEmpty, primaryKey == nil || primaryKey == stream.primaryKey else {
-            throw HostError(.invalidArgument, "stream '\(stream.name)': --deletions with --incremental lists the stream's own primary key (\(stream.primaryKey.isEmpty ? "none" : stream.primaryKey.joined(separator: ","))); drop --primary-key or --incremental")
+    func checkKeyListing(_ stream: CatalogStream) throws {
+        let streamKey = stream.primaryKey ?? []
+        guard !streamKey.isEmpty, primaryKey == nil || primaryKey == streamKey else {
+            throw HostError(.invalidArgument, "stream '\(stream.name)': --deletions with --incremental lists the stream's own primary key (\(streamKey.isEmpty ? "none" : streamKey.joined(separator: ","))); drop --primary-key or --incremental")
         }
     }
 

@@ -2,6 +2,7 @@ import Foundation
 
 /// The streams of a parallel run: which is next, and the reports so far.
 final class StreamJobBoard: @unchecked Sendable {
+    // @unchecked: `next` and `reports` are guarded by `lock`.
     private let lock = NSLock()
     private let count: Int
     private var next = 0

@@ -38,7 +38,7 @@ struct StreamLoad: @unchecked Sendable {
     }
 
     /// Opens the batches of `stream`: from the extractor, or from the snapshot.
-    private func open(_ stream: SourceCatalog.Stream, worker: StreamWorker, state: String?) throws -> BatchStream {
+    private func open(_ stream: CatalogStream, worker: StreamWorker, state: String?) throws -> BatchStream {
         switch source {
         case .plugin:
             return try worker.source!.read(stream: stream.name, stateJSON: state)
@@ -51,7 +51,7 @@ struct StreamLoad: @unchecked Sendable {
     }
 
     /// Loads `stream` into `table` with `worker`'s instances (one attempt).
-    func sync(_ stream: SourceCatalog.Stream, into table: String, worker: StreamWorker) throws -> StreamReport {
+    func sync(_ stream: CatalogStream, into table: String, worker: StreamWorker) throws -> StreamReport {
         let startedAt = clock.timestamp()
         let destination = worker.destination
         let stateKey = "\(extractorName)/\(stream.name)"
@@ -140,7 +140,7 @@ struct StreamLoad: @unchecked Sendable {
                                 rowsRejected: 0, newColumns: [], widenedColumns: [], seconds: 0,
                                 error: skipReason, committed: false)
         }
-        let keys = try resolver.upsertKeys(stream: stream.name, streamKey: stream.primaryKey, schema: resolution.schema)
+        let keys = try resolver.upsertKeys(stream: stream.name, streamKey: stream.primaryKey ?? [], schema: resolution.schema)
 
         // Pass 2: convert and load, then commit everything at once.
         try cancellation.check("loading stream '\(stream.name)'")

@@ -3,7 +3,7 @@ import Foundation
 /// One worker's plugin instances: an extractor instance (none for a
 /// replay) and a warehouse instance, one pair per stream loaded at once,
 /// with the log sink that tags their messages with the stream.
-final class StreamWorker: @unchecked Sendable {
+final class StreamWorker: Sendable {
     /// The extractor's instance; nil when the records come from a snapshot.
     let source: PluginInstance?
     /// The warehouse's instance.

@@ -29,7 +29,7 @@ struct SyncPlan {
     ///
     /// - Throws: `.invalidArgument` naming a stream the catalog does not
     ///   have, and the ones it has.
-    func streams(of catalog: SourceCatalog) throws -> [SourceCatalog.Stream] {
+    func streams(of catalog: Catalog) throws -> [CatalogStream] {
         guard let wanted = request.streams else { return catalog.streams }
         return try wanted.map { name in
             guard let stream = catalog.streams.first(where: { $0.name == name }) else {
@@ -44,7 +44,7 @@ struct SyncPlan {
     /// stream's name, normalized, collision-free across the run.
     ///
     /// - Throws: `.invalidArgument` when two streams are given one table.
-    func tables(for streams: [SourceCatalog.Stream]) throws -> [String] {
+    func tables(for streams: [CatalogStream]) throws -> [String] {
         var names = NameNormalizer()
         var given: [String: String] = [:]
         for stream in streams {

@@ -98,6 +98,7 @@ public enum SyncSource {
 /// The run is recorded in the state folder (``RunStore``) when it starts
 /// and when it ends, with its structured log (``RunLog``).
 public final class SyncRunner: @unchecked Sendable {
+    // @unchecked: `failureList` and `activeStreams` are guarded by `lock`; the rest is immutable after init.
     let request: SyncRequest
     let source: SyncSource
     let warehouse: LoadedPlugin
@@ -245,16 +246,19 @@ public final class SyncRunner: @unchecked Sendable {
         let first = try StreamWorker.open(for: request, source: source, warehouse: warehouse, log: log)
         let cancelToken = cancellation.onCancel { [first] in first.cancel() }
         defer { cancellation.remove(cancelToken) }
-        let catalog: SourceCatalog
+        let catalog: CatalogReading
         switch source {
         case .plugin(let extractor):
-            catalog = try SourceCatalog(json: first.source!.discover(), plugin: extractor.descriptor.name)
+            catalog = try CatalogReading(discovered: first.source!.discover(), plugin: extractor.descriptor.name)
         case .snapshot(let snapshot):
-            catalog = try SourceCatalog(json: "{\"streams\":[" + snapshot.manifests.map(\.catalog).joined(separator: ",") + "]}",
-                                        plugin: "snapshot")
+            catalog = try CatalogReading(discovered: "{\"streams\":[" + snapshot.manifests.map(\.catalog).joined(separator: ",") + "]}",
+                                         plugin: "snapshot")
+        }
+        for warning in catalog.warnings {
+            log.write(.warn, plugin: nil, stream: warning.stream, "plugin '\(extractorName)': \(warning)")
         }
         CrashPoint.reach("catalog")
-        let selected = try plan.streams(of: catalog)
+        let selected = try plan.streams(of: catalog.catalog)
 
         var snapshot: SnapshotWriter?
         if let store, request.snapshot, case .plugin = source {
@@ -288,7 +292,7 @@ public final class SyncRunner: @unchecked Sendable {
     }
 
     /// Runs one stream with the retry policy; never throws (the report says).
-    private func runStream(_ stream: SourceCatalog.Stream, table: String, worker: StreamWorker, load: StreamLoad,
+    private func runStream(_ stream: CatalogStream, table: String, worker: StreamWorker, load: StreamLoad,
                            scheduler: StreamScheduler) -> StreamReport {
         worker.sink.stream = stream.name
         lock.withLock { activeStreams.append(stream.name) }

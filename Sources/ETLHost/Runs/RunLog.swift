@@ -25,6 +25,7 @@ public enum LogFormat: String, Sendable, CaseIterable {
 /// of log messages is never parsed for retries (plugins built for ABI 1.0
 /// or 1.1 that only log theirs are not counted).
 public final class RunLog: @unchecked Sendable {
+    // @unchecked: `secrets`, `retryEvents` and writes to `file` are guarded by `lock`; the rest is immutable.
     public let runID: String
     private let file: FileHandle?
     private let minimumLevel: LogLevel
@@ -87,11 +88,10 @@ public final class RunLog: @unchecked Sendable {
     /// `echo` false only to the file (for what the command prints itself).
     public func write(_ level: LogLevel, plugin: String?, stream: String?, _ message: String, echo: Bool = true) {
         let clean = scrub(message)
-        var object: [String: Any] = ["time": Self.now(), "level": level.name, "run_id": runID, "message": clean]
-        if let plugin { object["plugin"] = plugin }
-        if let stream { object["stream"] = stream }
-        let json = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-            .map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        var object: [String: JSONValue] = ["time": .string(Self.now()), "level": .string(level.name), "run_id": .string(runID), "message": .string(clean)]
+        if let plugin { object["plugin"] = .string(plugin) }
+        if let stream { object["stream"] = .string(stream) }
+        let json = JSONValue.object(object).jsonText
         lock.withLock {
             file?.write(Data((json + "\n").utf8))
             guard self.echo, echo || format == .json, level >= minimumLevel else { return }
@@ -118,6 +118,7 @@ public final class RunLog: @unchecked Sendable {
 
 /// Plugin messages into a ``RunLog``, tagged with the stream being worked on.
 public final class StreamLogSink: PluginLogSink, @unchecked Sendable {
+    // @unchecked: `current` is guarded by `lock`; `log` is Sendable.
     private let log: RunLog
     private let lock = NSLock()
     private var current: String?

@@ -5,6 +5,7 @@ import Foundation
 /// so a run is recorded even when the process dies under it. Thread-safe:
 /// parallel streams report through one recorder.
 final class RunRecorder: @unchecked Sendable {
+    // @unchecked: `record` is guarded by `lock`; the rest is immutable after init.
     private let lock = NSLock()
     private var record: RunRecord
     private let store: RunStore?

@@ -95,21 +95,19 @@ public enum ColumnType: String, Codable, Sendable, CaseIterable {
         }
     }
 
-    /// The type named by a catalog hint (`"integer"`, `"string"`, ...), or
-    /// nil for a name this host does not know.
-    public init?(hint: String) {
+    /// The type a catalog's hint names (its aliases read as the hint).
+    public init(hint: FieldTypeHint) {
         switch hint {
-        case "null": self = .null
-        case "boolean": self = .boolean
-        case "integer": self = .integer
-        case "number": self = .number
-        case "string", "text": self = .text
-        case "date": self = .date
-        case "timestamp", "date-time": self = .timestamp
-        case "json", "object", "array": self = .json
-        case "decimal": self = .decimal
-        case "binary": self = .binary
-        default: return nil
+        case .null: self = .null
+        case .boolean: self = .boolean
+        case .integer: self = .integer
+        case .number: self = .number
+        case .string: self = .text
+        case .date: self = .date
+        case .timestamp: self = .timestamp
+        case .json: self = .json
+        case .decimal: self = .decimal
+        case .binary: self = .binary
         }
     }
 }

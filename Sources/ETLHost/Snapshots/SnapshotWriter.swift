@@ -63,6 +63,7 @@ final class SnapshotWriter {
 /// the IPC file as it arrives (compressed and hashed on the way, no
 /// second pass over the file).
 final class StreamSnapshot: @unchecked Sendable {
+    // @unchecked: owned by the one thread that loads its stream (pass 1's reader or its write-behind, in turn).
     private var manifest: SnapshotManifest
     private let folder: String
     private let number: Int

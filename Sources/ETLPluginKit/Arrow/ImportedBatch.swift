@@ -21,6 +21,7 @@
 ///
 /// Immutable once made, so it may be read from several threads.
 public final class ImportedBatch: @unchecked Sendable {
+    // @unchecked: immutable after init (the Arrow array it owns is only read, and released in deinit).
     /// The columns.
     public let schema: ArrowBatchSchema
     /// The number of rows.

@@ -5,6 +5,9 @@ import Foundation
 #endif
 
 /// What an extractor can read: its streams, as discover() returns them.
+/// The one catalog model of plugins and host: a Swift plugin builds and
+/// encodes it, the host reads any plugin's catalog into it
+/// (``CatalogReading``).
 ///
 /// Encodes to the JSON `etl_plugin.h` describes:
 /// `{"streams": [{"name": "orders", "primary_key": ["id"],
@@ -36,7 +39,10 @@ public struct Catalog: Sendable, Hashable, Codable {
         }
     }
 
-    /// Parses a catalog from JSON text (host side, tests).
+    /// Parses a catalog from JSON text strictly: exactly the members and
+    /// hint names ``jsonText()`` writes (tests of a plugin's own catalog).
+    /// A host reads what a plugin returns with ``CatalogReading``, which
+    /// forgives what it can.
     ///
     /// - Throws: ``PluginError/Code/data`` naming what is wrong.
     public init(jsonText: String) throws(PluginError) {

@@ -8,6 +8,11 @@ public struct CatalogStream: Sendable, Hashable, Codable {
     public var cursorField: String?
     /// Type hints for the columns; `nil` to let the host infer everything.
     public var fields: [CatalogField]?
+    /// The stream's entry exactly as the catalog's JSON gave it (members
+    /// this format does not know and fields skipped included), when the
+    /// host read it with ``CatalogReading``; nil for a stream made in code.
+    /// Never encoded: a plugin's catalog carries only the members above.
+    public var entry: JSONValue? = nil
 
     /// Creates a stream description.
     public init(name: String, primaryKey: [String]? = nil, cursorField: String? = nil,

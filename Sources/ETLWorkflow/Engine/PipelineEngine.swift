@@ -46,6 +46,7 @@ public struct EngineOptions: Sendable {
 /// let record = try engine.run()
 /// ```
 public final class PipelineEngine: @unchecked Sendable {
+    // @unchecked: `record` and `running` are guarded by `condition`; the rest is immutable after init.
     private let pipeline: PipelineFile
     private let order: [Step]
     private let executors: [StepKindName: any StepExecutor]

@@ -6,7 +6,7 @@ import Foundation
 /// releases it when the process ends, however it ends (a killed run never
 /// leaves a stale lock). The holder writes its pid and run id into the file
 /// for the message of the run that finds it busy.
-public final class PipelineLock: @unchecked Sendable {
+public final class PipelineLock: Sendable {
     /// The lock file.
     public let path: String
     private let descriptor: Int32

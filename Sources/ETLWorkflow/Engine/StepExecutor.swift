@@ -26,7 +26,7 @@ public enum StepOutcome: Sendable, Equatable {
 }
 
 /// What an executor gets besides its step.
-public struct StepRunContext: @unchecked Sendable {
+public struct StepRunContext: Sendable {
     /// The pipeline being run.
     public let pipeline: PipelineFile
     /// The pipeline run's id.

@@ -7,6 +7,7 @@ import Foundation
 /// ``ETLHost/SignalTrap``), standard input from /dev/null, standard output
 /// and error to pipes.
 final class ChildProcess: @unchecked Sendable {
+    // @unchecked: immutable after init (a pid and two pipe handles).
     /// How the program ended.
     enum Ending: Equatable {
         /// It exited with this status.

@@ -85,11 +85,7 @@ public struct SyncStepExecutor: StepExecutor {
         let instance = try PluginInstance(plugin: setup.extractor, configJSON: try ConfigResolver.json(setup.sourceConfig))
         defer { instance.close() }
         let text = try instance.discover()
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
-              let streams = object["streams"] as? [[String: Any]] else {
-            throw HostError(.pluginFailed, "plugin '\(setup.extractorName)': discover returned no valid catalog (expected {\"streams\": [...]})")
-        }
-        return streams.compactMap { $0["name"] as? String }
+        return try CatalogReading(discovered: text, plugin: setup.extractorName).catalog.streams.map(\.name)
     }
 
     /// Runs one sync run; returns the rows it wrote.
@@ -180,6 +176,7 @@ public struct SyncStepExecutor: StepExecutor {
 
 /// The sync runners under way (several with `--parallel`).
 final class ActiveSyncRunners: @unchecked Sendable {
+    // @unchecked: `runners` is guarded by `lock`.
     private let lock = NSLock()
     private var runners: [ObjectIdentifier: SyncRunner] = [:]
 

@@ -67,8 +67,9 @@ import Testing
         let resolver = try ConfigResolver(plugin: "demo", schemaJSON: schema)
         let text = #"{"path": "a/b é.csv", "limit": 2, "ratio": 2.0, "tags": [1, 2.5, 1e20, 1e-7, "x"], "#
             + #""headers": {"k": null, "n": 0.1}, "on": true}"#
+        // Read as `sync --config` reads a file (the kit's parser); `raw` is how it was read before.
         let raw = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
-        let config = try resolver.resolve(settings: [], file: raw.mapValues(JSONValue.from))
+        let config = try resolver.resolve(settings: [], file: try #require(try JSONValue(jsonText: text).objectValue))
         #expect(config["limit"] == .integer(2))
         #expect(config["ratio"] == .number(2))
         #expect(config["on"] == .bool(true))

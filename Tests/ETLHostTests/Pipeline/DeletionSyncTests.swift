@@ -14,9 +14,9 @@ import Testing
         TableSchema.Column(name: "id", source: "id", type: .integer), TableSchema.Column(name: "name", source: "name", type: .text),
     ])
 
-    private func stream(primaryKey: [String]) throws -> SourceCatalog.Stream {
+    private func stream(primaryKey: [String]) throws -> CatalogStream {
         let key = primaryKey.map { "\"\($0)\"" }.joined(separator: ",")
-        return try SourceCatalog(json: #"{"streams": [{"name": "people", "primary_key": [\#(key)]}]}"#, plugin: "x").streams[0]
+        return try CatalogReading(discovered: #"{"streams": [{"name": "people", "primary_key": [\#(key)]}]}"#, plugin: "x").catalog.streams[0]
     }
 
     private func sync(primaryKey: [String]? = nil) -> DeletionSync {

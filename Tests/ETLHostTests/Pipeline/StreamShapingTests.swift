@@ -117,7 +117,7 @@ import Testing
         let warehouse = PluginDescriptor(name: "wh", kind: .warehouse, version: "1", description: "", language: "c", toolchain: nil,
                                          abi: "1.2", negotiatedABI: "1.2", capabilities: ["replace"], configSchema: "{}",
                                          optionalOperations: [])
-        let catalog = try SourceCatalog(json: #"{"streams": [{"name": "A"}, {"name": "b"}, {"name": "Order Lines"}]}"#, plugin: "csv")
+        let catalog = try CatalogReading(discovered: #"{"streams": [{"name": "A"}, {"name": "b"}, {"name": "Order Lines"}]}"#, plugin: "csv").catalog
         let plan = try SyncPlan(request: request, extractor: nil, warehouse: warehouse)
         #expect(try plan.tables(for: catalog.streams) == ["crm_a_2", "crm_a", "crm_order_lines"])
         request.shaping["A"] = StreamShaping(table: "crm_a")

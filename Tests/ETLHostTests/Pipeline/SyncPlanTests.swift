@@ -82,8 +82,8 @@ import Testing
     }
 
     @Test func streamsAreTheRequestedOnesInTheirOrderWithCollisionFreeTables() throws {
-        let catalog = try SourceCatalog(json: #"{"streams": [{"name": "Order Lines"}, {"name": "order_lines"}, {"name": "c"}]}"#,
-                                        plugin: "csv")
+        let catalog = try CatalogReading(discovered: #"{"streams": [{"name": "Order Lines"}, {"name": "order_lines"}, {"name": "c"}]}"#,
+                                         plugin: "csv").catalog
         let all = try SyncPlan(request: request(), extractor: csv, warehouse: warehouse)
         let streams = try all.streams(of: catalog)
         #expect(streams.map(\.name) == ["Order Lines", "order_lines", "c"])

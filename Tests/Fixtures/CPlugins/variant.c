@@ -81,6 +81,11 @@
  *       (SQLSTATE 40001)", whose detail (etl_plugin.error_detail) is
  *       retry_after_seconds 0.3, vendor_code 7, sqlstate "40001".
  *
+ *   -DVARIANT_CATALOG_EXTRA=<C string literal>
+ *       Text appended to the list of fields of the catalog's one stream
+ *       (after its fourth field, so it begins with ", "), for catalogs the
+ *       host reads leniently: a field without a name, an alias hint.
+ *
  * RUN-TIME SWITCH (environment, read at each call)
  *
  *   VARIANT_DATA_ERROR_IN=open|check|discover|read
@@ -114,6 +119,9 @@
 #ifndef VARIANT_KIND
 #define VARIANT_KIND ETL_KIND_EXTRACTOR
 #endif
+#ifndef VARIANT_CATALOG_EXTRA
+#define VARIANT_CATALOG_EXTRA ""
+#endif
 
 static const char k_stream[] = "numbers";
 static const char k_catalog[] =
@@ -121,7 +129,7 @@ static const char k_catalog[] =
     "{\"name\": \"id\", \"type\": \"integer\"}, "
     "{\"name\": \"label\", \"type\": \"string\"}, "
     "{\"name\": \"ok\", \"type\": \"boolean\"}, "
-    "{\"name\": \"score\", \"type\": \"number\"}]}]}";
+    "{\"name\": \"score\", \"type\": \"number\"}" VARIANT_CATALOG_EXTRA "]}]}";
 static const char k_trap_text[] = "trap: read past struct_size";
 
 /* ------------------------------------------------------------------------ */
