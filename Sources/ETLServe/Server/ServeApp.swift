@@ -33,7 +33,13 @@ public struct ServeApp: Sendable {
         reader = RunFolderReader(stateFolder: stateFolder)
         self.control = control
         self.launcher = launcher
-        tables = TablesReader(projectFolder: launcher.projectFolder, reader: reader)
+        tables = TablesReader(projectFolder: launcher.projectFolder, reader: reader, executable: launcher.executable)
+    }
+
+    /// Brings the runs index up to date (built from the run folders when
+    /// new): call once at start so the first page does not wait for it.
+    public func warmUp() async {
+        _ = try? await index.refresh()
     }
 
     /// Answers one request.

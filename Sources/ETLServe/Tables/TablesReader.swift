@@ -24,9 +24,17 @@ public struct TablesReport: Codable, Sendable {
         public var runID: String?
         /// The newest attempt's outcome, if it failed: its error.
         public var lastError: String?
+        /// Its columns and types, as the warehouse describes the table now.
+        public var columns: [WarehouseDescriber.Column]?
+        /// Its row count now.
+        public var rowCount: Int?
+        /// Why the warehouse could not describe it (cannot be opened, no such table, ...).
+        public var warehouseError: String?
 
         enum CodingKeys: String, CodingKey {
-            case table, pipeline, step, rows
+            case table, pipeline, step, rows, columns
+            case rowCount = "row_count"
+            case warehouseError = "warehouse_error"
             case loadedBy = "loaded_by"
             case lastLoad = "last_load"
             case runID = "run_id"
@@ -41,6 +49,8 @@ public struct TablesReport: Codable, Sendable {
 struct TablesReader: Sendable {
     let projectFolder: String
     let reader: RunFolderReader
+    /// The `etl-host` executable that describes warehouses in a child process.
+    let executable: String
     /// Pipeline runs looked at per pipeline, newest first.
     static let runsPerPipeline = 20
 
@@ -75,7 +85,19 @@ struct TablesReader: Sendable {
                 }
             }
         }
-        return TablesReport(tables: found.values.sorted { ($0.pipeline, $0.table) < ($1.pipeline, $1.table) })
+        var tables = found.values.sorted { ($0.pipeline, $0.table) < ($1.pipeline, $1.table) }
+        for pipeline in pipelines where pipeline.error == nil {
+            let file = (pipeline.file as NSString).isAbsolutePath ? pipeline.file : (projectFolder as NSString).appendingPathComponent(pipeline.file)
+            let indices = tables.indices.filter { tables[$0].pipeline == pipeline.name }
+            let request = WarehouseDescriber.Request(file: file, tables: indices.map { .init(step: tables[$0].step, table: tables[$0].table) })
+            let answers = WarehouseDescriber.describeInChild(request, executable: executable)
+            for (index, answer) in zip(indices, answers) {
+                tables[index].columns = answer.columns
+                tables[index].rowCount = answer.rows
+                tables[index].warehouseError = answer.error
+            }
+        }
+        return TablesReport(tables: tables)
     }
 
     private func tables(of step: StepRecord, pipeline: String, run: PipelineRunRecord) -> [TablesReport.Table] {
@@ -111,14 +133,16 @@ struct TablesPageView {
             """
             <tr data-table="\(HTML.escape(table.table))"><td><strong>\(HTML.escape(table.table))</strong></td><td>\(HTML.escape(table.pipeline))</td>\
             <td>\(HTML.escape(table.step)) (\(table.loadedBy))</td><td>\(HTML.escape(table.lastLoad ?? "never"))</td>\
-            <td class="num">\(table.rows.map(String.init) ?? "")</td>\
+            <td class="num">\(table.rows.map(String.init) ?? "")</td><td class="num">\(table.rowCount.map(String.init) ?? "")</td>\
+            <td class="columns">\(table.columns.map { $0.map { "\(HTML.escape($0.name)) <span class=\"muted\">\(HTML.escape($0.type))</span>" }.joined(separator: "<br>") } ?? "")\
+            \(table.warehouseError.map { "<div class=\"error\">\(HTML.escape($0))</div>" } ?? "")</td>\
             <td>\(table.runID.map { "<a href=\"/runs/\(HTML.urlComponent($0))\">\(HTML.escape($0))</a>" } ?? "")</td>\
             <td>\(HTML.escape(table.lastError ?? ""))</td></tr>
             """
         }.joined(separator: "\n")
         return HTML.page(title: "Tables", section: .tables, body: """
             <h1>Tables</h1><p class="muted">Every table the pipelines' recent runs load, with the step that loads it.</p>
-            <table id="tables"><thead><tr><th>Table</th><th>Pipeline</th><th>Loaded by</th><th>Last load (UTC)</th><th>Rows (last load)</th>\
+            <table id="tables"><thead><tr><th>Table</th><th>Pipeline</th><th>Loaded by</th><th>Last load (UTC)</th><th>Rows (last load)</th><th>Rows now</th><th>Columns</th>\
             <th>Run</th><th>Last error</th></tr></thead><tbody>\(rows)</tbody></table>
             \(report.tables.isEmpty ? "<p class=\"muted\">No loads recorded yet.</p>" : "")
             """)
