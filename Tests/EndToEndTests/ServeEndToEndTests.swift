@@ -153,16 +153,18 @@ import Testing
 
         for page in [runs, run, pipelines, tables] { #expect(!page.contains(ServeEndToEndTests.secret)) }
 
-        let screenshot = sandbox.root + "/serve-runs.png"
-        try HeadlessBrowser.screenshot(server.url + "runs", to: screenshot)
-        let (width, height, colours) = try HeadlessBrowser.pngFacts(screenshot)
-        #expect(width == 1280 && height == 900)
-        #expect(colours >= 20, "a blank page has a handful of colours; got \(colours)")
-        if ProcessInfo.processInfo.environment["ETL_UPDATE_SCREENSHOTS"] == "1" {
-            let target = TestSupport.repositoryRoot + "/docs/images/serve-runs.png"
-            try? FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-            try? FileManager.default.removeItem(atPath: target)
-            try FileManager.default.copyItem(atPath: screenshot, toPath: target)
+        for (name, path) in [("serve-runs.png", "runs"), ("serve-run.png", "runs/\(failed)")] {
+            let screenshot = sandbox.root + "/" + name
+            try HeadlessBrowser.screenshot(server.url + path, to: screenshot)
+            let (width, height, colours) = try HeadlessBrowser.pngFacts(screenshot)
+            #expect(width == 1280 && height == 900)
+            #expect(colours >= 20, "\(name): a blank page has a handful of colours; got \(colours)")
+            if ProcessInfo.processInfo.environment["ETL_UPDATE_SCREENSHOTS"] == "1" {
+                let target = TestSupport.repositoryRoot + "/docs/images/" + name
+                try? FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try? FileManager.default.removeItem(atPath: target)
+                try FileManager.default.copyItem(atPath: screenshot, toPath: target)
+            }
         }
         #expect(server.stop() == 0)
     }

@@ -84,7 +84,7 @@ public enum HTML {
 
     static let stylesheet = """
         body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2430;background:#f6f7f9}\
-        header{background:#1d2430;color:#fff;padding:10px 20px}header a{color:#c9d4e5;margin-left:16px;text-decoration:none}\
+        header{background:#1d2430;color:#fff;padding:10px 20px;display:flex;align-items:center}nav{display:inline}header a{color:#c9d4e5;margin-left:16px;text-decoration:none}\
         header a.current{color:#fff;font-weight:600;border-bottom:2px solid #5aa2ff}main{padding:16px 20px}\
         table{border-collapse:collapse;background:#fff;width:100%;margin:8px 0 16px}th,td{padding:5px 8px;border-bottom:1px solid #e3e6ea;text-align:left;vertical-align:top}\
         th{background:#eef1f5;font-weight:600}td.num{text-align:right;font-variant-numeric:tabular-nums}\
@@ -95,6 +95,6 @@ public enum HTML {
         form.filters{display:flex;gap:8px;flex-wrap:wrap;align-items:end;margin-bottom:8px}form.inline{display:inline}\
         label{font-size:12px;color:#566}button{padding:3px 10px;border:1px solid #5aa2ff;background:#e9f2ff;border-radius:4px;cursor:pointer}\
         button.danger{border-color:#d64545;background:#fdecec}pre.log{background:#fff;border:1px solid #e3e6ea;padding:8px;overflow:auto;max-height:480px}\
-        .warn{color:#9a6700}.muted{color:#7a8699}svg{background:#fff;border:1px solid #e3e6ea;margin:6px 0}
+        #runs td:nth-child(1),#runs td:nth-child(6){white-space:nowrap}.warn{color:#9a6700}.muted{color:#7a8699}svg{background:#fff;border:1px solid #e3e6ea;margin:6px 0}
         """
 }
