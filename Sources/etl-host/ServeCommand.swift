@@ -53,7 +53,7 @@ struct ServeCommand: ParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("The project folder: its etl.yaml and pipelines/*.yaml (default: the current folder).", valueName: "dir"))
+    @Option(help: ArgumentHelp("The project folder: its etl.yaml and pipelines/*.yaml.", valueName: "dir"))
     var project: String = "."
     @Option(help: ArgumentHelp("The address to listen on; other than loopback needs a token.", valueName: "address"))
     var host: String = "127.0.0.1"

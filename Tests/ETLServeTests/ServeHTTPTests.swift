@@ -3,17 +3,13 @@ import ETLHost
 import ETLTestSupport
 import ETLWorkflow
 import Foundation
+
 import Testing
 
-/// `serve`'s HTTP layer over real loopback: pages and their JSON, escaping,
-/// no configs, CSRF on every POST, the access token.
+/// `serve`'s HTTP layer: the real `etl-host serve` (its real scheduler)
+/// over a state folder of written run records, over real loopback: pages
+/// and their JSON, escaping, no configs, CSRF on every POST, the access token.
 @Suite struct ServeHTTPTests {
-    static let pipelines = [
-        PipelineStatus(name: "shop", file: "etl.yaml", schedules: [ScheduleStatus(id: "shop/0", pipeline: "shop", description: "every 15m", paused: false,
-                                                                                   nextFire: "2026-12-01T00:15:00Z")],
-                       freshness: .failing, lastRunID: RunHistoryFixture.id(20)),
-    ]
-
     /// A history with a failed run whose step is named `<script>…`, and a sync run with an `@env:` config.
     func history() throws -> RunHistoryFixture {
         let fixture = try RunHistoryFixture("serve-http")
@@ -39,19 +35,22 @@ import Testing
         return fixture
     }
 
-    func serving(_ fixture: RunHistoryFixture, token: String? = nil, control: RecordingControl = RecordingControl(pipelines),
-                 _ body: (String, ServeSecurity) async throws -> Void) async throws {
-        let security = ServeSecurity(accessToken: token)
-        let app = try ServeApp(security: security, stateFolder: fixture.state, control: control,
-                               launcher: RunLauncher(executable: "/bin/false", projectFolder: fixture.state))
-        let running = try await ServeServer(host: "127.0.0.1", port: 0).start(app: app)
-        do {
-            try await body(running.url, security)
-        } catch {
-            await running.stop()
-            throw error
-        }
-        await running.stop()
+    /// The real `etl-host serve --port 0` over the fixture's state folder and
+    /// a project with one pipeline, `shop` (a schedule every hour, one
+    /// command step); `body` gets its URL and its CSRF token.
+    func serving(_ fixture: RunHistoryFixture, token: String? = nil, _ body: (String, String) async throws -> Void) async throws {
+        let project = (fixture.state as NSString).deletingLastPathComponent + "/project"
+        try FileManager.default.createDirectory(atPath: project, withIntermediateDirectories: true)
+        try Data("name: shop\nschedules: [{every: 1h}]\nsteps:\n  hello: {command: [echo, hello]}\n".utf8)
+            .write(to: URL(fileURLWithPath: project + "/etl.yaml"))
+        var environment = ProcessInfo.processInfo.environment
+        environment["ETL_STATE_DIR"] = fixture.state
+        environment["ETL_SERVE_TOKEN"] = token
+        let server = try ServeProcess(project: project, environment: environment, currentDirectory: project)
+        defer { _ = server.stop() }
+        let headers = token.map { ["Authorization": "Bearer \($0)"] } ?? [:]
+        let csrf = try await HTTPAnswer.request("GET", server.url + "api/csrf", headers: headers).json["csrf"] as? String
+        try await body(server.url, try #require(csrf))
     }
 
     @Test func pagesEscapeValuesAndShowNoConfig() async throws {
@@ -108,27 +107,28 @@ import Testing
 
     @Test func aPostWithoutTheCSRFTokenIsRefusedAndChangesNothing() async throws {
         let fixture = try history()
-        let control = RecordingControl(Self.pipelines)
-        try await serving(fixture, control: control) { url, security in
-            for path in ["api/pipelines/shop/run", "pipelines/shop/run", "api/schedules/shop/0/pause", "runs/\(RunHistoryFixture.id(20))/cancel"] {
+        let runs = { ((try? FileManager.default.contentsOfDirectory(atPath: fixture.state + "/runs")) ?? []).sorted() }
+        let before = runs()
+        try await serving(fixture) { url, csrf in
+            for path in ["api/pipelines/shop/run", "pipelines/shop/run", "api/schedules/shop/0/pause", "runs/\(RunHistoryFixture.id(20))/rerun"] {
                 let refused = try await HTTPAnswer.request("POST", url + path)
                 #expect(refused.status == 403, "\(path)")
+                #expect(refused.body.contains("missing or wrong CSRF token"))
                 let wrong = try await HTTPAnswer.request("POST", url + path, form: ["csrf": String(repeating: "0", count: 64)])
                 #expect(wrong.status == 403, "\(path)")
             }
-            #expect(control.actions.isEmpty)
-            let csrf = try await HTTPAnswer.request("GET", url + "api/csrf").json["csrf"] as? String
-            #expect(csrf == security.csrfToken)
-            let run = try await HTTPAnswer.request("POST", url + "api/pipelines/shop/run", headers: ["X-CSRF-Token": security.csrfToken])
-            #expect(run.status == 200)
-            #expect(run.json["run_id"] as? String == "20261201T000000000Z-000000aa")
-            let form = try await HTTPAnswer.request("POST", url + "schedules/shop/0/pause", form: ["csrf": security.csrfToken])
+            #expect(runs() == before)
+            let pipelines = try await HTTPAnswer.request("GET", url + "api/pipelines").body
+            #expect(pipelines.contains("\"paused\":false"))
+            let form = try await HTTPAnswer.request("POST", url + "schedules/shop/0/pause", form: ["csrf": csrf])
             #expect(form.status == 303)
             #expect(form.headers["location"] == "/pipelines?notice=schedule%20shop%2F0%20paused")
-            #expect(control.actions == ["runNow shop", "pause shop/0"])
+            #expect(try await HTTPAnswer.request("GET", url + "api/pipelines").body.contains("\"paused\":true"))
+            let run = try await HTTPAnswer.request("POST", url + "api/pipelines/shop/run", headers: ["X-CSRF-Token": csrf])
+            #expect(run.status == 200)
+            _ = try #require(run.json["run_id"] as? String)
             let get = try await HTTPAnswer.request("GET", url + "api/pipelines/shop/run")
             #expect(get.status == 404)
-            #expect(control.actions.count == 2)
         }
     }
 

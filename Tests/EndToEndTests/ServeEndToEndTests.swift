@@ -86,6 +86,16 @@ import Testing
         #expect(server.stop() == 0)
     }
 
+    @Test func helpTeachesTheSecurityRulesAndExitCodes() throws {
+        let sandbox = try HostSandbox("serve-help")
+        let help = try sandbox.etlHost("serve", "--help")
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("Any other address needs a token"))
+        #expect(help.stdout.contains("from GET /api/csrf and send X-CSRF-Token); without it: 403."))
+        #expect(help.stdout.contains("64  invalid options: a non-loopback --host without a token"))
+        #expect(!help.stdout.contains("describe-tables"))
+    }
+
     @Test func aNonLoopbackAddressWithoutATokenIsRefused() throws {
         let sandbox = try PipelineRunSandbox("serve-refused", yaml: Self.shop)
         let result = try sandbox.etlHost(["serve", "--project", sandbox.project, "--host", "0.0.0.0", "--port", "0"])

@@ -1,17 +1,17 @@
-import ETLTestSupport
 import Foundation
+import Synchronization
 
 /// A running `etl-host serve --port 0`: its URL (read from its first line
 /// of output, waited for with a deadline), and a SIGTERM stop.
-final class ServeProcess: @unchecked Sendable {
-    let process = Process()
-    private let condition = NSCondition()
-    private var output = ""
-    private var errors = ""
-    private(set) var url = ""
+public final class ServeProcess {
+    /// The serve process.
+    public let process = Process()
+    private let output = ProcessOutput()
+    /// `http://127.0.0.1:PORT/`.
+    public let url: String
 
     /// Starts serve in `project` with `environment`, extra `arguments`; returns once it printed its URL.
-    init(project: String, environment: [String: String], arguments: [String] = [], currentDirectory: String) throws {
+    public init(project: String, environment: [String: String], arguments: [String] = [], currentDirectory: String) throws {
         process.executableURL = URL(fileURLWithPath: TestSupport.hostExecutable)
         process.arguments = ["serve", "--project", project, "--port", "0", "--stop-grace", "5"] + arguments
         process.environment = environment
@@ -19,52 +19,65 @@ final class ServeProcess: @unchecked Sendable {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        out.fileHandleForReading.readabilityHandler = { [weak self] handle in self?.append(handle.availableData, error: false) }
-        err.fileHandleForReading.readabilityHandler = { [weak self] handle in self?.append(handle.availableData, error: true) }
+        let output = output
+        out.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData, error: false) }
+        err.fileHandleForReading.readabilityHandler = { handle in output.append(handle.availableData, error: true) }
         try process.run()
         let deadline = Date().addingTimeInterval(60)
-        condition.lock()
-        defer { condition.unlock() }
-        while url.isEmpty {
-            if !process.isRunning && url.isEmpty { throw TestFailure("serve ended before listening: \(errors)") }
-            if !condition.wait(until: deadline) { throw TestFailure("serve printed no URL in 60 s: \(output) \(errors)") }
+        while true {
+            if let url = output.url {
+                self.url = url
+                break
+            }
+            if !process.isRunning { throw TestFailure("serve ended before listening: \(output.text)") }
+            if output.arrived.wait(timeout: .now() + max(0, deadline.timeIntervalSinceNow)) == .timedOut {
+                throw TestFailure("serve printed no URL in 60 s: \(output.text)")
+            }
         }
-    }
-
-    private func append(_ data: Data, error: Bool) {
-        condition.lock()
-        defer { condition.unlock() }
-        if data.isEmpty {
-            condition.broadcast()
-            return
-        }
-        if error { errors += String(decoding: data, as: UTF8.self) } else { output += String(decoding: data, as: UTF8.self) }
-        if url.isEmpty, let range = output.range(of: #"http://[0-9.:\[\]]+/"#, options: .regularExpression) {
-            url = String(output[range])
-        }
-        condition.broadcast()
     }
 
     /// Sends SIGTERM and waits for the exit status.
-    func stop() -> Int32 {
+    public func stop() -> Int32 {
         if process.isRunning { kill(process.processIdentifier, SIGTERM) }
         process.waitUntilExit()
         return process.terminationStatus
     }
 
     /// What it wrote to standard output and standard error so far.
-    var text: String { condition.withLock { output + errors } }
+    public var text: String { output.text }
 
     deinit {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }
 
+/// A child's output as it arrives, and a signal at each arrival.
+private final class ProcessOutput: Sendable {
+    private let state = Mutex((output: "", errors: ""))
+    /// Signalled whenever output (or its end) arrives.
+    let arrived = DispatchSemaphore(value: 0)
+
+    func append(_ data: Data, error: Bool) {
+        state.withLock { state in
+            if error { state.errors += String(decoding: data, as: UTF8.self) } else { state.output += String(decoding: data, as: UTF8.self) }
+        }
+        arrived.signal()
+    }
+
+    /// The URL in the first line of standard output, once printed.
+    var url: String? {
+        state.withLock { state in state.output.range(of: #"http://[0-9.:\[\]]+/"#, options: .regularExpression).map { String(state.output[$0]) } }
+    }
+
+    var text: String { state.withLock { $0.output + $0.errors } }
+}
+
 /// Headless Chromium (Debian's `chromium-headless-shell` or `chromium`,
 /// installed by scripts/install-system-packages): a page's DOM after it
 /// loaded, and screenshots.
-enum HeadlessBrowser {
-    static var executable: String? {
+public enum HeadlessBrowser {
+    /// The browser, nil when none is installed.
+    public static var executable: String? {
         ["/usr/bin/chromium-headless-shell", "/usr/bin/chromium"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
@@ -76,7 +89,7 @@ enum HeadlessBrowser {
     }
 
     /// The serialized DOM of `url` once loaded.
-    static func dom(_ url: String) throws -> String {
+    public static func dom(_ url: String) throws -> String {
         let (executable, arguments) = try arguments(["--dump-dom", url])
         let result = try TestSupport.run(executable, arguments, environment: ["HOME": NSTemporaryDirectory()])
         guard result.status == 0, result.stdout.contains("</html>") else { throw TestFailure("chromium --dump-dom \(url): \(result.status) \(result.stderr)") }
@@ -84,14 +97,14 @@ enum HeadlessBrowser {
     }
 
     /// Saves a 1280x900 screenshot of `url` to `path`.
-    static func screenshot(_ url: String, to path: String) throws {
+    public static func screenshot(_ url: String, to path: String) throws {
         let (executable, arguments) = try arguments(["--window-size=1280,900", "--screenshot=\(path)", url])
         let result = try TestSupport.run(executable, arguments, environment: ["HOME": NSTemporaryDirectory()])
         guard result.status == 0, FileManager.default.fileExists(atPath: path) else { throw TestFailure("chromium --screenshot \(url): \(result.stderr)") }
     }
 
     /// (width, height, distinct colours) of a PNG file, decoded by python3's zlib (8-bit RGB/RGBA, any filter).
-    static func pngFacts(_ path: String) throws -> (Int, Int, Int) {
+    public static func pngFacts(_ path: String) throws -> (Int, Int, Int) {
         let script = #"""
             import struct, sys, zlib
             data = open(sys.argv[1], "rb").read()
