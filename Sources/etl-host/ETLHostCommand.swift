@@ -27,11 +27,14 @@ struct ETLHostCommand: ParsableCommand {
               etl-host validate             check the pipeline file etl.yaml
               etl-host plan                 its steps, in the order they run
               etl-host run                  run them, under one run id
+              etl-host schedule list        when serve runs them; also pause,
+                                            resume, export --crontab|--systemd|--k8s
 
             \(ExitStatus.documentation)
             """,
         version: "etl-host \(HostEnvironment.version) (plugin ABI \(HostABI.string(HostABI.current)), \(ETLToolchain.current))",
-        subcommands: [SyncCommand.self, RunCommand.self, RunsCommand.self, ReplayCommand.self, PluginsCommand.self, ValidateCommand.self, PlanCommand.self]
+        subcommands: [SyncCommand.self, RunCommand.self, RunsCommand.self, ReplayCommand.self, PluginsCommand.self, ValidateCommand.self, PlanCommand.self,
+                      ScheduleCommand.self]
     )
 }
 
