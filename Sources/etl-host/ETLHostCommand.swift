@@ -28,12 +28,14 @@ struct ETLHostCommand: ParsableCommand {
               etl-host plan                 its steps, in the order they run
               etl-host run                  run them, under one run id
               etl-host serve                their schedules and a web UI at http://127.0.0.1:8080/
+              etl-host schedule list        when serve runs them; also pause,
+                                            resume, export --crontab|--systemd|--k8s
 
             \(ExitStatus.documentation)
             """,
         version: "etl-host \(HostEnvironment.version) (plugin ABI \(HostABI.string(HostABI.current)), \(ETLToolchain.current))",
         subcommands: [SyncCommand.self, RunCommand.self, RunsCommand.self, ReplayCommand.self, PluginsCommand.self, ValidateCommand.self, PlanCommand.self,
-                      ServeCommand.self]
+                      ServeCommand.self, ScheduleCommand.self]
     )
 }
 

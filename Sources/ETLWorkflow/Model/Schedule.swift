@@ -67,7 +67,7 @@ public struct Schedule: Sendable, Equatable {
     /// As the UI shows it: `cron 0 2 * * * (Europe/Berlin)` or `every 15m`.
     public var summary: String {
         switch timing {
-        case .cron(let cron, let zone): "cron \(cron.text) (\(zone.identifier))"
+        case .cron(let cron, let zone): "cron \(cron.text) (\(zone.scheduleName))"
         case .every(let interval): "every \(interval)"
         }
     }
@@ -128,4 +128,10 @@ public struct AlertRule: Sendable, Equatable {
         self.events = events
         self.location = location
     }
+}
+
+extension TimeZone {
+    /// The zone's tz database name as schedules show it (`UTC`, where
+    /// Foundation on Linux says `GMT`).
+    public var scheduleName: String { identifier == "GMT" ? "UTC" : identifier }
 }

@@ -79,14 +79,16 @@ extension PipelineDecoder {
                 return nil
             }
             // Read raw (no ${VAR}): the URL is a secret and must not be needed to parse the file.
-            guard case .scalar(let scalar) = webhookNode, !scalar.string.isEmpty else {
+            var webhook: String?
+            if case .scalar(let scalar) = webhookNode, !scalar.string.isEmpty {
+                let text = scalar.string
+                if text.hasPrefix("@env:") || text.hasPrefix("http://") || text.hasPrefix("https://") {
+                    webhook = text
+                } else {
+                    reader.log.error(reader.location(webhookNode), "\(what): webhook must be an http:// or https:// URL or @env:NAME")
+                }
+            } else {
                 reader.log.error(reader.location(webhookNode), "\(what): webhook must be text, not \(reader.describe(webhookNode))")
-                return nil
-            }
-            let webhook = scalar.string
-            guard webhook.hasPrefix("@env:") || webhook.hasPrefix("http://") || webhook.hasPrefix("https://") else {
-                reader.log.error(reader.location(webhookNode), "\(what): webhook must be an http:// or https:// URL or @env:NAME")
-                return nil
             }
             var events: Set<AlertRule.Event> = [.failure, .recovery]
             if let onNode = fields.value("on"), let list = reader.textList(onNode, what: "\(what): on", allowSingle: true) {
@@ -100,6 +102,7 @@ extension PipelineDecoder {
                     events.insert(event)
                 }
             }
+            guard let webhook else { return nil }
             return AlertRule(webhook: webhook, events: events, location: reader.location(item))
         }
     }
