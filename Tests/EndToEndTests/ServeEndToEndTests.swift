@@ -86,6 +86,26 @@ import Testing
         #expect(server.stop() == 0)
     }
 
+    @Test func aRunningRunIsCancelledFromItsPage() throws {
+        let (sandbox, _, _) = try project()
+        try sandbox.write("name: slow\nsteps:\n  wait: {command: [sleep, '120']}\n  after: {needs: [wait], command: [echo, late]}\n",
+                          to: "pipelines/slow.yaml")
+        let server = try serve(sandbox)
+        let csrf = try #require(try JSONSerialization.jsonObject(with: Data(try curl([server.url + "api/csrf"]).dropFirst(4).utf8)) as? [String: String])["csrf"]!
+        let started = try curl(["-X", "POST", "-H", "X-CSRF-Token: \(csrf)", "--data", "", server.url + "api/pipelines/slow/run"])
+        let runID = try #require((try JSONSerialization.jsonObject(with: Data(started.dropFirst(4).utf8)) as? [String: String])?["run_id"])
+        _ = try waitForRecord(sandbox, where: { $0["id"] as? String == runID && PipelineRunSandbox.states($0).first == "wait=running/1" })
+        let page = try curl([server.url + "runs/\(runID)"])
+        #expect(page.contains("action=\"/runs/\(runID)/cancel\""))
+        #expect(try curl(["-X", "POST", "--data", "", server.url + "runs/\(runID)/cancel"]).hasPrefix("403"))
+        let cancelled = try curl(["-X", "POST", "--data", "csrf=\(csrf)", server.url + "runs/\(runID)/cancel"])
+        #expect(cancelled.hasPrefix("303"), "\(cancelled)")
+        let record = try waitForRecord(sandbox, where: { $0["id"] as? String == runID && $0["status"] as? String != "running" })
+        #expect(record["status"] as? String == "cancelled")
+        #expect(PipelineRunSandbox.states(record) == ["wait=cancelled/1", "after=cancelled/0"])
+        #expect(server.stop() == 0)
+    }
+
     @Test func helpTeachesTheSecurityRulesAndExitCodes() throws {
         let sandbox = try HostSandbox("serve-help")
         let help = try sandbox.etlHost("serve", "--help")
