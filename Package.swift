@@ -9,6 +9,7 @@
 //   Sources/ETLConformance `plugins test`: the conformance suite (depends on ETLHost)
 //   Sources/ETLScaffold    `plugins new`: the scaffold and its templates (depends on ETLHost)
 //   Sources/ETLWorkflow    pipeline files (depends on ETLHost)
+//   Sources/ETLServe       `etl-host serve`: web UI + /api over the run history (depends on ETLWorkflow, FlyingFox)
 //   Sources/etl-host       the command-line interface, which composes the libraries above
 //   Plugins/<Name>         one folder per bundled plugin, each a dynamic library
 //   Plugins/Examples       example plugins built with their own compilers (cc, rustc)
@@ -49,6 +50,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        // `etl-host serve`'s HTTP server: small, no swift-nio (Hummingbird would add minutes per CI build).
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         .target(name: "CETLPlugin", path: "Sources/CETLPlugin"),
@@ -66,6 +69,9 @@ let package = Package(
         .target(name: "ETLScaffold", dependencies: ["ETLHost"], path: "Sources/ETLScaffold", exclude: ["Templates"]),
         .target(name: "ETLWorkflow", dependencies: ["ETLHost", "ETLPluginKit", .product(name: "Yams", package: "Yams")],
                 path: "Sources/ETLWorkflow"),
+        // `etl-host serve`: the web UI and /api over the run history, the runs index, the scheduler's controls.
+        .target(name: "ETLServe", dependencies: ["ETLWorkflow", "ETLHost", "CSQLite", .product(name: "FlyingFox", package: "FlyingFox")],
+                path: "Sources/ETLServe"),
         .target(name: "ETLExampleProcStats", dependencies: ["ETLPluginKit"], path: "Plugins/Examples/Swift/ProcStats"),
         .executableTarget(
             name: "etl-host",
@@ -74,6 +80,7 @@ let package = Package(
                 "ETLConformance",
                 "ETLScaffold",
                 "ETLWorkflow",
+                "ETLServe",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/etl-host"
@@ -85,6 +92,7 @@ let package = Package(
         .testTarget(name: "ETLScaffoldTests", dependencies: ["ETLScaffold", "ETLHost", "ETLTestSupport"], path: "Tests/ETLScaffoldTests"),
         .testTarget(name: "ETLWorkflowTests", dependencies: ["ETLWorkflow", "ETLHost", "ETLTestSupport"], path: "Tests/ETLWorkflowTests"),
         .testTarget(name: "EndToEndTests", dependencies: ["ETLHost", "ETLConformance", "ETLTestSupport"], path: "Tests/EndToEndTests"),
+        .testTarget(name: "ETLServeTests", dependencies: ["ETLServe", "ETLWorkflow", "ETLHost", "ETLTestSupport"], path: "Tests/ETLServeTests"),
         .testTarget(name: "SQLitePluginTests", dependencies: ["ETLHost", "ETLTestSupport", "CSQLite"], path: "Tests/SQLitePluginTests"),
         .testTarget(name: "JSONLPluginTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/JSONLPluginTests"),
         .testTarget(name: "AirtablePluginTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/AirtablePluginTests"),

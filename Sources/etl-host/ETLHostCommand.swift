@@ -27,11 +27,15 @@ struct ETLHostCommand: ParsableCommand {
               etl-host validate             check the pipeline file etl.yaml
               etl-host plan                 its steps, in the order they run
               etl-host run                  run them, under one run id
+              etl-host serve                their schedules and a web UI at http://127.0.0.1:8080/
+              etl-host schedule list        when serve runs them; also pause,
+                                            resume, export --crontab|--systemd|--k8s
 
             \(ExitStatus.documentation)
             """,
         version: "etl-host \(HostEnvironment.version) (plugin ABI \(HostABI.string(HostABI.current)), \(ETLToolchain.current))",
-        subcommands: [SyncCommand.self, RunCommand.self, RunsCommand.self, ReplayCommand.self, RebuildCommand.self, DiffCommand.self, PluginsCommand.self, ValidateCommand.self, PlanCommand.self]
+        subcommands: [SyncCommand.self, RunCommand.self, RunsCommand.self, ReplayCommand.self, RebuildCommand.self, DiffCommand.self,
+                      PluginsCommand.self, ValidateCommand.self, PlanCommand.self, ServeCommand.self, ScheduleCommand.self]
     )
 }
 

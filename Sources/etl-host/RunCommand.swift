@@ -40,8 +40,16 @@ struct RunCommand: ParsableCommand {
             <state>/locks/<pipeline>.lock. By default (--wait) a second run waits \
             for the first to end; with --no-wait it exits at once with 75.
 
+            Idempotent starts (schedulers, cron jobs): --run-id ID names the run. \
+            When a run with that id exists (running or ended), the command says \
+            what it is and exits 0 without running, so a job fired twice runs \
+            once. An id is 1 to 100 letters, digits, '.', '_' or '-'. --trigger \
+            records what started the run: cli (default), schedule, manual or \
+            external (see `etl-host schedule export`).
+
             Examples:
               etl-host run
+              etl-host run --run-id 20261206T0200Z-shop --trigger external
               etl-host run -f pipelines/shop.yaml --select orders+
               etl-host run --resume 20261206T1215
               etl-host run --full-refresh raw_crm.Orders
@@ -80,6 +88,10 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print the run record as one line of JSON.") var json = false
     @Option(name: .customLong("log-level"), help: ArgumentHelp("Messages shown on standard error: debug, info, warn (default) or error.", valueName: "level"))
     var logLevel: String = "warn"
+    @Option(name: .customLong("run-id"), help: ArgumentHelp("The run's id (default: a new one). When a run with this id exists, exit 0 without running.", valueName: "id"))
+    var runID: String?
+    @Option(help: ArgumentHelp("What started the run, as recorded: cli (default), schedule, manual or external.", valueName: "trigger"))
+    var trigger: Choice<RunTrigger> = Choice("cli")
     @OptionGroup var registryOptions: RegistryOptions
 
     func validate() throws {
@@ -95,8 +107,17 @@ struct RunCommand: ParsableCommand {
             FileHandle.standardError.write(Data("etl-host: \(message)\n".utf8))
         }
         let file = pipelineFile.file
+        var requestedID: RequestedRunID?
+        if let runID {
+            do { requestedID = try RequestedRunID(runID) } catch { throw fail(HostError(.invalidArgument, error.description)) }
+        }
+        if let requestedID, !dryRun, let existing = requestedID.existing(in: PipelineRunStore()) {
+            FileHandle.standardError.write(Data("etl-host: \(existing)\n".utf8))
+            return
+        }
         let pipeline = try pipelineFile.parse()
         try reportingErrors {
+            let trigger = try self.trigger.value()
             guard let level = LogLevel.allCases.first(where: { $0.name == logLevel }) else {
                 throw HostError(.invalidArgument, "unknown --log-level '\(logLevel)'; use \(LogLevel.allCases.map(\.name).joined(separator: ", "))")
             }
@@ -140,7 +161,7 @@ struct RunCommand: ParsableCommand {
                 return
             }
             try execute(pipeline: pipeline, graph: graph, executors: executors, level: level, resume: resumePlan, refresh: refresh,
-                        fileSHA256: fileSHA256, store: store, cancellation: cancellation)
+                        fileSHA256: fileSHA256, store: store, cancellation: cancellation, requestedID: requestedID, trigger: trigger)
         }
     }
 
@@ -170,12 +191,17 @@ struct RunCommand: ParsableCommand {
 
     private func execute(pipeline: PipelineFile, graph: StepGraph, executors: [StepKindName: any StepExecutor], level: LogLevel,
                          resume: ResumePlan?, refresh: [String: Set<String>], fileSHA256: String, store: PipelineRunStore,
-                         cancellation: Cancellation) throws {
+                         cancellation: Cancellation, requestedID: RequestedRunID?, trigger: RunTrigger) throws {
         let stateDirectory = try HostEnvironment.prepareStateDirectory()
         // Plugins and steps below see other folders; the state folder stays the same one.
         setenv("ETL_STATE_DIR", stateDirectory, 1)
         SpoolDirectory.removeStale()
-        let runID = SyncRunner.newRunID()
+        let runID = requestedID?.text ?? SyncRunner.newRunID()
+        if let requestedID, try !requestedID.claim(in: store) {
+            // Another start of the same id won the race after the check above.
+            FileHandle.standardError.write(Data("etl-host: \(requestedID.existing(in: store) ?? "run \(runID) already exists; nothing was run")\n".utf8))
+            return
+        }
         let lock: PipelineLock
         do {
             lock = try PipelineLock(pipeline: pipeline.name, runID: runID, stateDirectory: stateDirectory, wait: wait,
@@ -183,6 +209,8 @@ struct RunCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("etl-host: pipeline '\(pipeline.name)' is running in another process (\(holder ?? "lock \(PipelineLock.path(pipeline: pipeline.name, stateDirectory: stateDirectory))")): waiting for it to end (--no-wait exits instead)\n".utf8))
             }
         } catch PipelineLock.Busy.heldBy(let path, let holder) {
+            // Nothing ran: free the requested id for a later start.
+            if requestedID != nil { try? FileManager.default.removeItem(atPath: store.runs.folder(runID)) }
             FileHandle.standardError.write(Data("etl-host: error: pipeline '\(pipeline.name)' is already running (\(holder.map { "\($0); " } ?? "")lock \(path)); nothing was run; wait for it with --wait\n".utf8))
             throw ExitCode(ExitStatus.locked.rawValue)
         }
@@ -197,6 +225,7 @@ struct RunCommand: ParsableCommand {
         options.fullRefresh = refresh
         options.stateDirectory = stateDirectory
         options.startDirectory = FileManager.default.currentDirectoryPath
+        options.trigger = trigger
         let folder = options.startDirectory + "/" + pipeline.folder
         guard FileManager.default.changeCurrentDirectoryPath(pipeline.folder.hasPrefix("/") ? pipeline.folder : folder) else {
             throw HostError(.io, "cannot enter the pipeline file's folder '\(pipeline.folder)'")

@@ -22,6 +22,8 @@ public struct EngineOptions: Sendable {
     public var stateDirectory = HostEnvironment.stateDirectory()
     /// The folder the run started in (see ``StepRunContext/startDirectory``).
     public var startDirectory = FileManager.default.currentDirectoryPath
+    /// What started the run (recorded as the record's `trigger`; default ``RunTrigger/cli``).
+    public var trigger = RunTrigger.cli
 
     /// The defaults.
     public init() {}
@@ -82,7 +84,7 @@ public final class PipelineEngine: @unchecked Sendable {
         }
         record = PipelineRunRecord(id: runID, pipeline: pipeline.name, file: options.file, fileSHA256: options.fileSHA256,
                                    startedAt: RecordTime.text(started), steps: steps, parallel: max(1, options.parallel),
-                                   resumedFrom: options.resumedFrom, fullRefresh: options.fullRefreshText)
+                                   resumedFrom: options.resumedFrom, fullRefresh: options.fullRefreshText, trigger: options.trigger)
     }
 
     /// The record as it stands.

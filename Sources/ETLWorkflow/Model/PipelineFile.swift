@@ -24,6 +24,10 @@ public struct PipelineFile: Sendable {
     public var defaults: StepDefaults
     /// The steps, in file order.
     public var steps: [Step]
+    /// When `etl-host serve` runs it (`schedules:`), in file order.
+    public var schedules: [Schedule] = []
+    /// Where `etl-host serve` reports failures, lateness and recoveries (`alerts:`).
+    public var alerts: [AlertRule] = []
 
     /// A pipeline.
     public init(name: String, path: String, folder: String, connections: [Connection], defaults: StepDefaults, steps: [Step]) {

@@ -11,7 +11,7 @@ struct PipelineDecoder {
     /// The file's folder: relative paths resolve against it.
     let folder: String
 
-    static let topLevelKeys = ["name", "connections", "defaults", "steps"]
+    static let topLevelKeys = ["name", "connections", "defaults", "steps", "schedules", "alerts"]
 
     /// The pipeline, or nil when the top level is unusable. Problems are in
     /// the reader's log either way.
@@ -30,7 +30,10 @@ struct PipelineDecoder {
         }
         let context = StepContext(connections: connections, defaults: defaults, defaultWarehouse: defaultWarehouse(stepsNode))
         let (steps, outlines) = decodeSteps(stepsNode, context: context)
-        return (PipelineFile(name: name, path: path, folder: folder, connections: connections, defaults: defaults, steps: steps), outlines)
+        var pipeline = PipelineFile(name: name, path: path, folder: folder, connections: connections, defaults: defaults, steps: steps)
+        pipeline.schedules = top.value("schedules").map { decodeSchedules($0, stepNames: outlines.map(\.name)) } ?? []
+        pipeline.alerts = top.value("alerts").map(decodeAlerts) ?? []
+        return (pipeline, outlines)
     }
 
     /// The pipeline's name when `name:` is absent: its folder's name.

@@ -16,7 +16,7 @@ import Testing
             """)
         // Top-level keys are closed: the anchor holder is an unknown key, and merge keys are not YAML 1.2.
         #expect(fixture.problems() == [
-            "etl.yaml:3:1: unknown key 'x-common' in the pipeline file; valid keys: name, connections, defaults, steps",
+            "etl.yaml:3:1: unknown key 'x-common' in the pipeline file; valid keys: name, connections, defaults, steps, schedules, alerts",
             "etl.yaml:5:13: step 'a': sync: missing required key 'to' (the warehouse connection to use)",
             "etl.yaml:5:14: unknown key '<<' in step 'a': sync; valid keys: from, to, streams, mode, incremental, deletions, primary_key, max_bad_rows, allow_empty, snapshot, keep_snapshots, parallel, table, tables, columns, contract",
         ])
