@@ -33,7 +33,7 @@ struct ScheduleCommand: ParsableCommand {
 
 /// `--project DIR`: the project folder.
 struct ProjectOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The project folder: etl.yaml and pipelines/*.yaml (default: the current folder).", valueName: "dir"))
+    @Option(help: ArgumentHelp("The project folder: etl.yaml and pipelines/*.yaml.", valueName: "dir"))
     var project: String = "."
 
     /// The folder, absolute.
@@ -194,11 +194,11 @@ struct ScheduleExportCommand: ParsableCommand {
 
     @OptionGroup var projectOptions: ProjectOptions
     @Flag(help: "What to write.") var format: ExportFormatFlag
-    @Option(help: ArgumentHelp("The etl-host the jobs run (default: etl-host, from PATH).", valueName: "path"))
+    @Option(help: ArgumentHelp("The etl-host the jobs run (a bare name is looked up in PATH).", valueName: "path"))
     var executable = "etl-host"
-    @Option(help: ArgumentHelp("--k8s: the image holding etl-host and the project (default etl-host:latest).", valueName: "image"))
+    @Option(help: ArgumentHelp("--k8s: the image holding etl-host and the project.", valueName: "image"))
     var image = "etl-host:latest"
-    @Option(name: .customLong("container-project"), help: ArgumentHelp("--k8s: the project folder inside the image (default /project).", valueName: "dir"))
+    @Option(name: .customLong("container-project"), help: ArgumentHelp("--k8s: the project folder inside the image.", valueName: "dir"))
     var containerProject = "/project"
 
     func run() throws {

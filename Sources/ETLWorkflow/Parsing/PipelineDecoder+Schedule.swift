@@ -21,31 +21,30 @@ extension PipelineDecoder {
         var timing: Schedule.Timing?
         switch (fields.value("cron"), fields.value("every")) {
         case (let cronNode?, nil):
-            guard let text = reader.text(cronNode, what: "\(what): cron") else { return nil }
-            var zone = TimeZone(identifier: "UTC")!
+            var zone: TimeZone? = TimeZone(identifier: "UTC")!
             if let zoneNode = fields.value("timezone"), let name = reader.text(zoneNode, what: "\(what): timezone") {
-                guard let named = TimeZone(identifier: name) else {
+                zone = TimeZone(identifier: name)
+                if zone == nil {
                     reader.log.error(reader.location(zoneNode), "\(what): timezone '\(name)' is not a time zone of the tz database (e.g. UTC, Europe/Berlin, America/New_York)")
-                    return nil
                 }
-                zone = named
             }
-            do { timing = .cron(try CronExpression.parse(text), zone) } catch {
-                reader.log.error(reader.location(cronNode), "\(what): \(error)")
-                return nil
+            if let text = reader.text(cronNode, what: "\(what): cron") {
+                do {
+                    let cron = try CronExpression.parse(text)
+                    timing = zone.map { .cron(cron, $0) }
+                } catch {
+                    reader.log.error(reader.location(cronNode), "\(what): \(error)")
+                }
             }
         case (nil, let everyNode?):
             if fields.has("timezone") {
                 reader.log.error(fields.keyLocation("timezone"), "\(what): timezone belongs to cron schedules; every: counts from 1970-01-01 00:00 UTC (use cron for local times)")
             }
-            guard let interval = reader.duration(everyNode, what: "\(what): every") else { return nil }
-            timing = .every(interval)
+            timing = reader.duration(everyNode, what: "\(what): every").map(Schedule.Timing.every)
         case (.some, .some):
             reader.log.error(fields.keyLocation("every"), "\(what) has both 'cron' and 'every': give one (two schedules for both)")
-            return nil
         case (nil, nil):
             reader.log.error(reader.location(node), "\(what) has no time: give cron (\"0 2 * * *\") or every (15m)")
-            return nil
         }
         var select: [String] = []
         if let node = fields.value("select"), let list = reader.textList(node, what: "\(what): select", allowSingle: true) {

@@ -191,14 +191,16 @@ public actor ProjectScheduler: PipelineControl {
         while !children.isEmpty, Date() < deadline {
             await waitForAnEnd(upTo: deadline.timeIntervalSinceNow)
         }
-        var signal = SIGTERM
-        while !children.isEmpty {
+        for signal in [SIGTERM, SIGKILL] where !children.isEmpty {
             for (id, running) in children {
                 log("run \(id): \(signal == SIGTERM ? "SIGTERM" : "SIGKILL") at shutdown")
                 running.child.signal(signal)
             }
-            await waitForAnEnd(upTo: max(grace, 10))
-            signal = SIGKILL
+            // SIGKILL is final: wait for it without a deadline.
+            let end = signal == SIGTERM ? Date().addingTimeInterval(max(grace, 10)) : Date.distantFuture
+            while !children.isEmpty, Date() < end {
+                await waitForAnEnd(upTo: min(end.timeIntervalSinceNow, 60))
+            }
         }
         await alerts.drain()
         log("scheduler stopped")

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Where the scheduler reads the time and waits for the next fire, so
 /// tests can run it on a clock they move themselves. (``EngineClock``
@@ -34,34 +35,37 @@ public struct SystemSchedulerClock: SchedulerClock {
 /// let clock = ManualSchedulerClock(now: start)
 /// clock.advance(by: 60)   // wakes every sleeper whose deadline passed
 /// ```
-public final class ManualSchedulerClock: SchedulerClock, @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Date
-    private var sleepers: [(id: UUID, deadline: Date, continuation: CheckedContinuation<Void, Never>)] = []
+public final class ManualSchedulerClock: SchedulerClock {
+    private struct State {
+        var current: Date
+        var sleepers: [(id: UUID, deadline: Date, continuation: CheckedContinuation<Void, Never>)] = []
+    }
+
+    private let state: Mutex<State>
 
     /// A clock reading `now`.
-    public init(now: Date) { current = now }
+    public init(now: Date) { state = Mutex(State(current: now)) }
 
     /// The time it reads.
-    public func now() -> Date { lock.withLock { current } }
+    public func now() -> Date { state.withLock { $0.current } }
 
     /// Waits until the clock is moved to `deadline` or past it (or the task is cancelled).
     public func sleep(until deadline: Date) async {
         let id = UUID()
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = lock.withLock {
-                    if current >= deadline || Task.isCancelled { return true }
-                    sleepers.append((id, deadline, continuation))
+                let resumeNow = state.withLock { state in
+                    if state.current >= deadline || Task.isCancelled { return true }
+                    state.sleepers.append((id, deadline, continuation))
                     return false
                 }
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            let cancelled = lock.withLock {
-                let found = sleepers.filter { $0.id == id }
-                sleepers.removeAll { $0.id == id }
-                return found.map(\.continuation)
+            let cancelled = state.withLock { state in
+                let found = state.sleepers.filter { $0.id == id }.map(\.continuation)
+                state.sleepers.removeAll { $0.id == id }
+                return found
             }
             cancelled.forEach { $0.resume() }
         }
@@ -69,25 +73,16 @@ public final class ManualSchedulerClock: SchedulerClock, @unchecked Sendable {
 
     /// Moves the clock to `date` (never backwards) and wakes the sleepers it passed.
     public func advance(to date: Date) {
-        let woken: [CheckedContinuation<Void, Never>] = lock.withLock {
-            current = max(current, date)
-            let due = sleepers.filter { $0.deadline <= current }
-            sleepers.removeAll { $0.deadline <= current }
-            return due.map(\.continuation)
+        let woken = state.withLock { state in
+            state.current = max(state.current, date)
+            let now = state.current
+            let due = state.sleepers.filter { $0.deadline <= now }.map(\.continuation)
+            state.sleepers.removeAll { $0.deadline <= now }
+            return due
         }
         woken.forEach { $0.resume() }
     }
 
     /// Moves the clock by `seconds`.
     public func advance(by seconds: Double) { advance(to: now().addingTimeInterval(seconds)) }
-
-    /// Wakes every sleeper without moving the clock (they see the same time).
-    public func wakeAll() {
-        let woken = lock.withLock {
-            let all = sleepers.map(\.continuation)
-            sleepers = []
-            return all
-        }
-        woken.forEach { $0.resume() }
-    }
 }

@@ -88,6 +88,8 @@ final class WebhookReceiver: Sendable {
         #expect(message.status == "failed")
         #expect(message.failingStep == "load")
         #expect(message.error == "command sh exited with status 3")
+        try await sandbox.waitFor("the scheduler to see the end") { await scheduler.runningRunIDs().isEmpty }
+        #expect(await scheduler.pipelines().first?.freshness == .failing)
         // Fixed: the next run recovers.
         sandbox.touch("fixed")
         let recovered = try await scheduler.runNow(pipeline: "shop")
@@ -105,6 +107,39 @@ final class WebhookReceiver: Sendable {
             let text = FileManager.default.contents(atPath: sandbox.state + "/" + file).map { String(decoding: $0, as: UTF8.self) } ?? ""
             #expect(!text.contains("T0SECRET"), "\(file)")
         }
+    }
+
+    /// Serve was down over three hourly fires (catch_up: skip): the pipeline is late, and says so once.
+    @Test func aLatePipelineSendsALateAlert() async throws {
+        let sandbox = try SchedulerSandbox("webhook-late", files: [
+            "etl.yaml": """
+                name: hourly
+                schedules: [{cron: "0 * * * *"}]
+                alerts: [{webhook: "@env:ALERT_URL", on: [late]}]
+                steps:
+                  one: {command: [sh, -c, 'true']}
+                """,
+        ])
+        let receiver = try WebhookReceiver(folder: sandbox.root, failures: 0)
+        defer { receiver.stop() }
+        try ScheduleStateStore(stateFolder: sandbox.state).recordFire("hourly/0", summary: "cron 0 * * * * (UTC)",
+                                                                     at: CronExpressionTests.date("2026-12-06T09:00:00Z"))
+        var environment = sandbox.sandbox.environment
+        environment["ALERT_URL"] = "http://127.0.0.1:\(receiver.port)/late"
+        let clock = ManualSchedulerClock(now: CronExpressionTests.date("2026-12-06T12:30:00Z"))
+        let scheduler = ProjectScheduler(projectFolder: sandbox.project, executable: TestSupport.hostExecutable,
+                                         stateFolder: sandbox.state, clock: clock, environment: environment)
+        await scheduler.start()
+        try await sandbox.waitFor("the late alert", seconds: 60) { receiver.received().count == 1 }
+        clock.advance(by: 1)
+        try await sandbox.waitFor("the next tick") { await scheduler.tickedAt == CronExpressionTests.date("2026-12-06T12:30:01Z") }
+        await scheduler.shutdown(grace: 10)
+        #expect(receiver.received().count == 1)
+        let message = try JSONDecoder().decode(AlertMessage.self, from: Data(receiver.received()[0].split(separator: " ", maxSplits: 2)[2].utf8))
+        #expect(message.event == .late)
+        #expect(message.pipeline == "hourly")
+        #expect(message.runID == nil)
+        #expect(message.error == "a scheduled fire was missed or is waiting (since 2026-12-06T12:00:00.000Z)")
     }
 
     @Test func anUnsetVariableIsLoggedWithoutSending() async throws {
