@@ -1,3 +1,4 @@
+import ETLHost
 import Foundation
 
 /// One entry of a pipeline file's `schedules:` list: when `etl-host serve`

@@ -1,4 +1,5 @@
 @testable import ETLWorkflow
+import ETLHost
 import Foundation
 import Testing
 
