@@ -42,6 +42,10 @@ final class CellSpoolWriter {
     /// The file's path.
     let path: String
     private var descriptor: Int32
+    /// The block being written, reused from batch to batch (a fresh
+    /// allocation of this size per batch costs page faults and zeroing).
+    private var block: UnsafeMutableRawPointer?
+    private var blockCapacity = 0
 
     /// Creates (or truncates) the file at `path`.
     ///
@@ -52,7 +56,10 @@ final class CellSpoolWriter {
         guard descriptor >= 0 else { throw HostError(.io, "cannot create the cell spool '\(path)': \(errnoDescription())") }
     }
 
-    deinit { if descriptor >= 0 { close(descriptor) } }
+    deinit {
+        if descriptor >= 0 { close(descriptor) }
+        block?.deallocate()
+    }
 
     /// Appends one batch's cell columns, each `rows` long.
     ///
@@ -80,13 +87,19 @@ final class CellSpoolWriter {
         header[0] = size
         header[1] = rows
         header[2] = columns.count
-        let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
-        defer { block.deallocate() }
-        block.initializeMemory(as: UInt8.self, repeating: 0, count: size)
-        header.withUnsafeBytes { block.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        if size > blockCapacity {
+            self.block?.deallocate()
+            self.block = .allocate(byteCount: size, alignment: 8)
+            blockCapacity = size
+        }
+        let block = self.block!
+        // Each area is followed by zeros up to the next multiple of 8.
         func put(_ bytes: UnsafeRawBufferPointer, at start: Int) {
             if let base = bytes.baseAddress, bytes.count > 0 { (block + start).copyMemory(from: base, byteCount: bytes.count) }
+            let end = start + bytes.count
+            (block + end).initializeMemory(as: UInt8.self, repeating: 0, count: CellSpool.aligned(end) - end)
         }
+        header.withUnsafeBytes { put($0, at: 0) }
         for (index, column) in columns.enumerated() {
             let slot = CellSpool.headerWords + CellSpool.columnWords * index
             names[index].withUnsafeBytes { put($0, at: header[slot]) }
