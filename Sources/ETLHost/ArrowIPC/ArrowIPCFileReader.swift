@@ -28,14 +28,23 @@ public final class ArrowIPCFileReader {
     private let fileSize: Int
     private var nextBlock = 0
     private var codecs: [IPCCompression: IPCCodec] = [:]
+    private let origin: ImportedBatch.Origin
 
     /// Opens `path` and reads its footer.
     ///
     /// - Throws: ``ArrowIPCError`` when the file is not a complete Arrow IPC
     ///   file (no magic, no footer: a file cut short) or uses types outside
     ///   ABI v1; `HostError(.io)` when it cannot be read.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(path: path, origin: .plugin)
+    }
+
+    /// Opens `path`, a file of `origin`: ``ImportedBatch/Origin/ownFile``
+    /// for a file this process wrote from checked batches (the spool),
+    /// whose batches are then not checked for UTF-8 a second time.
+    init(path: String, origin: ImportedBatch.Origin) throws {
         self.path = path
+        self.origin = origin
         descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw HostError(.io, "cannot open '\(path)': \(errnoDescription())") }
         do {
@@ -107,7 +116,7 @@ public final class ArrowIPCFileReader {
         let array = try IPCBatchAssembler.assemble(header: header, schema: schema, body: body, codec: codec, storage: storage)
         defer { array.deallocate() }
         do {
-            return try ImportedBatch(taking: array, schema: schema)
+            return try ImportedBatch(taking: array, schema: schema, origin: origin)
         } catch {
             throw ArrowIPCError(error.message)
         }

@@ -63,6 +63,11 @@ final class BatchConverter {
         let inputs: [ColumnInput?] = schema.columns.map { column in
             guard let arrived = own[column.source] else { return cells[column.source].map { .cells($0) } }
             let type = arrived.field.type
+            if type == .utf8, let arrow = batch.arrow {
+                // Text (CSV's untyped cells above all) is read off its buffers inline.
+                let text = TextColumnReader(arrow, column: arrived.index)
+                return ArrowCast.arrives(as: column.type, from: type) ? .arrivedText(text) : .text(text, ArrowCast.cellKind(of: arrived.field))
+            }
             return ArrowCast.arrives(as: column.type, from: type)
                 ? .arrived(arrived.index, type) : .arrow(arrived.index, type, ArrowCast.cellKind(of: arrived.field))
         }
@@ -80,6 +85,11 @@ final class BatchConverter {
         case arrow(Int, ArrowColumnType, CellKind)
         /// An Arrow column already of the resolved type: copied as it is.
         case arrived(Int, ArrowColumnType)
+        /// A utf8 Arrow column going into a text column: copied as it is.
+        case arrivedText(TextColumnReader)
+        /// A utf8 Arrow column of another resolved type, and the kind of
+        /// its cells: cast.
+        case text(TextColumnReader, CellKind)
     }
 
     private func convert(rows rowCount: Int, firstRow: Int, inputs: [ColumnInput?], arrow: ImportedBatch?,
@@ -111,6 +121,15 @@ final class BatchConverter {
                     if failure != nil { raw = Array(cells.value(row)) }
                 case .arrived(let column, let type):
                     ArrowCast.copy(row: row, column: column, type: type, of: arrow!, to: builder)
+                case .arrivedText(let text):
+                    if let value = text.value(row) { builder.appendUTF8(value, validate: false) } else { builder.appendNull() }
+                case .text(let text, let kind):
+                    guard let value = text.value(row) else {
+                        builder.appendNull()
+                        continue
+                    }
+                    failure = conversion.append(kind, value, as: types[position], to: builder)
+                    if failure != nil { raw = Array(value) }
                 case .arrow(let column, let type, let kind):
                     if type == .null || arrow!.isNull(row: row, column: column) {
                         builder.appendNull()

@@ -101,8 +101,11 @@ struct BatchFlattener {
     /// Arrow buffers (text as it is, integers as digits, other typed
     /// values by their kind alone). A record column (`etl.record`) is
     /// flattened as ``flatten(_:)`` does: its source gave JSON text.
-    /// Infers exactly what ``flatten(_:)`` infers.
-    mutating func infer(_ batch: ImportedBatch) throws {
+    /// Infers exactly what ``flatten(_:)`` infers. Returns the record
+    /// column's cells (what ``recordCells(_:)`` would return for the batch;
+    /// empty without a record column), for the cell spool.
+    @discardableResult
+    mutating func infer(_ batch: ImportedBatch) throws -> [CellColumn] {
         let recordColumn = batch.schema.fields.firstIndex { $0.annotation == .record }
         for (index, field) in batch.schema.fields.enumerated() {
             if index == recordColumn || (recordColumn != nil && field.name == "_line") { continue }
@@ -113,9 +116,11 @@ struct BatchFlattener {
             }
             Self.observe(batch, column: index, field: field, into: &inference[name]!)
         }
+        var cells: [CellColumn] = []
         if let recordColumn {
             let lines = batch.schema.fields.firstIndex { $0.name == "_line" && $0.type == .int64 }
-            for column in try records.flatten(batch, column: recordColumn, lineColumn: lines, stream: stream, firstRow: rowCount) {
+            cells = try records.flatten(batch, column: recordColumn, lineColumn: lines, stream: stream, firstRow: rowCount)
+            for column in cells {
                 if inference[column.name] == nil {
                     inference[column.name] = ColumnInference()
                     fieldOrder.append(column.name)
@@ -124,6 +129,7 @@ struct BatchFlattener {
             }
         }
         rowCount += batch.rowCount
+        return cells
     }
 
     /// Feeds one Arrow column to `state`, as ``fill(_:from:column:field:)``
@@ -141,8 +147,9 @@ struct BatchFlattener {
             case .decimal?: .decimal
             default: .string
             }
+            let text = TextColumnReader(batch, column: index)
             for row in 0 ..< rows {
-                if let value = batch.utf8(row: row, column: index) { state.observe(kind, value) }
+                if let value = text.value(row) { state.observe(kind, value) }
             }
         case .int64:
             var digits = [UInt8](repeating: 0, count: 20)

@@ -23,7 +23,10 @@ public struct CellColumn: Sendable {
     /// Appends a cell.
     public mutating func append(_ kind: CellKind, _ value: UnsafeRawBufferPointer) {
         kinds.append(kind.rawValue)
-        bytes.append(contentsOf: value)
+        // As typed bytes: Array copies a contiguous buffer with memcpy.
+        if let base = value.baseAddress, value.count > 0 {
+            bytes.append(contentsOf: UnsafeBufferPointer(start: base.assumingMemoryBound(to: UInt8.self), count: value.count))
+        }
         offsets.append(UInt32(truncatingIfNeeded: bytes.count))
     }
 

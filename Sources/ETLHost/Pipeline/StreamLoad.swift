@@ -81,15 +81,27 @@ struct StreamLoad: @unchecked Sendable {
             if let streamSnapshot { try streamSnapshot.append(batch) } else { try spoolFile!.append(batch) }
         }
         defer { spoolWrites.close() }
+        // A record column's flattened cells are kept for pass 2 (the cell
+        // spool), which then does not scan the JSON text again.
+        let cellSpoolPath = reader.schema.fields.contains { $0.annotation == .record }
+            ? (request.workDirectory as NSString).appendingPathComponent("\(table).cells") : nil
+        let cellSpool = try cellSpoolPath.map { try CellSpoolWriter(path: $0) }
+        let cellWrites = cellSpool.map { cellSpool in
+            WriteBehind<(cells: [CellColumn], rows: Int)>(depth: 1) { try cellSpool.append($0.cells, rows: $0.rows) }
+        }
+        defer { cellWrites?.close() }
         while let batch = try reader.next() {
             CrashPoint.reach("batch-read")
             try spoolWrites.submit(batch)
-            try flattener.infer(batch)
+            let cells = try flattener.infer(batch)
+            try cellWrites?.submit((cells, batch.rowCount))
             observer?.streamProgress(stream.name, phase: "reading", rows: flattener.rowCount)
             try cancellation.check("reading stream '\(stream.name)'")
         }
         try spoolWrites.finish()
         _ = try spoolFile?.finish()
+        try cellWrites?.finish()
+        try cellSpool?.finish()
         let state: String?
         let rejects: [PluginContext.Reject]
         switch source {
@@ -158,7 +170,7 @@ struct StreamLoad: @unchecked Sendable {
             let converter = try BatchConverter(schema: resolution.schema, stream: stream.name, declared: stream.hints)
             converter.rejectAllowance = max(0, request.maxBadRows - rejects.count)
             // Read and converted on a thread of their own, one batch ahead of the writes.
-            let batches = ConvertedSpoolBatches(spool: try SpoolBatchReader(path: spoolPath, stream: stream.name), converter: converter)
+            let batches = ConvertedSpoolBatches(spool: try SpoolBatchReader(path: spoolPath, stream: stream.name, cells: cellSpoolPath), converter: converter)
             defer { batches.close() }
             while let batch = try batches.next() {
                 try cancellation.check("loading stream '\(stream.name)'")

@@ -4,13 +4,13 @@ import Foundation
 /// Reads a stream's spool, an Arrow IPC file of the extractor's batches as
 /// they came (the run's snapshot when one is kept), back for
 /// ``BatchConverter``, one batch at a time. The batch's own columns stay
-/// Arrow buffers (pass 2 casts only those whose resolved type differs);
-/// only a record column (`etl.record`, JSON text from the source) is
-/// flattened into cells again (``BatchFlattener``, without inference,
-/// which pass 1 did), in memory, so no second file holds them.
+/// Arrow buffers (pass 2 casts only those whose resolved type differs).
+/// A record column (`etl.record`, JSON text from the source) is read as
+/// cells: from the cell spool pass 1 kept (``CellSpool``) when given one,
+/// else flattened again here (``BatchFlattener``, without inference).
 ///
 /// ```swift
-/// let spool = try SpoolBatchReader(path: spoolPath, stream: "orders")
+/// let spool = try SpoolBatchReader(path: spoolPath, stream: "orders", cells: cellSpoolPath)
 /// while let batch = try spool.next() { try converter.convert(batch, into: array) }
 /// ```
 final class SpoolBatchReader {
@@ -19,16 +19,27 @@ final class SpoolBatchReader {
     /// The columns of every batch that load as they are: all but a record
     /// column and, beside one, its `_line`.
     private let ownColumns: [SpooledBatch.OwnColumn]
+    /// Pass 1's cells of the record column, when it kept them.
+    private let cellReader: CellSpoolReader?
+    /// Rows read so far.
+    private var rowsRead = 0
 
     /// Opens the spool at `path` of `stream`.
     ///
     /// - Throws: `.io` naming the file when it is not a complete IPC file.
-    init(path: String, stream: String) throws {
+    ///
+    /// With `cells`, the cell spool pass 1 wrote beside it (``CellSpool``),
+    /// a record column's fields are read from there instead of being
+    /// flattened again; when the batches have no other columns, the Arrow
+    /// spool itself is then not read at all.
+    init(path: String, stream: String, cells: String? = nil) throws {
         do {
-            reader = try ArrowIPCFileReader(path: path)
+            // Written by this run from checked batches: not checked for UTF-8 again.
+            reader = try ArrowIPCFileReader(path: path, origin: .ownFile)
         } catch let error as ArrowIPCError {
             throw HostError(.io, "the spool file '\(path)' is damaged: \(error)")
         }
+        cellReader = try cells.map { try CellSpoolReader(path: $0) }
         flattener = BatchFlattener(stream: stream)
         try flattener.register(reader.schema)
         let fields = reader.schema.fields
@@ -41,6 +52,7 @@ final class SpoolBatchReader {
 
     /// The next batch, or `nil` after the last.
     func next() throws -> SpooledBatch? {
+        if let cellReader { return try nextWithCells(cellReader) }
         let batch: ImportedBatch?
         do {
             batch = try reader.next()
@@ -50,10 +62,40 @@ final class SpoolBatchReader {
         guard let batch else { return nil }
         let first = flattener.rowCount
         let records = try flattener.recordCells(batch)
+        rowsRead += batch.rowCount
         // A batch of records alone is not kept while it loads: its cells hold all of it.
         return SpooledBatch(arrow: ownColumns.isEmpty ? nil : batch, rowCount: batch.rowCount, ownColumns: ownColumns,
                             records: records.isEmpty ? nil : PinnedCellBatch(records, rows: batch.rowCount, firstRow: first),
                             firstRow: first)
+    }
+}
+
+extension SpoolBatchReader {
+    /// The next batch when pass 1 kept the record column's cells: those
+    /// cells, and the Arrow batch only when it has columns of its own.
+    private func nextWithCells(_ cells: CellSpoolReader) throws -> SpooledBatch? {
+        var arrow: ImportedBatch?
+        if !ownColumns.isEmpty {
+            do {
+                arrow = try reader.next()
+            } catch let error as ArrowIPCError {
+                throw HostError(.io, "the spool file '\(reader.path)' is damaged: \(error)")
+            }
+        }
+        let first = rowsRead
+        guard let records = try cells.next(firstRow: first) else {
+            guard arrow == nil else { throw HostError(.io, "the cell spool '\(cells.path)' ends before the spool file '\(reader.path)'") }
+            return nil
+        }
+        if let arrow, arrow.rowCount != records.batch.rowCount {
+            throw HostError(.io, "the cell spool '\(cells.path)' does not match the spool file '\(reader.path)' (\(records.batch.rowCount) rows in a block, \(arrow.rowCount) in its batch)")
+        }
+        if arrow == nil, !ownColumns.isEmpty {
+            throw HostError(.io, "the spool file '\(reader.path)' ends before the cell spool '\(cells.path)'")
+        }
+        rowsRead += records.batch.rowCount
+        return SpooledBatch(arrow: arrow, rowCount: records.batch.rowCount, ownColumns: ownColumns,
+                            records: records.batch.columns.isEmpty ? nil : records, firstRow: first)
     }
 }
 
@@ -127,6 +169,13 @@ final class PinnedCellBatch {
                              offsets: (base + layout.offsets).assumingMemoryBound(to: UInt32.self),
                              bytes: (base + layout.bytes).assumingMemoryBound(to: UInt8.self))
         }, firstRow: firstRow)
+    }
+
+    /// Takes `buffer` (allocated with alignment 8), into which `batch`
+    /// points; it is deallocated with this object.
+    init(owning buffer: UnsafeMutableRawPointer, batch: CellBatch) {
+        self.buffer = buffer
+        self.batch = batch
     }
 
     deinit { buffer.deallocate() }

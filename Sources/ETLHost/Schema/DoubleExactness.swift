@@ -30,6 +30,7 @@ public enum DoubleExactness {
     /// The double that holds `literal` (JSON number grammar, with or
     /// without fraction and exponent), or nil when no double holds it.
     public static func heldDouble(_ literal: UnsafeRawBufferPointer) -> Double? {
+        if let value = shortDecimal(literal) { return value }
         guard let shape = CanonicalDecimal(literal, keepingDigits: false), let value = parse(literal), value.isFinite else {
             return nil
         }
@@ -96,6 +97,48 @@ public enum DoubleExactness {
 
     /// Every digit of an integral double (glibc prints doubles exactly).
     static func exactIntegerText(of value: Double) -> String { String(format: "%.0f", value) }
+
+    /// A plain decimal, `-?[0-9]+(\.[0-9]+)?` with at most fifteen digits
+    /// in all (`0.37`, `-1250.5`, `007.5`): the double strtod gives it,
+    /// computed without strtod; nil for any other text (the caller then
+    /// takes the general path). A zero is 0 (``normalizedZero(_:)``).
+    ///
+    /// Exact by Clinger's fast path: the digits as an integer are below
+    /// 10^15 < 2^53 and the power of ten at most 10^15, so both are doubles
+    /// exactly, and one IEEE division rounds their quotient correctly, as
+    /// strtod rounds the literal.
+    @inline(__always)
+    static func shortDecimal(_ bytes: UnsafeRawBufferPointer) -> Double? {
+        let count = bytes.count
+        guard count > 0, count <= 17 else { return nil }
+        var index = 0
+        let negative = bytes[0] == UInt8(ascii: "-")
+        if negative { index = 1 }
+        var mantissa: Int64 = 0
+        var integerDigits = 0
+        var fractionDigits = 0
+        var seenPoint = false
+        while index < count {
+            let byte = bytes[index]
+            let digit = byte &- 0x30
+            if digit <= 9 {
+                mantissa = mantissa &* 10 &+ Int64(digit)
+                if seenPoint { fractionDigits += 1 } else { integerDigits += 1 }
+            } else if byte == UInt8(ascii: "."), !seenPoint {
+                seenPoint = true
+            } else {
+                return nil
+            }
+            index += 1
+        }
+        guard integerDigits > 0, !seenPoint || fractionDigits > 0, integerDigits + fractionDigits <= 15 else { return nil }
+        if mantissa == 0 { return 0.0 }
+        let value = Double(mantissa) / powersOfTen[fractionDigits]
+        return negative ? -value : value
+    }
+
+    /// 10^0 through 10^15, each a double exactly.
+    private static let powersOfTen: [Double] = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15]
 
     /// strtod of the whole text; nil unless every byte was used.
     static func parse(_ bytes: UnsafeRawBufferPointer) -> Double? {

@@ -19,10 +19,14 @@ enum ArrayValidator {
     /// The largest length or offset accepted: anything larger is corrupt.
     static let lengthLimit: Int64 = 1 << 40
 
-    /// Validates `array` and returns a view of each column.
-    static func validate(_ array: UnsafePointer<ArrowArray>, schema: ArrowBatchSchema)
+    /// Validates `array` and returns a view of each column. With
+    /// ``ImportedBatch/Origin/ownFile`` the readable-memory probes and the
+    /// UTF-8 check are skipped (see there); the layout checks stay.
+    static func validate(_ array: UnsafePointer<ArrowArray>, schema: ArrowBatchSchema,
+                         origin: ImportedBatch.Origin = .plugin)
         throws(PluginError) -> [ColumnView]
     {
+        let probes = origin == .plugin
         let root = array.pointee
         guard root.release != nil else {
             throw PluginError.data("the batch was already released (release is NULL)")
@@ -39,9 +43,9 @@ enum ArrayValidator {
             throw PluginError.data("the batch's buffers pointer is NULL")
         }
         if let validity = rootBuffers[0] {
-            try requireReadable(validity, bytes: (Int(root.offset) + Int(root.length) + 7) / 8,
+            if probes { try requireReadable(validity, bytes: (Int(root.offset) + Int(root.length) + 7) / 8,
                                 "the batch's validity bitmap (buffers[0])",
-                                for: "offset \(root.offset) + length \(root.length)")
+                                for: "offset \(root.offset) + length \(root.length)") }
             let nulls = Bitmap.countClear(validity.assumingMemoryBound(to: UInt8.self),
                                           offset: Int(root.offset), length: Int(root.length))
             guard nulls == 0 else {
@@ -68,7 +72,8 @@ enum ArrayValidator {
             }
             let view: ColumnView
             do {
-                view = try validateColumn(child.pointee, type: field.type, rowOffset: Int(root.offset), rows: rows)
+                view = try validateColumn(child.pointee, type: field.type, rowOffset: Int(root.offset), rows: rows,
+                                          probes: probes)
             } catch {
                 throw PluginError.data("\(label): \(error.message)")
             }
@@ -87,8 +92,8 @@ enum ArrayValidator {
         }
     }
 
-    private static func validateColumn(_ child: ArrowArray, type: ArrowColumnType, rowOffset: Int, rows: Int)
-        throws(PluginError) -> ColumnView
+    private static func validateColumn(_ child: ArrowArray, type: ArrowColumnType, rowOffset: Int, rows: Int,
+                                       probes: Bool) throws(PluginError) -> ColumnView
     {
         guard child.release != nil else {
             throw PluginError.data("the array was already released (release is NULL)")
@@ -127,8 +132,8 @@ enum ArrayValidator {
         var validity: UnsafePointer<UInt8>?
         var nullCount = 0
         if let bitmap = buffers[0]?.assumingMemoryBound(to: UInt8.self) {
-            try requireReadable(bitmap, bytes: (offset + length + 7) / 8, "the validity bitmap (buffers[0])",
-                                for: "offset \(offset) + length \(length)")
+            if probes { try requireReadable(bitmap, bytes: (offset + length + 7) / 8, "the validity bitmap (buffers[0])",
+                                for: "offset \(offset) + length \(length)") }
             let nulls = Bitmap.countClear(bitmap, offset: offset, length: length)
             guard child.null_count == -1 || child.null_count == Int64(nulls) else {
                 throw PluginError.data("null_count is \(child.null_count) but the validity bitmap "
@@ -150,7 +155,9 @@ enum ArrayValidator {
             throw PluginError.data("the values buffer (buffers[1]) is NULL")
         }
         var data: UnsafePointer<UInt8>?
-        if let values, type == .bool {
+        if !probes {
+            // An own file's reader checked every buffer's size.
+        } else if let values, type == .bool {
             try requireReadable(values, bytes: (offset + length + 7) / 8, "the values bitmap (buffers[1])",
                                 for: "offset \(offset) + length \(length)")
         } else if let values, let width = type.valueWidth {
@@ -159,7 +166,7 @@ enum ArrayValidator {
         }
         if type == .utf8 || type == .binary {
             data = try validateOffsets(values, data: buffers[2], offset: offset, length: length,
-                                       utf8: type == .utf8)
+                                       utf8: type == .utf8 && probes, probes: probes)
         }
         return ColumnView(type: type, start: start, rows: rows, validity: validity, values: values,
                           data: data, nullCount: nullCount)
@@ -169,11 +176,11 @@ enum ArrayValidator {
     /// every value is valid UTF-8. Returns the data pointer.
     private static func validateOffsets(
         _ offsetsBuffer: UnsafeRawPointer?, data dataBuffer: UnsafeRawPointer?, offset: Int,
-        length: Int, utf8: Bool
+        length: Int, utf8: Bool, probes: Bool
     ) throws(PluginError) -> UnsafePointer<UInt8>? {
         guard let offsetsBuffer else { return nil }  // length == 0
-        try requireReadable(offsetsBuffer, bytes: (offset + length + 1) * 4, "the offsets buffer (buffers[1])",
-                            for: "offset \(offset) + length \(length) + 1")
+        if probes { try requireReadable(offsetsBuffer, bytes: (offset + length + 1) * 4, "the offsets buffer (buffers[1])",
+                            for: "offset \(offset) + length \(length) + 1") }
         let offsets = offsetsBuffer.assumingMemoryBound(to: Int32.self)
         let first = Int(offsets[offset])
         guard first >= 0 else {
@@ -200,7 +207,7 @@ enum ArrayValidator {
             throw PluginError.data("the data buffer (buffers[2]) is NULL but the offsets span "
                 + "\(last - first) bytes")
         }
-        if let dataBuffer, last > first {
+        if probes, let dataBuffer, last > first {
             let readable = ReadableMemory.readablePrefix(of: dataBuffer + first, count: last - first) ?? (last - first)
             if readable < last - first {
                 throw PluginError.data("the offsets span bytes \(first)..<\(last) of the data buffer (buffers[2]), "

@@ -34,16 +34,38 @@ public final class ImportedBatch: @unchecked Sendable {
     /// copies whole buffers (package: not part of the SDK plugins see).
     package func columnView(_ index: Int) -> ColumnView { views[index] }
 
+    /// Where a batch comes from, which decides what its import checks.
+    package enum Origin: Sendable {
+        /// From another party (a plugin, a file others wrote): every check,
+        /// UTF-8 and readable memory included.
+        case plugin
+        /// Read back from a file this process wrote from batches that
+        /// passed every check (the host's spool), by a reader that checked
+        /// each buffer's size against the file: the layout is checked
+        /// (lengths, null counts, monotonic offsets), the readable-memory
+        /// probes and the UTF-8 check, already passed once, are not.
+        case ownFile
+    }
+
     /// Takes ownership of `array` and validates it against `schema`.
     ///
     /// - Throws: ``PluginError/Code/data`` naming the offending column; the
     ///   array has then been released already.
-    public init(taking array: UnsafeMutablePointer<ArrowArray>, schema: ArrowBatchSchema) throws(PluginError) {
+    public convenience init(taking array: UnsafeMutablePointer<ArrowArray>, schema: ArrowBatchSchema) throws(PluginError) {
+        try self.init(taking: array, schema: schema, origin: .plugin)
+    }
+
+    /// Takes ownership of `array` and validates it against `schema` as
+    /// `origin` requires (see ``Origin``).
+    ///
+    /// - Throws: ``PluginError/Code/data`` naming the offending column; the
+    ///   array has then been released already.
+    package init(taking array: UnsafeMutablePointer<ArrowArray>, schema: ArrowBatchSchema, origin: Origin) throws(PluginError) {
         let owned = UnsafeMutablePointer<ArrowArray>.allocate(capacity: 1)
         owned.initialize(to: array.pointee)
         array.pointee.release = nil
         do {
-            views = try ArrayValidator.validate(owned, schema: schema)
+            views = try ArrayValidator.validate(owned, schema: schema, origin: origin)
         } catch {
             if let release = owned.pointee.release { release(owned) }
             owned.deallocate()
