@@ -24,31 +24,13 @@ final class RunChild: Sendable {
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         // Serve's own descriptors (its listening socket) stay with serve.
         _ = Self.addCloseFrom.map { $0(&actions, 3) }
-        guard let addChdir = Self.addChdir, addChdir(&actions, workingDirectory) == 0 else {
+        guard ProcessSpawn.addChdir(&actions, workingDirectory) else {
             throw HostError(.io, "cannot start a run in \(workingDirectory): this C library cannot set a spawned program's folder")
         }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        for signal in [SIGINT, SIGTERM, SIGPIPE] { sigaddset(&defaults, signal) }
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var child: pid_t = 0
-        let result = posix_spawn(&child, arguments[0], &actions, &attributes, argv, envp)
-        guard result == 0 else {
-            throw HostError(.io, "cannot start '\(arguments[0])' in \(workingDirectory): \(String(cString: strerror(result)))")
+        let child: pid_t
+        switch ProcessSpawn.spawn(arguments, environment: environment, actions: &actions, searchPath: false) {
+        case .success(let started): child = started
+        case .failure(let error): throw HostError(.io, "cannot start '\(arguments[0])' in \(workingDirectory): \(error)")
         }
         pid = child
         let spawned = child
@@ -68,10 +50,4 @@ final class RunChild: Sendable {
     /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), when there.
     private static let addCloseFrom: AddCloseFrom? = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np")
         .map { unsafeBitCast($0, to: AddCloseFrom.self) }
-
-    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-
-    /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29+), which the Glibc module does not export.
-    private static let addChdir: AddChdir? = dlsym(nil, "posix_spawn_file_actions_addchdir_np")
-        .map { unsafeBitCast($0, to: AddChdir.self) }
 }

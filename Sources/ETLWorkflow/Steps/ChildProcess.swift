@@ -38,48 +38,23 @@ final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
         posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
         for descriptor in outPipe + errPipe { posix_spawn_file_actions_addclose(&actions, descriptor) }
-        guard let addChdir = Self.addChdir, addChdir(&actions, workingDirectory) == 0 else {
+        guard ProcessSpawn.addChdir(&actions, workingDirectory) else {
             throw HostError(.io, "cannot run '\(program)' in \(workingDirectory): this C library cannot set a spawned program's folder")
         }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        var defaults = sigset_t()
-        sigemptyset(&defaults)
-        sigaddset(&defaults, SIGINT)
-        sigaddset(&defaults, SIGTERM)
-        sigaddset(&defaults, SIGPIPE)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
-        let argv = arguments.map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var child: pid_t = 0
-        let result = posix_spawnp(&child, program, &actions, &attributes, argv, envp)
+        let spawned = ProcessSpawn.spawn(arguments, environment: environment, actions: &actions, searchPath: true)
         close(outPipe[1])
         close(errPipe[1])
-        guard result == 0 else {
+        switch spawned {
+        case .success(let child):
+            pid = child
+        case .failure(let error):
             close(outPipe[0])
             close(errPipe[0])
-            throw HostError(.invalidArgument, "cannot start '\(program)' in \(workingDirectory): \(String(cString: strerror(result)))")
+            throw HostError(.invalidArgument, "cannot start '\(program)' in \(workingDirectory): \(error)")
         }
-        pid = child
         output = FileHandle(fileDescriptor: outPipe[0], closeOnDealloc: false)
         errors = FileHandle(fileDescriptor: errPipe[0], closeOnDealloc: false)
     }
-
-    private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-
-    /// glibc's `posix_spawn_file_actions_addchdir_np` (2.29+), which the Glibc module does not export.
-    nonisolated(unsafe) private static let addChdir: AddChdir? = dlsym(nil, "posix_spawn_file_actions_addchdir_np")
-        .map { unsafeBitCast($0, to: AddChdir.self) }
 
     /// Waits up to `seconds` for the program to end; nil when it still runs.
     func wait(upTo seconds: Double) -> Ending? {
