@@ -36,12 +36,13 @@ import Testing
     }
 
     /// The real `etl-host serve --port 0` over the fixture's state folder and
-    /// a project with one pipeline, `shop` (a schedule every hour, one
+    /// a project with one pipeline, `shop` (a schedule every 36,500 days from
+    /// 1970, so it never fires while a test runs: its next fire is in 2069; one
     /// command step); `body` gets its URL and its CSRF token.
     func serving(_ fixture: RunHistoryFixture, token: String? = nil, _ body: (String, String) async throws -> Void) async throws {
         let project = (fixture.state as NSString).deletingLastPathComponent + "/project"
         try FileManager.default.createDirectory(atPath: project, withIntermediateDirectories: true)
-        try Data("name: shop\nschedules: [{every: 1h}]\nsteps:\n  hello: {command: [echo, hello]}\n".utf8)
+        try Data("name: shop\nschedules: [{every: 36500d}]\nsteps:\n  hello: {command: [echo, hello]}\n".utf8)
             .write(to: URL(fileURLWithPath: project + "/etl.yaml"))
         var environment = ProcessInfo.processInfo.environment
         environment["ETL_STATE_DIR"] = fixture.state
