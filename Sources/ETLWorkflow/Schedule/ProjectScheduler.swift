@@ -61,6 +61,8 @@ public actor ProjectScheduler: PipelineControl {
     var startedAt: Date?
     /// The clock's time when the loop last looked at the schedules (tests wait on it).
     var tickedAt: Date?
+    /// Each pipeline's newest run, read incrementally (``latestRuns(of:)``).
+    var latestKnown = LatestPipelineRuns()
     private var endWaiters: [UUID: CheckedContinuation<Void, Never>] = [:]
 
     /// Fires later than this are missed fires (serve was down, or the machine slept).
@@ -280,16 +282,10 @@ public actor ProjectScheduler: PipelineControl {
         }
     }
 
-    /// The newest pipeline run of each of `pipelines` (run folder names sort by start time).
+    /// The newest pipeline run of each of `pipelines` (by start time; folders read once, see ``LatestPipelineRuns``).
     func latestRuns(of pipelines: Set<String>) -> [String: PipelineRunRecord] {
-        var found: [String: PipelineRunRecord] = [:]
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: runs.runs.root)) ?? []).sorted(by: >)
-        for name in names where !name.hasPrefix(".") && FileManager.default.fileExists(atPath: runs.recordPath(name)) {
-            guard let record = try? runs.load(name), pipelines.contains(record.pipeline), found[record.pipeline] == nil else { continue }
-            found[record.pipeline] = record
-            if found.count == pipelines.count { break }
-        }
-        return found
+        latestKnown.refresh(runs)
+        return latestKnown.latest(of: pipelines)
     }
 
     /// Appends a line to `<state>/serve/scheduler.log`.
