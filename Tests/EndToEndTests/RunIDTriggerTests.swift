@@ -64,9 +64,8 @@ import Testing
         first.standardError = FileHandle.nullDevice
         try first.run()
         defer { if first.isRunning { first.terminate() } }
-        let deadline = Date().addingTimeInterval(30)
-        while (try sandbox.pipelineRuns().first?["steps"] as? [[String: Any]])?.first?["state"] as? String != "running", Date() < deadline {
-            usleep(20_000)
+        try TestSupport.waitFor("the first run's step to run") {
+            (try sandbox.pipelineRuns().first?["steps"] as? [[String: Any]])?.first?["state"] as? String == "running"
         }
         let second = try sandbox.run("--run-id", "job-1")
         #expect(second.status == 0)

@@ -130,12 +130,12 @@ import Testing
 
     /// The first pipeline run record that matches, polled for up to 60 s.
     func waitForRecord(_ sandbox: PipelineRunSandbox, where matches: ([String: Any]) -> Bool) throws -> [String: Any] {
-        let deadline = Date().addingTimeInterval(60)
-        while Date() < deadline {
-            if let record = try sandbox.pipelineRuns().first(where: matches) { return record }
-            usleep(50_000)
+        var found: [String: Any]?
+        try TestSupport.waitFor("a matching run record", detail: { ": \(try sandbox.pipelineRuns().map(PipelineRunSandbox.states))" }) {
+            found = try sandbox.pipelineRuns().first(where: matches)
+            return found != nil
         }
-        throw TestFailure("no matching run record within 60 s: \(try sandbox.pipelineRuns().map(PipelineRunSandbox.states))")
+        return found ?? [:]
     }
 
     /// `STATUS BODY` of a curl request.
