@@ -20,6 +20,9 @@ struct ETLHostCommand: ParsableCommand {
                                             a whole Airtable base ($AIRTABLE_TOKEN)
               etl-host runs                 past runs; `runs show ID` for one
               etl-host replay ID            rebuild a run's load from its snapshot
+              etl-host rebuild --as-of 2026-12-01T09:00:00Z sqlite -d path=then.db
+                                            every table as it was then, from snapshots
+              etl-host diff RUN_A RUN_B     rows added, removed and changed between runs
               etl-host plugins list         what is installed, and whether it loads
               etl-host plugins info csv     its description and config schema
               etl-host plugins install ./libmy.so

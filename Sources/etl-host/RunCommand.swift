@@ -88,7 +88,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Print the run record as one line of JSON.") var json = false
     @Option(name: .customLong("log-level"), help: ArgumentHelp("Messages shown on standard error: debug, info, warn (default) or error.", valueName: "level"))
     var logLevel: String = "warn"
-    @Option(name: .customLong("run-id"), help: ArgumentHelp("The run's id (default: a new one). When a run with this id exists, exit 0 without running.", valueName: "id"))
+    @Option(name: .customLong("run-id"), help: ArgumentHelp("The run's id (default: a new one). When a run with this id exists, exit 0 without running (with --json, print that run's record).", valueName: "id"))
     var runID: String?
     @Option(help: ArgumentHelp("What started the run, as recorded: cli (default), schedule, manual or external.", valueName: "trigger"))
     var trigger: Choice<RunTrigger> = Choice("cli")
@@ -113,6 +113,8 @@ struct RunCommand: ParsableCommand {
         }
         if let requestedID, !dryRun, let existing = requestedID.existing(in: PipelineRunStore()) {
             FileHandle.standardError.write(Data("etl-host: \(existing)\n".utf8))
+            // A caller reading --json gets the run that exists, as if it had just run.
+            if json, let record = try? PipelineRunStore().load(requestedID.text) { say(try jsonLine(record)) }
             return
         }
         let pipeline = try pipelineFile.parse()

@@ -25,6 +25,19 @@ import Testing
         #expect(sandbox.runFolders() == ["20261206T020000Z-counter-0"])
     }
 
+    @Test func aSecondStartWithJSONPrintsTheExistingRunsRecord() throws {
+        let sandbox = try PipelineRunSandbox("run-id-twice-json", yaml: Self.yaml)
+        let first = try sandbox.run("--run-id", "20261206T030000Z-counter-0", "--json")
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try sandbox.run("--run-id", "20261206T030000Z-counter-0", "--json")
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stdout == first.stdout)
+        let printed = try #require(try JSONSerialization.jsonObject(with: Data(second.stdout.utf8)) as? [String: Any])
+        #expect(printed["id"] as? String == "20261206T030000Z-counter-0")
+        #expect(printed["status"] as? String == "succeeded")
+        #expect(sandbox.read("count.txt") == "ran\n")
+    }
+
     @Test func aRunWithoutOptionsIsRecordedAsCLI() throws {
         let sandbox = try PipelineRunSandbox("run-trigger-cli", yaml: Self.yaml)
         let result = try sandbox.run()
