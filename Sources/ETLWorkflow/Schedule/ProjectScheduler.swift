@@ -9,7 +9,8 @@ import Foundation
 /// the project folder with `ETL_STATE_DIR` set to the state folder: a
 /// plugin that crashes takes its run down, never serve, and runs started
 /// here, by hand or by cron share one history and one lock per pipeline.
-/// A child's output goes to `<state>/serve/output/<run id>.txt`; what the
+/// A child's output goes to `<state>/serve/output/<run id>.txt` (the newest
+/// 1,000 kept, ``RunOutputRetention``); what the
 /// scheduler does (fires, skips, alerts) to `<state>/serve/scheduler.log`.
 ///
 /// ```swift
@@ -221,6 +222,7 @@ public actor ProjectScheduler: PipelineControl {
         } catch {
             throw HostError(.io, "cannot create '\(outputFolder)': \(error.localizedDescription)")
         }
+        RunOutputRetention().prune(outputFolder)
         let arguments = [executable, "run", "-f", entry.file, "--run-id", runID, "--trigger", trigger.rawValue]
             + select.flatMap { ["--select", $0] }
         let child = try RunChild(arguments: arguments, environment: environment, workingDirectory: projectFolder,
