@@ -20,6 +20,8 @@ struct ETLHostCommand: ParsableCommand {
                                             a whole Airtable base ($AIRTABLE_TOKEN)
               etl-host runs                 past runs; `runs show ID` for one
               etl-host replay ID            rebuild a run's load from its snapshot
+              etl-host query sqlite -d path=warehouse.db "SELECT ..."
+                                            SQL in a warehouse; --as-of TIME over history
               etl-host plugins list         what is installed, and whether it loads
               etl-host plugins info csv     its description and config schema
               etl-host plugins install ./libmy.so
@@ -34,7 +36,7 @@ struct ETLHostCommand: ParsableCommand {
             \(ExitStatus.documentation)
             """,
         version: "etl-host \(HostEnvironment.version) (plugin ABI \(HostABI.string(HostABI.current)), \(ETLToolchain.current))",
-        subcommands: [SyncCommand.self, RunCommand.self, RunsCommand.self, ReplayCommand.self, RebuildCommand.self, DiffCommand.self,
+        subcommands: [SyncCommand.self, RunCommand.self, RunsCommand.self, ReplayCommand.self, RebuildCommand.self, DiffCommand.self, QueryCommand.self,
                       PluginsCommand.self, ValidateCommand.self, PlanCommand.self, ServeCommand.self, ScheduleCommand.self]
     )
 }
