@@ -2,18 +2,6 @@ import CETLPlugin
 import ETLPluginKit
 import Foundation
 
-/// Whether a sync adds the lineage columns (`--lineage`, `lineage: true`
-/// in a pipeline's sync step) and whose lineage they carry.
-public enum LineageRequest: Sendable, Equatable {
-    /// No lineage columns.
-    case off
-    /// This run's id and start instant.
-    case thisRun
-    /// A replay's: the original run's id and instant (the rows still come
-    /// from that run's snapshot).
-    case kept(RunRecord.Lineage)
-}
-
 /// The lineage columns a load appends to every row: `_etl_run_id` (utf8,
 /// the run whose snapshot the row came from) and `_etl_loaded_at`
 /// (`tsu:UTC`, that run's start instant).

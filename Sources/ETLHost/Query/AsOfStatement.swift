@@ -27,7 +27,7 @@ import Foundation
 public struct AsOfStatement: Sendable {
     /// One history table and the columns of the table it keeps (the
     /// history table's columns whose names do not start with `_etl_`).
-    public struct Table: Sendable, Equatable {
+    public struct HistoryTable: Sendable, Equatable {
         /// The current table's name, which the expression takes.
         public var name: String
         /// The history table's name.
@@ -57,7 +57,7 @@ public struct AsOfStatement: Sendable {
 
     /// Rewrites `sql` to read `tables` as they were at `instant` (taken to
     /// the millisecond below it: history instants have milliseconds).
-    public init(sql: String, instant: Date, tables: [Table]) {
+    public init(sql: String, instant: Date, tables: [HistoryTable]) {
         let literal = Self.literal(for: instant)
         instantLiteral = literal
         let clause = LeadingWithClause(in: sql)
@@ -96,7 +96,7 @@ public struct AsOfStatement: Sendable {
     }
 
     /// `"orders" AS (SELECT ... FROM "orders__history" WHERE ...)`.
-    static func definition(_ table: Table, at literal: String) -> String {
+    static func definition(_ table: HistoryTable, at literal: String) -> String {
         let columns = table.columns.map(quote).joined(separator: ", ")
         return "\(quote(table.name)) AS (SELECT \(columns) FROM \(quote(table.historyTable)) "
             + "WHERE \"_etl_valid_from\" <= '\(literal)' AND (\"_etl_valid_to\" IS NULL OR \"_etl_valid_to\" > '\(literal)') "

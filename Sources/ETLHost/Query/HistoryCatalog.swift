@@ -21,7 +21,7 @@ public enum HistoryCatalog {
     /// - Throws: `.invalidArgument` (exit 64) when the warehouse has no
     ///   `_etl_history_tables` or it lists none, or lists a history table
     ///   that does not exist; the plugin's errors otherwise.
-    public static func tables(in warehouse: PluginInstance) throws -> [AsOfStatement.Table] {
+    public static func tables(in warehouse: PluginInstance) throws -> [AsOfStatement.HistoryTable] {
         let noHistory = HostError(.invalidArgument, "warehouse has no history tables; sync with --history "
             + "(or `history: scd2` in a pipeline's sync step) to keep them")
         guard try warehouse.tableSchema(name: listTable) != nil else { throw noHistory }
@@ -41,7 +41,7 @@ public enum HistoryCatalog {
                     + "but the warehouse has no table \"\(history)\"")
             }
             let columns = schema.fields.map(\.name).filter { !$0.hasPrefix(bookkeepingPrefix) }
-            return AsOfStatement.Table(name: table, historyTable: history, columns: columns)
+            return AsOfStatement.HistoryTable(name: table, historyTable: history, columns: columns)
         }
     }
 }

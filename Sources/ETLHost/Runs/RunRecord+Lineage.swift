@@ -1,3 +1,15 @@
+/// Whether a sync adds the lineage columns (`--lineage`, `lineage: true`
+/// in a pipeline's sync step) and whose lineage they carry.
+public enum LineageRequest: Sendable, Equatable {
+    /// No lineage columns.
+    case off
+    /// This run's id and start instant.
+    case thisRun
+    /// A replay's: the original run's id and instant (the rows still come
+    /// from that run's snapshot).
+    case kept(RunRecord.Lineage)
+}
+
 extension RunRecord {
     /// The values a run with `--lineage` put in every row it loaded:
     /// `_etl_run_id` and `_etl_loaded_at` (see ``LineageRequest``). A

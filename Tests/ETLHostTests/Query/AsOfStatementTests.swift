@@ -6,8 +6,8 @@ import Testing
 /// expression per history table, merged into a leading WITH clause, with
 /// the warehouse's error offsets turned back into the user's.
 @Suite struct AsOfStatementTests {
-    static let orders = AsOfStatement.Table(name: "orders", historyTable: "orders__history", columns: ["id", "total"])
-    static let people = AsOfStatement.Table(name: "people", historyTable: "people_versions", columns: ["id", "na\"me"])
+    static let orders = AsOfStatement.HistoryTable(name: "orders", historyTable: "orders__history", columns: ["id", "total"])
+    static let people = AsOfStatement.HistoryTable(name: "people", historyTable: "people_versions", columns: ["id", "na\"me"])
     static let nine = Timestamp.date("2026-12-01T09:00:00Z")!
 
     static let ordersAtNine = #""orders" AS (SELECT "id", "total" FROM "orders__history" WHERE "_etl_valid_from" <= "#
