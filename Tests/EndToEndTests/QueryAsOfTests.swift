@@ -106,6 +106,23 @@ import Testing
         #expect(syntax.stderr.contains("syntax error at or near \"FORM\" at offset 9 (SQLSTATE 42601"), "\(syntax.stderr)")
     }
 
+    /// A run id means the moment that run ended (as for `rebuild --as-of`):
+    /// a run that ends now sees the versions open since t4.
+    @Test func aRunIDMeansTheMomentThatRunEnded() throws {
+        let sandbox = try Self.sqliteWarehouse("run-id")
+        let environment = ["ETL_STATE_DIR": sandbox.root + "/state"]
+        try Data("id\n1\n".utf8).write(to: URL(fileURLWithPath: sandbox.root + "/marks.csv"))
+        let sync = try sandbox.etlHost("sync", "csv", "sqlite", "-s", "path=marks.csv", "-d", "path=history.db", "--json",
+                                       environment: environment)
+        #expect(sync.status == 0, "\(sync.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(sync.stdout.utf8)) as? [String: Any])
+        let runID = try #require(summary["run_id"] as? String)
+        let result = try sandbox.etlHost("query", "sqlite", "-d", "path=history.db", "--format", "csv", "--as-of", runID,
+                                         "SELECT * FROM orders ORDER BY id", environment: environment)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "id,status,total\r\n1,shipped,12.25\r\n2,returned,21.0\r\n3,new,30.0\r\n")
+    }
+
     @Test func withoutAsOfTheCurrentTableAnswers() throws {
         let sandbox = try Self.sqliteWarehouse("current")
         let result = try sandbox.etlHost("query", "sqlite", "-d", "path=history.db", "--format", "csv", "SELECT * FROM orders ORDER BY id")
