@@ -107,6 +107,19 @@ import Testing
         #expect(config.status == 64, "\(config.stderr)")
     }
 
+    /// A warehouse built for ABI 1.1 has no query operation.
+    @Test func aWarehouseWithoutQueryExits64() throws {
+        let sandbox = try HostSandbox("query-noop")
+        let library = try sandbox.compile(["Tests/Fixtures/BrokenPlugins/memory_warehouse.c"], defines: ["MEMWH_ABI_1_1"],
+                                          name: "libmemwh11.so")
+        let install = try sandbox.etlHost("plugins", "install", library)
+        #expect(install.status == 0, "\(install.stderr)")
+        let result = try sandbox.etlHost("query", "memwh", "-d", "name=x", "SELECT 1")
+        #expect(result.status == 64)
+        #expect(result.stdout == "")
+        #expect(result.stderr == "etl-host: error: plugin 'memwh' does not implement query (answering SQL queries)\n")
+    }
+
     @Test func postgresValuesPrintExactly() throws {
         let sandbox = try HostSandbox("query-pg")
         let url = try PostgresInspector.serverURL()
