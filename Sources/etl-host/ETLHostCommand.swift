@@ -23,6 +23,8 @@ struct ETLHostCommand: ParsableCommand {
               etl-host rebuild --as-of 2026-12-01T09:00:00Z sqlite -d path=then.db
                                             every table as it was then, from snapshots
               etl-host diff RUN_A RUN_B     rows added, removed and changed between runs
+              etl-host query sqlite -d path=warehouse.db "SELECT ..."
+                                            SQL in a warehouse; --as-of TIME over history
               etl-host plugins list         what is installed, and whether it loads
               etl-host plugins info csv     its description and config schema
               etl-host plugins install ./libmy.so
@@ -37,7 +39,7 @@ struct ETLHostCommand: ParsableCommand {
             \(ExitStatus.documentation)
             """,
         version: "etl-host \(HostEnvironment.version) (plugin ABI \(HostABI.string(HostABI.current)), \(ETLToolchain.current))",
-        subcommands: [SyncCommand.self, RunCommand.self, RunsCommand.self, ReplayCommand.self, RebuildCommand.self, DiffCommand.self,
+        subcommands: [SyncCommand.self, RunCommand.self, RunsCommand.self, ReplayCommand.self, RebuildCommand.self, DiffCommand.self, QueryCommand.self,
                       PluginsCommand.self, ValidateCommand.self, PlanCommand.self, ServeCommand.self, ScheduleCommand.self]
     )
 }

@@ -103,6 +103,8 @@ struct SyncCommand: ParsableCommand {
     var keepFor: String?
     @Option(name: .customLong("snapshot-dir"), help: ArgumentHelp("Keep snapshots in this existing folder (<folder>/<run id>/) instead of the state folder: a mounted bucket, a NAS (default: $ETL_SNAPSHOT_DIR, else the state folder).", valueName: "folder"))
     var snapshotDir: String?
+    @Flag(help: "Add _etl_run_id (this run's id) and _etl_loaded_at (its start, UTC) to every row loaded (docs/HISTORY.md).")
+    var lineage = false
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var registryOptions: RegistryOptions
 
@@ -127,6 +129,7 @@ struct SyncCommand: ParsableCommand {
             request.allowEmpty = allowEmpty || (file.allowEmpty ?? false)
             request.pipeline = runOptions.pipeline
             request.snapshot = !noSnapshot
+            request.lineage = lineage ? .thisRun : .off
             guard keepSnapshots >= 1 else { throw HostError(.invalidArgument, "--keep-snapshots must be 1 or more (use --no-snapshot to keep none)") }
             request.keepSnapshots = keepSnapshots
             request.snapshotDirectory = try SnapshotFolderOption.resolve(snapshotDir ?? ProcessInfo.processInfo.environment["ETL_SNAPSHOT_DIR"],

@@ -19,6 +19,7 @@ extension SyncRequest {
         request.pipeline = original.pipeline
         request.snapshot = false
         request.replayOf = original.id
+        request.lineage = original.lineage.map { .kept($0) } ?? .off
         return request
     }
 }

@@ -156,7 +156,8 @@ struct StreamLoad: @unchecked Sendable {
 
         // Pass 2: convert and load, then commit everything at once.
         try cancellation.check("loading stream '\(stream.name)'")
-        let writer = try destination.begin(table: table, schema: resolution.schema.arrowSchema, mode: request.mode, keyColumns: keys, runID: runID, deletions: request.deletions)
+        let lineage = try recorder.current.lineage.map { try LineageColumns($0, adding: resolution.schema, stream: stream.name) }
+        let writer = try destination.begin(table: table, schema: lineage?.schema ?? resolution.schema.arrowSchema, mode: request.mode, keyColumns: keys, runID: runID, deletions: request.deletions)
         CrashPoint.reach("begun")
         var written = 0
         // What --max-bad-rows leaves after the extractor's rejects goes to
@@ -175,6 +176,7 @@ struct StreamLoad: @unchecked Sendable {
             while let batch = try batches.next() {
                 try cancellation.check("loading stream '\(stream.name)'")
                 destination.context.allowRejects(batches.rejectAllowance)
+                lineage?.append(to: batch.array)
                 try writer.write(batch.array)
                 let refused = destination.context.takeRejects().map { PluginContext.Reject(stream: stream.name, location: $0.location, reason: $0.reason, raw: $0.raw) }
                 batches.spendAllowance(refused.count)

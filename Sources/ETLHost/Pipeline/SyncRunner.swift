@@ -59,6 +59,9 @@ public struct SyncRequest: Sendable {
     /// Per stream name: its table name, columns and schema contract (a
     /// pipeline's `sync` step); streams not named load as `etl-host sync` does.
     public var shaping: [String: StreamShaping] = [:]
+    /// Add `_etl_run_id` and `_etl_loaded_at` to every row (--lineage);
+    /// see ``LineageColumns``.
+    public var lineage: LineageRequest = .off
 
     /// A request.
     public init(
@@ -149,16 +152,18 @@ public final class SyncRunner: @unchecked Sendable {
         self.cancellation = cancellation
         self.runID = runID
         self.clock = clock
+        let startedAt = clock.timestamp()
         recorder = RunRecorder(RunRecord(
             id: runID, pipeline: request.pipeline ?? "\(request.extractor)_to_\(request.warehouse)",
             extractor: request.extractor, warehouse: request.warehouse, mode: request.mode, status: .running,
-            startedAt: clock.timestamp(), streams: [], retries: [], pid: getpid(),
+            startedAt: startedAt, streams: [], retries: [], pid: getpid(),
             sourceConfig: request.recordedSourceConfig,
             destinationConfig: request.recordedDestinationConfig,
             incremental: request.incremental, deletions: request.deletions, primaryKey: request.primaryKey,
             snapshot: false, replayOf: request.replayOf,
             workingDirectory: FileManager.default.currentDirectoryPath,
-            snapshotFolder: request.snapshotDirectory.map { ($0 as NSString).appendingPathComponent(runID) }), store: store, log: log, clock: clock)
+            snapshotFolder: request.snapshotDirectory.map { ($0 as NSString).appendingPathComponent(runID) },
+            lineage: request.lineage.stamp(runID: runID, startedAt: startedAt)), store: store, log: log, clock: clock)
     }
 
     /// A new run id (``RunID/make()``), e.g. `20261122T101500123Z-0a1b2c3d`.

@@ -103,6 +103,9 @@ public struct RunRecord: Codable, Sendable {
     /// Where the snapshot is kept when it is not in the run's folder
     /// (`--snapshot-dir`): an absolute path. Nil: `runs/<id>/snapshot`.
     public var snapshotFolder: String?
+    /// The `_etl_run_id` and `_etl_loaded_at` the run put in every row
+    /// (`--lineage`); nil without lineage and in older records.
+    public var lineage: Lineage?
 
     enum CodingKeys: String, CodingKey {
         case id, pipeline, extractor, warehouse, mode, status, streams, error, retries, pid, incremental, deletions
@@ -118,6 +121,7 @@ public struct RunRecord: Codable, Sendable {
         case pipelineRun = "pipeline_run"
         case workingDirectory = "working_directory"
         case snapshotFolder = "snapshot_folder"
+        case lineage
     }
 
     /// Rows written over all streams.

@@ -38,6 +38,8 @@ public struct SyncStep: Sendable {
     public var columns: [String: ColumnShaping]
     /// The schema contract (`contract:`), with per-stream overrides.
     public var contract: SchemaContractSettings
+    /// Add `_etl_run_id` and `_etl_loaded_at` to every row (`lineage:`, as `--lineage`).
+    public var lineage = false
 
     /// A sync step with the defaults of `etl-host sync`.
     public init(from: ConnectionReference, to: ConnectionReference) {

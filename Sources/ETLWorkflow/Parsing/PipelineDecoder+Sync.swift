@@ -4,7 +4,8 @@ import Yams
 /// `sync:` steps.
 extension PipelineDecoder {
     static let syncKeys = ["from", "to", "streams", "mode", "incremental", "deletions", "primary_key", "max_bad_rows", "allow_empty",
-                           "snapshot", "keep_snapshots", "keep_for", "snapshot_dir", "parallel", "table", "tables", "columns", "contract"]
+                           "snapshot", "keep_snapshots", "keep_for", "snapshot_dir", "parallel", "table", "tables", "columns", "contract",
+                           "lineage"]
 
     func decodeSync(_ node: Node, step: String, context: StepContext) -> SyncStep? {
         let what = "step '\(step)': sync"
@@ -46,6 +47,7 @@ extension PipelineDecoder {
         if let value = read("keep_for", { reader.duration($0, what: $1) }) { sync.keepFor = value }
         if let value = read("snapshot_dir", { reader.text($0, what: $1) }) { sync.snapshotDirectory = value }
         if let value = read("parallel", { reader.integer($0, what: $1, minimum: 1) }) { sync.parallel = value }
+        if let value = read("lineage", { reader.boolean($0, what: $1) }) { sync.lineage = value }
         if let value = read("table", { reader.text($0, what: $1) }) { sync.tables.single = value }
         if let naming = read("tables", { decodeTables($0, what: $1) }) {
             sync.tables.prefix = naming.prefix

@@ -99,6 +99,7 @@ public struct SyncStepExecutor: StepExecutor {
         request.allowEmpty = sync.allowEmpty
         request.snapshot = sync.snapshot
         request.keepSnapshots = sync.keepSnapshots
+        request.lineage = sync.lineage ? .thisRun : .off
         request.keepSnapshotsFor = sync.keepFor.map { Double($0.seconds) }
         request.snapshotDirectory = try SnapshotFolderOption.resolve(sync.snapshotDirectory, option: "step '\(step.name)': snapshot_dir")
         request.parallel = sync.parallel

@@ -17,6 +17,7 @@ import Testing
         "Registry": ["Loading", "Support"],
         "Snapshots": ["ArrowIPC", "Loading", "Support"],
         "Runs": ["Loading", "Support"],
+        "Query": ["Loading", "Schema", "Support"],
         "Pipeline": ["ArrowIPC", "Config", "Loading", "Registry", "Runs", "Schema", "Snapshots", "Support"],
     ]
 
