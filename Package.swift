@@ -34,6 +34,8 @@ let plugins = [
     bundledPlugin("csv", folder: "CSV"),
     bundledPlugin("jsonl", folder: "JSONL"),
     bundledPlugin("postgres", folder: "Postgres", dependencies: ["CPostgres", "ETLPostgresShared"], exclude: ["README.md"]),
+    // The `postgres` extractor (registry name `postgres`, kind extractor; its library is named apart from the warehouse's).
+    bundledPlugin("postgres_source", folder: "PostgresSource", dependencies: ["CPostgres", "ETLPostgresShared"], exclude: ["README.md"]),
     bundledPlugin("sqlite", folder: "SQLite", dependencies: ["CSQLite"], exclude: ["README.md"]),
 ]
 
