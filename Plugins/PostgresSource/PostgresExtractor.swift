@@ -4,7 +4,8 @@ import ETLPostgresShared
 /// The PostgreSQL extractor: every table and view of the configured
 /// schemas (or the listed tables, or configured queries) as a stream,
 /// typed from the catalog, read with binary `COPY ... TO STDOUT`, all
-/// streams of an instance in one `REPEATABLE READ READ ONLY` snapshot.
+/// streams of a run in one `REPEATABLE READ READ ONLY` snapshot (exported
+/// to the instances of parallel streams, see ``ReadSnapshot``).
 ///
 /// A stream with a `cursor` is incremental: each read continues after the
 /// (cursor, key) of the last row the previous run read (keyset order), and
@@ -16,7 +17,7 @@ final class PostgresExtractor: Extractor {
         description: "PostgreSQL tables, views and queries (libpq): binary COPY, typed from the catalog, "
             + "incremental by a cursor column (keyset), one snapshot per run",
         configSchema: PostgresSourceConfig.schema,
-        capabilities: [.incremental, .schemaHints])
+        capabilities: [.incremental, .schemaHints, .parallelStreams])
 
     private let config: PostgresSourceConfig
     private let host: HostContext
@@ -39,7 +40,9 @@ final class PostgresExtractor: Extractor {
                                   settings: [("TimeZone", "UTC"), ("DateStyle", "ISO, YMD"),
                                              ("IntervalStyle", "iso_8601"), ("extra_float_digits", "3")],
                                   redactor: SecretRedactor(url: self.config.connection.url), host: host)
-            snapshot = ReadSnapshot(db: db, host: host)
+            let parameters = self.config.connection.connectionParameters
+            snapshot = ReadSnapshot(db: db, host: host,
+                                    exchangeKey: parameters.map { "\($0.0)=\($0.1)" }.joined(separator: "\u{0}"))
             host.log(.debug, "connected to \(db.server) (server \(db.serverVersion))")
         } catch {
             throw PostgresError.wrapping(error).pluginError
@@ -61,6 +64,8 @@ final class PostgresExtractor: Extractor {
 
     func discover() throws -> Catalog {
         do {
+            // The run's moment starts here, so the catalog and every read agree.
+            try snapshot.begin("discovering the streams")
             var streams: [CatalogStream] = []
             for stream in try directory.streams(on: db) {
                 try host.checkCancelled("discovering \(stream.sourceDescription)")

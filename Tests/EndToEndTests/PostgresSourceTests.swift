@@ -206,6 +206,29 @@ import Testing
         #expect(try source.sqlite().dump() == before)
     }
 
+    @Test func parallelStreamsReadOneSnapshotTakenAtDiscover() throws {
+        let source = try Source("parallel")
+        let names = (1...6).map { "t\($0)" }
+        for name in names {
+            try source.db.execute("CREATE TABLE \(source.table(name)) (id integer PRIMARY KEY); "
+                + "INSERT INTO \(source.table(name)) VALUES (1)")
+        }
+        // Right after discover (before the other workers open), every table gets a second row. Workers
+        // opened later would see it in a transaction of their own; importing the first instance's
+        // exported snapshot, no stream does.
+        let inserts = names.map { "INSERT INTO \(source.table($0)) VALUES (2);" }.joined(separator: " ")
+        let result = try source.syncToSQLite("--parallel", "3", "--log-level", "debug",
+                                             environment: ["ETL_CRASH_AT": "catalog",
+                                                           "ETL_CRASH_COMMAND": "psql '\(source.url)' -q -c '\(inserts)'"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let out = try source.sqlite()
+        for name in names {
+            #expect(try out.rows("SELECT id FROM \(name)") == [["1"]], "\(name)")
+        }
+        #expect(result.stderr.contains("reading in the snapshot "), "\(result.stderr)")
+        #expect(try source.db.scalar("SELECT count(*) FROM \(source.table("t6"))") == "2")
+    }
+
     @Test func queriesAndListedTablesAreStreams() throws {
         let source = try Source("queries")
         try source.db.execute("""

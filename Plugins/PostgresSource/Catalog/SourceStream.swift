@@ -55,10 +55,27 @@ struct SourceStream {
         }
     }
 
-    /// The columns of the stream as the server describes them now, typed.
+    /// The columns of the stream, typed: a table's from the catalog (which
+    /// takes no lock on the table, so a long read snapshot does not block
+    /// DDL on tables it has not read yet), a query's from the server's
+    /// description of its result.
     func columns(on db: PGConnection) throws(PostgresError) -> [Column] {
-        let described = try db.describeColumns("SELECT * FROM \(fromItem) LIMIT 0",
+        let described: [(name: String, typeOID: UInt32, typeModifier: Int32)]
+        switch origin {
+        case .relation(let schema, let relation):
+            // Domains as their base type, as a result's description gives them.
+            let rows = try db.query("""
+                SELECT a.attname::text, (CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END)::text,
+                       (CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END)::text
+                FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+                WHERE a.attrelid = ($1::text)::regclass AND a.attnum > 0 AND NOT a.attisdropped
+                ORDER BY a.attnum
+                """, [PGName.qualified(schema, relation)], "stream \"\(name)\": describing the \(sourceDescription)")
+            described = rows.all.map { ($0[0] ?? "", UInt32($0[1] ?? "") ?? 25, Int32($0[2] ?? "") ?? -1) }
+        case .query:
+            described = try db.describeColumns("SELECT * FROM \(fromItem) LIMIT 0",
                                                "stream \"\(name)\": describing the \(sourceDescription)")
+        }
         let arrayTypes = try Self.arrayTypes(Set(described.map(\.typeOID)), on: db)
         return described.map { column in
             Column(name: column.name, typeOID: column.typeOID,
