@@ -70,7 +70,10 @@ final class PostgresExtractor: Extractor {
             for stream in try directory.streams(on: db) {
                 try host.checkCancelled("discovering \(stream.sourceDescription)")
                 discovered[stream.name] = stream
-                streams.append(stream.catalogStream(columns: try stream.columns(on: db)))
+                let columns = try stream.columns(on: db)
+                // A cursor without a key or naming no column is a config mistake, refused before any read.
+                if let keyset = try keyset(of: stream) { try Self.requireColumns(keyset, of: stream, in: columns) }
+                streams.append(stream.catalogStream(columns: columns))
             }
             return Catalog(streams: streams)
         } catch {
@@ -88,6 +91,7 @@ final class PostgresExtractor: Extractor {
             let savepoint = try snapshot.beginStream(name)
             do {
                 let columns = try describe(stream)
+                if let keyset { try Self.requireColumns(keyset, of: stream, in: columns) }
                 let query = StreamQuery(stream: stream, columns: columns, keyset: keyset, after: after)
                 host.log(.debug, "stream \"\(name)\": \(query.copyStatement)")
                 return try CopyStreamSource(query: query, db: db, snapshot: snapshot, savepoint: savepoint,
@@ -124,6 +128,16 @@ final class PostgresExtractor: Extractor {
             throw PostgresError(.notFound, "stream \"\(stream.name)\": the \(stream.sourceDescription) no longer exists "
                 + "(it was there when the streams were discovered; was it dropped or renamed?): \(error.message)",
                 sqlState: error.sqlState)
+        }
+    }
+
+    /// Throws unless the stream has the cursor and key columns.
+    private static func requireColumns(_ keyset: (cursor: String, key: [String]), of stream: SourceStream,
+                                       in columns: [SourceStream.Column]) throws(PostgresError) {
+        let names = Set(columns.map(\.name))
+        for (option, column) in [("cursor", keyset.cursor)] + keyset.key.map({ ("keys", $0) }) where !names.contains(column) {
+            throw PostgresError.invalidArgument("stream \"\(stream.name)\": config \"\(option)\" names the column \"\(column)\", "
+                + "which the \(stream.sourceDescription) does not have (columns: \(columns.map(\.name).joined(separator: ", ")))")
         }
     }
 

@@ -229,6 +229,31 @@ import Testing
         #expect(try source.db.scalar("SELECT count(*) FROM \(source.table("t6"))") == "2")
     }
 
+    @Test func configMistakesAreNamedAndNoPasswordIsPrinted() throws {
+        let source = try Source("mistakes")
+        try source.db.execute("""
+            CREATE TABLE \(source.table("logs")) (at timestamptz, line text);
+            CREATE TABLE \(source.table("orders")) (id integer PRIMARY KEY, total numeric(10,2));
+            """)
+        func sync(_ settings: String...) throws -> TestSupport.ProcessResult {
+            try source.run(["sync", "postgres", "sqlite", "-s", "schemas=\(source.schema)", "-d", "path=out.db"]
+                + settings.flatMap { ["-s", $0] })
+        }
+        let noKey = try sync("url=\(source.url)", #"cursor={"logs": "at"}"#)
+        #expect(noKey.status == 64)
+        #expect(noKey.stderr.contains(#"stream "logs": config "cursor" names "at", but the stream has no primary key to order rows that share a cursor value; give one with "keys": {"logs": ["id"]}"#), "\(noKey.stderr)")
+        let noColumn = try sync("url=\(source.url)", #"cursor={"orders": "updated_at"}"#)
+        #expect(noColumn.status == 64)
+        #expect(noColumn.stderr.contains(#"stream "orders": config "cursor" names the column "updated_at", which the table "\#(source.schema)"."orders" does not have (columns: id, total)"#), "\(noColumn.stderr)")
+        let unknownStream = try sync("url=\(source.url)", #"cursor={"nope": "id"}"#)
+        #expect(unknownStream.status == 64)
+        #expect(unknownStream.stderr.contains(#"config "cursor" names the stream "nope", which is not one of this config's streams (logs, orders)"#), "\(unknownStream.stderr)")
+        let refused = try sync("url=postgresql://postgres:s3cret-pw@127.0.0.1:1/etl_test")
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("connecting to 127.0.0.1:1"), "\(refused.stderr)")
+        #expect(!refused.stderr.contains("s3cret-pw"), "\(refused.stderr)")
+    }
+
     @Test func queriesAndListedTablesAreStreams() throws {
         let source = try Source("queries")
         try source.db.execute("""
