@@ -17,7 +17,7 @@ final class PostgresExtractor: Extractor {
         description: "PostgreSQL tables, views and queries (libpq): binary COPY, typed from the catalog, "
             + "incremental by a cursor column (keyset), one snapshot per run",
         configSchema: PostgresSourceConfig.schema,
-        capabilities: [.incremental, .schemaHints, .parallelStreams])
+        capabilities: [.incremental, .schemaHints, .keyListing, .parallelStreams])
 
     private let config: PostgresSourceConfig
     private let host: HostContext
@@ -98,6 +98,36 @@ final class PostgresExtractor: Extractor {
                                             batchRows: config.batchRows, host: host) { [weak self] position in
                     if let position { self?.positions[name] = position }
                 }
+            } catch {
+                snapshot.abandonStream(savepoint)
+                throw error
+            }
+        } catch {
+            throw PostgresError.wrapping(error).pluginError
+        }
+    }
+
+    /// The key columns of every row of `stream`, in the run's snapshot, for
+    /// the host to find the rows deleted at the source (`--incremental
+    /// --deletions`): one binary COPY of the key columns only.
+    ///
+    /// - Throws: `invalidArgument` for a stream without a key.
+    func readKeys(stream name: String) throws -> any BatchSource {
+        do {
+            let stream = try discovered[name] ?? directory.stream(named: name, on: db)
+            guard let key = stream.key, !key.isEmpty else {
+                throw PostgresError.invalidArgument("stream \"\(name)\" has no primary key to list; give one with "
+                    + "\"keys\": {\"\(name)\": [\"id\"]}")
+            }
+            let savepoint = try snapshot.beginStream(name)
+            do {
+                let columns = try describe(stream)
+                try Self.requireColumns((cursor: key[0], key: key), of: stream, in: columns)
+                let keyColumns = key.compactMap { column in columns.first { $0.name == column } }
+                let query = StreamQuery(stream: stream, columns: keyColumns, keyset: nil, after: nil)
+                host.log(.debug, "stream \"\(name)\": listing keys: \(query.copyStatement)")
+                return try CopyStreamSource(query: query, db: db, snapshot: snapshot, savepoint: savepoint,
+                                            batchRows: config.batchRows, host: host) { _ in }
             } catch {
                 snapshot.abandonStream(savepoint)
                 throw error

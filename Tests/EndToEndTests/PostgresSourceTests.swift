@@ -187,6 +187,29 @@ import Testing
             == #"{"cursor":"2026-01-04 00:00:00+00","key":["3"]}"#)
     }
 
+    @Test func incrementalUpsertWithDeletionsRemovesRowsGoneAtTheSource() throws {
+        let source = try Source("deletions")
+        try source.db.execute("""
+            CREATE TABLE \(source.table("items")) (id integer PRIMARY KEY, version integer NOT NULL, name text);
+            INSERT INTO \(source.table("items")) SELECT i, 1, 'item ' || i FROM generate_series(1, 10) AS i;
+            """)
+        func sync() throws {
+            let result = try source.syncToSQLite("-s", #"cursor={"items": "version"}"#, "-s", "batch_rows=3",
+                                                 "--mode", "upsert", "--incremental", "--deletions", "remove")
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+        try sync()
+        try source.db.execute("""
+            DELETE FROM \(source.table("items")) WHERE id IN (2, 7);
+            UPDATE \(source.table("items")) SET version = 2, name = 'renamed' WHERE id = 5;
+            """)
+        try sync()
+        #expect(try source.sqlite().rows("SELECT id, name FROM items ORDER BY id") == [
+            ["1", "item 1"], ["3", "item 3"], ["4", "item 4"], ["5", "renamed"], ["6", "item 6"], ["8", "item 8"],
+            ["9", "item 9"], ["10", "item 10"],
+        ])
+    }
+
     @Test func aTableDroppedBetweenDiscoverAndReadIsNamedAndTheWarehouseIsUnchanged() throws {
         let source = try Source("dropped")
         try source.db.execute("""
@@ -197,7 +220,7 @@ import Testing
         try source.db.execute("INSERT INTO \(source.table("orders")) VALUES (2, 5.00)")
         let before = try source.sqlite().dump()
         // The host stops right after discover and runs the command: the table is gone when read() comes.
-        let drop = "psql '\(source.url)' -q -c 'DROP TABLE \(source.table("orders")) '"
+        let drop = "psql -X '\(source.url)' -q -c 'DROP TABLE \(source.table("orders")) '"
         let result = try source.syncToSQLite(environment: ["ETL_CRASH_AT": "catalog", "ETL_CRASH_COMMAND": drop])
         #expect(result.status != 0)
         #expect(result.stderr.contains(#"stream "orders": the table "\#(source.schema)"."orders" no longer exists"#),
@@ -219,7 +242,7 @@ import Testing
         let inserts = names.map { "INSERT INTO \(source.table($0)) VALUES (2);" }.joined(separator: " ")
         let result = try source.syncToSQLite("--parallel", "3", "--log-level", "debug",
                                              environment: ["ETL_CRASH_AT": "catalog",
-                                                           "ETL_CRASH_COMMAND": "psql '\(source.url)' -q -c '\(inserts)'"])
+                                                           "ETL_CRASH_COMMAND": "psql -X '\(source.url)' -q -c '\(inserts)'"])
         #expect(result.status == 0, "\(result.stderr)")
         let out = try source.sqlite()
         for name in names {
