@@ -156,7 +156,10 @@ public struct PluginRegistry: Sendable {
     }
 
     /// One sentence for each plugin in `names` that hides another
-    /// registry's entry of the same name, for a run's log.
+    /// registry's entry of the same name and kind, for a run's log.
+    ///
+    /// - Parameter kinds: the kind of each name (`sync`: extractor, then
+    ///   warehouse), which picks the plugin of a name that is both.
     public func shadowingNotices(for names: [String], kinds: [PluginKind]? = nil) -> [String] {
         var seen = Set<String>()
         let lookups = names.enumerated().map { (name: $0.element, kind: kinds?[$0.offset]) }
