@@ -83,13 +83,15 @@ final class PostgresExtractor: Extractor {
 
     func read(stream name: String, state: String?) throws -> any BatchSource {
         do {
-            let stream = try discovered[name] ?? directory.stream(named: name, on: db)
-            let keyset = try keyset(of: stream)
-            var after: KeysetPosition?
-            if let keyset { after = try KeysetPosition.parse(state, stream: name, keyCount: keyset.key.count) }
-            positions[name] = after
+            // The snapshot first: an instance of a parallel stream imports the run's
+            // snapshot before any other statement, and finds its stream in it.
             let savepoint = try snapshot.beginStream(name)
             do {
+                let stream = try discovered[name] ?? directory.stream(named: name, on: db)
+                let keyset = try keyset(of: stream)
+                var after: KeysetPosition?
+                if let keyset { after = try KeysetPosition.parse(state, stream: name, keyCount: keyset.key.count) }
+                positions[name] = after
                 let columns = try describe(stream)
                 if let keyset { try Self.requireColumns(keyset, of: stream, in: columns) }
                 let query = StreamQuery(stream: stream, columns: columns, keyset: keyset, after: after)
@@ -114,13 +116,13 @@ final class PostgresExtractor: Extractor {
     /// - Throws: `invalidArgument` for a stream without a key.
     func readKeys(stream name: String) throws -> any BatchSource {
         do {
-            let stream = try discovered[name] ?? directory.stream(named: name, on: db)
-            guard let key = stream.key, !key.isEmpty else {
-                throw PostgresError.invalidArgument("stream \"\(name)\" has no primary key to list; give one with "
-                    + "\"keys\": {\"\(name)\": [\"id\"]}")
-            }
             let savepoint = try snapshot.beginStream(name)
             do {
+                let stream = try discovered[name] ?? directory.stream(named: name, on: db)
+                guard let key = stream.key, !key.isEmpty else {
+                    throw PostgresError.invalidArgument("stream \"\(name)\" has no primary key to list; give one with "
+                        + "\"keys\": {\"\(name)\": [\"id\"]}")
+                }
                 let columns = try describe(stream)
                 try Self.requireColumns((cursor: key[0], key: key), of: stream, in: columns)
                 let keyColumns = key.compactMap { column in columns.first { $0.name == column } }

@@ -31,7 +31,13 @@ final class CopyStreamSource: BatchSource {
         self.host = host
         self.onBatch = onBatch
         decoder = BinaryCopyDecoder(stream: stream, columns: query.columns, trailingTextColumns: query.trailingTextColumns)
-        try db.beginCopyOut(query.copyStatement, what)
+        do {
+            try db.beginCopyOut(query.copyStatement, what)
+        } catch {
+            // No COPY to stop; the caller rolls the savepoint back.
+            finished = true
+            throw error
+        }
     }
 
     deinit {
