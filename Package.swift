@@ -33,7 +33,9 @@ let plugins = [
     bundledPlugin("airtable", folder: "Airtable", dependencies: ["CCurl"]),
     bundledPlugin("csv", folder: "CSV"),
     bundledPlugin("jsonl", folder: "JSONL"),
-    bundledPlugin("postgres", folder: "Postgres", dependencies: ["CPostgres"], exclude: ["README.md"]),
+    bundledPlugin("postgres", folder: "Postgres", dependencies: ["CPostgres", "ETLPostgresShared"], exclude: ["README.md"]),
+    // The `postgres` extractor (registry name `postgres`, kind extractor; its library is named apart from the warehouse's).
+    bundledPlugin("postgres_source", folder: "PostgresSource", dependencies: ["CPostgres", "ETLPostgresShared"], exclude: ["README.md"]),
     bundledPlugin("sqlite", folder: "SQLite", dependencies: ["CSQLite"], exclude: ["README.md"]),
 ]
 
@@ -59,6 +61,9 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl"),
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", pkgConfig: "libpq"),
         .target(name: "ETLPluginKit", dependencies: ["CETLPlugin"], path: "Sources/ETLPluginKit"),
+        // The libpq connection, errors, secret redaction and identifier quoting shared by the PostgreSQL
+        // warehouse and extractor (each plugin links its own copy).
+        .target(name: "ETLPostgresShared", dependencies: ["ETLPluginKit", "CPostgres"], path: "Plugins/PostgresShared"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),

@@ -1,4 +1,5 @@
 import ETLPluginKit
+import ETLPostgresShared
 
 /// The plugin's own tables in the target schema, written in the same
 /// transaction as the data:

@@ -1,4 +1,6 @@
 import ETLPluginKit
+import ETLPostgresShared
+import ETLPostgresShared
 
 /// The PostgreSQL warehouse's configuration, checked and with defaults
 /// applied.
@@ -13,6 +15,8 @@ struct PostgresConfig {
     let applicationName: String?
     /// Seconds to wait for the connection, when given.
     let connectTimeoutSeconds: Int64?
+    /// The connection keys, read as the extractor reads them.
+    private let connection: PGConnectOptions
     /// How long a load waits for a table lock before failing with a
     /// retryable error; 0 waits as long as it takes.
     let lockTimeoutMilliseconds: Int64
@@ -62,39 +66,30 @@ struct PostgresConfig {
     init(_ config: PluginConfig) throws(PostgresError) {
         do {
             try config.rejectUnknownKeys(allowed: Self.keys)
-            url = try config.string("url")
+        } catch {
+            throw PostgresError.wrapping(error)
+        }
+        let connection = try PGConnectOptions(config)
+        self.connection = connection
+        url = connection.url
+        applicationName = connection.applicationName
+        connectTimeoutSeconds = connection.connectTimeoutSeconds
+        do {
             schema = try config.string("schema") ?? Self.defaultSchema
-            applicationName = try config.string("application_name")
-            connectTimeoutSeconds = try config.integer("connect_timeout")
             lockTimeoutMilliseconds = try config.integer("lock_timeout_ms") ?? 0
         } catch {
             throw PostgresError.wrapping(error)
         }
-        if let url, url.isEmpty {
-            throw PostgresError.invalidArgument("config \"url\" is empty; give a server such as "
-                + "postgresql://user@localhost:5432/analytics, or leave the key out to use PGHOST, PGDATABASE, ...")
-        }
         guard !schema.isEmpty else {
             throw PostgresError.invalidArgument("config \"schema\" is empty; give a schema such as \"public\", "
                 + "or leave the key out for that default")
-        }
-        if let connectTimeoutSeconds, connectTimeoutSeconds < 1 {
-            throw PostgresError.invalidArgument("config \"connect_timeout\" must be at least 1 (seconds)")
         }
         guard lockTimeoutMilliseconds >= 0, lockTimeoutMilliseconds <= Int64(Int32.max) else {
             throw PostgresError.invalidArgument("config \"lock_timeout_ms\" must be between 0 and \(Int32.max)")
         }
     }
 
-    /// The libpq connection keywords: the URL first (expanded), then what
-    /// the config sets explicitly, which wins over the URL.
-    var connectionParameters: [(String, String)] {
-        var parameters: [(String, String)] = []
-        if let url { parameters.append(("dbname", url)) }
-        if let applicationName { parameters.append(("application_name", applicationName)) }
-        parameters.append(("fallback_application_name", "etl-host"))
-        if let connectTimeoutSeconds { parameters.append(("connect_timeout", String(connectTimeoutSeconds))) }
-        parameters.append(("client_encoding", "UTF8"))
-        return parameters
-    }
+    /// The libpq connection keywords (``PGConnectOptions``, shared with
+    /// the extractor).
+    var connectionParameters: [(String, String)] { connection.connectionParameters }
 }

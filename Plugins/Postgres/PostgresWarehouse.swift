@@ -1,5 +1,6 @@
 import CPostgres
 import ETLPluginKit
+import ETLPostgresShared
 
 #if canImport(Glibc)
 import Glibc

@@ -128,12 +128,13 @@ extension PluginsCommand {
 
         @OptionGroup var options: RegistryOptions
         @Argument(help: "The plugin's name, as in `plugins list`.") var name: String
+        @Option(help: pluginKindHelp) var kind: Choice<PluginKind>?
         @Flag(help: "Print the descriptor as JSON.") var json = false
 
         func run() throws {
             try reportingErrors {
                 let registry = try options.load()
-                let plugin = try registry.plugin(named: name)
+                let plugin = try registry.plugin(named: name, kind: try kind?.value())
                 let descriptor = try registry.describe(plugin)
                 if json {
                     say(try jsonText(descriptor))

@@ -41,6 +41,7 @@ extension PluginsCommand {
                 Examples:
                   etl-host plugins test csv -c path=samples/orders.csv
                   etl-host plugins test sqlite -c path=/tmp/conformance.db
+                  etl-host plugins test postgres --kind extractor -c url=postgresql://me@localhost/shop
                   etl-host plugins test ./libmy.so --config my.json --json
 
                 Exit codes:
@@ -53,6 +54,7 @@ extension PluginsCommand {
 
         @OptionGroup var registryOptions: RegistryOptions
         @Argument(help: "A plugin name (as in `plugins list`) or the path of a library (.so).") var plugin: String
+        @Option(help: pluginKindHelp) var kind: Choice<PluginKind>?
         @Option(name: [.customShort("c"), .customLong("set")],
                 help: ArgumentHelp("A config value, KEY=VALUE (repeatable; @env:NAME and @file:PATH work).", valueName: "key=value"))
         var settings: [String] = []
@@ -126,7 +128,7 @@ extension PluginsCommand {
                 return (HostEnvironment.absolutePath(plugin), entry ?? "etl_plugin_init")
             }
             let registry = try registryOptions.load()
-            let found = try registry.plugin(named: plugin)
+            let found = try registry.plugin(named: plugin, kind: try kind?.value())
             try registry.verify(found)
             return (found.libraryPath, entry ?? found.entry.entry)
         }

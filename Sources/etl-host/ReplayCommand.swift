@@ -56,7 +56,7 @@ struct ReplayCommand: ParsableCommand {
             let writeMode = try mode?.value() ?? original.mode
             let registry = try registryOptions.load()
             let warehousePlugin = try registry.load(named: warehouseName, kind: .warehouse)
-            let shadowing = registry.shadowingNotices(for: [warehouseName])
+            let shadowing = registry.shadowingNotices(for: [warehouseName], kinds: [.warehouse])
             let resolver = try ConfigResolver(plugin: warehouseName, schemaJSON: warehousePlugin.descriptor.configSchema)
             var recorded: JSONObject = [:]
             if dest.isEmpty, warehouseName == original.warehouse {

@@ -33,7 +33,8 @@ struct SyncCommand: ParsableCommand {
             "succeeded" per stream) and `etl-host runs show` name them. A signal \
             after the last commit changes nothing: the run succeeded, exit 0.
 
-            With --incremental, an incremental extractor (airtable) reads only what \
+            With --incremental, an incremental extractor (airtable; postgres for \
+            the streams given a cursor column) reads only what \
             changed since the state committed by the last successful run; the state \
             is committed in the same transaction as the data.
 
@@ -63,6 +64,7 @@ struct SyncCommand: ParsableCommand {
               etl-host sync jsonl sqlite -s 'path=logs/*.jsonl' --mode append
               etl-host sync csv sqlite -s path=people.csv --mode upsert --primary-key id
               etl-host sync airtable sqlite -s base=app... --mode upsert --incremental --deletions flag
+              etl-host sync postgres sqlite -s url=@env:APP_DB -s 'cursor={"orders": "updated_at"}' --mode upsert --incremental
 
             A config file (JSON) holds the same settings:
               {"extractor": "csv", "warehouse": "sqlite",

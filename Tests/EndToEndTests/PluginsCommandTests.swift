@@ -28,6 +28,7 @@ import Testing
             airtable  extractor  0.1.0    1.2  swift     ok      bundled
             csv       extractor  0.1.0    1.2  swift     ok      bundled
             jsonl     extractor  0.1.0    1.2  swift     ok      bundled
+            postgres  extractor  0.1.0    1.2  swift     ok      bundled
             postgres  warehouse  0.1.0    1.2  swift     ok      bundled
             sqlite    warehouse  0.1.0    1.2  swift     ok      bundled
 

@@ -13,7 +13,7 @@ import Testing
         let url = try PostgresInspector.serverURL()
         let db = try PostgresInspector(url: url)
         defer { db.dropSchema(schema) }
-        let result = try sandbox.etlHost("plugins", "test", "postgres", "-c", "url=\(url)", "-c", "schema=\(schema)")
+        let result = try sandbox.etlHost("plugins", "test", "postgres", "--kind", "warehouse", "-c", "url=\(url)", "-c", "schema=\(schema)")
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(!result.stdout.contains("FAIL  "), "\(result.stdout)")
         #expect(result.stdout.contains("\n13 checks: 13 passed, 0 failed, 0 skipped\n"), "\(result.stdout)")

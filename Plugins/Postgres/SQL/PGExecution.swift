@@ -1,5 +1,6 @@
 import CPostgres
 import ETLPluginKit
+import ETLPostgresShared
 
 /// `execute`: one statement in its own transaction, through the extended
 /// query protocol.

@@ -1,5 +1,6 @@
 import CPostgres
 import ETLPluginKit
+import ETLPostgresShared
 
 /// The rows of one read-only query, served in batches of at most
 /// ``batchRows`` rows from a server-side cursor.

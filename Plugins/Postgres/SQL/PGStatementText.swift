@@ -1,5 +1,6 @@
 import CPostgres
 import ETLPluginKit
+import ETLPostgresShared
 
 /// The rules of the contract's SQL OPERATIONS that concern the statement
 /// itself, for `execute` and `query`: transaction control is refused, and

@@ -1,3 +1,4 @@
+import ETLPostgresShared
 /// The views that depend on a table a replace swaps out, saved so the swap
 /// can drop them with the old table and recreate them on the new one, in
 /// the same transaction: readers of a view see it over the old rows until

@@ -1,4 +1,5 @@
 import ETLPluginKit
+import ETLPostgresShared
 
 /// The DDL of a load, all of it inside the load's transaction: create
 /// tables, add and widen columns, the unique index upserts need, and the

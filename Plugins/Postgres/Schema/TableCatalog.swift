@@ -1,3 +1,4 @@
+import ETLPostgresShared
 /// What the plugin needs to know about an existing table.
 struct TableInfo {
     /// The table's OID (as text, for queries).

@@ -1,3 +1,4 @@
+import ETLPostgresShared
 /// Finds the column and the row of a value that a cast of a merge refused
 /// (`integer out of range`, `value too long for type character
 /// varying(5)`, ...): PostgreSQL names neither when an `INSERT ... SELECT`

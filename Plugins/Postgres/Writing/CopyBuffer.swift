@@ -1,3 +1,4 @@
+import ETLPostgresShared
 /// A growable byte buffer for PostgreSQL's binary COPY format, written in
 /// network byte order, sent to the server in large chunks.
 ///

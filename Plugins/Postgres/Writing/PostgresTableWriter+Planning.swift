@@ -1,4 +1,5 @@
 import ETLPluginKit
+import ETLPostgresShared
 
 /// Planning a load: the checks on the request and the merge statement.
 extension PostgresTableWriter {

@@ -1,4 +1,5 @@
 import ETLPluginKit
+import ETLPostgresShared
 
 /// One table load: a single transaction from begin to commit, rows sent
 /// with binary COPY (one COPY for every batch of the load).

@@ -1,5 +1,6 @@
 import CPostgres
 import ETLPluginKit
+import ETLPostgresShared
 
 /// The keys still present at the source during an upsert with deletions
 /// (ABI 1.1): a temporary table filled by a binary COPY per batch of keys

@@ -66,7 +66,7 @@ public struct SyncSetup: Sendable {
         self.warehouseName = warehouseName
         extractor = try registry.load(named: extractorName, kind: .extractor)
         warehouse = try registry.load(named: warehouseName, kind: .warehouse)
-        shadowingNotices = registry.shadowingNotices(for: [extractorName, warehouseName])
+        shadowingNotices = registry.shadowingNotices(for: [extractorName, warehouseName], kinds: [.extractor, .warehouse])
         let sourceSide = try ResolvedPluginConfig(name: extractorName, plugin: extractor, input: source, environment: environment)
         let destinationSide = try ResolvedPluginConfig(name: warehouseName, plugin: warehouse, input: destination, environment: environment)
         sourceConfig = sourceSide.resolved

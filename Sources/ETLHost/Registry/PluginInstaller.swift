@@ -82,7 +82,7 @@ public struct PluginInstaller: Sendable {
                 throw HostError(.io, "cannot move the plugin into '\(finalPath)': \(errnoDescription())")
             }
             keepIncoming = true
-            let previous = document.plugins.firstIndex { $0.name == pluginName }
+            let previous = document.plugins.firstIndex { $0.name == pluginName && $0.kind == descriptor.kind }
             if let previous {
                 let old = document.plugins[previous]
                 document.plugins[previous] = entry

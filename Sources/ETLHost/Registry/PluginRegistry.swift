@@ -2,7 +2,12 @@ import ETLPluginKit
 import Foundation
 
 /// The plugins visible to this host: every registry file on the search path,
-/// merged so that for each name the first registry listing it wins.
+/// merged so that for each name and kind the first registry listing it wins.
+///
+/// A plugin is known by its name and its kind: one name may be both an
+/// extractor and a warehouse (`postgres` reads and loads PostgreSQL), and
+/// a lookup that gives the kind (`sync` does, for each side) picks the
+/// right one. A lookup without a kind is refused when the name is both.
 ///
 /// ```swift
 /// let registry = try PluginRegistry(searchPath: RegistrySearchPath())
@@ -61,7 +66,7 @@ public struct PluginRegistry: Sendable {
     public let searchPath: RegistrySearchPath
     /// Visible plugins, in search order, then file order.
     public let plugins: [Plugin]
-    /// Entries hidden by an earlier registry listing the same name.
+    /// Entries hidden by an earlier registry listing the same name and kind.
     public let shadowed: [Plugin]
     /// Where probe results are remembered.
     public let probeCache: ProbeCache
@@ -78,20 +83,28 @@ public struct PluginRegistry: Sendable {
             guard file.exists else { continue }
             for entry in try file.read().plugins {
                 let plugin = Plugin(entry: entry, registry: file, scope: location.scope)
-                if names.insert(entry.name).inserted { visible.append(plugin) } else { hidden.append(plugin) }
+                if names.insert("\(entry.kind.rawValue)/\(entry.name)").inserted { visible.append(plugin) } else { hidden.append(plugin) }
             }
         }
         plugins = visible
         shadowed = hidden
     }
 
-    /// The visible plugin called `name`.
+    /// The visible plugin called `name`, of `kind` when given.
     ///
     /// - Throws: `.registry` naming the registries searched and the plugins
-    ///   available when there is none.
-    public func plugin(named name: String) throws -> Plugin {
-        if let plugin = plugins.first(where: { $0.entry.name == name }) { return plugin }
-        let available = plugins.map(\.entry.name).sorted()
+    ///   available when there is none; `.invalidArgument` when `kind` is
+    ///   nil and the name is both an extractor and a warehouse.
+    public func plugin(named name: String, kind: PluginKind? = nil) throws -> Plugin {
+        let named = plugins.filter { $0.entry.name == name }
+        if let kind, let plugin = named.first(where: { $0.entry.kind == kind }) { return plugin }
+        if kind == nil, named.count > 1 {
+            throw HostError(.invalidArgument, "plugin '\(name)' is both an extractor and a warehouse; say which with --kind extractor or --kind warehouse")
+        }
+        // Without a kind, or when only the other kind exists: that one (the
+        // caller's kind check then names the mismatch).
+        if let plugin = named.first { return plugin }
+        let available = Array(Set(plugins.map(\.entry.name))).sorted()
         throw HostError(.registry, "no plugin named '\(name)' in \(searchedDescription); available: \(available.isEmpty ? "none" : available.joined(separator: ", ")) (install one with `etl-host plugins install PATH`)")
     }
 
@@ -118,7 +131,7 @@ public struct PluginRegistry: Sendable {
     ///   error; `.invalidArgument` when it is not of `kind`.
     public func load(named name: String, kind: PluginKind? = nil, loader: PluginLoader = PluginLoader(),
                      probeExecutable: String = HostEnvironment.executablePath) throws -> LoadedPlugin {
-        let plugin = try self.plugin(named: name)
+        let plugin = try self.plugin(named: name, kind: kind)
         let verdict = verdict(on: plugin, hostABI: loader.hostABI, hostToolchain: loader.hostToolchain)
         if let problem = verdict.problem { throw problem }
         if verdict.status == .notProbed, let sha256 = verdict.sha256 {
@@ -137,17 +150,22 @@ public struct PluginRegistry: Sendable {
         if let problem = verdict(on: plugin, hostABI: hostABI, hostToolchain: hostToolchain).problem { throw problem }
     }
 
-    /// The entries of later registries that `plugin` hides (same name).
+    /// The entries of later registries that `plugin` hides (same name and kind).
     public func entriesShadowed(by plugin: Plugin) -> [Plugin] {
-        shadowed.filter { $0.entry.name == plugin.entry.name }
+        shadowed.filter { $0.entry.name == plugin.entry.name && $0.entry.kind == plugin.entry.kind }
     }
 
     /// One sentence for each plugin in `names` that hides another
-    /// registry's entry of the same name, for a run's log.
-    public func shadowingNotices(for names: [String]) -> [String] {
+    /// registry's entry of the same name and kind, for a run's log.
+    ///
+    /// - Parameter kinds: the kind of each name (`sync`: extractor, then
+    ///   warehouse), which picks the plugin of a name that is both.
+    public func shadowingNotices(for names: [String], kinds: [PluginKind]? = nil) -> [String] {
         var seen = Set<String>()
-        return names.filter { seen.insert($0).inserted }.compactMap { name in
-            guard let plugin = try? self.plugin(named: name), let hidden = entriesShadowed(by: plugin).first else { return nil }
+        let lookups = names.enumerated().map { (name: $0.element, kind: kinds?[$0.offset]) }
+        return lookups.filter { seen.insert("\($0.kind?.rawValue ?? "")/\($0.name)").inserted }.compactMap { lookup in
+            let name = lookup.name
+            guard let plugin = try? self.plugin(named: name, kind: lookup.kind), let hidden = entriesShadowed(by: plugin).first else { return nil }
             return "plugin '\(name)' comes from the \(plugin.scope.rawValue) registry \(plugin.registry.path) (library \(plugin.libraryPath)), "
                 + "which shadows the \(hidden.scope.rawValue) '\(name)' of \(hidden.registry.path)"
         }

@@ -100,9 +100,10 @@ public struct RegistryFile: Sendable {
         guard document.registryVersion == RegistryDocument.currentVersion else {
             throw HostError(.registry, "registry '\(path)' has registry_version \(document.registryVersion); this etl-host reads version \(RegistryDocument.currentVersion)")
         }
+        // One name may be both an extractor and a warehouse (`postgres`), never two of one kind.
         var seen = Set<String>()
-        for entry in document.plugins where !seen.insert(entry.name).inserted {
-            throw HostError(.registry, "registry '\(path)' lists the plugin '\(entry.name)' twice")
+        for entry in document.plugins where !seen.insert("\(entry.kind.rawValue)/\(entry.name)").inserted {
+            throw HostError(.registry, "registry '\(path)' lists the \(entry.kind.rawValue) '\(entry.name)' twice")
         }
         return document
     }

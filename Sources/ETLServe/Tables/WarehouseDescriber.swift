@@ -79,7 +79,7 @@ public enum WarehouseDescriber {
                 let key = connection.name
                 if instances[key] == nil {
                     instances[key] = Result {
-                        let plugin = try ResolvedConnection.loadPlugin(for: connection, registry: registry)
+                        let plugin = try ResolvedConnection.loadPlugin(for: connection, registry: registry, kind: .warehouse)
                         let resolved = try ResolvedConnection(connection, plugin: plugin)
                         return try PluginInstance(plugin: plugin, configJSON: try ConfigResolver.json(resolved.config))
                     }

@@ -46,8 +46,9 @@ public struct PipelineValidator {
             if case .sync(let sync) = step.kind, case .inline(let connection) = sync.from { return connection }
             return nil
         }
+        let kinds = Self.neededKinds(pipeline)
         for connection in pipeline.connections + inline {
-            opened[connection.name] = load(connection, log: log)
+            opened[connection.name] = load(connection, kind: kinds[connection.name], log: log)
         }
         func plugin(_ reference: ConnectionReference) -> (Connection, LoadedPlugin)? {
             let name: String
@@ -103,11 +104,38 @@ public struct PipelineValidator {
         return log.items
     }
 
-    /// Loads the connection's plugin and validates its config.
-    private func load(_ connection: Connection, log: DiagnosticLog) -> Opened {
+    /// The kind each connection's first use needs (`from:` an extractor;
+    /// `to:`, `into:`, `warehouse:` a warehouse), which picks the plugin
+    /// when its name is both (`postgres`).
+    private static func neededKinds(_ pipeline: PipelineFile) -> [String: PluginKind] {
+        var kinds: [String: PluginKind] = [:]
+        func note(_ reference: ConnectionReference, _ kind: PluginKind) {
+            let name: String
+            switch reference {
+            case .named(let named, _): name = named
+            case .inline(let connection): name = connection.name
+            }
+            if kinds[name] == nil { kinds[name] = kind }
+        }
+        for step in pipeline.steps {
+            switch step.kind {
+            case .sync(let sync):
+                note(sync.from, .extractor)
+                note(sync.to, .warehouse)
+            case .sql(let sql): note(sql.into, .warehouse)
+            case .check(let check): note(check.warehouse, .warehouse)
+            case .command, .swift: continue
+            }
+        }
+        return kinds
+    }
+
+    /// Loads the connection's plugin (of `kind` when its steps say) and
+    /// validates its config.
+    private func load(_ connection: Connection, kind: PluginKind?, log: DiagnosticLog) -> Opened {
         var entry = Opened(connection: connection)
         do {
-            let plugin = try ResolvedConnection.loadPlugin(for: connection, registry: registry)
+            let plugin = try ResolvedConnection.loadPlugin(for: connection, registry: registry, kind: kind)
             entry.plugin = plugin
             entry.resolved = try ResolvedConnection(connection, plugin: plugin, environment: environment)
         } catch let error as HostError {

@@ -28,12 +28,17 @@ public struct ResolvedConnection: Sendable {
     ///
     /// - Throws: `.invalidArgument` (exit 64) when no registry has it,
     ///   with the closest name; the registry's errors when it is refused.
-    public static func loadPlugin(for connection: Connection, registry: PluginRegistry) throws -> LoadedPlugin {
+    /// - Parameter kind: the kind the connection's steps need, which picks
+    ///   the plugin when its name is both an extractor and a warehouse. A
+    ///   name of the other kind only is still loaded, so that the caller
+    ///   names the mismatch at the step that needs the kind.
+    public static func loadPlugin(for connection: Connection, registry: PluginRegistry, kind: PluginKind? = nil) throws -> LoadedPlugin {
         guard registry.plugins.contains(where: { $0.entry.name == connection.plugin }) else {
-            let names = registry.plugins.map(\.entry.name).sorted()
+            let names = Array(Set(registry.plugins.map(\.entry.name))).sorted()
             throw HostError(.invalidArgument, "no plugin named '\(connection.plugin)'\(KeySuggestion.hint(for: connection.plugin, in: names)) in \(registry.searchedDescription); available: \(names.isEmpty ? "none" : names.joined(separator: ", "))")
         }
-        return try registry.load(named: connection.plugin)
+        let hasKind = registry.plugins.contains { $0.entry.name == connection.plugin && $0.entry.kind == kind }
+        return try registry.load(named: connection.plugin, kind: hasKind ? kind : nil)
     }
 
     /// Resolves and validates the connection's config against the

@@ -14,30 +14,30 @@
 /// PGName.quoted(#"a"b"#)                   // "\"a\"\"b\""
 /// PGName.qualified("analytics", "orders")  // "\"analytics\".\"orders\""
 /// ```
-enum PGName {
+package enum PGName {
     /// `name` as a double-quoted identifier, inner `"` doubled.
-    static func quoted(_ name: String) -> String {
+    package static func quoted(_ name: String) -> String {
         "\"" + name.split(separator: "\"", omittingEmptySubsequences: false).joined(separator: "\"\"") + "\""
     }
 
     /// `"schema"."name"`.
-    static func qualified(_ schema: String, _ name: String) -> String {
+    package static func qualified(_ schema: String, _ name: String) -> String {
         quoted(schema) + "." + quoted(name)
     }
 
     /// `text` as a SQL string literal, inner `'` doubled.
-    static func literal(_ text: String) -> String {
+    package static func literal(_ text: String) -> String {
         "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
     }
 
     /// The prefix of every table and index the plugin keeps for itself.
-    static let reservedPrefix = "_etl_"
+    package static let reservedPrefix = "_etl_"
 
     /// Throws unless `name` is a usable identifier: not empty, no NUL, at
     /// most `limit` bytes.
     ///
     /// - Parameter what: how messages name it, e.g. `table "orders"`.
-    static func check(_ name: String, what: String, limit: Int) throws(PostgresError) {
+    package static func check(_ name: String, what: String, limit: Int) throws(PostgresError) {
         guard !name.isEmpty else { throw PostgresError.invalidArgument("\(what): the name is empty") }
         guard !name.utf8.contains(0) else {
             throw PostgresError.invalidArgument("\(what): the name contains a NUL character, which PostgreSQL "
@@ -54,20 +54,20 @@ enum PGName {
     /// A staging table name for a replace: `_etl_staging_<tag>_<sequence>`,
     /// where `tag` tells instances apart (a random number) and `sequence`
     /// the loads of one instance. It lives only inside its transaction.
-    static func staging(tag: UInt32, sequence: Int) -> String {
+    package static func staging(tag: UInt32, sequence: Int) -> String {
         "_etl_staging_\(String(tag, radix: 16))_\(sequence)"
     }
 
     /// The temporary table of an upsert or a load through casts:
     /// `_etl_load_<tag>_<sequence>`.
-    static func temporary(tag: UInt32, sequence: Int) -> String {
+    package static func temporary(tag: UInt32, sequence: Int) -> String {
         "_etl_load_\(String(tag, radix: 16))_\(sequence)"
     }
 
     /// The name of the unique index that upserts into `table` rely on:
     /// `_etl_key_<table>`, or when that is longer than `limit` bytes, a
     /// prefix of the table name and a hash of all of it.
-    static func keyIndex(for table: String, limit: Int) -> String {
+    package static func keyIndex(for table: String, limit: Int) -> String {
         let full = "_etl_key_" + table
         if full.utf8.count <= limit { return full }
         let hash = "_" + hexHash(table)
@@ -76,7 +76,7 @@ enum PGName {
 
     /// The longest prefix of `text` of at most `bytes` UTF-8 bytes that
     /// ends on a character boundary.
-    static func prefix(of text: String, bytes: Int) -> String {
+    package static func prefix(of text: String, bytes: Int) -> String {
         var result = ""
         var count = 0
         for character in text.unicodeScalars {
@@ -89,7 +89,7 @@ enum PGName {
     }
 
     /// 16 hex digits of the FNV-1a hash of `text`.
-    static func hexHash(_ text: String) -> String {
+    package static func hexHash(_ text: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 {
             hash ^= UInt64(byte)

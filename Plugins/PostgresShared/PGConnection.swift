@@ -16,14 +16,14 @@ import Synchronization
 /// ```
 ///
 /// Related libpq documentation: https://www.postgresql.org/docs/current/libpq.html
-final class PGConnection {
+package final class PGConnection {
     /// The C connection.
-    let handle: OpaquePointer
+    package let handle: OpaquePointer
     /// Hides the password in messages.
-    let redactor: SecretRedactor
+    package let redactor: SecretRedactor
     /// The server as messages name it: `127.0.0.1:5432, database "x", user
     /// "me"` (never the password).
-    private(set) var server: String
+    package private(set) var server: String
     /// Receives the server's notices (routed to the host's log).
     private let host: HostContext
     /// The cancel handle of the current backend, replaced on reset.
@@ -41,7 +41,7 @@ final class PGConnection {
     ///
     /// `settings` (name, value) are set for the session after connecting,
     /// and again after every reconnect (e.g. `search_path`).
-    init(parameters: [(String, String)], settings: [(String, String)] = [], redactor: SecretRedactor,
+    package init(parameters: [(String, String)], settings: [(String, String)] = [], redactor: SecretRedactor,
          host: HostContext) throws(PostgresError) {
         self.redactor = redactor
         self.host = host
@@ -90,24 +90,24 @@ final class PGConnection {
     }
 
     /// The server's version, e.g. 150004 for 15.4.
-    var serverVersion: Int32 { PQserverVersion(handle) }
+    package var serverVersion: Int32 { PQserverVersion(handle) }
 
     /// Whether the connection is usable.
-    var isAlive: Bool { PQstatus(handle) == CONNECTION_OK }
+    package var isAlive: Bool { PQstatus(handle) == CONNECTION_OK }
 
     /// Whether a transaction is open (also when it failed and awaits its
     /// ROLLBACK).
-    var inTransaction: Bool {
+    package var inTransaction: Bool {
         let status = PQtransactionStatus(handle)
         return status == PQTRANS_INTRANS || status == PQTRANS_INERROR || status == PQTRANS_ACTIVE
     }
 
     /// Whether the open transaction failed: only ROLLBACK is possible.
-    var transactionFailed: Bool { PQtransactionStatus(handle) == PQTRANS_INERROR }
+    package var transactionFailed: Bool { PQtransactionStatus(handle) == PQTRANS_INERROR }
 
     /// The process id of the server process serving this connection (a
     /// new connection gets a new one).
-    var serverProcess: Int32 { PQbackendPID(handle) }
+    package var serverProcess: Int32 { PQbackendPID(handle) }
 
     /// Opens a new connection in place of a lost one, with the same
     /// parameters, and logs both the loss and the new connection (at info
@@ -117,7 +117,7 @@ final class PGConnection {
     ///   error that found it lost.
     /// - Throws: ``PostgresError`` as for the first connection (`io`,
     ///   retryable, while the server is still unreachable).
-    func reconnect(because reason: String) throws(PostgresError) {
+    package func reconnect(because reason: String) throws(PostgresError) {
         host.log(.info, "the connection to \(server) was lost (\(reason)); opening a new connection")
         PQreset(handle)
         guard PQstatus(handle) == CONNECTION_OK else { throw connectFailure() }
@@ -129,7 +129,7 @@ final class PGConnection {
     /// Reopens the connection if libpq already knows it is lost (a failed
     /// statement found the server gone); a connection that looks alive is
     /// used as it is.
-    func reopenIfLost() throws(PostgresError) {
+    package func reopenIfLost() throws(PostgresError) {
         guard !isAlive else { return }
         let message = Self.oneLine(redactor.redact(String(cString: PQerrorMessage(handle))))
         try reconnect(because: message.isEmpty ? "libpq reports it closed" : message)
@@ -140,7 +140,7 @@ final class PGConnection {
     /// one found lost by `body` (the server restarted while it was idle) is
     /// reopened and `body` runs once more. Never used inside a load's
     /// transaction, which a new connection could not continue.
-    func reading<T>(_ body: () throws(PostgresError) -> T) throws(PostgresError) -> T {
+    package func reading<T>(_ body: () throws(PostgresError) -> T) throws(PostgresError) -> T {
         try reopenIfLost()
         do {
             return try body()
@@ -153,7 +153,7 @@ final class PGConnection {
     /// Asks the server to stop the statement running on this connection
     /// (it then fails with SQLSTATE 57014). Safe from any thread; does not
     /// block: the request goes out from another thread.
-    func cancel() {
+    package func cancel() {
         guard let token = cancelToken.withLock({ $0 }) else { return }
         DispatchQueue.global().async {
             token.send()
@@ -165,7 +165,7 @@ final class PGConnection {
     /// Runs one or more statements without parameters; returns the last
     /// result's rows (none for commands).
     @discardableResult
-    func execute(_ sql: String, _ what: @autoclosure () -> String) throws(PostgresError) -> PGRows {
+    package func execute(_ sql: String, _ what: @autoclosure () -> String) throws(PostgresError) -> PGRows {
         let result = PQexec(handle, sql)
         return try rows(of: result, what)
     }
@@ -173,7 +173,7 @@ final class PGConnection {
     /// Runs one statement with `arguments` as text parameters `$1`, `$2`,
     /// ... (`nil` is NULL) and returns its rows.
     @discardableResult
-    func query(_ sql: String, _ arguments: [String?] = [], _ what: @autoclosure () -> String) throws(PostgresError)
+    package func query(_ sql: String, _ arguments: [String?] = [], _ what: @autoclosure () -> String) throws(PostgresError)
         -> PGRows
     {
         let copies = arguments.map { $0.map { strdup($0) } ?? nil }
@@ -199,7 +199,7 @@ final class PGConnection {
     /// Starts `sql` (a `COPY ... FROM STDIN`) and returns the sink that
     /// sends its data. The connection then accepts nothing but the data
     /// until ``endCopy(_:firstRow:)`` or ``abortCopy(_:)``.
-    func beginCopy(_ sql: String, _ what: @autoclosure () -> String) throws(PostgresError) -> CopySink {
+    package func beginCopy(_ sql: String, _ what: @autoclosure () -> String) throws(PostgresError) -> CopySink {
         guard let started = PQexec(handle, sql) else { throw failure(nil, what()) }
         defer { PQclear(started) }
         guard PQresultStatus(started) == PGRES_COPY_IN else { throw failure(started, what()) }
@@ -213,7 +213,7 @@ final class PGConnection {
     ///   first row; a failure names the row of the load it happened at.
     /// - Returns: the number of rows the server stored.
     @discardableResult
-    func endCopy(_ sink: CopySink, _ what: @autoclosure () -> String, firstRow: Int64 = 1) throws(PostgresError)
+    package func endCopy(_ sink: CopySink, _ what: @autoclosure () -> String, firstRow: Int64 = 1) throws(PostgresError)
         -> Int64
     {
         if !sink.failed { _ = PQputCopyEnd(handle, nil) }
@@ -222,7 +222,7 @@ final class PGConnection {
 
     /// Ends the COPY as failed: the server discards what it received. Never
     /// fails; the connection is ready for ROLLBACK after it.
-    func abortCopy(_ reason: String) {
+    package func abortCopy(_ reason: String) {
         _ = PQputCopyEnd(handle, reason)
         drainResults()
     }
@@ -248,7 +248,7 @@ final class PGConnection {
     }
 
     /// Reads and discards every pending result.
-    func drainResults() {
+    package func drainResults() {
         while let result = PQgetResult(handle) {
             if PQresultStatus(result) == PGRES_COPY_IN { _ = PQputCopyEnd(handle, "the load stopped") }
             PQclear(result)
@@ -259,7 +259,7 @@ final class PGConnection {
 
     /// The error for a failed statement: the server's diagnostics from
     /// `result`, or the connection's message when there is no result.
-    func failure(_ result: OpaquePointer?, _ what: String, firstRow: Int64? = nil) -> PostgresError {
+    package func failure(_ result: OpaquePointer?, _ what: String, firstRow: Int64? = nil) -> PostgresError {
         guard let result, let diagnostics = diagnostics(of: result) else {
             let message = redactor.redact(Self.oneLine(String(cString: PQerrorMessage(handle))))
             let lost = PQstatus(handle) != CONNECTION_OK
@@ -270,7 +270,7 @@ final class PGConnection {
     }
 
     /// The server's diagnostics of a failed result, passwords redacted.
-    func diagnostics(of result: OpaquePointer) -> ServerDiagnostics? {
+    package func diagnostics(of result: OpaquePointer) -> ServerDiagnostics? {
         func field(_ code: UInt8) -> String? {
             PQresultErrorField(result, Int32(code)).map { redactor.redact(String(cString: $0)) }
         }
@@ -288,7 +288,7 @@ final class PGConnection {
     ///
     /// - Parameter firstRow: for a COPY, the number in the load of its
     ///   first row, to turn the COPY's line into the row of the load.
-    static func error(_ diagnostics: ServerDiagnostics, what: String, firstRow: Int64? = nil) -> PostgresError {
+    package static func error(_ diagnostics: ServerDiagnostics, what: String, firstRow: Int64? = nil) -> PostgresError {
         let state = diagnostics.sqlState ?? "XX000"
         let (code, retryable) = PostgresError.classify(sqlState: state)
         var notes = ["SQLSTATE \(state)"]
@@ -340,7 +340,7 @@ final class PGConnection {
     /// `host:port, database "db", user "user"` of a connection, from what
     /// libpq resolved (the configured values, the environment and the
     /// defaults); never the password.
-    static func describeServer(_ connection: OpaquePointer) -> String {
+    package static func describeServer(_ connection: OpaquePointer) -> String {
         func text(_ value: UnsafeMutablePointer<CChar>?) -> String {
             value.map { String(cString: $0) } ?? ""
         }
@@ -353,7 +353,7 @@ final class PGConnection {
     }
 
     /// `text` on one line: lines joined with `; `, trailing space dropped.
-    static func oneLine(_ text: String) -> String {
+    package static func oneLine(_ text: String) -> String {
         text.split(whereSeparator: { $0 == "\n" || $0 == "\r" })
             .map { $0.trimmingCharacters(in: " \t") }
             .filter { !$0.isEmpty }
@@ -366,34 +366,34 @@ private let fieldMessage = Int32(UInt8(ascii: "M"))
 
 /// A `PGcancel*`, freed when the last reference goes (a cancel request in
 /// flight keeps it alive after the connection changed).
-final class CancelToken: @unchecked Sendable {
+package final class CancelToken: @unchecked Sendable {
     // @unchecked: libpq documents PQcancel as safe from any thread on a
     // PGcancel that is not freed concurrently, which ownership ensures.
     private let handle: OpaquePointer
 
-    init(_ handle: OpaquePointer) { self.handle = handle }
+    package init(_ handle: OpaquePointer) { self.handle = handle }
 
     deinit { PQfreeCancel(handle) }
 
     /// Sends the cancel request (blocks for one round trip).
-    func send() {
+    package func send() {
         var buffer = [CChar](repeating: 0, count: 256)
         _ = PQcancel(handle, &buffer, Int32(buffer.count))
     }
 }
 
 /// Where the data of a COPY begun with ``PGConnection/beginCopy(_:_:)`` goes.
-final class CopySink {
+package final class CopySink {
     private let connection: PGConnection
     /// Set when libpq refused data (the connection broke or the server
     /// already failed the COPY); the reason comes with the COPY's result.
-    private(set) var failed = false
+    package private(set) var failed = false
 
-    init(connection: PGConnection) { self.connection = connection }
+    package init(connection: PGConnection) { self.connection = connection }
 
     /// Sends `count` bytes at `bytes`. After a refusal, later sends are
     /// ignored and the COPY's result tells why.
-    func send(_ bytes: UnsafeRawPointer, count: Int) {
+    package func send(_ bytes: UnsafeRawPointer, count: Int) {
         guard !failed, count > 0 else { return }
         let status = PQputCopyData(connection.handle, bytes.assumingMemoryBound(to: CChar.self), Int32(count))
         if status != 1 { failed = true }
@@ -402,44 +402,44 @@ final class CopySink {
 
 /// The rows of a successful result, read as text (`nil` for NULL); frees
 /// the result when released.
-final class PGRows {
+package final class PGRows {
     /// The `PGresult*`, for reading its cells without copies.
-    let result: OpaquePointer
+    package let result: OpaquePointer
 
-    init(_ result: OpaquePointer) { self.result = result }
+    package init(_ result: OpaquePointer) { self.result = result }
 
     deinit { PQclear(result) }
 
     /// The number of rows.
-    var count: Int { Int(PQntuples(result)) }
+    package var count: Int { Int(PQntuples(result)) }
 
     /// The rows a command changed (`DELETE`, `UPDATE`, ...), 0 for others.
-    var changed: Int { Int(String(cString: PQcmdTuples(result))) ?? 0 }
+    package var changed: Int { Int(String(cString: PQcmdTuples(result))) ?? 0 }
 
     /// The number of columns.
-    var columnCount: Int { Int(PQnfields(result)) }
+    package var columnCount: Int { Int(PQnfields(result)) }
 
     /// Whether there are no rows.
-    var isEmpty: Bool { count == 0 }
+    package var isEmpty: Bool { count == 0 }
 
     /// The value at `row`, `column` as text, `nil` for NULL.
-    subscript(row: Int, column: Int) -> String? {
+    package subscript(row: Int, column: Int) -> String? {
         guard PQgetisnull(result, Int32(row), Int32(column)) == 0 else { return nil }
         return String(cString: PQgetvalue(result, Int32(row), Int32(column)))
     }
 
     /// Every row, as text cells.
-    var all: [[String?]] {
+    package var all: [[String?]] {
         (0..<count).map { row in (0..<columnCount).map { self[row, $0] } }
     }
 
     /// The first value of the first row, if any.
-    var scalar: String? { count > 0 && columnCount > 0 ? self[0, 0] : nil }
+    package var scalar: String? { count > 0 && columnCount > 0 ? self[0, 0] : nil }
 }
 
 extension Substring {
     /// The substring without leading and trailing characters in `set`.
-    func trimmingCharacters(in set: String) -> String {
+    package func trimmingCharacters(in set: String) -> String {
         let characters = Set(set)
         return String(drop(while: { characters.contains($0) }).reversed().drop(while: { characters.contains($0) })
             .reversed())

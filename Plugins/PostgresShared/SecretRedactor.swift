@@ -18,12 +18,12 @@ import Musl
 /// let redactor = SecretRedactor(url: "postgresql://me:s3cr%40t@db/x")
 /// redactor.redact("... s3cr@t ...")   // "... *** ..."
 /// ```
-struct SecretRedactor: Sendable {
+package struct SecretRedactor: Sendable {
     /// The texts to hide, longest first (so that a secret containing
     /// another is hidden whole).
-    private(set) var secrets: [String]
+    package private(set) var secrets: [String]
 
-    init(url: String?, environment: [String: String] = SecretRedactor.processEnvironment()) {
+    package init(url: String?, environment: [String: String] = SecretRedactor.processEnvironment()) {
         var found: Set<String> = []
         if let url, !url.isEmpty {
             found.formUnion(Self.passwordsWritten(in: url))
@@ -34,7 +34,7 @@ struct SecretRedactor: Sendable {
     }
 
     /// `text` with every secret replaced by `***`.
-    func redact(_ text: String) -> String {
+    package func redact(_ text: String) -> String {
         var result = text
         for secret in secrets where result.contains(secret) {
             result = result.split(separator: secret, omittingEmptySubsequences: false).joined(separator: "***")
@@ -63,7 +63,7 @@ struct SecretRedactor: Sendable {
     /// Password-like parts of `url` as written: the part after `user:` in a
     /// URI's user info, and the value of `password=` (URI query or
     /// `key=value` string), percent-encoded or not.
-    static func passwordsWritten(in url: String) -> [String] {
+    package static func passwordsWritten(in url: String) -> [String] {
         var found: [String] = []
         if let scheme = url.firstRange(of: "://") {
             let rest = url[scheme.upperBound...]
@@ -108,7 +108,7 @@ struct SecretRedactor: Sendable {
     }
 
     /// The variables of this process that libpq reads secrets from.
-    static func processEnvironment() -> [String: String] {
+    package static func processEnvironment() -> [String: String] {
         guard let value = getenv("PGPASSWORD") else { return [:] }
         return ["PGPASSWORD": String(cString: value)]
     }

@@ -15,33 +15,33 @@ import ETLPluginKit
 /// // type json (SQLSTATE 22P02; column "doc", row 3)
 /// throw PostgresError.server(result: failed, what: "table \"orders\": loading rows 1-65536 (COPY)")
 /// ```
-struct PostgresError: Error, CustomStringConvertible {
+package struct PostgresError: Error, CustomStringConvertible {
     /// The contract's status for the failure.
-    var code: PluginError.Code
+    package var code: PluginError.Code
     /// The whole message (the host names the plugin; it does not).
-    var message: String
+    package var message: String
     /// The server's five-character SQLSTATE, when the server reported one.
-    var sqlState: String?
+    package var sqlState: String?
     /// Whether the same operation may succeed if retried later.
-    var retryable: Bool
+    package var retryable: Bool
 
-    init(_ code: PluginError.Code, _ message: String, sqlState: String? = nil, retryable: Bool = false) {
+    package init(_ code: PluginError.Code, _ message: String, sqlState: String? = nil, retryable: Bool = false) {
         self.code = code
         self.message = message
         self.sqlState = sqlState
         self.retryable = retryable
     }
 
-    var description: String { message }
+    package var description: String { message }
 
     /// The kit's error, with the same code, message and retryability, and
     /// the SQLSTATE as ABI 1.2's error detail (`etl_error_detail.sqlstate`),
     /// so the host can show and match it without parsing the message.
-    var pluginError: PluginError { PluginError(code, message, retryable: retryable, sqlstate: sqlState) }
+    package var pluginError: PluginError { PluginError(code, message, retryable: retryable, sqlstate: sqlState) }
 
     /// This error, or a ``PluginError`` from the kit (config parsing)
     /// carried over; anything else is unknown.
-    static func wrapping(_ error: any Error) -> PostgresError {
+    package static func wrapping(_ error: any Error) -> PostgresError {
         switch error {
         case let error as PostgresError: error
         case let error as PluginError: PostgresError(error.code, error.message, sqlState: error.sqlstate, retryable: error.retryable)
@@ -50,13 +50,13 @@ struct PostgresError: Error, CustomStringConvertible {
     }
 
     /// A ``PluginError/Code/invalidArgument`` error.
-    static func invalidArgument(_ message: String) -> PostgresError { PostgresError(.invalidArgument, message) }
+    package static func invalidArgument(_ message: String) -> PostgresError { PostgresError(.invalidArgument, message) }
 
     /// A ``PluginError/Code/data`` error: a value that cannot be stored.
-    static func data(_ message: String) -> PostgresError { PostgresError(.data, message) }
+    package static func data(_ message: String) -> PostgresError { PostgresError(.data, message) }
 
     /// A ``PluginError/Code/internal`` error: a bug in the plugin.
-    static func internalError(_ message: String) -> PostgresError { PostgresError(.internal, message) }
+    package static func internalError(_ message: String) -> PostgresError { PostgresError(.internal, message) }
 
     /// The contract's code for a SQLSTATE, and whether a retry may help.
     ///
@@ -75,7 +75,7 @@ struct PostgresError: Error, CustomStringConvertible {
     /// | 2BP01, 42P07, 42701, class 54 (limits) | invalidArgument | no |
     /// | class XX (internal) | internal | no |
     /// | anything else | io | no |
-    static func classify(sqlState state: String) -> (code: PluginError.Code, retryable: Bool) {
+    package static func classify(sqlState state: String) -> (code: PluginError.Code, retryable: Bool) {
         let category = String(state.prefix(2))
         switch state {
         case "40001", "40P01", "55P03", "57P01", "57P02", "57P03": return (.io, true)
@@ -102,22 +102,22 @@ struct PostgresError: Error, CustomStringConvertible {
 
 /// What the server said about a failed statement, read from the result's
 /// error fields (`PQresultErrorField`).
-struct ServerDiagnostics {
-    var sqlState: String?
+package struct ServerDiagnostics {
+    package var sqlState: String?
     /// The primary message (`PG_DIAG_MESSAGE_PRIMARY`), one line.
-    var message: String
-    var detail: String?
-    var hint: String?
-    var table: String?
-    var column: String?
-    var constraint: String?
+    package var message: String
+    package var detail: String?
+    package var hint: String?
+    package var table: String?
+    package var column: String?
+    package var constraint: String?
     /// `PG_DIAG_CONTEXT`, e.g. `COPY t, line 3, column doc: "x"`.
-    var context: String?
+    package var context: String?
 
     /// The 1-based row and the column of a COPY error, from its context
     /// (`COPY name, line N, column C` or `COPY name, line N`), without the
     /// value the server may quote after it.
-    var copyPosition: (row: Int64, column: String?)? {
+    package var copyPosition: (row: Int64, column: String?)? {
         guard let context else { return nil }
         for line in context.split(separator: "\n") where line.hasPrefix("COPY ") {
             guard let range = line.firstRange(of: ", line ") else { continue }
