@@ -58,60 +58,58 @@ struct ColumnBinder {
         }
     }
 
-    /// Binds the value at `row` of `batch` to `parameter` (1-based) of
+    /// Binds the value at `row` of `values` (this binder's column of the
+    /// batch, see ``ColumnValues``) to `parameter` (1-based) of
     /// `statement`; returns SQLite's status, or `nil` when the value cannot
     /// be stored exactly (an integer beyond 2^53 going into REAL, a NaN:
     /// see ``unstorable(_:row:)``).
     ///
     /// Text and blobs are bound with `SQLITE_STATIC`: SQLite reads them in
     /// place, so the batch must stay alive until the row is stepped and the
-    /// bindings are cleared.
+    /// bindings are cleared. So are dates and timestamps, formatted into
+    /// `scratch` (``DateText/capacity`` bytes): each parameter needs a
+    /// scratch of its own that stays unchanged until the statement is
+    /// stepped (no copy, no allocation per value).
     @inline(__always)
-    func bind(_ batch: ImportedBatch, row: Int, to statement: OpaquePointer, parameter: Int32,
+    func bind(_ values: ColumnValues, row: Int, to statement: OpaquePointer, parameter: Int32,
               scratch: UnsafeMutablePointer<UInt8>) -> Int32? {
+        if kind == .null || values.isNull(row) { return sqlite3_bind_null(statement, parameter) }
         switch kind {
         case .null:
             return sqlite3_bind_null(statement, parameter)
         case .boolean:
-            guard let value = batch.bool(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
-            return sqlite3_bind_int(statement, parameter, value ? 1 : 0)
+            return sqlite3_bind_int(statement, parameter, values.bool(row) ? 1 : 0)
         case .booleanText:
-            guard let value = batch.bool(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
-            return value ? sqlite3_bind_text(statement, parameter, "true", 4, sqliteTransient)
+            return values.bool(row) ? sqlite3_bind_text(statement, parameter, "true", 4, sqliteTransient)
                 : sqlite3_bind_text(statement, parameter, "false", 5, sqliteTransient)
         case .integer:
-            guard let value = batch.int64(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
-            return sqlite3_bind_int64(statement, parameter, value)
+            return sqlite3_bind_int64(statement, parameter, values.eightBytes(row, as: Int64.self))
         case .integerAsReal:
-            guard let value = batch.int64(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
-            guard let exact = Double(exactly: value) else { return nil }
+            guard let exact = Double(exactly: values.eightBytes(row, as: Int64.self)) else { return nil }
             return sqlite3_bind_double(statement, parameter, exact)
         case .real:
-            guard let value = batch.double(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
+            let value = values.eightBytes(row, as: Double.self)
             guard !value.isNaN else { return nil }
             return sqlite3_bind_double(statement, parameter, value)
         case .realText:
-            guard let value = batch.double(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
-            return sqlite3_bind_text(statement, parameter, RealText.format(value), -1, sqliteTransient)
+            return sqlite3_bind_text(statement, parameter, RealText.format(values.eightBytes(row, as: Double.self)), -1,
+                                     sqliteTransient)
         case .text:
-            guard let bytes = batch.utf8(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
+            let bytes = values.variableWidth(row)
             let start = bytes.baseAddress?.assumingMemoryBound(to: CChar.self) ?? emptyBytes
             return sqlite3_bind_text(statement, parameter, start, Int32(bytes.count), nil)
         case .blob:
-            guard let bytes = batch.binary(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
+            let bytes = values.variableWidth(row)
             return sqlite3_bind_blob(statement, parameter, bytes.baseAddress ?? UnsafeRawPointer(emptyBytes),
                                      Int32(bytes.count), nil)
         case .date:
-            guard let days = batch.date32(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
-            let count = DateText.writeDate(daysSinceEpoch: Int64(days), into: scratch)
+            let count = DateText.writeDate(daysSinceEpoch: Int64(values.date32(row)), into: scratch)
             return bindScratch(scratch, count: count, to: statement, parameter: parameter)
         case .dateAsTimestamp:
-            guard let days = batch.date32(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
-            let count = DateText.writeTimestamp(microsecondsSinceEpoch: Int64(days) * 86_400_000_000, into: scratch)
+            let count = DateText.writeTimestamp(microsecondsSinceEpoch: Int64(values.date32(row)) * 86_400_000_000, into: scratch)
             return bindScratch(scratch, count: count, to: statement, parameter: parameter)
         case .timestamp:
-            guard let value = batch.timestamp(row: row, column: column) else { return sqlite3_bind_null(statement, parameter) }
-            let count = DateText.writeTimestamp(microsecondsSinceEpoch: value, into: scratch)
+            let count = DateText.writeTimestamp(microsecondsSinceEpoch: values.eightBytes(row, as: Int64.self), into: scratch)
             return bindScratch(scratch, count: count, to: statement, parameter: parameter)
         }
     }
@@ -120,7 +118,7 @@ struct ColumnBinder {
     private func bindScratch(_ scratch: UnsafeMutablePointer<UInt8>, count: Int, to statement: OpaquePointer,
                              parameter: Int32) -> Int32 {
         scratch.withMemoryRebound(to: CChar.self, capacity: count) { text in
-            sqlite3_bind_text(statement, parameter, text, Int32(count), sqliteTransient)
+            sqlite3_bind_text(statement, parameter, text, Int32(count), nil)
         }
     }
 

@@ -53,7 +53,8 @@ final class PresentKeys {
         dataBatchBinders = keyIndexes.map { index in
             ColumnBinder(column: index, type: request.schema.fields[index].type, target: storedTypes[index])
         }
-        scratch = .allocate(capacity: DateText.capacity)
+        // One date text per key column, each kept until the row is stepped.
+        scratch = .allocate(capacity: DateText.capacity * max(keyIndexes.count, 1))
     }
 
     deinit { scratch.deallocate() }
@@ -72,14 +73,15 @@ final class PresentKeys {
     private func record(_ batch: ImportedBatch, binders: [ColumnBinder]) throws(PluginError) {
         let statement = insert.handle
         defer { sqlite3_clear_bindings(statement) }
+        let values = binders.map { ColumnValues(batch, column: $0.column) }
         for row in 0..<batch.rowCount {
             for (position, binder) in binders.enumerated() {
                 if batch.isNull(row: row, column: binder.column) {
                     throw PluginError.data("table \"\(table)\": key column \"\(keyNames[position])\" is "
                         + "null in row \(row + 1) of a batch of present keys")
                 }
-                guard let status = binder.bind(batch, row: row, to: statement, parameter: Int32(position + 1),
-                                               scratch: scratch), status == SQLITE_OK else {
+                guard let status = binder.bind(values[position], row: row, to: statement, parameter: Int32(position + 1),
+                                               scratch: scratch + position * DateText.capacity), status == SQLITE_OK else {
                     throw db.failure(sqlite3_errcode(db.handle), "table \"\(table)\": binding a present key")
                 }
             }

@@ -36,7 +36,8 @@ final class SQLiteTableWriter: TableWriter {
     private let binders: [ColumnBinder]
     /// Upsert: the batch columns of the key, checked for nulls.
     private let keyColumns: [Int]
-    /// Room to format a date or timestamp.
+    /// Room to format a date or timestamp per parameter of the multi-row
+    /// INSERT (``ColumnBinder/bind(_:row:to:parameter:scratch:)``).
     private let scratch: UnsafeMutablePointer<UInt8>
     private let pragmas: LoadPragmas
     /// Upsert with deletions: the keys still at the source.
@@ -68,7 +69,7 @@ final class SQLiteTableWriter: TableWriter {
         self.presentKeys = presentKeys
         self.deferredKeyIndex = deferredKeyIndex
         self.onEnd = onEnd
-        scratch = .allocate(capacity: DateText.capacity)
+        scratch = .allocate(capacity: DateText.capacity * max(binders.count, 1) * max(groupRows, 1))
     }
 
     deinit {
@@ -245,10 +246,11 @@ final class SQLiteTableWriter: TableWriter {
             sqlite3_clear_bindings(single)
             if let group = groupStatement?.handle { sqlite3_clear_bindings(group) }
         }
+        let values = binders.map { ColumnValues(batch, column: $0.column) }
         var row = 0
         if refused.isEmpty, let group = groupStatement?.handle, batch.rowCount >= groupRows {
             while row + groupRows <= batch.rowCount {
-                let status = try step(group, rows: row..<row + groupRows, of: batch)
+                let status = try step(group, rows: row..<row + groupRows, of: batch, values: values)
                 if status != SQLITE_DONE {
                     // The statement was undone as a whole. For a data error,
                     // redo its rows one by one to name the row that fails;
@@ -269,7 +271,7 @@ final class SQLiteTableWriter: TableWriter {
                 row += 1
                 continue
             }
-            let status = try step(single, rows: row..<row + 1, of: batch)
+            let status = try step(single, rows: row..<row + 1, of: batch, values: values)
             if status != SQLITE_DONE { throw rowFailure(status, rows: row..<row + 1) }
             row += 1
         }
@@ -277,15 +279,19 @@ final class SQLiteTableWriter: TableWriter {
     }
 
     /// Binds `rows` of `batch` to `statement` (one set of parameters per
-    /// row), steps it and resets it; returns the step's status.
+    /// row; `values` holds each binder's column, in binder order), steps
+    /// it and resets it; returns the step's status.
     @inline(__always)
-    private func step(_ statement: OpaquePointer, rows: Range<Int>, of batch: ImportedBatch) throws(PluginError) -> Int32 {
+    private func step(_ statement: OpaquePointer, rows: Range<Int>, of batch: ImportedBatch,
+                      values: [ColumnValues]) throws(PluginError) -> Int32 {
         let columns = Int32(binders.count)
         var base: Int32 = 1
         for row in rows {
-            for binder in binders {
-                guard let status = binder.bind(batch, row: row, to: statement, parameter: base + Int32(binder.column),
-                                               scratch: scratch)
+            for (binder, column) in zip(binders, values) {
+                // Each parameter's date text stays in its own slot until the step.
+                let slot = (Int(base) - 1 + binder.column) * DateText.capacity
+                guard let status = binder.bind(column, row: row, to: statement, parameter: base + Int32(binder.column),
+                                               scratch: scratch + slot)
                 else {
                     throw inexact(binder, row: row, batch: batch)
                 }

@@ -38,7 +38,7 @@ final class BatchConverter {
         for (index, column) in batch.columns.enumerated() where sourceIndex[column.name] == nil {
             sourceIndex[column.name] = index
         }
-        let inputs: [ColumnInput?] = schema.columns.map { column in sourceIndex[column.source].map { .cells(batch.columns[$0]) } }
+        let inputs: [ColumnInput?] = schema.columns.map { column in sourceIndex[column.source].map { .cells(batch.columns[$0].cells) } }
         return try convert(rows: batch.rowCount, firstRow: batch.firstRow, inputs: inputs, arrow: nil, into: array)
     }
 
@@ -61,7 +61,7 @@ final class BatchConverter {
             cells[column.name] = column
         }
         let inputs: [ColumnInput?] = schema.columns.map { column in
-            guard let arrived = own[column.source] else { return cells[column.source].map { .cells($0) } }
+            guard let arrived = own[column.source] else { return cells[column.source].map { .cells($0.cells) } }
             let type = arrived.field.type
             if type == .utf8, let arrow = batch.arrow {
                 // Text (CSV's untyped cells above all) is read off its buffers inline.
@@ -79,7 +79,7 @@ final class BatchConverter {
     /// Where a table column's values come from in one batch.
     private enum ColumnInput {
         /// Cells (kind, bytes), converted by ``CellConversion``.
-        case cells(CellBatch.Column)
+        case cells(CellBatch.Cells)
         /// An Arrow column of a type other than the resolved one, and the
         /// kind of its cells: cast.
         case arrow(Int, ArrowColumnType, CellKind)

@@ -66,6 +66,28 @@ public struct CellBatch {
             let start = Int(offsets[row])
             return UnsafeRawBufferPointer(start: bytes + start, count: Int(offsets[row + 1]) - start)
         }
+
+        /// The cells without the name: pointers only, so that a per-cell
+        /// loop holding it retains nothing.
+        var cells: Cells { Cells(kinds: kinds, offsets: offsets, bytes: bytes) }
+    }
+
+    /// The cells of one column (``Column/cells``), read inline.
+    struct Cells {
+        let kinds: UnsafePointer<UInt8>
+        let offsets: UnsafePointer<UInt32>
+        let bytes: UnsafePointer<UInt8>
+
+        /// The kind of the cell in `row`.
+        @inline(__always)
+        func kind(_ row: Int) -> CellKind { CellKind(rawValue: kinds[row]) ?? .null }
+
+        /// The bytes of the cell in `row`.
+        @inline(__always)
+        func value(_ row: Int) -> UnsafeRawBufferPointer {
+            let start = Int(offsets[row])
+            return UnsafeRawBufferPointer(start: bytes + start, count: Int(offsets[row &+ 1]) &- start)
+        }
     }
 
     /// The number of rows.

@@ -49,7 +49,7 @@ public struct ColumnInference: Sendable {
             latticeType = latticeType.joined(with: .integer)
         case .boolean, .json, .double, .date, .timestamp, .binary, .decimal:
             valueCount += 1
-            latticeType = latticeType.joined(with: Self.typedKinds[kind]!)
+            latticeType = latticeType.joined(with: Self.typedKind(kind))
         }
     }
 
@@ -88,11 +88,24 @@ public struct ColumnInference: Sendable {
     }
 
     /// The type of cells whose kind already says it (typed sources, JSON
-    /// booleans and nested values).
-    static let typedKinds: [CellKind: ColumnType] = [
-        .boolean: .boolean, .json: .json, .double: .number,
-        .date: .date, .timestamp: .timestamp, .binary: .binary, .decimal: .decimal,
-    ]
+    /// booleans and nested values): a switch, not a dictionary, since it
+    /// runs per cell (a dictionary lookup hashes each time).
+    @inline(__always)
+    static func typedKind(_ kind: CellKind) -> ColumnType {
+        switch kind {
+        case .boolean: .boolean
+        case .json: .json
+        case .double: .number
+        case .date: .date
+        case .timestamp: .timestamp
+        case .binary: .binary
+        case .decimal: .decimal
+        case .null: .null
+        case .untyped, .string: .text
+        case .number: .number
+        case .integer: .integer
+        }
+    }
 
     /// Forces a type (a source hint or a stored type) into the result.
     public mutating func widen(to other: ColumnType) {

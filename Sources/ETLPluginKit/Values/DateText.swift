@@ -196,6 +196,7 @@ public enum DateText {
         return seconds * 1_000_000 + Int64(micros)
     }
 
+    @inline(__always)
     private static func digits(_ bytes: UnsafeRawBufferPointer, _ start: Int, _ length: Int) -> Int? {
         guard start + length <= bytes.count else { return nil }
         var value = 0
@@ -208,6 +209,7 @@ public enum DateText {
     }
 
     /// The number of days of `month` in `year` (proleptic Gregorian).
+    @inline(__always)
     public static func daysIn(month: Int, year: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
@@ -218,6 +220,7 @@ public enum DateText {
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
     /// days_from_civil).
+    @inline(__always)
     public static func days(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
