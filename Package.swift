@@ -34,7 +34,7 @@ let plugins = [
     bundledPlugin("csv", folder: "CSV"),
     bundledPlugin("jsonl", folder: "JSONL"),
     bundledPlugin("postgres", folder: "Postgres", dependencies: ["CPostgres"], exclude: ["README.md"]),
-    bundledPlugin("sqlite", folder: "SQLite", dependencies: ["CSQLite"], exclude: ["README.md"]),
+    bundledPlugin("sqlite", folder: "SQLite", dependencies: ["CSQLite", "CLibCrypto"], exclude: ["README.md"]),
 ]
 
 let package = Package(
