@@ -44,6 +44,17 @@ struct SyncCommand: ParsableCommand {
             the extractor must also list every key (airtable: one extra request per \
             100 records, paced like the others).
 
+            History: with --history (replace or upsert, a key per stream, a \
+            warehouse with the history capability: sqlite, postgres) the warehouse \
+            also keeps <table>__history (--history-table, a template with {table}) \
+            with one row per version of each record: _etl_valid_from, \
+            _etl_valid_to (NULL: current), _etl_run_id, _etl_row_hash and \
+            _etl_deleted, written in the load's transaction. An unchanged record \
+            adds no version; a record the source no longer has (replace, or \
+            upsert with --deletions) gets a tombstone. The table as it was at a \
+            moment is one SELECT on the history table (docs/HISTORY.md).
+              etl-host sync airtable sqlite -s base=app... --mode upsert --deletions remove --history
+
             Bad input fails the stream and changes nothing. With --max-bad-rows N, up \
             to N malformed records per stream are set aside in _etl_rejects (their \
             raw text, where they are and why) and the run succeeds.
@@ -103,6 +114,10 @@ struct SyncCommand: ParsableCommand {
     var keepFor: String?
     @Option(name: .customLong("snapshot-dir"), help: ArgumentHelp("Keep snapshots in this existing folder (<folder>/<run id>/) instead of the state folder: a mounted bucket, a NAS (default: $ETL_SNAPSHOT_DIR, else the state folder).", valueName: "folder"))
     var snapshotDir: String?
+    @Flag(help: "Keep the SCD2 history of each table in <table>__history, in the load's transaction (replace or upsert, a key per stream).")
+    var history = false
+    @Option(name: .customLong("history-table"), help: ArgumentHelp("With --history: the history table's name; {table} stands for the table (default {table}__history).", valueName: "name"))
+    var historyTable: String?
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var registryOptions: RegistryOptions
 
@@ -138,6 +153,10 @@ struct SyncCommand: ParsableCommand {
                     throw HostError(.invalidArgument, "--keep-for: \(error)")
                 }
             }
+            if historyTable != nil, !history {
+                throw HostError(.invalidArgument, "--history-table needs --history")
+            }
+            request.history = HistoryOptions(mode: history ? .scd2 : .none, tableTemplate: historyTable)
             request.parallel = runOptions.parallel
             request.retry = RetryPolicy(maxAttempts: runOptions.maxAttempts)
             try RunDriver.execute(options: runOptions, cancellation: cancellation, makeRunner: { log, store, runID, progress in

@@ -59,6 +59,8 @@ public struct SyncRequest: Sendable {
     /// Per stream name: its table name, columns and schema contract (a
     /// pipeline's `sync` step); streams not named load as `etl-host sync` does.
     public var shaping: [String: StreamShaping] = [:]
+    /// SCD2 history of the loaded tables (--history, --history-table).
+    public var history = HistoryOptions()
 
     /// A request.
     public init(
@@ -268,6 +270,7 @@ public final class SyncRunner: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(atPath: request.workDirectory) }
 
         let tables = try plan.tables(for: selected)
+        let historyTables = try request.history.historyTables(streams: selected, tables: tables, primaryKey: request.primaryKey)
         if let warning = plan.parallelWarning { log.write(.warn, plugin: nil, stream: nil, warning) }
         let load = StreamLoad(request: request, source: source, warehouse: warehouse, runID: runID, snapshot: snapshot,
                               observer: observer, cancellation: cancellation, log: log, clock: clock, recorder: recorder)
@@ -287,12 +290,13 @@ public final class SyncRunner: @unchecked Sendable {
             pool.forEach { $0.close() }
         }
         return scheduler.run(selected.count, on: pool) { index, worker in
-            runStream(selected[index], table: tables[index], worker: worker, load: load, scheduler: scheduler)
+            runStream(selected[index], table: tables[index], history: historyTables[index], worker: worker, load: load,
+                      scheduler: scheduler)
         }
     }
 
     /// Runs one stream with the retry policy; never throws (the report says).
-    private func runStream(_ stream: CatalogStream, table: String, worker: StreamWorker, load: StreamLoad,
+    private func runStream(_ stream: CatalogStream, table: String, history: String?, worker: StreamWorker, load: StreamLoad,
                            scheduler: StreamScheduler) -> StreamReport {
         worker.sink.stream = stream.name
         lock.withLock { activeStreams.append(stream.name) }
@@ -302,7 +306,7 @@ public final class SyncRunner: @unchecked Sendable {
         }
         observer?.streamStarted(stream.name)
         let started = clock.now()
-        let outcome = scheduler.attempts(stream: stream.name) { try load.sync(stream, into: table, worker: worker) }
+        let outcome = scheduler.attempts(stream: stream.name) { try load.sync(stream, into: table, history: history, worker: worker) }
         var report: StreamReport
         switch outcome.result {
         case .success(let loaded):
@@ -330,6 +334,7 @@ public final class SyncRunner: @unchecked Sendable {
             log.write(cancelled ? .warn : .error, plugin: nil, stream: stream.name, "\(error)", echo: false)
         }
         report.attempts = outcome.attempts
+        report.historyTable = history
         report.seconds = clock.secondsSince(started)
         observer?.streamFinished(report)
         recorder.streamEnded(report)

@@ -38,6 +38,9 @@ public struct SyncStep: Sendable {
     public var columns: [String: ColumnShaping]
     /// The schema contract (`contract:`), with per-stream overrides.
     public var contract: SchemaContractSettings
+    /// SCD2 history (`history: scd2`, `history_table:`, as `--history` and
+    /// `--history-table`).
+    public var history: HistoryOptions
 
     /// A sync step with the defaults of `etl-host sync`.
     public init(from: ConnectionReference, to: ConnectionReference) {
@@ -56,6 +59,7 @@ public struct SyncStep: Sendable {
         tables = TableNaming()
         columns = [:]
         contract = SchemaContractSettings()
+        history = HistoryOptions()
     }
 }
 
