@@ -153,4 +153,25 @@ struct HistoryTests {
         writer.rollback()
         #expect(try warehouse.tables().filter { $0 == "t" || $0 == "t__history" } == [])
     }
+
+    @Test("a retyped column follows in the history; a view over t_as_of keeps the old function, with a warning")
+    func retypedColumnAndDependentView() throws {
+        let warehouse = try TestWarehouse("hist_retype")
+        let numbers = [ArrowField("id", .int64), ArrowField("v", .int64)]
+        try load(warehouse, [[.int(1), .int(7)]], fields: numbers, run: 1)
+        try warehouse.db.execute("CREATE VIEW \(warehouse.qualified("pinned")) AS SELECT * FROM "
+            + "\(warehouse.qualified("t_as_of"))(now())")
+        let texts = [ArrowField("id", .int64), ArrowField("v", .utf8)]
+        try load(warehouse, [[.int(1), .text("7")], [.int(2), .text("x")]], fields: texts, run: 2)
+        #expect(try warehouse.columns("t__history").prefix(2) == ["id bigint", "v text"])
+        #expect(try warehouse.rows("SELECT id::text, v, _etl_run_id FROM \(warehouse.qualified("t__history")) "
+            + "ORDER BY id, _etl_valid_from") == [["1", "7", "run-1"], ["2", "x", "run-2"]])  // 7 reads the same as text
+        #expect(warehouse.logs.messages.contains { $0.hasPrefix("warn: history \"t__history\" of table \"t\": t_as_of(ts) "
+            + "keeps its old columns: other objects depend on it") }, "\(warehouse.logs.messages)")
+        // Without the view the next load brings the function up to date.
+        try warehouse.db.execute("DROP VIEW \(warehouse.qualified("pinned"))")
+        try load(warehouse, [[.int(1), .text("7")], [.int(2), .text("x")]], fields: texts, run: 3)
+        #expect(try warehouse.rows("SELECT id::text, v FROM \(warehouse.qualified("t_as_of"))(now()) ORDER BY id")
+            == [["1", "7"], ["2", "x"]])
+    }
 }

@@ -173,4 +173,23 @@ struct HistoryTests {
             "\(error)".contains("needs key columns and the replace or upsert mode, not replace without keys")
         }
     }
+
+    @Test("a column whose declared type changes is rebuilt in the history with the table's type")
+    func retypedColumn() throws {
+        let warehouse = try TestWarehouse()
+        let numbers = [ArrowField("id", .int64), ArrowField("v", .int64)]
+        try load(warehouse, [[.int(1), .int(7)]], fields: numbers, run: 1)
+        let texts = [ArrowField("id", .int64), ArrowField("v", .utf8)]
+        try load(warehouse, [[.int(1), .text("7")], [.int(2), .text("12")]], fields: texts, run: 2)
+        let db = try warehouse.database()
+        #expect(try db.rows("SELECT type FROM pragma_table_info('t__history') WHERE name = 'v'") == [[.text("TEXT")]])
+        // Stored as text, as in the table (an INTEGER column would have turned '12' into 12).
+        #expect(try db.rows("SELECT id, v, _etl_run_id FROM t__history ORDER BY id, _etl_valid_from") == [
+            [.integer(1), .text("7"), .text("run-1")], [.integer(1), .text("7"), .text("run-2")],
+            [.integer(2), .text("12"), .text("run-2")],
+        ])
+        // The index of open versions survived the rebuild.
+        #expect(try db.rows("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 't__history'")
+            == [[.integer(1)]])
+    }
 }

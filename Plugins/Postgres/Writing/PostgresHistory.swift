@@ -200,16 +200,36 @@ struct PostgresHistory {
     }
 
     /// `<table>_as_of(ts timestamptz)`: the table's columns as of `ts`,
-    /// dropped and created again so that it follows the columns.
+    /// replaced so that it follows the columns. When the columns changed
+    /// (42P13: a function's result type cannot change in place) it is
+    /// dropped and created again; when objects depend on it (2BP01: a view
+    /// over the function), it is left as it was, with a warning, rather
+    /// than failing the load.
     private func createAsOfFunction(columns: [ColumnInfo]) throws(PostgresError) {
         let function = PGName.qualified(schema, Self.asOfFunction(of: request.table))
         let returns = columns.map { "\(PGName.quoted($0.name)) \($0.declared)" }.joined(separator: ", ")
         let body = "SELECT \(columns.map { "h." + PGName.quoted($0.name) }.joined(separator: ", ")) FROM \(qualified) AS h "
             + "WHERE h.\(PGName.quoted(Self.validFrom)) <= $1 AND (h.\(PGName.quoted(Self.validTo)) IS NULL "
             + "OR h.\(PGName.quoted(Self.validTo)) > $1) AND NOT h.\(PGName.quoted(Self.deleted))"
-        try db.execute("DROP FUNCTION IF EXISTS \(function)(timestamptz)", "\(what): dropping the old as-of function")
-        try db.execute("CREATE FUNCTION \(function)(ts timestamptz) RETURNS TABLE (\(returns)) LANGUAGE sql STABLE AS "
-            + "\(PGName.literal(body))", "\(what): creating the as-of function")
+        let create = "FUNCTION \(function)(ts timestamptz) RETURNS TABLE (\(returns)) LANGUAGE sql STABLE AS "
+            + PGName.literal(body)
+        try db.execute("SAVEPOINT \"_etl_as_of\"", "\(what): a savepoint for the as-of function")
+        do throws(PostgresError) {
+            try db.execute("CREATE OR REPLACE " + create, "\(what): replacing the as-of function")
+        } catch where error.sqlState == "42P13" {
+            try db.execute("ROLLBACK TO SAVEPOINT \"_etl_as_of\"", "\(what): back to the savepoint")
+            do throws(PostgresError) {
+                try db.execute("DROP FUNCTION \(function)(timestamptz)", "\(what): dropping the old as-of function")
+                try db.execute("CREATE " + create, "\(what): creating the as-of function")
+            } catch where error.sqlState == "2BP01" {
+                try db.execute("ROLLBACK TO SAVEPOINT \"_etl_as_of\"; RELEASE SAVEPOINT \"_etl_as_of\"",
+                               "\(what): back to the savepoint")
+                host.log(.warn, "\(what): \(Self.asOfFunction(of: request.table))(ts) keeps its old columns: "
+                    + "other objects depend on it (\(error.message)); drop them and load again to update it")
+                return
+            }
+        }
+        try db.execute("RELEASE SAVEPOINT \"_etl_as_of\"", "\(what): releasing the savepoint")
         try db.execute("COMMENT ON FUNCTION \(function)(timestamptz) IS "
             + "\(PGName.literal("Table \"\(request.table)\" as it was at ts, from its history \"\(history)\" (etl-host)."))",
             "\(what): commenting the as-of function")
