@@ -53,7 +53,7 @@ struct SyncCommand: ParsableCommand {
             adds no version; a record the source no longer has (replace, or \
             upsert with --deletions) gets a tombstone. The table as it was at a \
             moment is one SELECT on the history table (docs/HISTORY.md).
-              etl-host sync airtable sqlite -s base=app... --mode upsert --deletions remove --history
+              etl-host sync csv sqlite -s path=people.csv --primary-key id --history
 
             Bad input fails the stream and changes nothing. With --max-bad-rows N, up \
             to N malformed records per stream are set aside in _etl_rejects (their \

@@ -39,7 +39,7 @@ extension PluginInstance {
     ///     1.3; needs `keyColumns` and replace or upsert); `nil`: none. Its
     ///     commit then needs a `loadInstant`.
     /// - Returns: a writer that ends with exactly one of
-    ///   ``WarehouseWriter/commit(stateKey:stateJSON:runJSON:schemaJSON:)``
+    ///   ``WarehouseWriter/commit(stateKey:stateJSON:runJSON:schemaJSON:loadInstant:)``
     ///   or ``WarehouseWriter/rollback()`` (its deinit rolls back otherwise).
     /// - Throws: `.invalidArgument` when the plugin is not a warehouse or the
     ///   instance is closed; `.operationFailed` with the plugin's message,
@@ -108,7 +108,7 @@ extension PluginInstance {
     }
 
     /// The schema JSON last committed for `table` (see
-    /// ``WarehouseWriter/commit(stateKey:stateJSON:runJSON:schemaJSON:)``),
+    /// ``WarehouseWriter/commit(stateKey:stateJSON:runJSON:schemaJSON:loadInstant:)``),
     /// or `nil` when none was (`ETL_ERR_NOT_FOUND`).
     ///
     /// - Throws: `.operationFailed` with the plugin's message, and with
@@ -160,7 +160,7 @@ extension PluginInstance {
 
 /// One table being written into a warehouse, between
 /// ``PluginInstance/begin(table:schema:mode:keyColumns:runID:)`` and exactly
-/// one of ``commit(stateKey:stateJSON:runJSON:schemaJSON:)`` or
+/// one of ``commit(stateKey:stateJSON:runJSON:schemaJSON:loadInstant:)`` or
 /// ``rollback()``.
 ///
 /// ```swift
