@@ -90,7 +90,8 @@ struct SQLiteHistory {
         let keys = request.keyColumns.map { key in live.column(key)?.name ?? key }
         try prepareTable(columns: columns, keys: keys)
         let flagged = live.column(DeletionMode.flagColumn) != nil
-        try fillCurrent(from: live.name, columns: columns, keys: keys, liveOnly: flagged)
+        try fillCurrent(from: live.name, keys: keys.map { key in ColumnDefinition(name: key, declared: live.column(key)?.declared ?? "") },
+                        columns: columns, liveOnly: flagged)
         let added = try writeVersions(columns: columns, keys: keys, instant: instant)
         try db.execute("DROP TABLE IF EXISTS \(Self.currentTable); DROP TABLE IF EXISTS \(Self.closedTable)",
                        "history \"\(history)\": dropping the temporary tables")
@@ -149,9 +150,13 @@ struct SQLiteHistory {
     // MARK: Versions
 
     /// Fills `current` with the key, row hash and rowid of every live row.
-    private func fillCurrent(from table: String, columns: [ColumnInfo], keys: [String],
+    /// Its key columns are declared with the table's types: with another
+    /// affinity SQLite could not use its primary key to look a key up, and
+    /// finding the gone keys would compare every pair of rows.
+    private func fillCurrent(from table: String, keys keyColumns: [ColumnDefinition], columns: [ColumnInfo],
                              liveOnly flagged: Bool) throws(PluginError) {
         let what = "history \"\(history)\" of table \"\(request.table)\""
+        let keys = keyColumns.map(\.name)
         let keyList = keys.map(SQLName.quoted).joined(separator: ", ")
         let live = flagged ? "\(SQLName.quoted(DeletionMode.flagColumn)) IS NULL" : "1"
         let nullKey = keys.map { "\(SQLName.quoted($0)) IS NULL" }.joined(separator: " OR ")
@@ -163,7 +168,7 @@ struct SQLiteHistory {
         }
         try db.execute("DROP TABLE IF EXISTS \(Self.currentTable); DROP TABLE IF EXISTS \(Self.closedTable)",
                        "\(what): dropping old temporary tables")
-        try db.execute("CREATE TEMP TABLE \"_etl_history_current\" (\(keyList), \"hash\" TEXT NOT NULL, "
+        try db.execute("CREATE TEMP TABLE \"_etl_history_current\" (\(keyColumns.map(\.sql).joined(separator: ", ")), \"hash\" TEXT NOT NULL, "
             + "\"rid\" INTEGER NOT NULL, PRIMARY KEY (\(keyList))) WITHOUT ROWID",
             "\(what): creating the temporary table of current rows")
         let hash = "\"_etl_row_hash\"(\(columns.map { SQLName.quoted($0.name) }.joined(separator: ", ")))"
