@@ -68,12 +68,18 @@ enum SQLiteRowHash {
         }
     }
 
+    /// OpenSSL's MD5, fetched once: `EVP_md5()` makes OpenSSL 3 look the
+    /// algorithm up again on every digest, which cost more than hashing a row.
+    /// Immutable once fetched, and EVP_MD objects may be shared by threads.
+    nonisolated(unsafe) private static let md5 = EVP_MD_fetch(nil, "MD5", nil)
+
     /// MD5 of `bytes` as 32 lowercase hex digits.
     static func hex(md5Of bytes: [UInt8]) -> [UInt8]? {
+        guard let md5 else { return nil }
         var digest = [UInt8](repeating: 0, count: 16)
         var length: UInt32 = 0
         let done = bytes.withUnsafeBytes { input in
-            EVP_Digest(input.baseAddress, input.count, &digest, &length, EVP_md5(), nil)
+            EVP_Digest(input.baseAddress, input.count, &digest, &length, md5, nil)
         }
         guard done == 1, length == 16 else { return nil }
         let digits = Array("0123456789abcdef".utf8)
