@@ -70,6 +70,9 @@ struct PostgresHistory {
             throw PostgresError.internalError("table \"\(table)\": gone at commit")
         }
         let columns = live.columns.filter { !$0.name.hasPrefix(PGName.reservedPrefix) }
+        // The joins below hash every key of the table: with the default
+        // 4 MB they spill to disk in batches. For this transaction only.
+        try db.execute("SET LOCAL work_mem = '64MB'", "\(what): setting work_mem")
         try prepareTable(columns: columns)
         try fillCurrent(columns: columns, liveOnly: live.column(DeletionMode.flagColumn) != nil)
         let counts = try writeVersions(columns: columns, instant: instant)
@@ -115,6 +118,10 @@ struct PostgresHistory {
             throw PostgresError.invalidArgument("\(what): the table exists but has no \"\(required)\" column; "
                 + "it is not a history table (choose another --history-table)")
         }
+        // Fresh statistics (autovacuum may not have seen the last load's
+        // versions yet): without them the planner takes the open versions
+        // for a few thousand rows and looks each key up one by one.
+        try db.execute("ANALYZE \(qualified)", "\(what): analyzing it")
         for column in columns {
             let name = PGName.quoted(column.name)
             if let kept = existing.column(column.name) {
