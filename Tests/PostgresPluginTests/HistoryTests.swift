@@ -174,4 +174,18 @@ struct HistoryTests {
         #expect(try warehouse.rows("SELECT id::text, v FROM \(warehouse.qualified("t_as_of"))(now()) ORDER BY id")
             == [["1", "7"], ["2", "x"]])
     }
+
+    @Test("lineage columns (_etl_run_id, _etl_loaded_at in the table) reach neither the history's columns nor its hash")
+    func lineageColumnsStayOut() throws {
+        let warehouse = try TestWarehouse("hist_lineage")
+        let fields = Self.fields + [ArrowField("_etl_run_id", .utf8), ArrowField("_etl_loaded_at", .timestampMicrosecondsUTC)]
+        try load(warehouse, [[.int(1), .text("a"), .text("lineage-1"), .timestamp(1_000_000)]], fields: fields, run: 1)
+        try load(warehouse, [[.int(1), .text("a"), .text("lineage-2"), .timestamp(2_000_000)]], fields: fields, run: 2)
+        #expect(try warehouse.rows("SELECT id::text, name, _etl_run_id FROM \(warehouse.qualified("t__history"))")
+            == [["1", "a", "run-1"]])
+        #expect(try warehouse.columns("t__history").map { String($0.split(separator: " ")[0]) } == [
+            "id", "name", "_etl_valid_from", "_etl_valid_to", "_etl_run_id", "_etl_row_hash", "_etl_deleted",
+        ])
+        #expect(try warehouse.rows("SELECT id::text FROM \(warehouse.qualified("t_as_of"))(now())") == [["1"]])
+    }
 }

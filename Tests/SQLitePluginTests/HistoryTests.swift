@@ -192,4 +192,17 @@ struct HistoryTests {
         #expect(try db.rows("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 't__history'")
             == [[.integer(1)]])
     }
+
+    @Test("lineage columns (_etl_run_id, _etl_loaded_at in the table) reach neither the history's columns nor its hash")
+    func lineageColumnsStayOut() throws {
+        let warehouse = try TestWarehouse()
+        let fields = Self.fields + [ArrowField("_etl_run_id", .utf8), ArrowField("_etl_loaded_at", .timestampMicrosecondsUTC)]
+        try load(warehouse, [[.int(1), .text("a"), .text("lineage-1"), .timestamp(1_000_000)]], fields: fields, run: 1)
+        try load(warehouse, [[.int(1), .text("a"), .text("lineage-2"), .timestamp(2_000_000)]], fields: fields, run: 2)
+        let db = try warehouse.database()
+        #expect(try db.rows("SELECT id, name, _etl_run_id FROM t__history") == [[.integer(1), .text("a"), .text("run-1")]])
+        #expect(try db.rows("SELECT name FROM pragma_table_info('t__history') ORDER BY cid") == [
+            "id", "name", "_etl_valid_from", "_etl_valid_to", "_etl_run_id", "_etl_row_hash", "_etl_deleted",
+        ].map { [.text($0)] })
+    }
 }
