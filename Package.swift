@@ -36,7 +36,7 @@ let plugins = [
     bundledPlugin("postgres", folder: "Postgres", dependencies: ["CPostgres", "ETLPostgresShared"], exclude: ["README.md"]),
     // The `postgres` extractor (registry name `postgres`, kind extractor; its library is named apart from the warehouse's).
     bundledPlugin("postgres_source", folder: "PostgresSource", dependencies: ["CPostgres", "ETLPostgresShared"], exclude: ["README.md"]),
-    bundledPlugin("sqlite", folder: "SQLite", dependencies: ["CSQLite"], exclude: ["README.md"]),
+    bundledPlugin("sqlite", folder: "SQLite", dependencies: ["CSQLite", "CLibCrypto"], exclude: ["README.md"]),
 ]
 
 let package = Package(

@@ -29,7 +29,7 @@ final class PostgresWarehouse: Warehouse {
             + "state in the same transaction",
         configSchema: PostgresConfig.schema,
         capabilities: [.modeReplace, .modeAppend, .modeUpsert, .transactionalState, .parallelStreams, .deletions,
-                       .sqlExecute, .sqlQuery])
+                       .sqlExecute, .sqlQuery, .history])
 
     private let config: PostgresConfig
     private let host: HostContext

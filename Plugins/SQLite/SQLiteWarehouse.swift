@@ -27,7 +27,7 @@ final class SQLiteWarehouse: Warehouse {
         description: "SQLite database file: replace (atomic swap), append and upsert, with state in the same "
             + "transaction",
         configSchema: SQLiteConfig.schema,
-        capabilities: [.modeReplace, .modeAppend, .modeUpsert, .transactionalState, .deletions, .parallelStreams,
+        capabilities: [.modeReplace, .modeAppend, .modeUpsert, .transactionalState, .deletions, .parallelStreams, .history,
                        .sqlExecute, .sqlQuery])
 
     private let config: SQLiteConfig

@@ -18,6 +18,12 @@ struct ReplayCommand: ParsableCommand {
             The extractor's checkpoint of that run is committed with the data, so an \
             incremental sync after a replay continues from that point.
 
+            A run that kept history (--history) feeds the history again, at the \
+            replay's own instant: what the replayed load changes in the table is a \
+            new version now (an unchanged record adds none); earlier versions are \
+            never rewritten. Into a warehouse that cannot keep history the tables \
+            are loaded and a warning says the history is not.
+
             By default the run's own warehouse and destination config are used, \
             from any folder: relative paths in that config (path=warehouse.db) \
             mean the folder the run ran in, as recorded. Name another warehouse \
@@ -73,9 +79,16 @@ struct ReplayCommand: ParsableCommand {
             request.retry = RetryPolicy(maxAttempts: runOptions.maxAttempts)
             request.pipeline = runOptions.pipeline ?? original.pipeline
             request.allowEmpty = allowEmpty
+            let history = HistoryOptions.recorded(in: original)
+            var notices = shadowing
+            if history.isEnabled, !warehousePlugin.descriptor.has(.history) {
+                notices.append("run \(original.id) kept history, but warehouse '\(warehouseName)' cannot (no history capability): the tables are replayed without it")
+            } else {
+                request.history = history
+            }
             request.recordedDestinationConfig = resolver.recordable(settings: dest, file: recorded)
             try RunDriver.execute(options: runOptions, cancellation: cancellation, makeRunner: { log, store, runID, progress in
-                for notice in shadowing { log.write(.warn, plugin: nil, stream: nil, notice) }
+                for notice in notices { log.write(.warn, plugin: nil, stream: nil, notice) }
                 return try SyncRunner(request: request, source: .snapshot(snapshot), warehouse: warehousePlugin, runID: runID,
                                log: log, store: store, observer: progress, cancellation: cancellation)
             }, secrets: resolver.secretValues(destinationConfig))

@@ -45,6 +45,17 @@ struct SyncCommand: ParsableCommand {
             the extractor must also list every key (airtable: one extra request per \
             100 records, paced like the others).
 
+            History: with --history (replace or upsert, a key per stream, a \
+            warehouse with the history capability: sqlite, postgres) the warehouse \
+            also keeps <table>__history (--history-table, a template with {table}) \
+            with one row per version of each record: _etl_valid_from, \
+            _etl_valid_to (NULL: current), _etl_run_id, _etl_row_hash and \
+            _etl_deleted, written in the load's transaction. An unchanged record \
+            adds no version; a record the source no longer has (replace, or \
+            upsert with --deletions) gets a tombstone. The table as it was at a \
+            moment is one SELECT on the history table (docs/HISTORY.md).
+              etl-host sync csv sqlite -s path=people.csv --primary-key id --history
+
             Bad input fails the stream and changes nothing. With --max-bad-rows N, up \
             to N malformed records per stream are set aside in _etl_rejects (their \
             raw text, where they are and why) and the run succeeds.
@@ -107,6 +118,10 @@ struct SyncCommand: ParsableCommand {
     var snapshotDir: String?
     @Flag(help: "Add _etl_run_id (this run's id) and _etl_loaded_at (its start, UTC) to every row loaded (docs/HISTORY.md).")
     var lineage = false
+    @Flag(help: "Keep the SCD2 history of each table in <table>__history, in the load's transaction (replace or upsert, a key per stream).")
+    var history = false
+    @Option(name: .customLong("history-table"), help: ArgumentHelp("With --history: the history table's name; {table} stands for the table (default {table}__history).", valueName: "name"))
+    var historyTable: String?
     @OptionGroup var runOptions: RunOptions
     @OptionGroup var registryOptions: RegistryOptions
 
@@ -143,6 +158,10 @@ struct SyncCommand: ParsableCommand {
                     throw HostError(.invalidArgument, "--keep-for: \(error)")
                 }
             }
+            if historyTable != nil, !history {
+                throw HostError(.invalidArgument, "--history-table needs --history")
+            }
+            request.history = HistoryOptions(mode: history ? .scd2 : .none, tableTemplate: historyTable)
             request.parallel = runOptions.parallel
             request.retry = RetryPolicy(maxAttempts: runOptions.maxAttempts)
             try RunDriver.execute(options: runOptions, cancellation: cancellation, makeRunner: { log, store, runID, progress in

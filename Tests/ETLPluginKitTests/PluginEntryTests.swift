@@ -243,7 +243,7 @@ struct PluginEntryTests {
     func descriptor() throws {
         let plugin = try initializeNumbers()
         #expect(plugin.struct_size == UInt32(MemoryLayout<etl_plugin>.size))
-        #expect(plugin.abi_version == 0x0001_0002)
+        #expect(plugin.abi_version == 0x0001_0003)
         #expect(plugin.kind == Int32(ETL_KIND_EXTRACTOR.rawValue))
         #expect(String(cString: plugin.name) == "numbers")
         #expect(String(cString: plugin.version) == "2.1.0")
@@ -269,10 +269,10 @@ struct PluginEntryTests {
         let status = PluginEntry.initialize(hostABI: ETLABI.makeVersion(major: 2, minor: 0), host: nil,
                                             out: &plugin, error: &error, extractor: NumbersExtractor.self)
         #expect(status == Int32(ETL_ERR_ABI_MISMATCH.rawValue))
-        #expect(plugin.abi_version == 0x0001_0002)
+        #expect(plugin.abi_version == 0x0001_0003)
         #expect(plugin.name == nil)
         #expect(PluginError(taking: &error, status: status).message
-            == "plugin \"numbers\" was built for etl ABI 1.2 but the host speaks ABI 2.0; rebuild the plugin "
+            == "plugin \"numbers\" was built for etl ABI 1.3 but the host speaks ABI 2.0; rebuild the plugin "
                 + "against the host's etl_plugin.h or use a host of ABI 1.x")
     }
 
@@ -284,7 +284,7 @@ struct PluginEntryTests {
             PluginEntry.initialize(hostABI: ETLABI.makeVersion(major: 1, minor: 7), host: nil, out: &plugin,
                                    error: error, extractor: NumbersExtractor.self)
         }
-        #expect(plugin.abi_version == 0x0001_0002)
+        #expect(plugin.abi_version == 0x0001_0003)
     }
 
     @Test("no more than the host's struct_size is written, and struct_size tells what was filled")
@@ -444,7 +444,7 @@ struct PluginEntryTests {
                         var request = etl_table_request(
                             struct_size: UInt32(MemoryLayout<etl_table_request>.size), table: name, schema: schemaPointer,
                             mode: mode.rawValue, key_column_count: Int32(keys.count),
-                            key_columns: keyPointers.baseAddress, run_id: run, deletions: 0)
+                            key_columns: keyPointers.baseAddress, run_id: run, deletions: 0, history_table: nil)
                         return plugin.warehouse.pointee.begin(instance, &request, &writer, error)
                     }
                 }
@@ -494,7 +494,7 @@ struct PluginEntryTests {
                         #"{"columns":[{"name":"n","type":"integer"}]}"#.withCString { schema in
                             var request = etl_commit_request(
                                 struct_size: UInt32(MemoryLayout<etl_commit_request>.size), state_key: key,
-                                state_json: state, run_json: run, schema_json: schema)
+                                state_json: state, run_json: run, schema_json: schema, load_instant: nil)
                             return ops.commit(writer, &request, error)
                         }
                     }
@@ -540,7 +540,7 @@ struct PluginEntryTests {
                         // schema_json is set in memory, but the declared size ends before it.
                         var request = etl_commit_request(
                             struct_size: UInt32(MemoryLayout<etl_commit_request>.offset(of: \.schema_json)!),
-                            state_key: key, state_json: state, run_json: nil, schema_json: schema)
+                            state_key: key, state_json: state, run_json: nil, schema_json: schema, load_instant: nil)
                         return ops.commit(writer, &request, error)
                     }
                 }

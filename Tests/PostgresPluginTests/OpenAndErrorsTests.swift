@@ -21,7 +21,7 @@ struct OpenAndErrorsTests {
         #expect(plugin.descriptor.name == "postgres")
         #expect(plugin.descriptor.kind == .warehouse)
         #expect(plugin.descriptor.capabilities == ["parallel_streams", "replace", "append", "upsert", "transactional_state", "deletions",
-                                                  "sql_execute", "sql_query"])
+                                                  "sql_execute", "sql_query", "history"])
         let schema = try JSONSerialization.jsonObject(with: Data(plugin.descriptor.configSchema.utf8)) as? [String: Any]
         #expect(schema?["additionalProperties"] as? Bool == false)
         let properties = schema?["properties"] as? [String: [String: Any]]

@@ -104,6 +104,9 @@ final class PostgresTableWriter: TableWriter {
                       identifierLimit: Int, stagingName: String, temporaryName: String,
                       onEnd: @escaping () -> Void) throws(PostgresError) -> PostgresTableWriter {
         try validate(request, schema: config.schema, limit: identifierLimit)
+        if let history = request.historyTable {
+            try PostgresHistory.validate(history, of: request.table, limit: identifierLimit)
+        }
         let table = request.table
         let what = "table \"\(table)\""
         // A connection an earlier load or read lost (the server restarted,
@@ -302,6 +305,10 @@ final class PostgresTableWriter: TableWriter {
                     try TableBuilder(db: db, host: host, schema: schema, table: table)
                         .ensureKeyIndex(on: info, keys: request.keyColumns, index: skippedIndex)
                 }
+            }
+            if let history = request.historyTable {
+                try PostgresHistory(db: db, host: host, request: request, schema: schema, history: history)
+                    .apply(at: commit.loadInstant)
             }
             try Bookkeeping.write(commit, for: request, schema: schema, in: db)
             try db.execute("COMMIT", "table \"\(table)\": COMMIT")

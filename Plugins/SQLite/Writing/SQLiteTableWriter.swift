@@ -196,6 +196,9 @@ final class SQLiteTableWriter: TableWriter {
                 host.log(.info, "table \"\(table)\": \(request.deletions == .remove ? "removed" : "flagged") "
                     + "\(changed) row\(changed == 1 ? "" : "s") no longer at the source")
             }
+            if let history = request.historyTable {
+                try SQLiteHistory(db: db, host: host, request: request, history: history).apply(at: commit.loadInstant)
+            }
             try Bookkeeping.write(commit, for: request, in: db)
             try db.execute("COMMIT", "table \"\(table)\": COMMIT")
         } catch {
@@ -373,6 +376,7 @@ final class SQLiteTableWriter: TableWriter {
     private static func validate(_ request: TableRequest) throws(PluginError) {
         let table = request.table
         guard !table.isEmpty else { throw PluginError.invalidArgument("the table name is empty") }
+        if let history = request.historyTable { try SQLiteHistory.validate(history, of: table) }
         let key = SQLName.key(table)
         // The host's rejects table is the one _etl_ table loaded through begin().
         guard !key.hasPrefix(SQLName.reservedPrefix) || key == "_etl_rejects" else {

@@ -113,7 +113,7 @@ extern "C" {
 /** Major version of this header. A different major is incompatible. */
 #define ETL_ABI_VERSION_MAJOR 1
 /** Minor version of this header. Minors only append fields. */
-#define ETL_ABI_VERSION_MINOR 2
+#define ETL_ABI_VERSION_MINOR 3
 /** Builds a version number from its parts: (major << 16) | minor. */
 #define ETL_ABI_MAKE_VERSION(major, minor) \
   ((uint32_t)(((uint32_t)(major) << 16) | ((uint32_t)(minor)&0xFFFFu)))
@@ -132,7 +132,11 @@ enum etl_abi_version {
    *  (etl_extractor_ops.stream_error), error detail (etl_plugin.error_detail,
    *  etl_error_detail), the named stream errno values (ETL_STREAM_ERR_*) and
    *  SQL in warehouses (etl_warehouse_ops.execute and query). */
-  ETL_ABI_VERSION_1_2 = 0x00010002
+  ETL_ABI_VERSION_1_2 = 0x00010002,
+  /** ABI 1.3: SCD2 history kept by the warehouse (ETL_CAP_HISTORY,
+   *  etl_table_request.history_table, etl_commit_request.load_instant; see
+   *  HISTORY below). */
+  ETL_ABI_VERSION_1_3 = 0x00010003
 };
 /** The major part of a version number. */
 #define ETL_ABI_MAJOR(version) ((uint32_t)(version) >> 16)
@@ -590,7 +594,11 @@ enum etl_capability {
   /** Warehouse (since 1.2): implements etl_warehouse_ops.execute. */
   ETL_CAP_SQL_EXECUTE = 1u << 13,
   /** Warehouse (since 1.2): implements etl_warehouse_ops.query. */
-  ETL_CAP_SQL_QUERY = 1u << 14
+  ETL_CAP_SQL_QUERY = 1u << 14,
+  /** Warehouse (since 1.3): keeps SCD2 history when begin() is given
+   *  etl_table_request.history_table (see HISTORY). The host sends a history
+   *  table only to a warehouse with this bit. */
+  ETL_CAP_HISTORY = 1u << 15
 };
 
 /** An open connection to a source or destination. Defined by the plugin;
@@ -881,12 +889,71 @@ typedef struct etl_table_request {
    * must fail with ETL_ERR_INVALID_ARGUMENT (and delete nothing).
    */
   int32_t deletions;
+
+  /**
+   * Since 1.3 (read it only when ETL_HAS_FIELD(request, etl_table_request,
+   * history_table)). The name of the table in which to keep the SCD2
+   * history of `table` (see HISTORY), already resolved by the host
+   * (default "<table>__history"); NULL: no history. Borrowed. The host sets
+   * it only for warehouses with ETL_CAP_HISTORY, only with a non-empty
+   * key_columns and only with ETL_MODE_REPLACE or ETL_MODE_UPSERT; a
+   * warehouse given one otherwise fails begin() with
+   * ETL_ERR_INVALID_ARGUMENT.
+   */
+  const char* history_table;
 } etl_table_request;
 
 /** The size of etl_table_request in ABI 1.0. */
 #define ETL_TABLE_REQUEST_SIZE_1_0 (offsetof(etl_table_request, run_id) + sizeof(void*))
 /** The size of etl_table_request in ABI 1.1 and 1.2 (through deletions). */
 #define ETL_TABLE_REQUEST_SIZE_1_1 (offsetof(etl_table_request, deletions) + sizeof(int32_t))
+/** The size of etl_table_request in ABI 1.3 (through history_table). */
+#define ETL_TABLE_REQUEST_SIZE_1_3 (offsetof(etl_table_request, history_table) + sizeof(void*))
+
+/*
+ * HISTORY (since 1.3): a warehouse with ETL_CAP_HISTORY keeps, for a table T
+ * loaded with etl_table_request.history_table = H, an SCD2 history table H
+ * in the SAME transaction as T's data (a rollback or a failed commit leaves
+ * H exactly as it was):
+ *
+ *   - H's columns: every column of T whose name does not start with "_etl_"
+ *     (same names, same warehouse types), then "_etl_valid_from" (an
+ *     instant: timestamptz NOT NULL in PostgreSQL, in SQLite TEXT in ISO
+ *     8601 UTC with exactly three fraction digits, so that text order is
+ *     time order), "_etl_valid_to" (same type; NULL: the current version),
+ *     "_etl_run_id" (text: etl_table_request.run_id), "_etl_row_hash" (text,
+ *     lowercase hex, over the non-"_etl_" columns, computed by the
+ *     warehouse in a stable, type-tagged way: NULL, '' and 0 differ) and
+ *     "_etl_deleted" (boolean NOT NULL; SQLite INTEGER 0/1).
+ *   - One row per version of a record, the record being identified by
+ *     key_columns. At commit(), with I = etl_commit_request.load_instant,
+ *     T's final content is compared with H's open versions (valid_to NULL):
+ *       * a key whose row hash equals its open version's adds nothing;
+ *       * a new key, a changed key, or a key whose open version is a
+ *         tombstone: the open version (if any) gets valid_to = I, and a
+ *         version with valid_from = I, valid_to NULL is added;
+ *       * a key that is gone gets its open version closed (valid_to = I)
+ *         and a tombstone added (its last values, "_etl_deleted" true,
+ *         valid_from = I, valid_to NULL). Gone means: ETL_MODE_REPLACE,
+ *         absent from the new table; ETL_MODE_UPSERT with
+ *         ETL_DELETIONS_REMOVE, removed; with ETL_DELETIONS_FLAG, its
+ *         "_etl_deleted_at" is set. An upsert without deletions never
+ *         removes a key, so it never adds a tombstone.
+ *   - The warehouse upserts (table_name = T, history_table = H) into
+ *     "_etl_history_tables"(table_name TEXT PRIMARY KEY, history_table TEXT
+ *     NOT NULL) in the same transaction, so that a reader finds every
+ *     history table with `SELECT table_name, history_table FROM
+ *     _etl_history_tables`.
+ *   - Schema changes: a column added to T is added to H too (NULL in the
+ *     older versions). Since the hash covers every non-"_etl_" column, every
+ *     record then gets a new version at that load; the same holds when a
+ *     column is widened in a way that changes the stored values.
+ *   - T as it was at instant X is
+ *       SELECT <non-_etl_ columns> FROM H WHERE "_etl_valid_from" <= 'X'
+ *       AND ("_etl_valid_to" IS NULL OR "_etl_valid_to" > 'X')
+ *       AND NOT "_etl_deleted"
+ *     with X spelled 2026-12-06T09:00:00.000Z.
+ */
 
 /** Arguments of commit(). Allocated by the host; borrowed by the plugin. */
 typedef struct etl_commit_request {
@@ -905,7 +972,24 @@ typedef struct etl_commit_request {
    *  transaction so that the next run reuses it (see schema_get); NULL
    *  leaves the stored schema unchanged. */
   const char* schema_json;
+
+  /**
+   * Since 1.3 (read it only when ETL_HAS_FIELD(request, etl_commit_request,
+   * load_instant)). The instant of this load, ISO 8601 UTC with exactly
+   * three fraction digits ("2026-12-06T09:00:00.000Z"), read from the
+   * host's clock just before commit(). Borrowed. Set whenever begin() was
+   * given a history_table: it is the "_etl_valid_from" of the versions the
+   * commit adds and the "_etl_valid_to" of those it closes (see HISTORY).
+   * A commit of a load with a history table and no load_instant fails with
+   * ETL_ERR_INVALID_ARGUMENT and changes nothing. NULL otherwise.
+   */
+  const char* load_instant;
 } etl_commit_request;
+
+/** The size of etl_commit_request in ABI 1.0 to 1.2 (through schema_json). */
+#define ETL_COMMIT_REQUEST_SIZE_1_0 (offsetof(etl_commit_request, schema_json) + sizeof(void*))
+/** The size of etl_commit_request in ABI 1.3 (through load_instant). */
+#define ETL_COMMIT_REQUEST_SIZE_1_3 (offsetof(etl_commit_request, load_instant) + sizeof(void*))
 
 /**
  * Since 1.2. The outcome of etl_warehouse_ops.execute. The HOST allocates

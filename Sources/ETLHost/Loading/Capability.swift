@@ -25,6 +25,8 @@ public enum Capability: String, Sendable, CaseIterable {
     case sqlExecute = "sql_execute"
     /// `ETL_CAP_SQL_QUERY` (ABI 1.2).
     case sqlQuery = "sql_query"
+    /// `ETL_CAP_HISTORY` (ABI 1.3): the warehouse keeps SCD2 history.
+    case history
 
     /// The capability a warehouse must declare to load in `mode`.
     public init(_ mode: WriteMode) {

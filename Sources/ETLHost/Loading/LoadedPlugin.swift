@@ -54,8 +54,12 @@ public final class LoadedPlugin: @unchecked Sendable {
 
         // The SQL capability bits came with ABI 1.2; before it, they were
         // unknown bits, which the header says are ignored.
+        // So did the history bit with ABI 1.3: a plugin built before it
+        // cannot have meant it, and is never sent a history table.
         let sqlBits = UInt64(ETL_CAP_SQL_EXECUTE.rawValue | ETL_CAP_SQL_QUERY.rawValue)
-        let capabilities = raw.abi_version & 0xFFFF >= 2 ? raw.capabilities : raw.capabilities & ~sqlBits
+        let historyBit = UInt64(ETL_CAP_HISTORY.rawValue)
+        var capabilities = raw.abi_version & 0xFFFF >= 2 ? raw.capabilities : raw.capabilities & ~sqlBits
+        if raw.abi_version & 0xFFFF < 3 { capabilities &= ~historyBit }
         let kind: PluginKind
         var optional: [String] = []
         if raw.check != nil { optional.append("check") }

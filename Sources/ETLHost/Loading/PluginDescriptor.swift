@@ -36,6 +36,7 @@ public enum PluginCapabilities {
         (UInt64(ETL_CAP_DELETIONS.rawValue), "deletions"),
         (UInt64(ETL_CAP_SQL_EXECUTE.rawValue), "sql_execute"),
         (UInt64(ETL_CAP_SQL_QUERY.rawValue), "sql_query"),
+        (UInt64(ETL_CAP_HISTORY.rawValue), "history"),
     ]
 
     /// The names of the bits set in `mask`; unknown bits are skipped.

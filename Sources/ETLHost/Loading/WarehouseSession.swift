@@ -34,14 +34,19 @@ extension PluginInstance {
     ///   - deletions: with ``WriteMode/upsert``, what to do with rows whose
     ///     key the source no longer has (warehouses with the `deletions`
     ///     capability, ABI 1.1); see ``WarehouseWriter/writePresentKeys(_:)``.
+    ///   - historyTable: the table in which the warehouse keeps the SCD2
+    ///     history of `table` (warehouses with the `history` capability, ABI
+    ///     1.3; needs `keyColumns` and replace or upsert); `nil`: none. Its
+    ///     commit then needs a `loadInstant`.
     /// - Returns: a writer that ends with exactly one of
-    ///   ``WarehouseWriter/commit(stateKey:stateJSON:runJSON:schemaJSON:)``
+    ///   ``WarehouseWriter/commit(stateKey:stateJSON:runJSON:schemaJSON:loadInstant:)``
     ///   or ``WarehouseWriter/rollback()`` (its deinit rolls back otherwise).
     /// - Throws: `.invalidArgument` when the plugin is not a warehouse or the
     ///   instance is closed; `.operationFailed` with the plugin's message,
     ///   status and retryability when begin fails.
     public func begin(table: String, schema: ArrowBatchSchema, mode: WriteMode, keyColumns: [String] = [],
-                      runID: String, deletions: DeletionMode = .keep) throws -> WarehouseWriter {
+                      runID: String, deletions: DeletionMode = .keep,
+                      historyTable: String? = nil) throws -> WarehouseWriter {
         let ops = try plugin.warehouse()
         let handle = try usableHandle(for: "begin of table '\(table)'")
         let cSchema = UnsafeMutablePointer<ArrowSchema>.allocate(capacity: 1)
@@ -55,6 +60,7 @@ extension PluginInstance {
         var writer: OpaquePointer?
         try table.withCString { name in
             try runID.withCString { run in
+              try withOptionalCString(historyTable) { history in
                 try cKeys.withUnsafeBufferPointer { keys in
                     var request = etl_table_request()
                     request.struct_size = UInt32(MemoryLayout<etl_table_request>.size)
@@ -65,10 +71,12 @@ extension PluginInstance {
                     request.key_columns = keys.isEmpty ? nil : keys.baseAddress
                     request.run_id = run
                     request.deletions = deletions.rawValue
+                    request.history_table = history
                     try plugin.callWarehouse("begin \(mode) of table '\(table)'", table: table) { error in
                         ops.begin!(handle, &request, &writer, error)
                     }
                 }
+              }
             }
         }
         guard let writer else {
@@ -100,7 +108,7 @@ extension PluginInstance {
     }
 
     /// The schema JSON last committed for `table` (see
-    /// ``WarehouseWriter/commit(stateKey:stateJSON:runJSON:schemaJSON:)``),
+    /// ``WarehouseWriter/commit(stateKey:stateJSON:runJSON:schemaJSON:loadInstant:)``),
     /// or `nil` when none was (`ETL_ERR_NOT_FOUND`).
     ///
     /// - Throws: `.operationFailed` with the plugin's message, and with
@@ -152,7 +160,7 @@ extension PluginInstance {
 
 /// One table being written into a warehouse, between
 /// ``PluginInstance/begin(table:schema:mode:keyColumns:runID:)`` and exactly
-/// one of ``commit(stateKey:stateJSON:runJSON:schemaJSON:)`` or
+/// one of ``commit(stateKey:stateJSON:runJSON:schemaJSON:loadInstant:)`` or
 /// ``rollback()``.
 ///
 /// ```swift
@@ -306,11 +314,15 @@ public final class WarehouseWriter: @unchecked Sendable {
     ///   - runJSON: the run record, a JSON object.
     ///   - schemaJSON: the table's resolved schema, a JSON object; `nil` keeps
     ///     the stored one. Read it back with ``PluginInstance/schemaGet(table:)``.
+    ///   - loadInstant: the load's instant (ISO 8601 UTC with milliseconds),
+    ///     for a load begun with a history table (ABI 1.3): the valid-from of
+    ///     the versions the commit adds.
     /// - Throws: `.operationFailed` with the plugin's message; nothing is
     ///   visible then and the writer is still open: call ``rollback()``.
     public func commit(stateKey: String? = nil, stateJSON: String? = nil, runJSON: String? = nil,
-                       schemaJSON: String? = nil) throws {
+                       schemaJSON: String? = nil, loadInstant: String? = nil) throws {
         guard let handle else { throw finished("commit") }
+        try withOptionalCString(loadInstant) { instant in
         try withOptionalCString(stateKey) { key in
             try withOptionalCString(stateJSON) { state in
                 try withOptionalCString(runJSON) { run in
@@ -321,12 +333,14 @@ public final class WarehouseWriter: @unchecked Sendable {
                         request.state_json = state
                         request.run_json = run
                         request.schema_json = schema
+                        request.load_instant = instant
                         try instance.plugin.callWarehouse("commit of table '\(table)'", table: table) { error in
                             ops.commit!(handle, &request, error)
                         }
                     }
                 }
             }
+        }
         }
         self.handle = nil
     }

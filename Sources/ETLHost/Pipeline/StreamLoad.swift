@@ -50,8 +50,9 @@ struct StreamLoad: @unchecked Sendable {
         }
     }
 
-    /// Loads `stream` into `table` with `worker`'s instances (one attempt).
-    func sync(_ stream: CatalogStream, into table: String, worker: StreamWorker) throws -> StreamReport {
+    /// Loads `stream` into `table` with `worker`'s instances (one attempt),
+    /// keeping its SCD2 history in `history` when given.
+    func sync(_ stream: CatalogStream, into table: String, history: String? = nil, worker: StreamWorker) throws -> StreamReport {
         let startedAt = clock.timestamp()
         let destination = worker.destination
         let stateKey = "\(extractorName)/\(stream.name)"
@@ -153,11 +154,13 @@ struct StreamLoad: @unchecked Sendable {
                                 error: skipReason, committed: false)
         }
         let keys = try resolver.upsertKeys(stream: stream.name, streamKey: stream.primaryKey ?? [], schema: resolution.schema)
+            .orHistoryKeys(history, request: request, stream: stream, schema: resolution.schema)
 
         // Pass 2: convert and load, then commit everything at once.
         try cancellation.check("loading stream '\(stream.name)'")
         let lineage = try recorder.current.lineage.map { try LineageColumns($0, adding: resolution.schema, stream: stream.name) }
-        let writer = try destination.begin(table: table, schema: lineage?.schema ?? resolution.schema.arrowSchema, mode: request.mode, keyColumns: keys, runID: runID, deletions: request.deletions)
+        let writer = try destination.begin(table: table, schema: lineage?.schema ?? resolution.schema.arrowSchema, mode: request.mode, keyColumns: keys, runID: runID, deletions: request.deletions,
+                                        historyTable: history)
         CrashPoint.reach("begun")
         var written = 0
         // What --max-bad-rows leaves after the extractor's rejects goes to
@@ -206,7 +209,7 @@ struct StreamLoad: @unchecked Sendable {
             CrashPoint.reach("committing")
             try cancellation.check("committing stream '\(stream.name)'")
             try writer.commit(stateKey: state == nil ? nil : stateKey, stateJSON: state, runJSON: ConfigResolver.json(run),
-                              schemaJSON: resolution.schema.json())
+                              schemaJSON: resolution.schema.json(), loadInstant: history == nil ? nil : clock.timestamp())
             committed = true
             CrashPoint.reach("committed")
         } catch {

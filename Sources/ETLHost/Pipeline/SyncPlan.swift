@@ -18,6 +18,7 @@ struct SyncPlan {
     init(request: SyncRequest, extractor: PluginDescriptor?, warehouse: PluginDescriptor) throws {
         try SyncOptionsCheck.check(mode: request.mode, incremental: request.incremental, deletions: request.deletions,
                                    extractor: extractor, warehouse: warehouse)
+        try request.history.check(mode: request.mode, warehouse: warehouse)
         guard request.parallel >= 1 else { throw HostError(.invalidArgument, "--parallel must be 1 or more") }
         self.request = request
         self.extractor = extractor

@@ -62,6 +62,8 @@ public struct SyncRequest: Sendable {
     /// Add `_etl_run_id` and `_etl_loaded_at` to every row (--lineage);
     /// see ``LineageColumns``.
     public var lineage: LineageRequest = .off
+    /// SCD2 history of the loaded tables (--history, --history-table).
+    public var history = HistoryOptions()
 
     /// A request.
     public init(
@@ -273,6 +275,7 @@ public final class SyncRunner: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(atPath: request.workDirectory) }
 
         let tables = try plan.tables(for: selected)
+        let historyTables = try request.history.historyTables(streams: selected, tables: tables, primaryKey: request.primaryKey)
         if let warning = plan.parallelWarning { log.write(.warn, plugin: nil, stream: nil, warning) }
         let load = StreamLoad(request: request, source: source, warehouse: warehouse, runID: runID, snapshot: snapshot,
                               observer: observer, cancellation: cancellation, log: log, clock: clock, recorder: recorder)
@@ -292,12 +295,13 @@ public final class SyncRunner: @unchecked Sendable {
             pool.forEach { $0.close() }
         }
         return scheduler.run(selected.count, on: pool) { index, worker in
-            runStream(selected[index], table: tables[index], worker: worker, load: load, scheduler: scheduler)
+            runStream(selected[index], table: tables[index], history: historyTables[index], worker: worker, load: load,
+                      scheduler: scheduler)
         }
     }
 
     /// Runs one stream with the retry policy; never throws (the report says).
-    private func runStream(_ stream: CatalogStream, table: String, worker: StreamWorker, load: StreamLoad,
+    private func runStream(_ stream: CatalogStream, table: String, history: String?, worker: StreamWorker, load: StreamLoad,
                            scheduler: StreamScheduler) -> StreamReport {
         worker.sink.stream = stream.name
         lock.withLock { activeStreams.append(stream.name) }
@@ -307,7 +311,7 @@ public final class SyncRunner: @unchecked Sendable {
         }
         observer?.streamStarted(stream.name)
         let started = clock.now()
-        let outcome = scheduler.attempts(stream: stream.name) { try load.sync(stream, into: table, worker: worker) }
+        let outcome = scheduler.attempts(stream: stream.name) { try load.sync(stream, into: table, history: history, worker: worker) }
         var report: StreamReport
         switch outcome.result {
         case .success(let loaded):
@@ -335,6 +339,7 @@ public final class SyncRunner: @unchecked Sendable {
             log.write(cancelled ? .warn : .error, plugin: nil, stream: stream.name, "\(error)", echo: false)
         }
         report.attempts = outcome.attempts
+        report.historyTable = history
         report.seconds = clock.secondsSince(started)
         observer?.streamFinished(report)
         recorder.streamEnded(report)

@@ -55,6 +55,9 @@ public struct StreamReport: Codable, Sendable, Equatable {
     /// codes) when the stream failed with a ``HostError``; nil (and absent
     /// from JSON) otherwise and in records written before this field.
     public var errorDetail: ErrorDetail?
+    /// The table that keeps the SCD2 history of ``table`` (`--history`);
+    /// nil (and absent from JSON) without history.
+    public var historyTable: String?
 
     enum CodingKeys: String, CodingKey {
         case stream, table, status, error, seconds, attempts, committed
@@ -65,6 +68,7 @@ public struct StreamReport: Codable, Sendable, Equatable {
         case newColumns = "new_columns"
         case widenedColumns = "widened_columns"
         case discardedColumns = "discarded_columns"
+        case historyTable = "history_table"
     }
 }
 

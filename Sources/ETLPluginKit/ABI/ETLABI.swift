@@ -5,7 +5,7 @@
 /// with the same major both sides use the smaller minor.
 ///
 /// ```swift
-/// ETLABI.version                 // 0x0001_0002 for 1.2
+/// ETLABI.version                 // 0x0001_0003 for 1.3
 /// ETLABI.describe(0x0002_0001)   // "2.1"
 /// ```
 public enum ETLABI {
@@ -55,6 +55,14 @@ public enum ETLABI {
     /// The size of `etl_warehouse_ops` in ABI 1.2
     /// (`ETL_WAREHOUSE_OPS_SIZE_1_2`, through `query`).
     public static let warehouseOpsSize1_2 = CStructField.end(of: \etl_warehouse_ops.query)
+    /// The size of `etl_table_request` in ABI 1.1 and 1.2
+    /// (`ETL_TABLE_REQUEST_SIZE_1_1`, through `deletions`); 1.3 appends
+    /// `history_table`.
+    public static let tableRequestSize1_1 = CStructField.end(of: \etl_table_request.deletions)
+    /// The size of `etl_commit_request` in ABI 1.0 to 1.2
+    /// (`ETL_COMMIT_REQUEST_SIZE_1_0`, through `schema_json`); 1.3 appends
+    /// `load_instant`.
+    public static let commitRequestSize1_0 = CStructField.end(of: \etl_commit_request.schema_json)
     /// The size of `etl_host_api` in ABI 1.0 and 1.1 (`ETL_HOST_API_SIZE_1_1`,
     /// through `reject`); 1.2 appends `retry`.
     public static let hostAPISize1_1 = CStructField.end(of: \etl_host_api.reject)

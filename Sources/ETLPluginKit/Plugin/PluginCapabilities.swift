@@ -32,6 +32,9 @@ public struct PluginCapabilities: OptionSet, Sendable, Hashable {
     /// Warehouse (since ABI 1.2): ``Warehouse/query(sql:)`` answers queries
     /// as Arrow streams; the kit sets the C `query` operation only then.
     public static let sqlQuery = PluginCapabilities(rawValue: UInt64(ETL_CAP_SQL_QUERY.rawValue))
+    /// Warehouse (since ABI 1.3): keeps the SCD2 history of a table given a
+    /// ``TableRequest/historyTable`` (`etl_plugin.h`, HISTORY).
+    public static let history = PluginCapabilities(rawValue: UInt64(ETL_CAP_HISTORY.rawValue))
     /// Warehouse: commit() stores state and run record with the data.
     public static let transactionalState = PluginCapabilities(rawValue: UInt64(ETL_CAP_TRANSACTIONAL_STATE.rawValue))
 }

@@ -13,16 +13,22 @@ public struct TableRequest: Sendable, Hashable {
     /// What an upsert does with rows whose key the source no longer has
     /// (since ABI 1.1; always ``DeletionMode/keep`` for other modes).
     public var deletions: DeletionMode
+    /// The table in which to keep the SCD2 history of ``table`` (since ABI
+    /// 1.3; `etl_plugin.h`, HISTORY), or `nil` for none. Only with key
+    /// columns and the replace or upsert mode, and only for warehouses with
+    /// ``PluginCapabilities/history``.
+    public var historyTable: String?
 
     /// Creates a request.
     public init(table: String, schema: ArrowBatchSchema, mode: WriteMode, keyColumns: [String] = [],
-                runID: String = "", deletions: DeletionMode = .keep) {
+                runID: String = "", deletions: DeletionMode = .keep, historyTable: String? = nil) {
         self.table = table
         self.schema = schema
         self.mode = mode
         self.keyColumns = keyColumns
         self.runID = runID
         self.deletions = deletions
+        self.historyTable = historyTable
     }
 
     /// The schema of the batches given to
@@ -59,13 +65,19 @@ public struct CommitRequest: Sendable, Hashable {
     /// Always `nil` from a host whose `etl_commit_request` predates the
     /// field.
     public var schemaJSON: String?
+    /// The instant of the load, ISO 8601 UTC with milliseconds
+    /// (`2026-12-06T09:00:00.000Z`): the valid-from of the history versions
+    /// the commit adds and the valid-to of those it closes (since ABI 1.3;
+    /// set when the load has a ``TableRequest/historyTable``).
+    public var loadInstant: String?
 
     /// Creates a request.
     public init(stateKey: String? = nil, stateJSON: String? = nil, runJSON: String? = nil,
-                schemaJSON: String? = nil) {
+                schemaJSON: String? = nil, loadInstant: String? = nil) {
         self.stateKey = stateKey
         self.stateJSON = stateJSON
         self.runJSON = runJSON
         self.schemaJSON = schemaJSON
+        self.loadInstant = loadInstant
     }
 }

@@ -97,8 +97,19 @@ enum WarehouseTrampolines {
                 }
             }
         }
+        let historyTable = string(from: CStructField.read(\etl_table_request.history_table, from: request) ?? nil)
+        if let historyTable {
+            guard capabilities.contains(.history) else {
+                throw PluginError(.unsupported, "this warehouse cannot keep history (no history capability)")
+            }
+            guard !keys.isEmpty, mode != .append else {
+                throw PluginError.invalidArgument("begin: table \"\(table)\": a history table (\"\(historyTable)\") "
+                    + "needs key columns and the replace or upsert mode, not \(mode)"
+                    + (keys.isEmpty ? " without keys" : ""))
+            }
+        }
         return TableRequest(table: table, schema: schema, mode: mode, keyColumns: keys, runID: runID,
-                            deletions: deletions)
+                            deletions: deletions, historyTable: historyTable)
     }
 
     /// Copies a borrowed `etl_commit_request`. Fields beyond the host's
@@ -108,7 +119,8 @@ enum WarehouseTrampolines {
             string(from: CStructField.read(field, from: request) ?? nil)
         }
         return CommitRequest(stateKey: text(\.state_key), stateJSON: text(\.state_json),
-                             runJSON: text(\.run_json), schemaJSON: text(\.schema_json))
+                             runJSON: text(\.run_json), schemaJSON: text(\.schema_json),
+                             loadInstant: text(\.load_instant))
     }
 }
 

@@ -40,6 +40,9 @@ public struct SyncStep: Sendable {
     public var contract: SchemaContractSettings
     /// Add `_etl_run_id` and `_etl_loaded_at` to every row (`lineage:`, as `--lineage`).
     public var lineage = false
+    /// SCD2 history (`history: scd2`, `history_table:`, as `--history` and
+    /// `--history-table`).
+    public var history: HistoryOptions
 
     /// A sync step with the defaults of `etl-host sync`.
     public init(from: ConnectionReference, to: ConnectionReference) {
@@ -58,6 +61,7 @@ public struct SyncStep: Sendable {
         tables = TableNaming()
         columns = [:]
         contract = SchemaContractSettings()
+        history = HistoryOptions()
     }
 }
 

@@ -1,11 +1,12 @@
 import ETLPluginKit
+import ETLHost
 import Yams
 
 /// `sync:` steps.
 extension PipelineDecoder {
     static let syncKeys = ["from", "to", "streams", "mode", "incremental", "deletions", "primary_key", "max_bad_rows", "allow_empty",
                            "snapshot", "keep_snapshots", "keep_for", "snapshot_dir", "parallel", "table", "tables", "columns", "contract",
-                           "lineage"]
+                           "lineage", "history", "history_table"]
 
     func decodeSync(_ node: Node, step: String, context: StepContext) -> SyncStep? {
         let what = "step '\(step)': sync"
@@ -46,6 +47,12 @@ extension PipelineDecoder {
         if let value = read("keep_snapshots", { reader.integer($0, what: $1, minimum: 1) }) { sync.keepSnapshots = value }
         if let value = read("keep_for", { reader.duration($0, what: $1) }) { sync.keepFor = value }
         if let value = read("snapshot_dir", { reader.text($0, what: $1) }) { sync.snapshotDirectory = value }
+        if let value = read("history", { reader.choice($0, what: $1, as: HistoryMode.self) }) { sync.history.mode = value }
+        if let value = read("history_table", { reader.text($0, what: $1) }) { sync.history.tableTemplate = value }
+        if fields.has("history_table"), sync.history.mode == .none {
+            reader.log.error(fields.keyLocation("history_table"), "\(what): history_table needs history: scd2")
+            complete = false
+        }
         if let value = read("parallel", { reader.integer($0, what: $1, minimum: 1) }) { sync.parallel = value }
         if let value = read("lineage", { reader.boolean($0, what: $1) }) { sync.lineage = value }
         if let value = read("table", { reader.text($0, what: $1) }) { sync.tables.single = value }

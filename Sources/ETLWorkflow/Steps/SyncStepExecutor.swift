@@ -103,6 +103,7 @@ public struct SyncStepExecutor: StepExecutor {
         request.keepSnapshotsFor = sync.keepFor.map { Double($0.seconds) }
         request.snapshotDirectory = try SnapshotFolderOption.resolve(sync.snapshotDirectory, option: "step '\(step.name)': snapshot_dir")
         request.parallel = sync.parallel
+        request.history = sync.history
         request.pipeline = "\(context.pipeline.name).\(step.name)"
         // The engine retries the whole step (its `retries`); the runner tries each stream once.
         request.retry = RetryPolicy(maxAttempts: 1)

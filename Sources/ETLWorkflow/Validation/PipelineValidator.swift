@@ -70,6 +70,7 @@ public struct PipelineValidator {
                     do {
                         try SyncOptionsCheck.check(mode: sync.mode, incremental: sync.incremental, deletions: sync.deletions,
                                                    extractor: source.1.descriptor, warehouse: target.1.descriptor)
+                        try sync.history.check(mode: sync.mode, warehouse: target.1.descriptor)
                     } catch let error as HostError {
                         log.error(step.location, "\(what): \(error.message)")
                     } catch {

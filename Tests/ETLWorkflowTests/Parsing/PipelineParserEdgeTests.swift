@@ -18,7 +18,7 @@ import Testing
         #expect(fixture.problems() == [
             "etl.yaml:3:1: unknown key 'x-common' in the pipeline file; valid keys: name, connections, defaults, steps, schedules, alerts",
             "etl.yaml:5:13: step 'a': sync: missing required key 'to' (the warehouse connection to use)",
-            "etl.yaml:5:14: unknown key '<<' in step 'a': sync; valid keys: from, to, streams, mode, incremental, deletions, primary_key, max_bad_rows, allow_empty, snapshot, keep_snapshots, keep_for, snapshot_dir, parallel, table, tables, columns, contract, lineage",
+            "etl.yaml:5:14: unknown key '<<' in step 'a': sync; valid keys: from, to, streams, mode, incremental, deletions, primary_key, max_bad_rows, allow_empty, snapshot, keep_snapshots, keep_for, snapshot_dir, parallel, table, tables, columns, contract, lineage, history, history_table",
         ])
         let aliased = try PipelineFixture("""
             connections:

@@ -133,7 +133,7 @@ import Testing
             "etl.yaml:2:1: unknown key 'conections' in the pipeline file (did you mean 'connections'?); valid keys: name, connections, defaults, steps, schedules, alerts",
             "etl.yaml:6:5: unknown key 'matrialize' in step 'build' (did you mean 'materialize'?); valid keys: needs, retries, sql, query, materialize, into, target",
             "etl.yaml:8:50: step 'load': sync: to: unknown connection 'dwh'; the file defines no connections",
-            "etl.yaml:8:55: unknown key 'mdoe' in step 'load': sync (did you mean 'mode'?); valid keys: from, to, streams, mode, incremental, deletions, primary_key, max_bad_rows, allow_empty, snapshot, keep_snapshots, keep_for, snapshot_dir, parallel, table, tables, columns, contract, lineage",
+            "etl.yaml:8:55: unknown key 'mdoe' in step 'load': sync (did you mean 'mode'?); valid keys: from, to, streams, mode, incremental, deletions, primary_key, max_bad_rows, allow_empty, snapshot, keep_snapshots, keep_for, snapshot_dir, parallel, table, tables, columns, contract, lineage, history, history_table",
         ])
     }
 

@@ -41,6 +41,8 @@
  *                                sql_query (the loader refuses it)
  *
  * MEMWH_ABI_1_1 builds it as an ABI 1.1 plugin (see k_warehouse).
+ * MEMWH_ABI_1_2_HISTORY_BIT builds it as an ABI 1.2 plugin that sets
+ * ETL_CAP_HISTORY, a bit unknown in 1.2 (hosts ignore it).
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -432,6 +434,9 @@ static etl_status wh_table_schema(etl_instance* inst, const char* name, struct A
 #ifdef MEMWH_ABI_1_1
 #define MEMWH_OPS_SIZE ETL_WAREHOUSE_OPS_SIZE_1_1
 #define MEMWH_ABI ETL_ABI_MAKE_VERSION(1, 1)
+#elif defined(MEMWH_ABI_1_2_HISTORY_BIT)
+#define MEMWH_OPS_SIZE sizeof(etl_warehouse_ops)
+#define MEMWH_ABI ETL_ABI_MAKE_VERSION(1, 2)
 #else
 #define MEMWH_OPS_SIZE sizeof(etl_warehouse_ops)
 #define MEMWH_ABI ETL_ABI_VERSION
@@ -475,6 +480,9 @@ ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* hos
       " \"properties\": {\"name\": {\"type\": \"string\", \"description\": \"A label.\"}}}";
   d.capabilities = ETL_CAP_MODE_REPLACE | ETL_CAP_MODE_APPEND | ETL_CAP_MODE_UPSERT | ETL_CAP_TRANSACTIONAL_STATE |
                    MEMWH_CAPABILITIES;
+#ifdef MEMWH_ABI_1_2_HISTORY_BIT
+  d.capabilities |= ETL_CAP_HISTORY;
+#endif
   d.open = wh_open;
   d.close = wh_close;
   d.warehouse = &k_warehouse;
