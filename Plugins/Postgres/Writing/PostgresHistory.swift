@@ -1,4 +1,5 @@
 import ETLPluginKit
+import ETLPostgresShared
 
 /// The SCD2 history of one table (`etl_plugin.h`, HISTORY), brought up to
 /// date at commit, in the load's transaction, after the data is final (the
