@@ -10,7 +10,9 @@ import Testing
 /// and into PostgreSQL. The history holds exactly the expected versions;
 /// the contract's as-of selection at the end of each run gives exactly the
 /// table after that run; `rebuild --as-of` into an empty warehouse gives
-/// the same rows; `diff` between runs 2 and 3 lists exactly the mutated ids.
+/// the same rows; `query --as-of` prints exactly what the same query of the
+/// rebuilt warehouse prints; `diff` between runs 2 and 3 lists exactly the
+/// mutated ids.
 @Suite struct HistoryAirtableTests {
     /// Where the runs load, and how to read it back.
     struct Target {
@@ -105,6 +107,20 @@ import Testing
             #expect(rebuild.status == 0, "\(rebuild.stderr)")
             #expect(try target.rows("SELECT id, created_time, name, age FROM \(target.table("people")) ORDER BY id", run) == asOf,
                     "rebuild as of run \(run)")
+
+            // `query --as-of` answers the same, byte for byte, as the same query of the rebuilt warehouse.
+            let select = "SELECT * FROM people ORDER BY id"
+            let queried = try pipeline.etlHost(["query"] + target.warehouse(nil) + ["--as-of", moment, "--format", "csv", select])
+            #expect(queried.status == 0, "\(queried.stderr)")
+            #expect(queried.stdout == "id,created_time,name,age\r\n" + HistoryFixture.states[run - 1].map {
+                "\($0.id),2026-01-01T00:00:00.000000Z,\($0.name),\($0.age)\r\n"
+            }.joined(), "query --as-of run \(run)")
+            let rebuilt = try pipeline.etlHost(["query"] + target.warehouse(run) + ["--format", "csv", select])
+            #expect(rebuilt.status == 0, "\(rebuilt.stderr)")
+            #expect(queried.stdout == rebuilt.stdout, "query --as-of and the rebuilt warehouse, run \(run)")
+            // The same moment named by the run's id.
+            let byRun = try pipeline.etlHost(["query"] + target.warehouse(nil) + ["--as-of", ids[run - 1], "--format", "csv", select])
+            #expect(byRun.stdout == queried.stdout, "query --as-of \(ids[run - 1])")
         }
 
         // diff between runs 2 and 3: exactly the mutated ids.

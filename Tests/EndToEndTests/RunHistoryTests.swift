@@ -14,6 +14,10 @@ import Testing
         init(_ label: String) throws { sandbox = try HostSandbox(label) }
 
         func etlHost(_ arguments: String..., environment: [String: String] = [:]) throws -> TestSupport.ProcessResult {
+            try etlHost(arguments, environment: environment)
+        }
+
+        func etlHost(_ arguments: [String], environment: [String: String] = [:]) throws -> TestSupport.ProcessResult {
             try TestSupport.run(TestSupport.hostExecutable, arguments,
                                 environment: sandbox.environment.merging(["ETL_STATE_DIR": state].merging(environment) { $1 }) { $1 },
                                 currentDirectory: sandbox.root)
