@@ -112,7 +112,7 @@ import Testing
 
         let twice = try JSONEncoder().encode(RegistryDocument(plugins: [entry("dup"), entry("dup")]))
         try twice.write(to: URL(fileURLWithPath: path))
-        #expect(throws: HostError(.registry, "registry '\(path)' lists the plugin 'dup' twice")) { try file.read() }
+        #expect(throws: HostError(.registry, "registry '\(path)' lists the extractor 'dup' twice")) { try file.read() }
     }
 
     @Test func libraryPathsResolveAgainstRegistryOrHostFolder() {
