@@ -30,7 +30,7 @@ func bundledPlugin(_ name: String, folder: String, dependencies: [Target.Depende
 }
 
 let plugins = [
-    bundledPlugin("airtable", folder: "Airtable", dependencies: ["CCurl"]),
+    bundledPlugin("airtable", folder: "Airtable", dependencies: ["CCurl", "ETLHTTPShared"]),
     bundledPlugin("csv", folder: "CSV"),
     bundledPlugin("jsonl", folder: "JSONL"),
     bundledPlugin("postgres", folder: "Postgres", dependencies: ["CPostgres", "ETLPostgresShared"], exclude: ["README.md"]),
@@ -64,6 +64,9 @@ let package = Package(
         // The libpq connection, errors, secret redaction and identifier quoting shared by the PostgreSQL
         // warehouse and extractor (each plugin links its own copy).
         .target(name: "ETLPostgresShared", dependencies: ["ETLPluginKit", "CPostgres"], path: "Plugins/PostgresShared"),
+        // The libcurl client, request pacing and JSON array walking shared by the Airtable and REST
+        // extractors (each plugin links its own copy).
+        .target(name: "ETLHTTPShared", dependencies: ["ETLPluginKit", "CCurl"], path: "Plugins/HTTPShared"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
