@@ -36,6 +36,8 @@ let plugins = [
     bundledPlugin("postgres", folder: "Postgres", dependencies: ["CPostgres", "ETLPostgresShared"], exclude: ["README.md"]),
     // The `postgres` extractor (registry name `postgres`, kind extractor; its library is named apart from the warehouse's).
     bundledPlugin("postgres_source", folder: "PostgresSource", dependencies: ["CPostgres", "ETLPostgresShared"], exclude: ["README.md"]),
+    // The `rest` extractor: any JSON HTTP API from a declarative config (issue 17).
+    bundledPlugin("rest", folder: "Rest", dependencies: ["CCurl", "ETLHTTPShared"], exclude: ["README.md"]),
     bundledPlugin("sqlite", folder: "SQLite", dependencies: ["CSQLite"], exclude: ["README.md"]),
 ]
 
@@ -104,6 +106,7 @@ let package = Package(
         .testTarget(name: "SQLitePluginTests", dependencies: ["ETLHost", "ETLTestSupport", "CSQLite"], path: "Tests/SQLitePluginTests"),
         .testTarget(name: "JSONLPluginTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/JSONLPluginTests"),
         .testTarget(name: "AirtablePluginTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/AirtablePluginTests"),
+        .testTarget(name: "RestPluginTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/RestPluginTests"),
         .testTarget(name: "PostgresPluginTests", dependencies: ["ETLHost", "ETLTestSupport", "CPostgres"], path: "Tests/PostgresPluginTests"),
     ] + plugins.map(\.1)
 )
