@@ -82,4 +82,17 @@ import Testing
             ["2", "0", "2.0", "2024-03-02", "2024-03-02T11:30:00.000000Z", "99999", "[]"],
         ])
     }
+
+    @Test func theConformanceSuitePasses() throws {
+        let server = try RestServer(routes: [
+            ["path": "/items", "responses": [["json": [["id": 1, "when": "2024-01-01"], ["id": 2, "when": "2024-01-02"]]]]],
+        ])
+        let sandbox = try HostSandbox("rest-conformance")
+        let result = try TestSupport.run(TestSupport.hostExecutable, [
+            "plugins", "test", "rest", "-c", "base_url=\(server.url)",
+            "-c", #"resources=[{"name": "items", "path": "/items", "primary_key": "id", "types": {"when": "date"}}]"#,
+        ], environment: sandbox.environment, currentDirectory: sandbox.root)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("14 checks: 13 passed, 0 failed, 1 skipped"), "\(result.stdout)")
+    }
 }
