@@ -20,9 +20,18 @@ final class ResourceReader: BatchSource {
     private var position: Int
     private var pages = 0
     private var records = 0
+    private let recordScanner = JSONObjectScanner()
+    /// The value sent as the incremental parameter (nil: none).
+    private let incrementalValue: String?
+    /// The largest cursor read so far (incremental resources).
+    private(set) var largestCursor: CursorValue?
+    /// Whether the last page was read.
+    private(set) var completed = false
 
-    init(resource: RestResource, client: RestClient, host: HostContext) throws(PluginError) {
+    /// A reader of `resource`; `incrementalValue` is sent as the incremental parameter.
+    init(resource: RestResource, client: RestClient, host: HostContext, incrementalValue: String?) throws(PluginError) {
         self.resource = resource
+        self.incrementalValue = incrementalValue
         self.client = client
         self.host = host
         switch resource.paginator {
@@ -43,6 +52,7 @@ final class ResourceReader: BatchSource {
         next = try following(page, recordCount: count, place: place)
         host.progress(stream: resource.name, rowsDone: Int64(records))
         if next == nil {
+            completed = true
             host.log(.info, "resource \"\(resource.name)\": \(records) \(records == 1 ? "record" : "records") in \(pages) "
                 + "\(pages == 1 ? "page" : "pages")\(client.retries > 0 ? " (\(client.retries) retries so far)" : "")")
         }
@@ -68,10 +78,35 @@ final class ResourceReader: BatchSource {
             guard element.first == UInt8(ascii: "{") else {
                 throw PluginError.data("\(place): record \(count) of the list is not a JSON object")
             }
+            if let spec = resource.incremental { try noteCursor(of: element, spec: spec, position: count, place: place) }
             builder.appendUTF8(element, validate: false)
             try builder.endRow()
         }
         return count
+    }
+
+    /// Keeps the record's cursor when it is past the largest so far; a null
+    /// or missing cursor moves nothing.
+    private func noteCursor(of element: UnsafeRawBufferPointer, spec: IncrementalSpec, position: Int,
+                            place: String) throws(PluginError) {
+        let record: JSONMembers
+        do throws(JSONError) {
+            record = try recordScanner.scan(element)
+        } catch {
+            throw PluginError.data("\(place): record \(position) of the list is not a JSON object (\(error.message))")
+        }
+        guard let member = record[spec.cursorField] else { return }
+        let text: String
+        switch member.kind {
+        case .string: text = member.stringValue ?? ""
+        case .number: text = member.rawText
+        case .null: return
+        default:
+            throw PluginError.data("\(place): record \(position): the cursor field \"\(spec.cursorField)\" is "
+                + "\(member.kind.foundDescription), not a string or a number")
+        }
+        let value = CursorValue(text)
+        if largestCursor.map({ $0.isBefore(value) }) ?? true { largestCursor = value }
     }
 
     /// A value found by a ``JSONPath``: its kind and raw text (in `body`).
@@ -163,7 +198,9 @@ final class ResourceReader: BatchSource {
 
     /// The resource's URL with its parameters and `parameters`.
     private func target(parameters: [(String, String)]) -> RestClient.Target {
-        client.target(absolute(resource.path), parameters: resource.params + parameters)
+        var incremental: [(String, String)] = []
+        if let spec = resource.incremental, let incrementalValue { incremental = [(spec.param, incrementalValue)] }
+        return client.target(absolute(resource.path), parameters: resource.params + incremental + parameters)
     }
 
     /// `url` when absolute, else under `base_url` (a path) or the base's origin (a path from the root).

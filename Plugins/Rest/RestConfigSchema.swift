@@ -58,7 +58,19 @@ enum RestConfigSchema {
               "records": {"type": "string", "description": "A dotted path to the list of records in an answer (data.items); empty or $ when the answer is the list."},
               "primary_key": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]},
               "types": {"type": "object", "additionalProperties": {"type": "string", "enum": ["null", "boolean", "integer", "number", "string", "date", "timestamp", "decimal", "json", "binary"]}, "description": "Type hints by field name; other fields are typed by the host from the values."},
-              "paginator": {"$ref": "#/$defs/paginator"}
+              "paginator": {"$ref": "#/$defs/paginator"},
+              "incremental": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["cursor_field", "param"],
+                "description": "Read only what changed since the last run (with --incremental): the largest cursor_field value read is saved, and the next run sends it (minus lookback) as query parameter param. Records whose cursor is null are included.",
+                "properties": {
+                  "cursor_field": {"type": "string", "description": "The record field that orders changes, e.g. updated_at."},
+                  "param": {"type": "string", "description": "The query parameter that asks for changes from a value, e.g. since."},
+                  "initial_value": {"type": ["string", "number"], "description": "The value a run without a saved state sends (default: nothing)."},
+                  "lookback": {"type": "number", "minimum": 0, "description": "Subtracted from the saved cursor: seconds for ISO timestamps, units for numbers (default 0)."}
+                }
+              }
             }
           }
         },

@@ -7,12 +7,15 @@ final class RestExtractor: Extractor {
     static let info = PluginInfo(
         name: "rest", version: "0.1.0",
         description: "JSON HTTP APIs from a declarative config: one stream per resource, auth (bearer, API key, "
-            + "basic), paginators (link header, next URL, cursor, offset, page number), retries on 429/5xx",
+            + "basic), paginators (link header, next URL, cursor, offset, page number), incremental by a cursor field, "
+            + "retries on 429/5xx",
         configSchema: RestConfigSchema.text,
-        capabilities: [.schemaHints])
+        capabilities: [.schemaHints, .incremental])
 
     private let config: RestConfig
     private let host: HostContext
+    /// The reads of this instance and the cursor each started from, for ``checkpoint(stream:)``.
+    private var reads: [String: (reader: ResourceReader, previous: String?)] = [:]
 
     init(config: PluginConfig, host: HostContext) throws {
         self.config = try RestConfig(config)
@@ -26,12 +29,34 @@ final class RestExtractor: Extractor {
     /// One stream per resource, with its primary key and type hints.
     func discover() throws -> Catalog {
         Catalog(streams: config.resources.map {
-            CatalogStream(name: $0.name, primaryKey: $0.primaryKey, fields: $0.types.isEmpty ? nil : $0.types)
+            CatalogStream(name: $0.name, primaryKey: $0.primaryKey, cursorField: $0.incremental?.cursorField,
+                          fields: $0.types.isEmpty ? nil : $0.types)
         })
     }
 
+    /// Reads `stream`; an incremental resource asks for the changes after
+    /// the cursor of `state` (see ``IncrementalSpec``).
     func read(stream: String, state: String?) throws -> any BatchSource {
         let resource = try config.resource(named: stream)
-        return try ResourceReader(resource: resource, client: try RestClient(config: config, host: host), host: host)
+        var previous: String?
+        var value: String?
+        if let spec = resource.incremental {
+            previous = try IncrementalState.parse(state, stream: stream)
+            value = previous.map(spec.requestValue(after:)) ?? spec.initialValue
+        }
+        let reader = try ResourceReader(resource: resource, client: try RestClient(config: config, host: host), host: host,
+                                        incrementalValue: value)
+        reads[stream] = (reader, previous)
+        return reader
+    }
+
+    /// `{"cursor": "…"}`: after a complete read, the largest cursor read (or
+    /// the previous one when no record had one); before that, the state the
+    /// read was given, so that nothing unread is skipped. `nil` for a
+    /// resource that is not incremental.
+    func checkpoint(stream: String) throws -> String? {
+        guard let read = reads[stream], (try config.resource(named: stream)).incremental != nil else { return nil }
+        guard read.reader.completed else { return IncrementalState.json(cursor: read.previous) }
+        return IncrementalState.json(cursor: read.reader.largestCursor?.text ?? read.previous)
     }
 }

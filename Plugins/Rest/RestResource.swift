@@ -22,6 +22,8 @@ struct RestResource {
     let types: [CatalogField]
     /// How to get the next page.
     let paginator: Paginator
+    /// The incremental read, `nil` for a full read each run.
+    let incremental: IncrementalSpec?
 
     /// The request methods a resource may use.
     enum Method: String, CaseIterable { case get = "GET", post = "POST" }
@@ -31,7 +33,7 @@ struct RestResource {
         guard let members = value.objectValue else {
             throw PluginError.invalidArgument("\(place) must be an object such as {\"name\": \"users\", \"path\": \"/users\"}")
         }
-        let allowed: Set<String> = ["name", "path", "method", "body", "params", "records", "primary_key", "types", "paginator"]
+        let allowed: Set<String> = ["name", "path", "method", "body", "params", "records", "primary_key", "types", "paginator", "incremental"]
         if let unknown = members.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw PluginError.invalidArgument("\(place) has an unknown key \"\(unknown)\" (keys: "
                 + allowed.sorted().joined(separator: ", ") + ")")
@@ -82,6 +84,9 @@ struct RestResource {
         }
         self.types = types
         paginator = try Paginator(members["paginator"], place: "\(place2), \"paginator\"") ?? defaultPaginator
+        incremental = try members["incremental"].map { (value) throws(PluginError) in
+            try IncrementalSpec(value, place: "\(place2), \"incremental\"")
+        }
         if case .cursor(_, _, true) = paginator, method != .post {
             throw PluginError.invalidArgument("\(place2): a cursor sent in the body (\"in\": \"body\") needs \"method\": \"POST\"")
         }
