@@ -78,6 +78,13 @@ public final class RequestPacer: Sendable {
         self.file = file
     }
 
+    /// A pacer whose request starts are at least `interval` seconds apart
+    /// (the REST extractor's `requests_per_second`/`requests_per_minute`).
+    public init(interval: Double, file: PacingFile?) {
+        self.interval = max(0, interval)
+        self.file = file
+    }
+
     private static let registry = Mutex<[String: RequestPacer]>([:])
 
     /// The process-wide pacer of `base` at `apiURL`, sharing its state

@@ -29,15 +29,19 @@ final class RestClient {
     let config: RestConfig
     private let host: HostContext
     private let client: HTTPClient
+    /// Spaces the request starts of the instance (`requests_per_second`,
+    /// `requests_per_minute`), every resource's together.
+    private let pacer: RequestPacer
     private let validator = JSONObjectScanner()
     /// Retries so far, for the summary log line.
     private(set) var retries = 0
 
-    init(config: RestConfig, host: HostContext) throws(PluginError) {
+    init(config: RestConfig, pacer: RequestPacer, host: HostContext) throws(PluginError) {
         self.config = config
         self.host = host
         client = try HTTPClient(headers: config.auth.headerLines + config.headers, timeoutSeconds: config.timeoutSeconds,
                                 userAgent: "etl-host-rest/\(RestExtractor.info.version)", cancellation: host)
+        self.pacer = pacer
     }
 
     /// A request's URL as sent (`wire`) and as shown in messages (`shown`:
@@ -81,7 +85,10 @@ final class RestClient {
             var retryAfter: Double?
             let performed: Result<HTTPResponse, TransportFailure>
             do throws(TransportFailure) {
-                performed = .success(try client.perform(request) {})
+                // Paced right before each send, libcurl's own re-sends included.
+                performed = .success(try client.perform(request) { () throws(PluginError) in
+                    try pacer.acquire(host: host, what: what)
+                })
             } catch {
                 performed = .failure(error)
             }

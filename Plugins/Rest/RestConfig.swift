@@ -18,10 +18,13 @@ struct RestConfig {
     let maxRetries: Int
     /// The longest one request may take, in seconds.
     let timeoutSeconds: Double
+    /// The least time between two request starts, in seconds (0: no pacing),
+    /// from `requests_per_second` and `requests_per_minute` (the stricter wins).
+    let requestInterval: Double
 
     /// Every key the config accepts (the schema says the same).
     static let keys: Set<String> = Set(["base_url", "headers", "params", "auth", "paginator", "resources", "max_retries",
-                                        "timeout_seconds"]).union(RestAuth.keys)
+                                        "timeout_seconds", "requests_per_second", "requests_per_minute"]).union(RestAuth.keys)
 
     /// Reads and checks a config.
     init(_ config: PluginConfig) throws(PluginError) {
@@ -59,6 +62,15 @@ struct RestConfig {
             throw PluginError.invalidArgument("config \"timeout_seconds\" must be more than 0 and at most 3600")
         }
         timeoutSeconds = timeout
+        var interval = 0.0
+        for (key, span) in [("requests_per_second", 1.0), ("requests_per_minute", 60.0)] {
+            guard let rate = try config.number(key) else { continue }
+            guard rate > 0, rate.isFinite else {
+                throw PluginError.invalidArgument("config \"\(key)\" must be more than 0 (got \(rate))")
+            }
+            interval = max(interval, span / rate)
+        }
+        requestInterval = interval
     }
 
     /// The resource named `stream`.

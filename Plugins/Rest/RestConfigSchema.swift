@@ -74,6 +74,8 @@ enum RestConfigSchema {
             }
           }
         },
+        "requests_per_second": {"type": "number", "exclusiveMinimum": 0, "description": "At most this many requests a second: request starts evenly spaced (default: no limit)."},
+        "requests_per_minute": {"type": "number", "exclusiveMinimum": 0, "description": "At most this many requests a minute, evenly spaced; with requests_per_second, the stricter wins."},
         "max_retries": {"type": "integer", "minimum": 0, "maximum": 50, "description": "Retries of one request on 429, 5xx or a dropped connection (default 5)."},
         "timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600, "description": "The longest one request may take (default 60)."}
       }

@@ -1,3 +1,4 @@
+import ETLHTTPShared
 import ETLPluginKit
 
 /// The REST extractor: any JSON HTTP API from a declarative config
@@ -14,12 +15,15 @@ final class RestExtractor: Extractor {
 
     private let config: RestConfig
     private let host: HostContext
+    /// Paces the requests of every read of this instance.
+    private let pacer: RequestPacer
     /// The reads of this instance and the cursor each started from, for ``checkpoint(stream:)``.
     private var reads: [String: (reader: ResourceReader, previous: String?)] = [:]
 
     init(config: PluginConfig, host: HostContext) throws {
         self.config = try RestConfig(config)
         self.host = host
+        pacer = RequestPacer(interval: self.config.requestInterval, file: nil)
     }
 
     /// The config was checked at open; nothing is requested here (a check
@@ -44,7 +48,7 @@ final class RestExtractor: Extractor {
             previous = try IncrementalState.parse(state, stream: stream)
             value = previous.map(spec.requestValue(after:)) ?? spec.initialValue
         }
-        let reader = try ResourceReader(resource: resource, client: try RestClient(config: config, host: host), host: host,
+        let reader = try ResourceReader(resource: resource, client: try RestClient(config: config, pacer: pacer, host: host), host: host,
                                         incrementalValue: value)
         reads[stream] = (reader, previous)
         return reader
