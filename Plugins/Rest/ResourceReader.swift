@@ -21,17 +21,31 @@ final class ResourceReader: BatchSource {
     private var pages = 0
     private var records = 0
     private let recordScanner = JSONObjectScanner()
+    private var prefixed: [UInt8] = []
     /// The value sent as the incremental parameter (nil: none).
     private let incrementalValue: String?
     /// The largest cursor read so far (incremental resources).
     private(set) var largestCursor: CursorValue?
     /// Whether the last page was read.
     private(set) var completed = false
+    /// The path read: the resource's, or a child's with its parent's value filled in.
+    private let path: String
+    /// Inserted at the start of each record (a child's parent key member, `"_posts_id":1,`).
+    private let recordPrefix: [UInt8]
+    /// When set, each record's value of this field is kept in ``collected`` (a parent's key).
+    var collectField: String?
+    /// The raw JSON values of ``collectField`` (null and missing skipped).
+    private(set) var collected: [[UInt8]] = []
 
     /// A reader of `resource`; `incrementalValue` is sent as the incremental parameter.
-    init(resource: RestResource, client: RestClient, host: HostContext, incrementalValue: String?) throws(PluginError) {
+    /// `path` replaces the resource's (a child's, filled in); `recordPrefix`
+    /// is a JSON member (with its comma) inserted at the start of each record.
+    init(resource: RestResource, client: RestClient, host: HostContext, incrementalValue: String?,
+         path: String? = nil, recordPrefix: [UInt8] = []) throws(PluginError) {
         self.resource = resource
         self.incrementalValue = incrementalValue
+        self.path = path ?? resource.path
+        self.recordPrefix = recordPrefix
         self.client = client
         self.host = host
         switch resource.paginator {
@@ -79,10 +93,34 @@ final class ResourceReader: BatchSource {
                 throw PluginError.data("\(place): record \(count) of the list is not a JSON object")
             }
             if let spec = resource.incremental { try noteCursor(of: element, spec: spec, position: count, place: place) }
-            builder.appendUTF8(element, validate: false)
+            if let collectField { try collect(collectField, of: element, position: count, place: place) }
+            if recordPrefix.isEmpty {
+                builder.appendUTF8(element, validate: false)
+            } else {
+                prefixed.removeAll(keepingCapacity: true)
+                prefixed.append(UInt8(ascii: "{"))
+                prefixed.append(contentsOf: recordPrefix)
+                let rest = element.dropFirst().drop { [0x20, 0x0A, 0x0D, 0x09].contains($0) }
+                if rest.first == UInt8(ascii: "}") { prefixed.removeLast() } // {} : no comma after the member
+                prefixed.append(contentsOf: rest)
+                prefixed.withUnsafeBytes { builder.appendUTF8($0, validate: false) }
+            }
             try builder.endRow()
         }
         return count
+    }
+
+    /// Keeps the record's value of `field` in ``collected``.
+    private func collect(_ field: String, of element: UnsafeRawBufferPointer, position: Int,
+                         place: String) throws(PluginError) {
+        let record: JSONMembers
+        do throws(JSONError) {
+            record = try recordScanner.scan(element)
+        } catch {
+            throw PluginError.data("\(place): record \(position) of the list is not a JSON object (\(error.message))")
+        }
+        guard let member = record[field], member.kind != .null else { return }
+        collected.append(Array(member.raw))
     }
 
     /// Keeps the record's cursor when it is past the largest so far; a null
@@ -200,14 +238,14 @@ final class ResourceReader: BatchSource {
     private func target(parameters: [(String, String)]) -> RestClient.Target {
         var incremental: [(String, String)] = []
         if let spec = resource.incremental, let incrementalValue { incremental = [(spec.param, incrementalValue)] }
-        return client.target(absolute(resource.path), parameters: resource.params + incremental + parameters)
+        return client.target(absolute(path), parameters: resource.params + incremental + parameters)
     }
 
     /// `url` when absolute, else under `base_url` (a path) or the base's origin (a path from the root).
     private func absolute(_ url: String) -> String {
         if url.hasPrefix("http://") || url.hasPrefix("https://") { return url }
         let base = client.config.baseURL
-        if url.hasPrefix("/"), resource.path != url || resource.path.isEmpty {
+        if url.hasPrefix("/"), path != url || path.isEmpty {
             // A path from the server (a next link): relative to the origin.
             let scheme = base.hasPrefix("https://") ? "https://" : "http://"
             let rest = base.dropFirst(scheme.count)

@@ -51,6 +51,20 @@ struct RestConfig {
             }
             resources.append(resource)
         }
+        for resource in resources {
+            guard let parent = resource.parent else { continue }
+            guard let parentResource = resources.first(where: { $0.name == parent.resource }) else {
+                throw PluginError.invalidArgument("resource \"\(resource.name)\": its path names resource "
+                    + "\"\(parent.resource)\", which is not in config \"resources\"")
+            }
+            guard parentResource.parent == nil, parentResource.name != resource.name else {
+                throw PluginError.invalidArgument("resource \"\(resource.name)\": its parent \"\(parent.resource)\" "
+                    + "must be a resource without a parent of its own")
+            }
+            guard resource.incremental == nil else {
+                throw PluginError.invalidArgument("resource \"\(resource.name)\": a child resource cannot be incremental yet")
+            }
+        }
         self.resources = resources
         let retries = try config.integer("max_retries") ?? 5
         guard (0...50).contains(retries) else {

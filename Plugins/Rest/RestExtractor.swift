@@ -48,8 +48,16 @@ final class RestExtractor: Extractor {
             previous = try IncrementalState.parse(state, stream: stream)
             value = previous.map(spec.requestValue(after:)) ?? spec.initialValue
         }
-        let reader = try ResourceReader(resource: resource, client: try RestClient(config: config, pacer: pacer, host: host), host: host,
-                                        incrementalValue: value)
+        let client = try RestClient(config: config, pacer: pacer, host: host)
+        if let parent = resource.parent {
+            let parentReader = try ResourceReader(resource: try config.resource(named: parent.resource), client: client,
+                                                  host: host, incrementalValue: nil)
+            return ChildResourceReader(resource: resource, parent: parentReader) { [host] (path, prefix) throws(PluginError) in
+                try ResourceReader(resource: resource, client: client, host: host, incrementalValue: nil, path: path,
+                                   recordPrefix: prefix)
+            }
+        }
+        let reader = try ResourceReader(resource: resource, client: client, host: host, incrementalValue: value)
         reads[stream] = (reader, previous)
         return reader
     }

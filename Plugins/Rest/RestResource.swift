@@ -24,6 +24,21 @@ struct RestResource {
     let paginator: Paginator
     /// The incremental read, `nil` for a full read each run.
     let incremental: IncrementalSpec?
+    /// For a child resource (`/posts/{posts.id}/comments`): the parent
+    /// resource and the field of its records that fills the placeholder.
+    let parent: ParentReference?
+
+    /// A placeholder `{resource.field}` in a child's path.
+    struct ParentReference {
+        /// The parent resource's name.
+        let resource: String
+        /// The parent record's field.
+        let field: String
+        /// The placeholder as written, `{posts.id}`.
+        let placeholder: String
+        /// The member each child record gets: `_posts_id`.
+        var column: String { "_\(resource)_\(field)" }
+    }
 
     /// The request methods a resource may use.
     enum Method: String, CaseIterable { case get = "GET", post = "POST" }
@@ -47,6 +62,7 @@ struct RestResource {
             throw PluginError.invalidArgument("\(place2): \"path\" is missing (e.g. \"/users\")")
         }
         self.path = path
+        parent = try Self.parentReference(in: path, place: place2)
         let methodName = (members["method"]?.stringValue ?? "GET").uppercased()
         guard let method = Method(rawValue: methodName) else {
             throw PluginError.invalidArgument("\(place2): \"method\" must be GET or POST (got \"\(methodName)\")")
@@ -90,6 +106,26 @@ struct RestResource {
         if case .cursor(_, _, true) = paginator, method != .post {
             throw PluginError.invalidArgument("\(place2): a cursor sent in the body (\"in\": \"body\") needs \"method\": \"POST\"")
         }
+    }
+}
+
+extension RestResource {
+    /// The `{resource.field}` placeholder of `path`, if any (at most one).
+    static func parentReference(in path: String, place: String) throws(PluginError) -> ParentReference? {
+        guard let open = path.firstIndex(of: "{") else { return nil }
+        guard let close = path[open...].firstIndex(of: "}") else {
+            throw PluginError.invalidArgument("\(place): \"path\" has a \"{\" without its \"}\"")
+        }
+        let inside = path[path.index(after: open)..<close]
+        let parts = inside.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+            throw PluginError.invalidArgument("\(place): the placeholder {\(inside)} of \"path\" must name a resource "
+                + "and a field of its records, e.g. /posts/{posts.id}/comments")
+        }
+        guard !path[path.index(after: close)...].contains("{") else {
+            throw PluginError.invalidArgument("\(place): \"path\" may hold one {resource.field} placeholder")
+        }
+        return ParentReference(resource: parts[0], field: parts[1], placeholder: "{\(inside)}")
     }
 }
 
