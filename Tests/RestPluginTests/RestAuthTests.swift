@@ -27,7 +27,7 @@ import Testing
         let wrong = "tok-wrong-0000-secret-value"
         let result = try sync.run(itemsConfig(server, extra: ["auth": "bearer", "token": "@env:API_TOKEN"]),
                                   environment: ["API_TOKEN": wrong])
-        #expect(result.status != 0)
+        #expect(result.status == 1, "\(result.stderr)")
         #expect(result.stderr.contains("resource \"items\": GET \(server.url)/items: the server refused the bearer "
             + "token of config \"token\" (HTTP 401)"), "\(result.stderr)")
         #expect(!result.stderr.contains(wrong) && !result.stdout.contains(wrong))
@@ -57,7 +57,7 @@ import Testing
         let failed = try bad.run(itemsConfig(server, extra: ["auth": "api_key", "api_key_name": "api_key",
                                                              "api_key_in": "query", "api_key": "@env:API_KEY"]),
                                  environment: ["API_KEY": wrong])
-        #expect(failed.status != 0)
+        #expect(failed.status == 1, "\(failed.stderr)")
         #expect(failed.stderr.contains("GET \(server.url)/items?api_key=***: the server refused the API key in query "
             + "parameter api_key (HTTP 401)"), "\(failed.stderr)")
         #expect(!failed.stderr.contains(wrong) && !failed.stdout.contains(wrong))
@@ -77,7 +77,7 @@ import Testing
         let failed = try wrong.run(itemsConfig(server, extra: ["auth": "basic", "username": "ada",
                                                                "password": "@env:API_PASSWORD"]),
                                    environment: ["API_PASSWORD": "not-the-password"])
-        #expect(failed.status != 0)
+        #expect(failed.status == 1, "\(failed.stderr)")
         #expect(failed.stderr.contains("the server refused HTTP basic credentials of user ada (HTTP 401)"), "\(failed.stderr)")
         #expect(!failed.stderr.contains("not-the-password"))
     }

@@ -35,7 +35,7 @@ import Testing
             "base_url": server.url,
             "resources": [["name": "comments", "path": "/posts/{post.id}/comments"]],
         ])
-        #expect(result.status != 0)
+        #expect(result.status == 64)
         #expect(result.stderr.contains(#"resource "comments": its path names resource "post", which is not in config "resources""#),
                 "\(result.stderr)")
     }

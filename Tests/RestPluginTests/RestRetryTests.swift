@@ -49,7 +49,7 @@ import Testing
         let sync = try RestSync("rest-503")
         // One attempt of the stream (the host would try a retryable failure 3 times).
         let result = try sync.run(itemsConfig(server, extra: ["max_retries": 1]), extra: ["--max-attempts", "1"])
-        #expect(result.status != 0)
+        #expect(result.status == 1)
         #expect(result.stderr.contains("resource \"items\": GET \(server.url)/items: gave up after 1 retry: HTTP 503"),
                 "\(result.stderr)")
         #expect(try server.log().count == 2)
@@ -66,7 +66,7 @@ import Testing
             ["path": "/items", "query": ["page": "2"], "responses": [["raw": #"[{"id": 12, "name": "x"}, {"id": 13,"#]]],
         ])
         let result = try sync.run(itemsConfig(bad, paginator: "page_number"))
-        #expect(result.status != 0)
+        #expect(result.status == 65)
         #expect(result.stderr.contains("resource \"items\": GET \(bad.url)/items?page=2: the answer is not valid JSON at "
             + "byte offset 36"), "\(result.stderr)")
         #expect(try sync.rows("SELECT id, name FROM items ORDER BY id") == itemRows(1, 2))
