@@ -30,12 +30,14 @@ func bundledPlugin(_ name: String, folder: String, dependencies: [Target.Depende
 }
 
 let plugins = [
-    bundledPlugin("airtable", folder: "Airtable", dependencies: ["CCurl"]),
+    bundledPlugin("airtable", folder: "Airtable", dependencies: ["CCurl", "ETLHTTPShared"]),
     bundledPlugin("csv", folder: "CSV"),
     bundledPlugin("jsonl", folder: "JSONL"),
     bundledPlugin("postgres", folder: "Postgres", dependencies: ["CPostgres", "ETLPostgresShared"], exclude: ["README.md"]),
     // The `postgres` extractor (registry name `postgres`, kind extractor; its library is named apart from the warehouse's).
     bundledPlugin("postgres_source", folder: "PostgresSource", dependencies: ["CPostgres", "ETLPostgresShared"], exclude: ["README.md"]),
+    // The `rest` extractor: any JSON HTTP API from a declarative config (issue 17).
+    bundledPlugin("rest", folder: "Rest", dependencies: ["CCurl", "ETLHTTPShared"], exclude: ["README.md"]),
     bundledPlugin("sqlite", folder: "SQLite", dependencies: ["CSQLite", "CLibCrypto"], exclude: ["README.md"]),
 ]
 
@@ -64,6 +66,9 @@ let package = Package(
         // The libpq connection, errors, secret redaction and identifier quoting shared by the PostgreSQL
         // warehouse and extractor (each plugin links its own copy).
         .target(name: "ETLPostgresShared", dependencies: ["ETLPluginKit", "CPostgres"], path: "Plugins/PostgresShared"),
+        // The libcurl client, request pacing and JSON array walking shared by the Airtable and REST
+        // extractors (each plugin links its own copy).
+        .target(name: "ETLHTTPShared", dependencies: ["ETLPluginKit", "CCurl"], path: "Plugins/HTTPShared"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
@@ -101,6 +106,7 @@ let package = Package(
         .testTarget(name: "SQLitePluginTests", dependencies: ["ETLHost", "ETLTestSupport", "CSQLite"], path: "Tests/SQLitePluginTests"),
         .testTarget(name: "JSONLPluginTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/JSONLPluginTests"),
         .testTarget(name: "AirtablePluginTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/AirtablePluginTests"),
+        .testTarget(name: "RestPluginTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/RestPluginTests"),
         .testTarget(name: "PostgresPluginTests", dependencies: ["ETLHost", "ETLTestSupport", "CPostgres"], path: "Tests/PostgresPluginTests"),
     ] + plugins.map(\.1)
 )

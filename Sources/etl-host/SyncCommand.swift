@@ -68,7 +68,8 @@ struct SyncCommand: ParsableCommand {
             Config values come from -s (source) and -d (destination) as KEY=VALUE, \
             or from --config FILE. A value written @env:NAME is read from the \
             environment and @file:PATH from a file, so secrets never need to be \
-            typed on the command line.
+            typed on the command line. -s @file:api.json (no KEY=) reads a whole \
+            source config from a JSON object file; later -s settings override it.
 
             Examples:
               etl-host sync csv sqlite -s path=data/orders.csv

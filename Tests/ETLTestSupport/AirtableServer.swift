@@ -105,7 +105,7 @@ public final class AirtableServer: @unchecked Sendable {
     }
 
     /// The first line the script writes, or nil on end of file or timeout.
-    private static func readLine(_ handle: FileHandle, timeout: TimeInterval) -> String? {
+    static func readLine(_ handle: FileHandle, timeout: TimeInterval) -> String? {
         final class Box: @unchecked Sendable { var line: String? }
         let box = Box()
         let done = DispatchSemaphore(value: 0)

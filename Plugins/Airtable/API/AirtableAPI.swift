@@ -1,3 +1,4 @@
+import ETLHTTPShared
 import ETLPluginKit
 
 /// Airtable's Web API for one base: requests paced per base, sent with
@@ -61,7 +62,11 @@ final class AirtableAPI {
     init(config: AirtableConfig, host: HostContext) throws(PluginError) {
         self.config = config
         self.host = host
-        client = try HTTPClient(token: config.token, timeoutSeconds: config.timeoutSeconds,
+        guard config.token.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) else {
+            throw PluginError(.invalidArgument, "the Airtable token contains a line break or a control character; "
+                + "check the value of the token (it is not shown here)")
+        }
+        client = try HTTPClient(headers: ["Authorization: Bearer \(config.token)"], timeoutSeconds: config.timeoutSeconds,
                                 userAgent: "etl-host-airtable/\(AirtableExtractor.version)", cancellation: host)
         let shared = RequestPacer.shared(apiURL: config.apiURL, base: config.base,
                                          requestsPerSecond: config.requestsPerSecond, folder: config.pacingFolder)
@@ -256,27 +261,5 @@ final class AirtableAPI {
     static func seconds(_ value: Double) -> String {
         let rounded = (value * 100).rounded() / 100
         return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
-    }
-}
-
-/// Percent-encoding for URL path segments and query values.
-enum URLEncoding {
-    /// `text` with every byte but the unreserved characters of RFC 3986
-    /// (letters, digits, `-._~`) percent-encoded.
-    static func component(_ text: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var output: [UInt8] = []
-        output.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                 UInt8(ascii: "~"):
-                output.append(byte)
-            default:
-                output.append(contentsOf: [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-            }
-        }
-        return String(decoding: output, as: UTF8.self)
     }
 }

@@ -1,3 +1,4 @@
+import ETLHTTPShared
 import ETLPluginKit
 
 /// What a read of one stream has done so far, for checkpoint().

@@ -16,7 +16,9 @@ import Foundation
 /// comma-separated or as a JSON array when it starts with `[`, `object` as
 /// JSON). A value written `@env:NAME` is read
 /// from the environment and `@file:PATH` from a file (its trailing newline
-/// dropped), so secrets never need to be typed on the command line. Keys
+/// dropped), so secrets never need to be typed on the command line. A
+/// setting that is `@file:PATH` alone (no `KEY=`) is a whole config: the
+/// members of the JSON object in that file, which later settings override. Keys
 /// the schema marks `"x-secret": true` are shown as `***` by ``redacted(_:)``.
 public struct ConfigResolver: Sendable {
     /// The plugin the config is for, named in messages.
@@ -68,6 +70,12 @@ public struct ConfigResolver: Sendable {
             config[key] = try resolveReferences(key: key, value: value, environment: environment)
         }
         for setting in settings {
+            if let path = Self.configFilePath(setting) {
+                for (key, value) in try readConfigFile(path) {
+                    config[key] = try resolveReferences(key: key, value: value, environment: environment)
+                }
+                continue
+            }
             guard let equals = setting.firstIndex(of: "="), equals != setting.startIndex else {
                 throw HostError(.invalidArgument, "\(plugin): '\(setting)' is not KEY=VALUE; valid keys: \(validKeys.joined(separator: ", "))")
             }
@@ -127,6 +135,10 @@ public struct ConfigResolver: Sendable {
         var config: JSONObject = [:]
         for (key, value) in file { config[key] = value }
         for setting in settings {
+            if let path = Self.configFilePath(setting) {
+                for (key, value) in (try? readConfigFile(path)) ?? [:] { config[key] = value }
+                continue
+            }
             guard let equals = setting.firstIndex(of: "=") else { continue }
             config[String(setting[..<equals])] = .string(String(setting[setting.index(after: equals)...]))
         }
@@ -153,6 +165,23 @@ public struct ConfigResolver: Sendable {
         config.reduce(into: [:]) { result, pair in
             result[pair.key] = properties[pair.key]?.secret == true ? .string("***") : pair.value
         }
+    }
+
+    /// The path of a setting written `@file:PATH` (a whole config as a
+    /// JSON object, e.g. `-s @file:api.json`), `nil` for a `KEY=VALUE`.
+    static func configFilePath(_ setting: String) -> String? {
+        setting.hasPrefix("@file:") ? String(setting.dropFirst(6)) : nil
+    }
+
+    /// The members of a config file given as `@file:PATH`.
+    private func readConfigFile(_ path: String) throws -> JSONObject {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw HostError(.invalidArgument, "\(plugin): the config file '\(path)' (@file:) cannot be read")
+        }
+        guard let object = (try? data.withUnsafeBytes { bytes in try JSONValue(jsonBytes: bytes) })?.objectValue else {
+            throw HostError(.invalidArgument, "\(plugin): the config file '\(path)' (@file:) is not a JSON object")
+        }
+        return object
     }
 
     private func resolveReferences(key: String, value: JSONValue, environment: [String: String]) throws -> JSONValue {

@@ -1,11 +1,11 @@
 import ETLPluginKit
 
 /// Small helpers over JSON text the kit's scanner has already validated.
-enum JSONText {
+public enum JSONText {
     /// Calls `body` with the raw text of each element of `array`, the raw
     /// text of a JSON array that a ``JSONObjectScanner`` validated (so that
     /// only the structure needs following here: strings and nesting).
-    static func forEachElement(
+    public static func forEachElement(
         of array: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws(PluginError) -> Void
     ) throws(PluginError) {
         let count = array.count

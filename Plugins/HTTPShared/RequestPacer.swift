@@ -7,8 +7,8 @@ import Musl
 #endif
 
 /// Seconds on the monotonic clock (never jumps with the wall clock).
-enum MonotonicClock {
-    static func now() -> Double {
+public enum MonotonicClock {
+    public static func now() -> Double {
         var spec = timespec()
         clock_gettime(CLOCK_MONOTONIC, &spec)
         return Double(spec.tv_sec) + Double(spec.tv_nsec) / 1e9
@@ -16,7 +16,7 @@ enum MonotonicClock {
 
     /// Sleeps `seconds` in slices of at most 50 ms, giving up early (and
     /// throwing ``PluginError/Code/cancelled``) once `host` is cancelled.
-    static func sleep(_ seconds: Double, host: HostContext, while what: String) throws(PluginError) {
+    public static func sleep(_ seconds: Double, host: HostContext, while what: String) throws(PluginError) {
         let end = now() + seconds
         while true {
             try host.checkCancelled(what)
@@ -50,16 +50,16 @@ enum MonotonicClock {
 /// under the host's state folder, by every process of the machine: two
 /// syncs of one base at once share its budget, and a run right after
 /// another starts where that one's pacing left off.
-final class RequestPacer: Sendable {
+public final class RequestPacer: Sendable {
     /// Seconds between two request starts.
-    let interval: Double
+    public let interval: Double
     /// The file that shares the state between processes; `nil`: this
     /// process only.
-    let file: PacingFile?
+    public let file: PacingFile?
 
     /// What `requests_per_second` + 1 consecutive request starts span:
     /// one second and a 100 ms margin.
-    static let budgetSpan = 1.1
+    public static let budgetSpan = 1.1
 
     /// What a reservation gave.
     private enum Reservation {
@@ -73,8 +73,15 @@ final class RequestPacer: Sendable {
 
     /// A pacer for at most `requestsPerSecond` requests a second, sharing
     /// its state through `file` when given.
-    init(requestsPerSecond: Int, file: PacingFile?) {
+    public init(requestsPerSecond: Int, file: PacingFile?) {
         interval = Self.budgetSpan / Double(max(1, requestsPerSecond))
+        self.file = file
+    }
+
+    /// A pacer whose request starts are at least `interval` seconds apart
+    /// (the REST extractor's `requests_per_second`/`requests_per_minute`).
+    public init(interval: Double, file: PacingFile?) {
+        self.interval = max(0, interval)
         self.file = file
     }
 
@@ -84,7 +91,7 @@ final class RequestPacer: Sendable {
     /// through the pacing file in `folder` (see ``filePath(folder:apiURL:base:)``);
     /// when that file cannot be opened, a pacer for this process only and
     /// the reason, for a warning.
-    static func shared(apiURL: String, base: String, requestsPerSecond: Int,
+    public static func shared(apiURL: String, base: String, requestsPerSecond: Int,
                        folder: String) -> (pacer: RequestPacer, fileProblem: PluginError?) {
         registry.withLock { pacers in
             let path = filePath(folder: folder, apiURL: apiURL, base: base)
@@ -107,7 +114,7 @@ final class RequestPacer: Sendable {
     /// `<folder>/<base>-<hash of apiURL>.pacing`: one file per base and API
     /// root (the hash keeps two test servers, or Airtable and a proxy,
     /// apart).
-    static func filePath(folder: String, apiURL: String, base: String) -> String {
+    public static func filePath(folder: String, apiURL: String, base: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325 // FNV-1a, 64 bits
         for byte in apiURL.utf8 {
             hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
@@ -132,7 +139,7 @@ final class RequestPacer: Sendable {
     /// - Throws: ``PluginError/Code/cancelled`` when the run is cancelled
     ///   while waiting; ``PluginError/Code/io`` when the pacing file fails.
     @discardableResult
-    func acquire(host: HostContext, what: String) throws(PluginError) -> Double {
+    public func acquire(host: HostContext, what: String) throws(PluginError) -> Double {
         var penaltyWait = 0.0
         while true {
             let now = MonotonicClock.now()
@@ -163,7 +170,7 @@ final class RequestPacer: Sendable {
     /// timeout).
     ///
     /// - Returns: the seconds waited.
-    func waitOutPenalty(host: HostContext, what: String) throws(PluginError) -> Double {
+    public func waitOutPenalty(host: HostContext, what: String) throws(PluginError) -> Double {
         var waited = 0.0
         while true {
             let remaining = try penaltyRemaining()
@@ -174,13 +181,13 @@ final class RequestPacer: Sendable {
     }
 
     /// Sends nothing more for `seconds` from now (after a 429).
-    func penalize(seconds: Double) throws(PluginError) {
+    public func penalize(seconds: Double) throws(PluginError) {
         let until = MonotonicClock.now() + seconds
         try withState { $0.penaltyUntil = max($0.penaltyUntil, until) }
     }
 
     /// Seconds left in the current penalty, 0 if none.
-    func penaltyRemaining() throws(PluginError) -> Double {
+    public func penaltyRemaining() throws(PluginError) -> Double {
         let now = MonotonicClock.now()
         return try withState { (state: inout PacingState) -> Double in
             Self.repairAfterClockTrouble(&state, now: now)

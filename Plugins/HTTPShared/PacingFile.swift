@@ -8,12 +8,12 @@ import Musl
 /// The pacing state of one base: when the next request may start, and
 /// until when a 429 penalty holds. Times are seconds on the monotonic clock
 /// (``MonotonicClock``), which every process of the machine shares.
-struct PacingState: Equatable {
+public struct PacingState: Equatable {
     /// No request may start before this time: the slot after the last one
     /// handed out.
-    var nextStart = 0.0
+    public var nextStart = 0.0
     /// No request may start before this time either: a 429 penalty.
-    var penaltyUntil = 0.0
+    public var penaltyUntil = 0.0
 }
 
 /// The pacing state of one base in a file, shared by every process that
@@ -32,16 +32,16 @@ struct PacingState: Equatable {
 /// Monotonic times mean nothing after a reboot, so a file written under
 /// another boot id, or one that does not parse (a crash half-way through
 /// a write), reads as a fresh state.
-final class PacingFile: Sendable {
+public final class PacingFile: Sendable {
     /// The file's path, for messages.
-    let path: String
+    public let path: String
     private let descriptor: Int32
 
     private static let header = "etl-host airtable pacing 1"
 
     /// The kernel's boot id (`/proc/sys/kernel/random/boot_id`), or
     /// `"unknown"`.
-    static let bootID: String = {
+    public static let bootID: String = {
         guard let file = fopen("/proc/sys/kernel/random/boot_id", "r") else { return "unknown" }
         defer { fclose(file) }
         var buffer = [CChar](repeating: 0, count: 64)
@@ -55,7 +55,7 @@ final class PacingFile: Sendable {
     ///
     /// - Throws: ``PluginError/Code/io`` naming the path and the system's
     ///   reason when the folder or the file cannot be created or opened.
-    init(path: String) throws(PluginError) {
+    public init(path: String) throws(PluginError) {
         self.path = path
         if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
             try Self.makeFolders(String(path[..<slash]))
@@ -74,7 +74,7 @@ final class PacingFile: Sendable {
     ///
     /// - Throws: ``PluginError/Code/io`` when the file cannot be locked,
     ///   read or written.
-    func update<Result>(_ body: (inout PacingState) -> Result) throws(PluginError) -> Result {
+    public func update<Result>(_ body: (inout PacingState) -> Result) throws(PluginError) -> Result {
         while flock(descriptor, LOCK_EX) != 0 {
             guard errno == EINTR else { throw failure("lock") }
         }
@@ -101,7 +101,7 @@ final class PacingFile: Sendable {
 
     /// The state in `text`, or nil when it is not a pacing file of this
     /// boot.
-    static func parse(_ text: String) -> PacingState? {
+    public static func parse(_ text: String) -> PacingState? {
         let lines = text.split(separator: "\n").map(String.init)
         guard lines.count >= 4, lines[0] == header, lines[1] == "boot \(bootID)" else { return nil }
         guard let next = value(lines[2], "next_start"), let penalty = value(lines[3], "penalty_until") else { return nil }
@@ -109,7 +109,7 @@ final class PacingFile: Sendable {
     }
 
     /// The file's text for `state`.
-    static func render(_ state: PacingState) -> String {
+    public static func render(_ state: PacingState) -> String {
         "\(header)\nboot \(bootID)\nnext_start \(state.nextStart)\npenalty_until \(state.penaltyUntil)\n"
     }
 

@@ -16,23 +16,23 @@ import Musl
 /// AArch64) such an argument travels in the same integer register whether
 /// the callee is variadic or not. (A typed C shim in `Sources/CCurl` would
 /// make this unnecessary.)
-enum Curl {
-    typealias SetLong = @convention(c) (UnsafeMutableRawPointer?, CURLoption, Int) -> CURLcode
-    typealias SetPointer = @convention(c) (UnsafeMutableRawPointer?, CURLoption, UnsafeRawPointer?) -> CURLcode
-    typealias GetInfo = @convention(c) (UnsafeMutableRawPointer?, CURLINFO, UnsafeMutableRawPointer?) -> CURLcode
+public enum Curl {
+    public typealias SetLong = @convention(c) (UnsafeMutableRawPointer?, CURLoption, Int) -> CURLcode
+    public typealias SetPointer = @convention(c) (UnsafeMutableRawPointer?, CURLoption, UnsafeRawPointer?) -> CURLcode
+    public typealias GetInfo = @convention(c) (UnsafeMutableRawPointer?, CURLINFO, UnsafeMutableRawPointer?) -> CURLcode
 
     /// The resolved variadic entry points.
-    struct Functions: @unchecked Sendable {
+    public struct Functions: @unchecked Sendable {
         // @unchecked: immutable C function pointers into libcurl.
-        let setLong: SetLong
-        let setPointer: SetPointer
-        let getInfo: GetInfo
+        public let setLong: SetLong
+        public let setPointer: SetPointer
+        public let getInfo: GetInfo
     }
 
     /// Runs `curl_global_init` once per process (a Swift global is
     /// initialised exactly once, thread-safely), then resolves the variadic
     /// entry points.
-    static let functions: Result<Functions, PluginError> = {
+    public static let functions: Result<Functions, PluginError> = {
         // CURL_GLOBAL_DEFAULT = CURL_GLOBAL_SSL | CURL_GLOBAL_WIN32 (a macro
         // Swift does not import).
         let status = curl_global_init(3)
@@ -51,7 +51,7 @@ enum Curl {
 
     /// libcurl's text for a result code, e.g.
     /// `"Couldn't connect to server (curl error 7)"`.
-    static func describe(_ code: CURLcode) -> String {
+    public static func describe(_ code: CURLcode) -> String {
         guard let text = curl_easy_strerror(code) else { return "curl error \(code.rawValue)" }
         return "\(String(cString: text)) (curl error \(code.rawValue))"
     }

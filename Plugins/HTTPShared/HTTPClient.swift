@@ -7,31 +7,44 @@ import Musl
 #endif
 
 /// One HTTP request: a GET, or a POST with a JSON body.
-struct HTTPRequest {
-    enum Method: String { case get = "GET", post = "POST" }
+public struct HTTPRequest {
+    /// The request method.
+    public enum Method: String { case get = "GET", post = "POST" }
 
-    var method: Method
-    var url: String
+    /// GET or POST.
+    public var method: Method
+    /// The absolute URL.
+    public var url: String
     /// The JSON body of a POST.
-    var body: [UInt8] = []
+    public var body: [UInt8] = []
+
+    /// A request of `method` to `url`, with a JSON `body` for a POST.
+    public init(method: Method, url: String, body: [UInt8] = []) {
+        self.method = method
+        self.url = url
+        self.body = body
+    }
 }
 
 /// What came back: the status, the headers the client needs, and the body
 /// (borrowed from the client: valid until its next request).
-struct HTTPResponse {
-    var status: Int
+public struct HTTPResponse {
+    /// The HTTP status code.
+    public var status: Int
     /// The `Content-Type` header, if any.
-    var contentType: String?
+    public var contentType: String?
     /// The `Date` header as seconds since the epoch, if present and valid.
-    var date: Int64?
+    public var date: Int64?
     /// The `Retry-After` header in seconds, if present as a number.
-    var retryAfter: Double?
+    public var retryAfter: Double?
+    /// The `Link` header (RFC 8288), if any.
+    public var link: String?
     /// The body's bytes.
-    var body: UnsafeRawBufferPointer
+    public var body: UnsafeRawBufferPointer
 
     /// Whether the body is declared as JSON (`application/json`, with or
     /// without parameters such as `charset`).
-    var isJSON: Bool {
+    public var isJSON: Bool {
         guard let contentType else { return false }
         let media = contentType.split(separator: ";", maxSplits: 1).first.map {
             $0.trimmingSpaces.lowercased()
@@ -41,18 +54,18 @@ struct HTTPResponse {
 }
 
 /// A transfer that did not produce a complete response.
-struct TransportFailure: Error {
+public struct TransportFailure: Error {
     /// What happened, for messages (libcurl's text and code).
-    var message: String
+    public var message: String
     /// Whether trying again may help (a dropped connection, a timeout, a
     /// truncated body) or not (a malformed URL, a TLS verification failure).
-    var retryable: Bool
+    public var retryable: Bool
     /// Whether the transfer stopped because the run was cancelled.
-    var cancelled: Bool = false
+    public var cancelled: Bool = false
     /// The error of the caller's `beforeEachSend` that stopped the
     /// transfer (pacing: cancelled while waiting, a pacing file that
     /// failed); it is the error to report.
-    var beforeSendError: PluginError?
+    public var beforeSendError: PluginError?
 }
 
 /// An HTTP client on one libcurl easy handle, reused for every request of
@@ -70,11 +83,13 @@ struct TransportFailure: Error {
 /// answer, libcurl sends the request again on a new connection within the
 /// same transfer. ``requestsSent`` counts them.
 ///
-/// The bearer token goes into a header list only; it is never logged
-/// (verbose mode stays off) and never part of a message.
-final class HTTPClient {
-    /// The largest body accepted (an Airtable page is a few MB at most).
-    static let maxBodyBytes = 256 << 20
+/// The headers (a bearer token, an API key) go into a header list only;
+/// they are never logged (verbose mode stays off) and never part of a
+/// message. Shared by the Airtable and REST extractors (each plugin links
+/// its own copy).
+public final class HTTPClient {
+    /// The largest body accepted (an API page is a few MB at most).
+    public static let maxBodyBytes = 256 << 20
 
     private let curl: Curl.Functions
     private let handle: UnsafeMutableRawPointer
@@ -82,23 +97,27 @@ final class HTTPClient {
     private var postHeaders: UnsafeMutablePointer<curl_slist>?
     private let transfer: TransferState
 
-    /// Creates a client that sends `Authorization: Bearer <token>`.
+    /// Creates a client that sends `headers` (complete header lines such as
+    /// `"Authorization: Bearer …"`) with every request, after
+    /// `Accept: application/json`.
     ///
-    /// - Throws: ``PluginError`` when libcurl cannot be set up, or when the
-    ///   token holds a line break or a control character (it would break
-    ///   the header).
-    init(token: String, timeoutSeconds: Double, userAgent: String, cancellation: HostContext) throws(PluginError) {
+    /// - Throws: ``PluginError`` when libcurl cannot be set up, or when a
+    ///   header holds a line break or a control character (it would break
+    ///   the request); the message never shows the header's value.
+    public init(headers: [String], timeoutSeconds: Double, userAgent: String,
+                cancellation: HostContext) throws(PluginError) {
         curl = try Curl.functions.get()
-        guard token.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) else {
-            throw PluginError(.invalidArgument, "the Airtable token contains a line break or a control character; "
-                + "check the value of the token (it is not shown here)")
+        for line in headers where !line.utf8.allSatisfy({ ($0 >= 0x20 && $0 != 0x7F) || $0 == 0x09 }) {
+            let name = line.split(separator: ":", maxSplits: 1).first.map(String.init) ?? "?"
+            throw PluginError(.invalidArgument, "the header \(name) contains a line break or a control character; "
+                + "check its value (it is not shown here)")
         }
         guard let handle = curl_easy_init() else {
             throw PluginError(.resourceExhausted, "libcurl could not create a handle (curl_easy_init failed)")
         }
         self.handle = handle
         transfer = TransferState(cancellation: cancellation)
-        let common = ["Accept: application/json", "Authorization: Bearer \(token)"]
+        let common = ["Accept: application/json"] + headers
         for line in common { getHeaders = curl_slist_append(getHeaders, line) }
         for line in common + ["Content-Type: application/json"] { postHeaders = curl_slist_append(postHeaders, line) }
         guard getHeaders != nil, postHeaders != nil else {
@@ -132,7 +151,7 @@ final class HTTPClient {
     /// wire: 1, 2 when libcurl re-sent it after a dropped kept-alive
     /// connection, 0 when none left (no connection, or `beforeEachSend`
     /// failed).
-    var requestsSent: Int { transfer.sends }
+    public var requestsSent: Int { transfer.sends }
 
     deinit {
         curl_easy_cleanup(handle)
@@ -147,7 +166,7 @@ final class HTTPClient {
     /// - Throws: ``TransportFailure`` when no complete response arrived
     ///   (connection refused or dropped, timeout, truncated body, body too
     ///   large, cancelled, `beforeEachSend` failed).
-    func perform(_ request: HTTPRequest,
+    public func perform(_ request: HTTPRequest,
                  beforeEachSend: () throws(PluginError) -> Void) throws(TransportFailure) -> HTTPResponse {
         try withoutActuallyEscaping(beforeEachSend) { (hook) throws(TransportFailure) -> HTTPResponse in
             transfer.reset()
@@ -197,13 +216,13 @@ final class HTTPClient {
         _ = curl.getInfo(handle, CURLINFO_CONTENT_TYPE, &contentType)
         return HTTPResponse(
             status: status, contentType: contentType.map { String(cString: $0) }, date: transfer.date,
-            retryAfter: transfer.retryAfter, body: UnsafeRawBufferPointer(start: transfer.bytes, count: transfer.count))
+            retryAfter: transfer.retryAfter, link: transfer.link, body: UnsafeRawBufferPointer(start: transfer.bytes, count: transfer.count))
     }
 
     /// Whether a failed transfer may succeed on another try: network
     /// trouble yes; a malformed URL, an unsupported protocol or a refused
     /// certificate no.
-    static func isRetryable(_ code: CURLcode) -> Bool {
+    public static func isRetryable(_ code: CURLcode) -> Bool {
         switch code {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT,
              CURLE_PARTIAL_FILE, CURLE_OPERATION_TIMEDOUT, CURLE_GOT_NOTHING, CURLE_SEND_ERROR,
@@ -250,6 +269,8 @@ final class TransferState {
     var cancelled = false
     var date: Int64?
     var retryAfter: Double?
+    /// The `Link` header.
+    var link: String?
     /// Requests put on the wire in this transfer.
     var sends = 0
     /// The caller's hook, run before each send (see ``HTTPClient``).
@@ -271,6 +292,7 @@ final class TransferState {
         cancelled = false
         date = nil
         retryAfter = nil
+        link = nil
         sends = 0
         beforeSendError = nil
         // Give back the memory of one unusually large page.
@@ -307,14 +329,17 @@ final class TransferState {
         if line.starts(with: "HTTP/".utf8) {
             date = nil
             retryAfter = nil
+            link = nil
             return
         }
         guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { return }
         let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
-        guard name == "date" || name == "retry-after" else { return }
+        guard name == "date" || name == "retry-after" || name == "link" else { return }
         let value = String(decoding: line[(colon + 1)...], as: UTF8.self).trimmingSpaces
         if name == "date" {
             date = HTTPDate.parse(value)
+        } else if name == "link" {
+            link = link.map { $0 + ", " + value } ?? value
         } else {
             retryAfter = Double(value).flatMap { $0 >= 0 && $0.isFinite ? $0 : nil }
         }
@@ -372,7 +397,7 @@ private let progressCallback: @convention(c) (
 
 extension StringProtocol {
     /// The text without leading and trailing spaces, tabs, CR and LF.
-    var trimmingSpaces: String {
+    public var trimmingSpaces: String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
         guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
             return ""
