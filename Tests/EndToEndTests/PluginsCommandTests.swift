@@ -30,6 +30,7 @@ import Testing
             jsonl     extractor  0.1.0    1.3  swift     ok      bundled
             postgres  extractor  0.1.0    1.3  swift     ok      bundled
             postgres  warehouse  0.1.0    1.3  swift     ok      bundled
+            rest      extractor  0.1.0    1.3  swift     ok      bundled
             sqlite    warehouse  0.1.0    1.3  swift     ok      bundled
 
             """)
@@ -173,6 +174,6 @@ import Testing
         let result = try sandbox.etlHost("plugins", "info", "nope")
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("etl-host: error: no plugin named 'nope' in "))
-        #expect(result.stderr.contains("; available: airtable, csv, jsonl, postgres, sqlite (install one with `etl-host plugins install PATH`)"))
+        #expect(result.stderr.contains("; available: airtable, csv, jsonl, postgres, rest, sqlite (install one with `etl-host plugins install PATH`)"))
     }
 }
