@@ -27,6 +27,11 @@ struct RecordFlattener {
     private(set) var repeated = RepeatedFieldNames()
     /// Every key seen so far in the stream.
     private var realKeys: Set<String> = []
+    /// Per field, the bytes per row of its cells in the last batch that
+    /// had it: a new batch's column reserves that much (and a little
+    /// more) up front instead of growing, and copying, its bytes about
+    /// twenty times from empty.
+    private var bytesPerRow: [String: Double] = [:]
 
     /// Flattens the record column of `batch`; `lineColumn` (the extractor's
     /// `_line`) names lines in errors.
@@ -82,6 +87,9 @@ struct RecordFlattener {
             }
             pad(to: row + 1)
         }
+        if rows > 0 {
+            for column in columns { bytesPerRow[column.name] = Double(column.bytes.count) / Double(rows) }
+        }
         return columns
     }
 
@@ -108,7 +116,8 @@ struct RecordFlattener {
         }
         if !forRepeat { realKeys.insert(name) }
         let index = columns.count
-        var column = CellColumn(name: name, reservingRows: rows)
+        let expectedBytes = bytesPerRow[name].map { Int($0 * Double(rows) * 1.0625) + 64 } ?? 0
+        var column = CellColumn(name: name, reservingRows: rows, bytes: expectedBytes)
         column.padNulls(to: filledRows)
         columns.append(column)
         keys.append(Array(key))
