@@ -1,4 +1,7 @@
 import ETLPluginKit
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Flattens a record column (`etl.record`: one JSON object per row) into one
 /// cell column per top-level key, in first-seen order: scalars keep their
@@ -42,8 +45,9 @@ struct RecordFlattener {
         byHash.removeAll(keepingCapacity: true)
         columnAtPosition.removeAll(keepingCapacity: true)
         let rows = batch.rowCount
+        let text = batch.schema.fields[column].type == .utf8 ? TextColumnReader(batch, column: column) : nil
         for row in 0 ..< rows {
-            guard let record = batch.utf8(row: row, column: column) else {
+            guard let record = text.map({ $0.value(row) }) ?? batch.utf8(row: row, column: column) else {
                 pad(to: row + 1)
                 continue
             }
@@ -57,7 +61,7 @@ struct RecordFlattener {
             for (position, member) in members.enumerated() {
                 var index: Int
                 if position < columnAtPosition.count, case let guess = columnAtPosition[position], !madeForRepeat[guess],
-                   member.keyEquals(keys[guess]) {
+                   Self.same(member.key, keys[guess]) {
                     index = guess // what columnIndex would find
                 } else {
                     index = try columnIndex(key: member.key, hash: member.keyHash, forRepeat: false, rows: rows, filledRows: row,
@@ -91,6 +95,17 @@ struct RecordFlattener {
             for column in columns { bytesPerRow[column.name] = Double(column.bytes.count) / Double(rows) }
         }
         return columns
+    }
+
+    /// Whether `key` holds the bytes of `known` (inlined: the per-member
+    /// check of the column guessed from the previous record).
+    @inline(__always)
+    private static func same(_ key: UnsafeRawBufferPointer, _ known: [UInt8]) -> Bool {
+        known.withUnsafeBytes { known in
+            guard known.count == key.count else { return false }
+            guard let mine = key.baseAddress, let theirs = known.baseAddress else { return true }
+            return memcmp(mine, theirs, key.count) == 0
+        }
     }
 
     /// The column for `key`, created (padded with missing cells for earlier
