@@ -10,11 +10,13 @@ public struct CellColumn: Sendable {
     /// The cells' bytes, back to back.
     public var bytes: [UInt8] = []
 
-    /// An empty column called `name`.
-    public init(name: String, reservingRows rows: Int = 0) {
+    /// An empty column called `name`, with room for `rows` cells of
+    /// `bytes` bytes in all (a guess: more grows the buffers).
+    public init(name: String, reservingRows rows: Int = 0, bytes: Int = 0) {
         self.name = name
         kinds.reserveCapacity(rows)
         offsets.reserveCapacity(rows + 1)
+        if bytes > 0 { self.bytes.reserveCapacity(bytes) }
     }
 
     /// The number of rows.

@@ -20,6 +20,15 @@ import Glibc
 /// of its bytes and their length; starts are from the block's first byte,
 /// each area 8-byte aligned.
 ///
+/// On disk each block is an LZ4 frame (``IPCCodec``, the snapshot's LZ4
+/// codec) after two native 64-bit integers: the frame's size and the
+/// block's; in the frame, each column's offsets are stored as the cells'
+/// lengths (``encodeOffsets(_:rows:)``), which repeat where offsets do not. Writing the cells uncompressed cost more than compressing
+/// them: the page cache's copies of ~125 MB per million rows of
+/// bench/generate.py's records were ~8% of a JSON Lines sync's CPU
+/// (perf, 2026-12-06), and LZ4 makes them about a third of that size at
+/// a fraction of the cost (bench/README.md, "2026-12-06, late").
+///
 /// ```swift
 /// let writer = try CellSpoolWriter(path: cellsPath)
 /// try writer.append(columns, rows: batch.rowCount)   // pass 1, per batch
@@ -32,6 +41,32 @@ enum CellSpool {
     static let headerWords = 3
     /// Integers per column in a block's header.
     static let columnWords = 6
+
+    /// Bytes before each block's LZ4 frame: the frame's size, the block's size.
+    static let frameHeaderBytes = 16
+
+    /// Turns a column's `rows + 1` offsets into the cells' lengths (the
+    /// first stays 0), in place: lengths repeat (a date is always 10
+    /// bytes) where offsets never do, so LZ4 finds them.
+    static func encodeOffsets(_ offsets: UnsafeMutablePointer<UInt32>, rows: Int) {
+        var previous: UInt32 = 0
+        for row in 0 ..< rows + 1 {
+            let offset = offsets[row]
+            offsets[row] = offset &- previous
+            previous = offset
+        }
+    }
+
+    /// Undoes ``encodeOffsets(_:rows:)`` in place; false when the cells
+    /// would end past `bytes` bytes (a damaged block).
+    static func decodeOffsets(_ offsets: UnsafeMutablePointer<UInt32>, rows: Int, bytes: Int) -> Bool {
+        var total = 0
+        for row in 0 ..< rows + 1 {
+            total &+= Int(offsets[row])
+            offsets[row] = UInt32(truncatingIfNeeded: total)
+        }
+        return total <= bytes
+    }
 
     /// `value` rounded up to a multiple of 8.
     static func aligned(_ value: Int) -> Int { (value + 7) & ~7 }
@@ -46,6 +81,10 @@ final class CellSpoolWriter {
     /// allocation of this size per batch costs page faults and zeroing).
     private var block: UnsafeMutableRawPointer?
     private var blockCapacity = 0
+    /// The compressed block (after its two sizes), reused as `block` is.
+    private var frame: UnsafeMutableRawPointer?
+    private var frameCapacity = 0
+    private let codec = IPCCodec(.lz4)
 
     /// Creates (or truncates) the file at `path`.
     ///
@@ -59,6 +98,7 @@ final class CellSpoolWriter {
     deinit {
         if descriptor >= 0 { close(descriptor) }
         block?.deallocate()
+        frame?.deallocate()
     }
 
     /// Appends one batch's cell columns, each `rows` long.
@@ -105,11 +145,29 @@ final class CellSpoolWriter {
             names[index].withUnsafeBytes { put($0, at: header[slot]) }
             column.kinds.withUnsafeBytes { put($0, at: header[slot + 2]) }
             column.offsets.withUnsafeBytes { put($0, at: header[slot + 3]) }
+            CellSpool.encodeOffsets((block + header[slot + 3]).assumingMemoryBound(to: UInt32.self), rows: rows)
             column.bytes.withUnsafeBytes { put($0, at: header[slot + 4]) }
         }
+        let bound = CellSpool.frameHeaderBytes + codec.bound(size)
+        if bound > frameCapacity {
+            self.frame?.deallocate()
+            self.frame = .allocate(byteCount: bound, alignment: 8)
+            frameCapacity = bound
+        }
+        let frame = self.frame!
+        let compressed: Int
+        do {
+            compressed = try codec.compress(UnsafeRawBufferPointer(start: block, count: size),
+                                            into: frame + CellSpool.frameHeaderBytes, capacity: bound - CellSpool.frameHeaderBytes)
+        } catch {
+            throw HostError(.io, "cannot write the cell spool '\(path)': \(error)")
+        }
+        frame.storeBytes(of: compressed, as: Int.self)
+        frame.storeBytes(of: size, toByteOffset: 8, as: Int.self)
+        let total = CellSpool.frameHeaderBytes + compressed
         var done = 0
-        while done < size {
-            let written = write(descriptor, block + done, size - done)
+        while done < total {
+            let written = write(descriptor, frame + done, total - done)
             if written < 0, errno == EINTR { continue }
             guard written > 0 else { throw HostError(.io, "cannot write the cell spool '\(path)': \(errnoDescription())") }
             done += written
@@ -132,6 +190,10 @@ final class CellSpoolReader {
     /// The file's path.
     let path: String
     private let descriptor: Int32
+    /// The compressed block being read, reused from block to block.
+    private var frame: UnsafeMutableRawPointer?
+    private var frameCapacity = 0
+    private let codec = IPCCodec(.lz4)
 
     /// Opens the file at `path`.
     ///
@@ -142,7 +204,10 @@ final class CellSpoolReader {
         guard descriptor >= 0 else { throw HostError(.io, "cannot open the cell spool '\(path)': \(errnoDescription())") }
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        close(descriptor)
+        frame?.deallocate()
+    }
 
     /// The next block as a batch whose first row is stream row `firstRow`
     /// (0-based), or `nil` at the end of the file.
@@ -150,15 +215,30 @@ final class CellSpoolReader {
     /// - Throws: `.io` naming the file when it ends inside a block or a
     ///   block's layout does not fit its size.
     func next(firstRow: Int) throws -> PinnedCellBatch? {
-        var size = 0
-        let got = try withUnsafeMutableBytes(of: &size) { try read(into: $0.baseAddress!, count: 8, allowEnd: true) }
+        var sizes = (compressed: 0, size: 0)
+        let got = try withUnsafeMutableBytes(of: &sizes) {
+            try read(into: $0.baseAddress!, count: CellSpool.frameHeaderBytes, allowEnd: true)
+        }
         guard got else { return nil }
+        let (compressed, size) = sizes
         let headerBytes = CellSpool.headerWords * 8
         guard size >= headerBytes, size <= 1 << 40 else { throw damaged("a block's size is \(size)") }
+        guard compressed > 0, compressed <= codec.bound(size) else { throw damaged("a block's frame size is \(compressed)") }
+        if compressed > frameCapacity {
+            self.frame?.deallocate()
+            self.frame = .allocate(byteCount: compressed, alignment: 8)
+            frameCapacity = compressed
+        }
+        let frame = self.frame!
+        _ = try read(into: frame, count: compressed, allowEnd: false)
         let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
         do {
-            block.storeBytes(of: size, as: Int.self)
-            _ = try read(into: block + 8, count: size - 8, allowEnd: false)
+            do {
+                try codec.decompress(UnsafeRawBufferPointer(start: frame, count: compressed), into: block, count: size)
+            } catch {
+                throw damaged("\(error)")
+            }
+            guard block.load(as: Int.self) == size else { throw damaged("a block's size is not the one before its frame") }
             let words = UnsafeRawPointer(block).assumingMemoryBound(to: Int.self)
             let (rows, count) = (words[1], words[2])
             guard rows >= 0, count >= 0, headerBytes + count * CellSpool.columnWords * 8 <= size else {
@@ -172,6 +252,10 @@ final class CellSpoolReader {
                 guard name >= 0, nameLength >= 0, name + nameLength <= size, kinds >= 0, kinds + rows <= size,
                       offsets >= 0, offsets + (rows + 1) * 4 <= size, bytes >= 0, bytesLength >= 0, bytes + bytesLength <= size else {
                     throw damaged("column \(index + 1) of a block lies outside its \(size) bytes")
+                }
+                guard CellSpool.decodeOffsets((block + offsets).assumingMemoryBound(to: UInt32.self), rows: rows,
+                                              bytes: bytesLength) else {
+                    throw damaged("the cells of column \(index + 1) of a block end outside its bytes")
                 }
                 let base = UnsafeRawPointer(block)
                 columns.append(CellBatch.Column(

@@ -1,4 +1,7 @@
 import ETLPluginKit
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Flattens a record column (`etl.record`: one JSON object per row) into one
 /// cell column per top-level key, in first-seen order: scalars keep their
@@ -27,6 +30,11 @@ struct RecordFlattener {
     private(set) var repeated = RepeatedFieldNames()
     /// Every key seen so far in the stream.
     private var realKeys: Set<String> = []
+    /// Per field, the bytes per row of its cells in the last batch that
+    /// had it: a new batch's column reserves that much (and a little
+    /// more) up front instead of growing, and copying, its bytes about
+    /// twenty times from empty.
+    private var bytesPerRow: [String: Double] = [:]
 
     /// Flattens the record column of `batch`; `lineColumn` (the extractor's
     /// `_line`) names lines in errors.
@@ -37,8 +45,9 @@ struct RecordFlattener {
         byHash.removeAll(keepingCapacity: true)
         columnAtPosition.removeAll(keepingCapacity: true)
         let rows = batch.rowCount
+        let text = batch.schema.fields[column].type == .utf8 ? TextColumnReader(batch, column: column) : nil
         for row in 0 ..< rows {
-            guard let record = batch.utf8(row: row, column: column) else {
+            guard let record = text.map({ $0.value(row) }) ?? batch.utf8(row: row, column: column) else {
                 pad(to: row + 1)
                 continue
             }
@@ -52,7 +61,7 @@ struct RecordFlattener {
             for (position, member) in members.enumerated() {
                 var index: Int
                 if position < columnAtPosition.count, case let guess = columnAtPosition[position], !madeForRepeat[guess],
-                   member.keyEquals(keys[guess]) {
+                   Self.same(member.key, keys[guess]) {
                     index = guess // what columnIndex would find
                 } else {
                     index = try columnIndex(key: member.key, hash: member.keyHash, forRepeat: false, rows: rows, filledRows: row,
@@ -82,7 +91,21 @@ struct RecordFlattener {
             }
             pad(to: row + 1)
         }
+        if rows > 0 {
+            for column in columns { bytesPerRow[column.name] = Double(column.bytes.count) / Double(rows) }
+        }
         return columns
+    }
+
+    /// Whether `key` holds the bytes of `known` (inlined: the per-member
+    /// check of the column guessed from the previous record).
+    @inline(__always)
+    private static func same(_ key: UnsafeRawBufferPointer, _ known: [UInt8]) -> Bool {
+        known.withUnsafeBytes { known in
+            guard known.count == key.count else { return false }
+            guard let mine = key.baseAddress, let theirs = known.baseAddress else { return true }
+            return memcmp(mine, theirs, key.count) == 0
+        }
     }
 
     /// The column for `key`, created (padded with missing cells for earlier
@@ -108,7 +131,8 @@ struct RecordFlattener {
         }
         if !forRepeat { realKeys.insert(name) }
         let index = columns.count
-        var column = CellColumn(name: name, reservingRows: rows)
+        let expectedBytes = bytesPerRow[name].map { Int($0 * Double(rows) * 1.0625) + 64 } ?? 0
+        var column = CellColumn(name: name, reservingRows: rows, bytes: expectedBytes)
         column.padNulls(to: filledRows)
         columns.append(column)
         keys.append(Array(key))
