@@ -52,9 +52,10 @@ struct SyncCommand: ParsableCommand {
             _etl_valid_to (NULL: current), _etl_run_id, _etl_row_hash and \
             _etl_deleted, written in the load's transaction. An unchanged record \
             adds no version; a record the source no longer has (replace, or \
-            upsert with --deletions) gets a tombstone. The table as it was at a \
-            moment is one SELECT on the history table (docs/HISTORY.md).
+            upsert with --deletions) gets a tombstone. Read the tables as they \
+            were at a moment with `etl-host query --as-of` (docs/HISTORY.md).
               etl-host sync csv sqlite -s path=people.csv --primary-key id --history
+              etl-host query sqlite --as-of 2026-12-01T09:00:00Z "SELECT * FROM people"
 
             Bad input fails the stream and changes nothing. With --max-bad-rows N, up \
             to N malformed records per stream are set aside in _etl_rejects (their \
