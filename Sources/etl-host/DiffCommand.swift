@@ -12,8 +12,8 @@ struct DiffCommand: ParsableCommand {
         discussion: """
             Rebuilds the tables as they were when each run ended, from snapshots \
             alone (as `etl-host rebuild --as-of RUN`), in a scratch SQLite \
-            database in the state folder, and compares them by the runs' primary \
-            key: keys added, keys removed, keys whose values changed (on the \
+            database in the state folder, and compares them by key (the runs' \
+            --primary-key, else the key the source declares for the stream): keys added, keys removed, keys whose values changed (on the \
             columns both moments have). Without a key whole rows are compared, so a \
             changed row shows as one removed and one added. No warehouse and no \
             source is touched; nothing is recorded.

@@ -5,7 +5,7 @@ import Testing
 
 /// Issue 16's test of SCD2 history, through the built binary: five runs of
 /// `sync airtable <warehouse> --mode upsert --primary-key id --deletions remove --history`
-/// (the key given, so that `diff` matches rows by it)
+/// (the key given explicitly, as a user would write it)
 /// with the source mutated between them (``HistoryFixture``), into SQLite
 /// and into PostgreSQL. The history holds exactly the expected versions;
 /// the contract's as-of selection at the end of each run gives exactly the

@@ -4,8 +4,10 @@ import Foundation
 /// What changed in the tables between two runs (`etl-host diff`): both
 /// moments are rebuilt from snapshots (``RebuildPlan``) into one scratch
 /// SQLite database — the first under the prefix `a__`, the second under
-/// `b__` — and compared there by the runs' primary key: rows added, removed,
-/// and changed (same key, other values). Without a key, whole rows are
+/// `b__` — and compared there by key: rows added, removed, and changed
+/// (same key, other values). The key is the runs' `--primary-key`, else
+/// the primary key the source declared for the stream (the catalog in the
+/// snapshot's manifest). Without a key, whole rows are
 /// compared: a changed row reads as one removed and one added.
 public struct SnapshotDiff: Sendable {
     /// One table's differences.
@@ -60,13 +62,30 @@ public struct SnapshotDiff: Sendable {
             }
             names.formIntersection(tables)
         }
-        let key = second.primaryKey ?? first.primaryKey ?? []
         let instance = try PluginInstance(plugin: sqlite, configJSON: try ConfigResolver.json(["path": .string(database)]))
         defer { instance.close() }
         let comparison = TableComparison(instance: instance)
         tables = try names.sorted().map { name in
-            try comparison.compare(table: name, before: loaded[0][name], after: loaded[1][name], key: key)
+            try comparison.compare(table: name, before: loaded[0][name], after: loaded[1][name],
+                                   key: Self.key(of: name, runs: [second, first], store: store))
         }
+    }
+
+    /// The key `table`'s rows are matched by: the runs' `--primary-key`,
+    /// else the primary key the source declared for the stream loading it
+    /// (the catalog kept in the snapshot's manifest), else none.
+    private static func key(of table: String, runs: [RunRecord], store: RunStore) -> [String] {
+        if let key = runs.lazy.compactMap(\.primaryKey).first { return key }
+        for run in runs {
+            guard let stream = run.streams.first(where: { $0.table == table })?.stream,
+                  let snapshot = try? Snapshot(folder: store.snapshotFolder(of: run), runID: run.id),
+                  let manifest = snapshot.manifests.first(where: { $0.stream == stream }),
+                  let catalog = try? CatalogReading(discovered: "{\"streams\":[\(manifest.catalog)]}", plugin: "snapshot"),
+                  let key = catalog.catalog.streams.first?.primaryKey, !key.isEmpty
+            else { continue }
+            return key
+        }
+        return []
     }
 
     /// Replays `plan` into `database` with `prefix` before every table;
