@@ -33,14 +33,6 @@ struct PostgresHistory {
     /// The history table's name.
     let history: String
 
-    /// The columns the history adds after the table's own.
-    static let validFrom = "_etl_valid_from"
-    static let validTo = "_etl_valid_to"
-    static let runID = "_etl_run_id"
-    static let rowHash = "_etl_row_hash"
-    static let deleted = "_etl_deleted"
-    /// The registry of history tables (same name and columns in every warehouse).
-    static let registry = "_etl_history_tables"
 
     /// The as-of function's name: `<table>_as_of`.
     static func asOfFunction(of table: String) -> String { table + "_as_of" }
@@ -104,17 +96,17 @@ struct PostgresHistory {
         guard let existing = try TableCatalog.read(history, schema: schema, in: db) else {
             try Bookkeeping.lockCreation(in: schema, db: db)
             let definitions = columns.map { "\(PGName.quoted($0.name)) \($0.declared)" } + [
-                "\(PGName.quoted(Self.validFrom)) timestamptz NOT NULL", "\(PGName.quoted(Self.validTo)) timestamptz",
-                "\(PGName.quoted(Self.runID)) text", "\(PGName.quoted(Self.rowHash)) text",
-                "\(PGName.quoted(Self.deleted)) boolean NOT NULL",
+                "\(PGName.quoted(HistoryNames.validFrom)) timestamptz NOT NULL", "\(PGName.quoted(HistoryNames.validTo)) timestamptz",
+                "\(PGName.quoted(HistoryNames.runID)) text", "\(PGName.quoted(HistoryNames.rowHash)) text",
+                "\(PGName.quoted(HistoryNames.deleted)) boolean NOT NULL",
             ]
             try db.execute("CREATE TABLE \(qualified) (\(definitions.joined(separator: ", ")))", "\(what): CREATE TABLE")
             let index = PGName.quoted(PGName.prefix(of: "_etl_open_" + history, bytes: 30) + "_" + PGName.hexHash(history))
             try db.execute("CREATE UNIQUE INDEX \(index) ON \(qualified) (\(keys.map(PGName.quoted).joined(separator: ", "))) "
-                + "WHERE \(PGName.quoted(Self.validTo)) IS NULL", "\(what): creating the index of open versions")
+                + "WHERE \(PGName.quoted(HistoryNames.validTo)) IS NULL", "\(what): creating the index of open versions")
             return
         }
-        for required in [Self.validFrom, Self.validTo, Self.runID, Self.rowHash, Self.deleted]
+        for required in [HistoryNames.validFrom, HistoryNames.validTo, HistoryNames.runID, HistoryNames.rowHash, HistoryNames.deleted]
         where existing.column(required) == nil {
             throw PostgresError.invalidArgument("\(what): the table exists but has no \"\(required)\" column; "
                 + "it is not a history table (choose another --history-table)")
@@ -166,12 +158,12 @@ struct PostgresHistory {
         -> (versions: Int, tombstones: Int)
     {
         let names = columns.map { PGName.quoted($0.name) }
-        let bookkeeping = [Self.validFrom, Self.validTo, Self.runID, Self.rowHash, Self.deleted].map(PGName.quoted)
+        let bookkeeping = [HistoryNames.validFrom, HistoryNames.validTo, HistoryNames.runID, HistoryNames.rowHash, HistoryNames.deleted].map(PGName.quoted)
         let insertInto = "INSERT INTO \(qualified) (\((names + bookkeeping).joined(separator: ", ")))"
         func match(_ left: String, _ right: String) -> String {
             keys.map { "\(left).\(PGName.quoted($0)) = \(right).\(PGName.quoted($0))" }.joined(separator: " AND ")
         }
-        let validTo = PGName.quoted(Self.validTo), deleted = PGName.quoted(Self.deleted), rowHash = PGName.quoted(Self.rowHash)
+        let validTo = PGName.quoted(HistoryNames.validTo), deleted = PGName.quoted(HistoryNames.deleted), rowHash = PGName.quoted(HistoryNames.rowHash)
         let arguments: [String?] = [instant, request.runID]
         let current = "pg_temp.\"_etl_history_current\""
         // Gone: open live versions without a current row, closed, each followed by its tombstone.
@@ -196,11 +188,11 @@ struct PostgresHistory {
     // MARK: Registry and as-of function
 
     private func register() throws(PostgresError) {
-        let registry = PGName.qualified(schema, Self.registry)
-        if try !TableCatalog.tableExists(Self.registry, schema: schema, in: db) {
+        let registry = PGName.qualified(schema, HistoryNames.tables)
+        if try !TableCatalog.tableExists(HistoryNames.tables, schema: schema, in: db) {
             try Bookkeeping.lockCreation(in: schema, db: db)
             try db.execute("CREATE TABLE IF NOT EXISTS \(registry) (table_name text PRIMARY KEY, history_table text NOT NULL)",
-                           "creating \(Self.registry) in schema \"\(schema)\"")
+                           "creating \(HistoryNames.tables) in schema \"\(schema)\"")
         }
         try db.query("INSERT INTO \(registry) (table_name, history_table) VALUES ($1, $2) ON CONFLICT (table_name) "
             + "DO UPDATE SET history_table = EXCLUDED.history_table", [request.table, history],
@@ -217,8 +209,8 @@ struct PostgresHistory {
         let function = PGName.qualified(schema, Self.asOfFunction(of: request.table))
         let returns = columns.map { "\(PGName.quoted($0.name)) \($0.declared)" }.joined(separator: ", ")
         let body = "SELECT \(columns.map { "h." + PGName.quoted($0.name) }.joined(separator: ", ")) FROM \(qualified) AS h "
-            + "WHERE h.\(PGName.quoted(Self.validFrom)) <= $1 AND (h.\(PGName.quoted(Self.validTo)) IS NULL "
-            + "OR h.\(PGName.quoted(Self.validTo)) > $1) AND NOT h.\(PGName.quoted(Self.deleted))"
+            + "WHERE h.\(PGName.quoted(HistoryNames.validFrom)) <= $1 AND (h.\(PGName.quoted(HistoryNames.validTo)) IS NULL "
+            + "OR h.\(PGName.quoted(HistoryNames.validTo)) > $1) AND NOT h.\(PGName.quoted(HistoryNames.deleted))"
         let create = "FUNCTION \(function)(ts timestamptz) RETURNS TABLE (\(returns)) LANGUAGE sql STABLE AS "
             + PGName.literal(body)
         try db.execute("SAVEPOINT \"_etl_as_of\"", "\(what): a savepoint for the as-of function")

@@ -26,16 +26,8 @@ struct SQLiteHistory {
     /// The history table's name.
     let history: String
 
-    /// The columns the history adds after the table's own.
-    static let validFrom = "_etl_valid_from"
-    static let validTo = "_etl_valid_to"
-    static let runID = "_etl_run_id"
-    static let rowHash = "_etl_row_hash"
-    static let deleted = "_etl_deleted"
-    /// The registry of history tables (same name and columns in every warehouse).
-    static let registry = "_etl_history_tables"
     static let createRegistry = """
-        CREATE TABLE IF NOT EXISTS "_etl_history_tables" ("table_name" TEXT PRIMARY KEY, "history_table" TEXT NOT NULL)
+        CREATE TABLE IF NOT EXISTS "\(HistoryNames.tables)" ("table_name" TEXT PRIMARY KEY, "history_table" TEXT NOT NULL)
         """
     private static let currentTable = "temp.\"_etl_history_current\""
     private static let closedTable = "temp.\"_etl_history_closed\""
@@ -95,8 +87,8 @@ struct SQLiteHistory {
         let added = try writeVersions(columns: columns, keys: keys, instant: instant)
         try db.execute("DROP TABLE IF EXISTS \(Self.currentTable); DROP TABLE IF EXISTS \(Self.closedTable)",
                        "history \"\(history)\": dropping the temporary tables")
-        try db.execute(Self.createRegistry, "creating \(Self.registry)")
-        try db.rows("INSERT INTO \"_etl_history_tables\" (table_name, history_table) VALUES (?1, ?2) "
+        try db.execute(Self.createRegistry, "creating \(HistoryNames.tables)")
+        try db.rows("INSERT INTO \(SQLName.quoted(HistoryNames.tables)) (table_name, history_table) VALUES (?1, ?2) "
             + "ON CONFLICT (table_name) DO UPDATE SET history_table = excluded.history_table",
             [.text(table), .text(history)], "table \"\(table)\": registering history table \"\(history)\"")
         host.log(.info, "table \"\(table)\": history \"\(history)\": \(added.versions) new version"
@@ -112,20 +104,20 @@ struct SQLiteHistory {
         let what = "history \"\(history)\" of table \"\(request.table)\""
         guard let existing = try TableCatalog.read(history, in: db) else {
             let bookkeeping = [
-                ColumnDefinition(name: Self.validFrom, declared: "TEXT", notNull: true),
-                ColumnDefinition(name: Self.validTo, declared: "TEXT"),
-                ColumnDefinition(name: Self.runID, declared: "TEXT"),
-                ColumnDefinition(name: Self.rowHash, declared: "TEXT"),
-                ColumnDefinition(name: Self.deleted, declared: "INTEGER", notNull: true),
+                ColumnDefinition(name: HistoryNames.validFrom, declared: "TEXT", notNull: true),
+                ColumnDefinition(name: HistoryNames.validTo, declared: "TEXT"),
+                ColumnDefinition(name: HistoryNames.runID, declared: "TEXT"),
+                ColumnDefinition(name: HistoryNames.rowHash, declared: "TEXT"),
+                ColumnDefinition(name: HistoryNames.deleted, declared: "INTEGER", notNull: true),
             ]
             try builder.create(history, columns: columns.map { ColumnDefinition(name: $0.name, declared: $0.declared) }
                 + bookkeeping, for: history)
             try db.execute("CREATE UNIQUE INDEX \(SQLName.quoted("_etl_open_" + history)) ON \(SQLName.quoted(history)) "
-                + "(\(keys.map(SQLName.quoted).joined(separator: ", "))) WHERE \(SQLName.quoted(Self.validTo)) IS NULL",
+                + "(\(keys.map(SQLName.quoted).joined(separator: ", "))) WHERE \(SQLName.quoted(HistoryNames.validTo)) IS NULL",
                 "\(what): creating the index of open versions")
             return
         }
-        for required in [Self.validFrom, Self.validTo, Self.runID, Self.rowHash, Self.deleted]
+        for required in [HistoryNames.validFrom, HistoryNames.validTo, HistoryNames.runID, HistoryNames.rowHash, HistoryNames.deleted]
         where existing.column(required) == nil {
             throw PluginError.invalidArgument("\(what): the table exists but has no \"\(required)\" column; "
                 + "it is not a history table (choose another --history-table)")
@@ -171,7 +163,7 @@ struct SQLiteHistory {
         try db.execute("CREATE TEMP TABLE \"_etl_history_current\" (\(keyColumns.map(\.sql).joined(separator: ", ")), \"hash\" TEXT NOT NULL, "
             + "\"rid\" INTEGER NOT NULL, PRIMARY KEY (\(keyList))) WITHOUT ROWID",
             "\(what): creating the temporary table of current rows")
-        let hash = "\"_etl_row_hash\"(\(columns.map { SQLName.quoted($0.name) }.joined(separator: ", ")))"
+        let hash = "\(SQLName.quoted(SQLiteRowHash.functionName))(\(columns.map { SQLName.quoted($0.name) }.joined(separator: ", ")))"
         do {
             try db.execute("INSERT INTO \(Self.currentTable) SELECT \(keyList), \(hash), _rowid_ "
                 + "FROM \(SQLName.quoted(table)) WHERE \(live)", "\(what): hashing the rows")
@@ -189,26 +181,26 @@ struct SQLiteHistory {
         let what = "history \"\(history)\" of table \"\(request.table)\""
         let h = SQLName.quoted(history)
         let names = columns.map { SQLName.quoted($0.name) }
-        let bookkeeping = [Self.validFrom, Self.validTo, Self.runID, Self.rowHash, Self.deleted].map(SQLName.quoted)
+        let bookkeeping = [HistoryNames.validFrom, HistoryNames.validTo, HistoryNames.runID, HistoryNames.rowHash, HistoryNames.deleted].map(SQLName.quoted)
         let insertInto = "INSERT INTO \(h) (\((names + bookkeeping).joined(separator: ", ")))"
         let match = { (left: String, right: String) in
             keys.map { "\(left).\(SQLName.quoted($0)) = \(right).\(SQLName.quoted($0))" }.joined(separator: " AND ")
         }
-        let open = "\(SQLName.quoted(Self.validTo)) IS NULL"
+        let open = "\(SQLName.quoted(HistoryNames.validTo)) IS NULL"
         let arguments: [SQLiteValue] = [.text(instant), .text(request.runID)]
         try db.execute("CREATE TEMP TABLE \"_etl_history_closed\" (\"rid\" INTEGER PRIMARY KEY, \"gone\" INTEGER NOT NULL)",
                        "\(what): creating the temporary table of closed versions")
         // Gone: open live versions whose key has no current row.
         try db.execute("INSERT INTO \(Self.closedTable) SELECT v._rowid_, 1 FROM \(h) AS v WHERE v.\(open) "
-            + "AND v.\(SQLName.quoted(Self.deleted)) = 0 AND NOT EXISTS (SELECT 1 FROM \(Self.currentTable) AS c "
+            + "AND v.\(SQLName.quoted(HistoryNames.deleted)) = 0 AND NOT EXISTS (SELECT 1 FROM \(Self.currentTable) AS c "
             + "WHERE \(match("c", "v")))", "\(what): finding the keys that are gone")
         // Changed: open versions whose current row hashes differently, or tombstones of keys that are back.
         try db.execute("INSERT INTO \(Self.closedTable) SELECT v._rowid_, 0 FROM \(Self.currentTable) AS c "
-            + "JOIN \(h) AS v ON \(match("v", "c")) AND v.\(open) WHERE v.\(SQLName.quoted(Self.deleted)) <> 0 "
-            + "OR v.\(SQLName.quoted(Self.rowHash)) IS NOT c.\"hash\"", "\(what): finding the changed keys")
-        try db.rows("UPDATE \(h) SET \(SQLName.quoted(Self.validTo)) = ?1 WHERE _rowid_ IN "
+            + "JOIN \(h) AS v ON \(match("v", "c")) AND v.\(open) WHERE v.\(SQLName.quoted(HistoryNames.deleted)) <> 0 "
+            + "OR v.\(SQLName.quoted(HistoryNames.rowHash)) IS NOT c.\"hash\"", "\(what): finding the changed keys")
+        try db.rows("UPDATE \(h) SET \(SQLName.quoted(HistoryNames.validTo)) = ?1 WHERE _rowid_ IN "
             + "(SELECT rid FROM \(Self.closedTable))", arguments.prefix(1).map { $0 }, "\(what): closing versions")
-        try db.rows("\(insertInto) SELECT \(names.joined(separator: ", ")), ?1, NULL, ?2, \(SQLName.quoted(Self.rowHash)), 1 "
+        try db.rows("\(insertInto) SELECT \(names.joined(separator: ", ")), ?1, NULL, ?2, \(SQLName.quoted(HistoryNames.rowHash)), 1 "
             + "FROM \(h) WHERE _rowid_ IN (SELECT rid FROM \(Self.closedTable) WHERE gone = 1)", arguments,
             "\(what): adding tombstones")
         let tombstones = Int64(sqlite3_changes64(db.handle))

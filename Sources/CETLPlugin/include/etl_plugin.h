@@ -955,6 +955,22 @@ typedef struct etl_table_request {
  *     with X spelled 2026-12-06T09:00:00.000Z.
  */
 
+/** Since 1.3. The names of HISTORY: the columns a history table adds after
+ *  its table's own, in this order, and the table that lists the history
+ *  tables. Every warehouse with ETL_CAP_HISTORY and every reader uses these
+ *  exact names. */
+#define ETL_HISTORY_VALID_FROM "_etl_valid_from"
+/** Since 1.3. See ETL_HISTORY_VALID_FROM. */
+#define ETL_HISTORY_VALID_TO "_etl_valid_to"
+/** Since 1.3. See ETL_HISTORY_VALID_FROM. */
+#define ETL_HISTORY_RUN_ID "_etl_run_id"
+/** Since 1.3. See ETL_HISTORY_VALID_FROM. */
+#define ETL_HISTORY_ROW_HASH "_etl_row_hash"
+/** Since 1.3. See ETL_HISTORY_VALID_FROM. */
+#define ETL_HISTORY_DELETED "_etl_deleted"
+/** Since 1.3. The table listing (table_name, history_table). */
+#define ETL_HISTORY_TABLES "_etl_history_tables"
+
 /** Arguments of commit(). Allocated by the host; borrowed by the plugin. */
 typedef struct etl_commit_request {
   /** sizeof(etl_commit_request) as the host knows it. */

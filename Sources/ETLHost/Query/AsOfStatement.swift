@@ -1,3 +1,4 @@
+import ETLPluginKit
 import Foundation
 
 /// A user's SQL statement turned into one that reads every history table
@@ -98,9 +99,10 @@ public struct AsOfStatement: Sendable {
     /// `"orders" AS (SELECT ... FROM "orders__history" WHERE ...)`.
     static func definition(_ table: HistoryTable, at literal: String) -> String {
         let columns = table.columns.map(quote).joined(separator: ", ")
+        let (from, to) = (quote(HistoryNames.validFrom), quote(HistoryNames.validTo))
         return "\(quote(table.name)) AS (SELECT \(columns) FROM \(quote(table.historyTable)) "
-            + "WHERE \"_etl_valid_from\" <= '\(literal)' AND (\"_etl_valid_to\" IS NULL OR \"_etl_valid_to\" > '\(literal)') "
-            + "AND NOT \"_etl_deleted\")"
+            + "WHERE \(from) <= '\(literal)' AND (\(to) IS NULL OR \(to) > '\(literal)') "
+            + "AND NOT \(quote(HistoryNames.deleted)))"
     }
 
     /// The byte offset in the user's statement of `offset` in ``sql``, or

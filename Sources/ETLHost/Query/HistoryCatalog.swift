@@ -10,8 +10,8 @@ import ETLPluginKit
 /// let statement = AsOfStatement(sql: sql, instant: instant, tables: tables)
 /// ```
 public enum HistoryCatalog {
-    /// The table that lists the history tables (HISTORY CONTRACT).
-    public static let listTable = "_etl_history_tables"
+    /// The table that lists the history tables (`ETL_HISTORY_TABLES`).
+    public static let listTable = HistoryNames.tables
 
     /// The columns a history table carries besides the kept table's.
     public static let bookkeepingPrefix = "_etl_"
