@@ -38,6 +38,12 @@ import Testing
             guard let data = FileManager.default.contents(atPath: state + "/" + file) else { continue }
             #expect(!String(decoding: data, as: UTF8.self).contains(Self.key), "\(file)")
         }
+        // The text summary (no --json) prints the same scrubbed error.
+        let text = try sync.run(config, environment: ["ITEMS_KEY": Self.key, "ETL_STATE_DIR": state])
+        #expect(text.status == 1, "\(text.stderr)")
+        #expect(text.stderr.contains("etl-host: error: plugin 'rest': stream 'items': resource \"items\": GET "
+            + "\(server.url)/items?access_key=***: not found (HTTP 404)"), "\(text.stderr)")
+        #expect(!text.stderr.contains(Self.key) && !text.stdout.contains(Self.key))
         // The run record keeps the reference, so that the run can be replayed.
         let recorded = files.compactMap { FileManager.default.contents(atPath: state + "/" + $0) }
             .map { String(decoding: $0, as: UTF8.self) }
