@@ -107,6 +107,7 @@ let package = Package(
         .testTarget(name: "JSONLPluginTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/JSONLPluginTests"),
         .testTarget(name: "AirtablePluginTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/AirtablePluginTests"),
         .testTarget(name: "RestPluginTests", dependencies: ["ETLHost", "ETLTestSupport"], path: "Tests/RestPluginTests"),
+        .testTarget(name: "HTTPSharedTests", dependencies: ["ETLHTTPShared", "ETLPluginKit"], path: "Tests/HTTPSharedTests"),
         .testTarget(name: "PostgresPluginTests", dependencies: ["ETLHost", "ETLTestSupport", "CPostgres"], path: "Tests/PostgresPluginTests"),
     ] + plugins.map(\.1)
 )

@@ -6,23 +6,52 @@ import Glibc
 import Musl
 #endif
 
-/// One HTTP request: a GET, or a POST with a JSON body.
+/// One HTTP request: a GET, or a POST with a JSON or form-encoded body,
+/// with header lines of its own besides the client's.
 public struct HTTPRequest {
     /// The request method.
     public enum Method: String { case get = "GET", post = "POST" }
+
+    /// What a POST body is, sent as its `Content-Type`.
+    public enum BodyType: String {
+        /// `application/json`.
+        case json = "application/json"
+        /// `application/x-www-form-urlencoded` (an OAuth2 token request).
+        case form = "application/x-www-form-urlencoded"
+    }
 
     /// GET or POST.
     public var method: Method
     /// The absolute URL.
     public var url: String
-    /// The JSON body of a POST.
+    /// The body of a POST.
     public var body: [UInt8] = []
+    /// What ``body`` is (default JSON).
+    public var bodyType: BodyType = .json
+    /// Header lines of this request only (`Authorization: Bearer …`), sent
+    /// after the client's; never shown in messages.
+    public var headers: [String] = []
 
-    /// A request of `method` to `url`, with a JSON `body` for a POST.
-    public init(method: Method, url: String, body: [UInt8] = []) {
+    /// A request of `method` to `url`, with a JSON `body` for a POST and
+    /// `headers` of its own.
+    public init(method: Method, url: String, body: [UInt8] = [], headers: [String] = []) {
         self.method = method
         self.url = url
         self.body = body
+        self.headers = headers
+    }
+
+    /// A form-encoded POST (`name=value&…`, every byte but RFC 3986's
+    /// unreserved ones percent-encoded), as an OAuth2 token request is.
+    ///
+    /// ```swift
+    /// let request = HTTPRequest.form(url: tokenURL, fields: [("grant_type", "client_credentials")])
+    /// ```
+    public static func form(url: String, fields: [(String, String)], headers: [String] = []) -> HTTPRequest {
+        let text = fields.map { URLEncoding.component($0.0) + "=" + URLEncoding.component($0.1) }.joined(separator: "&")
+        var request = HTTPRequest(method: .post, url: url, body: Array(text.utf8), headers: headers)
+        request.bodyType = .form
+        return request
     }
 }
 
@@ -95,6 +124,11 @@ public final class HTTPClient {
     private let handle: UnsafeMutableRawPointer
     private var getHeaders: UnsafeMutablePointer<curl_slist>?
     private var postHeaders: UnsafeMutablePointer<curl_slist>?
+    /// The header lines of every request (`Accept` and the client's).
+    private let commonHeaders: [String]
+    /// The header list of the request under way when it has headers of
+    /// its own or a form body (freed after it).
+    private var requestHeaders: UnsafeMutablePointer<curl_slist>?
     private let transfer: TransferState
 
     /// Creates a client that sends `headers` (complete header lines such as
@@ -107,17 +141,14 @@ public final class HTTPClient {
     public init(headers: [String], timeoutSeconds: Double, userAgent: String,
                 cancellation: HostContext) throws(PluginError) {
         curl = try Curl.functions.get()
-        for line in headers where !line.utf8.allSatisfy({ ($0 >= 0x20 && $0 != 0x7F) || $0 == 0x09 }) {
-            let name = line.split(separator: ":", maxSplits: 1).first.map(String.init) ?? "?"
-            throw PluginError(.invalidArgument, "the header \(name) contains a line break or a control character; "
-                + "check its value (it is not shown here)")
-        }
+        try Self.checkHeaderLines(headers)
         guard let handle = curl_easy_init() else {
             throw PluginError(.resourceExhausted, "libcurl could not create a handle (curl_easy_init failed)")
         }
         self.handle = handle
         transfer = TransferState(cancellation: cancellation)
         let common = ["Accept: application/json"] + headers
+        commonHeaders = common
         for line in common { getHeaders = curl_slist_append(getHeaders, line) }
         for line in common + ["Content-Type: application/json"] { postHeaders = curl_slist_append(postHeaders, line) }
         guard getHeaders != nil, postHeaders != nil else {
@@ -177,15 +208,31 @@ public final class HTTPClient {
     }
 
     private func perform(_ request: HTTPRequest) throws(TransportFailure) -> HTTPResponse {
+        defer {
+            if requestHeaders != nil {
+                curl_slist_free_all(requestHeaders)
+                requestHeaders = nil
+            }
+        }
         do throws(PluginError) {
             try setString(CURLOPT_URL, request.url)
+            let ownHeaders = !request.headers.isEmpty || (request.method == .post && request.bodyType != .json)
+            if ownHeaders {
+                try Self.checkHeaderLines(request.headers)
+                var lines = commonHeaders + request.headers
+                if request.method == .post { lines.append("Content-Type: \(request.bodyType.rawValue)") }
+                for line in lines { requestHeaders = curl_slist_append(requestHeaders, line) }
+                guard requestHeaders != nil else {
+                    throw PluginError(.resourceExhausted, "libcurl could not build the request headers")
+                }
+            }
             switch request.method {
             case .get:
                 try setLong(CURLOPT_HTTPGET, 1)
-                try setPointer(CURLOPT_HTTPHEADER, UnsafeRawPointer(getHeaders))
+                try setPointer(CURLOPT_HTTPHEADER, UnsafeRawPointer(ownHeaders ? requestHeaders : getHeaders))
             case .post:
                 try setLong(CURLOPT_POST, 1)
-                try setPointer(CURLOPT_HTTPHEADER, UnsafeRawPointer(postHeaders))
+                try setPointer(CURLOPT_HTTPHEADER, UnsafeRawPointer(ownHeaders ? requestHeaders : postHeaders))
                 try setLong(CURLOPT_POSTFIELDSIZE, request.body.count)
                 // COPYPOSTFIELDS copies the bytes: nothing to keep alive.
                 let code = request.body.withUnsafeBytes { bytes in
@@ -231,6 +278,16 @@ public final class HTTPClient {
             return true
         default:
             return false
+        }
+    }
+
+    /// Refuses header lines with a line break or a control character (they
+    /// would break the request), naming the header but never its value.
+    static func checkHeaderLines(_ lines: [String]) throws(PluginError) {
+        for line in lines where !line.utf8.allSatisfy({ ($0 >= 0x20 && $0 != 0x7F) || $0 == 0x09 }) {
+            let name = line.split(separator: ":", maxSplits: 1).first.map(String.init) ?? "?"
+            throw PluginError(.invalidArgument, "the header \(name) contains a line break or a control character; "
+                + "check its value (it is not shown here)")
         }
     }
 

@@ -22,6 +22,8 @@ final class ResourceReader: BatchSource {
     private var records = 0
     private let recordScanner = JSONObjectScanner()
     private var prefixed: [UInt8] = []
+    /// Spreads nested objects into `a__b` members (`flatten_depth`), `nil` at depth 0.
+    private let flattener: NestedObjectFlattener?
     /// The value sent as the incremental parameter (nil: none).
     private let incrementalValue: String?
     /// The largest cursor read so far (incremental resources).
@@ -48,6 +50,7 @@ final class ResourceReader: BatchSource {
         self.recordPrefix = recordPrefix
         self.client = client
         self.host = host
+        flattener = resource.flattenDepth > 0 ? NestedObjectFlattener(depth: resource.flattenDepth) : nil
         switch resource.paginator {
         case .offset(_, _, _, let start, _), .pageNumber(_, let start, _): position = start
         default: position = 0
@@ -94,20 +97,34 @@ final class ResourceReader: BatchSource {
             }
             if let spec = resource.incremental { try noteCursor(of: element, spec: spec, position: count, place: place) }
             if let collectField { try collect(collectField, of: element, position: count, place: place) }
-            if recordPrefix.isEmpty {
-                builder.appendUTF8(element, validate: false)
+            if let flattener {
+                do throws(FlattenFailure) {
+                    try flattener.flatten(element)
+                } catch {
+                    throw PluginError.data("\(place): record \(count) of the list: \(error.message)")
+                }
+                flattener.output.withUnsafeBytes { append($0, into: builder) }
             } else {
-                prefixed.removeAll(keepingCapacity: true)
-                prefixed.append(UInt8(ascii: "{"))
-                prefixed.append(contentsOf: recordPrefix)
-                let rest = element.dropFirst().drop { [0x20, 0x0A, 0x0D, 0x09].contains($0) }
-                if rest.first == UInt8(ascii: "}") { prefixed.removeLast() } // {} : no comma after the member
-                prefixed.append(contentsOf: rest)
-                prefixed.withUnsafeBytes { builder.appendUTF8($0, validate: false) }
+                append(element, into: builder)
             }
             try builder.endRow()
         }
         return count
+    }
+
+    /// Appends one record's JSON text, with ``recordPrefix`` inserted.
+    private func append(_ record: UnsafeRawBufferPointer, into builder: ArrowBatchBuilder) {
+        if recordPrefix.isEmpty {
+            builder.appendUTF8(record, validate: false)
+            return
+        }
+        prefixed.removeAll(keepingCapacity: true)
+        prefixed.append(UInt8(ascii: "{"))
+        prefixed.append(contentsOf: recordPrefix)
+        let rest = record.dropFirst().drop { [0x20, 0x0A, 0x0D, 0x09].contains($0) }
+        if rest.first == UInt8(ascii: "}") { prefixed.removeLast() } // {} : no comma after the member
+        prefixed.append(contentsOf: rest)
+        prefixed.withUnsafeBytes { builder.appendUTF8($0, validate: false) }
     }
 
     /// Keeps the record's value of `field` in ``collected``.

@@ -33,12 +33,15 @@ final class RestClient {
     /// `requests_per_minute`), every resource's together.
     private let pacer: RequestPacer
     private let validator = JSONObjectScanner()
+    /// The OAuth2 access tokens (auth oauth2_*), shared by the instance's reads.
+    private let tokens: RestTokenSource?
     /// Retries so far, for the summary log line.
     private(set) var retries = 0
 
-    init(config: RestConfig, pacer: RequestPacer, host: HostContext) throws(PluginError) {
+    init(config: RestConfig, pacer: RequestPacer, host: HostContext, tokens: RestTokenSource? = nil) throws(PluginError) {
         self.config = config
         self.host = host
+        self.tokens = tokens
         client = try HTTPClient(headers: config.auth.headerLines + config.headers, timeoutSeconds: config.timeoutSeconds,
                                 userAgent: "etl-host-rest/\(RestExtractor.info.version)", cancellation: host)
         self.pacer = pacer
@@ -75,19 +78,65 @@ final class RestClient {
     }
 
     /// Sends a request, retrying transient failures; `stream` names the resource in messages.
+    /// With OAuth2, the access token goes with it, and a 401 gets one new
+    /// token and one more try (a second 401 fails).
     func send(_ method: HTTPRequest.Method, _ target: Target, body: [UInt8], stream: String) throws(PluginError) -> Page {
         let what = "resource \"\(stream)\": \(method.rawValue) \(target.shown)"
-        let request = HTTPRequest(method: method, url: target.wire, body: body)
+        var request = HTTPRequest(method: method, url: target.wire, body: body)
+        var sentToken: String?
+        var refreshed = false
+        return try retrying(what: what, stream: stream, client: client, paced: true) { () throws(PluginError) in
+            if let tokens {
+                let token = try tokens.accessToken(stream: stream, via: self)
+                sentToken = token
+                request.headers = ["Authorization: Bearer \(token)"]
+            }
+            return request
+        } handle: { (response) throws(PluginError) -> Handling<Page> in
+            switch response.status {
+            case 200...299:
+                try checkJSON(response.body, what: what)
+                return .done(Page(body: response.body, link: response.link))
+            case 401 where tokens != nil && !refreshed:
+                refreshed = true
+                if let sentToken { tokens?.invalidate(sentToken) }
+                host.log(.info, "\(what): HTTP 401 with the OAuth2 access token; asking for a new one")
+                return .again
+            case 401 where refreshed:
+                throw PluginError(.unauthenticated, "\(what): the server refused \(config.auth.summary) (HTTP 401), "
+                    + "also a new one asked for after a first 401; check the client's access to this API")
+            default:
+                throw refusal(response, what: what)
+            }
+        }
+    }
+
+    /// What a ``retrying(what:stream:client:paced:request:handle:)`` answer leads to.
+    enum Handling<Value> {
+        /// The request is done.
+        case done(Value)
+        /// Send it again now, without counting a failure (a new OAuth2 token).
+        case again
+    }
+
+    /// Sends `request()` on `client` until `handle` takes an answer,
+    /// retrying dropped connections, timeouts, 429 and 5xx after
+    /// `Retry-After` or with backoff, at most `max_retries` times; `paced`
+    /// requests wait for the instance's pacer first.
+    func retrying<Value>(what: String, stream: String, client: HTTPClient, paced: Bool,
+                         request: () throws(PluginError) -> HTTPRequest,
+                         handle: (HTTPResponse) throws(PluginError) -> Handling<Value>) throws(PluginError) -> Value {
         var failures = 0
         while true {
             try host.checkCancelled(what)
             var reason: String
             var retryAfter: Double?
+            let next = try request()
             let performed: Result<HTTPResponse, TransportFailure>
             do throws(TransportFailure) {
                 // Paced right before each send, libcurl's own re-sends included.
-                performed = .success(try client.perform(request) { () throws(PluginError) in
-                    try pacer.acquire(host: host, what: what)
+                performed = .success(try client.perform(next) { () throws(PluginError) in
+                    if paced { try pacer.acquire(host: host, what: what) }
                 })
             } catch {
                 performed = .failure(error)
@@ -95,14 +144,14 @@ final class RestClient {
             switch performed {
             case .success(let response):
                 switch response.status {
-                case 200...299:
-                    try checkJSON(response.body, what: what)
-                    return Page(body: response.body, link: response.link)
                 case 429, 500...599:
                     reason = response.status == 429 ? "HTTP 429 (rate limited)" : "HTTP \(response.status)"
                     retryAfter = response.retryAfter
                 default:
-                    throw refusal(response, what: what)
+                    switch try handle(response) {
+                    case .done(let value): return value
+                    case .again: continue
+                    }
                 }
             case .failure(let error):
                 if let error = error.beforeSendError { throw error }

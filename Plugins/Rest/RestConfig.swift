@@ -24,7 +24,8 @@ struct RestConfig {
 
     /// Every key the config accepts (the schema says the same).
     static let keys: Set<String> = Set(["base_url", "headers", "params", "auth", "paginator", "resources", "max_retries",
-                                        "timeout_seconds", "requests_per_second", "requests_per_minute"]).union(RestAuth.keys)
+                                        "timeout_seconds", "requests_per_second", "requests_per_minute",
+                                        "flatten_depth"]).union(RestAuth.keys)
 
     /// Reads and checks a config.
     init(_ config: PluginConfig) throws(PluginError) {
@@ -43,9 +44,11 @@ struct RestConfig {
             throw PluginError.invalidArgument("config \"resources\" is missing or empty; give a list such as "
                 + #"[{"name": "users", "path": "/users"}]"#)
         }
+        let defaultFlattenDepth = try RestResource.flattenDepth(config["flatten_depth"], place: "config \"flatten_depth\"") ?? 0
         var resources: [RestResource] = []
         for (index, entry) in list.enumerated() {
-            let resource = try RestResource(entry, index: index, defaultPaginator: defaultPaginator)
+            let resource = try RestResource(entry, index: index, defaultPaginator: defaultPaginator,
+                                            defaultFlattenDepth: defaultFlattenDepth)
             guard !resources.contains(where: { $0.name == resource.name }) else {
                 throw PluginError.invalidArgument("config \"resources\"[\(index)]: the name \"\(resource.name)\" is used twice")
             }
@@ -125,105 +128,5 @@ struct RestConfig {
             }
         }
         return pairs
-    }
-}
-
-/// How requests authenticate. The secret is never part of a message.
-enum RestAuth {
-    /// No credentials.
-    case none
-    /// `Authorization: Bearer <token>`.
-    case bearer(token: String)
-    /// An API key in a header (`X-API-Key: <key>`).
-    case apiKeyHeader(name: String, key: String)
-    /// An API key as a query parameter (`?api_key=<key>`); masked in messages.
-    case apiKeyQuery(name: String, key: String)
-    /// `Authorization: Basic base64(username:password)`.
-    case basic(username: String, password: String)
-
-    /// The kinds, as written in config `auth.type`.
-    enum Kind: String, CaseIterable { case none, bearer, apiKey = "api_key", basic }
-
-    /// Reads the auth keys of `config` (top-level keys, so that the host
-    /// resolves `@env:` and `@file:` in them and keeps them out of logs).
-    init(_ config: PluginConfig) throws(PluginError) {
-        let typeName = try config.string("auth") ?? "none"
-        guard let kind = Kind(rawValue: typeName) else {
-            throw PluginError.invalidArgument("config \"auth\" must be one of "
-                + Kind.allCases.map(\.rawValue).joined(separator: ", ") + " (got \"\(typeName)\")")
-        }
-        let used: Set<String> = switch kind {
-        case .none: []
-        case .bearer: ["token"]
-        case .apiKey: ["api_key", "api_key_name", "api_key_in"]
-        case .basic: ["username", "password"]
-        }
-        for key in Self.keys.sorted() where !used.contains(key) && config[key] != nil {
-            throw PluginError.invalidArgument("config \"\(key)\" does not go with auth=\(typeName)")
-        }
-        func required(_ key: String) throws(PluginError) -> String {
-            guard let text = try config.string(key), !text.isEmpty else {
-                throw PluginError(.unauthenticated, "config \"\(key)\" is missing or empty (auth=\(typeName)); "
-                    + "write it as \(key)=@env:NAME")
-            }
-            return text
-        }
-        switch kind {
-        case .none: self = .none
-        case .bearer: self = .bearer(token: try required("token"))
-        case .basic: self = .basic(username: try required("username"), password: try required("password"))
-        case .apiKey:
-            let name = try required("api_key_name")
-            let key = try required("api_key")
-            switch try config.string("api_key_in") ?? "header" {
-            case "header": self = .apiKeyHeader(name: name, key: key)
-            case "query": self = .apiKeyQuery(name: name, key: key)
-            default: throw PluginError.invalidArgument("config \"api_key_in\" must be \"header\" or \"query\"")
-            }
-        }
-    }
-
-    /// The config keys of the credentials (besides `auth`).
-    static let keys: Set<String> = ["token", "api_key", "api_key_name", "api_key_in", "username", "password"]
-
-    /// The header lines this auth adds to every request.
-    var headerLines: [String] {
-        switch self {
-        case .none, .apiKeyQuery: []
-        case .bearer(let token): ["Authorization: Bearer \(token)"]
-        case .apiKeyHeader(let name, let key): ["\(name): \(key)"]
-        case .basic(let username, let password): ["Authorization: Basic \(Base64.encode(Array("\(username):\(password)".utf8)))"]
-        }
-    }
-
-    /// What the credentials are, for messages (never their value).
-    var summary: String {
-        switch self {
-        case .none: "no credentials (config \"auth\" is not set)"
-        case .bearer: "the bearer token of config \"token\""
-        case .apiKeyHeader(let name, _): "the API key in header \(name)"
-        case .apiKeyQuery(let name, _): "the API key in query parameter \(name)"
-        case .basic(let username, _): "HTTP basic credentials of user \(username)"
-        }
-    }
-}
-
-/// Base64 (RFC 4648, with padding) for HTTP basic credentials.
-enum Base64 {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-
-    static func encode(_ bytes: [UInt8]) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var index = 0
-        while index < bytes.count {
-            let chunk = bytes[index..<min(index + 3, bytes.count)]
-            let value = chunk.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << (16 - 8 * UInt32($1.offset)) }
-            for position in 0..<4 {
-                output.append(position <= chunk.count ? alphabet[Int(value >> (18 - 6 * UInt32(position)) & 0x3F)] : UInt8(ascii: "="))
-            }
-            index += 3
-        }
-        return String(decoding: output, as: UTF8.self)
     }
 }

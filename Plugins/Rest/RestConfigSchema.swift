@@ -33,13 +33,44 @@ enum RestConfigSchema {
         "base_url": {"type": "string", "description": "The API root, http:// or https://, e.g. https://api.example.com/v1. Resource paths are appended to it."},
         "headers": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}, "description": "Headers sent with every request."},
         "params": {"type": "object", "additionalProperties": {"type": ["string", "number", "boolean"]}, "description": "Query parameters sent with every request."},
-        "auth": {"type": "string", "enum": ["none", "bearer", "api_key", "basic"], "description": "How requests authenticate (default none): bearer (token), api_key (api_key, api_key_name, api_key_in), basic (username, password). No message shows a secret."},
+        "auth": {
+          "description": "How requests authenticate (default none): bearer (token), api_key (api_key, api_key_name, api_key_in), basic (username, password), oauth2_client_credentials (token_url, client_id, client_secret, scope, client_auth), oauth2_refresh_token (token_url, client_id, client_secret, refresh_token, scope, client_auth). Either the kind's name with its keys at the top level, or an object with \"type\" and the same keys inside. No message shows a secret.",
+          "oneOf": [
+            {"type": "string", "enum": ["none", "bearer", "api_key", "basic", "oauth2_client_credentials", "oauth2_refresh_token"]},
+            {
+              "type": "object",
+              "additionalProperties": false,
+              "required": ["type"],
+              "properties": {
+                "type": {"type": "string", "enum": ["none", "bearer", "api_key", "basic", "oauth2_client_credentials", "oauth2_refresh_token"]},
+                "token": {"type": "string", "x-secret": true},
+                "api_key": {"type": "string", "x-secret": true},
+                "api_key_name": {"type": "string"},
+                "api_key_in": {"type": "string", "enum": ["header", "query"]},
+                "username": {"type": "string"},
+                "password": {"type": "string", "x-secret": true},
+                "token_url": {"type": "string"},
+                "client_id": {"type": "string"},
+                "client_secret": {"type": "string", "x-secret": true},
+                "refresh_token": {"type": "string", "x-secret": true},
+                "scope": {"type": "string"},
+                "client_auth": {"type": "string", "enum": ["basic", "body"]}
+              }
+            }
+          ]
+        },
         "token": {"type": "string", "x-secret": true, "description": "auth=bearer: the token, sent as Authorization: Bearer. Write @env:NAME or @file:PATH."},
         "api_key": {"type": "string", "x-secret": true, "description": "auth=api_key: the key. Write @env:NAME or @file:PATH."},
         "api_key_name": {"type": "string", "description": "auth=api_key: the header or query parameter that carries the key, e.g. X-API-Key."},
         "api_key_in": {"type": "string", "enum": ["header", "query"], "description": "auth=api_key: where the key goes (default header); in the query it is masked as *** in messages."},
         "username": {"type": "string", "description": "auth=basic: the user."},
         "password": {"type": "string", "x-secret": true, "description": "auth=basic: the password. Write @env:NAME or @file:PATH."},
+        "token_url": {"type": "string", "description": "auth=oauth2_*: the token endpoint (http:// or https://); tokens are asked for with a form-encoded POST and kept for their expires_in minus a margin."},
+        "client_id": {"type": "string", "description": "auth=oauth2_*: the client's identifier (shown in messages)."},
+        "client_secret": {"type": "string", "x-secret": true, "description": "auth=oauth2_*: the client's secret (optional for oauth2_refresh_token). Write @env:NAME or @file:PATH."},
+        "refresh_token": {"type": "string", "x-secret": true, "description": "auth=oauth2_refresh_token: the refresh token. Write @env:NAME or @file:PATH."},
+        "scope": {"type": "string", "description": "auth=oauth2_*: the scope asked for (space-separated; default: the client's)."},
+        "client_auth": {"type": "string", "enum": ["basic", "body"], "description": "auth=oauth2_*: how the client authenticates to the token endpoint: basic (HTTP basic, the default) or body (client_id and client_secret as form fields)."},
         "paginator": {"$ref": "#/$defs/paginator"},
         "resources": {
           "type": "array",
@@ -59,6 +90,7 @@ enum RestConfigSchema {
               "primary_key": {"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]},
               "types": {"type": "object", "additionalProperties": {"type": "string", "enum": ["null", "boolean", "integer", "number", "string", "date", "timestamp", "decimal", "json", "binary"]}, "description": "Type hints by field name; other fields are typed by the host from the values."},
               "paginator": {"$ref": "#/$defs/paginator"},
+              "flatten_depth": {"type": "integer", "minimum": 0, "maximum": 16, "description": "The levels of nested objects spread into columns named by their path, a__b (default: the config's flatten_depth, else 0: a nested object stays one JSON column). Lists stay JSON."},
               "incremental": {
                 "type": "object",
                 "additionalProperties": false,
@@ -76,6 +108,7 @@ enum RestConfigSchema {
         },
         "requests_per_second": {"type": "number", "exclusiveMinimum": 0, "description": "At most this many requests a second: request starts evenly spaced (default: no limit)."},
         "requests_per_minute": {"type": "number", "exclusiveMinimum": 0, "description": "At most this many requests a minute, evenly spaced; with requests_per_second, the stricter wins."},
+        "flatten_depth": {"type": "integer", "minimum": 0, "maximum": 16, "description": "The default flatten_depth of the resources: the levels of nested objects spread into a__b columns (default 0: nested objects stay JSON)."},
         "max_retries": {"type": "integer", "minimum": 0, "maximum": 50, "description": "Retries of one request on 429, 5xx or a dropped connection (default 5)."},
         "timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600, "description": "The longest one request may take (default 60)."}
       }

@@ -17,6 +17,8 @@ final class RestExtractor: Extractor {
     private let host: HostContext
     /// Paces the requests of every read of this instance.
     private let pacer: RequestPacer
+    /// The OAuth2 access tokens of every read of this instance (auth oauth2_*).
+    private let tokens: RestTokenSource?
     /// The reads of this instance and the cursor each started from, for ``checkpoint(stream:)``.
     private var reads: [String: (reader: ResourceReader, previous: String?)] = [:]
 
@@ -24,6 +26,11 @@ final class RestExtractor: Extractor {
         self.config = try RestConfig(config)
         self.host = host
         pacer = RequestPacer(interval: self.config.requestInterval, file: nil)
+        if case .oauth2(let grant) = self.config.auth {
+            tokens = try RestTokenSource(grant: grant, timeoutSeconds: self.config.timeoutSeconds, host: host)
+        } else {
+            tokens = nil
+        }
     }
 
     /// The config was checked at open; nothing is requested here (a check
@@ -48,7 +55,7 @@ final class RestExtractor: Extractor {
             previous = try IncrementalState.parse(state, stream: stream)
             value = previous.map(spec.requestValue(after:)) ?? spec.initialValue
         }
-        let client = try RestClient(config: config, pacer: pacer, host: host)
+        let client = try RestClient(config: config, pacer: pacer, host: host, tokens: tokens)
         if let parent = resource.parent {
             let parentReader = try ResourceReader(resource: try config.resource(named: parent.resource), client: client,
                                                   host: host, incrementalValue: nil)

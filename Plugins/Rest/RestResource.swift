@@ -24,6 +24,9 @@ struct RestResource {
     let paginator: Paginator
     /// The incremental read, `nil` for a full read each run.
     let incremental: IncrementalSpec?
+    /// The levels of nested objects spread into `a__b` members
+    /// (`flatten_depth`; 0: nested objects stay one JSON value).
+    let flattenDepth: Int
     /// For a child resource (`/posts/{posts.id}/comments`): the parent
     /// resource and the field of its records that fills the placeholder.
     let parent: ParentReference?
@@ -43,12 +46,13 @@ struct RestResource {
     /// The request methods a resource may use.
     enum Method: String, CaseIterable { case get = "GET", post = "POST" }
 
-    init(_ value: JSONValue, index: Int, defaultPaginator: Paginator) throws(PluginError) {
+    init(_ value: JSONValue, index: Int, defaultPaginator: Paginator, defaultFlattenDepth: Int = 0) throws(PluginError) {
         let place = "config \"resources\"[\(index)]"
         guard let members = value.objectValue else {
             throw PluginError.invalidArgument("\(place) must be an object such as {\"name\": \"users\", \"path\": \"/users\"}")
         }
-        let allowed: Set<String> = ["name", "path", "method", "body", "params", "records", "primary_key", "types", "paginator", "incremental"]
+        let allowed: Set<String> = ["name", "path", "method", "body", "params", "records", "primary_key", "types", "paginator", "incremental",
+                                    "flatten_depth"]
         if let unknown = members.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw PluginError.invalidArgument("\(place) has an unknown key \"\(unknown)\" (keys: "
                 + allowed.sorted().joined(separator: ", ") + ")")
@@ -103,6 +107,7 @@ struct RestResource {
         incremental = try members["incremental"].map { (value) throws(PluginError) in
             try IncrementalSpec(value, place: "\(place2), \"incremental\"")
         }
+        flattenDepth = try Self.flattenDepth(members["flatten_depth"], place: "\(place2): \"flatten_depth\"") ?? defaultFlattenDepth
         if case .cursor(_, _, true) = paginator, method != .post {
             throw PluginError.invalidArgument("\(place2): a cursor sent in the body (\"in\": \"body\") needs \"method\": \"POST\"")
         }
@@ -110,6 +115,21 @@ struct RestResource {
 }
 
 extension RestResource {
+    /// The deepest `flatten_depth` accepted.
+    static let maximumFlattenDepth = 16
+
+    /// A `flatten_depth` value: an integer from 0 to ``maximumFlattenDepth``, `nil` when absent.
+    static func flattenDepth(_ value: JSONValue?, place: String) throws(PluginError) -> Int? {
+        switch value {
+        case nil, .null?: return nil
+        case .integer(let depth)? where (0...Int64(maximumFlattenDepth)).contains(depth): return Int(depth)
+        case .string(let text)? where Int(text).map({ (0...maximumFlattenDepth).contains($0) }) == true: return Int(text)
+        default:
+            throw PluginError.invalidArgument("\(place) must be an integer from 0 to \(maximumFlattenDepth) "
+                + "(the levels of nested objects spread into a__b columns)")
+        }
+    }
+
     /// The `{resource.field}` placeholder of `path`, if any (at most one).
     static func parentReference(in path: String, place: String) throws(PluginError) -> ParentReference? {
         guard let open = path.firstIndex(of: "{") else { return nil }

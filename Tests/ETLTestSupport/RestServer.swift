@@ -73,6 +73,8 @@ public final class RestServer: @unchecked Sendable {
         public var headers: [String: String]
         /// The monotonic time it arrived, in seconds.
         public var time: Double
+        /// A form-encoded body (an OAuth2 token request), each field with its values.
+        public var form: [String: [String]]?
 
         /// The first value of query parameter `name`.
         public func parameter(_ name: String) -> String? { query[name]?.first }

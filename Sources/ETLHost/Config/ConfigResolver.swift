@@ -20,6 +20,11 @@ import Foundation
 /// setting that is `@file:PATH` alone (no `KEY=`) is a whole config: the
 /// members of the JSON object in that file, which later settings override. Keys
 /// the schema marks `"x-secret": true` are shown as `***` by ``redacted(_:)``.
+///
+/// References are resolved inside nested objects and lists too (an `auth`
+/// object, a resource's `headers`): there, a value written as a reference
+/// is a secret, as is a nested key the schema marks secret (see
+/// ConfigResolver+Nested.swift).
 public struct ConfigResolver: Sendable {
     /// The plugin the config is for, named in messages.
     public let plugin: String
@@ -27,6 +32,8 @@ public struct ConfigResolver: Sendable {
     private let properties: [String: Property]
     private let required: [String]
     private let allowsOtherKeys: Bool
+    /// The whole schema, for nested keys (``nestedSecretValues(_:)``).
+    let schemaRoot: JSONValue
 
     struct Property: Sendable {
         var type: String?
@@ -50,6 +57,7 @@ public struct ConfigResolver: Sendable {
             )
         }
         self.properties = properties
+        schemaRoot = schema
         required = schema["required"]?.stringArrayValue ?? []
         allowsOtherKeys = schema["additionalProperties"]?.boolValue ?? true
     }
@@ -81,8 +89,16 @@ public struct ConfigResolver: Sendable {
             }
             let key = String(setting[..<equals])
             let text = String(setting[setting.index(after: equals)...])
+            if let structured = structuredValue(key: key, text: text) {
+                config[key] = try resolveReferences(key: key, value: structured, environment: environment)
+                continue
+            }
             let resolved = try resolveReferences(key: key, value: .string(text), environment: environment)
-            config[key] = try coerce(key: key, resolved)
+            let coerced = try coerce(key: key, resolved)
+            switch coerced {
+            case .object, .array: config[key] = try resolveReferences(key: key, value: coerced, environment: environment)
+            default: config[key] = coerced
+            }
         }
         try validate(config)
         return config
@@ -144,7 +160,8 @@ public struct ConfigResolver: Sendable {
         }
         return config.reduce(into: [:]) { result, pair in
             let isReference = if case .string(let text) = pair.value { text.hasPrefix("@env:") || text.hasPrefix("@file:") } else { false }
-            result[pair.key] = properties[pair.key]?.secret == true && !isReference ? .string(Self.redactedValue) : pair.value
+            result[pair.key] = properties[pair.key]?.secret == true && !isReference ? .string(Self.redactedValue)
+                : redactingNestedSecrets(key: pair.key, pair.value)
         }
     }
 
@@ -152,18 +169,19 @@ public struct ConfigResolver: Sendable {
     public static let redactedValue = "***"
 
     /// The resolved values of the secret keys of `config` (at least 4
-    /// characters long), for scrubbing log messages.
+    /// characters long), nested ones included, for scrubbing log messages.
     public func secretValues(_ config: JSONObject) -> [String] {
         config.compactMap { key, value in
             guard properties[key]?.secret == true, case .string(let text) = value, text.count >= 4 else { return nil }
             return text
-        }
+        } + nestedSecretValues(config)
     }
 
     /// The config with secret values replaced by `***`, for output and logs.
     public func redacted(_ config: JSONObject) -> JSONObject {
         config.reduce(into: [:]) { result, pair in
-            result[pair.key] = properties[pair.key]?.secret == true ? .string("***") : pair.value
+            result[pair.key] = properties[pair.key]?.secret == true ? .string("***")
+                : redactingNestedSecrets(key: pair.key, pair.value)
         }
     }
 
@@ -184,7 +202,23 @@ public struct ConfigResolver: Sendable {
         return object
     }
 
+    /// `value` with `@env:`/`@file:` resolved, at any depth; `key` is its
+    /// place in messages (`auth.token`, `resources[0].headers.X-Token`).
     private func resolveReferences(key: String, value: JSONValue, environment: [String: String]) throws -> JSONValue {
+        switch value {
+        case .object(let members):
+            var resolved: JSONObject = [:]
+            for (name, member) in members {
+                resolved[name] = try resolveReferences(key: key + "." + name, value: member, environment: environment)
+            }
+            return .object(resolved)
+        case .array(let items):
+            return .array(try items.enumerated().map { index, item in
+                try resolveReferences(key: "\(key)[\(index)]", value: item, environment: environment)
+            })
+        default:
+            break
+        }
         guard case .string(let text) = value else { return value }
         if text.hasPrefix("@env:") {
             let name = String(text.dropFirst(5))

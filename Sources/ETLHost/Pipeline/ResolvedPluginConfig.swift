@@ -16,7 +16,7 @@ public struct ResolvedPluginConfig: Sendable {
     public let resolved: JSONObject
     /// The config to record.
     public let recorded: JSONObject
-    /// The resolved values of its secret keys.
+    /// The resolved values of its secret keys and of its nested references.
     public let secrets: [String]
 
     /// Resolves `input` for plugin `name` (loaded as `plugin`).
@@ -28,5 +28,7 @@ public struct ResolvedPluginConfig: Sendable {
         resolved = try resolver.resolve(settings: input.settings, file: input.file, environment: environment)
         recorded = resolver.recordable(settings: input.settings, file: input.file)
         secrets = resolver.secretValues(resolved)
+            + ConfigResolver.nestedReferenceValues(given: resolver.recordable(settings: input.settings, file: input.file),
+                                                   resolved: resolved)
     }
 }

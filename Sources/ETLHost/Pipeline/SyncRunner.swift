@@ -192,7 +192,7 @@ public final class SyncRunner: @unchecked Sendable {
         do {
             reports = try runStreams()
         } catch {
-            let error = runLevelError(error)
+            let error = scrubbed(runLevelError(error))
             let detail = (error as? HostError)?.detail
             finishRecord(status: (error as? HostError)?.kind == .cancelled ? .cancelled : .failed, error: "\(error)",
                          errorDetail: detail?.isEmpty == false ? detail : nil)
@@ -228,6 +228,18 @@ public final class SyncRunner: @unchecked Sendable {
               hostError.pluginStatus == Int32(ETL_ERR_INVALID_ARGUMENT.rawValue) else { return error }
         return HostError(.invalidArgument, hostError.message, pluginStatus: hostError.pluginStatus, plugin: hostError.plugin,
                          stream: hostError.stream, table: hostError.table, location: hostError.location)
+    }
+
+    /// `error` with the run's secret values (``RunLog/scrub(_:)``) out of
+    /// its message, as the record, the summary and the exit see it.
+    private func scrubbed(_ error: any Error) -> any Error {
+        guard let hostError = error as? HostError else {
+            let text = "\(error)"
+            let clean = log.scrub(text)
+            return clean == text ? error : HostError(.io, clean)
+        }
+        let clean = log.scrub(hostError.message)
+        return clean == hostError.message ? hostError : hostError.replacingMessage(with: clean)
     }
 
     /// Records the run as failed because the process is exiting under it
@@ -316,6 +328,7 @@ public final class SyncRunner: @unchecked Sendable {
         switch outcome.result {
         case .success(let loaded):
             report = loaded
+            report.error = report.error.map(log.scrub)
             if report.status == .failed {
                 // Committed, but what followed the commit failed.
                 lock.withLock {
@@ -327,7 +340,7 @@ public final class SyncRunner: @unchecked Sendable {
         case .failure(let failure):
             // The stream and table are known here, whichever part of the load failed.
             let hostError = (failure as? HostError)?.adding(stream: stream.name, table: table)
-            let error: any Error = hostError ?? failure
+            let error: any Error = scrubbed(hostError ?? failure)
             let cancelled = hostError?.kind == .cancelled
             report = StreamReport(
                 stream: stream.name, table: table, status: cancelled ? .cancelled : .failed, rowsRead: 0, rowsWritten: 0,

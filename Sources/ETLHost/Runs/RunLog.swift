@@ -104,7 +104,9 @@ public final class RunLog: @unchecked Sendable {
     /// A sink for plugin messages that tags them with the stream set on it.
     public func sink() -> StreamLogSink { StreamLogSink(log: self) }
 
-    private func scrub(_ text: String) -> String {
+    /// `text` with every known secret value replaced by `***` (for run
+    /// records and errors as for log lines).
+    public func scrub(_ text: String) -> String {
         let values = lock.withLock { secrets }
         var result = text
         for secret in values where result.contains(secret) {

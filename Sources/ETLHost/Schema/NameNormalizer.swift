@@ -15,7 +15,9 @@ import Foundation
 ///
 /// Rules: lowercase; a lowercase letter or digit followed by an uppercase
 /// one is split (`createdTime` -> `created_time`); every run of characters
-/// other than letters and digits becomes one `_`; leading and trailing `_` are dropped; a leading digit
+/// other than letters and digits becomes one `_`, except that a `__` between two
+/// parts is kept (the parts of a flattened path: `a__b`, normalized each on its
+/// own); leading and trailing `_` are dropped; a leading digit
 /// gets a `_` prefix; nothing left gives `column` (so no name can start
 /// with `_etl_`, the prefix of the host's own tables); at most 63
 /// bytes (PostgreSQL's limit), longer names are cut and end in a short hash.
@@ -60,8 +62,19 @@ public struct NameNormalizer: Sendable {
         return candidate
     }
 
-    /// The snake_case form of one name, without collision handling.
+    /// The snake_case form of one name, without collision handling. A
+    /// `__` between two parts is kept and each part normalized on its own:
+    /// it joins the path of a flattened nested member (`a__b` for `b` in
+    /// `a`, dlt's convention), so `address__zipCode` is `address__zip_code`.
     public static func normalize(_ source: String) -> String {
+        var result = source.components(separatedBy: "__").map(snakeCase).filter { !$0.isEmpty }.joined(separator: "__")
+        if result.isEmpty { result = "column" }
+        if let first = result.unicodeScalars.first, ("0" ... "9").contains(first) { result = "_" + result }
+        return limit(result, source: source)
+    }
+
+    /// One part of a name in snake_case (empty when nothing is left).
+    private static func snakeCase(_ source: String) -> String {
         var result = ""
         var pendingUnderscore = false
         var previousWasLowerOrDigit = false
@@ -78,9 +91,7 @@ public struct NameNormalizer: Sendable {
                 previousWasLowerOrDigit = false
             }
         }
-        if result.isEmpty { result = "column" }
-        if let first = result.unicodeScalars.first, ("0" ... "9").contains(first) { result = "_" + result }
-        return limit(result, source: source)
+        return result
     }
 
     /// Cuts a name to 63 bytes, ending it with a hash of the source so cut

@@ -24,7 +24,10 @@ members that must be equal) all match, the most specific first. ``{base}`` in he
 bodies is replaced by ``http://127.0.0.1:<port>``. Unmatched requests get 404.
 
 ``GET /_control/log`` answers every request so far: method, path, query (a dict of lists),
-headers (lowercased names), body (parsed JSON or null) and the monotonic time it arrived.
+headers (lowercased names), body (parsed JSON or null), form (a form-encoded body as a dict of
+lists, or null) and the monotonic time it arrived.
+
+An OAuth2 token endpoint and routes that want its tokens: see oauth_tokens.py.
 """
 import argparse
 import json
@@ -38,6 +41,7 @@ from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "AirtableServer"))
 from airtable_server import exit_with_parent  # noqa: E402
+import oauth_tokens  # noqa: E402  (the token endpoint: routes with "oauth_token", "require_oauth")
 
 LOCK = threading.Lock()
 ROUTES = []
@@ -88,13 +92,25 @@ class Handler(BaseHTTPRequestHandler):
                 self.send(200, {"Content-Type": "application/json"}, json.dumps({"requests": LOG}).encode())
             return
         with LOCK:
-            LOG.append({"method": method, "path": parts.path, "query": query, "body": body,
+            form = None
+            if (self.headers.get("Content-Type") or "").startswith("application/x-www-form-urlencoded"):
+                form = parse_qs(raw_body.decode(), keep_blank_values=True)
+            LOG.append({"method": method, "path": parts.path, "query": query, "body": body, "form": form,
                         "headers": {k.lower(): v for k, v in self.headers.items()}, "time": time.monotonic()})
             candidates = [(i, r) for i, r in enumerate(ROUTES) if matches(r, method, parts.path, query, body)]
             if not candidates:
                 self.send(404, {"Content-Type": "application/json"}, b'{"error": "no such route"}')
                 return
             index, route = max(candidates, key=lambda pair: specificity(pair[1]))
+            if "oauth_token" in route:
+                status, answer = oauth_tokens.issue(route["oauth_token"], self.headers, raw_body)
+                self.send(status, {"Content-Type": "application/json", "Cache-Control": "no-store"},
+                          json.dumps(answer).encode())
+                return
+            if route.get("require_oauth") and not oauth_tokens.accept(self.headers.get("Authorization")):
+                self.send(401, {"Content-Type": "application/json", "WWW-Authenticate": 'Bearer error="invalid_token"'},
+                          b'{"error": "invalid_token"}')
+                return
             for name, value in route.get("require", {}).items():
                 if self.headers.get(name) != value:
                     self.send(401, {"Content-Type": "application/json"}, b'{"error": "unauthorized"}')
