@@ -194,6 +194,7 @@ extension PluginsCommand {
                       library:  \(result.libraryPath)
                       sha256:   \(entry.sha256 ?? "")
                     """)
+                InstalledRegistryNote.after(installingInto: location, name: entry.name)
                 if let winner = try? options.load().plugin(named: entry.name), winner.registry.path != location.path {
                     FileHandle.standardError.write(Data("etl-host: warning: '\(entry.name)' is also defined in \(winner.registry.path), which is searched first; that one will be used\n".utf8))
                 }
