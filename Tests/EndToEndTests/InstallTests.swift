@@ -10,7 +10,8 @@ import Testing
     /// A prefix with an etl-host installed into it.
     struct InstalledPrefix {
         let root: String
-        var prefix: String { root + "/prefix" }
+        /// `<root>/prefix`, or `~/.local` of the test's HOME (the default prefix).
+        let prefix: String
         var binary: String { prefix + "/bin/etl-host" }
         /// A folder outside the prefix and the checkout: runs start here.
         var work: String { root + "/work" }
@@ -20,13 +21,14 @@ import Testing
 
         /// Installs into a new prefix that already holds files of other
         /// programs (`bin/other-tool`, `share/man/man1/other.1`).
-        init(_ label: String) throws {
+        init(_ label: String, inHome: Bool = false) throws {
             root = try TestSupport.temporaryDirectory("install-\(label)")
-            for folder in [root + "/prefix/bin", root + "/prefix/share/man/man1", root + "/work", root + "/home"] {
+            prefix = inHome ? root + "/home/.local" : root + "/prefix"
+            for folder in [prefix + "/bin", prefix + "/share/man/man1", root + "/work", root + "/home"] {
                 try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             }
-            _ = FileManager.default.createFile(atPath: root + "/prefix/bin/other-tool", contents: Data("#!/bin/sh\n".utf8))
-            _ = FileManager.default.createFile(atPath: root + "/prefix/share/man/man1/other.1", contents: Data(".TH OTHER 1\n".utf8))
+            _ = FileManager.default.createFile(atPath: prefix + "/bin/other-tool", contents: Data("#!/bin/sh\n".utf8))
+            _ = FileManager.default.createFile(atPath: prefix + "/share/man/man1/other.1", contents: Data(".TH OTHER 1\n".utf8))
         }
 
         /// Runs scripts/install (or uninstall) on this prefix.
@@ -146,6 +148,34 @@ import Testing
         #expect(uninstall.status == 0, "\(uninstall.stderr)")
         #expect(uninstall.stdout == "removed etl-host from \(prefix) (\(11 + plugins.count) files)\n")
         #expect(try installed.listing() == before)
+    }
+
+    @Test func inTheDefaultPrefixTheUserRegistryAndItsPluginsSurviveReinstallAndUninstall() throws {
+        // Prefix ~/.local: share/etl-host/ holds both the install's bundled/ and the user registry.
+        let installed = try InstalledPrefix("user-plugins", inHome: true)
+        let before = try installed.listing()
+        try installed.install()
+        let library = installed.root + "/libetl_dirlist.so"
+        try TestSupport.compileCPlugin([PluginsCommandTests.dirlist], output: library)
+        let add = try installed.run(installed.binary, "plugins", "install", library)
+        #expect(add.status == 0, "\(add.stderr)")
+        let userRegistry = installed.prefix + "/share/etl-host/registry.json"
+        let userFiles = Set(try installed.listing()).subtracting(before).filter { $0.hasPrefix("share/etl-host/plugins/") || $0 == "share/etl-host/registry.json" }
+        #expect(userFiles.count == 3, "\(userFiles)")  // the registry, plugins/ and the pinned copy
+
+        let again = try installed.script("install", ["--from", TestSupport.productsDirectory])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.hasPrefix("removing the previous install first\ninstalled etl-host into \(installed.prefix):\n"))
+        let list = try installed.run(installed.binary, "plugins", "list")
+        #expect(list.stdout.contains("\ndirlist   extractor  1.0.0    1.3  c         ok (probed "), "\(list.stdout)")
+
+        let uninstall = try installed.script("uninstall")
+        #expect(uninstall.status == 0, "\(uninstall.stderr)")
+        // share/etl-host/ existed before the second install, so it is not the install's to remove.
+        #expect(uninstall.stdout == "removed etl-host from \(installed.prefix) (18 files)\n")
+        let left = Set(try installed.listing()).subtracting(before)
+        #expect(left.filter { !$0.hasPrefix("state/") } == userFiles.union(["share/etl-host/", "share/etl-host/registry.json.lock"]), "\(left.sorted())")
+        #expect(FileManager.default.fileExists(atPath: userRegistry))
     }
 
     @Test func aSymlinkedBinaryFindsItsPlugins() throws {
