@@ -26,6 +26,7 @@ struct ETLHostCommand: ParsableCommand {
               etl-host query sqlite -d path=warehouse.db "SELECT ..."
                                             SQL in a warehouse; --as-of TIME over history
               etl-host plugins list         what is installed, and whether it loads
+              etl-host --version            the version and where plugins are looked up
               etl-host plugins info csv     its description and config schema
               etl-host plugins install ./libmy.so
                                             add your own plugin
