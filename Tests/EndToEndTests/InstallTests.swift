@@ -78,14 +78,24 @@ import Testing
         try installed.install()
 
         let plugins = ["airtable", "csv", "jsonl", "postgres", "postgres_source", "rest", "sqlite"].map { "lib/etl-host/plugins/libetl_\($0).so" }
+        // The C and Rust templates of `plugins new`, folder names lowercased.
+        let templateFolder = TestSupport.repositoryRoot + "/Sources/ETLScaffold/Templates"
+        let templates = try FileManager.default.subpathsOfDirectory(atPath: templateFolder).map { path -> String in
+            var isFolder: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: templateFolder + "/" + path, isDirectory: &isFolder)
+            let language = path.prefix { $0 != "/" }
+            return "share/etl-host/templates/" + language.lowercased() + path.dropFirst(language.count) + (isFolder.boolValue ? "/" : "")
+        }
+        let templateFiles = templates.filter { !$0.hasSuffix("/") }
+        #expect(templateFiles.count == 14)
         let added = Set(try installed.listing()).subtracting(before).sorted()
         #expect(added == ([
             "bin/etl-host", "include/", "include/etl-host/", "lib/", "lib/etl-host/", "lib/etl-host/plugins/",
             "share/bash-completion/", "share/bash-completion/completions/", "share/bash-completion/completions/etl-host",
             "share/etl-host/", "share/etl-host/bundled/", "share/etl-host/bundled/registry.json", "share/etl-host/install-manifest.txt",
-            "share/fish/", "share/fish/vendor_completions.d/", "share/fish/vendor_completions.d/etl-host.fish",
+            "share/etl-host/templates/", "share/fish/", "share/fish/vendor_completions.d/", "share/fish/vendor_completions.d/etl-host.fish",
             "share/man/man1/etl-host.1", "share/zsh/", "share/zsh/site-functions/", "share/zsh/site-functions/_etl-host",
-        ] + ["etl_batch.h", "etl_config.h", "etl_plugin.h", "etl_reader.h"].map { "include/etl-host/\($0)" } + plugins).sorted())
+        ] + ["etl_batch.h", "etl_config.h", "etl_plugin.h", "etl_reader.h"].map { "include/etl-host/\($0)" } + plugins + templates).sorted())
 
         // The bundled plugins, found through the prefix layout.
         let list = try installed.run(installed.binary, "plugins", "list")
@@ -143,10 +153,21 @@ import Testing
         #expect(completion.status == 0, "\(completion.stderr)")
         #expect(completion.stdout == "sync\n")
 
+        // A connector of your own: scaffolded from the installed headers and templates, built, installed, synced.
+        let new = try installed.run(installed.binary, "plugins", "new", "myext", "--kind", "extractor", "--lang", "c")
+        #expect(new.status == 0, "\(new.stderr)")
+        let make = try installed.run("/usr/bin/make", "-C", work + "/myext")
+        #expect(make.status == 0, "\(make.stderr)")
+        let add = try installed.run(installed.binary, "plugins", "install", work + "/myext/libetl_myext.so")
+        #expect(add.status == 0, "\(add.stderr)")
+        let mine = try installed.run(installed.binary, "sync", "myext", "sqlite", "-s", "count=5", "-d", "path=myext.db")
+        #expect(mine.status == 0, "\(mine.stderr)")
+        #expect(try SQLiteInspector(path: work + "/myext.db").scalar("SELECT count(*) FROM numbers") == "5")
+
         // Uninstall removes exactly what install added.
         let uninstall = try installed.script("uninstall")
         #expect(uninstall.status == 0, "\(uninstall.stderr)")
-        #expect(uninstall.stdout == "removed etl-host from \(prefix) (\(11 + plugins.count) files)\n")
+        #expect(uninstall.stdout == "removed etl-host from \(prefix) (\(11 + plugins.count + templateFiles.count) files)\n")
         #expect(try installed.listing() == before)
     }
 
@@ -172,7 +193,7 @@ import Testing
         let uninstall = try installed.script("uninstall")
         #expect(uninstall.status == 0, "\(uninstall.stderr)")
         // share/etl-host/ existed before the second install, so it is not the install's to remove.
-        #expect(uninstall.stdout == "removed etl-host from \(installed.prefix) (18 files)\n")
+        #expect(uninstall.stdout == "removed etl-host from \(installed.prefix) (32 files)\n")
         let left = Set(try installed.listing()).subtracting(before)
         #expect(left.filter { !$0.hasPrefix("state/") } == userFiles.union(["share/etl-host/", "share/etl-host/registry.json.lock"]), "\(left.sorted())")
         #expect(FileManager.default.fileExists(atPath: userRegistry))
