@@ -235,6 +235,27 @@ import Testing
         #expect(version.stdout.split(separator: "\n")[2].hasPrefix("bundled plugins: none; this etl-host (in \(away)/bin) has no bundled plugins"))
     }
 
+    @Test func installRefusesABuildFolderWithoutTheBinaryOrAPluginAndLeavesThePrefixAlone() throws {
+        let installed = try InstalledPrefix("bad-from")
+        let before = try installed.listing()
+        let build = installed.root + "/build"
+        try FileManager.default.createDirectory(atPath: build, withIntermediateDirectories: true)
+
+        let empty = try installed.script("install", ["--from", build])
+        #expect(empty.status == 66)
+        #expect(empty.stderr == "scripts/install: no etl-host binary in \(build) (build it with swift build -c release, or pass the folder that holds it)\n")
+
+        try FileManager.default.createSymbolicLink(atPath: build + "/etl-host", withDestinationPath: TestSupport.hostExecutable)
+        let noPlugins = try installed.script("install", ["--from", build])
+        #expect(noPlugins.status == 66)
+        #expect(noPlugins.stderr == "scripts/install: \(build) has no libetl_airtable.so (the bundled registry names it); build all products with swift build -c release\n")
+
+        let unknown = try installed.script("install", ["--form", build])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr == "scripts/install: unknown argument '--form' (see scripts/install --help)\n")
+        #expect(try installed.listing() == before)
+    }
+
     @Test func uninstallRefusesAManifestThatPointsOutsideThePrefix() throws {
         let installed = try InstalledPrefix("manifest")
         try installed.install()
