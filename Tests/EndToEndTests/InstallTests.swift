@@ -213,6 +213,7 @@ import Testing
         #expect(version.stdout.split(separator: "\n").dropFirst().prefix(2) == [
             "executable: \(installed.prefix)/bin/etl-host", "bundled plugins: \(installed.prefix)/lib/etl-host/plugins",
         ])
+        #expect(try installed.script("uninstall").status == 0)  // no 60 MB left in /tmp
     }
 
     @Test func aBinaryCopiedAwayFromItsPluginsSaysWhereItLookedAndHowToFixIt() throws {
@@ -233,6 +234,7 @@ import Testing
 
         let version = try installed.run(bin + "/etl-host", "--version")
         #expect(version.stdout.split(separator: "\n")[2].hasPrefix("bundled plugins: none; this etl-host (in \(away)/bin) has no bundled plugins"))
+        try FileManager.default.removeItem(atPath: bin + "/etl-host")
     }
 
     @Test func installRefusesABuildFolderWithoutTheBinaryOrAPluginAndLeavesThePrefixAlone() throws {
@@ -268,5 +270,7 @@ import Testing
         #expect(uninstall.status == 65)
         #expect(uninstall.stderr == "scripts/uninstall: \(manifest):\(lines): '../outside' is not a path inside the prefix; nothing removed\n")
         #expect(FileManager.default.fileExists(atPath: installed.binary))
+        try original.write(toFile: manifest, atomically: true, encoding: .utf8)
+        #expect(try installed.script("uninstall").status == 0)
     }
 }
