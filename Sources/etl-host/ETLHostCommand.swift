@@ -26,6 +26,7 @@ struct ETLHostCommand: ParsableCommand {
               etl-host query sqlite -d path=warehouse.db "SELECT ..."
                                             SQL in a warehouse; --as-of TIME over history
               etl-host plugins list         what is installed, and whether it loads
+              etl-host --version            the version and where plugins are looked up
               etl-host plugins info csv     its description and config schema
               etl-host plugins install ./libmy.so
                                             add your own plugin
@@ -38,7 +39,7 @@ struct ETLHostCommand: ParsableCommand {
 
             \(ExitStatus.documentation)
             """,
-        version: "etl-host \(HostEnvironment.version) (plugin ABI \(HostABI.string(HostABI.current)), \(ETLToolchain.current))",
+        version: VersionText.current,
         subcommands: [SyncCommand.self, RunCommand.self, RunsCommand.self, ReplayCommand.self, RebuildCommand.self, DiffCommand.self, QueryCommand.self,
                       PluginsCommand.self, ValidateCommand.self, PlanCommand.self, ServeCommand.self, ScheduleCommand.self]
     )

@@ -13,7 +13,8 @@ struct PluginsCommand: ParsableCommand {
               1. --registry FILE
               2. $ETL_REGISTRY_PATH (one file, or several separated by ':')
               3. ./registry.json (the current project)
-              4. the registry.json bundled with this etl-host build
+              4. the registry.json bundled with this etl-host build (etl-host --version
+                 shows where; <prefix>/share/etl-host/bundled/ when installed)
               5. $XDG_DATA_HOME/etl-host/registry.json (default ~/.local/share/...)
               6. /etc/etl-host/registry.json
             install and remove change --registry, else the first $ETL_REGISTRY_PATH \
@@ -194,6 +195,7 @@ extension PluginsCommand {
                       library:  \(result.libraryPath)
                       sha256:   \(entry.sha256 ?? "")
                     """)
+                InstalledRegistryNote.after(installingInto: location, name: entry.name)
                 if let winner = try? options.load().plugin(named: entry.name), winner.registry.path != location.path {
                     FileHandle.standardError.write(Data("etl-host: warning: '\(entry.name)' is also defined in \(winner.registry.path), which is searched first; that one will be used\n".utf8))
                 }

@@ -105,7 +105,7 @@ public struct PluginRegistry: Sendable {
         // caller's kind check then names the mismatch).
         if let plugin = named.first { return plugin }
         let available = Array(Set(plugins.map(\.entry.name))).sorted()
-        throw HostError(.registry, "no plugin named '\(name)' in \(searchedDescription); available: \(available.isEmpty ? "none" : available.joined(separator: ", ")) (install one with `etl-host plugins install PATH`)")
+        throw HostError(.registry, "no plugin named '\(name)' in \(searchedDescription); available: \(available.isEmpty ? "none" : available.joined(separator: ", ")) (install one with `etl-host plugins install PATH`)\(notFoundHints(name: name, kind: kind))")
     }
 
     /// The registries that exist, as a phrase for messages.

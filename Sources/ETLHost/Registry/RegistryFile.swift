@@ -63,11 +63,15 @@ public struct RegistryFile: Sendable {
         return result
     }
 
-    /// The absolute path of an entry's library.
+    /// The absolute path of an entry's library: `@host/NAME` is NAME in the
+    /// host's plugins folder (``HostLayout/pluginsDirectory``: the
+    /// executable's folder in a build tree, `<prefix>/lib/etl-host/plugins`
+    /// when installed); a relative path resolves against the registry's folder.
     public func resolveLibraryPath(_ library: String) -> String {
         if library.hasPrefix("/") { return library }
         if library.hasPrefix("@host/") {
-            return (hostDirectory as NSString).appendingPathComponent(String(library.dropFirst("@host/".count)))
+            let plugins = HostLayout(executableDirectory: hostDirectory).pluginsDirectory
+            return (plugins as NSString).appendingPathComponent(String(library.dropFirst("@host/".count)))
         }
         return ((directory as NSString).appendingPathComponent(library) as NSString).standardizingPath
     }

@@ -6,9 +6,10 @@ import Foundation
 /// 1. `--registry FILE` (``explicit``)
 /// 2. `$ETL_REGISTRY_PATH` (one file, or several separated by `:`)
 /// 3. the project's `registry.json` in the current folder
-/// 4. the bundled `registry.json` of this etl-host build: found by walking up
-///    from the executable's folder (a source checkout), or at
-///    `<prefix>/share/etl-host/registry.json` next to an installed binary
+/// 4. the bundled `registry.json` of this etl-host build: at
+///    `<prefix>/share/etl-host/bundled/registry.json` next to an installed
+///    binary, or found by walking up from the executable's folder (a source
+///    checkout); see ``HostLayout``
 /// 5. the user registry `$XDG_DATA_HOME/etl-host/registry.json`
 ///    (default `~/.local/share/etl-host/registry.json`)
 /// 6. the system registry `/etc/etl-host/registry.json`
@@ -80,22 +81,9 @@ public struct RegistrySearchPath: Sendable {
         return (dataHome as NSString).appendingPathComponent("etl-host/registry.json")
     }
 
-    /// The registry that ships with the etl-host binary in `hostDirectory`.
+    /// The registry that ships with the etl-host binary in `hostDirectory`
+    /// (see ``HostLayout/bundledRegistry``).
     static func bundledRegistry(near hostDirectory: String) -> String? {
-        let fileManager = FileManager.default
-        let installed = ((hostDirectory as NSString).appendingPathComponent("../share/etl-host/registry.json") as NSString).standardizingPath
-        if fileManager.fileExists(atPath: installed) { return installed }
-        // A source checkout: <repo>/.build/<triple>/<config>/etl-host, with
-        // <repo>/registry.json next to Package.swift.
-        var folder = hostDirectory
-        for _ in 0 ..< 5 {
-            let candidate = (folder as NSString).appendingPathComponent("registry.json")
-            let manifest = (folder as NSString).appendingPathComponent("Package.swift")
-            if fileManager.fileExists(atPath: candidate), fileManager.fileExists(atPath: manifest) { return candidate }
-            let parent = (folder as NSString).deletingLastPathComponent
-            if parent == folder { break }
-            folder = parent
-        }
-        return nil
+        HostLayout(executableDirectory: hostDirectory).bundledRegistry
     }
 }

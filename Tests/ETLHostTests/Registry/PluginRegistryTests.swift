@@ -75,7 +75,8 @@ import Testing
         let statuses = registry.plugins.map { registry.status(of: $0, hostToolchain: "swift-6.3.1").rawValue }
         #expect(statuses == ["unpinned", "not-probed", "checksum-mismatch", "missing", "unpinned", "unpinned", "unpinned"])
 
-        #expect(throws: HostError(.registry, "no plugin named 'nope' in \(first.path), \(second.path); available: future, gone, oldswift, only2, pinned, same, swapped (install one with `etl-host plugins install PATH`)")) {
+        #expect(throws: HostError(.registry, "no plugin named 'nope' in \(first.path), \(second.path); available: future, gone, oldswift, only2, pinned, same, swapped (install one with `etl-host plugins install PATH`); "
+            + HostLayout(executableDirectory: root).missingBundledRegistryHint!)) {
             try registry.plugin(named: "nope")
         }
         #expect { try registry.load(named: "swapped") } throws: { error in
