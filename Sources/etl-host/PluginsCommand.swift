@@ -18,6 +18,10 @@ struct PluginsCommand: ParsableCommand {
               6. /etc/etl-host/registry.json
             install and remove change --registry, else the first $ETL_REGISTRY_PATH \
             file, else the user registry (5).
+
+            search, install NAME[@VERSION], outdated and upgrade read plugin indexes \
+            (--index URL, $ETL_PLUGIN_INDEX, ./etl-index.json, the user's \
+            etl-index.json); publish writes one. See docs/PLUGIN_INDEX.md.
             """,
         subcommands: [List.self, Info.self, Install.self, Remove.self, Search.self, Outdated.self, Upgrade.self, Publish.self,
                       New.self, Probe.self, Test.self, TestWorker.self]
@@ -212,7 +216,8 @@ extension PluginsCommand {
 
         @OptionGroup var options: RegistryOptions
         @OptionGroup var indexOptions: IndexOptions
-        @Argument(help: "A library (.so) or a folder holding one (a path: it has a '/' or ends in .so), or NAME[@VERSION] from a plugin index.")
+        @Argument(help: ArgumentHelp("A library (.so) or a folder holding one (a path: it has a '/' or ends in .so), or NAME[@VERSION] from a plugin index.",
+                                     valueName: "path-or-name"))
         var path: String
         @Option(help: "Register it under this name instead of the one it declares.") var name: String?
         @Option(help: "The entry symbol, if not etl_plugin_init.") var entry = "etl_plugin_init"

@@ -166,6 +166,8 @@ extension PluginsCommand {
                 for upgrade in upgrades {
                     if let to = upgrade.to {
                         say("\(upgrade.name) \(upgrade.from) -> \(to)")
+                    } else if !upgrade.listed {
+                        say("\(upgrade.name) \(upgrade.from) is in none of the indexes read (\(installer.catalog.indexesDescription)); left as it is")
                     } else {
                         say("\(upgrade.name) \(upgrade.from) is up to date")
                     }
@@ -179,7 +181,7 @@ extension PluginsCommand {
             abstract: "Add plugin libraries to a plugin index folder (index.json + the files).",
             discussion: """
                 Probes each library in a child process for what it declares, copies it \
-                into FOLDER as NAME-VERSION-PLATFORM.so and lists it in FOLDER/index.json \
+                into FOLDER as NAME-KIND-VERSION-PLATFORM.so and lists it in FOLDER/index.json \
                 with its sha256 and a URL relative to the index. An existing index is \
                 extended (a build of the same version, platform and toolchain is \
                 replaced). Serve the folder over HTTP, or use it as file://FOLDER/index.json.

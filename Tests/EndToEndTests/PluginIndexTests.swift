@@ -67,7 +67,7 @@ import Testing
         let library = try project.build(version: "1.0.0", label: "one", name: "libvariant.so")
         let result = try project.etlHost(["plugins", "publish", "--to", "index", library])
         #expect(result.status == 0, "\(result.stderr)")
-        let file = "variant-1.0.0-\(HostPlatform.current).so"
+        let file = "variant-extractor-1.0.0-\(HostPlatform.current).so"
         #expect(result.stdout == "Published variant 1.0.0 (extractor, \(HostPlatform.current)) -> \(file)\nIndex: \(project.indexFolder)/index.json\n")
         let index = try project.index()
         #expect(index.plugins.count == 1)
@@ -92,7 +92,7 @@ import Testing
         #expect(install.stdout.hasPrefix("Installed variant 1.0.0 (extractor, c, ABI \(entry.abi)) from the index \(indexURL)\n"))
         #expect(entry.sha256 == (try Self.sha256(library)))
         #expect(entry.index == indexURL)
-        #expect(entry.source == server.url + "/variant-1.0.0-\(HostPlatform.current).so")
+        #expect(entry.source == server.url + "/variant-extractor-1.0.0-\(HostPlatform.current).so")
         #expect(!entry.link)
 
         // Probed at install: listed as probed, and no probe is needed before the first load.
@@ -111,7 +111,7 @@ import Testing
         let before = try Data(contentsOf: URL(fileURLWithPath: project.sandbox.userRegistry))
         let pluginsBefore = try FileManager.default.contentsOfDirectory(atPath: project.root + "/data/etl-host/plugins").sorted()
 
-        let file = "variant-1.0.0-\(HostPlatform.current).so"
+        let file = "variant-extractor-1.0.0-\(HostPlatform.current).so"
         try FileManager.default.removeItem(atPath: project.indexFolder + "/" + file)
         try FileManager.default.copyItem(atPath: other, toPath: project.indexFolder + "/" + file)
         let server = try IndexServer(folder: project.indexFolder)
@@ -153,6 +153,10 @@ import Testing
         #expect(after.stdout == "All 1 plugin installed from an index into \(project.sandbox.userRegistry) are up to date.\n")
         let again = try project.etlHost(["plugins", "upgrade", "variant", "--index", indexURL])
         #expect(again.stdout == "variant 1.10.0 is up to date\n")
+        let empty = project.root + "/empty.json"
+        try PluginIndexDocument().encoded().write(to: URL(fileURLWithPath: empty))
+        let unlisted = try project.etlHost(["plugins", "upgrade", "--index", empty])
+        #expect(unlisted.stdout == "variant 1.10.0 is in none of the indexes read (\(empty)); left as it is\n")
 
         // A version can still be chosen: back to 1.0.0.
         let pinned = try project.etlHost(["plugins", "install", "variant@1.0.0", "--index", indexURL])
@@ -206,6 +210,22 @@ import Testing
         let missing = try project.etlHost(["plugins", "install", "variant@3.0.0", "--index", project.indexFileURL])
         #expect(missing.status == 1)
         #expect(missing.stderr == "etl-host: error: plugin 'variant' has no version 3.0.0 in the plugin index \(project.indexFileURL); it lists 1.0.0, 2.0.0\n")
+    }
+
+    @Test func aNetworkIndexCannotPointAtALocalFile() throws {
+        let project = try Project("index-local-url")
+        let library = try project.build(version: "1.0.0", label: "one", name: "libvariant.so")
+        try FileManager.default.createDirectory(atPath: project.indexFolder, withIntermediateDirectories: true)
+        let index = PluginIndexDocument(plugins: [PluginIndexDocument.Plugin(name: "variant", kind: .extractor, description: "test", versions: [
+            .init(version: "1.0.0", abi: HostABI.string(HostABI.current), language: "c", toolchain: nil, platform: HostPlatform.current,
+                  url: "file://" + library, sha256: try Self.sha256(library)),
+        ])])
+        try index.encoded().write(to: URL(fileURLWithPath: project.indexFolder + "/index.json"))
+        let server = try IndexServer(folder: project.indexFolder)
+        let install = try project.etlHost(["plugins", "install", "variant", "--index", server.url + "/index.json"])
+        #expect(install.status == 64)
+        #expect(install.stderr == "etl-host: error: plugin 'variant' 1.0.0: the plugin index \(server.url)/index.json is on the network but points at the local file file://\(library); refused, nothing was installed\n")
+        #expect(!FileManager.default.fileExists(atPath: project.sandbox.userRegistry))
     }
 
     @Test func withoutAnIndexTheCommandSaysHowToConfigureOne() throws {

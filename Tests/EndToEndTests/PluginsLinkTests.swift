@@ -57,6 +57,11 @@ import Testing
         #expect(try status(sandbox) == "dev")
         let info = try sandbox.etlHost("plugins", "info", "variant")
         #expect(info.stdout.hasPrefix("variant 1.1.0: "))
+
+        // Removing the link leaves the library where it is.
+        let remove = try sandbox.etlHost("plugins", "remove", "variant")
+        #expect(remove.status == 0, "\(remove.stderr)")
+        #expect(FileManager.default.fileExists(atPath: library))
     }
 
     @Test func aRebuildThatCrashesInInitIsRefusedNotLoaded() throws {

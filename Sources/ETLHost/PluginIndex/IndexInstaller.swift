@@ -59,6 +59,9 @@ public struct IndexInstaller: Sendable {
         let plugin = choice.listing.plugin
         let build = choice.build
         let url = choice.downloadURL
+        if IndexURL.isHTTP(choice.listing.index), !IndexURL.isHTTP(url) {
+            throw HostError(.invalidArgument, "plugin '\(plugin.name)' \(build.version): the plugin index \(choice.listing.index) is on the network but points at the local file \(url); refused, nothing was installed")
+        }
         let data = try IndexDownload.fetch(url)
         let directory = installer.registry.pluginsDirectory
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
@@ -114,6 +117,8 @@ public struct IndexInstaller: Sendable {
         public var from: String
         /// The version after; nil when it stayed (no newer fitting build).
         public var to: String?
+        /// Whether a configured index lists the plugin at all.
+        public var listed: Bool
     }
 
     /// Installs the newest fitting build of every plugin that came from an
@@ -123,9 +128,9 @@ public struct IndexInstaller: Sendable {
             let entry = comparison.entry
             guard comparison.isOutdated, let newest = comparison.newest,
                   let listing = catalog.listings.first(where: { $0.plugin.name == entry.name && $0.plugin.kind == entry.kind })
-            else { return Upgrade(name: entry.name, kind: entry.kind, from: entry.version, to: nil) }
+            else { return Upgrade(name: entry.name, kind: entry.kind, from: entry.version, to: nil, listed: comparison.index != nil) }
             let result = try install(PluginIndexCatalog.Choice(listing: listing, build: newest))
-            return Upgrade(name: entry.name, kind: entry.kind, from: entry.version, to: result.entry.version)
+            return Upgrade(name: entry.name, kind: entry.kind, from: entry.version, to: result.entry.version, listed: true)
         }
     }
 }

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// Each library is probed in a child process for what it declares (name,
 /// kind, version, ABI, language, toolchain, description), copied in as
-/// `NAME-VERSION-PLATFORM.so` and listed with its sha256 and a `url`
+/// `NAME-KIND-VERSION-PLATFORM.so` and listed with its sha256 and a `url`
 /// relative to the index. An existing `index.json` is extended: a build of
 /// the same version, platform and toolchain is replaced, others are kept,
 /// so publishing version 2 next to version 1 offers both.
@@ -61,7 +61,7 @@ public struct IndexPublisher: Sendable {
             try PluginLoader.checkIsSharedLibrary(library)
             let descriptor = try PluginProbe.describe(libraryAt: library, entrySymbol: "etl_plugin_init", executable: probeExecutable)
             let sha256 = try LibraryFile.sha256(ofLibraryAt: library)
-            let fileName = "\(descriptor.name)-\(descriptor.version)-\(platform).so"
+            let fileName = "\(descriptor.name)-\(descriptor.kind.rawValue)-\(descriptor.version)-\(platform).so"
             let build = PluginIndexDocument.Build(
                 version: descriptor.version, abi: descriptor.abi, language: descriptor.language,
                 toolchain: descriptor.toolchain, platform: platform, url: fileName, sha256: sha256)

@@ -6,10 +6,10 @@ import Foundation
 /// ```json
 /// {"index_version": 1,
 ///  "plugins": [
-///   {"name": "csvdir", "kind": "extractor", "description": "CSV files of a folder",
+///   {"name": "csvdir", "kind": "warehouse", "description": "CSV files in a folder",
 ///    "versions": [
 ///     {"version": "0.2.0", "abi": "1.3", "language": "c", "toolchain": null,
-///      "platform": "linux-x86_64", "url": "csvdir-0.2.0-linux-x86_64.so",
+///      "platform": "linux-x86_64", "url": "csvdir-warehouse-0.2.0-linux-x86_64.so",
 ///      "sha256": "9f2c..."}]}]}
 /// ```
 ///
