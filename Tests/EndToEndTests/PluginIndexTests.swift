@@ -179,6 +179,11 @@ import Testing
             variant  extractor  1.0.0   Test fixture: three rows of numbers.
 
             """)
+        let json = try project.etlHost(["plugins", "search", "variant", "--json"])
+        struct Row: Decodable, Equatable { var name, kind, description, index: String; var newest: String?; var versions: [String] }
+        #expect(try JSONDecoder().decode([Row].self, from: Data(json.stdout.utf8)) == [Row(
+            name: "variant", kind: "extractor", description: "Test fixture: three rows of numbers.",
+            index: project.indexFolder + "/index.json", newest: "1.0.0", versions: ["1.0.0"])])
         let none = try project.etlHost(["plugins", "search", "airtable"])
         #expect(none.stdout == "No plugin matches 'airtable' in \(project.indexFolder)/index.json.\n")
 
