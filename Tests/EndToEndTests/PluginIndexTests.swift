@@ -157,6 +157,9 @@ import Testing
         try PluginIndexDocument().encoded().write(to: URL(fileURLWithPath: empty))
         let unlisted = try project.etlHost(["plugins", "upgrade", "--index", empty])
         #expect(unlisted.stdout == "variant 1.10.0 is in none of the indexes read (\(empty)); left as it is\n")
+        let unknown = try project.etlHost(["plugins", "upgrade", "crm", "--index", indexURL])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr == "etl-host: error: no plugin named 'crm' was installed from a plugin index into \(project.sandbox.userRegistry); `etl-host plugins install crm` installs it\n")
 
         // A version can still be chosen: back to 1.0.0.
         let pinned = try project.etlHost(["plugins", "install", "variant@1.0.0", "--index", indexURL])
