@@ -73,7 +73,7 @@ let package = Package(
         .systemLibrary(name: "CLZ4", path: "Sources/CLZ4"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
         .systemLibrary(name: "CLibCrypto", path: "Sources/CLibCrypto"),
-        .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit", "CZlib", "CLZ4", "CZstd", "CLibCrypto"], path: "Sources/ETLHost"),
+        .target(name: "ETLHost", dependencies: ["CETLPlugin", "ETLPluginKit", "CZlib", "CLZ4", "CZstd", "CLibCrypto", "CCurl"], path: "Sources/ETLHost"),
         .target(name: "ETLConformance", dependencies: ["ETLHost", "CETLPlugin", "ETLPluginKit"], path: "Sources/ETLConformance"),
         // Templates: the C and Rust projects of `plugins new`, read at run time (TemplateFolder).
         .target(name: "ETLScaffold", dependencies: ["ETLHost"], path: "Sources/ETLScaffold", exclude: ["Templates"]),

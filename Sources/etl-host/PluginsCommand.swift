@@ -19,8 +19,13 @@ struct PluginsCommand: ParsableCommand {
               6. /etc/etl-host/registry.json
             install and remove change --registry, else the first $ETL_REGISTRY_PATH \
             file, else the user registry (5).
+
+            search, install NAME[@VERSION], outdated and upgrade read plugin indexes \
+            (--index URL, $ETL_PLUGIN_INDEX, ./etl-index.json, the user's \
+            etl-index.json); publish writes one. See docs/PLUGIN_INDEX.md.
             """,
-        subcommands: [List.self, Info.self, Install.self, Remove.self, New.self, Probe.self, Test.self, TestWorker.self]
+        subcommands: [List.self, Info.self, Install.self, Remove.self, Search.self, Outdated.self, Upgrade.self, Publish.self,
+                      New.self, Probe.self, Test.self, TestWorker.self]
     )
 }
 
@@ -54,8 +59,12 @@ extension PluginsCommand {
                   checksum-mismatch    the library changed since it was installed
                   abi-mismatch         built for another major ABI version
                   toolchain-mismatch   a Swift plugin built with another Swift toolchain
+                  dev                  installed with --link: used where it is, hashed at
+                                       every load, a new build probed before its first load
                 FROM names the registry; "shadows bundled" (or user, system) says the \
                 plugin hides an entry of the same name in a registry searched later.
+                A plugin installed from a file that has changed since (a rebuild) gets a \
+                hint below the table: its pinned copy is still the one loaded.
                 Temporary copies left in plugins/ folders by killed installs are removed.
                 """
         )
@@ -74,11 +83,16 @@ extension PluginsCommand {
             var capabilities: [String]
             var probe: ProbeRecord?
             var shadows: [Shadowed]
+            /// `plugins install --link`: used in place, hashed at each load.
+            var dev = false
+            /// The source file of a pinned copy, when it changed since install.
+            var changedSource: String?
 
             private enum CodingKeys: String, CodingKey {
                 case name, kind, version, abi, language, status, scope, registry, library, description, sha256, toolchain
-                case capabilities, probe, shadows
+                case capabilities, probe, shadows, dev
                 case statusText = "status_text"
+                case changedSource = "changed_source"
             }
 
             /// The FROM column: the scope, and what it shadows.
@@ -104,9 +118,11 @@ extension PluginsCommand {
                         capabilities: entry.capabilities, probe: verdict.probe,
                         shadows: registry.entriesShadowed(by: plugin).map {
                             Shadowed(scope: $0.scope.rawValue, registry: $0.registry.path, library: $0.libraryPath)
-                        }
+                        },
+                        dev: entry.link, changedSource: registry.changedSource(of: plugin)
                     )
                 }
+                let hints = registry.plugins.compactMap { registry.sourceChangeHint(for: $0) }
                 if json {
                     say(try jsonText(rows))
                 } else if rows.isEmpty {
@@ -116,6 +132,7 @@ extension PluginsCommand {
                         ["NAME", "KIND", "VERSION", "ABI", "LANGUAGE", "STATUS", "FROM"],
                         rows.map { [$0.name, $0.kind, $0.version, $0.abi, $0.language, $0.statusText, $0.from] }
                     ))
+                    if !hints.isEmpty { say("\n" + hints.joined(separator: "\n")) }
                 }
             }
         }
@@ -166,34 +183,74 @@ extension PluginsCommand {
 
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Install a plugin library and register it.",
+            abstract: "Install a plugin library, or a plugin from an index, and register it.",
             discussion: """
                 Copies the library into the registry's plugins/ folder, records its sha256, \
                 and loads it in a child process to check it (a plugin that crashes in init \
                 cannot harm the registry). A refused plugin leaves the registry unchanged.
 
-                Example:
+                NAME[@VERSION] (no '/', not ending in .so) installs from the plugin \
+                indexes: the newest version that fits this host, or VERSION. The download \
+                must have the sha256 the index lists, then goes through the same copy, \
+                pin and probe. --kind picks the extractor or the warehouse of a name that \
+                is both.
+
+                --link registers a library where it is, for plugin development: it is not \
+                copied or pinned; every load hashes it again and probes a content it has \
+                not seen in a child process, so a rebuilt plugin is used at once. \
+                `plugins list` shows it as "dev".
+
+                Examples:
                   cc -shared -fPIC -I Sources/CETLPlugin/include -o libmy.so my.c
                   etl-host plugins install ./libmy.so
+                  etl-host plugins install --link ./libmy.so
+                  etl-host plugins install csvdir --index https://example.org/etl/index.json
+                  etl-host plugins install csvdir@0.1.0
+
+                \(indexOrderHelp)
+
+                Exit codes: 0 installed, 1 a download, an index or the registry failed, \
+                2 refused (the probe, a checksum that is not the index's, no build for \
+                this ABI or platform; nothing installed), 64 bad arguments or no index.
                 """
         )
 
         @OptionGroup var options: RegistryOptions
-        @Argument(help: "The shared library (.so), or a folder holding exactly one.") var path: String
+        @OptionGroup var indexOptions: IndexOptions
+        @Argument(help: ArgumentHelp("A library (.so) or a folder holding one (a path: it has a '/' or ends in .so), or NAME[@VERSION] from a plugin index.",
+                                     valueName: "path-or-name"))
+        var path: String
         @Option(help: "Register it under this name instead of the one it declares.") var name: String?
         @Option(help: "The entry symbol, if not etl_plugin_init.") var entry = "etl_plugin_init"
+        @Flag(help: "Register the library where it is, unpinned: every load hashes it again, so a rebuild is used at once (shown as dev).")
+        var link = false
+        @Option(help: pluginKindHelp) var kind: Choice<PluginKind>?
+
+        /// Whether the argument names a file rather than an index plugin.
+        private var isPath: Bool { path.contains("/") || path.hasSuffix(".so") }
 
         func run() throws {
             try reportingErrors {
                 let location = options.searchPath.writableLocation
                 let installer = PluginInstaller(registry: RegistryFile(path: location.path))
-                let result = try installer.install(from: path, name: name, entrySymbol: entry)
+                let result: PluginInstaller.Result
+                if link {
+                    guard isPath else { throw HostError(.invalidArgument, "--link takes the path of a library file (./\(path) for one in this folder), not a plugin name") }
+                    result = try installer.link(libraryAt: path, name: name, entrySymbol: entry)
+                } else if isPath {
+                    result = try installer.install(from: path, name: name, entrySymbol: entry)
+                } else {
+                    if name != nil { throw HostError(.invalidArgument, "--name is for a library file; a plugin from an index keeps the index's name") }
+                    let parts = path.split(separator: "@", maxSplits: 1).map(String.init)
+                    let fromIndex = IndexInstaller(catalog: try indexOptions.catalog(), installer: installer)
+                    result = try fromIndex.install(name: parts[0], version: parts.count > 1 ? parts[1] : nil, kind: try kind?.value())
+                }
                 let entry = result.entry
                 say("""
-                    \(result.replaced == nil ? "Installed" : "Replaced") \(entry.name) \(entry.version) (\(entry.kind.rawValue), \(entry.language), ABI \(entry.abi))\(result.replaced.map { " (was \($0.version))" } ?? "")
+                    \(result.replaced == nil ? "Installed" : "Replaced") \(entry.name) \(entry.version) (\(entry.kind.rawValue), \(entry.language), ABI \(entry.abi))\(result.replaced.map { " (was \($0.version))" } ?? "")\(entry.index.map { " from the index \($0)" } ?? "")
                       registry: \(location.path)
-                      library:  \(result.libraryPath)
-                      sha256:   \(entry.sha256 ?? "")
+                      library:  \(result.libraryPath)\(entry.link ? " (linked in place: every load hashes it again)" : "")
+                      sha256:   \(entry.link ? "not pinned (dev)" : entry.sha256 ?? "")
                     """)
                 InstalledRegistryNote.after(installingInto: location, name: entry.name)
                 if let winner = try? options.load().plugin(named: entry.name), winner.registry.path != location.path {

@@ -43,7 +43,16 @@ public struct PluginInstaller: Sendable {
 
     /// Installs the plugin library at `source` (a file, or a folder holding
     /// exactly one `.so`), under its own name or `name`.
-    public func install(from source: String, name: String? = nil, entrySymbol: String = "etl_plugin_init") throws -> Result {
+    ///
+    /// - Parameters:
+    ///   - origin: what the entry records as its `source` and `index`
+    ///     (default: the library's absolute path, no index).
+    ///   - expecting: a check of the probed descriptor before anything is
+    ///     registered (an index install: the name, kind and version the
+    ///     index promised); what it throws refuses the install.
+    public func install(from source: String, name: String? = nil, entrySymbol: String = "etl_plugin_init",
+                        origin: InstallOrigin? = nil,
+                        expecting: ((PluginDescriptor) throws -> Void)? = nil) throws -> Result {
         let library = try Self.libraryFile(in: HostEnvironment.absolutePath(source))
         if let name, !LoadedPlugin.isValidName(name) {
             throw HostError(.invalidArgument, "invalid plugin name '\(name)': use 1-64 characters of a-z, 0-9, '-' and '_'")
@@ -68,15 +77,18 @@ public struct PluginInstaller: Sendable {
             // Name the file the user gave, not the temporary copy that was probed.
             throw HostError(error.kind, error.message.replacingOccurrences(of: incoming, with: library), plugin: library)
         }
+        try expecting?(descriptor)
         let pluginName = name ?? descriptor.name
         let finalPath = (directory as NSString).appendingPathComponent("\(pluginName)-\(sha256.prefix(16)).so")
 
-        let entry = RegistryEntry(
+        var entry = RegistryEntry(
             name: pluginName, kind: descriptor.kind, version: descriptor.version, abi: descriptor.abi,
             entry: entrySymbol, library: registry.recordedLibraryPath(finalPath), sha256: sha256,
             language: descriptor.language, toolchain: descriptor.toolchain, capabilities: descriptor.capabilities,
             description: descriptor.description
         )
+        entry.source = origin?.source ?? library
+        entry.index = origin?.index
         let replaced: RegistryEntry? = try registry.update { document in
             guard rename(incoming, finalPath) == 0 else {
                 throw HostError(.io, "cannot move the plugin into '\(finalPath)': \(errnoDescription())")
@@ -119,7 +131,7 @@ public struct PluginInstaller: Sendable {
     }
 
     /// Deletes an entry's library if it is a copy this installer made.
-    private func removeLibraryIfOwned(_ entry: RegistryEntry, keeping: String?) {
+    func removeLibraryIfOwned(_ entry: RegistryEntry, keeping: String?) {
         let path = registry.resolveLibraryPath(entry.library)
         guard path != keeping, (path as NSString).deletingLastPathComponent == registry.pluginsDirectory else { return }
         unlink(path)

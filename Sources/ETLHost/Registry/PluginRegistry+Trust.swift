@@ -24,12 +24,16 @@ extension PluginRegistry {
         public var sha256: String?
         /// The remembered probe of this library version, if any.
         public var probe: ProbeRecord?
+        /// A `plugins install --link` entry (checked by content, not pinned).
+        public var linked = false
 
         /// The status as `plugins list` prints it: `ok`, `ok (probed
         /// 2026-12-06)`, `not probed yet`, `probe failed: SIGSEGV`,
         /// `unpinned: refused`, ...
         public var summary: String {
-            switch status {
+            if linked, status == .ok { return "dev" }
+            if linked, status == .notProbed { return "dev (not probed yet)" }
+            return switch status {
             case .ok: probe.map { "ok (probed \($0.probedOn))" } ?? "ok"
             case .notProbed: "not probed yet"
             case .probeFailed: "probe failed: \(probe?.reason ?? "unknown")"
@@ -57,6 +61,7 @@ extension PluginRegistry {
         }
         guard let pinned = entry.sha256 else {
             if plugin.isHostBuilt { return abiVerdict(plugin, hostABI: hostABI, hostToolchain: hostToolchain) ?? Verdict(status: .ok) }
+            if entry.link { return linkedVerdict(on: plugin, hostABI: hostABI, hostToolchain: hostToolchain) }
             return Verdict(status: .unpinned, problem: HostError(.checksumMismatch, "plugin '\(entry.name)': refusing to load '\(path)': the \(plugin.scope.rawValue) \(source) does not pin it by sha256 (\"sha256\": null), and only libraries built with this etl-host (@host/) run unpinned. To trust this file, run `etl-host plugins install \(path) --name \(entry.name)`, which probes it in a child process and pins it"))
         }
         let actual: String
@@ -80,6 +85,29 @@ extension PluginRegistry {
             return Verdict(status: .probeFailed, problem: HostError(.pluginFailed, message), sha256: actual, probe: record)
         }
         return Verdict(status: .ok, sha256: actual, probe: record)
+    }
+
+    /// A `--link` entry: its library hashed now, checked like a pinned one
+    /// at that hash (a content never probed here is probed before its load).
+    private func linkedVerdict(on plugin: Plugin, hostABI: UInt32, hostToolchain: String) -> Verdict {
+        let path = plugin.libraryPath
+        let actual: String
+        do { actual = try LibraryFile.sha256(ofLibraryAt: path) } catch {
+            return Verdict(status: .missing, problem: error as? HostError, linked: true)
+        }
+        var verdict: Verdict
+        if let mismatch = abiVerdict(plugin, hostABI: hostABI, hostToolchain: hostToolchain) {
+            verdict = mismatch
+        } else if let record = probeCache.record(library: path, sha256: actual) {
+            verdict = record.outcome == .ok ? Verdict(status: .ok, probe: record) : Verdict(
+                status: .probeFailed, problem: HostError(.pluginFailed, (record.message ?? "plugin '\(plugin.entry.name)': its library '\(path)' failed its probe")
+                    + " (remembered from its probe at \(record.probedAt); a rebuilt library is probed again)"), probe: record)
+        } else {
+            verdict = Verdict(status: .notProbed)
+        }
+        verdict.sha256 = actual
+        verdict.linked = true
+        return verdict
     }
 
     /// The ABI or toolchain mismatch of an entry, if any.

@@ -37,6 +37,17 @@ public struct RegistryEntry: Codable, Equatable, Sendable {
     public var capabilities: [String]
     /// One line saying what the plugin does.
     public var description: String
+    /// Where it was installed from: the absolute path of the file given to
+    /// `plugins install`, or the download URL of an index install; nil for
+    /// bundled and hand-written entries. Written only when set.
+    public var source: String? = nil
+    /// The plugin index an index install came from (its URL or path);
+    /// `plugins upgrade` and `outdated` look at these entries only.
+    public var index: String? = nil
+    /// `plugins install --link`: the library is used where it is, unpinned,
+    /// hashed again at every load and probed once per new content
+    /// (`plugins list` shows it as `dev`). Written only when true.
+    public var link: Bool = false
 
     /// Creates an entry.
     public init(
@@ -59,6 +70,7 @@ public struct RegistryEntry: Codable, Equatable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case name, kind, version, abi, entry, library, sha256, language, toolchain, capabilities, description
+        case source, index, link
     }
 
     public init(from decoder: any Decoder) throws {
@@ -74,6 +86,9 @@ public struct RegistryEntry: Codable, Equatable, Sendable {
         toolchain = try container.decodeIfPresent(String.self, forKey: .toolchain)
         capabilities = try container.decodeIfPresent([String].self, forKey: .capabilities) ?? []
         description = try container.decodeIfPresent(String.self, forKey: .description) ?? ""
+        source = try container.decodeIfPresent(String.self, forKey: .source)
+        index = try container.decodeIfPresent(String.self, forKey: .index)
+        link = try container.decodeIfPresent(Bool.self, forKey: .link) ?? false
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -89,6 +104,9 @@ public struct RegistryEntry: Codable, Equatable, Sendable {
         try container.encode(toolchain, forKey: .toolchain)
         try container.encode(capabilities, forKey: .capabilities)
         try container.encode(description, forKey: .description)
+        try container.encodeIfPresent(source, forKey: .source)
+        try container.encodeIfPresent(index, forKey: .index)
+        if link { try container.encode(link, forKey: .link) }
     }
 }
 

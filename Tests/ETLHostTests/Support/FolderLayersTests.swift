@@ -15,6 +15,7 @@ import Testing
         "Schema": ["Support"],
         "Loading": ["Support"],
         "Registry": ["Loading", "Support"],
+        "PluginIndex": ["Loading", "Registry", "Support"],
         "Snapshots": ["ArrowIPC", "Loading", "Support"],
         "Runs": ["Loading", "Support"],
         "Query": ["Loading", "Schema", "Support"],

@@ -27,6 +27,11 @@
  *       The plugin's name (default "variant"). Error messages do not repeat
  *       it: the host names the plugin.
  *
+ *   -DVARIANT_VERSION="\"2.0.0\""   -DVARIANT_LABEL_ONE="\"uno\""
+ *       The version it declares (default "1.0.0") and the label of row 1
+ *       (default "one"): two builds that differ, for index upgrades and
+ *       `plugins install --link` rebuilds.
+ *
  *   -DVARIANT_ABI_MAJOR=N -DVARIANT_ABI_MINOR=M
  *       The ABI version it was "built for" and reports in abi_version
  *       (default: the header's). When N differs from the host's major, init
@@ -106,6 +111,12 @@
 
 #ifndef VARIANT_NAME
 #define VARIANT_NAME "variant"
+#endif
+#ifndef VARIANT_VERSION
+#define VARIANT_VERSION "1.0.0"
+#endif
+#ifndef VARIANT_LABEL_ONE
+#define VARIANT_LABEL_ONE "one"
 #endif
 #ifndef VARIANT_ABI_MAJOR
 #define VARIANT_ABI_MAJOR ETL_ABI_VERSION_MAJOR
@@ -404,7 +415,7 @@ static int stream_get_next(struct ArrowArrayStream* stream, struct ArrowArray* o
   s->failed = 1;
   return ETL_STREAM_ERR_TRANSIENT;
 #endif
-  if (etl_batch_append_int64(b, 1) || etl_batch_append_string(b, "one") ||
+  if (etl_batch_append_int64(b, 1) || etl_batch_append_string(b, VARIANT_LABEL_ONE) ||
       etl_batch_append_bool(b, 1) || etl_batch_append_double(b, 0.5) || etl_batch_end_row(b) ||
       etl_batch_append_int64(b, 2) || etl_batch_append_string(b, "two") ||
       etl_batch_append_bool(b, 0) || etl_batch_append_double(b, 1.5) || etl_batch_end_row(b) ||
@@ -557,7 +568,7 @@ ETL_EXPORT etl_status etl_plugin_init(uint32_t host_abi, const etl_host_api* hos
   d.abi_version = mine;
   d.kind = VARIANT_KIND;
   d.name = VARIANT_NAME;
-  d.version = "1.0.0";
+  d.version = VARIANT_VERSION;
   d.description = "Test fixture: three rows of numbers.";
   d.language = "c";
   d.toolchain = NULL;
