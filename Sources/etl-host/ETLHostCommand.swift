@@ -18,6 +18,10 @@ struct ETLHostCommand: ParsableCommand {
               etl-host sync csv sqlite -s path=a.csv   a CSV file into ./warehouse.db
               etl-host sync airtable sqlite -s base=app...
                                             a whole Airtable base ($AIRTABLE_TOKEN)
+              etl-host sync csv:///data/*.csv sqlite:///srv/dwh.db
+                                            the same with connection URIs
+              etl-host show orders          the first rows of a loaded table
+              etl-host init                 a project folder: etl.yaml, .env.example, ...
               etl-host runs                 past runs; `runs show ID` for one
               etl-host replay ID            rebuild a run's load from its snapshot
               etl-host rebuild --as-of 2026-12-01T09:00:00Z sqlite -d path=then.db
@@ -39,7 +43,7 @@ struct ETLHostCommand: ParsableCommand {
             \(ExitStatus.documentation)
             """,
         version: "etl-host \(HostEnvironment.version) (plugin ABI \(HostABI.string(HostABI.current)), \(ETLToolchain.current))",
-        subcommands: [SyncCommand.self, RunCommand.self, RunsCommand.self, ReplayCommand.self, RebuildCommand.self, DiffCommand.self, QueryCommand.self,
+        subcommands: [SyncCommand.self, RunCommand.self, RunsCommand.self, ReplayCommand.self, RebuildCommand.self, DiffCommand.self, QueryCommand.self, ShowCommand.self,
                       PluginsCommand.self, ValidateCommand.self, PlanCommand.self, ServeCommand.self, ScheduleCommand.self]
     )
 }

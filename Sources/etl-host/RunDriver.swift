@@ -92,7 +92,7 @@ enum RunDriver {
     /// run's exit code (see ``ExitStatus/of(run:failures:)``).
     static func execute(options: RunOptions, cancellation: Cancellation,
                         makeRunner: (RunLog, RunStore, String, SyncObserver?) throws -> SyncRunner,
-                        secrets: [String]) throws {
+                        secrets: [String], warehouseLocation: String? = nil) throws {
         let format = try options.format()
         let store = RunStore()
         let runID = SyncRunner.newRunID()
@@ -136,6 +136,7 @@ enum RunDriver {
             say(try jsonLine(report))
         } else if !options.quiet {
             say(SyncCommand.summary(report))
+            if let warehouseLocation { for line in LoadedIntoLines.lines(report, warehouse: warehouseLocation) { say(line) } }
         }
         if format == .text {
             // With --log-format json the run's log has echoed these lines already.

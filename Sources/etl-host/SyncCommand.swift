@@ -1,6 +1,7 @@
 import ArgumentParser
 import ETLHost
 import ETLPluginKit
+import ETLWorkflow
 import Foundation
 
 /// `etl-host sync <extractor> <warehouse>`: extract, transform, load.
@@ -91,8 +92,10 @@ struct SyncCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The extractor plugin (see `etl-host plugins list`).") var extractor: String?
-    @Argument(help: "The warehouse plugin.") var warehouse: String?
+    @Argument(help: "The extractor plugin (see `etl-host plugins list`), or a URI: csv:///data/*.csv, jsonl://..., postgresql://...") var extractor: String?
+    @Argument(help: "The warehouse plugin, or a URI: sqlite:///path.db, postgresql://user@host/db?schema=raw") var warehouse: String?
+    @Option(name: .customLong("table"), help: ArgumentHelp("The target table of a single-stream sync (exit 64 when the source has several streams; pick one with --streams).", valueName: "name"))
+    var targetTable: String?
     @Option(name: [.customShort("s"), .customLong("source")], help: ArgumentHelp("Extractor config, KEY=VALUE (repeatable).", valueName: "key=value"))
     var source: [String] = []
     @Option(name: [.customShort("d"), .customLong("dest")], help: ArgumentHelp("Warehouse config, KEY=VALUE (repeatable).", valueName: "key=value"))
@@ -132,15 +135,19 @@ struct SyncCommand: ParsableCommand {
         RunDriver.trapSignals(cancellation, options: runOptions)
         try RunDriver.guarded(runOptions) {
             let file = try config.map(SyncConfigFile.read) ?? SyncConfigFile()
-            guard let extractorName = extractor ?? file.extractor, let warehouseName = warehouse ?? file.warehouse else {
-                throw HostError(.invalidArgument, "name an extractor and a warehouse: etl-host sync <extractor> <warehouse> (see `etl-host plugins list`)")
+            let environment = try ProjectEnvironment.variables(folder: ".")
+            guard let from = try ConnectionArguments.resolve(argument: extractor, side: .source, flags: source, filePlugin: file.extractor,
+                                                             fileConfig: file.source, environment: environment),
+                  let to = try ConnectionArguments.resolve(argument: warehouse, side: .destination, flags: dest, filePlugin: file.warehouse,
+                                                           fileConfig: file.destination, environment: environment) else {
+                throw HostError(.invalidArgument, "name an extractor and a warehouse: etl-host sync <extractor> <warehouse> (a plugin name or a URI such as csv:///data/*.csv; see `etl-host plugins list`), or set ETL_SOURCE and ETL_DESTINATION")
             }
             let writeMode = try (mode ?? file.mode.map(Choice.init) ?? Choice("replace")).value()
-            let setup = try SyncSetup(registry: try registryOptions.load(), extractor: extractorName, warehouse: warehouseName,
-                                      source: .init(settings: source, file: file.source),
-                                      destination: .init(settings: dest, file: file.destination))
+            let setup = try SyncSetup(registry: try registryOptions.load(), extractor: from.plugin, warehouse: to.plugin,
+                                      source: from.input, destination: to.input, environment: environment)
             var request = setup.request(mode: writeMode, primaryKey: primaryKey.map(Self.list) ?? file.primaryKey,
                                         streams: streams.map(Self.list) ?? file.streams, workDirectory: SpoolDirectory.forThisRun())
+            if let targetTable { try SyncTableOption.apply(table: targetTable, to: &request, setup: setup) }
             guard maxBadRows >= 0 else { throw HostError(.invalidArgument, "--max-bad-rows must be 0 or more") }
             request.maxBadRows = maxBadRows
             request.incremental = incremental || (file.incremental ?? false)
@@ -170,7 +177,7 @@ struct SyncCommand: ParsableCommand {
                 for notice in setup.shadowingNotices { log.write(.warn, plugin: nil, stream: nil, notice) }
                 return try SyncRunner(request: request, source: .plugin(setup.extractor), warehouse: setup.warehouse, runID: runID,
                                log: log, store: store, observer: progress, cancellation: cancellation)
-            }, secrets: setup.secrets)
+            }, secrets: setup.secrets, warehouseLocation: WarehouseLocation.text(plugin: to.plugin, config: setup.destinationConfig, secrets: setup.secrets))
         }
     }
 
