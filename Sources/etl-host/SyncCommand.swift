@@ -73,6 +73,23 @@ struct SyncCommand: ParsableCommand {
             typed on the command line. -s @file:api.json (no KEY=) reads a whole \
             source config from a JSON object file; later -s settings override it.
 
+            Either plugin may be a connection URI instead; the scheme picks the \
+            plugin and the rest becomes its keys (docs/CONFIGURATION.md): \
+            csv:///abs/*.csv or csv://relative.csv (path; ?delimiter=%3B adds a \
+            key), jsonl://..., sqlite:///abs/w.db or sqlite://w.db (path), \
+            postgresql://user@host/db?sslmode=require&schema=raw (url, and schema \
+            as a key). Without plugin arguments, ETL_SOURCE and ETL_DESTINATION \
+            name them (a name or a URI), and ETL_SOURCE__<KEY> / \
+            ETL_DESTINATION__<KEY> set one key each; ./.env fills in what the \
+            environment does not set. Flags win over the environment, which wins \
+            over .env, which wins over --config. --table NAME loads a \
+            single-stream sync into NAME (exit 64 with several streams). After \
+            the summary, one line per committed stream says where it went: \
+            "loaded into sqlite:///abs/w.db table orders (3 rows)" (not with \
+            --json or --quiet); `etl-host show orders sqlite:///abs/w.db` prints it.
+              etl-host sync csv:///data/orders.csv sqlite:///srv/dwh.db --table orders
+              ETL_SOURCE=csv ETL_SOURCE__PATH=a.csv ETL_DESTINATION=sqlite etl-host sync
+
             Examples:
               etl-host sync csv sqlite -s path=data/orders.csv
               etl-host sync jsonl sqlite -s 'path=logs/*.jsonl' --mode append
