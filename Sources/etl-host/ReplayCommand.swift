@@ -91,7 +91,8 @@ struct ReplayCommand: ParsableCommand {
                 for notice in notices { log.write(.warn, plugin: nil, stream: nil, notice) }
                 return try SyncRunner(request: request, source: .snapshot(snapshot), warehouse: warehousePlugin, runID: runID,
                                log: log, store: store, observer: progress, cancellation: cancellation)
-            }, secrets: resolver.secretValues(destinationConfig))
+            }, secrets: resolver.secretValues(destinationConfig),
+               warehouseLocation: WarehouseLocation.text(plugin: warehouseName, config: destinationConfig, secrets: resolver.secretValues(destinationConfig)))
         }
     }
 

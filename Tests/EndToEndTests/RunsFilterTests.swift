@@ -50,8 +50,9 @@ import Testing
         try sandbox.write("id\n1\n", to: "a.csv")
         #expect(try sandbox.etlHost(["sync", "csv", "sqlite", "-s", "path=a.csv", "--quiet"]).status == 0)
         let first = try Self.ids(sandbox, [])[0]
-        let replay = try sandbox.etlHost(["replay", first, "--quiet"])
+        let replay = try sandbox.etlHost(["replay", first])
         #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(replay.stdout.hasSuffix("\nloaded into sqlite://\(sandbox.root)/warehouse.db table a (1 row)\n"), "\(replay.stdout)")
         let ids = try Self.ids(sandbox, [])
         #expect(ids.count == 2)
         let last = try sandbox.etlHost(["runs", "show", "last"])
