@@ -135,8 +135,7 @@ enum RunDriver {
         if options.json {
             say(try jsonLine(report))
         } else if !options.quiet {
-            say(SyncCommand.summary(report))
-            if let warehouseLocation { for line in LoadedIntoLines.lines(report, warehouse: warehouseLocation) { say(line) } }
+            say(SyncCommand.summary(report, loadedInto: warehouseLocation.map { LoadedIntoLines.lines(report, warehouse: $0) } ?? []))
         }
         if format == .text {
             // With --log-format json the run's log has echoed these lines already.

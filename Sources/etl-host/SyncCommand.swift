@@ -202,7 +202,10 @@ struct SyncCommand: ParsableCommand {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    static func summary(_ report: SyncReport) -> String {
+    /// The summary: a header line, the streams' table, then `loadedInto`
+    /// (the "loaded into" lines), then for a run that did not succeed which
+    /// streams committed.
+    static func summary(_ report: SyncReport, loadedInto: [String] = []) -> String {
         let seconds = report.streams.reduce(0) { $0 + $1.seconds }
         let header = "Run \(report.runID): \(report.extractor) -> \(report.warehouse) (\(report.mode)), \(report.status) in \(String(format: "%.2f", seconds)) s"
         let rows = report.streams.map { stream in
@@ -211,7 +214,8 @@ struct SyncCommand: ParsableCommand {
         }
         let streams = table(["STREAM", "TABLE", "STATUS", "READ", "WRITTEN", "REJECTED", "NEW COLUMNS", "SECONDS"], rows)
         // A run that did not succeed says which streams are in the warehouse anyway.
-        return header + "\n" + streams + (report.status == "succeeded" ? "" : "\n" + report.streams.commitSummary.capitalizedFirst)
+        return ([header, streams] + loadedInto).joined(separator: "\n")
+            + (report.status == "succeeded" ? "" : "\n" + report.streams.commitSummary.capitalizedFirst)
     }
 }
 

@@ -87,6 +87,16 @@ import Testing
         #expect((try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8))) != nil)
         #expect(!json.stdout.contains("loaded into") && !json.stderr.contains("loaded into"))
 
+        // A run that fails says where the committed streams went, then which committed.
+        try sandbox.write("id\n1,2\n", to: "data/zbad.csv")
+        let failed = try sandbox.etlHost(["sync", "csv", "sqlite", "-s", "path=data/*.csv", "-d", "path=w.db"])
+        #expect(failed.status == 65, "\(failed.stderr)")
+        #expect(Array(failed.stdout.split(separator: "\n").suffix(3)) == [
+            "loaded into sqlite://\(sandbox.root)/w.db table more (1 row)",
+            "loaded into sqlite://\(sandbox.root)/w.db table orders (3 rows)",
+            "Committed: more (1 rows), orders (3 rows); not committed: zbad (failed)",
+        ], "\(failed.stdout)")
+
         // The printed location works as the warehouse of `show`.
         let show = try sandbox.etlHost(["show", "orders", "sqlite://\(sandbox.root)/w.db", "--format", "csv"])
         #expect(show.status == 0, "\(show.stderr)")
