@@ -68,6 +68,9 @@ struct ProjectSkeleton {
                 # ETL_SOURCE=csv:///path/to/data/*.csv
                 # ETL_DESTINATION=sqlite
                 # ETL_DESTINATION__PATH=warehouse.db
+                #
+                # Keep the run history and snapshots in the project (git ignores the folder):
+                # ETL_STATE_DIR=.etl-state
 
                 """),
             File(path: ".gitignore", text: """

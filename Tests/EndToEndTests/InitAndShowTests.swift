@@ -19,7 +19,9 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: project + "/" + file), "\(file)")
         }
         let gitignore = String(decoding: FileManager.default.contents(atPath: project + "/.gitignore") ?? Data(), as: UTF8.self)
-        #expect(gitignore.contains("\n*.db\n") && gitignore.contains("\n.env\n"))
+        #expect(gitignore.contains("\n*.db\n") && gitignore.contains("\n.env\n") && gitignore.contains("\n.etl-state/\n"))
+        let example = String(decoding: FileManager.default.contents(atPath: project + "/.env.example") ?? Data(), as: UTF8.self)
+        #expect(example.contains("\n# ETL_STATE_DIR=.etl-state\n") && example.contains("\n# ETL_DESTINATION__PATH=warehouse.db\n"))
 
         let validate = try sandbox.etlHost(["validate"], in: project)
         #expect(validate.status == 0, "\(validate.stdout)\(validate.stderr)")
