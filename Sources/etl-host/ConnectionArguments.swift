@@ -14,6 +14,21 @@ struct ConnectionArguments {
     var plugin: String
     /// Its config: `KEY=VALUE` settings, later ones winning, over the file's object.
     var input: SyncSetup.ConfigInput
+    /// Keys whose value is an `ETL_SOURCE__<KEY>`/`ETL_DESTINATION__<KEY>`
+    /// variable's (no later setting overrides it): key -> variable.
+    var environmentKeys: [String: String] = [:]
+
+    /// `recorded` (a config as a run records it) with each secret that
+    /// came from a variable (recorded as `***`) recorded as `@env:VARIABLE`
+    /// instead, so that `replay` can read it again from the environment (or
+    /// the run folder's `.env`) while no record holds its value.
+    func recordingEnvironmentReferences(_ recorded: JSONObject) -> JSONObject {
+        var recorded = recorded
+        for (key, variable) in environmentKeys where recorded[key] == .string(ConfigResolver.redactedValue) {
+            recorded[key] = .string("@env:\(variable)")
+        }
+        return recorded
+    }
 
     /// Composes one side; nil when neither the argument, the environment
     /// nor the file names a plugin.
@@ -34,8 +49,18 @@ struct ConnectionArguments {
         let (plugin, uriSettings) = try named.map(split) ?? (filePlugin, [])
         guard let plugin else { return nil }
         let environmentKeys = EnvironmentConfig.settings(side, in: environment)
+        let later = argument == nil ? flags : uriSettings + flags
         let settings = argument == nil ? uriSettings + environmentKeys + flags : environmentKeys + uriSettings + flags
-        return ConnectionArguments(plugin: plugin, input: .init(settings: settings, file: fileConfig))
+        var connection = ConnectionArguments(plugin: plugin, input: .init(settings: settings, file: fileConfig))
+        // A key a later setting (or a later whole @file: config) may set is not the variable's.
+        if !later.contains(where: { $0.hasPrefix("@file:") }) {
+            for setting in environmentKeys {
+                let key = String(setting.prefix { $0 != "=" })
+                guard !later.contains(where: { $0.hasPrefix(key + "=") }) else { continue }
+                connection.environmentKeys[key] = EnvironmentConfig.variable(side, key: key)
+            }
+        }
+        return connection
     }
 
     /// A plugin name as it is, or a URI as its plugin and settings.

@@ -165,6 +165,8 @@ struct SyncCommand: ParsableCommand {
             var request = setup.request(mode: writeMode, primaryKey: primaryKey.map(Self.list) ?? file.primaryKey,
                                         streams: streams.map(Self.list) ?? file.streams, workDirectory: SpoolDirectory.forThisRun())
             if let targetTable { try SyncTableOption.apply(table: targetTable, to: &request, setup: setup) }
+            request.recordedSourceConfig = from.recordingEnvironmentReferences(request.recordedSourceConfig)
+            request.recordedDestinationConfig = to.recordingEnvironmentReferences(request.recordedDestinationConfig)
             guard maxBadRows >= 0 else { throw HostError(.invalidArgument, "--max-bad-rows must be 0 or more") }
             request.maxBadRows = maxBadRows
             request.incremental = incremental || (file.incremental ?? false)

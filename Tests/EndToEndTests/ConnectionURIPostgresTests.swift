@@ -40,4 +40,30 @@ import Testing
         #expect(try sandbox.warehouseContent("uri.db") == sandbox.warehouseContent("keys.db"))
         #expect(try SQLiteInspector(path: sandbox.root + "/uri.db").rows("SELECT count(*) FROM orders") == [["3"]])
     }
+
+    @Test func aSecretFromTheEnvironmentIsRecordedAsAReferenceThatReplayReadsAgain() throws {
+        let sandbox = try CLISandbox("env-secret-replay")
+        try sandbox.write(ConnectionURISyncTests.orders, to: "orders.csv")
+        let url = try PostgresInspector.serverURL().replacingOccurrences(of: "postgres@", with: "postgres:pw-Hidden42@")
+        let db = try PostgresInspector(url: try PostgresInspector.serverURL())
+        let schema = PostgresInspector.uniqueSchema("envref")
+        defer { db.dropSchema(schema) }
+        let environment = ["ETL_DESTINATION": "postgres", "ETL_DESTINATION__URL": url, "ETL_DESTINATION__SCHEMA": schema]
+        let sync = try sandbox.etlHost(["sync", "csv", "-s", "path=orders.csv", "--json"], environment: environment)
+        #expect(sync.status == 0, "\(sync.stderr)")
+        let runs = try sandbox.etlHost(["runs", "--json"])
+        #expect(!runs.stdout.contains("pw-Hidden42"))
+        let record = try #require((try JSONSerialization.jsonObject(with: Data(runs.stdout.utf8)) as? [[String: Any]])?.first)
+        #expect(record["destination_config"] as? [String: String] == ["url": "@env:ETL_DESTINATION__URL", "schema": schema])
+        let id = try #require(record["id"] as? String)
+
+        // Without the variable, replay names it; with it (here from the folder's .env), replay loads.
+        let missing = try sandbox.etlHost(["replay", id, "--quiet"])
+        #expect(missing.status == 64)
+        #expect(missing.stderr == "etl-host: error: postgres: config key 'url' comes from the environment variable ETL_DESTINATION__URL, which is not set\n")
+        try sandbox.write("ETL_DESTINATION__URL=\(url)\n", to: ".env")
+        let replay = try sandbox.etlHost(["replay", id, "--quiet"])
+        #expect(replay.status == 0, "\(replay.stderr)")
+        #expect(try db.scalar("SELECT count(*) FROM \(PostgresInspector.qualified(schema, "orders"))") == "3")
+    }
 }
