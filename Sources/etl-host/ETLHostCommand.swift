@@ -18,6 +18,10 @@ struct ETLHostCommand: ParsableCommand {
               etl-host sync csv sqlite -s path=a.csv   a CSV file into ./warehouse.db
               etl-host sync airtable sqlite -s base=app...
                                             a whole Airtable base ($AIRTABLE_TOKEN)
+              etl-host sync csv:///data/*.csv sqlite:///srv/dwh.db
+                                            the same with connection URIs
+              etl-host show orders          the first rows of a loaded table
+              etl-host init                 a project folder: etl.yaml, .env.example, ...
               etl-host runs                 past runs; `runs show ID` for one
               etl-host replay ID            rebuild a run's load from its snapshot
               etl-host rebuild --as-of 2026-12-01T09:00:00Z sqlite -d path=then.db
@@ -28,6 +32,8 @@ struct ETLHostCommand: ParsableCommand {
               etl-host plugins list         what is installed, and whether it loads
               etl-host --version            the version and where plugins are looked up
               etl-host plugins info csv     its description and config schema
+              etl-host plugins search WORD  connectors in the plugin indexes;
+                                            `plugins install NAME` adds one
               etl-host plugins install ./libmy.so
                                             add your own plugin
               etl-host validate             check the pipeline file etl.yaml
@@ -40,7 +46,7 @@ struct ETLHostCommand: ParsableCommand {
             \(ExitStatus.documentation)
             """,
         version: VersionText.current,
-        subcommands: [SyncCommand.self, RunCommand.self, RunsCommand.self, ReplayCommand.self, RebuildCommand.self, DiffCommand.self, QueryCommand.self,
+        subcommands: [SyncCommand.self, RunCommand.self, RunsCommand.self, ReplayCommand.self, RebuildCommand.self, DiffCommand.self, QueryCommand.self, ShowCommand.self, InitCommand.self,
                       PluginsCommand.self, ValidateCommand.self, PlanCommand.self, ServeCommand.self, ScheduleCommand.self]
     )
 }

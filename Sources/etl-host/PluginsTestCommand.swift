@@ -25,8 +25,10 @@ extension PluginsCommand {
                 warehouses: load to errors, then release to rollback):
                 \(ConformanceCheck.allCases.map { "  \($0.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0)) \($0.summary)" }.joined(separator: "\n"))
 
-                The checks that need an open instance use the config given with -c \
-                KEY=VALUE and --config FILE (checked against the plugin's schema); without \
+                The checks that need an open instance use the config given with -s \
+                KEY=VALUE (an extractor's) or -d KEY=VALUE (a warehouse's), as for \
+                `etl-host sync`; -s @file:my.json or -d @file:my.json reads a whole config \
+                from a JSON object file (checked against the plugin's schema); without \
                 one they are skipped, with the keys to pass. open-bad-config derives wrong \
                 configs from the schema itself. A warehouse needs an explicit config for a \
                 scratch destination: its checks create tables named \
@@ -39,10 +41,11 @@ extension PluginsCommand {
                 memory), and whether error.release frees its message.
 
                 Examples:
-                  etl-host plugins test csv -c path=samples/orders.csv
-                  etl-host plugins test sqlite -c path=/tmp/conformance.db
-                  etl-host plugins test postgres --kind extractor -c url=postgresql://me@localhost/shop
-                  etl-host plugins test ./libmy.so --config my.json --json
+                  etl-host plugins test csv -s path=samples/orders.csv
+                  etl-host plugins test sqlite -d path=/tmp/conformance.db
+                  etl-host plugins test postgres --kind extractor -s url=postgresql://me@localhost/shop
+                  etl-host plugins test ./libmy.so -s @file:my.json --json
+                (-c KEY=VALUE and --config FILE, the spellings before, still work.)
 
                 Exit codes:
                   0   no check failed (skipped checks do not fail the run)
@@ -55,11 +58,7 @@ extension PluginsCommand {
         @OptionGroup var registryOptions: RegistryOptions
         @Argument(help: "A plugin name (as in `plugins list`) or the path of a library (.so).") var plugin: String
         @Option(help: pluginKindHelp) var kind: Choice<PluginKind>?
-        @Option(name: [.customShort("c"), .customLong("set")],
-                help: ArgumentHelp("A config value, KEY=VALUE (repeatable; @env:NAME and @file:PATH work).", valueName: "key=value"))
-        var settings: [String] = []
-        @Option(help: ArgumentHelp("The plugin's config: a file holding one JSON object; -c values win.", valueName: "file"))
-        var config: String?
+        @OptionGroup var pluginConfig: PluginConfigOptions
         @Option(help: ArgumentHelp("Only read these streams (extractors).", valueName: "a,b")) var streams: String?
         @Option(name: .customLong("max-batches"), help: ArgumentHelp("Read at most N batches of a stream.", valueName: "n"))
         var maxBatches = 1000
@@ -85,7 +84,8 @@ extension PluginsCommand {
         func run() throws {
             try reportingErrors {
                 let (library, symbol) = try locate()
-                let configText = try config.map { path -> String in
+                let settings = try pluginConfig.settings(for: try plugin.contains("/") || plugin.hasSuffix(".so") ? nil : registryKind())
+                let configText = try pluginConfig.config.map { path -> String in
                     guard let data = FileManager.default.contents(atPath: path) else {
                         throw HostError(.invalidArgument, "cannot read the --config file '\(path)'")
                     }
@@ -117,6 +117,11 @@ extension PluginsCommand {
                 }
                 if report.exitStatus != .success { throw ExitCode(report.exitStatus.rawValue) }
             }
+        }
+
+        /// The kind of the registry plugin named (to check -s against -d).
+        private func registryKind() throws -> PluginKind {
+            try registryOptions.load().plugin(named: plugin, kind: try kind?.value()).entry.kind
         }
 
         /// The library and entry symbol: a path as given, or a registry entry.

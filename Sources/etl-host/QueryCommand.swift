@@ -2,6 +2,7 @@ import ArgumentParser
 import CETLPlugin
 import ETLHost
 import ETLPluginKit
+import ETLWorkflow
 import Foundation
 
 /// `etl-host query WAREHOUSE -d ... "SELECT ..."`: one read-only statement
@@ -63,7 +64,7 @@ struct QueryCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The warehouse plugin (sqlite, postgres, or any with the query operation).") var warehouse: String
+    @Argument(help: "The warehouse plugin (sqlite, postgres, or any with the query operation), or a URI (sqlite:///path.db, postgresql://...).") var warehouse: String
     @Argument(help: "One read-only SQL statement.") var sql: String
     @Option(name: [.customShort("d"), .customLong("dest")], help: ArgumentHelp("Warehouse config, KEY=VALUE (repeatable).", valueName: "key=value"))
     var dest: [String] = []
@@ -83,8 +84,11 @@ struct QueryCommand: ParsableCommand {
         try reportingErrors {
             let format = try format.value()
             let registry = try registryOptions.load()
-            let plugin = try registry.load(named: warehouse, kind: .warehouse)
-            let config = try ResolvedPluginConfig(name: warehouse, plugin: plugin, input: .init(settings: dest))
+            // A URI or a name; ETL_DESTINATION__<KEY> and ./.env below -d (docs/CONFIGURATION.md).
+            let environment = try ProjectEnvironment.variables(folder: ".")
+            let side = try ConnectionArguments.resolve(argument: warehouse, side: .destination, flags: dest, environment: environment)!
+            let plugin = try registry.load(named: side.plugin, kind: .warehouse)
+            let config = try ResolvedPluginConfig(name: side.plugin, plugin: plugin, input: side.input, environment: environment)
             let instance = try PluginInstance(plugin: plugin, configJSON: try ConfigResolver.json(config.resolved))
             defer { instance.close() }
             var statement: AsOfStatement?

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ETLHost
 import ETLPluginKit
+import ETLWorkflow
 import Foundation
 
 /// `etl-host replay ID`: rebuilds a past run's load from its snapshot.
@@ -72,7 +73,8 @@ struct ReplayCommand: ParsableCommand {
                 }
                 try Self.enterRunFolder(of: original, warehouse: warehouseName)
             }
-            let destinationConfig = try resolver.resolve(settings: dest, file: recorded)
+            // @env: references (ETL_DESTINATION__URL) also read the .env of the folder the replay runs in.
+            let destinationConfig = try resolver.resolve(settings: dest, file: recorded, environment: try ProjectEnvironment.variables(folder: "."))
             var request = SyncRequest.replaying(original, into: warehouseName, destinationConfig: destinationConfig, mode: writeMode,
                                                 streams: streams.map(SyncCommand.list))
             request.parallel = runOptions.parallel
@@ -91,7 +93,8 @@ struct ReplayCommand: ParsableCommand {
                 for notice in notices { log.write(.warn, plugin: nil, stream: nil, notice) }
                 return try SyncRunner(request: request, source: .snapshot(snapshot), warehouse: warehousePlugin, runID: runID,
                                log: log, store: store, observer: progress, cancellation: cancellation)
-            }, secrets: resolver.secretValues(destinationConfig))
+            }, secrets: resolver.secretValues(destinationConfig),
+               warehouseLocation: WarehouseLocation.text(plugin: warehouseName, config: destinationConfig, secrets: resolver.secretValues(destinationConfig)))
         }
     }
 

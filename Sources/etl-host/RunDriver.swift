@@ -92,7 +92,7 @@ enum RunDriver {
     /// run's exit code (see ``ExitStatus/of(run:failures:)``).
     static func execute(options: RunOptions, cancellation: Cancellation,
                         makeRunner: (RunLog, RunStore, String, SyncObserver?) throws -> SyncRunner,
-                        secrets: [String]) throws {
+                        secrets: [String], warehouseLocation: String? = nil) throws {
         let format = try options.format()
         let store = RunStore()
         let runID = SyncRunner.newRunID()
@@ -135,7 +135,7 @@ enum RunDriver {
         if options.json {
             say(try jsonLine(report))
         } else if !options.quiet {
-            say(SyncCommand.summary(report))
+            say(SyncCommand.summary(report, loadedInto: warehouseLocation.map { LoadedIntoLines.lines(report, warehouse: $0) } ?? []))
         }
         if format == .text {
             // With --log-format json the run's log has echoed these lines already.

@@ -6,8 +6,7 @@ import Foundation
 /// Pipeline runs in `etl-host runs` and `etl-host runs show`.
 extension RunsCommand {
     /// The pipeline runs' table (after the sync runs' one), or nil when there are none.
-    static func pipelineRunsTable(last: Int) -> String? {
-        let runs = Array(PipelineRunStore().list().suffix(last))
+    static func pipelineRunsTable(_ runs: [PipelineRunRecord]) -> String? {
         guard !runs.isEmpty else { return nil }
         return "Pipeline runs:\n" + table(["ID", "PIPELINE", "STATUS", "STEPS", "STARTED", "SECONDS", "ERROR"], runs.map { run in
             [run.id, run.pipeline, run.status.rawValue, "\(run.stepsDone) ok, \(run.stepsFailed) failed, \(run.steps.count) in all",
@@ -17,8 +16,8 @@ extension RunsCommand {
     }
 
     /// The last `last` runs of both kinds, oldest first by start time, for `runs --json`.
-    static func listedRuns(syncRuns: [RunRecord], last: Int) -> [ListedRun] {
-        let listed = syncRuns.map(ListedRun.sync) + PipelineRunStore().list().suffix(last).map(ListedRun.pipeline)
+    static func listedRuns(syncRuns: [RunRecord], pipelineRuns: [PipelineRunRecord], last: Int) -> [ListedRun] {
+        let listed = syncRuns.map(ListedRun.sync) + pipelineRuns.map(ListedRun.pipeline)
         return Array(listed.sorted { ($0.startedAt, $0.id) < ($1.startedAt, $1.id) }.suffix(last))
     }
 
@@ -47,6 +46,15 @@ extension RunsCommand {
             case .pipeline(let run): try run.encode(to: encoder)
             }
         }
+    }
+
+    /// The id of the run that started last, of either kind (`runs show last`).
+    ///
+    /// - Throws: `.invalidArgument` when there is no run yet.
+    static func lastRunID() throws -> String {
+        let listed = listedRuns(syncRuns: Array(RunStore().list().suffix(1)), pipelineRuns: Array(PipelineRunStore().list().suffix(1)), last: 1)
+        guard let last = listed.last else { throw HostError(.invalidArgument, "no runs yet in \(RunStore().root), so no last one") }
+        return last.id
     }
 
     /// The pipeline run `id` names: an exact id, else (when no sync run

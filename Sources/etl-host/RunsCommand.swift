@@ -1,6 +1,7 @@
 import ArgumentParser
 import ETLHost
 import ETLPluginKit
+import ETLWorkflow
 import Foundation
 
 /// `etl-host runs`: the run history kept in the state folder.
@@ -24,6 +25,11 @@ struct RunsCommand: ParsableCommand {
               etl-host runs                    the last 20 runs
               etl-host runs --last 5 --json    for scripts
               etl-host runs show 20261122T1015 one run: streams, retries, snapshot, log
+              etl-host runs show last          the newest run (sync or pipeline)
+              etl-host runs --pipeline shop --status failed --since 7d
+                                               filters: every one given must match
+
+            A replay is marked in MODE ("replace, replay") and has replay_of in             --json.
             """,
         subcommands: [List.self, Show.self],
         defaultSubcommand: List.self
@@ -36,23 +42,31 @@ extension RunsCommand {
 
         @Option(help: ArgumentHelp("How many runs (default 20).", valueName: "n")) var last: Int = 20
         @Flag(help: "Print a JSON array of run records, sync and pipeline runs by start time (a pipeline run's record has \"kind\": \"pipeline\").") var json = false
+        @OptionGroup var filter: RunsFilter
 
         func run() throws {
             try reportingErrors {
                 guard last >= 1 else { throw HostError(.invalidArgument, "--last must be 1 or more") }
-                let runs = Array(RunStore().list().suffix(last))
+                let since = try filter.sinceDate()
+                let runs = Array(RunStore().list().filter {
+                    filter.matches(pipeline: $0.pipeline, status: $0.status.rawValue, startedAt: $0.startedAt, since: since)
+                }.suffix(last))
+                let pipelineRunRecords = Array(PipelineRunStore().list().filter {
+                    filter.matches(pipeline: $0.pipeline, status: $0.status.rawValue, startedAt: $0.startedAt, since: since)
+                }.suffix(last))
                 if json {
-                    say(try jsonText(RunsCommand.listedRuns(syncRuns: runs, last: last)))
+                    say(try jsonText(RunsCommand.listedRuns(syncRuns: runs, pipelineRuns: pipelineRunRecords, last: last)))
                     return
                 }
-                let pipelineRuns = RunsCommand.pipelineRunsTable(last: last)
+                let pipelineRuns = RunsCommand.pipelineRunsTable(pipelineRunRecords)
                 guard !runs.isEmpty || pipelineRuns != nil else {
-                    say("No runs yet in \(RunStore().root).")
+                    let filtered = filter.pipeline != nil || filter.status != nil || filter.since != nil
+                    say(filtered ? "No runs match these filters in \(RunStore().root)." : "No runs yet in \(RunStore().root).")
                     return
                 }
                 defer { if let pipelineRuns { say("\n" + pipelineRuns) } }
                 say(table(["ID", "PIPELINE", "FROM -> TO", "MODE", "STATUS", "ROWS", "STARTED", "SECONDS", "ERROR"], runs.map { run in
-                    [run.id, run.pipeline, "\(run.extractor) -> \(run.warehouse)", run.mode.description, run.status.rawValue,
+                    [run.id, run.pipeline, "\(run.extractor) -> \(run.warehouse)", run.mode.description + (run.replayOf == nil ? "" : ", replay"), run.status.rawValue,
                      run.streams.isEmpty ? "-" : run.streams.map { "\($0.stream)=\($0.rowsWritten)" }.joined(separator: " "),
                      run.startedAt, run.durationSeconds.map { String(format: "%.2f", $0) } ?? "-",
                      Self.firstError(run).map { String($0.prefix(80)) } ?? ""]
@@ -68,9 +82,9 @@ extension RunsCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show one run: its streams, retries, snapshot and log.",
-            discussion: "ID may be any unique beginning of a run id (see `etl-host runs`).")
+            discussion: "ID may be any unique beginning of a run id (see `etl-host runs`), or `last`: the run that started last, sync or pipeline.")
 
-        @Argument(help: "The run's id, or a unique beginning of it.") var id: String
+        @Argument(help: "The run's id, a unique beginning of it, or last.") var id: String
         @Flag(help: "Print the run record as JSON.") var json = false
         @Option(name: .customLong("log-level"), help: ArgumentHelp("Log lines shown: debug, info (default), warn or error.", valueName: "level"))
         var logLevel: Choice<LogLevel> = Choice("info")
@@ -79,6 +93,7 @@ extension RunsCommand {
             try reportingErrors {
                 let store = RunStore()
                 let minimum = try logLevel.value()
+                let id = try self.id == "last" ? RunsCommand.lastRunID() : self.id
                 let syncRun = Result { try store.load(id) }
                 if let pipelineRun = try RunsCommand.pipelineRun(id, syncMatches: (try? syncRun.get()) != nil) {
                     say(json ? try jsonText(pipelineRun) : RunsCommand.showPipelineRun(pipelineRun, minimum: minimum))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ETLHost
 import ETLPluginKit
+import ETLWorkflow
 import Foundation
 
 /// `etl-host sync <extractor> <warehouse>`: extract, transform, load.
@@ -72,6 +73,23 @@ struct SyncCommand: ParsableCommand {
             typed on the command line. -s @file:api.json (no KEY=) reads a whole \
             source config from a JSON object file; later -s settings override it.
 
+            Either plugin may be a connection URI instead; the scheme picks the \
+            plugin and the rest becomes its keys (docs/CONFIGURATION.md): \
+            csv:///abs/*.csv or csv://relative.csv (path; ?delimiter=%3B adds a \
+            key), jsonl://..., sqlite:///abs/w.db or sqlite://w.db (path), \
+            postgresql://user@host/db?sslmode=require&schema=raw (url, and schema \
+            as a key). Without plugin arguments, ETL_SOURCE and ETL_DESTINATION \
+            name them (a name or a URI), and ETL_SOURCE__<KEY> / \
+            ETL_DESTINATION__<KEY> set one key each; ./.env fills in what the \
+            environment does not set. Flags win over the environment, which wins \
+            over .env, which wins over --config. --table NAME loads a \
+            single-stream sync into NAME (exit 64 with several streams). After \
+            the summary, one line per committed stream says where it went: \
+            "loaded into sqlite:///abs/w.db table orders (3 rows)" (not with \
+            --json or --quiet); `etl-host show orders sqlite:///abs/w.db` prints it.
+              etl-host sync csv:///data/orders.csv sqlite:///srv/dwh.db --table orders
+              ETL_SOURCE=csv ETL_SOURCE__PATH=a.csv ETL_DESTINATION=sqlite etl-host sync
+
             Examples:
               etl-host sync csv sqlite -s path=data/orders.csv
               etl-host sync jsonl sqlite -s 'path=logs/*.jsonl' --mode append
@@ -91,8 +109,10 @@ struct SyncCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The extractor plugin (see `etl-host plugins list`).") var extractor: String?
-    @Argument(help: "The warehouse plugin.") var warehouse: String?
+    @Argument(help: "The extractor plugin (see `etl-host plugins list`), or a URI: csv:///data/*.csv, jsonl://..., postgresql://...") var extractor: String?
+    @Argument(help: "The warehouse plugin, or a URI: sqlite:///path.db, postgresql://user@host/db?schema=raw") var warehouse: String?
+    @Option(name: .customLong("table"), help: ArgumentHelp("The target table of a single-stream sync (exit 64 when the source has several streams; pick one with --streams).", valueName: "name"))
+    var targetTable: String?
     @Option(name: [.customShort("s"), .customLong("source")], help: ArgumentHelp("Extractor config, KEY=VALUE (repeatable).", valueName: "key=value"))
     var source: [String] = []
     @Option(name: [.customShort("d"), .customLong("dest")], help: ArgumentHelp("Warehouse config, KEY=VALUE (repeatable).", valueName: "key=value"))
@@ -132,15 +152,21 @@ struct SyncCommand: ParsableCommand {
         RunDriver.trapSignals(cancellation, options: runOptions)
         try RunDriver.guarded(runOptions) {
             let file = try config.map(SyncConfigFile.read) ?? SyncConfigFile()
-            guard let extractorName = extractor ?? file.extractor, let warehouseName = warehouse ?? file.warehouse else {
-                throw HostError(.invalidArgument, "name an extractor and a warehouse: etl-host sync <extractor> <warehouse> (see `etl-host plugins list`)")
+            let environment = try ProjectEnvironment.variables(folder: ".")
+            guard let from = try ConnectionArguments.resolve(argument: extractor, side: .source, flags: source, filePlugin: file.extractor,
+                                                             fileConfig: file.source, environment: environment),
+                  let to = try ConnectionArguments.resolve(argument: warehouse, side: .destination, flags: dest, filePlugin: file.warehouse,
+                                                           fileConfig: file.destination, environment: environment) else {
+                throw HostError(.invalidArgument, "name an extractor and a warehouse: etl-host sync <extractor> <warehouse> (a plugin name or a URI such as csv:///data/*.csv; see `etl-host plugins list`), or set ETL_SOURCE and ETL_DESTINATION")
             }
             let writeMode = try (mode ?? file.mode.map(Choice.init) ?? Choice("replace")).value()
-            let setup = try SyncSetup(registry: try registryOptions.load(), extractor: extractorName, warehouse: warehouseName,
-                                      source: .init(settings: source, file: file.source),
-                                      destination: .init(settings: dest, file: file.destination))
+            let setup = try SyncSetup(registry: try registryOptions.load(), extractor: from.plugin, warehouse: to.plugin,
+                                      source: from.input, destination: to.input, environment: environment)
             var request = setup.request(mode: writeMode, primaryKey: primaryKey.map(Self.list) ?? file.primaryKey,
                                         streams: streams.map(Self.list) ?? file.streams, workDirectory: SpoolDirectory.forThisRun())
+            if let targetTable { try SyncTableOption.apply(table: targetTable, to: &request, setup: setup) }
+            request.recordedSourceConfig = from.recordingEnvironmentReferences(request.recordedSourceConfig)
+            request.recordedDestinationConfig = to.recordingEnvironmentReferences(request.recordedDestinationConfig)
             guard maxBadRows >= 0 else { throw HostError(.invalidArgument, "--max-bad-rows must be 0 or more") }
             request.maxBadRows = maxBadRows
             request.incremental = incremental || (file.incremental ?? false)
@@ -170,7 +196,7 @@ struct SyncCommand: ParsableCommand {
                 for notice in setup.shadowingNotices { log.write(.warn, plugin: nil, stream: nil, notice) }
                 return try SyncRunner(request: request, source: .plugin(setup.extractor), warehouse: setup.warehouse, runID: runID,
                                log: log, store: store, observer: progress, cancellation: cancellation)
-            }, secrets: setup.secrets)
+            }, secrets: setup.secrets, warehouseLocation: WarehouseLocation.text(plugin: to.plugin, config: setup.destinationConfig, secrets: setup.secrets))
         }
     }
 
@@ -178,7 +204,10 @@ struct SyncCommand: ParsableCommand {
         text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    static func summary(_ report: SyncReport) -> String {
+    /// The summary: a header line, the streams' table, then `loadedInto`
+    /// (the "loaded into" lines), then for a run that did not succeed which
+    /// streams committed.
+    static func summary(_ report: SyncReport, loadedInto: [String] = []) -> String {
         let seconds = report.streams.reduce(0) { $0 + $1.seconds }
         let header = "Run \(report.runID): \(report.extractor) -> \(report.warehouse) (\(report.mode)), \(report.status) in \(String(format: "%.2f", seconds)) s"
         let rows = report.streams.map { stream in
@@ -187,7 +216,8 @@ struct SyncCommand: ParsableCommand {
         }
         let streams = table(["STREAM", "TABLE", "STATUS", "READ", "WRITTEN", "REJECTED", "NEW COLUMNS", "SECONDS"], rows)
         // A run that did not succeed says which streams are in the warehouse anyway.
-        return header + "\n" + streams + (report.status == "succeeded" ? "" : "\n" + report.streams.commitSummary.capitalizedFirst)
+        return ([header, streams] + loadedInto).joined(separator: "\n")
+            + (report.status == "succeeded" ? "" : "\n" + report.streams.commitSummary.capitalizedFirst)
     }
 }
 
