@@ -15,7 +15,8 @@ final class RestExtractor: Extractor {
 
     private let config: RestConfig
     private let host: HostContext
-    /// Paces the requests of every read of this instance.
+    /// Paces the requests of every read of this instance, with every
+    /// process reading the same API (``RestPacing``).
     private let pacer: RequestPacer
     /// The reads of this instance and the cursor each started from, for ``checkpoint(stream:)``.
     private var reads: [String: (reader: ResourceReader, previous: String?)] = [:]
@@ -23,7 +24,7 @@ final class RestExtractor: Extractor {
     init(config: PluginConfig, host: HostContext) throws {
         self.config = try RestConfig(config)
         self.host = host
-        pacer = RequestPacer(interval: self.config.requestInterval, file: nil)
+        pacer = try RestPacing(config, baseURL: self.config.baseURL).pacer(interval: self.config.requestInterval, host: host)
     }
 
     /// The config was checked at open; nothing is requested here (a check
