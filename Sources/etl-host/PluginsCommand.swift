@@ -206,7 +206,8 @@ extension PluginsCommand {
             abstract: "Remove an installed plugin from the registry and delete its copy.",
             discussion: """
                 The plugin is removed from the registry this command changes (--registry, else \
-                the user registry), and its copy in that registry's plugins/ folder is deleted. \
+                the first $ETL_REGISTRY_PATH file, else the user registry), and its copy in that \
+                registry's plugins/ folder is deleted. \
                 A name that registry lists as both an extractor and a warehouse needs --kind.
 
                 Examples:
