@@ -121,8 +121,8 @@ public struct PluginInstaller: Sendable {
             return .success(document.plugins.remove(at: index))
         }
         guard let removed else {
-            if let searchPath, let elsewhere = try? PluginRegistry(searchPath: searchPath).plugin(named: name, kind: kind),
-               kind == nil || elsewhere.entry.kind == kind {
+            if let searchPath, let visible = try? PluginRegistry(searchPath: searchPath),
+               let elsewhere = visible.plugins.first(where: { $0.entry.name == name && (kind == nil || $0.entry.kind == kind) }) {
                 throw HostError(.registry, "plugin '\(name)' is defined in \(elsewhere.registry.path) (\(elsewhere.scope.rawValue) registry), not in \(registry.path), which is the registry this command changes; pass --registry \(elsewhere.registry.path) to remove it there")
             }
             throw HostError(.registry, "no plugin named '\(name)'\(kind.map { " of kind \($0.rawValue)" } ?? "") in \(registry.path)")
