@@ -37,7 +37,7 @@ let plugins = [
     // The `postgres` extractor (registry name `postgres`, kind extractor; its library is named apart from the warehouse's).
     bundledPlugin("postgres_source", folder: "PostgresSource", dependencies: ["CPostgres", "ETLPostgresShared"], exclude: ["README.md"]),
     // The `rest` extractor: any JSON HTTP API from a declarative config (issue 17).
-    bundledPlugin("rest", folder: "Rest", dependencies: ["CCurl", "ETLHTTPShared"], exclude: ["README.md"]),
+    bundledPlugin("rest", folder: "Rest", dependencies: ["CCurl", "ETLHTTPShared"], exclude: ["README.md", "examples"]),
     bundledPlugin("sqlite", folder: "SQLite", dependencies: ["CSQLite", "CLibCrypto"], exclude: ["README.md"]),
 ]
 

@@ -1,3 +1,4 @@
+import ETLHTTPShared
 import ETLPluginKit
 #if canImport(Glibc)
 import Glibc
@@ -214,13 +215,7 @@ struct AirtableConfig {
     /// The host's state folder, found as the host finds it: `$ETL_STATE_DIR`,
     /// else `$XDG_STATE_HOME/etl-host`, else `$HOME/.local/state/etl-host`.
     static func stateFolder(environment: (String) -> String?) -> String {
-        if let explicit = environment("ETL_STATE_DIR"), !explicit.isEmpty { return explicit }
-        if let xdg = environment("XDG_STATE_HOME"), !xdg.isEmpty { return xdg + "/etl-host" }
-        var home = environment("HOME") ?? ""
-        if home.isEmpty, let entry = getpwuid(getuid()), let directory = entry.pointee.pw_dir {
-            home = String(cString: directory)
-        }
-        return (home.isEmpty ? "." : home) + "/.local/state/etl-host"
+        HostStateFolder.path(environment: environment)
     }
 
     /// `api_url` for messages: without any `user:password@` part.

@@ -133,7 +133,7 @@ public final class HTTPClient {
 
     /// Creates a client that sends `headers` (complete header lines such as
     /// `"Authorization: Bearer …"`) with every request, after
-    /// `Accept: application/json`.
+    /// `Accept: application/json` unless `headers` has an `Accept` of its own.
     ///
     /// - Throws: ``PluginError`` when libcurl cannot be set up, or when a
     ///   header holds a line break or a control character (it would break
@@ -147,7 +147,9 @@ public final class HTTPClient {
         }
         self.handle = handle
         transfer = TransferState(cancellation: cancellation)
-        let common = ["Accept: application/json"] + headers
+        // A config's own Accept (GitHub's application/vnd.github+json) replaces the default, never joins it.
+        let ownAccept = headers.contains { $0.lowercased().hasPrefix("accept:") }
+        let common = (ownAccept ? [] : ["Accept: application/json"]) + headers
         commonHeaders = common
         for line in common { getHeaders = curl_slist_append(getHeaders, line) }
         for line in common + ["Content-Type: application/json"] { postHeaders = curl_slist_append(postHeaders, line) }

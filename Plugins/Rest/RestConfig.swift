@@ -26,6 +26,7 @@ struct RestConfig {
     static let keys: Set<String> = Set(["base_url", "headers", "params", "auth", "paginator", "resources", "max_retries",
                                         "timeout_seconds", "requests_per_second", "requests_per_minute",
                                         "flatten_depth"]).union(RestAuth.keys)
+        .union(RestPacing.keys)
 
     /// Reads and checks a config.
     init(_ config: PluginConfig) throws(PluginError) {

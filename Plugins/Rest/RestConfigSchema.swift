@@ -109,6 +109,8 @@ enum RestConfigSchema {
         "requests_per_second": {"type": "number", "exclusiveMinimum": 0, "description": "At most this many requests a second: request starts evenly spaced (default: no limit)."},
         "requests_per_minute": {"type": "number", "exclusiveMinimum": 0, "description": "At most this many requests a minute, evenly spaced; with requests_per_second, the stricter wins."},
         "flatten_depth": {"type": "integer", "minimum": 0, "maximum": 16, "description": "The default flatten_depth of the resources: the levels of nested objects spread into a__b columns (default 0: nested objects stay JSON)."},
+        "pacing_key": {"type": "string", "minLength": 1, "maxLength": 200, "description": "Which requests share the requests_per_second/requests_per_minute budget: every etl-host process of this machine pacing the same key takes turns (a pacing file under the state folder). Default: the host of base_url with its port, e.g. api.github.com."},
+        "state_dir": {"type": "string", "description": "The host's state folder, where rest-pacing/ keeps one pacing file per pacing key. Default: the host's own, $ETL_STATE_DIR, else $XDG_STATE_HOME/etl-host, else ~/.local/state/etl-host."},
         "max_retries": {"type": "integer", "minimum": 0, "maximum": 50, "description": "Retries of one request on 429, 5xx or a dropped connection (default 5)."},
         "timeout_seconds": {"type": "number", "exclusiveMinimum": 0, "maximum": 3600, "description": "The longest one request may take (default 60)."}
       }

@@ -15,7 +15,8 @@ final class RestExtractor: Extractor {
 
     private let config: RestConfig
     private let host: HostContext
-    /// Paces the requests of every read of this instance.
+    /// Paces the requests of every read of this instance, with every
+    /// process reading the same API (``RestPacing``).
     private let pacer: RequestPacer
     /// The OAuth2 access tokens of every read of this instance (auth oauth2_*).
     private let tokens: RestTokenSource?
@@ -25,7 +26,7 @@ final class RestExtractor: Extractor {
     init(config: PluginConfig, host: HostContext) throws {
         self.config = try RestConfig(config)
         self.host = host
-        pacer = RequestPacer(interval: self.config.requestInterval, file: nil)
+        pacer = try RestPacing(config, baseURL: self.config.baseURL).pacer(interval: self.config.requestInterval, host: host)
         if case .oauth2(let grant) = self.config.auth {
             tokens = try RestTokenSource(grant: grant, timeoutSeconds: self.config.timeoutSeconds, host: host)
         } else {

@@ -262,17 +262,32 @@ extension PluginsCommand {
 
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Remove an installed plugin from the registry and delete its copy."
+            abstract: "Remove an installed plugin from the registry and delete its copy.",
+            discussion: """
+                The plugin is removed from the registry this command changes (--registry, else \
+                the first $ETL_REGISTRY_PATH file, else the user registry), and its copy in that \
+                registry's plugins/ folder is deleted. \
+                A name that registry lists as both an extractor and a warehouse needs --kind.
+
+                Examples:
+                  etl-host plugins remove my_source
+                  etl-host plugins remove postgres --kind warehouse --registry ./registry.json
+
+                Exit codes: 0 removed; 64 a name of both kinds without --kind, or a bad \
+                --kind; 1 no such plugin (of that kind) in that registry (the message names the \
+                registry that has it, if any).
+                """
         )
 
         @OptionGroup var options: RegistryOptions
         @Argument(help: "The plugin's name.") var name: String
+        @Option(help: pluginKindHelp) var kind: Choice<PluginKind>?
 
         func run() throws {
             try reportingErrors {
                 let location = options.searchPath.writableLocation
                 let installer = PluginInstaller(registry: RegistryFile(path: location.path))
-                let removed = try installer.remove(named: name, searchPath: options.searchPath)
+                let removed = try installer.remove(named: name, kind: try kind?.value(), searchPath: options.searchPath)
                 say("Removed \(removed.name) \(removed.version) from \(location.path)")
             }
         }

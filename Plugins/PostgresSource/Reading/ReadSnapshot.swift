@@ -10,7 +10,9 @@ import ETLPostgresShared
 ///
 /// Each stream's read runs inside a savepoint: a failed read (a table
 /// dropped since discover) is rolled back to it and the other streams go
-/// on reading in the same snapshot.
+/// on reading in the same snapshot. A lost connection takes the snapshot
+/// with it: the next stream read (the host's retry of the failed one, or
+/// the next stream) reconnects and reads in a new snapshot.
 final class ReadSnapshot {
     private let db: PGConnection
     private let host: HostContext
@@ -20,6 +22,8 @@ final class ReadSnapshot {
     private var exported: String?
     private var begun = false
     private var savepoint = 0
+    /// The streams whose reads began in the current snapshot.
+    private var streamsInMoment: [String] = []
 
     init(db: PGConnection, host: HostContext, exchangeKey: String) {
         self.db = db
@@ -73,12 +77,54 @@ final class ReadSnapshot {
 
     /// Begins the snapshot if needed, then a savepoint for one stream's
     /// read; returns the savepoint's name.
+    ///
+    /// A connection found lost (the server restarted, the backend was
+    /// terminated: by a failed read of an earlier attempt, or by this
+    /// savepoint) is reopened and the read begins in a new snapshot of its
+    /// own moment (see ``reopen(for:because:)``), so that the host's retry
+    /// of the stream reads it whole instead of failing again on the dead
+    /// connection.
     func beginStream(_ stream: String) throws(PostgresError) -> String {
+        if !db.isAlive { try reopen(for: stream, because: nil) }
+        do {
+            return try openSavepoint(stream)
+        } catch where !db.isAlive {
+            try reopen(for: stream, because: error.message)
+            return try openSavepoint(stream)
+        }
+    }
+
+    private func openSavepoint(_ stream: String) throws(PostgresError) -> String {
         try begin("stream \"\(stream)\"")
         savepoint += 1
         let name = "_etl_stream_\(savepoint)"
         try db.execute("SAVEPOINT \(name)", "stream \"\(stream)\": starting its read")
+        if !streamsInMoment.contains(stream) { streamsInMoment.append(stream) }
         return name
+    }
+
+    /// Opens a new connection in place of the lost one; the next
+    /// ``begin(_:)`` takes a new snapshot (or imports the one another
+    /// instance of the run still publishes). The old snapshot died with its
+    /// connection and cannot be resumed, so the streams read from now on see
+    /// a later moment than the ones read before: that is logged as a
+    /// warning naming them.
+    private func reopen(for stream: String, because reason: String?) throws(PostgresError) {
+        if let reason { try db.reconnect(because: reason) } else { try db.reopenIfLost() }
+        begun = false
+        if let exported {
+            let key = exchangeKey
+            SnapshotExchange.published.withLock { published in
+                if published[key] == exported { published[key] = nil }
+            }
+            self.exported = nil
+        }
+        let earlier = streamsInMoment.filter { $0 != stream }
+        streamsInMoment = []
+        guard !earlier.isEmpty else { return }
+        host.log(.warn, "stream \"\(stream)\" is read in a new snapshot after the connection was lost: it sees the "
+            + "database as of now, later than the \(earlier.count == 1 ? "stream" : "streams") read before in this run ("
+            + earlier.map { "\"\($0)\"" }.joined(separator: ", ") + ")")
     }
 
     /// Releases a stream's savepoint after a complete read.

@@ -109,25 +109,39 @@ public struct PluginInstaller: Sendable {
         return Result(entry: entry, replaced: replaced, libraryPath: finalPath)
     }
 
-    /// Removes the plugin called `name` from the registry and deletes its
-    /// installed copy.
+    /// Removes the plugin called `name` (of `kind`, when given) from the
+    /// registry and deletes its installed copy. A name this registry lists
+    /// as both an extractor and a warehouse needs `kind`.
     ///
-    /// - Throws: `.registry` when this registry does not list it (naming the
-    ///   registry that does, if any).
+    /// - Throws: `.invalidArgument` when `kind` is nil and the registry lists
+    ///   the name with both kinds; `.registry` when this registry does not
+    ///   list it (naming the registry that does, if any, and the kind it has
+    ///   here when only `kind` is missing).
     @discardableResult
-    public func remove(named name: String, searchPath: RegistrySearchPath? = nil) throws -> RegistryEntry {
-        let removed: RegistryEntry? = try registry.update { document in
-            guard let index = document.plugins.firstIndex(where: { $0.name == name }) else { return nil }
-            return document.plugins.remove(at: index)
+    public func remove(named name: String, kind: PluginKind? = nil, searchPath: RegistrySearchPath? = nil) throws -> RegistryEntry {
+        let removed: Swift.Result<RegistryEntry, HostError>? = try registry.update { document in
+            let named = document.plugins.indices.filter { document.plugins[$0].name == name }
+            if kind == nil, named.count > 1 {
+                return .failure(HostError(.invalidArgument, "plugin '\(name)' is both an extractor and a warehouse in \(registry.path); say which to remove with --kind extractor or --kind warehouse"))
+            }
+            guard let index = named.first(where: { kind == nil || document.plugins[$0].kind == kind }) else {
+                if let kind, let other = named.first.map({ document.plugins[$0].kind }) {
+                    return .failure(HostError(.registry, "plugin '\(name)' is only \(other == .extractor ? "an" : "a") \(other.rawValue) in \(registry.path), not \(kind == .extractor ? "an" : "a") \(kind.rawValue); pass --kind \(other.rawValue) to remove it"))
+                }
+                return nil
+            }
+            return .success(document.plugins.remove(at: index))
         }
         guard let removed else {
-            if let searchPath, let elsewhere = try? PluginRegistry(searchPath: searchPath).plugin(named: name) {
+            if let searchPath, let visible = try? PluginRegistry(searchPath: searchPath),
+               let elsewhere = visible.plugins.first(where: { $0.entry.name == name && (kind == nil || $0.entry.kind == kind) }) {
                 throw HostError(.registry, "plugin '\(name)' is defined in \(elsewhere.registry.path) (\(elsewhere.scope.rawValue) registry), not in \(registry.path), which is the registry this command changes; pass --registry \(elsewhere.registry.path) to remove it there")
             }
-            throw HostError(.registry, "no plugin named '\(name)' in \(registry.path)")
+            throw HostError(.registry, "no plugin named '\(name)'\(kind.map { " of kind \($0.rawValue)" } ?? "") in \(registry.path)")
         }
-        removeLibraryIfOwned(removed, keeping: nil)
-        return removed
+        let entry = try removed.get()
+        removeLibraryIfOwned(entry, keeping: nil)
+        return entry
     }
 
     /// Deletes an entry's library if it is a copy this installer made.
