@@ -100,24 +100,31 @@ struct QueryCommand: ParsableCommand {
                 }
                 statement = rewritten
             }
-            let rows: QueryStream
-            do { rows = try instance.query(sql: statement?.sql ?? sql) } catch let error as HostError {
-                throw Self.refusal(error, statement)
-            }
-            defer { rows.close() }
-            var printer = QueryPrinter(format: format, limit: limit, schema: rows.schema) { text in
-                FileHandle.standardOutput.write(Data(text.utf8))
-            }
-            do {
-                while let batch = try rows.next() {
-                    guard printer.add(batch) else { break }
-                }
-            } catch let error as HostError {
-                printer.finish()
-                throw Self.refusal(error, statement)
-            }
-            printer.finish()
+            try Self.printRows(of: instance, sql: statement?.sql ?? sql, format: format, limit: limit, statement: statement)
         }
+    }
+
+    /// Runs `sql` through the warehouse's query op and prints its rows on
+    /// standard output (`show` uses it too); errors come back as ``refusal(_:_:)`` says.
+    static func printRows(of instance: PluginInstance, sql: String, format: QueryOutputFormat, limit: Int?,
+                          statement: AsOfStatement?) throws {
+        let rows: QueryStream
+        do { rows = try instance.query(sql: sql) } catch let error as HostError {
+            throw refusal(error, statement)
+        }
+        defer { rows.close() }
+        var printer = QueryPrinter(format: format, limit: limit, schema: rows.schema) { text in
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+        do {
+            while let batch = try rows.next() {
+                guard printer.add(batch) else { break }
+            }
+        } catch let error as HostError {
+            printer.finish()
+            throw refusal(error, statement)
+        }
+        printer.finish()
     }
 
     /// A refused statement (the plugin's `ETL_ERR_INVALID_ARGUMENT`) or an

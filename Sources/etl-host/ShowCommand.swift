@@ -58,23 +58,7 @@ struct ShowCommand: ParsableCommand {
             let instance = try PluginInstance(plugin: plugin, configJSON: try ConfigResolver.json(config.resolved))
             defer { instance.close() }
             let sql = "SELECT * FROM \"\(table.replacingOccurrences(of: "\"", with: "\"\""))\""
-            let rows: QueryStream
-            do { rows = try instance.query(sql: sql) } catch let error as HostError {
-                throw QueryCommand.refusal(error, nil)
-            }
-            defer { rows.close() }
-            var printer = QueryPrinter(format: format, limit: limit, schema: rows.schema) { text in
-                FileHandle.standardOutput.write(Data(text.utf8))
-            }
-            do {
-                while let batch = try rows.next() {
-                    guard printer.add(batch) else { break }
-                }
-            } catch let error as HostError {
-                printer.finish()
-                throw QueryCommand.refusal(error, nil)
-            }
-            printer.finish()
+            try QueryCommand.printRows(of: instance, sql: sql, format: format, limit: limit, statement: nil)
         }
     }
 }

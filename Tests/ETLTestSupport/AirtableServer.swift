@@ -31,14 +31,8 @@ public final class AirtableServer: @unchecked Sendable {
     /// `http://127.0.0.1:<port>`: the `api_url` to give the extractor.
     public let url: String
 
-    private let process: Process
-    private let input: Pipe
-    private let output: Pipe
+    private let server: ScriptServer
     private let session: URLSession
-    private let lock = NSLock()
-    private var stopped = false
-    /// Signalled once, when the server process has exited.
-    private let exited = DispatchSemaphore(value: 0)
 
     /// Starts the server and waits for it to listen.
     ///
@@ -52,31 +46,15 @@ public final class AirtableServer: @unchecked Sendable {
         fixture: [String: Any]? = nil, fixtureFile: String? = nil, rateLimit: Double? = nil,
         penaltySeconds: Double? = nil, verbose: Bool = false, timeout: TimeInterval = 30
     ) throws {
-        var arguments = ["python3", Self.scriptPath, "--port", "0"]
+        var arguments: [String] = []
         if let fixtureFile { arguments += ["--fixture", fixtureFile] }
         if let rateLimit { arguments += ["--rate-limit", String(rateLimit)] }
         if let penaltySeconds { arguments += ["--penalty", String(penaltySeconds)] }
         if verbose { arguments.append("--verbose") }
-
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        input = Pipe()
-        output = Pipe()
-        process.standardInput = input       // kept open: the server exits when it closes
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
-        process.terminationHandler = { [exited] _ in exited.signal() }
-        try process.run()
-
-        let line = Self.readLine(output.fileHandleForReading, timeout: timeout)
-        guard let line, line.hasPrefix("LISTENING "), let port = Int(line.dropFirst("LISTENING ".count)) else {
-            process.terminate()
-            process.waitUntilExit()
-            throw TestFailure("airtable_server.py did not start (first line: \(line ?? "none"))")
-        }
-        self.port = port
-        url = "http://127.0.0.1:\(port)"
+        server = try ScriptServer(script: "Tests/Fixtures/AirtableServer/airtable_server.py", arguments: arguments,
+                                  timeout: timeout)
+        port = server.port
+        url = server.url
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = 120
         session = URLSession(configuration: configuration)
@@ -88,42 +66,7 @@ public final class AirtableServer: @unchecked Sendable {
     deinit { stop() }
 
     /// Stops the server (SIGTERM) and waits for it to exit. Safe to call twice.
-    public func stop() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !stopped else { return }
-        stopped = true
-        // The server exits when its stdin closes or on SIGTERM; a child started
-        // from a test thread may inherit a blocked SIGTERM, so fall back to
-        // SIGKILL instead of waiting forever.
-        try? input.fileHandleForWriting.close()
-        if process.isRunning { process.terminate() }
-        if exited.wait(timeout: .now() + 5) == .timedOut {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-
-    /// The first line the script writes, or nil on end of file or timeout.
-    static func readLine(_ handle: FileHandle, timeout: TimeInterval) -> String? {
-        final class Box: @unchecked Sendable { var line: String? }
-        let box = Box()
-        let done = DispatchSemaphore(value: 0)
-        DispatchQueue.global().async {
-            var data = Data()
-            while !data.contains(UInt8(ascii: "\n")) {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                data.append(chunk)
-            }
-            if let end = data.firstIndex(of: UInt8(ascii: "\n")) {
-                box.line = String(decoding: data[..<end], as: UTF8.self)
-            }
-            done.signal()
-        }
-        guard done.wait(timeout: .now() + timeout) == .success else { return nil }
-        return box.line
-    }
+    public func stop() { server.stop() }
 
     // MARK: - HTTP
 

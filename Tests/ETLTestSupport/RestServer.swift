@@ -15,53 +15,29 @@ import FoundationNetworking
 /// ```
 ///
 /// The process ends on ``stop()``, on deinit, and by itself when this process goes away.
-public final class RestServer: @unchecked Sendable {
+public final class RestServer: Sendable {
     /// The port it listens on (127.0.0.1).
     public let port: Int
     /// `http://127.0.0.1:<port>`.
     public let url: String
 
-    private let process: Process
-    private let input = Pipe()
-    private let output = Pipe()
-    private let lock = NSLock()
-    private var stopped = false
+    private let server: ScriptServer
 
     /// Starts the server with `routes` (see the script's documentation) and waits for it to listen.
     public init(routes: [[String: Any]], timeout: TimeInterval = 30) throws {
         let folder = try TestSupport.temporaryDirectory("rest-server")
         let routesFile = folder + "/routes.json"
         try JSONSerialization.data(withJSONObject: ["routes": routes]).write(to: URL(fileURLWithPath: routesFile))
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", TestSupport.repositoryRoot + "/Tests/Fixtures/RestServer/rest_server.py",
-                             "--port", "0", "--routes", routesFile]
-        process.standardInput = input // kept open: the server exits when it closes
-        process.standardOutput = output
-        process.standardError = FileHandle.standardError
-        try process.run()
-        let line = AirtableServer.readLine(output.fileHandleForReading, timeout: timeout)
-        guard let line, line.hasPrefix("LISTENING "), let port = Int(line.dropFirst("LISTENING ".count)) else {
-            process.terminate()
-            process.waitUntilExit()
-            throw TestFailure("rest_server.py did not start (first line: \(line ?? "none"))")
-        }
-        self.port = port
-        url = "http://127.0.0.1:\(port)"
+        server = try ScriptServer(script: "Tests/Fixtures/RestServer/rest_server.py", arguments: ["--routes", routesFile],
+                                  timeout: timeout)
+        port = server.port
+        url = server.url
     }
 
     deinit { stop() }
 
     /// Stops the server and waits for it to exit. Safe to call twice.
-    public func stop() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !stopped else { return }
-        stopped = true
-        try? input.fileHandleForWriting.close()
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-    }
+    public func stop() { server.stop() }
 
     /// One request the server received.
     public struct Request: Decodable, Sendable {
