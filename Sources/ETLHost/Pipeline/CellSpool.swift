@@ -32,9 +32,10 @@ import Glibc
 /// bench/generate.py's records cost more system time than LZ4 costs user
 /// time whenever the machine is busy (1M rows, load 16-26: system 0.7-1.2 s
 /// raw, 0.42-0.50 s LZ4; CPU +10-20%), and a raw spool of several hundred
-/// MB adds writeback (5M rows: system 4.0 s raw, 1.8 s LZ4); only on a
-/// quiet machine did raw blocks of a 1M-row spool cost less (~4%), which
-/// the budget lets a benchmark check (bench/README.md, "2026-12-06, late"
+/// MB adds writeback (5M rows: system 4.0 s raw, 1.8 s LZ4); at load ~6
+/// the two were a wash, and only in the quietest rounds measured did raw
+/// blocks of a 1M-row spool cost less (~4%), which the budget lets a
+/// benchmark check with one build (bench/README.md, "2026-12-06, late"
 /// and "2026-12-06, session 8").
 ///
 /// ```swift
