@@ -20,23 +20,14 @@ import Glibc
 /// of its bytes and their length; starts are from the block's first byte,
 /// each area 8-byte aligned.
 ///
-/// On disk each block follows three native 64-bit integers: the bytes
-/// stored, the block's size and its ``Encoding``: raw for the first
-/// blocks of a spool, up to ``CellSpoolWriter/rawBudget`` bytes in all
-/// (0 unless `ETL_CELL_SPOOL_RAW_MIB` says otherwise), LZ4 frames
-/// (``IPCCodec``, the snapshot's LZ4 codec) after. In every block each
-/// column's offsets are stored as the cells' lengths
-/// (``encodeOffsets(_:rows:)``), which repeat (a date is always 10 bytes)
-/// where offsets never do, so LZ4 finds them. Why LZ4 from the first
-/// block: raw, the page cache's copies of ~125 MB per million rows of
-/// bench/generate.py's records cost more system time than LZ4 costs user
-/// time whenever the machine is busy (1M rows, load 16-26: system 0.7-1.2 s
-/// raw, 0.42-0.50 s LZ4; CPU +10-20%), and a raw spool of several hundred
-/// MB adds writeback (5M rows: system 4.0 s raw, 1.8 s LZ4); at load ~6
-/// the two were a wash, and only in the quietest rounds measured did raw
-/// blocks of a 1M-row spool cost less (~4%), which the budget lets a
-/// benchmark check with one build (bench/README.md, "2026-12-06, late"
-/// and "2026-12-06, session 8").
+/// On disk each block is an LZ4 frame (``IPCCodec``, the snapshot's LZ4
+/// codec) after two native 64-bit integers: the frame's size and the
+/// block's; in the frame, each column's offsets are stored as the cells'
+/// lengths (``encodeOffsets(_:rows:)``), which repeat where offsets do not. Writing the cells uncompressed cost more than compressing
+/// them: the page cache's copies of ~125 MB per million rows of
+/// bench/generate.py's records were ~8% of a JSON Lines sync's CPU
+/// (perf, 2026-12-06), and LZ4 makes them about a third of that size at
+/// a fraction of the cost (bench/README.md, "2026-12-06, late").
 ///
 /// ```swift
 /// let writer = try CellSpoolWriter(path: cellsPath)
@@ -51,31 +42,8 @@ enum CellSpool {
     /// Integers per column in a block's header.
     static let columnWords = 6
 
-    /// Bytes before each stored block: the bytes stored, the block's size,
-    /// its ``Encoding``.
-    static let frameHeaderBytes = 24
-
-    /// How a block is stored.
-    enum Encoding: Int {
-        /// The block's bytes as they are.
-        case raw = 0
-        /// One LZ4 frame.
-        case lz4 = 1
-    }
-
-    /// The raw bytes a spool stores before it compresses its blocks:
-    /// `ETL_CELL_SPOOL_RAW_MIB` (MiB, a benchmarking knob: 128 stores the
-    /// cells of about a million rows of bench/generate.py's records raw)
-    /// when set to a number >= 0, else 0 (every block compressed).
-    static let configuredRawBudget: Int = rawBudget(ProcessInfo.processInfo.environment)
-
-    /// ``configuredRawBudget`` from `environment`.
-    static func rawBudget(_ environment: [String: String]) -> Int {
-        if let text = environment["ETL_CELL_SPOOL_RAW_MIB"], let mebibytes = Int(text), mebibytes >= 0 {
-            return mebibytes << 20
-        }
-        return 0
-    }
+    /// Bytes before each block's LZ4 frame: the frame's size, the block's size.
+    static let frameHeaderBytes = 16
 
     /// Turns a column's `rows + 1` offsets into the cells' lengths (the
     /// first stays 0), in place: lengths repeat (a date is always 10
@@ -117,18 +85,12 @@ final class CellSpoolWriter {
     private var frame: UnsafeMutableRawPointer?
     private var frameCapacity = 0
     private let codec = IPCCodec(.lz4)
-    /// The raw bytes stored before blocks are compressed (see ``CellSpool``).
-    let rawBudget: Int
-    /// The raw bytes stored so far.
-    private var rawStored = 0
 
-    /// Creates (or truncates) the file at `path`; its blocks are stored raw
-    /// until `rawBudget` bytes are, then LZ4-compressed.
+    /// Creates (or truncates) the file at `path`.
     ///
     /// - Throws: `.io` naming the file.
-    init(path: String, rawBudget: Int = CellSpool.configuredRawBudget) throws {
+    init(path: String) throws {
         self.path = path
-        self.rawBudget = rawBudget
         descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else { throw HostError(.io, "cannot create the cell spool '\(path)': \(errnoDescription())") }
     }
@@ -186,38 +148,26 @@ final class CellSpoolWriter {
             CellSpool.encodeOffsets((block + header[slot + 3]).assumingMemoryBound(to: UInt32.self), rows: rows)
             column.bytes.withUnsafeBytes { put($0, at: header[slot + 4]) }
         }
-        let encoding: CellSpool.Encoding = rawStored < rawBudget ? .raw : .lz4
-        let stored: Int
-        let output: UnsafeRawPointer
-        var prefix = (stored: 0, size: size, encoding: encoding.rawValue)
-        switch encoding {
-        case .raw:
-            stored = size
-            output = UnsafeRawPointer(block)
-            rawStored += size
-        case .lz4:
-            let bound = codec.bound(size)
-            if bound > frameCapacity {
-                self.frame?.deallocate()
-                self.frame = .allocate(byteCount: bound, alignment: 8)
-                frameCapacity = bound
-            }
-            do {
-                stored = try codec.compress(UnsafeRawBufferPointer(start: block, count: size), into: frame!, capacity: bound)
-            } catch {
-                throw HostError(.io, "cannot write the cell spool '\(path)': \(error)")
-            }
-            output = UnsafeRawPointer(frame!)
+        let bound = CellSpool.frameHeaderBytes + codec.bound(size)
+        if bound > frameCapacity {
+            self.frame?.deallocate()
+            self.frame = .allocate(byteCount: bound, alignment: 8)
+            frameCapacity = bound
         }
-        prefix.stored = stored
-        try withUnsafeBytes(of: &prefix) { try write($0.baseAddress!, count: CellSpool.frameHeaderBytes) }
-        try write(output, count: stored)
-    }
-
-    private func write(_ bytes: UnsafeRawPointer, count total: Int) throws {
+        let frame = self.frame!
+        let compressed: Int
+        do {
+            compressed = try codec.compress(UnsafeRawBufferPointer(start: block, count: size),
+                                            into: frame + CellSpool.frameHeaderBytes, capacity: bound - CellSpool.frameHeaderBytes)
+        } catch {
+            throw HostError(.io, "cannot write the cell spool '\(path)': \(error)")
+        }
+        frame.storeBytes(of: compressed, as: Int.self)
+        frame.storeBytes(of: size, toByteOffset: 8, as: Int.self)
+        let total = CellSpool.frameHeaderBytes + compressed
         var done = 0
         while done < total {
-            let written = Glibc.write(descriptor, bytes + done, total - done)
+            let written = write(descriptor, frame + done, total - done)
             if written < 0, errno == EINTR { continue }
             guard written > 0 else { throw HostError(.io, "cannot write the cell spool '\(path)': \(errnoDescription())") }
             done += written
@@ -265,40 +215,28 @@ final class CellSpoolReader {
     /// - Throws: `.io` naming the file when it ends inside a block or a
     ///   block's layout does not fit its size.
     func next(firstRow: Int) throws -> PinnedCellBatch? {
-        var prefix = (stored: 0, size: 0, encoding: 0)
-        let got = try withUnsafeMutableBytes(of: &prefix) {
+        var sizes = (compressed: 0, size: 0)
+        let got = try withUnsafeMutableBytes(of: &sizes) {
             try read(into: $0.baseAddress!, count: CellSpool.frameHeaderBytes, allowEnd: true)
         }
         guard got else { return nil }
-        let (stored, size) = (prefix.stored, prefix.size)
+        let (compressed, size) = sizes
         let headerBytes = CellSpool.headerWords * 8
         guard size >= headerBytes, size <= 1 << 40 else { throw damaged("a block's size is \(size)") }
-        guard let encoding = CellSpool.Encoding(rawValue: prefix.encoding) else {
-            throw damaged("a block's encoding is \(prefix.encoding)")
+        guard compressed > 0, compressed <= codec.bound(size) else { throw damaged("a block's frame size is \(compressed)") }
+        if compressed > frameCapacity {
+            self.frame?.deallocate()
+            self.frame = .allocate(byteCount: compressed, alignment: 8)
+            frameCapacity = compressed
         }
-        switch encoding {
-        case .raw:
-            guard stored == size else { throw damaged("a raw block stores \(stored) bytes, not its \(size)") }
-        case .lz4:
-            guard stored > 0, stored <= codec.bound(size) else { throw damaged("a block's frame size is \(stored)") }
-            if stored > frameCapacity {
-                self.frame?.deallocate()
-                self.frame = .allocate(byteCount: stored, alignment: 8)
-                frameCapacity = stored
-            }
-            _ = try read(into: frame!, count: stored, allowEnd: false)
-        }
+        let frame = self.frame!
+        _ = try read(into: frame, count: compressed, allowEnd: false)
         let block = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 8)
         do {
-            switch encoding {
-            case .raw:
-                _ = try read(into: block, count: size, allowEnd: false)
-            case .lz4:
-                do {
-                    try codec.decompress(UnsafeRawBufferPointer(start: frame!, count: stored), into: block, count: size)
-                } catch {
-                    throw damaged("\(error)")
-                }
+            do {
+                try codec.decompress(UnsafeRawBufferPointer(start: frame, count: compressed), into: block, count: size)
+            } catch {
+                throw damaged("\(error)")
             }
             guard block.load(as: Int.self) == size else { throw damaged("a block's size is not the one before its frame") }
             let words = UnsafeRawPointer(block).assumingMemoryBound(to: Int.self)

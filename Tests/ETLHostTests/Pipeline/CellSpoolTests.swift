@@ -76,7 +76,7 @@ import Testing
         withExtendedLifetime((firstBlock, secondBlock, thirdBlock)) {}
     }
 
-    @Test("past its raw budget the cell spool is LZ4-compressed with lengths for offsets: 10,000 dates take a small part of their 150 KB block, and read back")
+    @Test("the cell spool is LZ4-compressed with lengths for offsets: 10,000 dates take a small part of their 150 KB block, and read back")
     func compressedOnDisk() throws {
         let folder = try TestSupport.temporaryDirectory("cells")
         defer { try? FileManager.default.removeItem(atPath: folder) }
@@ -84,7 +84,7 @@ import Testing
         for row in 0 ..< 10_000 {
             if row % 7 == 0 { dates.appendNull() } else { dates.append(.string, "2026-12-0\(row % 10)") }
         }
-        let writer = try CellSpoolWriter(path: folder + "/t.cells", rawBudget: 0)
+        let writer = try CellSpoolWriter(path: folder + "/t.cells")
         try writer.append([dates], rows: 10_000)
         try writer.finish()
         let size = try #require(try FileManager.default.attributesOfItem(atPath: folder + "/t.cells")[.size] as? Int)
