@@ -22,22 +22,31 @@ public struct PacingState: Equatable {
 /// and written.
 ///
 /// A process killed while it holds the lock releases it (the kernel drops a
-/// `flock` with the last descriptor). The file is text:
+/// `flock` with the last descriptor). The file is text, its first line
+/// naming the extractor that wrote it last:
 ///
-///     etl-host airtable pacing 1
+///     etl-host pacing 1 rest
 ///     boot 5d0f0a4e-…            (the kernel's boot id)
 ///     next_start 8123.456789
 ///     penalty_until 0.000000
 ///
 /// Monotonic times mean nothing after a reboot, so a file written under
 /// another boot id, or one that does not parse (a crash half-way through
-/// a write), reads as a fresh state.
+/// a write), reads as a fresh state. Files written before the first line
+/// named its writer begin `etl-host airtable pacing 1` (whichever extractor
+/// wrote them) and are read the same.
 public final class PacingFile: Sendable {
     /// The file's path, for messages.
     public let path: String
+    /// The extractor that writes the file (`airtable`, `rest`), named on its
+    /// first line.
+    public let writer: String
     private let descriptor: Int32
 
-    private static let header = "etl-host airtable pacing 1"
+    /// The first line's beginning; the writer's name follows.
+    private static let headerPrefix = "etl-host pacing 1"
+    /// The first line of the files written before it named their writer.
+    private static let legacyHeader = "etl-host airtable pacing 1"
 
     /// The kernel's boot id (`/proc/sys/kernel/random/boot_id`), or
     /// `"unknown"`.
@@ -51,12 +60,13 @@ public final class PacingFile: Sendable {
     }()
 
     /// Opens (creating it, and its folder, when missing) the pacing file at
-    /// `path`.
+    /// `path`, for the extractor `writer`.
     ///
     /// - Throws: ``PluginError/Code/io`` naming the path and the system's
     ///   reason when the folder or the file cannot be created or opened.
-    public init(path: String) throws(PluginError) {
+    public init(path: String, writer: String) throws(PluginError) {
         self.path = path
+        self.writer = writer
         if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
             try Self.makeFolders(String(path[..<slash]))
         }
@@ -94,23 +104,28 @@ public final class PacingFile: Sendable {
     }
 
     private func write(_ state: PacingState) throws(PluginError) {
-        let text = Self.render(state)
+        let text = Self.render(state, writer: writer)
         let written = text.utf8CString.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count - 1, 0) }
         guard written == text.utf8.count, ftruncate(descriptor, off_t(written)) == 0 else { throw failure("write") }
     }
 
     /// The state in `text`, or nil when it is not a pacing file of this
-    /// boot.
+    /// boot; any writer's file (and a file of the old first line) is read.
     public static func parse(_ text: String) -> PacingState? {
         let lines = text.split(separator: "\n").map(String.init)
-        guard lines.count >= 4, lines[0] == header, lines[1] == "boot \(bootID)" else { return nil }
+        guard lines.count >= 4, isHeader(lines[0]), lines[1] == "boot \(bootID)" else { return nil }
         guard let next = value(lines[2], "next_start"), let penalty = value(lines[3], "penalty_until") else { return nil }
         return PacingState(nextStart: next, penaltyUntil: penalty)
     }
 
-    /// The file's text for `state`.
-    public static func render(_ state: PacingState) -> String {
-        "\(header)\nboot \(bootID)\nnext_start \(state.nextStart)\npenalty_until \(state.penaltyUntil)\n"
+    /// The file's text for `state`, written by the extractor `writer`.
+    public static func render(_ state: PacingState, writer: String) -> String {
+        "\(headerPrefix) \(writer)\nboot \(bootID)\nnext_start \(state.nextStart)\npenalty_until \(state.penaltyUntil)\n"
+    }
+
+    /// Whether `line` is a pacing file's first line: `etl-host pacing 1 WRITER`, or the old one.
+    private static func isHeader(_ line: String) -> Bool {
+        line == legacyHeader || line.hasPrefix(headerPrefix + " ") && line.count > headerPrefix.count + 1
     }
 
     private static func value(_ line: String, _ name: String) -> Double? {

@@ -90,9 +90,9 @@ public final class RequestPacer: Sendable {
     /// The process-wide pacer of `base` at `apiURL`, sharing its state
     /// through the pacing file in `folder` (see ``filePath(folder:apiURL:base:)``);
     /// when that file cannot be opened, a pacer for this process only and
-    /// the reason, for a warning.
+    /// the reason, for a warning. `writer` is the extractor, named in the file.
     public static func shared(apiURL: String, base: String, requestsPerSecond: Int,
-                       folder: String) -> (pacer: RequestPacer, fileProblem: PluginError?) {
+                       folder: String, writer: String) -> (pacer: RequestPacer, fileProblem: PluginError?) {
         registry.withLock { pacers in
             let path = filePath(folder: folder, apiURL: apiURL, base: base)
             let key = "\(path)|\(requestsPerSecond)"
@@ -100,7 +100,7 @@ public final class RequestPacer: Sendable {
             var problem: PluginError?
             let file: PacingFile?
             do throws(PluginError) {
-                file = try PacingFile(path: path)
+                file = try PacingFile(path: path, writer: writer)
             } catch {
                 file = nil
                 problem = error

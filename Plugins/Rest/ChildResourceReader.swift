@@ -4,21 +4,29 @@ import ETLPluginKit
 /// The batches of a child resource (`/posts/{posts.id}/comments`): the
 /// parent resource is read first (all its pages) for the values of the
 /// placeholder's field; then the child is read once per value, every
-/// record carrying that value as `_<parent>_<field>` (`_posts_id`).
+/// record carrying that value as `_<parent>_<field>` (`_posts_id`). An
+/// incremental child keeps the largest cursor of each parent value's
+/// complete read (``cursors``), for a state per parent.
 final class ChildResourceReader: BatchSource {
     let schema = ArrowBatchSchema([ArrowField(ResourceReader.recordColumn, .utf8, annotation: .record, nullable: false)])
 
     private let resource: RestResource
     private let parentReference: RestResource.ParentReference
-    private let makeReader: (_ path: String, _ prefix: [UInt8]) throws(PluginError) -> ResourceReader
+    private let makeReader: (_ path: String, _ prefix: [UInt8], _ parentValue: String) throws(PluginError) -> ResourceReader
     private let parentReader: ResourceReader
     private var parentValues: [[UInt8]]?
     private var nextParent = 0
-    private var current: ResourceReader?
+    private var current: (reader: ResourceReader, parentValue: String)?
+    /// The largest cursor read for each parent value (its text, as in the
+    /// path) whose child read ended and had a cursor.
+    private(set) var cursors: [String: String] = [:]
+    /// Whether every parent's children were read to the end.
+    private(set) var completed = false
 
-    /// - Parameter makeReader: a reader of `resource` on a filled-in path with a record prefix.
+    /// - Parameter makeReader: a reader of `resource` on a filled-in path with a record prefix, for the
+    ///   parent value given as text.
     init(resource: RestResource, parent: ResourceReader,
-         makeReader: @escaping (_ path: String, _ prefix: [UInt8]) throws(PluginError) -> ResourceReader) {
+         makeReader: @escaping (_ path: String, _ prefix: [UInt8], _ parentValue: String) throws(PluginError) -> ResourceReader) {
         self.resource = resource
         parentReference = resource.parent!
         parentReader = parent
@@ -33,8 +41,15 @@ final class ChildResourceReader: BatchSource {
             parentValues = parentReader.collected
         }
         while true {
-            if let current, try current.nextBatch(into: builder) { return true }
-            guard let values = parentValues, nextParent < values.count else { return false }
+            if let current {
+                if try current.reader.nextBatch(into: builder) { return true }
+                if let cursor = current.reader.largestCursor { cursors[current.parentValue] = cursor.text }
+                self.current = nil
+            }
+            guard let values = parentValues, nextParent < values.count else {
+                completed = true
+                return false
+            }
             let raw = values[nextParent]
             nextParent += 1
             let text = Self.pathText(raw)
@@ -44,7 +59,7 @@ final class ChildResourceReader: BatchSource {
             prefix.append(UInt8(ascii: ":"))
             prefix.append(contentsOf: raw)
             prefix.append(UInt8(ascii: ","))
-            current = try makeReader(path, prefix)
+            current = (try makeReader(path, prefix, text), text)
         }
     }
 

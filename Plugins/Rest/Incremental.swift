@@ -122,4 +122,35 @@ enum IncrementalState {
     static func json(cursor: String?) -> String? {
         cursor.map { JSONValue.object(["cursor": .string($0)]).description }
     }
+
+    /// The cursors of a child resource's state, one per parent value
+    /// (`{"cursors": {"1": "2024-02-01T10:00:00Z", …}}`); empty for no state
+    /// or JSON `null`.
+    static func parseCursors(_ state: String?, stream: String) throws(PluginError) -> [String: String] {
+        guard let state else { return [:] }
+        let expected = #"{"cursors": {"<parent value>": "<cursor>", …}} (a child resource's cursor per parent)"#
+        let value: JSONValue
+        do throws(PluginError) {
+            value = try JSONValue(parsing: state)
+        } catch {
+            throw PluginError.invalidArgument("resource \"\(stream)\": the saved state is not valid JSON; expected \(expected)")
+        }
+        if value == .null { return [:] }
+        guard let members = value["cursors"]?.objectValue else {
+            throw PluginError.invalidArgument("resource \"\(stream)\": the saved state must be \(expected)")
+        }
+        var cursors: [String: String] = [:]
+        for (parent, cursor) in members {
+            guard let text = cursor.stringValue else {
+                throw PluginError.invalidArgument("resource \"\(stream)\": the saved cursor of parent \(parent) is not a string; expected \(expected)")
+            }
+            cursors[parent] = text
+        }
+        return cursors
+    }
+
+    /// The JSON of a child resource's state; nil when it has no cursor.
+    static func json(cursors: [String: String]) -> String? {
+        cursors.isEmpty ? nil : JSONValue.object(["cursors": .object(cursors.mapValues { .string($0) })]).description
+    }
 }

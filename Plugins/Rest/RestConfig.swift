@@ -65,9 +65,6 @@ struct RestConfig {
                 throw PluginError.invalidArgument("resource \"\(resource.name)\": its parent \"\(parent.resource)\" "
                     + "must be a resource without a parent of its own")
             }
-            guard resource.incremental == nil else {
-                throw PluginError.invalidArgument("resource \"\(resource.name)\": a child resource cannot be incremental yet")
-            }
         }
         self.resources = resources
         let retries = try config.integer("max_retries") ?? 5

@@ -95,7 +95,7 @@ enum RestConfigSchema {
                 "type": "object",
                 "additionalProperties": false,
                 "required": ["cursor_field", "param"],
-                "description": "Read only what changed since the last run (with --incremental): the largest cursor_field value read is saved, and the next run sends it (minus lookback) as query parameter param. Records whose cursor is null are included.",
+                "description": "Read only what changed since the last run (with --incremental): the largest cursor_field value read is saved, and the next run sends it (minus lookback) as query parameter param. Records whose cursor is null are included. A child resource keeps a cursor per parent value.",
                 "properties": {
                   "cursor_field": {"type": "string", "description": "The record field that orders changes, e.g. updated_at."},
                   "param": {"type": "string", "description": "The query parameter that asks for changes from a value, e.g. since."},

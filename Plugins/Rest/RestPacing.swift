@@ -70,7 +70,7 @@ struct RestPacing {
     func pacer(interval: Double, host: HostContext) -> RequestPacer {
         guard interval > 0 else { return RequestPacer(interval: 0, file: nil) }
         do throws(PluginError) {
-            let file = try PacingFile(path: filePath)
+            let file = try PacingFile(path: filePath, writer: "rest")
             host.log(.debug, "pacing \(key) at one request every \(interval) s, shared through \(file.path)")
             return RequestPacer(interval: interval, file: file)
         } catch {

@@ -107,9 +107,10 @@ public struct ConformanceSuite: Sendable {
         return nil
     }
 
-    /// Builds the config from `-c` and `--config`, validated against the
-    /// schema; without any, decides whether the plugin can be opened with
-    /// `{}` or which option the skipped checks should name.
+    /// Builds the config from `-s`/`-d` (or the old `-c` and `--config`),
+    /// validated against the schema; without any, decides whether the
+    /// plugin can be opened with `{}` or which option the skipped checks
+    /// should name (`-s` for an extractor, `-d` for a warehouse).
     private func resolveConfig(_ descriptor: PluginDescriptor, into options: inout ConformanceOptions) throws {
         let resolver = try ConfigResolver(plugin: descriptor.name, schemaJSON: descriptor.configSchema)
         var fileObject: JSONObject = [:]
@@ -122,25 +123,26 @@ public struct ConformanceSuite: Sendable {
         let schema = (try? JSONValue(jsonText: descriptor.configSchema))?.objectValue ?? [:]
         let required = schema["required"]?.stringArrayValue ?? []
         let properties = (schema["properties"]?.objectValue ?? [:]).keys.sorted()
+        let flag = descriptor.kind == .warehouse ? "-d" : "-s"
         if !settings.isEmpty || configFileJSON != nil {
             let config: JSONObject
             do {
                 config = try resolver.resolve(settings: settings, file: fileObject)
             } catch let error as HostError {
                 throw HostError(.invalidArgument, error.message.replacingOccurrences(
-                    of: "(set it with -s KEY=VALUE for a source, -d KEY=VALUE for a destination)", with: "(set it with -c KEY=VALUE)"))
+                    of: "(set it with -s KEY=VALUE for a source, -d KEY=VALUE for a destination)", with: "(set it with \(flag) KEY=VALUE)"))
             }
             options.configJSON = try ConfigResolver.json(config)
             return
         }
         if !required.isEmpty {
-            options.configMissingReason = "needs a config: pass -c KEY=VALUE for its required key"
-                + "\(required.count == 1 ? "" : "s") \(required.joined(separator: ", ")), or --config FILE"
+            options.configMissingReason = "needs a config: pass \(flag) KEY=VALUE for its required key"
+                + "\(required.count == 1 ? "" : "s") \(required.joined(separator: ", ")), or \(flag) @file:PATH"
             return
         }
         if descriptor.kind == .warehouse, !properties.isEmpty {
             options.configMissingReason = "needs the config of a scratch destination (the checks create tables named "
-                + "\(options.tag)_*): pass -c KEY=VALUE (keys: \(properties.joined(separator: ", "))) or --config FILE"
+                + "\(options.tag)_*): pass -d KEY=VALUE (keys: \(properties.joined(separator: ", "))) or -d @file:PATH"
             return
         }
         options.configJSON = "{}"

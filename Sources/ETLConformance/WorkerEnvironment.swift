@@ -44,7 +44,7 @@ final class WorkerEnvironment: @unchecked Sendable {
     /// - Throws: ``SkipCheck`` saying which option to pass when there is none.
     func config() throws -> String {
         guard let config = options.configJSON else {
-            throw SkipCheck(options.configMissingReason ?? "needs a config: pass -c KEY=VALUE or --config FILE")
+            throw SkipCheck(options.configMissingReason ?? "needs a config: pass -s KEY=VALUE (an extractor) or -d KEY=VALUE (a warehouse)")
         }
         return config
     }

@@ -194,9 +194,10 @@ public struct PluginScaffold: Sendable {
 
     // MARK: - Details
 
-    /// `-c` options `plugins test` needs (the warehouse's directory).
+    /// The config `plugins test` needs (the warehouse's directory), with
+    /// `-d` as for any warehouse.
     private var testConfig: String {
-        kind == .extractor ? "" : " -c dir=/tmp/\(identifier)-test"
+        kind == .extractor ? "" : " -d dir=/tmp/\(identifier)-test"
     }
 
     /// A sync that uses the new plugin.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import ETLHost
 import ETLPluginKit
+import ETLWorkflow
 import Foundation
 
 /// The `etl-host` command: moves data from sources into warehouses through
@@ -49,6 +50,14 @@ struct ETLHostCommand: ParsableCommand {
         subcommands: [SyncCommand.self, RunCommand.self, RunsCommand.self, ReplayCommand.self, RebuildCommand.self, DiffCommand.self, QueryCommand.self, ShowCommand.self, InitCommand.self,
                       PluginsCommand.self, ValidateCommand.self, PlanCommand.self, ServeCommand.self, ScheduleCommand.self]
     )
+
+    /// Takes the host settings the current folder's `.env` gives and the
+    /// environment does not (``ETLWorkflow/HostSettings``), then runs the
+    /// command line.
+    static func main() {
+        HostSettings.applyDotEnv()
+        main(nil)
+    }
 }
 
 /// Prints a host error to standard error and exits with its code.

@@ -25,7 +25,10 @@ struct RunCommand: ParsableCommand {
             current folder, so relative paths in connections mean the file's \
             neighbours. The run is recorded in the state folder \
             (runs/<id>/pipeline.json): `etl-host runs` lists it, `etl-host runs \
-            show ID` shows its steps.
+            show ID` shows its steps. After the summary, one line per stream a \
+            sync step committed says where it went, as `etl-host sync` prints \
+            it: "loaded into sqlite:///abs/dwh.db table orders (3 rows)" (not \
+            with --json).
 
             Selecting:
               --select STEP[+] / +STEP / --from STEP   as `etl-host plan`
@@ -259,7 +262,9 @@ struct RunCommand: ParsableCommand {
         if json {
             say(try jsonLine(record))
         } else {
-            say(PipelineRunText.summary(record))
+            // Where each sync step's committed streams went, as `sync` prints them.
+            let loaded = syncExecutor.map { LoadedIntoLines.lines(record, loads: $0.loads) } ?? []
+            say(([PipelineRunText.summary(record)] + loaded).joined(separator: "\n"))
         }
         let exit = record.exitStatus
         if exit != .success { throw ExitCode(exit.rawValue) }

@@ -113,7 +113,7 @@ struct PacingTests {
         let text = try String(contentsOfFile: path(name), encoding: .utf8)
         let lines = text.split(separator: "\n")
         #expect(lines.count == 4)
-        #expect(lines.first == "etl-host airtable pacing 1")
+        #expect(lines.first == "etl-host pacing 1 airtable")
         let boot = try String(contentsOfFile: "/proc/sys/kernel/random/boot_id", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(lines.dropFirst().first == "boot \(boot)")

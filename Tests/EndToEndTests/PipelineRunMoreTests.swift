@@ -75,8 +75,14 @@ import Testing
             of: "dwh: {plugin: sqlite, path: dwh.db}", with: "dwh: {plugin: postgres, url: \"@env:PIPELINE_PG_URL\", schema: \(schema)}")
         let sandbox = try PipelineRunSandbox("run-postgres", yaml: yaml,
                                              files: ["rates.csv": PipelineRunTests.rates, "events.jsonl": PipelineRunTests.events])
-        let result = try sandbox.run(environment: ["PIPELINE_PG_URL": url])
+        // A password in the URL (the test server trusts loopback) is never printed.
+        let withPassword = url.replacingOccurrences(of: "postgres@", with: "postgres:pw-Hidden42@")
+        #expect(withPassword != url)
+        let result = try sandbox.run(environment: ["PIPELINE_PG_URL": withPassword])
         #expect(result.status == 0, "\(result.stderr)")
+        let shown = url.replacingOccurrences(of: "postgres@", with: "postgres:***@") + (url.contains("?") ? "&" : "?") + "schema=\(schema)"
+        #expect(result.stdout.hasSuffix("\nloaded into \(shown) table rates (2 rows)\nloaded into \(shown) table events (2 rows)\n"), "\(result.stdout)")
+        #expect(!result.stdout.contains("pw-Hidden42") && !result.stderr.contains("pw-Hidden42"))
         #expect(try db.rows("SELECT id, rate FROM \(PostgresInspector.qualified(schema, "rates")) ORDER BY id") == [["1", "2.5"], ["2", "3"]])
         #expect(try db.rows("SELECT id, kind FROM \(PostgresInspector.qualified(schema, "events")) ORDER BY id") == [["1", "a"], ["2", "b"]])
         let record = try #require(try sandbox.pipelineRuns().last)

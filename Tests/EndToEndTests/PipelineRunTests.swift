@@ -34,6 +34,8 @@ import Testing
             raw_rates   sync     succeeded  1         2     #.##
             raw_events  sync     succeeded  1         2     #.##
             report      command  succeeded  1         -     #.##
+            loaded into sqlite://\(sandbox.project)/dwh.db table rates (2 rows)
+            loaded into sqlite://\(sandbox.project)/dwh.db table events (2 rows)
 
             """)
         // Tables in the warehouse next to the pipeline file; the command ran in that folder with the run's variables.
@@ -139,6 +141,7 @@ import Testing
             side       command  succeeded        1         -     #.##
             build      command  failed           1         -     #.##
             publish    command  upstream_failed  0         -     -
+            loaded into sqlite://\(sandbox.project)/dwh.db table rates (2 rows)
 
             """), "\(failed.stdout)")
         #expect(sandbox.read("ran.txt") == "side\nbuild\n")

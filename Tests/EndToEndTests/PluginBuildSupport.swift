@@ -33,11 +33,13 @@ enum PluginBuild {
 }
 
 extension HostSandbox {
-    /// Expects `etl-host plugins test PLUGIN -c ...` to pass (exit 0, no
-    /// FAIL line), when the command exists.
-    func expectConformance(_ plugin: String, config: [String] = [], sourceLocation: SourceLocation = #_sourceLocation) throws {
+    /// Expects `etl-host plugins test PLUGIN OPTION KEY=VALUE...` to pass
+    /// (exit 0, no FAIL line), when the command exists; `option` is `-d`
+    /// (a warehouse), `-s` (an extractor) or `-c` (the old spelling for either).
+    func expectConformance(_ plugin: String, config: [String] = [], option: String = "-c",
+                           sourceLocation: SourceLocation = #_sourceLocation) throws {
         guard PluginBuild.conformanceCommandExists else { return }
-        let arguments = ["plugins", "test", plugin] + config.flatMap { ["-c", $0] }
+        let arguments = ["plugins", "test", plugin] + config.flatMap { [option, $0] }
         let result = try TestSupport.run(TestSupport.hostExecutable, arguments, environment: environment, currentDirectory: root)
         let failed = result.stdout.split(separator: "\n").filter { $0.hasPrefix("FAIL") }
         #expect(result.status == 0, "plugins test \(plugin): exit \(result.status)\n\(result.stdout)\(result.stderr)",

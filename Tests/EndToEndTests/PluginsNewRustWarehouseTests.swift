@@ -47,7 +47,7 @@ import Testing
             Next:
               cd my-sink
               make
-              etl-host plugins test ./libetl_my_sink.so -c dir=/tmp/my_sink-test
+              etl-host plugins test ./libetl_my_sink.so -d dir=/tmp/my_sink-test
               etl-host plugins install ./libetl_my_sink.so
               etl-host sync csv my-sink -s path=data.csv -d dir=out
 
@@ -98,7 +98,7 @@ import Testing
         #expect(upsert.status != 0)
         #expect(sandbox.text("out/data.jsonl") == Self.rows)
 
-        try sandbox.expectConformance("./my-sink/libetl_my_sink.so", config: ["dir=" + sandbox.root + "/conformance"])
+        try sandbox.expectConformance("./my-sink/libetl_my_sink.so", config: ["dir=" + sandbox.root + "/conformance"], option: "-d")
 
         // The help says what exists: both kinds in Rust.
         let help = try sandbox.etlHost("plugins", "new", "--help")

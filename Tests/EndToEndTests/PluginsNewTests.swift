@@ -66,7 +66,7 @@ import Testing
             Next:
               cd projects/sink
               make
-              etl-host plugins test ./libetl_my_sink.so -c dir=/tmp/my_sink-test
+              etl-host plugins test ./libetl_my_sink.so -d dir=/tmp/my_sink-test
               etl-host plugins install ./libetl_my_sink.so
               etl-host sync csv my-sink -s path=data.csv -d dir=out
 
@@ -97,7 +97,7 @@ import Testing
         #expect((schema?["columns"] as? [[String: Any]])?.count == 7)
         #expect(try FileManager.default.contentsOfDirectory(atPath: sandbox.root + "/out").sorted() == ["_etl", "data.jsonl"])
 
-        try sandbox.expectConformance("./projects/sink/libetl_my_sink.so", config: ["dir=" + sandbox.root + "/conformance"])
+        try sandbox.expectConformance("./projects/sink/libetl_my_sink.so", config: ["dir=" + sandbox.root + "/conformance"], option: "-d")
     }
 
     @Test func refusesExistingFoldersAndInvalidNames() throws {

@@ -277,7 +277,7 @@ import Testing
         let sandbox = try HostSandbox("conformance-noconfig")
         let result = try runSuite(sandbox, ["csv"])
         #expect(result.status == 0, "\(result.stderr)")
-        let skipped = "needs a config: pass -c KEY=VALUE for its required key path, or --config FILE"
+        let skipped = "needs a config: pass -s KEY=VALUE for its required key path, or -s @file:PATH"
         #expect(line("open", in: result.stdout) == expected(.open, .skip, skipped))
         #expect(line("arrow", in: result.stdout) == expected(.arrow, .skip, skipped))
         #expect(line("config-schema", in: result.stdout)?.hasPrefix("PASS") == true)
@@ -287,6 +287,8 @@ import Testing
         #expect(warehouse.status == 0)
         #expect(line("replace", in: warehouse.stdout)?.hasPrefix(expected(.replace, .skip, "needs the config of a scratch destination")) == true,
                 "\(warehouse.stdout)")
+        #expect(line("replace", in: warehouse.stdout)?.contains("_*): pass -d KEY=VALUE (keys: ") == true, "\(warehouse.stdout)")
+        #expect(line("replace", in: warehouse.stdout)?.hasSuffix(") or -d @file:PATH") == true, "\(warehouse.stdout)")
         #expect(!FileManager.default.fileExists(atPath: sandbox.root + "/warehouse.db"))
     }
 

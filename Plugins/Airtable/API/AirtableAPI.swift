@@ -69,7 +69,7 @@ final class AirtableAPI {
         client = try HTTPClient(headers: ["Authorization: Bearer \(config.token)"], timeoutSeconds: config.timeoutSeconds,
                                 userAgent: "etl-host-airtable/\(AirtableExtractor.version)", cancellation: host)
         let shared = RequestPacer.shared(apiURL: config.apiURL, base: config.base,
-                                         requestsPerSecond: config.requestsPerSecond, folder: config.pacingFolder)
+                                         requestsPerSecond: config.requestsPerSecond, folder: config.pacingFolder, writer: "airtable")
         pacer = shared.pacer
         if let problem = shared.fileProblem {
             host.log(.warn, "\(problem.message); pacing base \(config.base) for this process only: another "

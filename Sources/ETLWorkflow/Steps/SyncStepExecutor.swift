@@ -23,6 +23,8 @@ public struct SyncStepExecutor: StepExecutor {
     /// How those lines look.
     public let logFormat: LogFormat
     private let active = ActiveSyncRunners()
+    /// What each sync run this executor ran loaded, and where.
+    public let loads = SyncRunLoads()
 
     /// An executor loading plugins from `registry`.
     public init(registry: PluginRegistry, logLevel: LogLevel = .warn, logFormat: LogFormat = .text) {
@@ -132,6 +134,8 @@ public struct SyncStepExecutor: StepExecutor {
             throw error
         }
         linkToPipeline(runID, store: store, pipelineRunID: context.runID)
+        loads.record(runID, warehouse: WarehouseLocation.text(plugin: setup.warehouseName, config: setup.destinationConfig, secrets: setup.secrets),
+                     streams: report.streams)
         let rows = report.streams.reduce(0) { $0 + $1.rowsWritten }
         guard report.status == "succeeded" else {
             throw Self.failure(of: report, errors: runner.failures)

@@ -26,7 +26,7 @@
  * temporary files that replace the old ones.
  *
  *   make                                        -> libetl___IDENT__.so
- *   etl-host plugins test ./libetl___IDENT__.so -c dir=/tmp/__IDENT__-test
+ *   etl-host plugins test ./libetl___IDENT__.so -d dir=/tmp/__IDENT__-test
  *   etl-host plugins install ./libetl___IDENT__.so
  *   etl-host sync csv __NAME__ -s path=data.csv -d dir=out
  */
