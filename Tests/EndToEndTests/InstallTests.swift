@@ -60,6 +60,7 @@ import Testing
         }
     }
 
+    /// `plugins list` of a fresh install or build tree: the bundled plugins (PluginsCommandTests uses it too).
     static let bundledList = """
         NAME      KIND       VERSION  ABI  LANGUAGE  STATUS  FROM
         airtable  extractor  0.1.0    1.3  swift     ok      bundled

@@ -60,15 +60,7 @@ extension PluginInstaller {
         )
         entry.source = library
         entry.link = true
-        let replaced: RegistryEntry? = try registry.update { document in
-            if let previous = document.plugins.firstIndex(where: { $0.name == pluginName && $0.kind == descriptor.kind }) {
-                let old = document.plugins[previous]
-                document.plugins[previous] = entry
-                return old
-            }
-            document.plugins.append(entry)
-            return nil
-        }
+        let replaced = try registry.update { document in document.upsert(entry) }
         if let replaced { removeLibraryIfOwned(replaced, keeping: library) }
         _ = try? probeCache.remember(library: library, sha256: sha256, outcome: .ok)
         return Result(entry: entry, replaced: replaced, libraryPath: library)

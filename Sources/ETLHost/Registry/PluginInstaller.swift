@@ -94,14 +94,7 @@ public struct PluginInstaller: Sendable {
                 throw HostError(.io, "cannot move the plugin into '\(finalPath)': \(errnoDescription())")
             }
             keepIncoming = true
-            let previous = document.plugins.firstIndex { $0.name == pluginName && $0.kind == descriptor.kind }
-            if let previous {
-                let old = document.plugins[previous]
-                document.plugins[previous] = entry
-                return old
-            }
-            document.plugins.append(entry)
-            return nil
+            return document.upsert(entry)
         }
         if let replaced { removeLibraryIfOwned(replaced, keeping: finalPath) }
         // Probed above (as the temporary copy, the same bytes): not again before its first load.

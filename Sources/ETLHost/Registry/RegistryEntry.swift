@@ -126,6 +126,19 @@ public struct RegistryDocument: Codable, Equatable, Sendable {
         self.plugins = plugins
     }
 
+    /// Puts `entry` in place of the entry of the same name and kind (keeping
+    /// its position), or appends it; returns the entry it replaced.
+    @discardableResult
+    public mutating func upsert(_ entry: RegistryEntry) -> RegistryEntry? {
+        guard let previous = plugins.firstIndex(where: { $0.name == entry.name && $0.kind == entry.kind }) else {
+            plugins.append(entry)
+            return nil
+        }
+        let old = plugins[previous]
+        plugins[previous] = entry
+        return old
+    }
+
     private enum CodingKeys: String, CodingKey {
         case registryVersion = "registry_version"
         case plugins
