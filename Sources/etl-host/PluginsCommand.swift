@@ -36,7 +36,12 @@ struct RegistryOptions: ParsableArguments {
 
     var searchPath: RegistrySearchPath { RegistrySearchPath(explicit: registry) }
 
-    func load() throws -> PluginRegistry { try PluginRegistry(searchPath: searchPath) }
+    /// The registry, its "no plugin named" errors pointing to the plugin indexes when some are configured.
+    func load() throws -> PluginRegistry {
+        var registry = try PluginRegistry(searchPath: searchPath)
+        registry.missingPluginAdvice = { PluginIndexSources.notFoundHint(name: $0) }
+        return registry
+    }
 }
 
 extension PluginsCommand {

@@ -70,6 +70,10 @@ public struct PluginRegistry: Sendable {
     public let shadowed: [Plugin]
     /// Where probe results are remembered.
     public let probeCache: ProbeCache
+    /// A last sentence for a "no plugin named NAME" error, from a layer
+    /// above the registry (the CLI sets one that points to the plugin
+    /// indexes: `PluginIndexSources.notFoundHint`); nil for none.
+    public var missingPluginAdvice: (@Sendable (_ name: String) -> String?)?
 
     /// Reads every existing registry file on `searchPath`.
     public init(searchPath: RegistrySearchPath, probeCache: ProbeCache = ProbeCache()) throws {

@@ -56,8 +56,8 @@ extension PluginRegistry {
     /// The sentences a "no plugin named NAME" error ends with: where a
     /// plugin of that name was installed outside this search path (and
     /// the flag that finds it), a binary separated from its bundled
-    /// plugins, and `plugins search NAME` when plugin indexes are
-    /// configured; empty when none applies.
+    /// plugins, and ``missingPluginAdvice`` (`plugins search NAME` when
+    /// plugin indexes are configured); empty when none applies.
     func notFoundHints(name: String, kind: PluginKind?) -> String {
         var hints: [String] = []
         let stateDirectory = (probeCache.directory as NSString).deletingLastPathComponent
@@ -71,7 +71,7 @@ extension PluginRegistry {
            let hint = HostLayout(executableDirectory: searchPath.hostDirectory).missingBundledRegistryHint {
             hints.append(hint)
         }
-        if let hint = PluginIndexSources.notFoundHint(name: name) { hints.append(hint) }
+        if let hint = missingPluginAdvice?(name) { hints.append(hint) }
         return hints.map { "; " + $0 }.joined()
     }
 }
