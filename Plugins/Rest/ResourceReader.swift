@@ -95,8 +95,11 @@ final class ResourceReader: BatchSource {
             guard element.first == UInt8(ascii: "{") else {
                 throw PluginError.data("\(place): record \(count) of the list is not a JSON object")
             }
-            if let spec = resource.incremental { try noteCursor(of: element, spec: spec, position: count, place: place) }
-            if let collectField { try collect(collectField, of: element, position: count, place: place) }
+            if resource.incremental != nil || collectField != nil {
+                let record = try members(of: element, position: count, place: place)
+                if let spec = resource.incremental { try noteCursor(of: record, spec: spec, position: count, place: place) }
+                if let collectField { collect(collectField, of: record) }
+            }
             if let flattener {
                 do throws(FlattenFailure) {
                     try flattener.flatten(element)
@@ -127,29 +130,26 @@ final class ResourceReader: BatchSource {
         prefixed.withUnsafeBytes { builder.appendUTF8($0, validate: false) }
     }
 
-    /// Keeps the record's value of `field` in ``collected``.
-    private func collect(_ field: String, of element: UnsafeRawBufferPointer, position: Int,
-                         place: String) throws(PluginError) {
-        let record: JSONMembers
+    /// The members of one record of the list, scanned once for the cursor
+    /// and the child resources' parent keys.
+    private func members(of element: UnsafeRawBufferPointer, position: Int, place: String) throws(PluginError) -> JSONMembers {
         do throws(JSONError) {
-            record = try recordScanner.scan(element)
+            return try recordScanner.scan(element)
         } catch {
             throw PluginError.data("\(place): record \(position) of the list is not a JSON object (\(error.message))")
         }
+    }
+
+    /// Keeps the record's value of `field` in ``collected``.
+    private func collect(_ field: String, of record: JSONMembers) {
         guard let member = record[field], member.kind != .null else { return }
         collected.append(Array(member.raw))
     }
 
     /// Keeps the record's cursor when it is past the largest so far; a null
     /// or missing cursor moves nothing.
-    private func noteCursor(of element: UnsafeRawBufferPointer, spec: IncrementalSpec, position: Int,
+    private func noteCursor(of record: JSONMembers, spec: IncrementalSpec, position: Int,
                             place: String) throws(PluginError) {
-        let record: JSONMembers
-        do throws(JSONError) {
-            record = try recordScanner.scan(element)
-        } catch {
-            throw PluginError.data("\(place): record \(position) of the list is not a JSON object (\(error.message))")
-        }
         guard let member = record[spec.cursorField] else { return }
         let text: String
         switch member.kind {
