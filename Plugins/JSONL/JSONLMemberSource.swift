@@ -1,0 +1,178 @@
+import ETLPluginKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// PROTOTYPE (bench/ONE_SCAN_PLAN.md; on with `ETL_JSONL_MEMBERS=1`): the
+/// batches of one JSON Lines file with each record's top-level members in
+/// columns of their own, from the one scan that also validates the line.
+///
+/// The columns are fixed when the stream opens, from a sample (the first
+/// batch): `_line` (int64), then one utf8 column per key of the sample in
+/// first-seen order, annotated `etl.member = 1` (each value the member's
+/// JSON text byte for byte: `"text"` with its quotes and escapes, `12.5`,
+/// `true`, `[1,2]`; JSON `null` and a missing key are a null), then
+/// `_record` (`etl.record = 1`, nullable): the line's exact bytes for a
+/// record whose members do not all fit the columns (a key not in the
+/// sample, a key that repeats in the record, a key the host treats
+/// specially), with its member columns null; the host flattens those as
+/// it always did, so its errors and repeated-key names stay the same.
+///
+/// Sample keys are taken up to the first record that does not fit, so
+/// that every member column's key is first seen before any key that only
+/// `_record` holds: the table's column order stays first-seen order.
+final class JSONLMemberSource: BatchSource {
+    /// The field metadata key of a member column.
+    static let memberKey = "etl.member"
+
+    let schema: ArrowBatchSchema
+    private let reader: JSONLinesReader
+    private var finished = false
+    /// The member columns' keys (column `index + 1` of the batch).
+    private let keys: [[UInt8]]
+    private let byHash: [UInt64: [Int]]
+    /// The sample's lines, emitted as the first batch.
+    private var sample: (bytes: [UInt8], ends: [Int], lines: [Int])?
+    /// Per member position, the column of the previous record's member there.
+    private var columnAtPosition: [Int] = []
+    /// Per member column, the current record's value.
+    private var slots: [UnsafeRawBufferPointer?]
+
+    init(file: FileSet.File, host: HostContext) throws {
+        reader = JSONLinesReader(input: try FileInput(path: file.path), fileName: file.path)
+        let stream = file.stream
+        reader.badRecordHandler = { location, raw, reason in
+            host.reject(stream: stream, location: location, raw: raw, reason: reason)
+        }
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        var lines: [Int] = []
+        var keys: [[UInt8]] = []
+        var known: Set<[UInt8]> = []
+        var open = true
+        while ends.count < JSONLStreamSource.batchRows, bytes.count < JSONLStreamSource.batchBytes,
+              let record = try reader.nextRecordMembers() {
+            bytes.append(contentsOf: record.bytes)
+            ends.append(bytes.count)
+            lines.append(record.line)
+            guard open else { continue }
+            var inRecord: Set<[UInt8]> = []
+            var fresh: [[UInt8]] = []
+            for member in record.members {
+                let key = Array(member.key)
+                if !Self.eligible(key) || !inRecord.insert(key).inserted {
+                    open = false
+                    break
+                }
+                if !known.contains(key) { fresh.append(key) }
+            }
+            guard open else { continue }
+            for key in fresh where known.insert(key).inserted { keys.append(key) }
+        }
+        self.keys = keys
+        var byHash: [UInt64: [Int]] = [:]
+        for (index, key) in keys.enumerated() {
+            byHash[key.withUnsafeBytes { JSONKeyHash.hash($0) }, default: []].append(index)
+        }
+        self.byHash = byHash
+        slots = Array(repeating: nil, count: keys.count)
+        sample = (bytes, ends, lines)
+        schema = ArrowBatchSchema(
+            [ArrowField(JSONLinesReader.lineColumn, .int64, nullable: false)]
+                + keys.map { ArrowField(String(decoding: $0, as: UTF8.self), .utf8, metadata: [Self.memberKey: "1"]) }
+                + [ArrowField(JSONLinesReader.recordColumn, .utf8, annotation: .record)])
+    }
+
+    /// Whether a key may have a column: not one of the batch's own names,
+    /// not one the host treats specially (a NUL first byte, `#` as in the
+    /// names of repeated keys).
+    private static func eligible(_ key: [UInt8]) -> Bool {
+        guard key.first != 0, !key.contains(UInt8(ascii: "#")) else { return false }
+        let name = String(decoding: key, as: UTF8.self)
+        return name != JSONLinesReader.lineColumn && name != JSONLinesReader.recordColumn
+    }
+
+    func nextBatch(into builder: ArrowBatchBuilder) throws -> Bool {
+        guard !finished else { return false }
+        if let sample {
+            self.sample = nil
+            var start = 0
+            try sample.bytes.withUnsafeBytes { all in
+                for (index, end) in sample.ends.enumerated() {
+                    let line = UnsafeRawBufferPointer(rebasing: all[start ..< end])
+                    start = end
+                    // The sample's lines were validated when read: scanned again for their members.
+                    let members = try scanner.scan(line)
+                    try append(line, line: sample.lines[index], members: members, to: builder)
+                }
+            }
+            return true
+        }
+        var rows = 0
+        var bytes = 0
+        while rows < JSONLStreamSource.batchRows, bytes < JSONLStreamSource.batchBytes {
+            guard let record = try reader.nextRecordMembers() else {
+                finished = true
+                return rows > 0
+            }
+            try append(record.bytes, line: record.line, members: record.members, to: builder)
+            rows += 1
+            bytes += record.bytes.count
+        }
+        return true
+    }
+
+    private let scanner = JSONObjectScanner(duplicateKeys: .keepAll)
+
+    /// One row: the members into their columns, or the whole line into `_record`.
+    private func append(_ bytes: UnsafeRawBufferPointer, line: Int, members: JSONMembers,
+                        to builder: ArrowBatchBuilder) throws {
+        var fits = true
+        for index in slots.indices { slots[index] = nil }
+        for (position, member) in members.enumerated() {
+            var column = -1
+            if position < columnAtPosition.count, case let guess = columnAtPosition[position], Self.same(member.key, keys[guess]) {
+                column = guess
+            } else if let candidates = byHash[member.keyHash] {
+                for candidate in candidates where Self.same(member.key, keys[candidate]) {
+                    column = candidate
+                    break
+                }
+                if column >= 0 {
+                    if position < columnAtPosition.count { columnAtPosition[position] = column } else { columnAtPosition.append(column) }
+                }
+            }
+            guard column >= 0, slots[column] == nil else {
+                fits = false
+                break
+            }
+            // JSON null is a null, as a missing key; a non-null value needs a
+            // non-empty slot, so a marker stands for null in this pass.
+            slots[column] = member.kind == .null ? UnsafeRawBufferPointer(start: nil, count: 0) : member.raw
+        }
+        builder.append(Int64(line))
+        if fits {
+            for slot in slots {
+                if let slot, slot.baseAddress != nil { builder.appendUTF8(slot, validate: false) } else { builder.appendNull() }
+            }
+            builder.appendNull()
+        } else {
+            for _ in slots { builder.appendNull() }
+            builder.appendUTF8(bytes, validate: false)
+        }
+        do {
+            try builder.endRow()
+        } catch {
+            throw PluginError(error.code, "\(reader.fileName) line \(line): \(error.message)")
+        }
+    }
+
+    @inline(__always)
+    private static func same(_ key: UnsafeRawBufferPointer, _ known: [UInt8]) -> Bool {
+        known.withUnsafeBytes { known in
+            guard known.count == key.count else { return false }
+            guard let mine = key.baseAddress, let theirs = known.baseAddress else { return true }
+            return memcmp(mine, theirs, key.count) == 0
+        }
+    }
+}
