@@ -30,13 +30,15 @@ final class JSONLMemberSource: BatchSource {
     private var finished = false
     /// The member columns' keys (column `index + 1` of the batch).
     private let keys: [[UInt8]]
-    private let byHash: [UInt64: [Int]]
+    /// The keys' bytes, end to end, and where each ends (no retain per lookup).
+    private let keyBytes: UnsafeMutablePointer<UInt8>
+    private let keyEnds: UnsafeMutablePointer<Int>
     /// The sample's lines, emitted as the first batch.
     private var sample: (bytes: [UInt8], ends: [Int], lines: [Int])?
-    /// Per member position, the column of the previous record's member there.
-    private var columnAtPosition: [Int] = []
-    /// Per member column, the current record's value.
-    private var slots: [UnsafeRawBufferPointer?]
+    /// Per member column, the current record's value: start and length
+    /// (-1 no member, -2 JSON null).
+    private let slotStarts: UnsafeMutablePointer<UnsafeRawPointer?>
+    private let slotLengths: UnsafeMutablePointer<Int>
 
     init(file: FileSet.File, host: HostContext) throws {
         reader = JSONLinesReader(input: try FileInput(path: file.path), fileName: file.path)
@@ -70,12 +72,17 @@ final class JSONLMemberSource: BatchSource {
             for key in fresh where known.insert(key).inserted { keys.append(key) }
         }
         self.keys = keys
-        var byHash: [UInt64: [Int]] = [:]
+        let flat = keys.flatMap { $0 }
+        keyBytes = .allocate(capacity: max(1, flat.count))
+        for (index, byte) in flat.enumerated() { keyBytes[index] = byte }
+        keyEnds = .allocate(capacity: max(1, keys.count))
+        var end = 0
         for (index, key) in keys.enumerated() {
-            byHash[key.withUnsafeBytes { JSONKeyHash.hash($0) }, default: []].append(index)
+            end += key.count
+            keyEnds[index] = end
         }
-        self.byHash = byHash
-        slots = Array(repeating: nil, count: keys.count)
+        slotStarts = .allocate(capacity: max(1, keys.count))
+        slotLengths = .allocate(capacity: max(1, keys.count))
         sample = (bytes, ends, lines)
         schema = ArrowBatchSchema(
             [ArrowField(JSONLinesReader.lineColumn, .int64, nullable: false)]
@@ -127,37 +134,50 @@ final class JSONLMemberSource: BatchSource {
     /// One row: the members into their columns, or the whole line into `_record`.
     private func append(_ bytes: UnsafeRawBufferPointer, line: Int, members: JSONMembers,
                         to builder: ArrowBatchBuilder) throws {
+        let count = keys.count
+        let starts = slotStarts, lengths = slotLengths, keyBytes = self.keyBytes, keyEnds = self.keyEnds
+        for index in 0 ..< count { lengths[index] = -1 }
         var fits = true
-        for index in slots.indices { slots[index] = nil }
-        for (position, member) in members.enumerated() {
+        // Keys mostly come in column order: try the column after the last one first.
+        var next = 0
+        for member in members {
+            let key = member.key
             var column = -1
-            if position < columnAtPosition.count, case let guess = columnAtPosition[position], Self.same(member.key, keys[guess]) {
-                column = guess
-            } else if let candidates = byHash[member.keyHash] {
-                for candidate in candidates where Self.same(member.key, keys[candidate]) {
-                    column = candidate
+            var probe = next
+            for _ in 0 ..< count {
+                if probe == count { probe = 0 }
+                let keyStart = probe == 0 ? 0 : keyEnds[probe - 1]
+                if keyEnds[probe] - keyStart == key.count,
+                   key.count == 0 || memcmp(key.baseAddress!, keyBytes + keyStart, key.count) == 0 {
+                    column = probe
                     break
                 }
-                if column >= 0 {
-                    if position < columnAtPosition.count { columnAtPosition[position] = column } else { columnAtPosition.append(column) }
-                }
+                probe += 1
             }
-            guard column >= 0, slots[column] == nil else {
+            guard column >= 0, lengths[column] < 0 else {
                 fits = false
                 break
             }
-            // JSON null is a null, as a missing key; a non-null value needs a
-            // non-empty slot, so a marker stands for null in this pass.
-            slots[column] = member.kind == .null ? UnsafeRawBufferPointer(start: nil, count: 0) : member.raw
+            next = column + 1
+            if member.kind == .null {
+                lengths[column] = -2 // JSON null: a null, as a missing key
+            } else {
+                starts[column] = member.raw.baseAddress
+                lengths[column] = member.raw.count
+            }
         }
         builder.append(Int64(line))
         if fits {
-            for slot in slots {
-                if let slot, slot.baseAddress != nil { builder.appendUTF8(slot, validate: false) } else { builder.appendNull() }
+            for index in 0 ..< count {
+                if lengths[index] >= 0 {
+                    builder.appendUTF8(UnsafeRawBufferPointer(start: starts[index], count: lengths[index]), validate: false)
+                } else {
+                    builder.appendNull()
+                }
             }
             builder.appendNull()
         } else {
-            for _ in slots { builder.appendNull() }
+            for _ in 0 ..< count { builder.appendNull() }
             builder.appendUTF8(bytes, validate: false)
         }
         do {
@@ -167,12 +187,10 @@ final class JSONLMemberSource: BatchSource {
         }
     }
 
-    @inline(__always)
-    private static func same(_ key: UnsafeRawBufferPointer, _ known: [UInt8]) -> Bool {
-        known.withUnsafeBytes { known in
-            guard known.count == key.count else { return false }
-            guard let mine = key.baseAddress, let theirs = known.baseAddress else { return true }
-            return memcmp(mine, theirs, key.count) == 0
-        }
+    deinit {
+        slotStarts.deallocate()
+        slotLengths.deallocate()
+        keyBytes.deallocate()
+        keyEnds.deallocate()
     }
 }
