@@ -35,6 +35,8 @@ final class JSONLMemberSource: BatchSource {
     private let keyEnds: UnsafeMutablePointer<Int>
     /// The sample's lines, emitted as the first batch.
     private var sample: (bytes: [UInt8], ends: [Int], lines: [Int])?
+    /// The error that ended the sample, thrown after its rows.
+    private var sampleFailure: PluginError?
     /// Per member column, the current record's value: start and length
     /// (-1 no member, -2 JSON null).
     private let slotStarts: UnsafeMutablePointer<UnsafeRawPointer?>
@@ -52,8 +54,16 @@ final class JSONLMemberSource: BatchSource {
         var keys: [[UInt8]] = []
         var known: Set<[UInt8]> = []
         var open = true
-        while ends.count < JSONLStreamSource.batchRows, bytes.count < JSONLStreamSource.batchBytes,
-              let record = try reader.nextRecordMembers() {
+        // A bad line in the sample fails the first batch, not the open: the
+        // stream's error is the one a record batch would give.
+        var failure: PluginError?
+        while ends.count < JSONLStreamSource.batchRows, bytes.count < JSONLStreamSource.batchBytes {
+            let next: (bytes: UnsafeRawBufferPointer, line: Int, members: JSONMembers)?
+            do { next = try reader.nextRecordMembers() } catch {
+                failure = error
+                break
+            }
+            guard let record = next else { break }
             bytes.append(contentsOf: record.bytes)
             ends.append(bytes.count)
             lines.append(record.line)
@@ -84,6 +94,7 @@ final class JSONLMemberSource: BatchSource {
         slotStarts = .allocate(capacity: max(1, keys.count))
         slotLengths = .allocate(capacity: max(1, keys.count))
         sample = (bytes, ends, lines)
+        sampleFailure = failure
         schema = ArrowBatchSchema(
             [ArrowField(JSONLinesReader.lineColumn, .int64, nullable: false)]
                 + keys.map { ArrowField(String(decoding: $0, as: UTF8.self), .utf8, metadata: [Self.memberKey: "1"]) }
@@ -113,6 +124,7 @@ final class JSONLMemberSource: BatchSource {
                     try append(line, line: sample.lines[index], members: members, to: builder)
                 }
             }
+            if let sampleFailure { throw sampleFailure }
             return true
         }
         var rows = 0
