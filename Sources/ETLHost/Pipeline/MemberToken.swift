@@ -32,7 +32,7 @@ struct MemberToken {
         guard let first = token.first else { throw Self.notJSON(stream: stream) }
         switch first {
         case UInt8(ascii: "\""):
-            guard token.count >= 2 else { throw Self.notJSON(stream: stream) }
+            guard token.count >= 2, token[token.count - 1] == UInt8(ascii: "\"") else { throw Self.notJSON(stream: stream) }
             let content = UnsafeRawBufferPointer(rebasing: token[1 ..< token.count - 1])
             if content.isEmpty || memchr(content.baseAddress!, 0x5C, content.count) == nil {
                 return try body(.string, content)
