@@ -1,4 +1,7 @@
 import ETLPluginKit
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The JSON Lines extractor: one stream per file matched by `path`; each
 /// line is one JSON object, validated and emitted byte for byte as a record
@@ -37,6 +40,8 @@ final class JSONLExtractor: Extractor {
     func read(stream: String, state: String?) throws -> any BatchSource {
         let file = try files().file(forStream: stream)
         host.log(.debug, "reading \(file.path) as stream \"\(stream)\"")
+        // PROTOTYPE (bench/ONE_SCAN_PLAN.md): members in columns of their own.
+        if getenv("ETL_JSONL_MEMBERS") != nil { return try JSONLMemberSource(file: file, host: host) }
         return try JSONLStreamSource(file: file, host: host)
     }
 

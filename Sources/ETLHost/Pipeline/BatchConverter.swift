@@ -57,12 +57,16 @@ final class BatchConverter {
             own[column.source] = column
         }
         var cells: [String: CellBatch.Column] = [:]
-        for column in batch.records?.batch.columns ?? [] where own[column.name] == nil && cells[column.name] == nil {
+        for column in batch.records?.batch.columns ?? [] where cells[column.name] == nil {
             cells[column.name] = column
         }
         let inputs: [ColumnInput?] = schema.columns.map { column in
             guard let arrived = own[column.source] else { return cells[column.source].map { .cells($0.cells) } }
             let type = arrived.field.type
+            if MemberToken.isMember(arrived.field), let arrow = batch.arrow {
+                // PROTOTYPE: a member column; the rows whose record went whole to `_record` have its cells.
+                return .member(TextColumnReader(arrow, column: arrived.index), cells[column.source]?.cells)
+            }
             if type == .utf8, let arrow = batch.arrow {
                 // Text (CSV's untyped cells above all) is read off its buffers inline.
                 let text = TextColumnReader(arrow, column: arrived.index)
@@ -90,6 +94,9 @@ final class BatchConverter {
         /// A utf8 Arrow column of another resolved type, and the kind of
         /// its cells: cast.
         case text(TextColumnReader, CellKind)
+        /// PROTOTYPE: a member column (``MemberToken``), and the cells of
+        /// the same field from the rows that came as whole records.
+        case member(TextColumnReader, CellBatch.Cells?)
     }
 
     private func convert(rows rowCount: Int, firstRow: Int, inputs: [ColumnInput?], arrow: ImportedBatch?,
@@ -100,6 +107,7 @@ final class BatchConverter {
         // dynamic exclusivity check each time.
         var conversion = self.conversion
         var cast = self.cast
+        var member = MemberToken()
         defer {
             self.conversion = conversion
             self.cast = cast
@@ -130,6 +138,25 @@ final class BatchConverter {
                     }
                     failure = conversion.append(kind, value, as: types[position], to: builder)
                     if failure != nil { raw = Array(value) }
+                case .member(let text, let records):
+                    guard let value = text.value(row) else {
+                        if let records, case let kind = records.kind(row), kind != .null {
+                            failure = conversion.append(kind, records.value(row), as: types[position], to: builder)
+                            if failure != nil { raw = Array(records.value(row)) }
+                        } else {
+                            builder.appendNull()
+                        }
+                        break
+                    }
+                    let type = types[position]
+                    try member.cell(value, stream: stream) { kind, bytes in
+                        if kind == .null {
+                            builder.appendNull()
+                            return
+                        }
+                        failure = conversion.append(kind, bytes, as: type, to: builder)
+                        if failure != nil { raw = Array(bytes) }
+                    }
                 case .arrow(let column, let type, let kind):
                     if type == .null || arrow!.isNull(row: row, column: column) {
                         builder.appendNull()

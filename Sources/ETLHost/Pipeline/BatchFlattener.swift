@@ -114,7 +114,11 @@ struct BatchFlattener {
                 inference[name] = ColumnInference()
                 fieldOrder.append(name)
             }
-            Self.observe(batch, column: index, field: field, into: &inference[name]!)
+            if MemberToken.isMember(field) {
+                try Self.observeMembers(batch, column: index, stream: stream, into: &inference[name]!)
+            } else {
+                Self.observe(batch, column: index, field: field, into: &inference[name]!)
+            }
         }
         var cells: [CellColumn] = []
         if let recordColumn {
@@ -130,6 +134,20 @@ struct BatchFlattener {
         }
         rowCount += batch.rowCount
         return cells
+    }
+
+    /// PROTOTYPE: feeds a member column (``MemberToken``) to `state`, each
+    /// value by its JSON kind, as ``RecordFlattener`` would.
+    private static func observeMembers(_ batch: ImportedBatch, column index: Int, stream: String,
+                                       into state: inout ColumnInference) throws {
+        var token = MemberToken()
+        let text = TextColumnReader(batch, column: index)
+        for row in 0 ..< batch.rowCount {
+            guard let value = text.value(row) else { continue }
+            try token.cell(value, stream: stream) { kind, bytes in
+                if kind != .null { state.observe(kind, bytes) }
+            }
+        }
     }
 
     /// Feeds one Arrow column to `state`, as ``fill(_:from:column:field:)``

@@ -72,6 +72,8 @@ public final class JSONLinesReader {
     private let input: any ByteInput
     private let chunkSize: Int
     private let scanner = JSONObjectScanner()
+    /// The scanner of ``nextRecordMembers()``: every occurrence of a key.
+    private lazy var memberScanner = JSONObjectScanner(duplicateKeys: .keepAll)
 
     private var buffer: UnsafeMutablePointer<UInt8>
     private var capacity: Int
@@ -148,13 +150,30 @@ public final class JSONLinesReader {
     ///   object (unless ``badRecordHandler`` takes it) or is too long,
     ///   naming the file and line.
     public func nextRecord() throws(PluginError) -> (bytes: UnsafeRawBufferPointer, line: Int)? {
+        try next(collectingMembers: false).map { ($0.bytes, $0.line) }
+    }
+
+    /// The next non-blank line as ``nextRecord()`` gives it, and its
+    /// top-level members from the same scan (every occurrence of a
+    /// repeated key, as ``JSONObjectScanner/DuplicateKeyPolicy/keepAll``
+    /// reports them): one scan of each line validates it and finds its
+    /// members. The members are valid until the next call.
+    ///
+    /// - Throws: as ``nextRecord()``, with the same texts.
+    public func nextRecordMembers() throws(PluginError) -> (bytes: UnsafeRawBufferPointer, line: Int, members: JSONMembers)? {
+        try next(collectingMembers: true)
+    }
+
+    private func next(collectingMembers: Bool) throws(PluginError)
+        -> (bytes: UnsafeRawBufferPointer, line: Int, members: JSONMembers)? {
         while let (lineStart, lineEnd) = try nextLine() {
             var index = lineStart
             while index < lineEnd, JSONByte.isWhitespace(buffer[index]) { index += 1 }
             if index == lineEnd { continue } // blank
             let bytes = UnsafeRawBufferPointer(start: buffer + lineStart, count: lineEnd - lineStart)
+            var members = JSONMembers.empty
             do {
-                try scanner.validateObject(bytes)
+                if collectingMembers { members = try memberScanner.scan(bytes) } else { try scanner.validateObject(bytes) }
             } catch {
                 let location: String
                 switch error.kind {
@@ -168,7 +187,7 @@ public final class JSONLinesReader {
                 throw PluginError.data("\(location): \(error.message)")
             }
             recordsRead += 1
-            return (bytes, line)
+            return (bytes, line, members)
         }
         return nil
     }

@@ -1,0 +1,208 @@
+import ETLPluginKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// PROTOTYPE (bench/ONE_SCAN_PLAN.md; on with `ETL_JSONL_MEMBERS=1`): the
+/// batches of one JSON Lines file with each record's top-level members in
+/// columns of their own, from the one scan that also validates the line.
+///
+/// The columns are fixed when the stream opens, from a sample (the first
+/// batch): `_line` (int64), then one utf8 column per key of the sample in
+/// first-seen order, annotated `etl.member = 1` (each value the member's
+/// JSON text byte for byte: `"text"` with its quotes and escapes, `12.5`,
+/// `true`, `[1,2]`; JSON `null` and a missing key are a null), then
+/// `_record` (`etl.record = 1`, nullable): the line's exact bytes for a
+/// record whose members do not all fit the columns (a key not in the
+/// sample, a key that repeats in the record, a key the host treats
+/// specially), with its member columns null; the host flattens those as
+/// it always did, so its errors and repeated-key names stay the same.
+///
+/// Sample keys are taken up to the first record that does not fit, so
+/// that every member column's key is first seen before any key that only
+/// `_record` holds: the table's column order stays first-seen order.
+final class JSONLMemberSource: BatchSource {
+    /// The field metadata key of a member column.
+    static let memberKey = "etl.member"
+
+    let schema: ArrowBatchSchema
+    private let reader: JSONLinesReader
+    private var finished = false
+    /// The member columns' keys (column `index + 1` of the batch).
+    private let keys: [[UInt8]]
+    /// The keys' bytes, end to end, and where each ends (no retain per lookup).
+    private let keyBytes: UnsafeMutablePointer<UInt8>
+    private let keyEnds: UnsafeMutablePointer<Int>
+    /// The sample's lines, emitted as the first batch.
+    private var sample: (bytes: [UInt8], ends: [Int], lines: [Int])?
+    /// The error that ended the sample, thrown after its rows.
+    private var sampleFailure: PluginError?
+    /// Per member column, the current record's value: start and length
+    /// (-1 no member, -2 JSON null).
+    private let slotStarts: UnsafeMutablePointer<UnsafeRawPointer?>
+    private let slotLengths: UnsafeMutablePointer<Int>
+
+    init(file: FileSet.File, host: HostContext) throws {
+        reader = JSONLinesReader(input: try FileInput(path: file.path), fileName: file.path)
+        let stream = file.stream
+        reader.badRecordHandler = { location, raw, reason in
+            host.reject(stream: stream, location: location, raw: raw, reason: reason)
+        }
+        var bytes: [UInt8] = []
+        var ends: [Int] = []
+        var lines: [Int] = []
+        var keys: [[UInt8]] = []
+        var known: Set<[UInt8]> = []
+        var open = true
+        // A bad line in the sample fails the first batch, not the open: the
+        // stream's error is the one a record batch would give.
+        var failure: PluginError?
+        while ends.count < JSONLStreamSource.batchRows, bytes.count < JSONLStreamSource.batchBytes {
+            let next: (bytes: UnsafeRawBufferPointer, line: Int, members: JSONMembers)?
+            do { next = try reader.nextRecordMembers() } catch {
+                failure = error
+                break
+            }
+            guard let record = next else { break }
+            bytes.append(contentsOf: record.bytes)
+            ends.append(bytes.count)
+            lines.append(record.line)
+            guard open else { continue }
+            var inRecord: Set<[UInt8]> = []
+            var fresh: [[UInt8]] = []
+            for member in record.members {
+                let key = Array(member.key)
+                if !Self.eligible(key) || !inRecord.insert(key).inserted {
+                    open = false
+                    break
+                }
+                if !known.contains(key) { fresh.append(key) }
+            }
+            guard open else { continue }
+            for key in fresh where known.insert(key).inserted { keys.append(key) }
+        }
+        self.keys = keys
+        let flat = keys.flatMap { $0 }
+        keyBytes = .allocate(capacity: max(1, flat.count))
+        for (index, byte) in flat.enumerated() { keyBytes[index] = byte }
+        keyEnds = .allocate(capacity: max(1, keys.count))
+        var end = 0
+        for (index, key) in keys.enumerated() {
+            end += key.count
+            keyEnds[index] = end
+        }
+        slotStarts = .allocate(capacity: max(1, keys.count))
+        slotLengths = .allocate(capacity: max(1, keys.count))
+        sample = (bytes, ends, lines)
+        sampleFailure = failure
+        schema = ArrowBatchSchema(
+            [ArrowField(JSONLinesReader.lineColumn, .int64, nullable: false)]
+                + keys.map { ArrowField(String(decoding: $0, as: UTF8.self), .utf8, metadata: [Self.memberKey: "1"]) }
+                + [ArrowField(JSONLinesReader.recordColumn, .utf8, annotation: .record)])
+    }
+
+    /// Whether a key may have a column: not one of the batch's own names,
+    /// not one the host treats specially (a NUL first byte, `#` as in the
+    /// names of repeated keys).
+    private static func eligible(_ key: [UInt8]) -> Bool {
+        guard key.first != 0, !key.contains(UInt8(ascii: "#")) else { return false }
+        let name = String(decoding: key, as: UTF8.self)
+        return name != JSONLinesReader.lineColumn && name != JSONLinesReader.recordColumn
+    }
+
+    func nextBatch(into builder: ArrowBatchBuilder) throws -> Bool {
+        guard !finished else { return false }
+        if let sample {
+            self.sample = nil
+            var start = 0
+            try sample.bytes.withUnsafeBytes { all in
+                for (index, end) in sample.ends.enumerated() {
+                    let line = UnsafeRawBufferPointer(rebasing: all[start ..< end])
+                    start = end
+                    // The sample's lines were validated when read: scanned again for their members.
+                    let members = try scanner.scan(line)
+                    try append(line, line: sample.lines[index], members: members, to: builder)
+                }
+            }
+            if let sampleFailure { throw sampleFailure }
+            return true
+        }
+        var rows = 0
+        var bytes = 0
+        while rows < JSONLStreamSource.batchRows, bytes < JSONLStreamSource.batchBytes {
+            guard let record = try reader.nextRecordMembers() else {
+                finished = true
+                return rows > 0
+            }
+            try append(record.bytes, line: record.line, members: record.members, to: builder)
+            rows += 1
+            bytes += record.bytes.count
+        }
+        return true
+    }
+
+    private let scanner = JSONObjectScanner(duplicateKeys: .keepAll)
+
+    /// One row: the members into their columns, or the whole line into `_record`.
+    private func append(_ bytes: UnsafeRawBufferPointer, line: Int, members: JSONMembers,
+                        to builder: ArrowBatchBuilder) throws {
+        let count = keys.count
+        let starts = slotStarts, lengths = slotLengths, keyBytes = self.keyBytes, keyEnds = self.keyEnds
+        for index in 0 ..< count { lengths[index] = -1 }
+        var fits = true
+        // Keys mostly come in column order: try the column after the last one first.
+        var next = 0
+        for member in members {
+            let key = member.key
+            var column = -1
+            var probe = next
+            for _ in 0 ..< count {
+                if probe == count { probe = 0 }
+                let keyStart = probe == 0 ? 0 : keyEnds[probe - 1]
+                if keyEnds[probe] - keyStart == key.count,
+                   key.count == 0 || memcmp(key.baseAddress!, keyBytes + keyStart, key.count) == 0 {
+                    column = probe
+                    break
+                }
+                probe += 1
+            }
+            guard column >= 0, lengths[column] < 0 else {
+                fits = false
+                break
+            }
+            next = column + 1
+            if member.kind == .null {
+                lengths[column] = -2 // JSON null: a null, as a missing key
+            } else {
+                starts[column] = member.raw.baseAddress
+                lengths[column] = member.raw.count
+            }
+        }
+        builder.append(Int64(line))
+        if fits {
+            for index in 0 ..< count {
+                if lengths[index] >= 0 {
+                    builder.appendUTF8(UnsafeRawBufferPointer(start: starts[index], count: lengths[index]), validate: false)
+                } else {
+                    builder.appendNull()
+                }
+            }
+            builder.appendNull()
+        } else {
+            for _ in 0 ..< count { builder.appendNull() }
+            builder.appendUTF8(bytes, validate: false)
+        }
+        do {
+            try builder.endRow()
+        } catch {
+            throw PluginError(error.code, "\(reader.fileName) line \(line): \(error.message)")
+        }
+    }
+
+    deinit {
+        slotStarts.deallocate()
+        slotLengths.deallocate()
+        keyBytes.deallocate()
+        keyEnds.deallocate()
+    }
+}
