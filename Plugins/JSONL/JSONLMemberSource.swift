@@ -3,9 +3,9 @@ import ETLPluginKit
 import Glibc
 #endif
 
-/// PROTOTYPE (bench/ONE_SCAN_PLAN.md; on with `ETL_JSONL_MEMBERS=1`): the
-/// batches of one JSON Lines file with each record's top-level members in
-/// columns of their own, from the one scan that also validates the line.
+/// The batches of one JSON Lines file in the `members` shape (the
+/// default; ABI 1.4): each record's top-level members in columns of their
+/// own, from the one scan that also validates the line.
 ///
 /// The columns are fixed when the stream opens, from a sample (the first
 /// batch): `_line` (int64), then one utf8 column per key of the sample in
@@ -16,14 +16,19 @@ import Glibc
 /// record whose members do not all fit the columns (a key not in the
 /// sample, a key that repeats in the record, a key the host treats
 /// specially), with its member columns null; the host flattens those as
-/// it always did, so its errors and repeated-key names stay the same.
+/// it does in the `lines` shape, so its errors and repeated-key names
+/// stay the same.
 ///
 /// Sample keys are taken up to the first record that does not fit, so
 /// that every member column's key is first seen before any key that only
-/// `_record` holds: the table's column order stays first-seen order.
+/// `_record` holds: the table's column order stays first-seen order. At
+/// most ``maxMemberColumns`` keys get a column; records with more travel
+/// whole.
 final class JSONLMemberSource: BatchSource {
-    /// The field metadata key of a member column.
-    static let memberKey = "etl.member"
+    /// The most keys that get a column of their own: a row costs one slot
+    /// per column, so a stream of thousands of sparse keys is cheaper as
+    /// whole records.
+    static let maxMemberColumns = 1_024
 
     let schema: ArrowBatchSchema
     private let reader: JSONLinesReader
@@ -57,7 +62,7 @@ final class JSONLMemberSource: BatchSource {
         // A bad line in the sample fails the first batch, not the open: the
         // stream's error is the one a record batch would give.
         var failure: PluginError?
-        while ends.count < JSONLStreamSource.batchRows, bytes.count < JSONLStreamSource.batchBytes {
+        while ends.count < JSONLLineSource.batchRows, bytes.count < JSONLLineSource.batchBytes {
             let next: (bytes: UnsafeRawBufferPointer, line: Int, members: JSONMembers)?
             do { next = try reader.nextRecordMembers() } catch {
                 failure = error
@@ -78,7 +83,10 @@ final class JSONLMemberSource: BatchSource {
                 }
                 if !known.contains(key) { fresh.append(key) }
             }
-            guard open else { continue }
+            guard open, keys.count + fresh.count <= Self.maxMemberColumns else {
+                open = false
+                continue
+            }
             for key in fresh where known.insert(key).inserted { keys.append(key) }
         }
         self.keys = keys
@@ -97,15 +105,15 @@ final class JSONLMemberSource: BatchSource {
         sampleFailure = failure
         schema = ArrowBatchSchema(
             [ArrowField(JSONLinesReader.lineColumn, .int64, nullable: false)]
-                + keys.map { ArrowField(String(decoding: $0, as: UTF8.self), .utf8, metadata: [Self.memberKey: "1"]) }
+                + keys.map { ArrowField(String(decoding: $0, as: UTF8.self), .utf8, annotation: .member) }
                 + [ArrowField(JSONLinesReader.recordColumn, .utf8, annotation: .record)])
     }
 
-    /// Whether a key may have a column: not one of the batch's own names,
-    /// not one the host treats specially (a NUL first byte, `#` as in the
-    /// names of repeated keys).
+    /// Whether a key may have a column: not empty, not one of the batch's
+    /// own names, not one the host treats specially (a NUL first byte, `#`
+    /// as in the names of repeated keys).
     private static func eligible(_ key: [UInt8]) -> Bool {
-        guard key.first != 0, !key.contains(UInt8(ascii: "#")) else { return false }
+        guard let first = key.first, first != 0, !key.contains(UInt8(ascii: "#")) else { return false }
         let name = String(decoding: key, as: UTF8.self)
         return name != JSONLinesReader.lineColumn && name != JSONLinesReader.recordColumn
     }
@@ -129,7 +137,7 @@ final class JSONLMemberSource: BatchSource {
         }
         var rows = 0
         var bytes = 0
-        while rows < JSONLStreamSource.batchRows, bytes < JSONLStreamSource.batchBytes {
+        while rows < JSONLLineSource.batchRows, bytes < JSONLLineSource.batchBytes {
             guard let record = try reader.nextRecordMembers() else {
                 finished = true
                 return rows > 0
@@ -166,7 +174,8 @@ final class JSONLMemberSource: BatchSource {
                 }
                 probe += 1
             }
-            guard column >= 0, lengths[column] < 0 else {
+            // A key met twice (even after a null) travels whole: the host names its repeats.
+            guard column >= 0, lengths[column] == -1 else {
                 fits = false
                 break
             }

@@ -7,7 +7,7 @@ import Foundation
 /// whether it still finds the ones it shipped with.
 ///
 /// ```text
-/// etl-host 0.1.0 (plugin ABI 1.3, swift-6.3.1)
+/// etl-host 0.1.0 (plugin ABI 1.4, swift-6.3.1)
 /// executable: /home/ada/.local/bin/etl-host
 /// bundled plugins: /home/ada/.local/lib/etl-host/plugins
 /// registries, in lookup order (for each plugin the first that lists it wins):

@@ -69,7 +69,7 @@ struct ArrowMetadataTests {
     @Test("two annotations on one field are refused")
     func twoAnnotations() {
         #expect(errorMessage { _ = try ArrowFieldAnnotation(metadata: ["etl.untyped": "1", "etl.record": "1"]) }
-            == "a field may carry only one of arrow.json, etl.untyped, etl.decimal and etl.record; "
+            == "a field may carry only one of arrow.json, etl.untyped, etl.decimal, etl.record and etl.member; "
                 + "found untyped, record")
     }
 }

@@ -243,7 +243,7 @@ struct PluginEntryTests {
     func descriptor() throws {
         let plugin = try initializeNumbers()
         #expect(plugin.struct_size == UInt32(MemoryLayout<etl_plugin>.size))
-        #expect(plugin.abi_version == 0x0001_0003)
+        #expect(plugin.abi_version == 0x0001_0004)
         #expect(plugin.kind == Int32(ETL_KIND_EXTRACTOR.rawValue))
         #expect(String(cString: plugin.name) == "numbers")
         #expect(String(cString: plugin.version) == "2.1.0")
@@ -269,10 +269,10 @@ struct PluginEntryTests {
         let status = PluginEntry.initialize(hostABI: ETLABI.makeVersion(major: 2, minor: 0), host: nil,
                                             out: &plugin, error: &error, extractor: NumbersExtractor.self)
         #expect(status == Int32(ETL_ERR_ABI_MISMATCH.rawValue))
-        #expect(plugin.abi_version == 0x0001_0003)
+        #expect(plugin.abi_version == 0x0001_0004)
         #expect(plugin.name == nil)
         #expect(PluginError(taking: &error, status: status).message
-            == "plugin \"numbers\" was built for etl ABI 1.3 but the host speaks ABI 2.0; rebuild the plugin "
+            == "plugin \"numbers\" was built for etl ABI 1.4 but the host speaks ABI 2.0; rebuild the plugin "
                 + "against the host's etl_plugin.h or use a host of ABI 1.x")
     }
 
@@ -284,7 +284,7 @@ struct PluginEntryTests {
             PluginEntry.initialize(hostABI: ETLABI.makeVersion(major: 1, minor: 7), host: nil, out: &plugin,
                                    error: error, extractor: NumbersExtractor.self)
         }
-        #expect(plugin.abi_version == 0x0001_0003)
+        #expect(plugin.abi_version == 0x0001_0004)
     }
 
     @Test("no more than the host's struct_size is written, and struct_size tells what was filled")

@@ -79,7 +79,7 @@ struct PluginErrorTests {
         #else
         #expect(ETLToolchain.current.hasPrefix("swift-"))
         #endif
-        #expect(ETLABI.version == 0x0001_0003)
+        #expect(ETLABI.version == 0x0001_0004)
         #expect(ETLABI.describe(ETLABI.makeVersion(major: 2, minor: 3)) == "2.3")
     }
 }

@@ -63,13 +63,13 @@ import Testing
     /// `plugins list` of a fresh install or build tree: the bundled plugins (PluginsCommandTests uses it too).
     static let bundledList = """
         NAME      KIND       VERSION  ABI  LANGUAGE  STATUS  FROM
-        airtable  extractor  0.1.0    1.3  swift     ok      bundled
-        csv       extractor  0.1.0    1.3  swift     ok      bundled
-        jsonl     extractor  0.1.0    1.3  swift     ok      bundled
-        postgres  extractor  0.1.0    1.3  swift     ok      bundled
-        postgres  warehouse  0.1.0    1.3  swift     ok      bundled
-        rest      extractor  0.1.0    1.3  swift     ok      bundled
-        sqlite    warehouse  0.1.0    1.3  swift     ok      bundled
+        airtable  extractor  0.1.0    1.4  swift     ok      bundled
+        csv       extractor  0.1.0    1.4  swift     ok      bundled
+        jsonl     extractor  0.1.0    1.4  swift     ok      bundled
+        postgres  extractor  0.1.0    1.4  swift     ok      bundled
+        postgres  warehouse  0.1.0    1.4  swift     ok      bundled
+        rest      extractor  0.1.0    1.4  swift     ok      bundled
+        sqlite    warehouse  0.1.0    1.4  swift     ok      bundled
 
         """
 
@@ -120,7 +120,7 @@ import Testing
             "  \(number). \(scope.padding(toLength: 7, withPad: " ", startingAt: 0))  \(path.padding(toLength: width, withPad: " ", startingAt: 0))  \(found)"
         }
         #expect(version.stdout == """
-            etl-host 0.1.0 (plugin ABI 1.3, swift-6.3.1)
+            etl-host 0.1.0 (plugin ABI 1.4, swift-6.3.1)
             executable: \(prefix)/bin/etl-host
             bundled plugins: \(prefix)/lib/etl-host/plugins
             registries, in lookup order (for each plugin the first that lists it wins):
@@ -189,7 +189,7 @@ import Testing
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.hasPrefix("removing the previous install first\ninstalled etl-host into \(installed.prefix):\n"))
         let list = try installed.run(installed.binary, "plugins", "list")
-        #expect(list.stdout.contains("\ndirlist   extractor  1.0.0    1.3  c         ok (probed "), "\(list.stdout)")
+        #expect(list.stdout.contains("\ndirlist   extractor  1.0.0    1.4  c         ok (probed "), "\(list.stdout)")
 
         let uninstall = try installed.script("uninstall")
         #expect(uninstall.status == 0, "\(uninstall.stderr)")

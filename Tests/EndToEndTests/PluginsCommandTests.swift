@@ -17,7 +17,7 @@ import Testing
         let result = try sandbox.etlHost("--version")
         #expect(result.status == 0)
         // The first line; the search path after it is InstallTests' subject.
-        #expect(result.stdout.split(separator: "\n").first == "etl-host 0.1.0 (plugin ABI 1.3, swift-6.3.1)")
+        #expect(result.stdout.split(separator: "\n").first == "etl-host 0.1.0 (plugin ABI 1.4, swift-6.3.1)")
     }
 
     @Test func bundledPluginsAreListedAndLoad() throws {
@@ -42,7 +42,7 @@ import Testing
         #expect(install.status == 0, "\(install.stderr)")
         let installedPath = sandbox.root + "/data/etl-host/plugins/dirlist-\(digest.prefix(16)).so"
         #expect(install.stdout == """
-            Installed dirlist 1.0.0 (extractor, c, ABI 1.3)
+            Installed dirlist 1.0.0 (extractor, c, ABI 1.4)
               registry: \(sandbox.userRegistry)
               library:  \(installedPath)
               sha256:   \(digest)
@@ -69,7 +69,7 @@ import Testing
         let descriptor = try JSONDecoder().decode(PluginDescriptor.self, from: Data(info.stdout.utf8))
         #expect(descriptor.name == "dirlist")
         #expect(descriptor.kind == .extractor)
-        #expect(descriptor.negotiatedABI == "1.3")
+        #expect(descriptor.negotiatedABI == "1.4")
         #expect(descriptor.configSchema.contains("\"path\""))
 
         let remove = try sandbox.etlHost("plugins", "remove", "dirlist")
@@ -105,7 +105,7 @@ import Testing
             (noEntry, "etl-host: error: '\(noEntry)' is a shared library but not an etl-host plugin: it exports no entry symbol 'etl_plugin_init' (declare it with ETL_EXPORT in C or @_cdecl(\"etl_plugin_init\") in Swift)\n"),
             (crash, "etl-host: error: plugin '\(crash)' crashed while initializing (signal 11, SIGSEGV, a segmentation fault); refused, nothing was installed\n"),
             (fails, "etl-host: error: plugin '\(fails)' failed to initialize: ETL_ERR_INVALID_ARGUMENT (2): refusing to start: the test asked me to\n"),
-            (major2, "etl-host: error: plugin '\(major2)' was built for ABI 2.3; this etl-host speaks ABI 1.3 and needs the same major version: rebuild the plugin against this etl_plugin.h (the plugin says: built for ABI 2.3, host offers 1.3)\n"),
+            (major2, "etl-host: error: plugin '\(major2)' was built for ABI 2.3; this etl-host speaks ABI 1.4 and needs the same major version: rebuild the plugin against this etl_plugin.h (the plugin says: built for ABI 2.3, host offers 1.4)\n"),
             (wrongKind, "etl-host: error: plugin '\(wrongKind)' has an invalid descriptor: a warehouse must point 'warehouse' at its operations\n"),
         ]
         for (path, message) in cases {
@@ -154,7 +154,7 @@ import Testing
         let pinnedLine = list.stdout.split(separator: "\n").first { $0.hasPrefix("pinned ") }.map {
             $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         }
-        #expect(pinnedLine == ["pinned", "extractor", "1.0.0", "1.3", "c", "checksum-mismatch", "user"], "\(list.stdout)")
+        #expect(pinnedLine == ["pinned", "extractor", "1.0.0", "1.4", "c", "checksum-mismatch", "user"], "\(list.stdout)")
         let info = try sandbox.etlHost("plugins", "info", "pinned")
         #expect(info.status == 2)
         #expect(info.stderr == "etl-host: error: plugin 'pinned': refusing to load '\(installed)': its sha256 is \(actual) but the registry \(sandbox.userRegistry) pins \(entry.sha256!); the library changed after it was installed. If you trust the new file, run `etl-host plugins install \(installed) --name pinned`\n")

@@ -305,7 +305,7 @@ import Testing
         }
     }
 
-    /// "1.3": the ABI of this checkout's etl_plugin.h.
+    /// "1.4": the ABI of this checkout's etl_plugin.h.
     static var headerABI: String {
         let text = (try? String(contentsOfFile: TestSupport.includeDirectory + "/etl_plugin.h", encoding: .utf8)) ?? ""
         func value(_ macro: String) -> String {

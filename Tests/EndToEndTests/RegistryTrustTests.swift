@@ -117,7 +117,7 @@ import Testing
         #expect(record.outcome == .failed)
         #expect(record.reason == "SIGSEGV")
         #expect(record.toolchain == "swift-6.3.1")
-        #expect(record.abi == "1.3")
+        #expect(record.abi == "1.4")
 
         // The second run refuses it from the remembered probe, without probing again.
         let second = try project.etlHost("sync", "crashy", "sqlite", "-d", "path=\(project.root)/w.db")

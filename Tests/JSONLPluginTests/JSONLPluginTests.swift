@@ -48,16 +48,33 @@ struct Row: Equatable, CustomStringConvertible {
 }
 
 extension PluginInstance {
-    /// Every row of `stream`.
+    /// Every row of `stream`, in either shape: a record sent whole
+    /// (`_record`) as its text, a row of member columns as the compact
+    /// object they spell (`{"a":1,"b":"x"}`, nulls left out).
     func rows(_ stream: String) throws -> [Row] {
         let reader = try read(stream: stream)
         var rows: [Row] = []
-        while let batch = try reader.next() {
-            for row in 0..<batch.rowCount {
-                rows.append(Row(batch.int64(row: row, column: 1)!, batch.string(row: row, column: 0)!))
-            }
-        }
+        while let batch = try reader.next() { rows += batch.jsonlRows }
         return rows
+    }
+}
+
+extension ImportedBatch {
+    /// The index of the column called `name`.
+    func column(_ name: String) -> Int? { schema.fields.firstIndex { $0.name == name } }
+
+    /// The rows of a jsonl batch (see ``PluginInstance/rows(_:)``).
+    var jsonlRows: [Row] {
+        let line = column("_line")!
+        let record = column("_record")!
+        let members = schema.fields.indices.filter { schema.fields[$0].annotation == .member }
+        return (0..<rowCount).map { row in
+            if let whole = string(row: row, column: record) { return Row(int64(row: row, column: line)!, whole) }
+            let parts = members.compactMap { index in
+                string(row: row, column: index).map { JSONValue.string(schema.fields[index].name).jsonText + ":" + $0 }
+            }
+            return Row(int64(row: row, column: line)!, "{" + parts.joined(separator: ",") + "}")
+        }
     }
 }
 
@@ -91,7 +108,9 @@ struct JSONLPluginTests {
             Issue.record("the schema has no properties")
             return
         }
-        #expect(properties.keys.sorted() == ["path", "stream"])
+        #expect(properties.keys.sorted() == ["path", "shape", "stream"])
+        #expect(properties["shape"]?["enum"] == .array([.string("members"), .string("lines")]))
+        #expect(properties["shape"]?["default"] == .string("members"))
         #expect(properties["path"]?["type"] == .string("string"))
     }
 
@@ -105,13 +124,13 @@ struct JSONLPluginTests {
         #expect(try single.discover() == #"{"streams":[{"name":"people"}]}"#)
     }
 
-    @Test("read emits each line byte for byte, with its line number")
+    @Test("shape lines: read emits each line byte for byte, with its line number")
     func read() throws {
         let text = "{\"id\":1,\"name\":\"Ada\",\"tags\":[\"a\",{\"b\":null}]}\n"
             + "{ \"id\" : 2 , \"name\":\"Gr\\u00e4ce\", \"late\": {\"x\": 1.5e3} }\n"
             + "{\"id\":3,\"big\":12345678901234567890,\"é\":\"ü\"}\n"
         let folder = try JSONLPlugin.folder(["events.jsonl": text])
-        let instance = try JSONLPlugin.open(["path": "\(folder)/events.jsonl"])
+        let instance = try JSONLPlugin.open(["path": "\(folder)/events.jsonl", "shape": "lines"])
         let reader = try instance.read(stream: "events")
         #expect(reader.schema == JSONLinesReader.schema)
         #expect(reader.schema.fields[0].annotation == .record)
@@ -126,52 +145,52 @@ struct JSONLPluginTests {
         #expect(instance.context.progress["events"] == 3)
     }
 
-    @Test("a byte order mark, CRLF, blank and whitespace lines, and no final line break")
-    func lineEnds() throws {
+    @Test("a byte order mark, CRLF, blank and whitespace lines, and no final line break", arguments: ["members", "lines"])
+    func lineEnds(shape: String) throws {
         let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array("{\"a\":1}\r\n\r\n   \t\n{\"b\":2}\n\n{\"c\":3}".utf8)
         let folder = try JSONLPlugin.folder(["e.jsonl": bytes])
-        let instance = try JSONLPlugin.open(["path": "\(folder)/e.jsonl"])
+        let instance = try JSONLPlugin.open(["path": "\(folder)/e.jsonl", "shape": shape])
         #expect(try instance.rows("e") == [Row(1, #"{"a":1}"#), Row(4, #"{"b":2}"#), Row(6, #"{"c":3}"#)])
     }
 
-    @Test("a glob with two files gives two streams, each read on its own")
-    func glob() throws {
+    @Test("a glob with two files gives two streams, each read on its own", arguments: ["members", "lines"])
+    func glob(shape: String) throws {
         let folder = try JSONLPlugin.folder(["2024/a.jsonl": "{\"n\":1}\n{\"n\":2}\n", "2024/b.jsonl": "\n{\"m\":true}\n"])
-        let instance = try JSONLPlugin.open(["path": "\(folder)/2024/*.jsonl"])
+        let instance = try JSONLPlugin.open(["path": "\(folder)/2024/*.jsonl", "shape": shape])
         #expect(try instance.rows("a") == [Row(1, #"{"n":1}"#), Row(2, #"{"n":2}"#)])
         #expect(try instance.rows("b") == [Row(2, #"{"m":true}"#)])
         #expect(hostError { _ = try instance.read(stream: "c") }?.message.contains(
             "unknown stream \"c\"; \"\(folder)/2024/*.jsonl\" gives \"a\", \"b\"") == true)
     }
 
-    @Test("a line longer than the 1 MiB read chunk arrives whole")
-    func longLine() throws {
-        let long = #"{"blob":""# + String(repeating: "abcdefghij", count: 300_000) + #"","n":1}"#
+    @Test("a line longer than the 1 MiB read chunk arrives whole", arguments: ["members", "lines"])
+    func longLine(shape: String) throws {
+        let long = #"{"n":1,"blob":""# + String(repeating: "abcdefghij", count: 300_000) + #""}"#
         let folder = try JSONLPlugin.folder(["long.jsonl": "{\"n\":0}\n" + long + "\n{\"n\":2}\n"])
-        let rows = try JSONLPlugin.open(["path": "\(folder)/long.jsonl"]).rows("long")
+        let rows = try JSONLPlugin.open(["path": "\(folder)/long.jsonl", "shape": shape]).rows("long")
         #expect(rows.map(\.line) == [1, 2, 3])
         #expect(rows[1].record == long)
         #expect(rows[2].record == #"{"n":2}"#)
     }
 
-    @Test("a large file arrives in batches of 65,536 rows, memory bounded by the batch")
-    func batches() throws {
+    @Test("a large file arrives in batches of 65,536 rows, memory bounded by the batch", arguments: ["members", "lines"])
+    func batches(shape: String) throws {
         var text = ""
         for index in 1...150_000 { text += #"{"i":\#(index),"w":"w\#(index % 7)"}"# + "\n" }
         let folder = try JSONLPlugin.folder(["big.jsonl": text])
-        let reader = try JSONLPlugin.open(["path": "\(folder)/big.jsonl"]).read(stream: "big")
+        let reader = try JSONLPlugin.open(["path": "\(folder)/big.jsonl", "shape": shape]).read(stream: "big")
         var sizes: [Int] = []
         var lastLine: Int64?
         while let batch = try reader.next() {
             sizes.append(batch.rowCount)
-            lastLine = batch.int64(row: batch.rowCount - 1, column: 1)
+            lastLine = batch.int64(row: batch.rowCount - 1, column: batch.column("_line")!)
         }
         #expect(sizes == [65_536, 65_536, 18_928])
         #expect(lastLine == 150_000)
     }
 
-    @Test("a malformed line fails the stream naming the file, line and column")
-    func malformed() throws {
+    @Test("a malformed line fails the stream naming the file, line and column", arguments: ["members", "lines"])
+    func malformed(shape: String) throws {
         let good = String(repeating: "{\"ok\":true}\n", count: 11)
         let events: [UInt8] = Array((good + "{\"a\":1\"b\":2}\n{\"never\":1}\n").utf8)
         let arrays: [UInt8] = Array("{}\n\n[1, 2]\n".utf8)
@@ -179,7 +198,7 @@ struct JSONLPluginTests {
         utf8 += [0xFF]
         utf8 += Array("\"}\n".utf8)
         let folder = try JSONLPlugin.folder(["events.jsonl": events, "arrays.jsonl": arrays, "utf8.jsonl": utf8])
-        let instance = try JSONLPlugin.open(["path": "\(folder)/*.jsonl"])
+        let instance = try JSONLPlugin.open(["path": "\(folder)/*.jsonl", "shape": shape])
         let cases = [
             ("events", "\(folder)/events.jsonl line 12, column 7: expected ',' or '}' after an object member"),
             ("arrays", "\(folder)/arrays.jsonl line 3: expected a JSON object, found an array"),
@@ -193,10 +212,10 @@ struct JSONLPluginTests {
         }
     }
 
-    @Test("malformed lines go to the host's rejects while its allowance lasts (--max-bad-rows)")
-    func rejects() throws {
+    @Test("malformed lines go to the host's rejects while its allowance lasts (--max-bad-rows)", arguments: ["members", "lines"])
+    func rejects(shape: String) throws {
         let folder = try JSONLPlugin.folder(["r.jsonl": "{\"a\":1}\n[1]\n{\"b\":2}\n{\"c\" 3}\n{\"d\":4}\n"])
-        let instance = try JSONLPlugin.open(["path": "\(folder)/r.jsonl"])
+        let instance = try JSONLPlugin.open(["path": "\(folder)/r.jsonl", "shape": shape])
         instance.context.allowRejects(2)
         #expect(try instance.rows("r") == [Row(1, #"{"a":1}"#), Row(3, #"{"b":2}"#), Row(5, #"{"d":4}"#)])
         let taken = instance.context.takeRejects().map {
@@ -212,12 +231,12 @@ struct JSONLPluginTests {
                 "\(error?.message ?? "no error")")
     }
 
-    @Test("cancel stops the stream before its next batch")
-    func cancel() throws {
+    @Test("cancel stops the stream before its next batch", arguments: ["members", "lines"])
+    func cancel(shape: String) throws {
         var text = ""
         for index in 1...70_000 { text += #"{"i":\#(index)}"# + "\n" }
         let folder = try JSONLPlugin.folder(["c.jsonl": text])
-        let instance = try JSONLPlugin.open(["path": "\(folder)/c.jsonl"])
+        let instance = try JSONLPlugin.open(["path": "\(folder)/c.jsonl", "shape": shape])
         let reader = try instance.read(stream: "c")
         #expect(try reader.next()?.rowCount == 65_536)
         instance.cancel()
@@ -229,7 +248,9 @@ struct JSONLPluginTests {
     @Test("config mistakes are refused at open with the valid keys")
     func config() throws {
         let unknown = hostError { _ = try JSONLPlugin.open(["path": "x.jsonl", "delimiter": ","]) }
-        #expect(unknown?.message.contains("unknown config key \"delimiter\"; valid keys are \"path\", \"stream\"") == true)
+        #expect(unknown?.message.contains("unknown config key \"delimiter\"; valid keys are \"path\", \"shape\", \"stream\"") == true)
+        let shape = hostError { _ = try JSONLPlugin.open(["path": "x.jsonl", "shape": "columns"]) }
+        #expect(shape?.message.contains(#"config "shape" must be "members" or "lines", got "columns""#) == true, "\(shape?.message ?? "")")
         let empty = hostError { _ = try JSONLPlugin.open(["path": ""]) }
         #expect(empty?.message.contains("config \"path\" is empty") == true)
         let missing = hostError { _ = try PluginInstance(plugin: JSONLPlugin.load(), configJSON: "{}") }

@@ -48,7 +48,7 @@ enum PGType: Hashable, CustomStringConvertible {
             switch field.annotation {
             case .json?: self = .jsonb
             case .decimal?: self = .numeric
-            case .untyped?, .record?, nil: self = .text
+            case .untyped?, .record?, .member?, nil: self = .text
             }
         }
     }

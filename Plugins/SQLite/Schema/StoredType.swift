@@ -50,7 +50,7 @@ enum StoredType: Hashable, CustomStringConvertible {
             switch field.annotation {
             case .json?: self = .json
             case .decimal(let precision, let scale)?: self = .decimal(precision: precision, scale: scale)
-            case .untyped?, .record?, nil: self = .text
+            case .untyped?, .record?, .member?, nil: self = .text
             }
         }
     }

@@ -113,7 +113,7 @@ extern "C" {
 /** Major version of this header. A different major is incompatible. */
 #define ETL_ABI_VERSION_MAJOR 1
 /** Minor version of this header. Minors only append fields. */
-#define ETL_ABI_VERSION_MINOR 3
+#define ETL_ABI_VERSION_MINOR 4
 /** Builds a version number from its parts: (major << 16) | minor. */
 #define ETL_ABI_MAKE_VERSION(major, minor) \
   ((uint32_t)(((uint32_t)(major) << 16) | ((uint32_t)(minor)&0xFFFFu)))
@@ -136,7 +136,12 @@ enum etl_abi_version {
   /** ABI 1.3: SCD2 history kept by the warehouse (ETL_CAP_HISTORY,
    *  etl_table_request.history_table, etl_commit_request.load_instant; see
    *  HISTORY below). */
-  ETL_ABI_VERSION_1_3 = 0x00010003
+  ETL_ABI_VERSION_1_3 = 0x00010003,
+  /** ABI 1.4: member columns (field metadata etl.member = 1; see BATCHES IN
+   *  ABI v1). No struct changed: an extractor sends member columns only to
+   *  a host of 1.4 or later (host_abi of etl_plugin_init), which types
+   *  them; an older host would read them as plain text. */
+  ETL_ABI_VERSION_1_4 = 0x00010004
 };
 /** The major part of a version number. */
 #define ETL_ABI_MAJOR(version) ((uint32_t)(version) >> 16)
@@ -266,6 +271,27 @@ struct ArrowArrayStream {
  *                                       host to infer a type from (CSV)
  *   etl.record = 1                      a single utf8 column, one JSON object
  *                                       per row, for the host to flatten
+ *   etl.member = 1                      (1.4) the utf8 values are the JSON
+ *                                       text of one top-level member of the
+ *                                       stream's records, byte for byte
+ *                                       ("a \"b\"" with its quotes and
+ *                                       escapes, 12.50, true, [1,2]); the
+ *                                       host types each value by its JSON
+ *                                       kind, as it types a record's member
+ *
+ * MEMBER COLUMNS (1.4) let an extractor that scans JSON records anyway (to
+ * validate them) hand the host the members it found, so that the host does
+ * not scan the text again. The column is named after the member's key; a
+ * null is a missing member or JSON null (the host loads both as NULL). A
+ * record whose members do not all fit the columns (a key without a column,
+ * a key repeated within the record) goes whole into an etl.record column
+ * of the same batch, its member columns null in that row; the host
+ * flattens it as any record, and a field that arrives both ways is one
+ * field. A member column's values must be valid JSON text: the host checks
+ * them cheaply (first and last byte, literals, escapes) and refuses a
+ * value that fails as the extractor's bug (ETL_ERR_INTERNAL, exit 2);
+ * `etl-host plugins test` checks every value fully. Send member columns
+ * only when etl_plugin_init's host_abi is 1.4 or later.
  *
  * get_next() on an extractor's stream returns 0 and a released array
  * (release == NULL) at the end of the stream. On failure it returns an errno

@@ -22,6 +22,8 @@ final class BatchConverter {
     private let builder: ArrowBatchBuilder
     private var conversion = CellConversion()
     private var cast = ArrowCast()
+    /// Undoes the escapes of member columns' strings (``MemberToken``).
+    private let strings = JSONObjectScanner()
 
     init(schema: TableSchema, stream: String, declared: [String: ColumnType] = [:]) throws {
         self.schema = schema
@@ -63,8 +65,8 @@ final class BatchConverter {
         let inputs: [ColumnInput?] = schema.columns.map { column in
             guard let arrived = own[column.source] else { return cells[column.source].map { .cells($0.cells) } }
             let type = arrived.field.type
-            if MemberToken.isMember(arrived.field), let arrow = batch.arrow {
-                // PROTOTYPE: a member column; the rows whose record went whole to `_record` have its cells.
+            if arrived.field.annotation == .member, let arrow = batch.arrow {
+                // The rows whose record came whole (the record column) have the field's cells there.
                 return .member(TextColumnReader(arrow, column: arrived.index), cells[column.source]?.cells)
             }
             if type == .utf8, let arrow = batch.arrow {
@@ -94,8 +96,9 @@ final class BatchConverter {
         /// A utf8 Arrow column of another resolved type, and the kind of
         /// its cells: cast.
         case text(TextColumnReader, CellKind)
-        /// PROTOTYPE: a member column (``MemberToken``), and the cells of
-        /// the same field from the rows that came as whole records.
+        /// A member column (`etl.member`, typed value by value by
+        /// ``MemberToken``), and the cells of the same field from the rows
+        /// that came as whole records.
         case member(TextColumnReader, CellBatch.Cells?)
     }
 
@@ -107,7 +110,7 @@ final class BatchConverter {
         // dynamic exclusivity check each time.
         var conversion = self.conversion
         var cast = self.cast
-        var member = MemberToken()
+        let strings = self.strings
         defer {
             self.conversion = conversion
             self.cast = cast
@@ -149,13 +152,17 @@ final class BatchConverter {
                         break
                     }
                     let type = types[position]
-                    try member.cell(value, stream: stream) { kind, bytes in
-                        if kind == .null {
-                            builder.appendNull()
-                            return
+                    do {
+                        try MemberToken.cell(value, strings: strings) { kind, bytes in
+                            if kind == .null {
+                                builder.appendNull()
+                                return
+                            }
+                            failure = conversion.append(kind, bytes, as: type, to: builder)
+                            if failure != nil { raw = Array(bytes) }
                         }
-                        failure = conversion.append(kind, bytes, as: type, to: builder)
-                        if failure != nil { raw = Array(bytes) }
+                    } catch {
+                        throw error.error(stream: stream, column: schema.columns[position].source, row: firstRow + row + 1)
                     }
                 case .arrow(let column, let type, let kind):
                     if type == .null || arrow!.isNull(row: row, column: column) {

@@ -13,7 +13,10 @@ import ETLPluginKit
 /// Typed columns keep their type (as a kind); untyped text (CSV) and JSON
 /// records are classified value by value. A record column (`etl.record`)
 /// is flattened: each top-level key becomes a field, nested objects and
-/// arrays are kept as JSON text.
+/// arrays are kept as JSON text. A member column (`etl.member`: one
+/// top-level member's JSON text per row, ``MemberToken``) is typed value by
+/// value the same way; its field may also arrive in the record column, in
+/// the rows the extractor sent whole, and both feed the one field.
 struct BatchFlattener {
     /// Per source field, in first-seen order.
     private(set) var fieldOrder: [String] = []
@@ -60,12 +63,23 @@ struct BatchFlattener {
         for (index, field) in batch.schema.fields.enumerated() {
             if index == recordColumn || (recordColumn != nil && field.name == "_line") { continue }
             var column = CellColumn(name: index < sourceNames.count ? sourceNames[index] : field.name, reservingRows: rows)
-            Self.fill(&column, from: batch, column: index, field: field)
+            if field.annotation == .member {
+                try fillMembers(&column, from: batch, column: index)
+            } else {
+                Self.fill(&column, from: batch, column: index, field: field)
+            }
             columns.append(column)
         }
         if let recordColumn {
             let lines = batch.schema.fields.firstIndex { $0.name == "_line" && $0.type == .int64 }
-            columns += try records.flatten(batch, column: recordColumn, lineColumn: lines, stream: stream, firstRow: rowCount)
+            for cells in try records.flatten(batch, column: recordColumn, lineColumn: lines, stream: stream, firstRow: rowCount) {
+                // A member column's field in the rows that came whole as records: one column of both.
+                if let member = columns.firstIndex(where: { $0.name == cells.name }) {
+                    columns[member] = columns[member].filling(cells)
+                } else {
+                    columns.append(cells)
+                }
+            }
         }
         for column in columns {
             if inference[column.name] == nil {
@@ -114,8 +128,8 @@ struct BatchFlattener {
                 inference[name] = ColumnInference()
                 fieldOrder.append(name)
             }
-            if MemberToken.isMember(field) {
-                try Self.observeMembers(batch, column: index, stream: stream, into: &inference[name]!)
+            if field.annotation == .member {
+                try observeMembers(batch, column: index, name: name, into: &inference[name]!)
             } else {
                 Self.observe(batch, column: index, field: field, into: &inference[name]!)
             }
@@ -136,16 +150,40 @@ struct BatchFlattener {
         return cells
     }
 
-    /// PROTOTYPE: feeds a member column (``MemberToken``) to `state`, each
-    /// value by its JSON kind, as ``RecordFlattener`` would.
-    private static func observeMembers(_ batch: ImportedBatch, column index: Int, stream: String,
-                                       into state: inout ColumnInference) throws {
-        var token = MemberToken()
+    /// Feeds a member column (`etl.member`, ``MemberToken``) to `state`,
+    /// each value by its JSON kind, as ``RecordFlattener`` does for a
+    /// record's member.
+    private func observeMembers(_ batch: ImportedBatch, column index: Int, name: String,
+                                into state: inout ColumnInference) throws {
+        let strings = JSONObjectScanner()
         let text = TextColumnReader(batch, column: index)
         for row in 0 ..< batch.rowCount {
             guard let value = text.value(row) else { continue }
-            try token.cell(value, stream: stream) { kind, bytes in
-                if kind != .null { state.observe(kind, bytes) }
+            do {
+                try MemberToken.cell(value, strings: strings) { kind, bytes in
+                    if kind != .null { state.observe(kind, bytes) }
+                }
+            } catch {
+                throw error.error(stream: stream, column: name, row: rowCount + row + 1)
+            }
+        }
+    }
+
+    /// Copies a member column into cells (what ``observeMembers`` observes).
+    private func fillMembers(_ column: inout CellColumn, from batch: ImportedBatch, column index: Int) throws {
+        let strings = JSONObjectScanner()
+        let text = TextColumnReader(batch, column: index)
+        for row in 0 ..< batch.rowCount {
+            guard let value = text.value(row) else {
+                column.appendNull()
+                continue
+            }
+            do {
+                try MemberToken.cell(value, strings: strings) { kind, bytes in
+                    if kind == .null { column.appendNull() } else { column.append(kind, bytes) }
+                }
+            } catch {
+                throw error.error(stream: stream, column: column.name, row: rowCount + row + 1)
             }
         }
     }

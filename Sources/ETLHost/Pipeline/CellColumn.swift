@@ -48,6 +48,21 @@ public struct CellColumn: Sendable {
     public mutating func padNulls(to rows: Int) {
         while kinds.count < rows { appendNull() }
     }
+
+    /// This column with the missing cells taken from `other` (as many
+    /// rows): the cells of one field that came in two places, such as a
+    /// member column and the records sent whole.
+    public func filling(_ other: CellColumn) -> CellColumn {
+        var merged = CellColumn(name: name, reservingRows: rowCount, bytes: bytes.count + other.bytes.count)
+        for row in 0 ..< rowCount {
+            let (column, kind) = kinds[row] != CellKind.null.rawValue || row >= other.rowCount ? (self, kinds[row]) : (other, other.kinds[row])
+            column.bytes.withUnsafeBytes { bytes in
+                merged.append(CellKind(rawValue: kind) ?? .null,
+                              UnsafeRawBufferPointer(rebasing: bytes[Int(column.offsets[row]) ..< Int(column.offsets[row + 1])]))
+            }
+        }
+        return merged
+    }
 }
 
 /// A batch of cell columns read back from a spool: views into one buffer.

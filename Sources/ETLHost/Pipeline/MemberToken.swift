@@ -3,56 +3,100 @@ import ETLPluginKit
 import Glibc
 #endif
 
-/// PROTOTYPE (bench/ONE_SCAN_PLAN.md): the cells of a member column
-/// (`etl.member = 1`): a utf8 column whose values are one top-level member
-/// of a stream's records each, as JSON text byte for byte (the JSON Lines
-/// plugin's one-scan batches). A value's kind is its JSON kind, as
-/// ``RecordFlattener`` gives it for the same member: `"..."` a string
-/// (its content with escapes undone), `true`/`false` a boolean, `{`/`[`
-/// nested JSON (the text), `null` missing, anything else a number (the text).
-struct MemberToken {
-    /// The field metadata key of a member column.
-    static let metadataKey = "etl.member"
+/// Reads the values of a member column (`etl.member = 1`, ABI 1.4): a utf8
+/// column whose values are one top-level member of the stream's records
+/// each, as JSON text byte for byte (the JSON Lines plugin's batches). A
+/// value's kind is its JSON kind, the one ``RecordFlattener`` gives the
+/// same member: `"..."` a string (its content, escapes undone),
+/// `true`/`false` a boolean, `{...}`/`[...]` nested JSON (the text as it
+/// is), `null` missing, a number its text.
+///
+/// The plugin validated each value when it scanned the record; the checks
+/// here are the cheap ones (the first and last byte, the literals, a
+/// string's escapes when it has any). A value that fails them is the
+/// extractor's bug, reported as such (``Failure/error(stream:column:row:)``:
+/// `.pluginFailed`, exit 2) with the row and column, never the value;
+/// `etl-host plugins test` checks every value of a member column fully.
+///
+/// The hot path holds no reference (no retain per cell): the caller owns
+/// the scanner that undoes escapes and names the place of a failure.
+///
+/// ```swift
+/// let strings = JSONObjectScanner()
+/// do {
+///     try MemberToken.cell(value, strings: strings) { kind, bytes in inference.observe(kind, bytes) }
+/// } catch {
+///     throw error.error(stream: "events", column: "n", row: 12)
+/// }
+/// ```
+enum MemberToken {
+    /// Why a value is not the JSON text of a member.
+    struct Failure: Error {
+        /// What the value is instead, e.g. "a string without its closing quote".
+        let what: String
 
-    /// Whether `field` is a member column.
-    static func isMember(_ field: ArrowField) -> Bool {
-        field.type == .utf8 && field.metadata[metadataKey] == "1"
-    }
-
-    /// Holds an escaped string's content while it is read.
-    private var scratch: [UInt8] = []
-
-    /// Calls `body` with the cell of `token`: its kind and bytes (valid
-    /// during the call only).
-    ///
-    /// - Throws: `.badData` for a value that is not JSON (a plugin's bug).
-    @inline(__always)
-    mutating func cell<R>(_ token: UnsafeRawBufferPointer, stream: String,
-                          _ body: (CellKind, UnsafeRawBufferPointer) throws -> R) throws -> R {
-        guard let first = token.first else { throw Self.notJSON(stream: stream) }
-        switch first {
-        case UInt8(ascii: "\""):
-            guard token.count >= 2, token[token.count - 1] == UInt8(ascii: "\"") else { throw Self.notJSON(stream: stream) }
-            let content = UnsafeRawBufferPointer(rebasing: token[1 ..< token.count - 1])
-            if content.isEmpty || memchr(content.baseAddress!, 0x5C, content.count) == nil {
-                return try body(.string, content)
-            }
-            guard case .string(let text)? = try? JSONValue(jsonBytes: token) else { throw Self.notJSON(stream: stream) }
-            scratch.removeAll(keepingCapacity: true)
-            scratch.append(contentsOf: text.utf8)
-            return try scratch.withUnsafeBytes { try body(.string, $0) }
-        case UInt8(ascii: "t"), UInt8(ascii: "f"):
-            return try body(.boolean, token)
-        case UInt8(ascii: "{"), UInt8(ascii: "["):
-            return try body(.json, token)
-        case UInt8(ascii: "n"):
-            return try body(.null, UnsafeRawBufferPointer(start: nil, count: 0))
-        default:
-            return try body(.number, token)
+        /// The host's error for the value in `row` (1-based) of `column`.
+        func error(stream: String, column: String, row: Int) -> HostError {
+            HostError(.pluginFailed, "stream '\(stream)' row \(row), column '\(column)': the member column (etl.member) holds "
+                + "\(what), not the JSON text of a member; this is a bug of the extractor (`etl-host plugins test` checks every value)",
+                stream: stream)
         }
     }
 
-    private static func notJSON(stream: String) -> HostError {
-        HostError(.badData, "stream '\(stream)': a member column (etl.member) holds a value that is not JSON text")
+    /// Calls `body` with the cell of `token`: its kind and bytes (valid
+    /// during the call only). `strings` undoes a string's escapes (its
+    /// scratch buffer holds the content).
+    ///
+    /// - Throws: ``Failure`` for a value that is not JSON text.
+    @inline(__always)
+    static func cell<R>(_ token: UnsafeRawBufferPointer, strings: JSONObjectScanner,
+                        _ body: (CellKind, UnsafeRawBufferPointer) -> R) throws(Failure) -> R {
+        let count = token.count
+        guard count > 0 else { throw Failure(what: "an empty value") }
+        let last = token[count - 1]
+        switch token[0] {
+        case UInt8(ascii: "\""):
+            guard count >= 2, last == UInt8(ascii: "\"") else { throw Failure(what: "a string without its closing quote") }
+            let content = UnsafeRawBufferPointer(rebasing: token[1 ..< count - 1])
+            if content.isEmpty || memchr(content.baseAddress!, 0x5C, content.count) == nil {
+                return body(.string, content)
+            }
+            return body(.string, try unescaped(token, strings: strings))
+        case UInt8(ascii: "t"):
+            guard equals(token, "true") else { throw Failure(what: "a word that is not true, false or null") }
+            return body(.boolean, token)
+        case UInt8(ascii: "f"):
+            guard equals(token, "false") else { throw Failure(what: "a word that is not true, false or null") }
+            return body(.boolean, token)
+        case UInt8(ascii: "n"):
+            guard equals(token, "null") else { throw Failure(what: "a word that is not true, false or null") }
+            return body(.null, UnsafeRawBufferPointer(start: nil, count: 0))
+        case UInt8(ascii: "{"):
+            guard last == UInt8(ascii: "}") else { throw Failure(what: "an object without its closing brace") }
+            return body(.json, token)
+        case UInt8(ascii: "["):
+            guard last == UInt8(ascii: "]") else { throw Failure(what: "an array without its closing bracket") }
+            return body(.json, token)
+        case UInt8(ascii: "-"), UInt8(ascii: "0") ... UInt8(ascii: "9"):
+            guard last >= UInt8(ascii: "0"), last <= UInt8(ascii: "9") else { throw Failure(what: "a number that does not end in a digit") }
+            return body(.number, token)
+        default:
+            throw Failure(what: "a value that does not start as a JSON value does")
+        }
+    }
+
+    /// The content of an escaped string (the slow path: a `\` in it).
+    @inline(never)
+    private static func unescaped(_ token: UnsafeRawBufferPointer, strings: JSONObjectScanner) throws(Failure) -> UnsafeRawBufferPointer {
+        do {
+            return try strings.stringContent(token)
+        } catch {
+            throw Failure(what: "a string that is not valid JSON (\(error.message))")
+        }
+    }
+
+    @inline(__always)
+    private static func equals(_ token: UnsafeRawBufferPointer, _ word: StaticString) -> Bool {
+        token.count == word.utf8CodeUnitCount && memcmp(token.baseAddress!, word.utf8Start, token.count) == 0
     }
 }

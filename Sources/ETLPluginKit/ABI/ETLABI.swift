@@ -5,7 +5,7 @@
 /// with the same major both sides use the smaller minor.
 ///
 /// ```swift
-/// ETLABI.version                 // 0x0001_0003 for 1.3
+/// ETLABI.version                 // 0x0001_0004 for 1.4
 /// ETLABI.describe(0x0002_0001)   // "2.1"
 /// ```
 public enum ETLABI {
@@ -15,6 +15,11 @@ public enum ETLABI {
     public static let minor = UInt32(ETL_ABI_VERSION_MINOR)
     /// `ETL_ABI_VERSION`: `(major << 16) | minor`.
     public static let version = makeVersion(major: major, minor: minor)
+
+    /// ABI 1.4, the first whose hosts read member columns
+    /// (``ArrowFieldAnnotation/member``): send them only to such a host
+    /// (``HostContext/hostABIVersion``).
+    public static let memberColumnsVersion = makeVersion(major: 1, minor: 4)
 
     /// `ETL_ABI_MAKE_VERSION(major, minor)`.
     public static func makeVersion(major: UInt32, minor: UInt32) -> UInt32 {

@@ -18,6 +18,12 @@ public enum ArrowFieldAnnotation: Sendable, Hashable, CustomStringConvertible {
     /// `etl.record = 1`: a single utf8 column holding one JSON object per
     /// row, for the host to flatten.
     case record
+    /// `etl.member = 1` (ABI 1.4): each utf8 value is the JSON text of one
+    /// top-level member of the stream's records, byte for byte (`"a b"`
+    /// with its quotes and escapes, `12.50`, `true`, `[1,2]`); the host
+    /// types each value by its JSON kind, as it types a record's member.
+    /// A null is a missing member (or JSON `null`).
+    case member
 
     /// The metadata key that carries the JSON extension name.
     public static let extensionNameKey = "ARROW:extension:name"
@@ -29,6 +35,8 @@ public enum ArrowFieldAnnotation: Sendable, Hashable, CustomStringConvertible {
     public static let decimalKey = "etl.decimal"
     /// The metadata key of record columns.
     public static let recordKey = "etl.record"
+    /// The metadata key of member columns.
+    public static let memberKey = "etl.member"
 
     /// The metadata entry that encodes this annotation.
     public var metadataEntry: ArrowMetadata.Entry {
@@ -37,6 +45,7 @@ public enum ArrowFieldAnnotation: Sendable, Hashable, CustomStringConvertible {
         case .untyped: ArrowMetadata.Entry(Self.untypedKey, "1")
         case .decimal(let precision, let scale): ArrowMetadata.Entry(Self.decimalKey, "\(precision),\(scale)")
         case .record: ArrowMetadata.Entry(Self.recordKey, "1")
+        case .member: ArrowMetadata.Entry(Self.memberKey, "1")
         }
     }
 
@@ -62,6 +71,12 @@ public enum ArrowFieldAnnotation: Sendable, Hashable, CustomStringConvertible {
             }
             found.append(.record)
         }
+        if let value = metadata[Self.memberKey] {
+            guard value == "1" else {
+                throw PluginError.data("metadata \(Self.memberKey) must be \"1\", got \"\(value)\"")
+            }
+            found.append(.member)
+        }
         if let value = metadata[Self.decimalKey] {
             let parts = value.split(separator: ",", omittingEmptySubsequences: false)
             guard parts.count == 2, let precision = Int(parts[0]), let scale = Int(parts[1]),
@@ -75,7 +90,7 @@ public enum ArrowFieldAnnotation: Sendable, Hashable, CustomStringConvertible {
         }
         guard found.count <= 1 else {
             throw PluginError.data("a field may carry only one of arrow.json, etl.untyped, "
-                + "etl.decimal and etl.record; found \(found.map(\.description).joined(separator: ", "))")
+                + "etl.decimal, etl.record and etl.member; found \(found.map(\.description).joined(separator: ", "))")
         }
         guard let annotation = found.first else { return nil }
         self = annotation
@@ -88,6 +103,7 @@ public enum ArrowFieldAnnotation: Sendable, Hashable, CustomStringConvertible {
         case .untyped: "untyped"
         case .decimal(let precision, let scale): "decimal(\(precision),\(scale))"
         case .record: "record"
+        case .member: "member"
         }
     }
 }

@@ -149,6 +149,26 @@ public final class JSONObjectScanner {
         return try engine.validateDocument()
     }
 
+    /// The content of `token`, which must be exactly one JSON string with
+    /// its quotes (`"a \"b\""`, as ``JSONMember/raw`` holds a string),
+    /// with its escapes undone and its UTF-8 checked: a slice of `token`
+    /// when it has no escape, else of the scanner's scratch buffer, valid
+    /// until the next call on this scanner.
+    ///
+    /// - Throws: ``JSONError`` when `token` is not one JSON string.
+    public func stringContent(_ token: UnsafeRawBufferPointer) throws(JSONError) -> UnsafeRawBufferPointer {
+        var engine = JSONEngine(token, maxDepth: maxDepth, stack: stack, scratch: scratch)
+        engine.scratch.count = 0
+        defer { scratch = engine.scratch }
+        guard engine.count > 0, engine.base[0] == JSONByte.quote else {
+            throw engine.expected("expected a JSON string", at: 0)
+        }
+        let string = try engine.readString()
+        guard engine.position == engine.count else { throw engine.error("expected the end of the value after the string", at: engine.position) }
+        return UnsafeRawBufferPointer(start: (string.inScratch ? UnsafePointer(engine.scratch.base) : engine.base) + string.start,
+                                      count: string.end - string.start)
+    }
+
     /// The scan itself: `collect` records members into `store`.
     private static func scanObject(_ engine: inout JSONEngine, _ store: inout MemberStore, collect: Bool,
                                    duplicateKeys: DuplicateKeyPolicy) throws(JSONError) {

@@ -17,8 +17,8 @@ import Testing
     @Test func samemajorNewerMinorPluginLoadsAtTheHostsVersion() throws {
         let plugin = try PluginLoader().load(libraryAt: build(["VARIANT_ABI_MINOR=5"], "newer"))
         #expect(plugin.descriptor.abi == "1.5")
-        #expect(plugin.descriptor.negotiatedABI == "1.3")
-        #expect(plugin.negotiatedABI == HostABI.make(major: 1, minor: 3))
+        #expect(plugin.descriptor.negotiatedABI == "1.4")
+        #expect(plugin.negotiatedABI == HostABI.make(major: 1, minor: 4))
     }
 
     @Test func olderMinorPluginLoadsAtItsOwnVersion() throws {
@@ -31,14 +31,14 @@ import Testing
 
     @Test func differentMajorIsRefusedWithBothVersions() throws {
         let path = try build(["VARIANT_ABI_MAJOR=2", "VARIANT_ABI_MINOR=1"], "major2")
-        #expect(throws: HostError(.abiMismatch, "plugin '\(path)' was built for ABI 2.1; this etl-host speaks ABI 1.3 and needs the same major version: rebuild the plugin against this etl_plugin.h (the plugin says: built for ABI 2.1, host offers 1.3)", plugin: path)) {
+        #expect(throws: HostError(.abiMismatch, "plugin '\(path)' was built for ABI 2.1; this etl-host speaks ABI 1.4 and needs the same major version: rebuild the plugin against this etl_plugin.h (the plugin says: built for ABI 2.1, host offers 1.4)", plugin: path)) {
             try PluginLoader().load(libraryAt: path)
         }
         // A host of a newer major refuses a 1.x plugin the same way.
         let old = try build([], "v1")
         #expect { try PluginLoader(hostABI: HostABI.make(major: 3, minor: 0)).load(libraryAt: old) } throws: { error in
             let message = (error as? HostError)?.message ?? ""
-            return message.hasPrefix("plugin '\(old)' was built for ABI 1.3; this etl-host speaks ABI 3.0")
+            return message.hasPrefix("plugin '\(old)' was built for ABI 1.4; this etl-host speaks ABI 3.0")
         }
     }
 

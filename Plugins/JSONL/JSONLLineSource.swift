@@ -1,9 +1,11 @@
 import ETLPluginKit
 
-/// The batches of one JSON Lines file: the kit's ``JSONLinesReader``, fed
-/// by the file in 1 MiB chunks, emitting batches of up to ``batchRows``
-/// rows or about ``batchBytes`` of records.
-final class JSONLStreamSource: BatchSource {
+/// The batches of one JSON Lines file in the `lines` shape: each line byte
+/// for byte in `_record` (`etl.record = 1`) with its number in `_line`,
+/// for the host to flatten. The kit's ``JSONLinesReader``, fed by the file
+/// in 1 MiB chunks, emits batches of up to ``batchRows`` rows or about
+/// ``batchBytes`` of records. (``JSONLMemberSource`` is the default shape.)
+final class JSONLLineSource: BatchSource {
     /// Rows per batch.
     static let batchRows = 65_536
     /// Record bytes per batch, so that batches of long lines stay bounded.
