@@ -70,12 +70,34 @@ import Testing
         #expect(try SQLiteInspector(path: pipeline.sandbox.root + "/warehouse.db").rows("SELECT * FROM t ORDER BY id") == [["1", "a"], ["2", "b"]])
     }
 
-    @Test func aJSONLinesSnapshotHoldsEachRecordAsItsLine() throws {
+    @Test func aJSONLinesSnapshotHoldsEachMemberAsItsJSONTextAndOddLinesWhole() throws {
         let pipeline = try Pipeline("snapshot-jsonl")
+        let lines = [#"{"id": 1, "tags": ["a", "b"], "ok": true, "note": "line\nbreak 🙂"}"#,
+                     #"{"id": 2, "meta": {"k": [1, 2]}, "ok": false, "n": 12345678901, "x": 1e400}"#,
+                     #"{"id": 3, "id": 4}"#]
+        try pipeline.write(lines.joined(separator: "\n") + "\n", to: "events.jsonl")
+        let sync = try pipeline.etlHost("sync", "jsonl", "sqlite", "-s", "path=events.jsonl", "--quiet")
+        #expect(sync.status == 0, "\(sync.stderr)")
+
+        // The members of the first two lines in columns (the sample's keys stop at the repeated key), the third whole.
+        let dump = try SnapshotDump(try pipeline.snapshotFile())
+        #expect(dump.names == ["_line", "id", "tags", "ok", "note", "meta", "n", "x", "_record"])
+        #expect(dump.types == ["int64"] + Array(repeating: "string", count: 8))
+        #expect(dump.metadata.dropFirst().dropLast().allSatisfy { $0 == ["etl.member": "1"] })
+        #expect(dump.metadata.last == ["etl.record": "1"])
+        #expect(dump.rows == [
+            ["1", "1", #"["a", "b"]"#, "true", #""line\nbreak 🙂""#, nil, nil, nil, nil],
+            ["2", "2", nil, "false", nil, #"{"k": [1, 2]}"#, "12345678901", "1e400", nil],
+            ["3", nil, nil, nil, nil, nil, nil, nil, lines[2]],
+        ])
+    }
+
+    @Test func withShapeLinesAJSONLinesSnapshotHoldsEachRecordAsItsLine() throws {
+        let pipeline = try Pipeline("snapshot-jsonl-lines")
         let lines = [#"{"id": 1, "tags": ["a", "b"], "ok": true, "note": "line\nbreak 🙂"}"#,
                      #"{"id": 2, "meta": {"k": [1, 2]}, "ok": false, "n": 12345678901, "x": 1e400}"#]
         try pipeline.write(lines.joined(separator: "\n") + "\n", to: "events.jsonl")
-        let sync = try pipeline.etlHost("sync", "jsonl", "sqlite", "-s", "path=events.jsonl", "--quiet")
+        let sync = try pipeline.etlHost("sync", "jsonl", "sqlite", "-s", "path=events.jsonl", "-s", "shape=lines", "--quiet")
         #expect(sync.status == 0, "\(sync.stderr)")
 
         let dump = try SnapshotDump(try pipeline.snapshotFile())
