@@ -53,11 +53,34 @@ enum ValueChecks {
                         + "importer reads \(imported) nulls, the validity bitmap has \(expectedNulls[column])")
                 }
             }
+            for (column, field) in schema.fields.enumerated() where field.annotation == .member {
+                if let problem = memberProblem(batch, column: column) {
+                    recorder.fail("stream '\(name)', batch \(index), column \(column + 1) (\"\(field.name)\", etl.member): "
+                        + problem)
+                }
+            }
         }
         recorder.passDetail = "\(walk.summary): the host's importer reads every batch as the audit does; "
-            + "utf8 and binary offsets start at 0"
+            + "utf8 and binary offsets start at 0; member columns hold JSON text"
         recorder.note("not checked: a last offset one byte too far (the C Data Interface has no buffer sizes, so the "
             + "end of the data is unknown), and values that are wrong but well-formed")
+    }
+
+    /// The first value of a member column (`etl.member`) that is not one
+    /// JSON value, as a problem naming its row (never its text), or `nil`.
+    static func memberProblem(_ batch: ImportedBatch, column: Int) -> String? {
+        let scanner = JSONObjectScanner()
+        for row in 0 ..< batch.rowCount {
+            guard let value = batch.utf8(row: row, column: column) else { continue }
+            do {
+                _ = try scanner.validate(value)
+            } catch {
+                return "row \(row + 1) is not the JSON text of a member (\(error.message), at byte \(error.offset + 1)); a "
+                    + "member column's values are JSON text such as \"text\" with its quotes, 12.5, true or [1,2], and sync "
+                    + "refuses the stream as the plugin's bug"
+            }
+        }
+        return nil
     }
 
     /// The problem of a utf8 or binary column whose first offset is not 0

@@ -79,6 +79,9 @@ import Testing
                detail: "stream 'numbers', batch 1, column 2 (\"label\", utf8): offset[0]=1, not 0: a fresh array's first value "
                    + "starts at byte 0 of its data, so every value is shifted by 1 byte (an off-by-one in the offsets; "
                    + "the first value reads as bytes 1..<4)", options: extractorOptions),
+        Broken(file: "member_not_json", check: "values",
+               detail: "stream 'numbers', batch 1, column 2 (\"label\", etl.member): row 1 is not the JSON text of a member "
+                   + "(invalid literal; expected true, false or null, at byte 1)", options: extractorOptions),
         Broken(file: "declared_type", check: "declared-types",
                detail: "stream 'numbers', field 'label': the catalog declares integer, but batch 1, row 1 carries a utf8 value "
                    + "that is not a valid integer; sync would fail this stream with exit 65 (bad data) for every such value",
@@ -361,6 +364,24 @@ import Testing
         }
         #expect(result.stdout.contains("Exit codes:\n  0   no check failed"))
         #expect(result.stdout.contains("  64  invalid command line, or a config that does not match the schema"))
+    }
+
+    /// A member column that holds words, not JSON text: sync refuses it as
+    /// the plugin's bug (exit 2) naming the row and column, never the value.
+    @Test func syncRefusesAMemberColumnThatIsNotJSONText() throws {
+        let sandbox = try HostSandbox("conformance-member-sync")
+        let library = try sandbox.compile([Self.fixtures + "member_not_json.c"], name: "libmember_not_json.so")
+        let installed = try sandbox.etlHost("plugins", "install", library)
+        #expect(installed.status == 0, "\(installed.stderr)")
+        let sync = try sandbox.etlHost("sync", "conformant", "sqlite", "-s", "rows=5", "--streams", "numbers", "--quiet")
+        #expect(sync.status == 2)
+        #expect(sync.stderr == "etl-host: error: plugin 'conformant': stream 'numbers' row 1, column 'label': the member column "
+            + "(etl.member) holds a value that does not start as a JSON value does, not the JSON text of a member; this is a bug of the extractor "
+            + "(`etl-host plugins test` checks every value)\n")
+        let warehouse = sandbox.root + "/warehouse.db"
+        let tables = FileManager.default.fileExists(atPath: warehouse)
+            ? try SQLiteInspector(path: warehouse).rows("SELECT name FROM sqlite_master WHERE name = 'numbers'") : []
+        #expect(tables.isEmpty)
     }
 
     /// The offsets rule is the contract's, stricter than Arrow: `sync` refuses

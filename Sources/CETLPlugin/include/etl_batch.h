@@ -134,7 +134,12 @@ enum etl_column_flag {
   ETL_COLUMN_UNTYPED = 1 << 1,
   /** The only column: one JSON object per row, for the host to flatten:
    *  metadata etl.record = 1. */
-  ETL_COLUMN_RECORD = 1 << 2
+  ETL_COLUMN_RECORD = 1 << 2,
+  /** ABI 1.4: the values are the JSON text of one top-level member of the
+   *  stream's records ("text" with its quotes, 12.5, true, [1,2]), typed by
+   *  the host by their JSON kind: metadata etl.member = 1. Send it only to a
+   *  host of 1.4 or later (MEMBER COLUMNS in etl_plugin.h). */
+  ETL_COLUMN_MEMBER = 1 << 3
 };
 
 /* ------------------------------------------------------------------------ */
@@ -633,8 +638,8 @@ static inline void etl_batch_free(etl_batch_builder* b) {
 
 /**
  * Declares the next column: its name, its type and flags (0, or one of
- * ETL_COLUMN_JSON, ETL_COLUMN_UNTYPED, ETL_COLUMN_RECORD, each only on an
- * ETL_TYPE_UTF8 column). Every column is nullable.
+ * ETL_COLUMN_JSON, ETL_COLUMN_UNTYPED, ETL_COLUMN_RECORD, ETL_COLUMN_MEMBER,
+ * each only on an ETL_TYPE_UTF8 column). Every column is nullable.
  *
  * Columns must all be declared before the first value is appended and
  * before any schema or batch is exported; they stay the same for every
@@ -648,7 +653,7 @@ static inline void etl_batch_free(etl_batch_builder* b) {
  */
 static inline etl_status etl_batch_add_column(etl_batch_builder* b, const char* name,
                                               etl_column_type type, uint32_t flags) {
-  const uint32_t known = ETL_COLUMN_JSON | ETL_COLUMN_UNTYPED | ETL_COLUMN_RECORD;
+  const uint32_t known = ETL_COLUMN_JSON | ETL_COLUMN_UNTYPED | ETL_COLUMN_RECORD | ETL_COLUMN_MEMBER;
   if (b == NULL) return ETL_ERR_INVALID_ARGUMENT;
   if (name == NULL) return etl_bb_fail(b, ETL_ERR_INVALID_ARGUMENT, "column name is NULL");
   if (etl_bb_format(type) == NULL) {
@@ -663,8 +668,8 @@ static inline etl_status etl_batch_add_column(etl_batch_builder* b, const char* 
   }
   if ((flags & (flags - 1)) != 0) {
     return etl_bb_fail(b, ETL_ERR_INVALID_ARGUMENT,
-                       "column '%s': ETL_COLUMN_JSON, ETL_COLUMN_UNTYPED and "
-                       "ETL_COLUMN_RECORD exclude each other",
+                       "column '%s': ETL_COLUMN_JSON, ETL_COLUMN_UNTYPED, "
+                       "ETL_COLUMN_RECORD and ETL_COLUMN_MEMBER exclude each other",
                        name);
   }
   if (flags != 0 && type != ETL_TYPE_UTF8) {
@@ -675,6 +680,7 @@ static inline etl_status etl_batch_add_column(etl_batch_builder* b, const char* 
   if (flags == ETL_COLUMN_JSON) return etl_bb_add(b, name, type, "ARROW:extension:name", "arrow.json");
   if (flags == ETL_COLUMN_UNTYPED) return etl_bb_add(b, name, type, "etl.untyped", "1");
   if (flags == ETL_COLUMN_RECORD) return etl_bb_add(b, name, type, "etl.record", "1");
+  if (flags == ETL_COLUMN_MEMBER) return etl_bb_add(b, name, type, "etl.member", "1");
   return etl_bb_add(b, name, type, NULL, NULL);
 }
 

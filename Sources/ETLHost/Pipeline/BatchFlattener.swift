@@ -25,13 +25,16 @@ struct BatchFlattener {
     private(set) var rowCount = 0
     /// The stream being read, for messages.
     let stream: String
+    /// The extractor that sends it, for messages (nil when unknown).
+    let plugin: String?
     private var records = RecordFlattener()
     /// The source name of each field of the registered schema.
     private var sourceNames: [String] = []
     private var repeated = RepeatedFieldNames()
 
-    init(stream: String) {
+    init(stream: String, plugin: String? = nil) {
         self.stream = stream
+        self.plugin = plugin
     }
 
     /// Registers the stream's own columns (in schema order) so that fields
@@ -164,7 +167,7 @@ struct BatchFlattener {
                     if kind != .null { state.observe(kind, bytes) }
                 }
             } catch {
-                throw error.error(stream: stream, column: name, row: rowCount + row + 1)
+                throw error.error(plugin: plugin, stream: stream, column: name, row: rowCount + row + 1)
             }
         }
     }
@@ -183,7 +186,7 @@ struct BatchFlattener {
                     if kind == .null { column.appendNull() } else { column.append(kind, bytes) }
                 }
             } catch {
-                throw error.error(stream: stream, column: column.name, row: rowCount + row + 1)
+                throw error.error(plugin: plugin, stream: stream, column: column.name, row: rowCount + row + 1)
             }
         }
     }

@@ -35,11 +35,13 @@ enum MemberToken {
         /// What the value is instead, e.g. "a string without its closing quote".
         let what: String
 
-        /// The host's error for the value in `row` (1-based) of `column`.
-        func error(stream: String, column: String, row: Int) -> HostError {
-            HostError(.pluginFailed, "stream '\(stream)' row \(row), column '\(column)': the member column (etl.member) holds "
-                + "\(what), not the JSON text of a member; this is a bug of the extractor (`etl-host plugins test` checks every value)",
-                stream: stream)
+        /// The host's error for the value in `row` (1-based) of `column`,
+        /// sent by `plugin` when known.
+        func error(plugin: String? = nil, stream: String, column: String, row: Int) -> HostError {
+            let location = "row \(row), column '\(column)'"
+            return HostError(.pluginFailed, (plugin.map { "plugin '\($0)': " } ?? "") + "stream '\(stream)' \(location): the member "
+                + "column (etl.member) holds \(what), not the JSON text of a member; this is a bug of the extractor (`etl-host "
+                + "plugins test` checks every value)", plugin: plugin, stream: stream, location: location)
         }
     }
 

@@ -64,7 +64,7 @@ struct StreamLoad: @unchecked Sendable {
         // Pass 1: extract into the spool, inferring types. The spool is an
         // Arrow IPC file of the batches as they came: the run's snapshot
         // when one is kept, else a file of the run's spool folder.
-        var flattener = BatchFlattener(stream: stream.name)
+        var flattener = BatchFlattener(stream: stream.name, plugin: extractorName)
         worker.source?.context.allowRejects(request.maxBadRows)
         _ = worker.source?.context.takeRejects()
         let reader = try open(stream, worker: worker, state: previousState)

@@ -70,11 +70,12 @@ import Testing
         #expect(failure(" 1") == prefix + "a value that does not start as a JSON value does" + suffix)
     }
 
-    @Test("the error is a refused plugin (exit 2), for the stream")
+    @Test("the error is a refused plugin (exit 2), with its place as fields")
     func errorKind() {
-        let error = MemberToken.Failure(what: "an empty value").error(stream: "events", column: "n", row: 1)
+        let error = MemberToken.Failure(what: "an empty value").error(plugin: "jsonl", stream: "events", column: "n", row: 1)
         #expect(error.kind == .pluginFailed)
         #expect(error.exitStatus == .pluginRefused)
-        #expect(error.stream == "events")
+        #expect(error.message.hasPrefix("plugin 'jsonl': stream 'events' row 1, column 'n': the member column (etl.member) holds an empty value"))
+        #expect(error.plugin == "jsonl" && error.stream == "events" && error.location == "row 1, column 'n'")
     }
 }

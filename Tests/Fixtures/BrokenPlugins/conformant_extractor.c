@@ -62,6 +62,8 @@
  *                                  1, 4, 6 instead of 0, 3, 6: "net", "wo")
  *   BROKEN_DECLARED_TYPE           the catalog declares "label" an integer;
  *                                  the batches carry words (utf8)
+ *   BROKEN_MEMBER_NOT_JSON         "label" is a member column (etl.member,
+ *                                  ABI 1.4) but holds words, not JSON text
  *   BROKEN_CANCEL_IGNORED_IN_NUMBERS  "numbers" (short: its read ends
  *                                  within any bound) never looks at
  *                                  cancellation; "ticker" does
@@ -104,6 +106,12 @@ static const char k_config_schema[] =
     " \"properties\": {"
     "\"rows\": {\"type\": \"integer\", \"description\": \"Rows of the stream numbers.\"},"
     " \"label\": {\"type\": \"string\", \"description\": \"Put before every label.\"}}}";
+#endif
+
+#ifdef BROKEN_MEMBER_NOT_JSON
+#define LABEL_FLAGS ETL_COLUMN_MEMBER /* BUG: the labels are words, not JSON text */
+#else
+#define LABEL_FLAGS 0
 #endif
 
 #ifdef BROKEN_DECLARED_TYPE
@@ -594,7 +602,7 @@ static etl_status fixture_read(etl_instance* inst, const etl_read_request* reque
   s = (fixture_stream*)calloc(1, sizeof *s);
   b = etl_batch_new();
   if (s == NULL || b == NULL || etl_batch_add_column(b, "id", ETL_TYPE_INT64, 0) ||
-      (!ticker && (etl_batch_add_column(b, "label", ETL_TYPE_UTF8, 0) ||
+      (!ticker && (etl_batch_add_column(b, "label", ETL_TYPE_UTF8, LABEL_FLAGS) ||
                    etl_batch_add_column(b, "ok", ETL_TYPE_BOOL, 0) ||
                    etl_batch_add_column(b, "score", ETL_TYPE_FLOAT64, 0)))) {
     free(s);
