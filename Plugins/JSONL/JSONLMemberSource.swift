@@ -57,7 +57,8 @@ final class JSONLMemberSource: BatchSource {
         var ends: [Int] = []
         var lines: [Int] = []
         var keys: [[UInt8]] = []
-        var known: Set<[UInt8]> = []
+        /// Per key, the last sample record that had it (a repeat within a record does not fit).
+        var seenIn: [Int] = []
         var open = true
         // A bad line in the sample fails the first batch, not the open: the
         // stream's error is the one a record batch would give.
@@ -73,21 +74,34 @@ final class JSONLMemberSource: BatchSource {
             ends.append(bytes.count)
             lines.append(record.line)
             guard open else { continue }
-            var inRecord: Set<[UInt8]> = []
+            // Known keys are found without hashing or copying (the next column first); only new ones are copied.
+            let number = ends.count
             var fresh: [[UInt8]] = []
+            var probe = 0
             for member in record.members {
-                let key = Array(member.key)
-                if !Self.eligible(key) || !inRecord.insert(key).inserted {
-                    open = false
-                    break
+                let key = member.key
+                if let index = Self.find(key, in: keys, from: probe) {
+                    guard seenIn[index] != number else {
+                        open = false
+                        break
+                    }
+                    seenIn[index] = number
+                    probe = index + 1
+                } else {
+                    let copy = Array(key)
+                    guard Self.eligible(key), !fresh.contains(copy) else {
+                        open = false
+                        break
+                    }
+                    fresh.append(copy)
                 }
-                if !known.contains(key) { fresh.append(key) }
             }
             guard open, keys.count + fresh.count <= Self.maxMemberColumns else {
                 open = false
                 continue
             }
-            for key in fresh where known.insert(key).inserted { keys.append(key) }
+            keys += fresh
+            seenIn += Array(repeating: number, count: fresh.count)
         }
         self.keys = keys
         let flat = keys.flatMap { $0 }
@@ -112,10 +126,27 @@ final class JSONLMemberSource: BatchSource {
     /// Whether a key may have a column: not empty, not one of the batch's
     /// own names, not one the host treats specially (a NUL first byte, `#`
     /// as in the names of repeated keys).
-    private static func eligible(_ key: [UInt8]) -> Bool {
-        guard let first = key.first, first != 0, !key.contains(UInt8(ascii: "#")) else { return false }
+    private static func eligible(_ key: UnsafeRawBufferPointer) -> Bool {
+        guard let first = key.first, first != 0, memchr(key.baseAddress!, Int32(UInt8(ascii: "#")), key.count) == nil
+        else { return false }
         let name = String(decoding: key, as: UTF8.self)
         return name != JSONLinesReader.lineColumn && name != JSONLinesReader.recordColumn
+    }
+
+    /// The index of `key` in `keys`, looking at `start` first, then on
+    /// round the list; `nil` when it is not there.
+    private static func find(_ key: UnsafeRawBufferPointer, in keys: [[UInt8]], from start: Int) -> Int? {
+        let count = keys.count
+        var index = start
+        for _ in 0 ..< count {
+            if index >= count { index = 0 }
+            let found = keys[index].withUnsafeBytes { known in
+                known.count == key.count && (key.count == 0 || memcmp(known.baseAddress!, key.baseAddress!, key.count) == 0)
+            }
+            if found { return index }
+            index += 1
+        }
+        return nil
     }
 
     func nextBatch(into builder: ArrowBatchBuilder) throws -> Bool {

@@ -60,9 +60,7 @@ enum MemberToken {
         case UInt8(ascii: "\""):
             guard count >= 2, last == UInt8(ascii: "\"") else { throw Failure(what: "a string without its closing quote") }
             let content = UnsafeRawBufferPointer(rebasing: token[1 ..< count - 1])
-            if content.isEmpty || memchr(content.baseAddress!, 0x5C, content.count) == nil {
-                return body(.string, content)
-            }
+            if !hasBackslash(content) { return body(.string, content) }
             return body(.string, try unescaped(token, strings: strings))
         case UInt8(ascii: "t"):
             guard equals(token, "true") else { throw Failure(what: "a word that is not true, false or null") }
@@ -95,6 +93,17 @@ enum MemberToken {
         } catch {
             throw Failure(what: "a string that is not valid JSON (\(error.message))")
         }
+    }
+
+    /// Whether `bytes` hold a `\`: a loop for short strings (most
+    /// values), where a call to memchr costs more than the search.
+    @inline(__always)
+    private static func hasBackslash(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count >= 32 else {
+            for byte in bytes where byte == 0x5C { return true }
+            return false
+        }
+        return memchr(bytes.baseAddress!, 0x5C, bytes.count) != nil
     }
 
     @inline(__always)
