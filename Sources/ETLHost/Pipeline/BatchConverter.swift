@@ -151,19 +151,18 @@ final class BatchConverter {
                         }
                         break
                     }
-                    let type = types[position]
+                    let cell: (kind: CellKind, bytes: UnsafeRawBufferPointer)
                     do {
-                        try MemberToken.cell(value, strings: strings) { kind, bytes in
-                            if kind == .null {
-                                builder.appendNull()
-                                return
-                            }
-                            failure = conversion.append(kind, bytes, as: type, to: builder)
-                            if failure != nil { raw = Array(bytes) }
-                        }
+                        cell = try MemberToken.cell(value, strings: strings)
                     } catch {
                         throw error.error(stream: stream, column: schema.columns[position].source, row: firstRow + row + 1)
                     }
+                    if cell.kind == .null {
+                        builder.appendNull()
+                        continue
+                    }
+                    failure = conversion.append(cell.kind, cell.bytes, as: types[position], to: builder)
+                    if failure != nil { raw = Array(cell.bytes) }
                 case .arrow(let column, let type, let kind):
                     if type == .null || arrow!.isNull(row: row, column: column) {
                         builder.appendNull()

@@ -163,9 +163,8 @@ struct BatchFlattener {
         for row in 0 ..< batch.rowCount {
             guard let value = text.value(row) else { continue }
             do {
-                try MemberToken.cell(value, strings: strings) { kind, bytes in
-                    if kind != .null { state.observe(kind, bytes) }
-                }
+                let (kind, bytes) = try MemberToken.cell(value, strings: strings)
+                if kind != .null { state.observe(kind, bytes) }
             } catch {
                 throw error.error(plugin: plugin, stream: stream, column: name, row: rowCount + row + 1)
             }
@@ -182,9 +181,8 @@ struct BatchFlattener {
                 continue
             }
             do {
-                try MemberToken.cell(value, strings: strings) { kind, bytes in
-                    if kind == .null { column.appendNull() } else { column.append(kind, bytes) }
-                }
+                let (kind, bytes) = try MemberToken.cell(value, strings: strings)
+                if kind == .null { column.appendNull() } else { column.append(kind, bytes) }
             } catch {
                 throw error.error(plugin: plugin, stream: stream, column: column.name, row: rowCount + row + 1)
             }

@@ -18,13 +18,15 @@ import Glibc
 /// `.pluginFailed`, exit 2) with the row and column, never the value;
 /// `etl-host plugins test` checks every value of a member column fully.
 ///
-/// The hot path holds no reference (no retain per cell): the caller owns
-/// the scanner that undoes escapes and names the place of a failure.
+/// The hot path holds no reference and takes no closure (no retain per
+/// cell): the caller owns the scanner that undoes escapes and names the
+/// place of a failure.
 ///
 /// ```swift
 /// let strings = JSONObjectScanner()
 /// do {
-///     try MemberToken.cell(value, strings: strings) { kind, bytes in inference.observe(kind, bytes) }
+///     let (kind, bytes) = try MemberToken.cell(value, strings: strings)
+///     if kind != .null { inference.observe(kind, bytes) }
 /// } catch {
 ///     throw error.error(stream: "events", column: "n", row: 12)
 /// }
@@ -45,14 +47,14 @@ enum MemberToken {
         }
     }
 
-    /// Calls `body` with the cell of `token`: its kind and bytes (valid
-    /// during the call only). `strings` undoes a string's escapes (its
-    /// scratch buffer holds the content).
+    /// The cell of `token`: its kind and bytes. The bytes are `token` or
+    /// a part of it, except for a string with escapes, whose content is in
+    /// the scratch buffer of `strings` until its next use.
     ///
     /// - Throws: ``Failure`` for a value that is not JSON text.
     @inline(__always)
-    static func cell<R>(_ token: UnsafeRawBufferPointer, strings: JSONObjectScanner,
-                        _ body: (CellKind, UnsafeRawBufferPointer) -> R) throws(Failure) -> R {
+    static func cell(_ token: UnsafeRawBufferPointer, strings: JSONObjectScanner) throws(Failure)
+        -> (kind: CellKind, bytes: UnsafeRawBufferPointer) {
         let count = token.count
         guard count > 0 else { throw Failure(what: "an empty value") }
         let last = token[count - 1]
@@ -60,26 +62,26 @@ enum MemberToken {
         case UInt8(ascii: "\""):
             guard count >= 2, last == UInt8(ascii: "\"") else { throw Failure(what: "a string without its closing quote") }
             let content = UnsafeRawBufferPointer(rebasing: token[1 ..< count - 1])
-            if !hasBackslash(content) { return body(.string, content) }
-            return body(.string, try unescaped(token, strings: strings))
+            if !hasBackslash(content) { return (.string, content) }
+            return (.string, try unescaped(token, strings: strings))
         case UInt8(ascii: "t"):
             guard equals(token, "true") else { throw Failure(what: "a word that is not true, false or null") }
-            return body(.boolean, token)
+            return (.boolean, token)
         case UInt8(ascii: "f"):
             guard equals(token, "false") else { throw Failure(what: "a word that is not true, false or null") }
-            return body(.boolean, token)
+            return (.boolean, token)
         case UInt8(ascii: "n"):
             guard equals(token, "null") else { throw Failure(what: "a word that is not true, false or null") }
-            return body(.null, UnsafeRawBufferPointer(start: nil, count: 0))
+            return (.null, UnsafeRawBufferPointer(start: nil, count: 0))
         case UInt8(ascii: "{"):
             guard last == UInt8(ascii: "}") else { throw Failure(what: "an object without its closing brace") }
-            return body(.json, token)
+            return (.json, token)
         case UInt8(ascii: "["):
             guard last == UInt8(ascii: "]") else { throw Failure(what: "an array without its closing bracket") }
-            return body(.json, token)
+            return (.json, token)
         case UInt8(ascii: "-"), UInt8(ascii: "0") ... UInt8(ascii: "9"):
             guard last >= UInt8(ascii: "0"), last <= UInt8(ascii: "9") else { throw Failure(what: "a number that does not end in a digit") }
-            return body(.number, token)
+            return (.number, token)
         default:
             throw Failure(what: "a value that does not start as a JSON value does")
         }

@@ -13,9 +13,8 @@ import Testing
         let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: token.utf8.count, alignment: 1)
         defer { bytes.deallocate() }
         bytes.copyBytes(from: token.utf8)
-        return try MemberToken.cell(UnsafeRawBufferPointer(bytes), strings: strings) { kind, value in
-            (kind, String(decoding: value, as: UTF8.self))
-        }
+        let (kind, value) = try MemberToken.cell(UnsafeRawBufferPointer(bytes), strings: strings)
+        return (kind, String(decoding: value, as: UTF8.self))
     }
 
     private func failure(_ token: String) -> String? {
