@@ -43,7 +43,7 @@ final class JSONLMemberSource: BatchSource {
     /// The error that ended the sample, thrown after its rows.
     private var sampleFailure: PluginError?
     /// Per member column, the current record's value: start and length
-    /// (-1 no member, -2 JSON null).
+    /// (-1 no member, -2 JSON null: both a null).
     private let slotStarts: UnsafeMutablePointer<UnsafeRawPointer?>
     private let slotLengths: UnsafeMutablePointer<Int>
 
@@ -220,13 +220,7 @@ final class JSONLMemberSource: BatchSource {
         }
         builder.append(Int64(line))
         if fits {
-            for index in 0 ..< count {
-                if lengths[index] >= 0 {
-                    builder.appendUTF8(UnsafeRawBufferPointer(start: starts[index], count: lengths[index]), validate: false)
-                } else {
-                    builder.appendNull()
-                }
-            }
+            builder.appendUTF8Values(starts: starts, lengths: lengths, count: count)
             builder.appendNull()
         } else {
             for _ in 0 ..< count { builder.appendNull() }

@@ -72,6 +72,30 @@ struct ArrowBatchBuilderTests {
         #expect(batch.column(0).nullCount == 1)
     }
 
+    @Test("appendUTF8Values fills the next utf8 columns in one call, a negative length a null; a wrong column is the usual error")
+    func utf8Values() throws {
+        let builder = try ArrowBatchBuilder(fields: [ArrowField("n", .int64), ArrowField("a", .utf8), ArrowField("b", .utf8),
+                                                     ArrowField("c", .utf8)])
+        let texts: [[UInt8]] = [Array("x".utf8), [], Array("ü z".utf8)]
+        let lengths = [1, -1, 4]
+        try texts[0].withUnsafeBytes { x in
+            try texts[2].withUnsafeBytes { z in
+                let starts: [UnsafeRawPointer?] = [x.baseAddress, nil, z.baseAddress]
+                builder.append(Int64(7))
+                builder.appendUTF8Values(starts: starts, lengths: lengths, count: 3)
+                try builder.endRow()
+                builder.appendUTF8Values(starts: starts, lengths: [0, 0, -1], count: 3)
+                #expect(throws: PluginError.self) { try builder.endRow() }
+            }
+        }
+        let batch = try roundTrip(builder)
+        #expect(batch.rowCount == 1)
+        #expect(batch.int64(row: 0, column: 0) == 7)
+        #expect(batch.string(row: 0, column: 1) == "x")
+        #expect(batch.string(row: 0, column: 2) == nil)
+        #expect(batch.string(row: 0, column: 3) == "ü z")
+    }
+
     @Test("columns without nulls carry no validity bitmap; bools are bit-packed")
     func bufferLayout() throws {
         let builder = try ArrowBatchBuilder(fields: [ArrowField("b", .bool), ArrowField("s", .utf8)])

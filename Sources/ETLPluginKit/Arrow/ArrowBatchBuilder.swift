@@ -153,6 +153,25 @@ public final class ArrowBatchBuilder {
         if !column.pointee.appendBytes(bytes) { recordOverflow(column: state.pointee.cursor - 1) }
     }
 
+    /// Appends one value to each of the next `count` columns, which must
+    /// be utf8: the `lengths[i]` bytes at `starts[i]`, or a null where
+    /// `lengths[i]` is negative. The bytes are copied and not checked for
+    /// UTF-8 (the caller has validated them, as with `validate: false`).
+    /// One call for a row's text columns instead of one per value.
+    public func appendUTF8Values(starts: UnsafePointer<UnsafeRawPointer?>, lengths: UnsafePointer<Int>, count: Int) {
+        for index in 0 ..< count {
+            let length = lengths[index]
+            if length < 0 {
+                appendNull()
+                continue
+            }
+            guard let column = nextColumn(.utf8) else { return }
+            if !column.pointee.appendBytes(UnsafeRawBufferPointer(start: starts[index], count: length)) {
+                recordOverflow(column: state.pointee.cursor - 1)
+            }
+        }
+    }
+
     /// Appends bytes to a binary column (copied).
     public func appendBinary(_ bytes: UnsafeRawBufferPointer) {
         guard let column = nextColumn(.binary) else { return }

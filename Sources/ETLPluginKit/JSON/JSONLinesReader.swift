@@ -173,7 +173,7 @@ public final class JSONLinesReader {
             let bytes = UnsafeRawBufferPointer(start: buffer + lineStart, count: lineEnd - lineStart)
             var members = JSONMembers.empty
             do {
-                if collectingMembers { members = try memberScanner.scan(bytes) } else { try scanner.validateObject(bytes) }
+                if collectingMembers { members = try memberScanner.scan(bytes, keepingScanner: false) } else { try scanner.validateObject(bytes) }
             } catch {
                 let location: String
                 switch error.kind {

@@ -105,6 +105,13 @@ public final class JSONObjectScanner {
     ///   is not an object.
     @discardableResult
     public func scan(_ document: UnsafeRawBufferPointer) throws(JSONError) -> JSONMembers {
+        try scan(document, keepingScanner: true)
+    }
+
+    /// ``scan(_:)``; without `keepingScanner` the members do not retain
+    /// the scanner (one retain and release less per document): its owner
+    /// keeps it alive while they are used.
+    func scan(_ document: UnsafeRawBufferPointer, keepingScanner: Bool) throws(JSONError) -> JSONMembers {
         var engine = JSONEngine(document, maxDepth: maxDepth, stack: stack, scratch: scratch)
         engine.scratch.count = 0
         var store = self.store
@@ -117,7 +124,7 @@ public final class JSONObjectScanner {
         try Self.scanObject(&engine, &store, collect: true, duplicateKeys: duplicateKeys)
         self.document = engine.base
         return JSONMembers(records: store.records, count: store.count, document: engine.base,
-                           scratch: engine.scratch.base, owner: self)
+                           scratch: engine.scratch.base, owner: keepingScanner ? self : nil)
     }
 
     /// The members of the last successful ``scan(_:)``; empty after a
