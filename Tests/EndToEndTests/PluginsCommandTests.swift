@@ -105,7 +105,7 @@ import Testing
             (noEntry, "etl-host: error: '\(noEntry)' is a shared library but not an etl-host plugin: it exports no entry symbol 'etl_plugin_init' (declare it with ETL_EXPORT in C or @_cdecl(\"etl_plugin_init\") in Swift)\n"),
             (crash, "etl-host: error: plugin '\(crash)' crashed while initializing (signal 11, SIGSEGV, a segmentation fault); refused, nothing was installed\n"),
             (fails, "etl-host: error: plugin '\(fails)' failed to initialize: ETL_ERR_INVALID_ARGUMENT (2): refusing to start: the test asked me to\n"),
-            (major2, "etl-host: error: plugin '\(major2)' was built for ABI 2.3; this etl-host speaks ABI 1.4 and needs the same major version: rebuild the plugin against this etl_plugin.h (the plugin says: built for ABI 2.3, host offers 1.4)\n"),
+            (major2, "etl-host: error: plugin '\(major2)' was built for ABI 2.4; this etl-host speaks ABI 1.4 and needs the same major version: rebuild the plugin against this etl_plugin.h (the plugin says: built for ABI 2.4, host offers 1.4)\n"),
             (wrongKind, "etl-host: error: plugin '\(wrongKind)' has an invalid descriptor: a warehouse must point 'warehouse' at its operations\n"),
         ]
         for (path, message) in cases {
@@ -141,7 +141,7 @@ import Testing
     @Test func aLibrarySwappedAfterInstallIsRefusedAtLoadTime() throws {
         let sandbox = try HostSandbox("swap")
         let original = try sandbox.compile([Self.variant], name: "liboriginal.so")
-        let impostor = try sandbox.compile([Self.variant], defines: ["VARIANT_ABI_MINOR=4"], name: "libimpostor.so")
+        let impostor = try sandbox.compile([Self.variant], defines: ["VARIANT_ABI_MINOR=5"], name: "libimpostor.so")
         #expect(try sandbox.etlHost("plugins", "install", original, "--name", "pinned").status == 0)
         let entry = try #require(try registry(sandbox.userRegistry).plugins.first)
         #expect(entry.name == "pinned")

@@ -103,6 +103,22 @@ struct JSONLMemberBatchTests {
         #expect(names(alone) == ["_line", "_record!"])
     }
 
+    @Test("a host of ABI 1.3 gets whole lines (it would read member columns as text), a host of 1.4 members")
+    func olderHost() throws {
+        let folder = try JSONLPlugin.folder(["s.jsonl": "{\"a\":1,\"b\":\"x\"}\n{\"a\":2}\n"])
+        let host = folder + "/old_host"
+        let compiled = try TestSupport.run("/usr/bin/env", ["cc", "-std=c99", "-Wall", "-Wextra", "-Werror", "-I", TestSupport.includeDirectory,
+                                                            TestSupport.repositoryRoot + "/Tests/Fixtures/OldHost/old_host.c", "-ldl", "-o", host])
+        #expect(compiled.status == 0, "\(compiled.stderr)")
+        let config = #"{"path": "\#(folder)/s.jsonl"}"#
+        let old = try TestSupport.run(host, [JSONLPlugin.libraryPath, "3", config, "s"])
+        #expect(old.status == 0, "\(old.stderr)")
+        #expect(old.stdout == "_record u etl.record=1\n_line l\nrows 2\n")
+        let current = try TestSupport.run(host, [JSONLPlugin.libraryPath, "4", config, "s"])
+        #expect(current.status == 0, "\(current.stderr)")
+        #expect(current.stdout == "_line l\na u etl.member=1\nb u etl.member=1\n_record u etl.record=1\nrows 2\n")
+    }
+
     @Test("an empty file: no member columns, no rows")
     func empty() throws {
         let (schema, batches) = try batches("\n\n")

@@ -160,8 +160,20 @@ struct BatchFlattener {
                                 into state: inout ColumnInference) throws {
         let strings = JSONObjectScanner()
         let text = TextColumnReader(batch, column: index)
+        var settled = 0
+        defer { state.countSettled(settled) }
         for row in 0 ..< batch.rowCount {
             guard let value = text.value(row) else { continue }
+            // Once a column is json only counting is left, and once it is text only an object or array
+            // changes it: those values are counted without being read (pass 2 still checks each one).
+            let lattice = state.latticeType
+            if lattice == .json || lattice == .text, let first = value.first {
+                let nested = first == UInt8(ascii: "{") || first == UInt8(ascii: "[")
+                if lattice == .json || !nested {
+                    if first != UInt8(ascii: "n") { settled += 1 } // `null` is no value
+                    continue
+                }
+            }
             do {
                 let (kind, bytes) = try MemberToken.cell(value, strings: strings)
                 if kind != .null { state.observe(kind, bytes) }

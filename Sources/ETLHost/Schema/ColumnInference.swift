@@ -22,6 +22,14 @@ public struct ColumnInference: Sendable {
     /// A column with nothing seen.
     public init() {}
 
+    /// Takes into account `count` values that cannot change the type any
+    /// more: any value once the column is json (the top of the lattice),
+    /// a string, number or boolean once it is text. The caller has checked
+    /// that (the member columns' fast path in ``BatchFlattener``).
+    mutating func countSettled(_ count: Int) {
+        valueCount += count
+    }
+
     /// Takes one cell into account.
     public mutating func observe(_ kind: CellKind, _ bytes: UnsafeRawBufferPointer) {
         switch kind {

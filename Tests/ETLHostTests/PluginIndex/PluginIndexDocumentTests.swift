@@ -57,7 +57,7 @@ import Testing
         }
         #expect(host.misfit(build()) == nil)
         #expect(host.misfit(build(abi: "1.9")) == nil)
-        #expect(host.misfit(build(abi: "2.0")) == "built for ABI 2.0; this etl-host speaks ABI 1.4")
+        #expect(host.misfit(build(abi: "2.0")) == "built for ABI 2.0; this etl-host speaks ABI 1.3")
         #expect(host.misfit(build(platform: "linux-aarch64")) == "built for linux-aarch64; this etl-host runs on linux-x86_64")
         #expect(host.misfit(build(language: "swift", toolchain: "swift-6.3.1")) == nil)
         #expect(host.misfit(build(language: "swift", toolchain: "swift-6.2")) == "built with swift-6.2; this etl-host was built with swift-6.3.1")
