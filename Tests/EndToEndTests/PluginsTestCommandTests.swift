@@ -366,14 +366,20 @@ import Testing
         #expect(result.stdout.contains("  64  invalid command line, or a config that does not match the schema"))
     }
 
+    /// Installs the broken fixture `file` (.c) and syncs its stream
+    /// "numbers" into SQLite in a sandbox of its own.
+    private func syncBroken(_ file: String) throws -> (HostSandbox, TestSupport.ProcessResult) {
+        let sandbox = try HostSandbox("conformance-\(file)-sync")
+        let library = try sandbox.compile([Self.fixtures + file + ".c"], name: "lib\(file).so")
+        let installed = try sandbox.etlHost("plugins", "install", library)
+        #expect(installed.status == 0, "\(installed.stderr)")
+        return (sandbox, try sandbox.etlHost("sync", "conformant", "sqlite", "-s", "rows=5", "--streams", "numbers", "--quiet"))
+    }
+
     /// A member column that holds words, not JSON text: sync refuses it as
     /// the plugin's bug (exit 2) naming the row and column, never the value.
     @Test func syncRefusesAMemberColumnThatIsNotJSONText() throws {
-        let sandbox = try HostSandbox("conformance-member-sync")
-        let library = try sandbox.compile([Self.fixtures + "member_not_json.c"], name: "libmember_not_json.so")
-        let installed = try sandbox.etlHost("plugins", "install", library)
-        #expect(installed.status == 0, "\(installed.stderr)")
-        let sync = try sandbox.etlHost("sync", "conformant", "sqlite", "-s", "rows=5", "--streams", "numbers", "--quiet")
+        let (sandbox, sync) = try syncBroken("member_not_json")
         #expect(sync.status == 2)
         #expect(sync.stderr == "etl-host: error: plugin 'conformant': stream 'numbers' row 1, column 'label': the member column "
             + "(etl.member) holds a value that does not start as a JSON value does, not the JSON text of a member; this is a bug of the extractor "
@@ -387,11 +393,7 @@ import Testing
     /// The offsets rule is the contract's, stricter than Arrow: `sync` refuses
     /// the batch that `plugins test` fails in "values", so the two agree.
     @Test func syncRefusesTheShiftedOffsetsThatTheValuesCheckFails() throws {
-        let sandbox = try HostSandbox("conformance-offsets-sync")
-        let library = try sandbox.compile([Self.fixtures + "offsets_off_by_one.c"], name: "liboffsets_off_by_one.so")
-        let installed = try sandbox.etlHost("plugins", "install", library)
-        #expect(installed.status == 0, "\(installed.stderr)")
-        let sync = try sandbox.etlHost("sync", "conformant", "sqlite", "-s", "rows=5", "--streams", "numbers", "--quiet")
+        let (_, sync) = try syncBroken("offsets_off_by_one")
         #expect(sync.status == 2)
         #expect(sync.stderr == "etl-host: error: plugin 'conformant': stream 'numbers': the stream returned an invalid batch: "
             + "column 2 (\"label\", utf8): offset[0]=1, not 0, in an array of offset 0: every value is shifted by 1 byte "
