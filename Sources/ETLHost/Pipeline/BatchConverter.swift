@@ -151,11 +151,9 @@ final class BatchConverter {
                         }
                         break
                     }
-                    let cell: (kind: CellKind, bytes: UnsafeRawBufferPointer)
-                    do {
-                        cell = try MemberToken.cell(value, strings: strings)
-                    } catch {
-                        throw error.error(stream: stream, column: schema.columns[position].source, row: firstRow + row + 1)
+                    guard let cell = MemberToken.cell(value, strings: strings) else {
+                        throw MemberToken.failure(of: value, strings: strings)
+                            .error(stream: stream, column: schema.columns[position].source, row: firstRow + row + 1)
                     }
                     if cell.kind == .null {
                         builder.appendNull()

@@ -174,12 +174,11 @@ struct BatchFlattener {
                     continue
                 }
             }
-            do {
-                let (kind, bytes) = try MemberToken.cell(value, strings: strings)
-                if kind != .null { state.observe(kind, bytes) }
-            } catch {
-                throw error.error(plugin: plugin, stream: stream, column: name, row: rowCount + row + 1)
+            guard let (kind, bytes) = MemberToken.cell(value, strings: strings) else {
+                throw MemberToken.failure(of: value, strings: strings)
+                    .error(plugin: plugin, stream: stream, column: name, row: rowCount + row + 1)
             }
+            if kind != .null { state.observe(kind, bytes) }
         }
     }
 
@@ -192,12 +191,11 @@ struct BatchFlattener {
                 column.appendNull()
                 continue
             }
-            do {
-                let (kind, bytes) = try MemberToken.cell(value, strings: strings)
-                if kind == .null { column.appendNull() } else { column.append(kind, bytes) }
-            } catch {
-                throw error.error(plugin: plugin, stream: stream, column: column.name, row: rowCount + row + 1)
+            guard let (kind, bytes) = MemberToken.cell(value, strings: strings) else {
+                throw MemberToken.failure(of: value, strings: strings)
+                    .error(plugin: plugin, stream: stream, column: column.name, row: rowCount + row + 1)
             }
+            if kind == .null { column.appendNull() } else { column.append(kind, bytes) }
         }
     }
 

@@ -14,7 +14,7 @@ import Glibc
 /// The plugin validated each value when it scanned the record; the checks
 /// here are the cheap ones (the first and last byte, the literals, a
 /// string's escapes when it has any). A value that fails them is the
-/// extractor's bug, reported as such (``Failure/error(stream:column:row:)``:
+/// extractor's bug, reported as such (``Failure/error(plugin:stream:column:row:)``:
 /// `.pluginFailed`, exit 2) with the row and column, never the value;
 /// `etl-host plugins test` checks every value of a member column fully.
 ///
@@ -24,12 +24,10 @@ import Glibc
 ///
 /// ```swift
 /// let strings = JSONObjectScanner()
-/// do {
-///     let (kind, bytes) = try MemberToken.cell(value, strings: strings)
-///     if kind != .null { inference.observe(kind, bytes) }
-/// } catch {
-///     throw error.error(stream: "events", column: "n", row: 12)
+/// guard let (kind, bytes) = MemberToken.cell(value, strings: strings) else {
+///     throw MemberToken.failure(of: value, strings: strings).error(stream: "events", column: "n", row: 12)
 /// }
+/// if kind != .null { inference.observe(kind, bytes) }
 /// ```
 enum MemberToken {
     /// Why a value is not the JSON text of a member.
@@ -47,54 +45,71 @@ enum MemberToken {
         }
     }
 
-    /// The cell of `token`: its kind and bytes. The bytes are `token` or
-    /// a part of it, except for a string with escapes, whose content is in
-    /// the scratch buffer of `strings` until its next use.
-    ///
-    /// - Throws: ``Failure`` for a value that is not JSON text.
+    /// The cell of `token`: its kind and bytes, or `nil` when the token is
+    /// not JSON text (``failure(of:strings:)`` says why). The bytes are
+    /// `token` or a part of it, except for a string with escapes, whose
+    /// content is in the scratch buffer of `strings` until its next use.
     @inline(__always)
-    static func cell(_ token: UnsafeRawBufferPointer, strings: JSONObjectScanner) throws(Failure)
-        -> (kind: CellKind, bytes: UnsafeRawBufferPointer) {
+    static func cell(_ token: UnsafeRawBufferPointer, strings: JSONObjectScanner)
+        -> (kind: CellKind, bytes: UnsafeRawBufferPointer)? {
         let count = token.count
-        guard count > 0 else { throw Failure(what: "an empty value") }
+        guard count > 0 else { return nil }
         let last = token[count - 1]
         switch token[0] {
         case UInt8(ascii: "\""):
-            guard count >= 2, last == UInt8(ascii: "\"") else { throw Failure(what: "a string without its closing quote") }
+            guard count >= 2, last == UInt8(ascii: "\"") else { return nil }
             let content = UnsafeRawBufferPointer(rebasing: token[1 ..< count - 1])
             if !hasBackslash(content) { return (.string, content) }
-            return (.string, try unescaped(token, strings: strings))
+            return unescaped(token, strings: strings).map { (.string, $0) }
         case UInt8(ascii: "t"):
-            guard equals(token, "true") else { throw Failure(what: "a word that is not true, false or null") }
-            return (.boolean, token)
+            return equals(token, "true") ? (.boolean, token) : nil
         case UInt8(ascii: "f"):
-            guard equals(token, "false") else { throw Failure(what: "a word that is not true, false or null") }
-            return (.boolean, token)
+            return equals(token, "false") ? (.boolean, token) : nil
         case UInt8(ascii: "n"):
-            guard equals(token, "null") else { throw Failure(what: "a word that is not true, false or null") }
-            return (.null, UnsafeRawBufferPointer(start: nil, count: 0))
+            return equals(token, "null") ? (.null, UnsafeRawBufferPointer(start: nil, count: 0)) : nil
         case UInt8(ascii: "{"):
-            guard last == UInt8(ascii: "}") else { throw Failure(what: "an object without its closing brace") }
-            return (.json, token)
+            return last == UInt8(ascii: "}") ? (.json, token) : nil
         case UInt8(ascii: "["):
-            guard last == UInt8(ascii: "]") else { throw Failure(what: "an array without its closing bracket") }
-            return (.json, token)
+            return last == UInt8(ascii: "]") ? (.json, token) : nil
         case UInt8(ascii: "-"), UInt8(ascii: "0") ... UInt8(ascii: "9"):
-            guard last >= UInt8(ascii: "0"), last <= UInt8(ascii: "9") else { throw Failure(what: "a number that does not end in a digit") }
-            return (.number, token)
+            return last >= UInt8(ascii: "0") && last <= UInt8(ascii: "9") ? (.number, token) : nil
         default:
-            throw Failure(what: "a value that does not start as a JSON value does")
+            return nil
         }
     }
 
-    /// The content of an escaped string (the slow path: a `\` in it).
+    /// Why ``cell(_:strings:)`` refused `token` (the cold path).
     @inline(never)
-    private static func unescaped(_ token: UnsafeRawBufferPointer, strings: JSONObjectScanner) throws(Failure) -> UnsafeRawBufferPointer {
-        do {
-            return try strings.stringContent(token)
-        } catch {
-            throw Failure(what: "a string that is not valid JSON (\(error.message))")
+    static func failure(of token: UnsafeRawBufferPointer, strings: JSONObjectScanner) -> Failure {
+        guard let first = token.first else { return Failure(what: "an empty value") }
+        let last = token[token.count - 1]
+        switch first {
+        case UInt8(ascii: "\""):
+            guard token.count >= 2, last == UInt8(ascii: "\"") else { return Failure(what: "a string without its closing quote") }
+            do {
+                _ = try strings.stringContent(token)
+                return Failure(what: "a string that is not valid JSON")
+            } catch {
+                return Failure(what: "a string that is not valid JSON (\(error.message))")
+            }
+        case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+            return Failure(what: "a word that is not true, false or null")
+        case UInt8(ascii: "{"):
+            return Failure(what: "an object without its closing brace")
+        case UInt8(ascii: "["):
+            return Failure(what: "an array without its closing bracket")
+        case UInt8(ascii: "-"), UInt8(ascii: "0") ... UInt8(ascii: "9"):
+            return Failure(what: "a number that does not end in a digit")
+        default:
+            return Failure(what: "a value that does not start as a JSON value does")
         }
+    }
+
+    /// The content of an escaped string (the slow path: a `\` in it), or
+    /// `nil` when it is not a valid JSON string.
+    @inline(never)
+    private static func unescaped(_ token: UnsafeRawBufferPointer, strings: JSONObjectScanner) -> UnsafeRawBufferPointer? {
+        try? strings.stringContent(token)
     }
 
     /// Whether `bytes` hold a `\`: a loop for short strings (most

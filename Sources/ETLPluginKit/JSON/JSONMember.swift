@@ -45,8 +45,9 @@ public struct JSONMember {
     public let stringHasEscapes: Bool
     /// For a number, what it fits in; `nil` for other kinds.
     public let numberKind: JSONNumberKind?
-    private let integer: Int64
+    @usableFromInline let integer: Int64
 
+    @usableFromInline
     init(key: UnsafeRawBufferPointer, keyHasEscapes: Bool, keyHash: UInt64, kind: JSONValueKind,
          raw: UnsafeRawBufferPointer, stringBytes: UnsafeRawBufferPointer, stringHasEscapes: Bool,
          numberKind: JSONNumberKind?, integer: Int64) {
@@ -127,9 +128,9 @@ public struct JSONMember {
 /// let id = members["id"]?.int64Value
 /// ```
 public struct JSONMembers: RandomAccessCollection {
-    let records: UnsafePointer<MemberRecord>?
-    let document: UnsafePointer<UInt8>?
-    let scratch: UnsafePointer<UInt8>?
+    @usableFromInline let records: UnsafePointer<MemberRecord>?
+    @usableFromInline let document: UnsafePointer<UInt8>?
+    @usableFromInline let scratch: UnsafePointer<UInt8>?
     /// Keeps the scanner's buffers alive as long as the members are used.
     let owner: AnyObject?
 
@@ -150,7 +151,9 @@ public struct JSONMembers: RandomAccessCollection {
     /// No members.
     static var empty: JSONMembers { JSONMembers(records: nil, count: 0, document: nil, scratch: nil, owner: nil) }
 
-    /// The member at `index`.
+    /// The member at `index` (inlinable: a plugin's loop over members
+    /// computes only the parts it reads).
+    @inlinable
     public subscript(index: Int) -> JSONMember {
         precondition(index >= 0 && index < endIndex, "member index \(index) out of range 0..<\(endIndex)")
         let record = records![index]
@@ -182,17 +185,20 @@ public struct JSONMembers: RandomAccessCollection {
 
 /// What the scanner records per member: offsets only, so that the
 /// scratch buffer may move while the document is scanned.
+@usableFromInline
 struct MemberRecord {
-    var keyStart = 0
-    var keyEnd = 0
-    var rawStart = 0
-    var rawEnd = 0
-    var stringStart = 0
-    var stringEnd = 0
-    var integer: Int64 = 0
-    var keyHash: UInt64 = 0
-    var kind = JSONValueKind.null
-    var numberKind = JSONNumberKind.int64
-    var keyInScratch = false
-    var stringInScratch = false
+    @usableFromInline var keyStart = 0
+    @usableFromInline var keyEnd = 0
+    @usableFromInline var rawStart = 0
+    @usableFromInline var rawEnd = 0
+    @usableFromInline var stringStart = 0
+    @usableFromInline var stringEnd = 0
+    @usableFromInline var integer: Int64 = 0
+    @usableFromInline var keyHash: UInt64 = 0
+    @usableFromInline var kind = JSONValueKind.null
+    @usableFromInline var numberKind = JSONNumberKind.int64
+    @usableFromInline var keyInScratch = false
+    @usableFromInline var stringInScratch = false
+
+    init() {}
 }

@@ -13,7 +13,9 @@ import Testing
         let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: token.utf8.count, alignment: 1)
         defer { bytes.deallocate() }
         bytes.copyBytes(from: token.utf8)
-        let (kind, value) = try MemberToken.cell(UnsafeRawBufferPointer(bytes), strings: strings)
+        guard let (kind, value) = MemberToken.cell(UnsafeRawBufferPointer(bytes), strings: strings) else {
+            throw MemberToken.failure(of: UnsafeRawBufferPointer(bytes), strings: strings)
+        }
         return (kind, String(decoding: value, as: UTF8.self))
     }
 
