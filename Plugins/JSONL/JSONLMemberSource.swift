@@ -70,6 +70,8 @@ final class JSONLMemberSource: BatchSource {
                 break
             }
             guard let record = next else { break }
+            // The sample is read when the stream opens: a cancel must not wait for all of it.
+            if ends.count % 4_096 == 4_095 { try host.checkCancelled("reading stream \"\(stream)\"") }
             bytes.append(contentsOf: record.bytes)
             ends.append(bytes.count)
             lines.append(record.line)

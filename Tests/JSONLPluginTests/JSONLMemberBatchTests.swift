@@ -119,6 +119,18 @@ struct JSONLMemberBatchTests {
         #expect(current.stdout == "_line l\na u etl.member=1\nb u etl.member=1\n_record u etl.record=1\nrows 2\n")
     }
 
+    @Test("a cancel while the first batch is read at open stops the read there")
+    func cancelWhileSampling() throws {
+        var text = ""
+        for index in 1...70_000 { text += #"{"i":\#(index)}"# + "\n" }
+        let folder = try JSONLPlugin.folder(["c.jsonl": text])
+        let instance = try JSONLPlugin.open(["path": "\(folder)/c.jsonl"])
+        instance.cancel()
+        let error = hostError { _ = try instance.read(stream: "c") }
+        #expect(error?.pluginStatus == PluginError.Code.cancelled.rawValue)
+        #expect(error?.message.contains("reading stream \"c\" was cancelled") == true, "\(error?.message ?? "")")
+    }
+
     @Test("an empty file: no member columns, no rows")
     func empty() throws {
         let (schema, batches) = try batches("\n\n")

@@ -23,6 +23,8 @@
 ///   ``JSONObjectScanner/DuplicateKeyPolicy/reject``)
 /// - `"expected a JSON object, found an array"` (``Kind/notAnObject(found:)``:
 ///   the document is valid JSON, but not an object)
+/// - from ``JSONObjectScanner/stringContent(_:)``: `"expected a JSON string"`,
+///   `"expected the end of the value after the string"`
 ///
 /// When the document ends where more was expected, the message ends with
 /// `", found the end of the document"`.
